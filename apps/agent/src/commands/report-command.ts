@@ -1,0 +1,96 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { ActivityReportCounter } from '../report/activity-report';
+import { formatReportTable } from '../report/report-table';
+import { findEventSource, SUPPORTED_SOURCE_NAMES } from '../sources/event-sources';
+import { InputError, openInput } from '../sources/open-input';
+
+export interface ReportOptions {
+  source: string;
+  input: string;
+  top: number;
+  json: boolean;
+}
+
+export interface ReportIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  stdin: NodeJS.ReadableStream;
+}
+
+/** Exit code for a usage error (unknown source), as distinct from a failed run (1). */
+export const EXIT_USAGE = 2;
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/**
+ * Counts one recorded input and prints the per-section counts (or one JSON
+ * object with --json). Returns the process exit code; never throws for bad
+ * input, which is counted as skipped.
+ */
+export async function runReport(o: ReportOptions, io: ReportIo): Promise<number> {
+  const source = findEventSource(o.source);
+  if (!source) {
+    io.stderr.write(`fleettune-agent: unknown source '${o.source}'; supported sources: ${SUPPORTED_SOURCE_NAMES.join(', ')}\n`);
+    return EXIT_USAGE;
+  }
+  let input;
+  try {
+    input = await openInput(o.input, io.stdin);
+  } catch (err) {
+    if (err instanceof InputError) {
+      io.stderr.write(`fleettune-agent: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  // A progress bar only where a person watches a file being read: never in pipes or logs.
+  const bar =
+    io.stderr.isTTY && input.isFile && input.sizeBytes
+      ? new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'reading [{bar}] {percentage}% {value}/{total} bytes', clearOnComplete: true }, Presets.shades_classic)
+      : undefined;
+  let done = 0;
+  bar?.start(input.sizeBytes ?? 0, 0);
+
+  const counter = new ActivityReportCounter();
+  let read;
+  try {
+    read = await source.read(input.chunks, (e) => counter.add(e), {
+      onBytes: bar
+        ? (n) => {
+            done += n;
+            bar.update(done);
+          }
+        : undefined,
+    });
+  } catch (err) {
+    bar?.stop();
+    const code = (err as NodeJS.ErrnoException).code;
+    io.stderr.write(`fleettune-agent: cannot read ${input.label}: ${code ?? (err as Error).message}\n`);
+    return 1;
+  }
+  bar?.stop();
+
+  const report = counter.build(source.name, read, o.top);
+  io.stdout.write(o.json ? JSON.stringify(report) + '\n' : formatReportTable(report, input.label));
+  return 0;
+}
+
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description('Count exec, file, audit-key and syscall activity in a recorded log and print it (like the vendors\' per-host tools)')
+    .requiredOption('--input <file|->', "log file to read, or '-' for stdin")
+    .option('--source <name>', `event source (${SUPPORTED_SOURCE_NAMES.join(', ')})`, 'linux-audit')
+    .option('--top <N>', 'rows per section', positiveInt, 20)
+    .option('--json', 'print one JSON object instead of tables', false)
+    .action(async (opts: ReportOptions) => {
+      const code = await runReport(opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+      if (code !== 0) process.exitCode = code;
+    });
+}

@@ -1,0 +1,131 @@
+import { ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+import { AgentServiceClient, BatchAck, CountBatch } from '@fleettune/proto';
+import { BatchSpool } from '../spool/batch-spool';
+import { bearer } from './hub-client';
+
+export interface UplinkOptions {
+  /** Batches sent ahead of their acks on one stream. */
+  maxInFlight: number;
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  log: (msg: string) => void;
+}
+
+const DEFAULTS: UplinkOptions = { maxInFlight: 32, initialBackoffMs: 500, maxBackoffMs: 60_000, log: () => undefined };
+
+/** Failures retrying cannot fix: the agent must stop and say so. */
+export class UplinkFatalError extends Error {}
+
+/**
+ * Drains the spool to the hub over one bidirectional stream at a time. On any
+ * stream failure it reconnects with exponential backoff and full jitter and
+ * resends everything still unacknowledged.
+ */
+export class HubUplink {
+  private readonly options: UplinkOptions;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private rejected = 0;
+
+  constructor(
+    private readonly client: AgentServiceClient,
+    private readonly spool: BatchSpool,
+    private readonly agentToken: string,
+    options: Partial<UplinkOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  get rejectedBatches(): number {
+    return this.rejected;
+  }
+
+  /** Call after appending to the spool so a waiting uplink sends at once. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  /** Resolves once the spool is empty (all acked), or rejects on a fatal error. */
+  async drain(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped && this.spool.unacked().length > 0) {
+      try {
+        await this.streamOnce();
+        attempt = 0;
+      } catch (err) {
+        if (err instanceof UplinkFatalError) throw err;
+        const delay = Math.random() * Math.min(this.options.maxBackoffMs, this.options.initialBackoffMs * 2 ** attempt);
+        attempt = Math.min(attempt + 1, 20);
+        this.options.log(`upload interrupted (${(err as Error).message}); retrying in ${Math.round(delay)} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /** Keeps draining until stopped; new batches are picked up via notify(). */
+  async runForever(): Promise<void> {
+    while (!this.stopped) {
+      await this.drain();
+      if (this.stopped) break;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, 5_000);
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private streamOnce(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.uploadBatches(bearer(this.agentToken));
+      const queue = [...this.spool.unacked()];
+      const inFlight: CountBatch[] = [];
+      let settled = false;
+      const finish = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        if (err) reject(err);
+        else resolve();
+      };
+      const pump = () => {
+        while (inFlight.length < this.options.maxInFlight && queue.length > 0) {
+          const batch = queue.shift()!;
+          inFlight.push(batch);
+          call.write(batch);
+        }
+        if (inFlight.length === 0 && queue.length === 0) call.end();
+      };
+      call.on('data', (ack: BatchAck) => {
+        const idx = inFlight.findIndex((b) => b.sequence === ack.sequence);
+        if (idx >= 0) inFlight.splice(idx, 1);
+        this.spool.ack(ack.sequence);
+        pump();
+      });
+      call.on('error', (err: ServiceError) => {
+        if (err.code === GrpcStatus.UNAUTHENTICATED) {
+          finish(new UplinkFatalError(`the hub refused this agent's credentials (${err.details}); re-enroll with a fresh --state-dir or a new enroll secret`));
+        } else if (err.code === GrpcStatus.INVALID_ARGUMENT || err.code === GrpcStatus.PERMISSION_DENIED) {
+          // The hub handles a stream's batches in order, so the oldest
+          // unacked one is the batch it refused. Resending it would loop
+          // forever; it is set aside and counted instead.
+          const poison = inFlight[0];
+          if (poison) {
+            this.rejected += 1;
+            this.options.log(`hub refused batch ${poison.sequence}: ${err.details}; set aside`);
+            this.spool.ack(poison.sequence);
+          }
+          finish(new Error(err.details));
+        } else {
+          finish(err);
+        }
+      });
+      call.on('end', () => finish());
+      pump();
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PrismaService } from '../database/prisma.service';
+import { REQUIRED_ROLE } from './require-role.decorator';
+import { Role, isRole, roleAllows } from './roles';
+import { digestToken } from './token-digest';
+
+export interface AuthenticatedPrincipal {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export type AuthenticatedRequest = { principal?: AuthenticatedPrincipal; headers: Record<string, unknown> };
+
+@Injectable()
+export class ApiTokenGuard implements CanActivate {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers['authorization'];
+    const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})$/i.exec(header) : null;
+    if (!match) throw new UnauthorizedException('bearer token required');
+    const token = await this.prisma.apiToken.findUnique({ where: { tokenHash: digestToken(match[1]) } });
+    if (!token || token.revokedAt || !isRole(token.role)) throw new UnauthorizedException('invalid or revoked token');
+    const needed =
+      this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]) ??
+      'viewer';
+    if (!roleAllows(token.role, needed)) throw new ForbiddenException(`this action needs the ${needed} role`);
+    request.principal = { tokenId: token.id, name: token.name, role: token.role };
+    return true;
+  }
+}

@@ -1,0 +1,65 @@
+import { BadRequestException, Controller, Get, NotFoundException, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Queue } from 'bullmq';
+import type { Response } from 'express';
+import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
+import { ApiTokenGuard } from '../auth/api-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
+import { EXCLUSIONS_QUEUE } from '../jobs/jobs.module';
+import { ExclusionScheduleService } from './exclusion-schedule.service';
+import { ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
+
+@ApiTags('exclusions')
+@ApiBearerAuth()
+@UseGuards(ApiTokenGuard)
+@Controller('api/v1/exclusion-sets')
+export class ExclusionsController {
+  constructor(
+    private readonly sets: ExclusionSetsService,
+    private readonly schedule: ExclusionScheduleService,
+    @InjectQueue(EXCLUSIONS_QUEUE) private readonly queue: Queue,
+  ) {}
+
+  @Post('recompute')
+  @RequireRole('approver')
+  @ApiOkResponse({ description: 'The id of the enqueued recompute job' })
+  async recompute(): Promise<{ jobId: string }> {
+    return { jobId: await this.schedule.enqueue() };
+  }
+
+  @Get('jobs/:jobId')
+  @ApiOkResponse({ description: 'State of a recompute job and, once done, the set it produced' })
+  async job(@Param('jobId') jobId: string): Promise<{ id: string; state: string; result?: unknown; failedReason?: string }> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) throw new NotFoundException(`job ${jobId} not found`);
+    return { id: jobId, state: await job.getState(), result: job.returnvalue ?? undefined, failedReason: job.failedReason || undefined };
+  }
+
+  @Get('latest')
+  latest(): Promise<ExclusionSetView> {
+    return this.sets.latest();
+  }
+
+  @Get(':id')
+  byId(@Param('id') id: string): Promise<ExclusionSetView> {
+    return this.sets.byId(id);
+  }
+
+  @Get(':id/export')
+  @ApiQuery({ name: 'format', enum: Object.keys(EXPORT_FORMATS) })
+  async export(@Param('id') id: string, @Query('format') format: string, @Res() res: Response): Promise<void> {
+    const spec = EXPORT_FORMATS[format as ExportFormatId];
+    if (!Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, format) || !spec) {
+      throw new BadRequestException(`format must be one of: ${Object.keys(EXPORT_FORMATS).join(', ')}`);
+    }
+    const set = await this.sets.byId(id);
+    const { content, skipped } = spec.exporter.export(set.items);
+    res
+      .status(200)
+      .setHeader('Content-Type', spec.contentType)
+      .setHeader('Content-Disposition', `attachment; filename="${spec.fileName}"`)
+      .setHeader('X-Fleettune-Skipped-Items', String(skipped.length))
+      .send(content);
+  }
+}

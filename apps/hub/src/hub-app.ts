@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
+import { HubConfig } from './config/hub-config';
+import { IngestGrpcServer } from './ingest/ingest-grpc.server';
+
+export interface RunningHub {
+  app: INestApplication;
+  httpPort: number;
+  grpcPort: number;
+  close(): Promise<void>;
+}
+
+/** Starts the hub (HTTP + gRPC + workers). Ports 0 pick free ports, for tests. */
+export async function startHub(config: HubConfig): Promise<RunningHub> {
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('fleettune hub')
+      .setDescription('Fleet-wide endpoint-security noise and exclusion recommendations')
+      .setVersion('v1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  await app.listen(config.HTTP_PORT, config.BIND_HOST);
+  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
+  const grpcPort = app.get(IngestGrpcServer).port;
+  return { app, httpPort, grpcPort, close: () => app.close() };
+}

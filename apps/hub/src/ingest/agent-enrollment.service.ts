@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { EnrollRequest, EnrollResponse } from '@fleettune/proto';
+import { PrismaService } from '../database/prisma.service';
+import { digestToken, generateToken } from '../auth/token-digest';
+import { GrpcError } from './grpc-error';
+
+const MAX_NAME = 255;
+
+@Injectable()
+export class AgentEnrollmentService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async enroll(request: EnrollRequest): Promise<EnrollResponse> {
+    const hostname = request.hostname.trim();
+    if (!hostname || hostname.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(hostname)) {
+      throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'hostname must be 1-255 printable characters');
+    }
+    if (!['linux', 'darwin'].includes(request.os)) {
+      throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'os must be "linux" or "darwin"');
+    }
+    if (request.machineId.length > MAX_NAME || request.agentVersion.length > 64) {
+      throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'machine_id or agent_version too long');
+    }
+    const secretHash = digestToken(request.enrollSecret);
+    const token = generateToken('ftagent');
+
+    return this.prisma.$transaction(async (tx) => {
+      const secret = await tx.enrollmentSecret.findUnique({ where: { secretHash } });
+      const now = new Date();
+      if (
+        !secret ||
+        secret.revokedAt ||
+        (secret.expiresAt && secret.expiresAt <= now) ||
+        (secret.maxUses !== null && secret.uses >= secret.maxUses)
+      ) {
+        throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'enrollment secret is invalid, expired or used up');
+      }
+      await tx.enrollmentSecret.update({ where: { id: secret.id }, data: { uses: { increment: 1 } } });
+      const machineId = request.machineId || null;
+      const host = machineId
+        ? await tx.host.upsert({
+            where: { machineId },
+            create: { machineId, hostname, os: request.os, agentVersion: request.agentVersion || null },
+            update: { hostname, os: request.os, agentVersion: request.agentVersion || null },
+          })
+        : await tx.host.create({ data: { hostname, os: request.os, agentVersion: request.agentVersion || null } });
+      const agent = await tx.agent.create({ data: { hostId: host.id, tokenHash: digestToken(token) } });
+      return { agentId: agent.id, agentToken: token, hostId: host.id };
+    });
+  }
+}

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Client, Metadata, ServiceError, credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
+import { AgentServiceClient, BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
+import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { loadHubConfig } from '../config/hub-config';
+import { PrismaService } from '../database/prisma.service';
+import { RunningHub, startHub } from '../hub-app';
+
+const ENROLL = 'ingest-spec-enroll-secret-000000';
+const MAX_BATCH_BYTES = 4096;
+let db: TestDatabase;
+let hub: RunningHub;
+let client: AgentServiceClient;
+let prisma: PrismaService;
+
+before(async () => {
+  db = await createMigratedTestDatabase('ingest_spec');
+  hub = await startHub(
+    loadHubConfig({
+      DATABASE_URL: db.url,
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      FLEETTUNE_ENROLL_SECRET: ENROLL,
+      FLEETTUNE_QUEUE_PREFIX: `ingest-spec-${process.pid}`,
+      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+      FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
+      LOG_LEVEL: 'silent',
+    }),
+  );
+  prisma = hub.app.get(PrismaService);
+  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
+});
+
+after(async () => {
+  client?.close();
+  await hub?.close();
+  await db?.drop();
+});
+
+function enroll(secret: string, hostname: string) {
+  return new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
+    client.enroll({ enrollSecret: secret, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+      err ? reject(err) : resolve(res!),
+    ),
+  );
+}
+
+function auth(token: string): Metadata {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  return md;
+}
+
+/** Sends batches on one stream; resolves with the acks or rejects with the stream's status. */
+function upload(md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> {
+  return new Promise((resolve, reject) => {
+    const acks: BatchAck[] = [];
+    const call = client.uploadBatches(md);
+    call.on('data', (a: BatchAck) => acks.push(a));
+    call.on('error', reject);
+    call.on('end', () => resolve(acks));
+    for (const b of batches) call.write(b);
+    call.end();
+  });
+}
+
+function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}): CountBatch {
+  const start = Date.UTC(2026, 10, 24, 10, 0, 0);
+  return {
+    hostId,
+    sequence,
+    windowStartMs: start,
+    windowEndMs: start + 60_000,
+    source: 'linux-audit',
+    events: 3,
+    skipped: 0,
+    dropped: 0,
+    execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
+    files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
+    auditKeys: [{ name: 'exec', count: 2 }],
+    syscalls: [{ name: 'execve', count: 2 }],
+    ...extra,
+  };
+}
+
+async function storedExecTotal(hostId: string): Promise<number> {
+  const r = await prisma.execCount.aggregate({ where: { hostId }, _sum: { count: true } });
+  return Number(r._sum.count ?? 0n);
+}
+
+test('enrolling with a wrong secret is UNAUTHENTICATED', async () => {
+  await assert.rejects(enroll('wrong-secret-wrong-secret', 'h0'), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+});
+
+test('uploads without a token or with an unknown token are UNAUTHENTICATED', async () => {
+  const { hostId } = await enroll(ENROLL, 'h-noauth');
+  await assert.rejects(upload(new Metadata(), [batch(hostId, 1)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  await assert.rejects(upload(auth('ftagent_forged'), [batch(hostId, 1)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  assert.equal(await storedExecTotal(hostId), 0);
+});
+
+test('a batch is acked after commit and the same (host, sequence) again changes nothing', async () => {
+  const { agentToken, hostId } = await enroll(ENROLL, 'h-idem');
+  const first = await upload(auth(agentToken), [batch(hostId, 1), batch(hostId, 2)]);
+  assert.deepEqual(first.map((a) => [a.sequence, a.status]), [[1, BatchAck_Status.COMMITTED], [2, BatchAck_Status.COMMITTED]]);
+  assert.equal(await storedExecTotal(hostId), 4);
+  const again = await upload(auth(agentToken), [batch(hostId, 2), batch(hostId, 1)]);
+  assert.deepEqual(again.map((a) => a.status), [BatchAck_Status.DUPLICATE, BatchAck_Status.DUPLICATE]);
+  assert.equal(await storedExecTotal(hostId), 4);
+});
+
+test("a batch for another agent's host is refused and nothing is written", async () => {
+  const a = await enroll(ENROLL, 'h-victim');
+  const b = await enroll(ENROLL, 'h-forger');
+  await assert.rejects(upload(auth(b.agentToken), [batch(a.hostId, 1)]), (e: ServiceError) => e.code === status.PERMISSION_DENIED);
+  assert.equal(await storedExecTotal(a.hostId), 0);
+});
+
+test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing written', async () => {
+  const { agentToken, hostId } = await enroll(ENROLL, 'h-bad');
+  const invalid = [
+    batch(hostId, 1, { windowEndMs: Date.UTC(2026, 10, 24, 9, 0, 0) }),
+    batch(hostId, 1, { execs: [{ path: '/bin/x', parentPath: '', user: '', count: 0 }] }),
+    batch(hostId, 1, { files: [{ path: 'a\u0000b', op: 'modify', processPath: '', count: 1 }] }),
+    batch(hostId, 1, { source: 'Bad Source!' }),
+    batch(hostId, 0),
+    batch(hostId, 1, { files: Array.from({ length: 200 }, (_, i) => ({ path: `/tmp/${'x'.repeat(30)}/${i}`, op: 'create', processPath: '', count: 1 })) }),
+  ];
+  for (const b of invalid) {
+    await assert.rejects(upload(auth(agentToken), [b]), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
+  }
+  // Bytes that are not a CountBatch at all.
+  const Raw = makeGenericClientConstructor(
+    {
+      uploadBatches: {
+        path: '/fleettune.v1.AgentService/UploadBatches',
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: (b: Buffer) => b,
+        requestDeserialize: (b: Buffer) => b,
+        responseSerialize: (b: Buffer) => b,
+        responseDeserialize: (b: Buffer) => b,
+      },
+    },
+    'Raw',
+  );
+  const raw = new Raw(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure()) as Client & {
+    uploadBatches(md: Metadata): import('@grpc/grpc-js').ClientDuplexStream<Buffer, Buffer>;
+  };
+  await assert.rejects(
+    new Promise((resolve, reject) => {
+      const call = raw.uploadBatches(auth(agentToken));
+      call.on('error', reject);
+      call.on('data', () => undefined);
+      call.on('end', resolve);
+      call.write(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+      call.end();
+    }),
+    (e: ServiceError) => e.code === status.INVALID_ARGUMENT,
+  );
+  raw.close();
+  assert.equal(await storedExecTotal(hostId), 0);
+  assert.equal(await prisma.ingestBatch.count({ where: { hostId } }), 0);
+});

@@ -1,0 +1,48 @@
+import { Client } from 'pg';
+import Redis from 'ioredis';
+import { HubConfig } from './config/hub-config';
+
+const START_POSTGRES = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+const START_REDIS = 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no';
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * Checks the hub's dependencies before Nest starts, so a missing server or
+ * an unmigrated database is one clear sentence instead of a retry loop.
+ */
+export async function preflight(config: HubConfig): Promise<string[]> {
+  const problems: string[] = [];
+  const pg = new Client({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await pg.connect();
+    const { rows } = await pg.query<{ ok: boolean }>(
+      `SELECT to_regclass('public._prisma_migrations') IS NOT NULL AND to_regclass('public.hosts') IS NOT NULL AS ok`,
+    );
+    if (!rows[0]?.ok) problems.push(`database ${redact(config.DATABASE_URL)} is not migrated; run: npm run db:migrate`);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    problems.push(
+      /does not exist/.test(msg)
+        ? `database ${redact(config.DATABASE_URL)} does not exist; run: npm run db:migrate (it creates it)`
+        : `PostgreSQL at ${redact(config.DATABASE_URL)} is unreachable (${msg}); start it with: ${START_POSTGRES}`,
+    );
+  } finally {
+    await pg.end().catch(() => undefined);
+  }
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    problems.push(
+      `Redis at ${redact(config.REDIS_URL)} is unreachable (${err instanceof Error ? err.message : String(err)}); start it with: ${START_REDIS}`,
+    );
+  } finally {
+    redis.disconnect();
+  }
+  return problems;
+}

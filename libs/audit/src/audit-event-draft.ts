@@ -1,0 +1,80 @@
+import { AuditRecord } from './audit-record';
+
+export interface AuditPathItem {
+  name: string;
+  nametype: string;
+}
+
+/** Bounds per event so one pathological event cannot grow memory without limit. */
+const MAX_PATHS_PER_EVENT = 256;
+const MAX_KEYS_PER_EVENT = 64;
+
+/**
+ * What the interpreter needs from the records of one event, accumulated as
+ * records arrive (records are not kept).
+ */
+export class AuditEventDraft {
+  hasSyscall = false;
+  arch = '';
+  syscallNumber = -1;
+  interpretedSyscall = '';
+  success = false;
+  a1 = '';
+  a2 = '';
+  pid = -1;
+  ppid = -1;
+  uid = '';
+  interpretedUid = '';
+  exe: string | undefined = undefined;
+  cwd: string | undefined = undefined;
+  keys: string[] | undefined = undefined;
+  paths: AuditPathItem[] | undefined = undefined;
+  records = 0;
+
+  constructor(
+    readonly id: string,
+    readonly timestampMs: number,
+  ) {}
+
+  merge(rec: AuditRecord): void {
+    this.records++;
+    switch (rec.type) {
+      case 'SYSCALL':
+        this.hasSyscall = true;
+        this.arch = rec.arch;
+        this.syscallNumber = rec.syscallNumber;
+        this.interpretedSyscall = rec.interpretedSyscall;
+        this.success = rec.success === true;
+        this.a1 = rec.a1;
+        this.a2 = rec.a2;
+        this.pid = rec.pid;
+        this.ppid = rec.ppid;
+        this.uid = rec.uid;
+        this.interpretedUid = rec.interpretedUid;
+        this.exe = rec.exe;
+        this.addKeys(rec.keys);
+        break;
+      case 'CONFIG_CHANGE':
+        // aureport -k counts the key of rule add/remove events too.
+        this.addKeys(rec.keys);
+        break;
+      case 'PATH':
+        if (rec.name !== undefined && rec.name !== '') {
+          const paths = (this.paths ??= []);
+          if (paths.length < MAX_PATHS_PER_EVENT) paths.push({ name: rec.name, nametype: rec.nametype });
+        }
+        break;
+      case 'CWD':
+        this.cwd = rec.cwd;
+        break;
+    }
+  }
+
+  private addKeys(keys: string[]): void {
+    if (keys.length === 0) return;
+    const mine = (this.keys ??= []);
+    for (const k of keys) {
+      if (mine.length < MAX_KEYS_PER_EVENT && !mine.includes(k)) mine.push(k);
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import type { ObservedEvent } from '@fleettune/counting';
+import { AuditEventAssembler } from './audit-event-assembler';
+import { AuditEventDraft } from './audit-event-draft';
+import { AuditEventInterpreter } from './audit-event-interpreter';
+import { AuditLineParser } from './audit-line-parser';
+import { AuditLineSplitter, DEFAULT_MAX_LINE_BYTES } from './audit-line-splitter';
+import { AuditRecord } from './audit-record';
+import { SkipCounts, SkipReason } from './skip-reason';
+
+export interface AuditLogReaderOptions {
+  maxLineBytes?: number;
+  maxOpenEvents?: number;
+  maxTrackedProcesses?: number;
+  /** Called for every skipped line, e.g. to log samples. */
+  onSkip?: (reason: SkipReason) => void;
+}
+
+export interface AuditReadStats {
+  events: number;
+  records: number;
+  bytes: number;
+  skipped: number;
+  skippedReasons: SkipCounts;
+  /** Earliest / latest event timestamps seen (ms), undefined when no event. */
+  firstTimestampMs?: number;
+  lastTimestampMs?: number;
+}
+
+/**
+ * Push-style reader of an audit log byte stream: splitter -> line parser ->
+ * event assembler -> interpreter. Calls onEvent once per audit event (every
+ * event, whatever its type, so `stats.events` equals aureport's "Number of
+ * events"). Malformed lines are counted in stats and never throw.
+ */
+export class AuditLogReader {
+  readonly stats: AuditReadStats = { events: 0, records: 0, bytes: 0, skipped: 0, skippedReasons: {} };
+  private readonly splitter: AuditLineSplitter;
+  private readonly parser = new AuditLineParser();
+  private readonly record = new AuditRecord();
+  private readonly assembler: AuditEventAssembler;
+  private readonly interpreter: AuditEventInterpreter;
+  private readonly onSkipHook?: (reason: SkipReason) => void;
+
+  constructor(
+    private readonly onEvent: (event: ObservedEvent) => void,
+    options: AuditLogReaderOptions = {},
+  ) {
+    this.onSkipHook = options.onSkip;
+    this.interpreter = new AuditEventInterpreter({ maxTrackedProcesses: options.maxTrackedProcesses });
+    this.assembler = new AuditEventAssembler((d) => this.finish(d), { maxOpenEvents: options.maxOpenEvents });
+    this.splitter = new AuditLineSplitter(
+      (buf, start, end) => this.line(buf, start, end),
+      () => this.skip('line-too-long'),
+      options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    );
+  }
+
+  push(chunk: Buffer): void {
+    this.stats.bytes += chunk.length;
+    this.splitter.push(chunk);
+  }
+
+  /** End of input: completes the last line and every open event. */
+  end(): AuditReadStats {
+    this.splitter.end();
+    this.assembler.flush();
+    return this.stats;
+  }
+
+  private line(buf: Buffer, start: number, end: number): void {
+    let r: ReturnType<AuditLineParser['parse']>;
+    try {
+      r = this.parser.parse(buf, start, end, this.record);
+    } catch {
+      // Defensive: the parser is written not to throw; a bug must not stop a scan.
+      r = 'truncated';
+    }
+    if (r === null) {
+      this.stats.records++;
+      this.assembler.add(this.record);
+    } else if (r !== 'empty') {
+      this.skip(r);
+    }
+  }
+
+  private skip(reason: SkipReason): void {
+    this.stats.skipped++;
+    this.stats.skippedReasons[reason] = (this.stats.skippedReasons[reason] ?? 0) + 1;
+    this.onSkipHook?.(reason);
+  }
+
+  private finish(d: AuditEventDraft): void {
+    const event = this.interpreter.interpret(d);
+    const s = this.stats;
+    s.events++;
+    if (s.firstTimestampMs === undefined || d.timestampMs < s.firstTimestampMs) s.firstTimestampMs = d.timestampMs;
+    if (s.lastTimestampMs === undefined || d.timestampMs > s.lastTimestampMs) s.lastTimestampMs = d.timestampMs;
+    this.onEvent(event);
+  }
+}
+
+/** Reads a whole stream with a callback per event (the fastest way); resolves with the stats. */
+export async function readAuditLog(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  onEvent: (event: ObservedEvent) => void,
+  options: AuditLogReaderOptions = {},
+): Promise<AuditReadStats> {
+  const reader = new AuditLogReader(onEvent, options);
+  for await (const chunk of chunks) reader.push(chunk);
+  return reader.end();
+}
+
+export type AuditReadItem = { event: ObservedEvent } | { skip: SkipReason };
+
+/** Pull-style variant: yields every event and every skipped line, in input order per chunk. */
+export async function* readAuditEvents(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  options: AuditLogReaderOptions = {},
+): AsyncGenerator<AuditReadItem, AuditReadStats, undefined> {
+  let batch: AuditReadItem[] = [];
+  const reader = new AuditLogReader((event) => batch.push({ event }), {
+    ...options,
+    onSkip: (reason) => {
+      batch.push({ skip: reason });
+      options.onSkip?.(reason);
+    },
+  });
+  for await (const chunk of chunks) {
+    reader.push(chunk);
+    const out = batch;
+    batch = [];
+    yield* out;
+  }
+  const stats = reader.end();
+  yield* batch;
+  return stats;
+}

@@ -1,0 +1,60 @@
+/**
+ * One parsed audit record line. The parser fills a single reusable instance
+ * (reset per line) so that parsing allocates only the strings it keeps.
+ * Only the fields the counting needs are extracted.
+ */
+export class AuditRecord {
+  /** `node=` prefix, '' when absent. */
+  node = '';
+  type = '';
+  /** Event identity: `[node ]<sec>.<ms>:<serial>`. */
+  id = '';
+  timestampMs = 0;
+  serial = 0;
+  // SYSCALL
+  arch = '';
+  syscallNumber = -1;
+  /** `success=yes|no`; undefined when the record has no such field. */
+  success: boolean | undefined = undefined;
+  a1 = '';
+  a2 = '';
+  pid = -1;
+  ppid = -1;
+  uid = '';
+  exe: string | undefined = undefined;
+  // SYSCALL / CONFIG_CHANGE: decoded keys, (null) dropped, 0x01-joined keys split.
+  keys: string[] = [];
+  // ENRICHED interpreted fields
+  interpretedSyscall = '';
+  interpretedUid = '';
+  // PATH
+  name: string | undefined = undefined;
+  nametype = '';
+  item = -1;
+  // CWD
+  cwd: string | undefined = undefined;
+
+  reset(): void {
+    this.node = '';
+    this.type = '';
+    this.id = '';
+    this.timestampMs = 0;
+    this.serial = 0;
+    this.arch = '';
+    this.syscallNumber = -1;
+    this.success = undefined;
+    this.a1 = '';
+    this.a2 = '';
+    this.pid = -1;
+    this.ppid = -1;
+    this.uid = '';
+    this.exe = undefined;
+    if (this.keys.length) this.keys = [];
+    this.interpretedSyscall = '';
+    this.interpretedUid = '';
+    this.name = undefined;
+    this.nametype = '';
+    this.item = -1;
+    this.cwd = undefined;
+  }
+}

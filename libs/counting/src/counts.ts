@@ -1,0 +1,31 @@
+export interface ExecCountRow {
+  path: string;
+  parentPath: string;
+  user: string;
+  count: number;
+}
+
+export interface FileCountRow {
+  path: string;
+  op: string;
+  processPath: string;
+  count: number;
+}
+
+export interface NamedCountRow {
+  name: string;
+  count: number;
+}
+
+/** Counts of one source over one window on one host: what a batch carries. */
+export interface WindowCounts {
+  source: string;
+  windowStartMs: number;
+  windowEndMs: number;
+  events: number;
+  skipped: number;
+  execs: ExecCountRow[];
+  files: FileCountRow[];
+  keys: NamedCountRow[];
+  syscalls: NamedCountRow[];
+}

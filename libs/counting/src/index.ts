@@ -1,0 +1,4 @@
+export * from './observed-event';
+export * from './counts';
+export * from './count-table';
+export * from './window-aggregator';

@@ -1,0 +1,35 @@
+/**
+ * The one shape every source parser produces. The rest of the product never
+ * knows which source a count came from.
+ */
+export type FileOp = 'create' | 'modify' | 'delete' | 'rename' | 'open' | 'other';
+
+export interface ObservedExec {
+  /** Executed program (absolute path when the source knows it). */
+  path: string;
+  /** Parent executable path; '' when unknown. */
+  parentPath: string;
+  /** User name when the source gives one, else the numeric uid as text; '' when unknown. */
+  user: string;
+  pid?: number;
+  ppid?: number;
+}
+
+export interface ObservedFile {
+  path: string;
+  op: FileOp;
+  /** Initiator executable; '' when unknown. */
+  processPath: string;
+}
+
+export interface ObservedEvent {
+  timestampMs: number;
+  /** Present when the event is a successful program execution. */
+  exec?: ObservedExec;
+  /** File operations of the event, one per distinct (path, op). */
+  files: ObservedFile[];
+  /** Audit rule keys of the event (an event may carry several). */
+  keys: string[];
+  /** Syscall name, when the source is syscall-based. */
+  syscall?: string;
+}

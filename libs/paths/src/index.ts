@@ -1,0 +1,3 @@
+export * from './path-parts';
+export * from './username-generalizer';
+export * from './path-shape';

@@ -1,0 +1,82 @@
+/**
+ * The one recommendation shape shared by the engine, the hub and every
+ * exporter. Exporters read only the fields in `ExportableExclusion`, so
+ * approved items stored without evidence can be exported too.
+ */
+export type ExclusionType = 'path' | 'wildcard' | 'extension' | 'filename' | 'process' | 'audit-exe' | 'audit-dir';
+
+export type RiskLevel = 'low' | 'medium' | 'high';
+
+export type RiskFlag =
+  /** Under a home, temp or per-user runtime directory: a user can put files there. */
+  | 'user-writable'
+  /** Under a sticky world-writable directory (/tmp, /var/tmp, /dev/shm, /Users/Shared): anyone can. */
+  | 'world-writable'
+  /** The exclusion covers a shell or interpreter (directly or as a child of an apply-to-children process). */
+  | 'interpreter'
+  /** The value holds `*` or `?`, so it matches more than one concrete path. */
+  | 'wildcard-breadth'
+  /** The item may be exported with MDE's global scope, which also mutes EDR events. */
+  | 'global-scope'
+  /** A process exclusion that also covers every child the process starts. */
+  | 'apply-to-children'
+  /** A whole directory tree rather than one file. */
+  | 'directory'
+  /** Every file with the extension, anywhere. */
+  | 'extension-wide';
+
+export interface ExclusionRisk {
+  level: RiskLevel;
+  flags: RiskFlag[];
+}
+
+export interface ExclusionEvidence {
+  /** Hosts where the subject crossed its threshold in at least one window. */
+  hosts: number;
+  /** Denominator of prevalence: hosts that reported in the period (never fewer than hosts seen in the rows). */
+  hostsReporting: number;
+  /** hosts / hostsReporting, 0..1. */
+  prevalence: number;
+  /** Events over all hosts and windows. */
+  totalCount: number;
+  /** Largest count of one host in one evaluation window. */
+  peakWindowCount: number;
+  peakRatePerSecond: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** Up to 5 affected host ids, smallest first; ids that contain a per-host user name are left out. */
+  sampleHostIds: string[];
+}
+
+export interface ExclusionItem {
+  type: ExclusionType;
+  /** Absolute path, wildcard pattern, `.ext` or file name, already generalized. */
+  value: string;
+  /** For path/wildcard/audit-dir: the value names a directory (tree) rather than a file. */
+  isDirectory: boolean;
+  /** Process user scope: `root` or a system account that is the same on every host; '' for any user. */
+  user: string;
+  applyToChildren: boolean;
+  /** A full path without wildcards outside user-writable places; exporters add MDE `global` scope only for these, and only when asked. */
+  globalScopeEligible: boolean;
+  reason: string;
+  risk: ExclusionRisk;
+  evidence: ExclusionEvidence;
+}
+
+/** What an exporter needs from an item. */
+export type ExportableExclusion = Pick<
+  ExclusionItem,
+  'type' | 'value' | 'isDirectory' | 'user' | 'applyToChildren' | 'globalScopeEligible' | 'reason'
+>;
+
+export interface RejectedSubject {
+  /** The generalized path or pattern that was considered. */
+  subject: string;
+  why: string;
+}
+
+export interface RecommendationResult {
+  items: ExclusionItem[];
+  rejected: RejectedSubject[];
+}

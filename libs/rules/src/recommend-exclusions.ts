@@ -1,0 +1,478 @@
+import {
+  PathShape,
+  UsernameGeneralizer,
+  baseName,
+  hasControlChars,
+  hasWildcard,
+  parentDir,
+} from '@fleettune/paths';
+import { assessRisk, isGlobalScopeEligible } from './exclusion-risk';
+import {
+  ExclusionEvidence,
+  ExclusionItem,
+  ExclusionType,
+  RecommendationResult,
+  RejectedSubject,
+} from './exclusion-item';
+import { ExclusionSafetyPolicy } from './exclusion-safety-policy';
+import { FleetActivityKind, FleetActivityRow } from './fleet-activity-row';
+import { RecommendationConfig, resolveRecommendationConfig } from './recommendation-config';
+import { UserScopeClassifier } from './user-scope-classifier';
+import { PerHostNameScrubber } from './per-host-name-scrubber';
+import { CellCountMap } from './cell-count-map';
+
+export interface RecommendOptions {
+  /** Hosts that reported in the period, the denominator of prevalence. */
+  hostsReporting: number;
+  config?: Partial<RecommendationConfig>;
+}
+
+const KINDS: ReadonlySet<string> = new Set<FleetActivityKind>(['file', 'exec', 'audit-exe', 'audit-path']);
+const MAX_SAMPLE_HOSTS = 5;
+
+/**
+ * Activity of one subject (a generalized path, pattern or program) over the
+ * fleet. Cells are keyed by host and evaluation window as one number, which
+ * keeps millions of cells cheap.
+ */
+class SubjectActivity {
+  total = 0;
+  firstSeenMs = Infinity;
+  lastSeenMs = -Infinity;
+  cells = new CellCountMap();
+  rowCount = 0;
+  /** undefined: no row yet; string: every row had this user scope; null: scopes differ, so blank. */
+  userScope: string | null | undefined = undefined;
+  /** exec: generalized parent (path id) -> executions it started. */
+  readonly parents = new Map<number, number>();
+  /** For grouped files: how many distinct generalized paths the pattern stands for. */
+  members = 1;
+  logLike = false;
+
+  constructor(
+    readonly id: number,
+    readonly kind: FleetActivityKind,
+    readonly value: string,
+    readonly valueIsDirectory: boolean,
+  ) {}
+
+  add(cell: number, count: number, windowStartMs: number, userScope: string): void {
+    this.total += count;
+    this.cells.add(cell, count);
+    if (windowStartMs < this.firstSeenMs) this.firstSeenMs = windowStartMs;
+    if (windowStartMs > this.lastSeenMs) this.lastSeenMs = windowStartMs;
+    if (this.userScope === undefined) this.userScope = userScope;
+    else if (this.userScope !== userScope) this.userScope = null;
+  }
+}
+
+interface Candidate {
+  subject: SubjectActivity;
+  evidence: ExclusionEvidence;
+  threshold: number;
+}
+
+/**
+ * Computes the fleet-wide recommended exclusion set.
+ *
+ * Order matters: paths are generalized (per-user parts to `*`) before
+ * grouping, so the same noisy file under every user's home is one subject
+ * measured on many hosts, and numbered siblings are grouped before
+ * thresholds apply, because each of 1200 temp files is quiet on its own.
+ * Work is linear in the rows: three passes at most, all state in Maps.
+ */
+export function recommendExclusions(rows: readonly FleetActivityRow[], options: RecommendOptions): RecommendationResult {
+  const cfg = resolveRecommendationConfig(options.config);
+  const windowMs = cfg.windowMinutes * 60_000;
+  const windowSeconds = cfg.windowMinutes * 60;
+  const generalizer = new UsernameGeneralizer();
+  const users = new UserScopeClassifier(cfg.systemUsers, cfg.systemUidMax);
+  const policy = new ExclusionSafetyPolicy({
+    deniedProcessNames: cfg.extraDeniedProcessNames,
+    deniedFolders: cfg.extraDeniedFolders,
+    deniedExtensions: cfg.extraDeniedExtensions,
+  });
+  const scrubber = new PerHostNameScrubber();
+  const rejected: RejectedSubject[] = [];
+  const rejectedOnce = new Set<string>();
+  const reject = (subject: string, why: string) => {
+    const k = subject + '\u0000' + why;
+    if (rejectedOnce.has(k)) return;
+    rejectedOnce.add(k);
+    rejected.push({ subject, why });
+  };
+
+  // Pass 1: validate, generalize, intern paths and hosts as ids, find the window range.
+  // Per-row results live in typed arrays: millions of rows must not mean millions of heap objects.
+  const n = rows.length;
+  const pathIdOfRow = new Int32Array(n).fill(-1);
+  const parentIdOfRow = new Int32Array(n).fill(-1);
+  const hostOfRow = new Int32Array(n);
+  const pathIds = new Map<string, number>();
+  const pathById: string[] = [];
+  const idOf = (p: string) => {
+    let id = pathIds.get(p);
+    if (id === undefined) {
+      id = pathById.length;
+      pathIds.set(p, id);
+      pathById.push(p);
+    }
+    return id;
+  };
+  const hostIndex = new Map<string, number>();
+  const hostIds: string[] = [];
+  const filePathIds = new Set<number>();
+  let minWindow = Infinity;
+  let maxWindow = -Infinity;
+  let invalidRows = 0;
+
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    if (
+      !r || !KINDS.has(r.kind) || typeof r.path !== 'string' || r.path === '' || typeof r.hostId !== 'string' ||
+      r.hostId === '' || !Number.isFinite(r.windowStartMs) || !(r.count > 0) || !Number.isFinite(r.count)
+    ) {
+      invalidRows++;
+      continue;
+    }
+    const userClass = users.classify(r.user, r.uid);
+    const localUser = userClass === 'local' && r.user ? r.user : undefined;
+    if (localUser) scrubber.addName(localUser);
+    const g = generalizer.generalize(r.path, localUser);
+    if (g.removedUser && !/^\d+$/.test(g.removedUser)) scrubber.addName(g.removedUser);
+    if (hasControlChars(g.path)) {
+      reject(JSON.stringify(g.path).slice(1, -1), 'contains control characters (newline, tab...); not a usable exclusion');
+      continue;
+    }
+    const pid = idOf(g.path);
+    pathIdOfRow[i] = pid;
+    if (r.kind === 'exec' && r.parentPath) {
+      const gp = generalizer.generalize(r.parentPath, localUser);
+      if (gp.removedUser && !/^\d+$/.test(gp.removedUser)) scrubber.addName(gp.removedUser);
+      if (!hasControlChars(gp.path) && gp.path !== g.path) parentIdOfRow[i] = idOf(gp.path);
+    }
+    if (r.kind === 'file') filePathIds.add(pid);
+    let h = hostIndex.get(r.hostId);
+    if (h === undefined) {
+      h = hostIds.length;
+      hostIndex.set(r.hostId, h);
+      hostIds.push(r.hostId);
+    }
+    hostOfRow[i] = h;
+    const w = Math.floor(r.windowStartMs / windowMs);
+    if (w < minWindow) minWindow = w;
+    if (w > maxWindow) maxWindow = w;
+  }
+  pathIds.clear();
+  if (invalidRows > 0) reject(`${invalidRows} input rows`, 'malformed (missing path or host, non-positive count or bad window)');
+
+  // Group same-shaped sibling files into one subject.
+  const subjects: SubjectActivity[] = [];
+  const newSubject = (kind: FleetActivityKind, value: string, isDir: boolean) => {
+    const s = new SubjectActivity(subjects.length, kind, value, isDir);
+    subjects.push(s);
+    return s;
+  };
+  const fileSubjectByPattern = new Map<string, SubjectActivity>();
+  /** kind -> path id -> subject. */
+  const subjectOfPath = new Map<FleetActivityKind, Map<number, SubjectActivity>>();
+  for (const k of KINDS) subjectOfPath.set(k as FleetActivityKind, new Map());
+  const filePathSubjects = subjectOfPath.get('file')!;
+  const filePathStrings = [...filePathIds].map((id) => pathById[id]);
+  const idOfFilePath = new Map(filePathStrings.map((p, i) => [p, [...filePathIds][i]]));
+  for (const grp of new PathShape({ minGroupSize: cfg.minGroupSize }).group(filePathStrings)) {
+    let s = fileSubjectByPattern.get(grp.pattern);
+    if (!s) {
+      s = newSubject('file', grp.pattern, grp.kind === 'directory');
+      s.members = 0;
+      fileSubjectByPattern.set(grp.pattern, s);
+    }
+    s.members += grp.members.length;
+    s.logLike ||= grp.members.some((m) => isLogLike(m, cfg.logFileSuffixes));
+    for (const m of grp.members) filePathSubjects.set(idOfFilePath.get(m)!, s);
+  }
+  filePathIds.clear();
+  idOfFilePath.clear();
+
+  const span = maxWindow >= minWindow ? maxWindow - minWindow + 1 : 1;
+  const cellOf = (host: number, w: number) => host * span + (w - minWindow);
+  const hostOfCell = (cell: number) => Math.floor(cell / span);
+
+  const valueSubjects = new Map<string, SubjectActivity>();
+  const subjectFor = (kind: FleetActivityKind, pathId: number): SubjectActivity => {
+    const byPath = subjectOfPath.get(kind)!;
+    let s = byPath.get(pathId);
+    if (s) return s;
+    const value = kind === 'audit-path' ? parentDir(pathById[pathId]) : pathById[pathId];
+    const key = kind + '\u0000' + value;
+    s = valueSubjects.get(key);
+    if (!s) valueSubjects.set(key, (s = newSubject(kind, value, kind === 'audit-path')));
+    byPath.set(pathId, s);
+    return s;
+  };
+
+  // Pass 2a: subject of every row, and how many rows each subject has, to size its cell table exactly once.
+  const subjectOfRow = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    if (pathIdOfRow[i] < 0) continue;
+    const s = subjectFor(rows[i].kind, pathIdOfRow[i]);
+    subjectOfRow[i] = s.id;
+    s.rowCount++;
+  }
+  const pool = CellCountMap.pool(subjects.map((s) => s.rowCount));
+  subjects.forEach((s, i) => (s.cells = pool[i]));
+
+  // Pass 2b: accumulate per subject, host and evaluation window.
+  for (let i = 0; i < n; i++) {
+    const sid = subjectOfRow[i];
+    if (sid < 0) continue;
+    const r = rows[i];
+    const s = subjects[sid];
+    s.add(cellOf(hostOfRow[i], Math.floor(r.windowStartMs / windowMs)), r.count, r.windowStartMs, users.scopeFor(r.user, r.uid));
+    const parent = parentIdOfRow[i];
+    if (parent >= 0) s.parents.set(parent, (s.parents.get(parent) ?? 0) + r.count);
+  }
+
+  const hostsReporting = Math.max(options.hostsReporting || 0, hostIds.length, 1);
+  const thresholdOf = (s: SubjectActivity): number => {
+    switch (s.kind) {
+      case 'file': return s.logLike ? Math.min(cfg.logWindowThreshold, cfg.pathWindowThreshold) : cfg.pathWindowThreshold;
+      case 'exec': return cfg.execPerSecondThreshold * windowSeconds;
+      default: return cfg.auditWindowThreshold;
+    }
+  };
+  // Cisco: "more often than once per second" for execs; "1000 hits or more" for paths.
+  const meets = (kind: FleetActivityKind, count: number, t: number) => (kind === 'exec' ? count > t : count >= t);
+
+  const evaluate = (s: SubjectActivity, threshold: number, fallbackToSeen: boolean): ExclusionEvidence | undefined => {
+    const affected = new Set<number>();
+    const seen = fallbackToSeen ? new Set<number>() : undefined;
+    let peak = 0;
+    s.cells.forEach((cell, c) => {
+      if (c > peak) peak = c;
+      if (meets(s.kind, c, threshold)) affected.add(hostOfCell(cell));
+      else seen?.add(hostOfCell(cell));
+    });
+    let hosts = affected;
+    if (hosts.size === 0) {
+      if (!seen || seen.size === 0) return undefined;
+      hosts = seen;
+    }
+    return {
+      hosts: hosts.size,
+      hostsReporting,
+      prevalence: round(hosts.size / hostsReporting, 4),
+      totalCount: s.total,
+      peakWindowCount: peak,
+      peakRatePerSecond: round(peak / windowSeconds, 3),
+      firstSeenMs: s.firstSeenMs,
+      lastSeenMs: s.lastSeenMs,
+      sampleHostIds: smallestHostIds(hosts, hostIds, scrubber),
+    };
+  };
+  const passesFleetBar = (e: ExclusionEvidence) => e.hosts >= cfg.minHosts && e.prevalence >= cfg.minPrevalence;
+
+  const candidates: Candidate[] = [];
+  for (const s of subjects) {
+    const threshold = thresholdOf(s);
+    const evidence = evaluate(s, threshold, false);
+    if (evidence && passesFleetBar(evidence)) candidates.push({ subject: s, evidence, threshold });
+  }
+
+  const items: ExclusionItem[] = [];
+  const P = pathById.length;
+  /** Safe ancestor -> the noisy (child subject, immediate parent id) pairs whose executions it accounts for. */
+  const parentPlans = new Map<string, { pairs: Set<number>; children: Set<string>; coversInterpreter: boolean; via: Set<string> }>();
+  const describeWindow = `one ${cfg.windowMinutes}-minute window`;
+
+  for (const { subject: s, evidence, threshold } of candidates) {
+    const fleet = `over threshold on ${evidence.hosts} of ${evidence.hostsReporting} hosts`;
+    if (s.kind === 'file') {
+      const isDirectory = s.valueIsDirectory;
+      const type: ExclusionType = hasWildcard(s.value) ? 'wildcard' : 'path';
+      const verdict = policy.checkPath(s.value, isDirectory);
+      if (!verdict.allowed) {
+        reject(s.value, verdict.why!);
+        continue;
+      }
+      const what = s.members > 1
+        ? `${s.members} same-shaped files${isDirectory ? ' in this directory' : ''}`
+        : s.logLike ? 'frequently written log/journal file' : 'file';
+      const reason = `${what}: peak ${evidence.peakWindowCount} file events in ${describeWindow} on a host (threshold ${threshold}), ${fleet}`;
+      items.push(makeItem(type, s.value, isDirectory, '', false, false, reason, evidence));
+    } else if (s.kind === 'exec') {
+      const verdict = policy.checkProcess(s.value);
+      const rate = `executed up to ${evidence.peakRatePerSecond}/s over ${describeWindow} (threshold ${cfg.execPerSecondThreshold}/s), ${fleet}`;
+      if (verdict.allowed) {
+        items.push(makeItem('process', s.value, false, s.userScope ?? '', false, false, `noisy program ${rate}`, evidence));
+        continue;
+      }
+      // Walk up the parent chain (Cisco: "until PP:1") to the program that causes the noise.
+      let current: SubjectActivity | undefined = s;
+      let immediateParent: number | undefined;
+      let chosen: string | undefined;
+      let lastRefusal = '';
+      const chain: string[] = [];
+      for (let depth = 0; current && depth < cfg.maxParentDepth; depth++) {
+        const topId = topParent(current);
+        if (topId === undefined) break;
+        const top = pathById[topId];
+        if (depth === 0) immediateParent = topId;
+        const v = policy.checkProcess(top);
+        if (v.allowed) {
+          chosen = top;
+          break;
+        }
+        chain.push(top);
+        lastRefusal = `parent ${top} refused: ${v.why}`;
+        current = valueSubjects.get('exec\u0000' + top);
+      }
+      if (!chosen || immediateParent === undefined) {
+        reject(s.value, `${verdict.why}; no safe parent process to exclude instead${lastRefusal ? ` (${lastRefusal})` : ' (parent unknown)'}`);
+        continue;
+      }
+      let plan = parentPlans.get(chosen);
+      if (!plan) parentPlans.set(chosen, (plan = { pairs: new Set(), children: new Set(), coversInterpreter: false, via: new Set() }));
+      plan.pairs.add(s.id * P + immediateParent);
+      plan.children.add(s.value);
+      for (const c of chain) plan.via.add(c);
+      const kind = policy.deniedProgramKind(s.value);
+      if (kind === 'shell' || kind === 'interpreter' || chain.some((c) => policy.deniedProgramKind(c) !== 'utility' && policy.deniedProgramKind(c) !== undefined)) {
+        plan.coversInterpreter = true;
+      }
+      reject(s.value, `${verdict.why}; recommended its parent ${chosen} with apply-to-children instead`);
+    } else {
+      const isExe = s.kind === 'audit-exe';
+      const verdict = isExe ? policy.checkProcess(s.value) : policy.checkPath(s.value, true);
+      if (!verdict.allowed) {
+        reject(s.value, verdict.why!);
+        continue;
+      }
+      if (hasWildcard(s.value)) {
+        reject(s.value, 'auditd rules take one literal path; a per-user location cannot be expressed fleet-wide');
+        continue;
+      }
+      const reason = `${isExe ? 'audit records initiated by this program' : 'audit records about files in this directory'}: peak ${evidence.peakWindowCount} in ${describeWindow} on a host (threshold ${threshold}), ${fleet}`;
+      items.push(makeItem(isExe ? 'audit-exe' : 'audit-dir', s.value, !isExe, '', false, false, reason, evidence));
+    }
+  }
+
+  // Pass 3, only when some noisy utility was attributed to a parent: measure what each parent item would silence.
+  if (parentPlans.size > 0) {
+    const pairOwner = new Map<number, SubjectActivity>();
+    const planActivity = new Map<string, SubjectActivity>();
+    for (const [parent, plan] of parentPlans) {
+      const act = new SubjectActivity(-1, 'exec', parent, false);
+      planActivity.set(parent, act);
+      for (const pair of plan.pairs) pairOwner.set(pair, act);
+    }
+    for (let i = 0; i < n; i++) {
+      const sid = subjectOfRow[i];
+      const parent = parentIdOfRow[i];
+      if (sid < 0 || parent < 0) continue;
+      const act = pairOwner.get(sid * P + parent);
+      if (!act) continue;
+      const r = rows[i];
+      act.add(cellOf(hostOfRow[i], Math.floor(r.windowStartMs / windowMs)), r.count, r.windowStartMs, users.scopeFor(r.user, r.uid));
+    }
+    const existing = new Map(items.filter((it) => it.type === 'process').map((it) => [it.value, it]));
+    for (const [parent, plan] of parentPlans) {
+      const act = planActivity.get(parent)!;
+      const evidence = evaluate(act, thresholdOf(act), true);
+      if (!evidence) continue;
+      const children = [...plan.children].sort();
+      const via = plan.via.size ? ` (via ${[...plan.via].sort().join(', ')})` : '';
+      const reason = `starts noisy utilities ${children.join(', ')}${via} that must not be excluded themselves: children executed up to ${evidence.peakRatePerSecond}/s over ${describeWindow}, over threshold on ${evidence.hosts} of ${evidence.hostsReporting} hosts; exclude this program with apply-to-children`;
+      const prior = existing.get(parent);
+      if (prior) {
+        // Already noisy on its own: widen that item to its children instead of listing the program twice.
+        prior.applyToChildren = true;
+        prior.reason = `${prior.reason}; also ${reason}`;
+        prior.user = prior.user === (act.userScope ?? '') ? prior.user : '';
+        prior.risk = assessRisk({ type: 'process', value: parent, isDirectory: false, applyToChildren: true, coversInterpreter: plan.coversInterpreter });
+        continue;
+      }
+      const evidenceBar = passesFleetBar(evidence);
+      if (!evidenceBar) {
+        reject(parent, `would cover noisy children on only ${evidence.hosts} hosts (below the fleet bar)`);
+        continue;
+      }
+      items.push(makeItem('process', parent, false, act.userScope ?? '', true, plan.coversInterpreter, reason, evidence));
+    }
+  }
+
+  // Last line of defence for privacy: no item may name a per-host account anywhere.
+  const safe: ExclusionItem[] = [];
+  for (const it of items) {
+    if (scrubber.mentionsName(it.value) || scrubber.mentionsName(it.reason)) {
+      reject(scrubber.redact(it.value), 'would disclose a per-host user name; the path could not be generalized');
+      continue;
+    }
+    safe.push(it);
+  }
+
+  const score = (it: ExclusionItem) => it.evidence.prevalence * it.evidence.totalCount;
+  safe.sort((a, b) => score(b) - score(a) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) || (a.type < b.type ? -1 : 1));
+  for (const dropped of safe.slice(cfg.maxItems)) reject(dropped.value, `ranked below the first ${cfg.maxItems} recommendations`);
+  return { items: safe.slice(0, cfg.maxItems), rejected };
+}
+
+function makeItem(
+  type: ExclusionType,
+  value: string,
+  isDirectory: boolean,
+  user: string,
+  applyToChildren: boolean,
+  coversInterpreter: boolean,
+  reason: string,
+  evidence: ExclusionEvidence,
+): ExclusionItem {
+  return {
+    type,
+    value,
+    isDirectory,
+    user,
+    applyToChildren,
+    globalScopeEligible: isGlobalScopeEligible(type, value),
+    reason,
+    risk: assessRisk({ type, value, isDirectory, applyToChildren, coversInterpreter }),
+    evidence,
+  };
+}
+
+function topParent(s: SubjectActivity): number | undefined {
+  let best: number | undefined;
+  let bestCount = -1;
+  for (const [p, c] of s.parents) {
+    if (c > bestCount || (c === bestCount && best !== undefined && p < best)) {
+      best = p;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+function isLogLike(path: string, suffixes: readonly string[]): boolean {
+  const name = baseName(path).toLowerCase();
+  return suffixes.some((s) => name.endsWith(s));
+}
+
+/** The smallest few host ids in one linear scan: sorting every affected host per item would dominate at fleet scale. */
+function smallestHostIds(hosts: Set<number>, hostIds: readonly string[], scrubber: PerHostNameScrubber): string[] {
+  const best: string[] = [];
+  for (const h of hosts) {
+    const id = hostIds[h];
+    if (best.length === MAX_SAMPLE_HOSTS && id >= best[MAX_SAMPLE_HOSTS - 1]) continue;
+    if (scrubber.mentionsName(id)) continue;
+    let i = best.length;
+    while (i > 0 && best[i - 1] > id) i--;
+    best.splice(i, 0, id);
+    if (best.length > MAX_SAMPLE_HOSTS) best.pop();
+  }
+  return best;
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

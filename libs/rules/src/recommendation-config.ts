@@ -1,0 +1,76 @@
+/**
+ * Thresholds from the vendors' tuning guides, every one overridable per job.
+ */
+export interface RecommendationConfig {
+  /** Evaluation window; Cisco's guide judges 15-20 minutes of activity. */
+  windowMinutes: number;
+  /** A path is a candidate at this many events on one host in one window (Cisco: "average 1000 hits"). */
+  pathWindowThreshold: number;
+  /** A process is a candidate when executed more often than this, averaged over a window (Cisco: once per second). */
+  execPerSecondThreshold: number;
+  /** Lower bar for log and journal files, which Cisco calls suitable candidates whenever written often. */
+  logWindowThreshold: number;
+  /** Name endings that make a file a log/journal (`-journal` covers SQLite rollback journals). */
+  logFileSuffixes: string[];
+  /** auditd records per window for an initiator or directory to be a candidate. */
+  auditWindowThreshold: number;
+  /** Fewest hosts over threshold for a recommendation. */
+  minHosts: number;
+  /** Smallest share of reporting hosts over threshold, 0..1. */
+  minPrevalence: number;
+  /** Fewest same-shaped siblings (chunk-1.tmp, chunk-2.tmp...) before they become one wildcard. */
+  minGroupSize: number;
+  /** How far up the parent chain to look for a safe process when the noisy one is a utility. */
+  maxParentDepth: number;
+  /** Recommendations beyond this rank are reported as rejected. */
+  maxItems: number;
+  /** uids below this are system accounts (macOS starts local users at 501, many Linux distros at 1000). */
+  systemUidMax: number;
+  /** Names that are the same account on every host, so a process exclusion may keep them as its user. */
+  systemUsers: string[];
+  extraDeniedProcessNames: string[];
+  extraDeniedFolders: string[];
+  extraDeniedExtensions: string[];
+}
+
+export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Object.freeze({
+  windowMinutes: 20,
+  pathWindowThreshold: 1000,
+  execPerSecondThreshold: 1,
+  logWindowThreshold: 200,
+  logFileSuffixes: ['.log', '.journal', '.journal~', '-journal', '.jnl'],
+  auditWindowThreshold: 1000,
+  minHosts: 1,
+  minPrevalence: 0,
+  minGroupSize: 3,
+  maxParentDepth: 4,
+  maxItems: 500,
+  systemUidMax: 500,
+  systemUsers: [
+    'root', 'daemon', 'bin', 'sys', 'adm', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data', 'backup',
+    'list', 'irc', 'nobody', 'messagebus', 'syslog', 'polkitd', 'sshd', 'chrony', 'ntp', 'postfix',
+    'nginx', 'apache', 'mysql', 'postgres', 'redis', 'systemd-network', 'systemd-resolve',
+    'systemd-timesync', 'systemd-journal', 'dbus', 'avahi', 'colord', 'rtkit', 'tss', 'mdatp',
+  ],
+  extraDeniedProcessNames: [],
+  extraDeniedFolders: [],
+  extraDeniedExtensions: [],
+});
+
+export function resolveRecommendationConfig(partial: Partial<RecommendationConfig> = {}): RecommendationConfig {
+  const cfg: RecommendationConfig = { ...DEFAULT_RECOMMENDATION_CONFIG, ...stripUndefined(partial) };
+  const positive: (keyof RecommendationConfig)[] = [
+    'windowMinutes', 'pathWindowThreshold', 'execPerSecondThreshold', 'logWindowThreshold', 'auditWindowThreshold',
+  ];
+  for (const k of positive) {
+    const v = cfg[k] as number;
+    if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new RangeError(`${k} must be a positive number`);
+  }
+  if (!(cfg.minPrevalence >= 0 && cfg.minPrevalence <= 1)) throw new RangeError('minPrevalence must be within 0..1');
+  if (!(cfg.minHosts >= 1)) throw new RangeError('minHosts must be at least 1');
+  return cfg;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { referenceExecCounts } from './aureport-reference';
+import { HubApi } from './hub-api';
+import { HubProcess, REPO, runAgent, startHubProcess } from './hub-process';
+
+// Two simulated hosts, each a real auditd log recorded with its own local
+// user (alice on web-01, bob on web-02).
+const HOSTS = [
+  { hostname: 'web-01', log: path.join(REPO, 'tools/demo/logs/web-01.audit.log'), user: 'alice' },
+  { hostname: 'web-02', log: path.join(REPO, 'tools/demo/logs/web-02.audit.log'), user: 'bob' },
+];
+const ADMIN = 'e2e-admin-token-0123456789abcdef';
+const ENROLL = 'e2e-enroll-secret-0123456789abcdef';
+
+let db: TestDatabase;
+let hub: HubProcess;
+let api: HubApi;
+const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-e2e-'));
+
+before(async () => {
+  db = await createMigratedTestDatabase('e2e_fleet');
+  hub = await startHubProcess({
+    DATABASE_URL: db.url,
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    BIND_HOST: '127.0.0.1',
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    FLEETTUNE_QUEUE_PREFIX: `e2e-${process.pid}`,
+    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'warn',
+  });
+  api = new HubApi(hub.httpUrl, ADMIN);
+});
+
+after(async () => {
+  await hub?.stop();
+  await db?.drop();
+  fs.rmSync(stateRoot, { recursive: true, force: true });
+});
+
+async function replay(h: (typeof HOSTS)[number], stateDir = path.join(stateRoot, h.hostname)): Promise<void> {
+  const res = await runAgent([
+    'run', '--hub', hub.grpcAddress, '--enroll-secret', ENROLL, '--source', 'linux-audit',
+    '--input', h.log, '--hostname', h.hostname, '--state-dir', stateDir, '--once',
+  ]);
+  assert.equal(res.code, 0, `agent ${h.hostname} failed: ${res.stderr}`);
+}
+
+type Noise = Array<{ path: string; count: number; hosts: number }>;
+
+function expectedFleetExecs(): Map<string, { count: number; hosts: number }> {
+  const fleet = new Map<string, { count: number; hosts: number }>();
+  for (const h of HOSTS) {
+    for (const [p, n] of referenceExecCounts(h.log).counts) {
+      const cur = fleet.get(p) ?? { count: 0, hosts: 0 };
+      fleet.set(p, { count: cur.count + n, hosts: cur.hosts + 1 });
+    }
+  }
+  return fleet;
+}
+
+async function actualFleetExecs(): Promise<Map<string, { count: number; hosts: number }>> {
+  const rows = await api.get<Noise>('/api/v1/noise/execs?top=1000');
+  return new Map(rows.map((r) => [r.path, { count: r.count, hosts: r.hosts }]));
+}
+
+test('two agents stream real audit logs; fleet exec totals equal aureport summed over the hosts', async () => {
+  for (const h of HOSTS) await replay(h);
+  const hosts = await api.get<Array<{ hostname: string }>>('/api/v1/hosts');
+  assert.deepEqual(hosts.map((h) => h.hostname).sort(), ['web-01', 'web-02']);
+  const expected = expectedFleetExecs();
+  assert.ok(expected.size > 5, 'the reference found execs');
+  assert.deepEqual(await actualFleetExecs(), expected);
+});
+
+test('sending the same logs again changes no total', async () => {
+  const before = await actualFleetExecs();
+  // Same state dir: the checkpoint says the log was already counted.
+  for (const h of HOSTS) await replay(h);
+  // Lost acks: the spool forgets what the hub acknowledged and resends every
+  // batch; the hub must see them all as duplicates.
+  for (const h of HOSTS) {
+    const spoolDir = path.join(stateRoot, h.hostname, 'spool');
+    fs.rmSync(path.join(spoolDir, 'acked.json'));
+  }
+  for (const h of HOSTS) await replay(h);
+  assert.deepEqual(await actualFleetExecs(), before);
+  const files = await api.get<Noise>('/api/v1/noise/files?top=5');
+  const syncLogs = files.filter((f) => f.path.endsWith('/.cache/syncagent/sync.log'));
+  assert.equal(syncLogs.length, 2, 'one sync.log per host');
+});
+
+test('the exclusion job recommends the noisy per-user log, generalized, and the export names no user', async () => {
+  const result = await api.recomputeExclusions();
+  assert.ok(result.items > 0, 'the job produced recommendations');
+  const set = await api.get<{ id: string; items: Array<{ type: string; value: string; user: string; evidence: { hosts: number } }> }>(
+    '/api/v1/exclusion-sets/latest',
+  );
+  const values = set.items.map((i) => i.value);
+  assert.ok(
+    values.some((v) => v.startsWith('/home/*/.cache/syncagent')),
+    `expected a /home/*/.cache/syncagent recommendation, got ${JSON.stringify(values)}`,
+  );
+  const res = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json`);
+  assert.equal(res.status, 200);
+  const body = await res.text();
+  const doc = JSON.parse(body) as { exclusionSettings: { exclusions: Array<Record<string, unknown>> } };
+  assert.ok(doc.exclusionSettings.exclusions.length > 0);
+  for (const h of HOSTS) {
+    assert.ok(!body.includes(h.user), `export must not name ${h.user}`);
+    assert.ok(!JSON.stringify(set).includes(h.user), `recommendations must not name ${h.user}`);
+  }
+});
+
+test('the REST API refuses missing and wrong tokens', async () => {
+  assert.equal((await fetch(`${hub.httpUrl}/api/v1/hosts`)).status, 401);
+  assert.equal((await api.raw('GET', '/api/v1/hosts', 'not-a-token')).status, 401);
+  assert.equal((await fetch(`${hub.httpUrl}/healthz`)).status, 200);
+  assert.equal((await fetch(`${hub.httpUrl}/readyz`)).status, 200);
+});

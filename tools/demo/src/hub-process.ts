@@ -1,0 +1,69 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+export interface HubProcess {
+  child: ChildProcess;
+  httpUrl: string;
+  grpcAddress: string;
+  stop(): Promise<void>;
+}
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+
+/** Starts `apps/hub/dist/main.js` as its own process and waits until /readyz answers. */
+export async function startHubProcess(env: Record<string, string>, opts: { timeoutMs?: number; logTo?: NodeJS.WritableStream } = {}): Promise<HubProcess> {
+  const child = spawn(process.execPath, [path.join(REPO, 'apps/hub/dist/main.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const capture = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+    opts.logTo?.write(d);
+  };
+  child.stdout!.on('data', capture);
+  child.stderr!.on('data', capture);
+  // The hub prints one ready line with the ports it bound (0 = any free port).
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let ready: RegExpExecArray | null = null;
+  while (!(ready = /fleettune hub ready: (http:\/\/\S+) .*gRPC (\S+)/.exec(output))) {
+    if (child.exitCode !== null) throw new Error(`hub exited with code ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`hub did not become ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const [, httpUrl, grpcAddress] = ready;
+  return {
+    child,
+    httpUrl,
+    grpcAddress,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function runAgent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(REPO, 'apps/agent/dist/main.js'), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+export { REPO };

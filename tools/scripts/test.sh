@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The README's test command: builds everything, then runs every *.spec.js
+# (unit, integration against the real PostgreSQL/Redis, end-to-end).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/scripts/services.sh --start
+npm run --silent check:generated
+npm run --silent db:generate
+npm run --silent build
+npm run --silent db:migrate
+npm run --silent lint
+mapfile -t specs < <(find libs apps tools -path '*/node_modules' -prune -o -path '*/dist/*' -name '*.spec.js' -print | sort)
+if [ ${#specs[@]} -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+exec node --test --test-concurrency=2 --test-reporter=spec "${specs[@]}"
