@@ -8,17 +8,23 @@ export interface AuditEventAssemblerOptions {
    * opened earliest ends. Normally events end by the time rule below first.
    */
   maxOpenEvents?: number;
+  /** auditd.conf end_of_event_timeout, in seconds (aureport honours the same setting). */
+  eventTimeoutSeconds?: number;
 }
 
-/** aureport closes an event once an event more than 2 s newer starts (ausearch-lol.c). */
-const EVENT_TIMEOUT_SECONDS = 2;
+/**
+ * aureport closes an open event once an event starts whose second is at
+ * least end_of_event_timeout (default 2) seconds later; checked against
+ * aureport 3.0.9: a gap of 1 s joins, a gap of 2 s splits.
+ */
+const DEFAULT_EVENT_TIMEOUT_SECONDS = 2;
 
 /**
  * Groups records into events by `msg=audit(<sec>.<ms>:<serial>)` and node,
  * ending events exactly when aureport does, so event counts agree:
  *  - an event whose first record is a single-record type (user-space and
  *    daemon messages, PROCTITLE, ANOM_*, ...) ends with that record;
- *  - other events end when an event starts whose second is more than 2 s
+ *  - other events end when an event starts whose second is 2 s or more
  *    later than theirs (auditd does not write EOE to disk, so this is how
  *    multi-record events end), or at end of input;
  *  - an EOE record also ends its event (other collectors keep EOE);
@@ -31,12 +37,14 @@ export class AuditEventAssembler {
   private readonly bySecond = new Map<number, AuditEventDraft[]>();
   private readonly seconds: number[] = [];
   private readonly maxOpen: number;
+  private readonly timeoutSeconds: number;
 
   constructor(
     private readonly emit: (draft: AuditEventDraft) => void,
     options: AuditEventAssemblerOptions = {},
   ) {
     this.maxOpen = Math.max(1, options.maxOpenEvents ?? 8192);
+    this.timeoutSeconds = options.eventTimeoutSeconds ?? DEFAULT_EVENT_TIMEOUT_SECONDS;
   }
 
   add(rec: AuditRecord): void {
@@ -85,10 +93,10 @@ export class AuditEventAssembler {
     this.emit(draft);
   }
 
-  /** Ends open events whose second + 2 < sec. */
+  /** Ends open events whose second + timeout <= sec. */
   private expireBefore(sec: number): void {
     const secs = this.seconds;
-    while (secs.length > 0 && secs[0] + EVENT_TIMEOUT_SECONDS < sec) {
+    while (secs.length > 0 && secs[0] + this.timeoutSeconds <= sec) {
       const s = secs.shift()!;
       const bucket = this.bySecond.get(s);
       this.bySecond.delete(s);

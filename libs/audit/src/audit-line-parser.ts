@@ -54,150 +54,250 @@ function isUpperOrUnderscore(c: number): boolean {
   return (c >= 65 && c <= 90) || c === 95;
 }
 
+/** Where a header ends: fieldsStart is just past `):`. */
+interface HeaderResult {
+  reason: SkipReason | null;
+  fieldsStart: number;
+}
+
 /**
  * Parses one audit log line (raw or ENRICHED, optional `node=` prefix) into
  * an AuditRecord, or says why the line is skipped. Never throws.
+ *
+ * Speed: only the header is decoded for records whose content the counting
+ * does not use (EXECVE, PROCTITLE, BPRM_FCAPS, ...). For SYSCALL, PATH, CWD
+ * and CONFIG_CHANGE the needed fields are found with indexOf(' name='):
+ * kernel records write lowercase names each preceded by a space, and quoted
+ * or hex values never contain a space, so the search cannot hit a value;
+ * ENRICHED names are uppercase, so they cannot be confused either.
  */
 export class AuditLineParser {
-  private line = '';
+  private readonly header: HeaderResult = { reason: null, fieldsStart: 0 };
   private kind = Kind.Other;
-  private sawKey = false;
-  private sawSyscall = false;
-  private sawItem = false;
-  private sawNametype = false;
 
   /**
    * Parses bytes buf[start..end) (no trailing newline) into `rec`.
    * Returns null on success, 'empty' for a blank line, or a skip reason.
    */
   parse(buf: Buffer, start: number, end: number, rec: AuditRecord): SkipReason | 'empty' | null {
-    // latin1 maps each byte to one char: cheap to decode, and byte offsets equal string offsets.
     if (end > start && buf[end - 1] === 13) end--; // CRLF
     if (end === start) return 'empty';
-    const s = latin1(buf, start, end);
-    if (s.charCodeAt(0) <= 32 && s.trim().length === 0) return 'empty';
+    rec.reset();
+    // The header ends at the first ')' (`msg=audit(...):`); decode only that much first.
+    let close = buf.indexOf(0x29, start);
+    if (close < 0 || close >= end || close - start > 512) close = Math.min(end, start + 512) - 1;
+    const headEnd = Math.min(end, close + 2);
+    const head = latin1(buf, start, headEnd);
+    const h = this.parseHeader(head, rec);
+    if (h.reason !== null) return this.classifyBadLine(buf, start, end, h.reason);
+    if (this.kind === Kind.Other) return null; // only the identity matters for other records
+    const s = headEnd === end ? head : latin1(buf, start, end);
     if (UNUSUAL_BYTE.test(s)) {
       if (CONTROL_BYTE.test(s)) return 'control-bytes';
       // Bytes >= 0x80: auditd hex-encodes those in raw fields, but ENRICHED
       // names may be UTF-8. Accept valid UTF-8, reject anything else.
       if (!isUtf8(buf.subarray(start, end))) return 'invalid-utf8';
     }
-    this.line = s;
-    rec.reset();
-    return this.parseHeaderAndFields(s, rec);
+    return this.parseFields(s, h.fieldsStart, rec);
   }
 
-  private parseHeaderAndFields(s: string, rec: AuditRecord): SkipReason | null {
+  /** A line without a valid header: blank, or say what is wrong with its bytes first. */
+  private classifyBadLine(buf: Buffer, start: number, end: number, reason: SkipReason): SkipReason | 'empty' {
+    const s = latin1(buf, start, end);
+    if (s.trim().length === 0) return 'empty';
+    if (UNUSUAL_BYTE.test(s)) {
+      if (CONTROL_BYTE.test(s)) return 'control-bytes';
+      if (!isUtf8(buf.subarray(start, end))) return 'invalid-utf8';
+    }
+    return reason;
+  }
+
+  private parseHeader(s: string, rec: AuditRecord): HeaderResult {
+    const h = this.header;
+    h.reason = null;
     let pos = 0;
     if (s.startsWith('node=')) {
       const sp = s.indexOf(' ', 5);
-      if (sp < 0) return 'no-type';
+      if (sp < 0) return this.fail('no-type');
       rec.node = s.slice(5, sp);
       pos = sp + 1;
     }
-    if (!s.startsWith('type=', pos)) return 'no-type';
+    if (!s.startsWith('type=', pos)) return this.fail('no-type');
     const typeEnd = s.indexOf(' ', pos + 5);
-    if (typeEnd < 0) return 'bad-header';
+    if (typeEnd < 0) return this.fail('bad-header');
     const type = s.slice(pos + 5, typeEnd);
-    if (!isKnownRecordType(type)) return 'unknown-type';
+    if (!isKnownRecordType(type)) return this.fail('unknown-type');
     rec.type = type;
     pos = typeEnd + 1;
-    if (!s.startsWith('msg=audit(', pos)) return 'bad-header';
+    if (!s.startsWith('msg=audit(', pos)) return this.fail('bad-header');
     pos += 10;
     const idStart = pos;
     // <sec>.<ms>:<serial>):
     const dot = s.indexOf('.', pos);
     const colon = s.indexOf(':', pos);
     const close = s.indexOf(')', pos);
-    if (dot < 0 || colon < dot || close < colon || s.charCodeAt(close + 1) !== 58) return 'bad-header';
+    if (dot < 0 || colon < dot || close < colon || s.charCodeAt(close + 1) !== 58) return this.fail('bad-header');
     const sec = parseDecimal(s, idStart, dot);
     const ms = parseDecimal(s, dot + 1, colon);
     const serial = parseDecimal(s, colon + 1, close);
-    if (sec < 0 || ms < 0 || ms > 999 || serial < 0 || colon - dot !== 4) return 'bad-header';
+    if (sec < 0 || ms < 0 || serial < 0 || colon - dot !== 4) return this.fail('bad-header');
     rec.timestampMs = sec * 1000 + ms;
     rec.serial = serial;
     const id = s.slice(idStart, close);
     rec.id = rec.node ? rec.node + ' ' + id : id;
-
     this.kind = kindOf(type);
-    if (this.kind === Kind.Other) return null; // only the identity matters for other records
-    this.sawKey = false;
-    this.sawSyscall = false;
-    this.sawItem = false;
-    this.sawNametype = false;
+    h.fieldsStart = close + 2;
+    return h;
+  }
 
-    const fieldsStart = close + 2;
-    const sep = s.indexOf(INTERP_SEPARATOR, fieldsStart);
+  private fail(reason: SkipReason): HeaderResult {
+    this.header.reason = reason;
+    return this.header;
+  }
+
+  private parseFields(s: string, from: number, rec: AuditRecord): SkipReason | null {
+    const sep = s.indexOf(INTERP_SEPARATOR, from);
     const rawEnd = sep < 0 ? s.length : sep;
-    const interpStart = this.scanFields(s, fieldsStart, rawEnd, rec, false);
-    if (interpStart === -2) return 'truncated';
-    if (sep >= 0) {
-      if (this.scanFields(s, sep + 1, s.length, rec, true) === -2) return 'truncated';
-    } else if (interpStart >= 0) {
-      if (this.scanFields(s, interpStart, s.length, rec, true) === -2) return 'truncated';
-    }
-    // Required fields: the kernel always writes them, so their absence means the line was cut.
+    // The kernel always writes these fields, so a missing one means the line was cut.
     switch (this.kind) {
-      case Kind.Syscall:
-        // `key=` is the last raw field of a SYSCALL record.
-        if (!this.sawSyscall || !this.sawKey) return 'truncated';
-        break;
-      case Kind.Path:
-        if (!this.sawItem || !this.sawNametype) return 'truncated';
-        break;
-      case Kind.Cwd:
-        if (rec.cwd === undefined) return 'truncated';
-        break;
+      case Kind.Syscall: {
+        // `key=` is the last raw field of a SYSCALL record; its end is where a
+        // glued (separator-less) interpreted part starts.
+        const k = s.lastIndexOf(' key=', rawEnd);
+        if (k < from) return 'truncated';
+        const kEnd = this.valueEnd(s, k + 5, rawEnd, sep < 0);
+        if (kEnd < 0 || !this.onKey(s, k + 5, kEnd, rec)) return 'truncated';
+        const interpStart = sep >= 0 ? sep + 1 : kEnd < s.length && s.charCodeAt(kEnd) !== 32 ? kEnd : -1;
+        const rawLimit = k;
+        let v = this.find(s, ' arch=', from, rawLimit);
+        if (v >= 0) rec.arch = s.slice(v, this.bareEnd(s, v, rawLimit));
+        v = this.find(s, ' syscall=', from, rawLimit);
+        if (v < 0) return 'truncated';
+        rec.syscallNumber = parseDecimal(s, v, this.bareEnd(s, v, rawLimit));
+        if (rec.syscallNumber < 0) return 'truncated';
+        v = this.find(s, ' success=', from, rawLimit);
+        if (v >= 0) rec.success = s.startsWith('yes', v);
+        v = this.find(s, ' a1=', from, rawLimit);
+        if (v >= 0) rec.a1 = s.slice(v, this.bareEnd(s, v, rawLimit));
+        v = this.find(s, ' a2=', from, rawLimit);
+        if (v >= 0) rec.a2 = s.slice(v, this.bareEnd(s, v, rawLimit));
+        v = this.find(s, ' ppid=', from, rawLimit);
+        if (v >= 0) rec.ppid = parseDecimal(s, v, this.bareEnd(s, v, rawLimit));
+        v = this.find(s, ' pid=', from, rawLimit);
+        if (v >= 0) rec.pid = parseDecimal(s, v, this.bareEnd(s, v, rawLimit));
+        v = this.find(s, ' uid=', from, rawLimit);
+        if (v >= 0) rec.uid = s.slice(v, this.bareEnd(s, v, rawLimit));
+        v = this.find(s, ' exe=', from, rawLimit);
+        if (v >= 0) {
+          const e = this.valueEnd(s, v, rawLimit, false);
+          if (e < 0) return 'truncated';
+          const exe = decodeAuditString(s, v, e);
+          if (exe === TRUNCATED_VALUE) return 'truncated';
+          rec.exe = exe;
+        }
+        if (interpStart >= 0) {
+          const end = s.length;
+          v = this.findInterp(s, 'SYSCALL=', interpStart, end);
+          if (v >= 0) rec.interpretedSyscall = s.slice(v, this.bareEnd(s, v, end));
+          v = this.findInterp(s, 'UID=', interpStart, end);
+          if (v >= 0) {
+            const e = this.valueEnd(s, v, end, false);
+            const uid = e < 0 ? undefined : decodeAuditString(s, v, e);
+            if (typeof uid === 'string') rec.interpretedUid = uid;
+          }
+        }
+        return null;
+      }
+      case Kind.Path: {
+        const item = this.find(s, ' item=', from, rawEnd);
+        if (item < 0) return 'truncated';
+        rec.item = parseDecimal(s, item, this.bareEnd(s, item, rawEnd));
+        let nt = this.find(s, ' nametype=', from, rawEnd);
+        if (nt < 0) nt = this.find(s, ' objtype=', from, rawEnd); // older kernels
+        if (nt < 0) return 'truncated';
+        rec.nametype = s.slice(nt, this.upperEnd(s, nt, rawEnd));
+        const n = this.find(s, ' name=', from, rawEnd);
+        if (n >= 0) {
+          const e = this.valueEnd(s, n, rawEnd, false);
+          if (e < 0) return 'truncated';
+          const name = decodeAuditString(s, n, e);
+          if (name === TRUNCATED_VALUE) return 'truncated';
+          rec.name = name;
+        }
+        return null;
+      }
+      case Kind.Cwd: {
+        const c = this.find(s, ' cwd=', from - 1, rawEnd);
+        if (c < 0) return 'truncated';
+        const e = this.valueEnd(s, c, rawEnd, sep < 0);
+        if (e < 0) return 'truncated';
+        const cwd = decodeAuditString(s, c, e);
+        if (cwd === TRUNCATED_VALUE) return 'truncated';
+        rec.cwd = cwd ?? '';
+        return null;
+      }
+      case Kind.ConfigChange: {
+        const k = this.find(s, ' key=', from - 1, rawEnd);
+        if (k >= 0) {
+          const e = this.valueEnd(s, k, rawEnd, sep < 0);
+          if (e < 0 || !this.onKey(s, k, e, rec)) return 'truncated';
+        }
+        return null;
+      }
+      default:
+        return null;
     }
-    return null;
+  }
+
+  /** Start of the value of raw field `needle` (' name=') in s[from..end), or -1. */
+  private find(s: string, needle: string, from: number, end: number): number {
+    const i = s.indexOf(needle, from);
+    return i < 0 || i + needle.length > end ? -1 : i + needle.length;
+  }
+
+  /** Start of the value of interpreted field `name=` (at the start or after a space), or -1. */
+  private findInterp(s: string, name: string, from: number, end: number): number {
+    if (s.startsWith(name, from)) return from + name.length;
+    return this.find(s, ' ' + name, from, end);
+  }
+
+  /** End of a bare value (next space or end). */
+  private bareEnd(s: string, v: number, end: number): number {
+    const sp = s.indexOf(' ', v);
+    return sp < 0 || sp > end ? end : sp;
+  }
+
+  /** End of an uppercase word such as NORMAL, so a glued `OUID=` after it is not included. */
+  private upperEnd(s: string, v: number, end: number): number {
+    let i = v;
+    while (i < end && isUpperOrUnderscore(s.charCodeAt(i))) i++;
+    // A glued interp name right after (NORMALOUID=) belongs to the interp part.
+    if (i < end && s.charCodeAt(i) === 61) {
+      for (const name of GLUED_INTERP_NAMES) if (s.startsWith(name, i - name.length) && i - name.length > v) return i - name.length;
+    }
+    return i;
   }
 
   /**
-   * Visits `name=value` fields in s[pos..end). Returns -1 when done, the
-   * start of a glued interpreted part (raw scan only), or -2 when truncated.
+   * End of the value starting at v: past the closing quote, or the next
+   * space. With `detectGlue`, an uppercase interpreted name glued to the
+   * value ends it. Returns -1 for an unterminated quote.
    */
-  private scanFields(s: string, pos: number, end: number, rec: AuditRecord, interp: boolean): number {
-    while (pos < end) {
-      if (s.charCodeAt(pos) === 32) {
-        pos++;
-        continue;
-      }
-      const eq = s.indexOf('=', pos);
-      if (eq < 0 || eq >= end) return -1;
-      const sp = s.indexOf(' ', pos);
-      if (sp >= 0 && sp < eq) {
-        pos = sp + 1; // a word without '=': not a field
-        continue;
-      }
-      const vStart = eq + 1;
-      let vEnd: number;
-      let glued = -1;
-      const q = s.charCodeAt(vStart);
-      if (q === 34 || q === 39) {
-        // "quoted" or 'single quoted' (user-space msg='...')
-        const closeQ = s.indexOf(q === 34 ? '"' : "'", vStart + 1);
-        if (closeQ < 0 || closeQ >= end) return -2;
-        vEnd = closeQ + 1;
-        if (!interp && vEnd < end && s.charCodeAt(vEnd) !== 32) glued = vEnd;
-      } else {
-        vEnd = s.indexOf(' ', vStart);
-        if (vEnd < 0 || vEnd > end) vEnd = end;
-        if (!interp) {
-          const g = s.indexOf('=', vStart);
-          if (g >= 0 && g < vEnd) {
-            const b = this.gluedBoundary(s, vStart, g);
-            if (b > vStart || (b === vStart && vStart < g)) {
-              glued = b;
-              vEnd = b;
-            }
-          }
-        }
-      }
-      if (!this.onField(s, pos, eq, vStart, vEnd, rec, interp)) return -2;
-      if (glued >= 0) return glued;
-      pos = vEnd;
+  private valueEnd(s: string, v: number, end: number, detectGlue: boolean): number {
+    const q = s.charCodeAt(v);
+    if (q === 34) {
+      const close = s.indexOf('"', v + 1);
+      return close < 0 || close >= end ? -1 : close + 1;
     }
-    return -1;
+    const e = this.bareEnd(s, v, end);
+    if (detectGlue) {
+      const g = s.indexOf('=', v);
+      if (g >= 0 && g < e) {
+        const b = this.gluedBoundary(s, v, g);
+        if (b >= v) return b;
+      }
+    }
+    return e;
   }
 
   /** Start of an uppercase interpreted name that ends at `eq` inside a bare value, or -1. */
@@ -211,82 +311,7 @@ export class AuditLineParser {
     return b;
   }
 
-  /** Stores one field into rec. Returns false when its value is cut short. */
-  private onField(s: string, nStart: number, nEnd: number, vStart: number, vEnd: number, rec: AuditRecord, interp: boolean): boolean {
-    const len = nEnd - nStart;
-    const c0 = s.charCodeAt(nStart);
-    if (interp) {
-      if (this.kind === Kind.Syscall) {
-        if (len === 7 && s.startsWith('SYSCALL', nStart)) rec.interpretedSyscall = s.slice(vStart, vEnd);
-        else if (len === 3 && s.startsWith('UID', nStart)) {
-          const v = decodeAuditString(s, vStart, vEnd);
-          if (typeof v === 'string') rec.interpretedUid = v;
-        }
-      }
-      return true;
-    }
-    switch (this.kind) {
-      case Kind.Syscall:
-        switch (len) {
-          case 2:
-            if (c0 === 97 /* a */) {
-              if (s.charCodeAt(nStart + 1) === 49) rec.a1 = s.slice(vStart, vEnd);
-              else if (s.charCodeAt(nStart + 1) === 50) rec.a2 = s.slice(vStart, vEnd);
-            }
-            return true;
-          case 3:
-            if (s.startsWith('pid', nStart)) rec.pid = parseDecimal(s, vStart, vEnd);
-            else if (s.startsWith('uid', nStart)) rec.uid = s.slice(vStart, vEnd);
-            else if (s.startsWith('exe', nStart)) {
-              const v = decodeAuditString(s, vStart, vEnd);
-              if (v === TRUNCATED_VALUE) return false;
-              rec.exe = v;
-            } else if (s.startsWith('key', nStart)) return this.onKey(s, vStart, vEnd, rec);
-            return true;
-          case 4:
-            if (s.startsWith('arch', nStart)) rec.arch = s.slice(vStart, vEnd);
-            else if (s.startsWith('ppid', nStart)) rec.ppid = parseDecimal(s, vStart, vEnd);
-            return true;
-          case 7:
-            if (s.startsWith('syscall', nStart)) {
-              rec.syscallNumber = parseDecimal(s, vStart, vEnd);
-              this.sawSyscall = rec.syscallNumber >= 0;
-            } else if (s.startsWith('success', nStart)) rec.success = s.startsWith('yes', vStart);
-            return true;
-          default:
-            return true;
-        }
-      case Kind.Path:
-        if (len === 4 && s.startsWith('name', nStart)) {
-          const v = decodeAuditString(s, vStart, vEnd);
-          if (v === TRUNCATED_VALUE) return false;
-          rec.name = v;
-        } else if (len === 4 && s.startsWith('item', nStart)) {
-          rec.item = parseDecimal(s, vStart, vEnd);
-          this.sawItem = true;
-        } else if ((len === 8 && s.startsWith('nametype', nStart)) || (len === 7 && s.startsWith('objtype', nStart))) {
-          // older kernels wrote objtype= for the same thing
-          rec.nametype = s.slice(vStart, vEnd);
-          this.sawNametype = true;
-        }
-        return true;
-      case Kind.Cwd:
-        if (len === 3 && s.startsWith('cwd', nStart)) {
-          const v = decodeAuditString(s, vStart, vEnd);
-          if (v === TRUNCATED_VALUE) return false;
-          rec.cwd = v ?? '';
-        }
-        return true;
-      case Kind.ConfigChange:
-        if (len === 3 && s.startsWith('key', nStart)) return this.onKey(s, vStart, vEnd, rec);
-        return true;
-      default:
-        return true;
-    }
-  }
-
   private onKey(s: string, vStart: number, vEnd: number, rec: AuditRecord): boolean {
-    this.sawKey = true;
     const v = decodeAuditString(s, vStart, vEnd);
     if (v === TRUNCATED_VALUE) return false;
     if (v === undefined || v === '') return true; // key=(null): the rule had no key

@@ -10,6 +10,8 @@ import { SkipCounts, SkipReason } from './skip-reason';
 export interface AuditLogReaderOptions {
   maxLineBytes?: number;
   maxOpenEvents?: number;
+  /** auditd.conf end_of_event_timeout (seconds, default 2). */
+  eventTimeoutSeconds?: number;
   maxTrackedProcesses?: number;
   /** Called for every skipped line, e.g. to log samples. */
   onSkip?: (reason: SkipReason) => void;
@@ -47,7 +49,10 @@ export class AuditLogReader {
   ) {
     this.onSkipHook = options.onSkip;
     this.interpreter = new AuditEventInterpreter({ maxTrackedProcesses: options.maxTrackedProcesses });
-    this.assembler = new AuditEventAssembler((d) => this.finish(d), { maxOpenEvents: options.maxOpenEvents });
+    this.assembler = new AuditEventAssembler((d) => this.finish(d), {
+      maxOpenEvents: options.maxOpenEvents,
+      eventTimeoutSeconds: options.eventTimeoutSeconds,
+    });
     this.splitter = new AuditLineSplitter(
       (buf, start, end) => this.line(buf, start, end),
       () => this.skip('line-too-long'),

@@ -28,37 +28,35 @@ export class UsernameGeneralizer {
    * @param alsoHide a user name known for this path (e.g. the process user on
    *   the host that reported it); its occurrences elsewhere in the path are
    *   replaced too, so `/var/mail/alice` does not leak `alice`.
+   *
+   * Written with index arithmetic rather than split/join: the hub runs it on
+   * millions of rows per job.
    */
   generalize(rawPath: string, alsoHide?: string): GeneralizedPath {
-    let path = normalizePath(rawPath);
-    const dataPrefix = '/System/Volumes/Data';
+    let path = rawPath;
+    if (path.includes('//') || (path.length > 1 && path.endsWith('/'))) path = normalizePath(path);
     // The Data-volume firmlink is the same file as the path without it; fold it so both spellings group together.
-    if (path.startsWith(dataPrefix + '/')) path = path.slice(dataPrefix.length);
+    if (path.startsWith(DATA_VOLUME)) path = path.slice(DATA_VOLUME.length - 1);
     let removedUser: string | undefined;
-    // Segments before this index are structural (`/home/*`), never user data.
-    let hideFrom = 2;
+    // Text before this index is structural (`/home/*`), never user data.
+    let hideFrom = 1;
 
     if (path.startsWith('/home/')) {
-      ({ path, removedUser } = replaceSegment(path, 2));
-      hideFrom = 3;
+      [path, removedUser, hideFrom] = starSegmentAt(path, 6);
     } else if (path.startsWith('/Users/')) {
-      const seg = segmentAt(path, 2);
-      if (!UsernameGeneralizer.SHARED_MAC_HOMES.has(seg)) ({ path, removedUser } = replaceSegment(path, 2));
-      hideFrom = 3;
+      if (!UsernameGeneralizer.SHARED_MAC_HOMES.has(segmentFrom(path, 7))) [path, removedUser, hideFrom] = starSegmentAt(path, 7);
     } else if (path.startsWith('/run/user/')) {
-      ({ path, removedUser } = replaceSegment(path, 3));
-      hideFrom = 4;
-    } else if (path.startsWith('/var/folders/') || path.startsWith('/private/var/folders/')) {
+      [path, removedUser, hideFrom] = starSegmentAt(path, 10);
+    } else if (path.startsWith('/var/folders/') || path.startsWith(MAC_TEMP)) {
       // /var is a symlink to /private/var on macOS; MDE matches real paths only, so emit the real one.
       if (path.startsWith('/var/')) path = '/private' + path;
-      path = replaceSegment(replaceSegment(path, 4).path, 5).path;
-      hideFrom = 6;
+      let next: number;
+      [path, , next] = starSegmentAt(path, MAC_TEMP.length);
+      [path, , hideFrom] = starSegmentAt(path, next + 1);
     }
 
-    const hide = [removedUser, alsoHide].filter(
-      (u): u is string => !!u && u !== '*' && u !== 'root' && !/^\d+$/.test(u),
-    );
-    for (const name of hide) path = this.hideEmbedded(path, name, hideFrom);
+    if (removedUser !== undefined) path = this.hideEmbedded(path, removedUser, hideFrom);
+    if (alsoHide !== undefined && alsoHide !== removedUser) path = this.hideEmbedded(path, alsoHide, hideFrom);
     return removedUser === undefined ? { path } : { path, removedUser };
   }
 
@@ -68,34 +66,44 @@ export class UsernameGeneralizer {
   }
 
   private hideEmbedded(path: string, name: string, fromIndex: number): string {
-    if (!path.includes(name)) return path;
-    const parts = path.split('/');
-    for (let i = fromIndex; i < parts.length; i++) {
+    if (name === '' || name === '*' || name === 'root' || path.indexOf(name, fromIndex) < 0 || isDigits(name)) return path;
+    const head = path.slice(0, fromIndex);
+    const parts = path.slice(fromIndex).split('/');
+    for (let i = 0; i < parts.length; i++) {
       const seg = parts[i];
       if (seg === name) parts[i] = '*';
       // split/join is a literal replace-all; the name may hold regex metacharacters.
       // Very short names would shred unrelated words, so they are replaced only as whole segments.
       else if (name.length >= this.minEmbeddedNameLength && seg.includes(name)) {
-        parts[i] = collapseStars(seg.split(name).join('*'));
+        parts[i] = seg.split(name).join('*').replace(/\*{2,}/g, '*');
       }
     }
-    return parts.join('/');
+    return head + parts.join('/');
   }
 }
 
-function segmentAt(path: string, index: number): string {
-  return path.split('/', index + 1)[index] ?? '';
+const DATA_VOLUME = '/System/Volumes/Data/';
+const MAC_TEMP = '/private/var/folders/';
+
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return s.length > 0;
 }
 
-/** Replaces the `index`-th segment (split on `/`, so index 1 is the first name) with `*`. */
-function replaceSegment(path: string, index: number): GeneralizedPath {
-  const parts = path.split('/');
-  if (parts.length <= index || parts[index] === '') return { path };
-  const removed = parts[index];
-  parts[index] = '*';
-  return { path: parts.join('/'), removedUser: removed };
+function segmentFrom(path: string, start: number): string {
+  const end = path.indexOf('/', start);
+  return path.slice(start, end < 0 ? path.length : end);
 }
 
-function collapseStars(path: string): string {
-  return path.replace(/\*{2,}/g, '*');
+/**
+ * Replaces the segment starting at `start` with `*`. Returns the new path,
+ * the removed segment (undefined when empty) and the index just after the `*`.
+ */
+function starSegmentAt(path: string, start: number): [string, string | undefined, number] {
+  const seg = segmentFrom(path, start);
+  if (seg === '') return [path, undefined, start];
+  return [path.slice(0, start) + '*' + path.slice(start + seg.length), seg, start + 1];
 }

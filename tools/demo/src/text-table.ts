@@ -1,6 +1,5 @@
 /** Control characters and escapes in hostile paths must not reach the terminal raw. */
 export function printable(s: string, max = 90): string {
-  // eslint-disable-next-line no-control-regex
   const safe = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }

@@ -12,12 +12,19 @@ function parseOrThrow<T>(schema: ZodType<T>, value: unknown, where: string): T {
   return parsed.data;
 }
 
-/** The request's query string, validated and coerced by a zod schema. */
-export const ZodQuery = createParamDecorator((schema: ZodType, ctx: ExecutionContext) =>
+// The schema travels wrapped: Nest treats decorator data with a `transform`
+// method (which zod schemas have) as a pipe.
+type Wrapped = { schema: ZodType };
+
+const QueryWithSchema = createParamDecorator(({ schema }: Wrapped, ctx: ExecutionContext) =>
   parseOrThrow(schema, ctx.switchToHttp().getRequest<{ query: unknown }>().query, 'query'),
 );
-
-/** The request's JSON body, validated by a zod schema. */
-export const ZodBody = createParamDecorator((schema: ZodType, ctx: ExecutionContext) =>
+const BodyWithSchema = createParamDecorator(({ schema }: Wrapped, ctx: ExecutionContext) =>
   parseOrThrow(schema, ctx.switchToHttp().getRequest<{ body: unknown }>().body ?? {}, 'body'),
 );
+
+/** The request's query string, validated and coerced by a zod schema. */
+export const ZodQuery = (schema: ZodType) => QueryWithSchema({ schema });
+
+/** The request's JSON body, validated by a zod schema. */
+export const ZodBody = (schema: ZodType) => BodyWithSchema({ schema });

@@ -125,11 +125,15 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
     batch(hostId, 1, { files: [{ path: 'a\u0000b', op: 'modify', processPath: '', count: 1 }] }),
     batch(hostId, 1, { source: 'Bad Source!' }),
     batch(hostId, 0),
-    batch(hostId, 1, { files: Array.from({ length: 200 }, (_, i) => ({ path: `/tmp/${'x'.repeat(30)}/${i}`, op: 'create', processPath: '', count: 1 })) }),
+    // Over FLEETTUNE_MAX_BATCH_BYTES but under the transport's hard cap.
+    batch(hostId, 1, { files: Array.from({ length: 100 }, (_, i) => ({ path: `/tmp/${'x'.repeat(30)}/${i}`, op: 'create', processPath: '', count: 1 })) }),
   ];
   for (const b of invalid) {
     await assert.rejects(upload(auth(agentToken), [b]), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
   }
+  // Far over the limit: the transport refuses it before it is even decoded.
+  const huge = batch(hostId, 1, { files: Array.from({ length: 400 }, (_, i) => ({ path: `/tmp/${'y'.repeat(40)}/${i}`, op: 'create', processPath: '', count: 1 })) });
+  await assert.rejects(upload(auth(agentToken), [huge]), (e: ServiceError) => e.code === status.RESOURCE_EXHAUSTED);
   // Bytes that are not a CountBatch at all.
   const Raw = makeGenericClientConstructor(
     {
@@ -145,7 +149,7 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
     },
     'Raw',
   );
-  const raw = new Raw(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure()) as Client & {
+  const raw = new Raw(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure()) as unknown as Client & {
     uploadBatches(md: Metadata): import('@grpc/grpc-js').ClientDuplexStream<Buffer, Buffer>;
   };
   await assert.rejects(

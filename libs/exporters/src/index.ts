@@ -1,0 +1,13 @@
+export * from './exclusion-exporter';
+export * from './mdatp-exclusion-mapping';
+export * from './mdatp-managed-json-exporter';
+export * from './mdatp-cli-exporter';
+export * from './mdatp-plist-exporter';
+export * from './cisco-exclusion-mapping';
+export * from './cisco-csv-exporter';
+export * from './cisco-json-exporter';
+export * from './auditd-rules-exporter';
+export * from './export-formats';
+export { shellQuote } from './shell-quote';
+export { xmlEscape } from './xml-escape';
+export { csvField } from './csv-field';

@@ -1,0 +1,59 @@
+import { ExportableExclusion } from '@fleettune/rules';
+import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
+import { toMdatpEntry } from './mdatp-exclusion-mapping';
+import { hasXmlForbiddenChars, lineUnsafeReason } from './value-checks';
+import { xmlEscape } from './xml-escape';
+
+/**
+ * macOS managed preferences for the `com.microsoft.wdav` domain, the legacy
+ * `antivirusEngine.exclusions` form the macOS schema describes (no scopes:
+ * that form is epp-only). Deploy as a configuration profile payload.
+ */
+export class MdatpPlistExporter implements ExclusionExporter {
+  export(items: readonly ExportableExclusion[], _options: ExportOptions = {}): ExportResult {
+    const skipped: SkippedExclusion[] = [];
+    const dicts: string[] = [];
+    for (const item of items) {
+      const unsafe = lineUnsafeReason(item.value) ?? (hasXmlForbiddenChars(item.value) ? 'value holds characters XML cannot represent' : undefined);
+      if (unsafe) {
+        skipped.push({ item, reason: unsafe });
+        continue;
+      }
+      const e = toMdatpEntry(item, false);
+      if ('skip' in e) {
+        skipped.push({ item, reason: e.skip });
+        continue;
+      }
+      const body: string[] = [key('$type'), str(e.$type)];
+      if (e.$type === 'excludedPath') body.push(key('isDirectory'), e.isDirectory ? '<true/>' : '<false/>', key('path'), str(e.path));
+      else if (e.$type === 'excludedFileExtension') body.push(key('extension'), str(e.extension));
+      else body.push(key('name'), str(e.name));
+      dicts.push(['\t\t\t<dict>', ...body.map((b) => `\t\t\t\t${b}`), '\t\t\t</dict>'].join('\n'));
+    }
+    const content = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
+      '<plist version="1.0">',
+      '<dict>',
+      `\t${key('antivirusEngine')}`,
+      '\t<dict>',
+      `\t\t${key('exclusions')}`,
+      dicts.length ? ['\t\t<array>', ...dicts, '\t\t</array>'].join('\n') : '\t\t<array/>',
+      `\t\t${key('exclusionsMergePolicy')}`,
+      `\t\t${str('merge')}`,
+      '\t</dict>',
+      '</dict>',
+      '</plist>',
+      '',
+    ].join('\n');
+    return { content, skipped };
+  }
+}
+
+function key(k: string): string {
+  return `<key>${xmlEscape(k)}</key>`;
+}
+
+function str(v: string): string {
+  return `<string>${xmlEscape(v)}</string>`;
+}
