@@ -1,4 +1,3 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
 import { z } from 'zod';
 
 export const noiseQuerySchema = z.object({
@@ -7,11 +6,4 @@ export const noiseQuerySchema = z.object({
   until: z.coerce.date().optional(),
 });
 
-export class NoiseQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 20 })
-  top?: number;
-  @ApiPropertyOptional({ format: 'date-time', description: 'only windows starting at or after this time' })
-  since?: string;
-  @ApiPropertyOptional({ format: 'date-time', description: 'only windows starting before this time' })
-  until?: string;
-}
+export type NoiseQueryDto = z.infer<typeof noiseQuerySchema>;
