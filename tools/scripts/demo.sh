@@ -2,6 +2,7 @@
 # The README's demo command (after npm ci): set-up, then tools/demo.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+bash tools/scripts/install.sh
 bash tools/scripts/services.sh --start
 echo "==> generating code and building" >&2
 npm run --silent db:generate >/dev/null

@@ -3,6 +3,7 @@
 # (unit, integration against the real PostgreSQL/Redis, end-to-end).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+bash tools/scripts/install.sh
 bash tools/scripts/services.sh --start
 npm run --silent check:generated
 npm run --silent db:generate
