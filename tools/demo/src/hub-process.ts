@@ -52,18 +52,29 @@ export async function startHubProcess(env: Record<string, string>, opts: { timeo
   };
 }
 
-export function runAgent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'apps/agent/dist/main.js'), ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+export interface AgentRun {
+  child: ChildProcess;
+  done: Promise<{ code: number; signal: NodeJS.Signals | null; stderr: string; stdout: string }>;
+}
+
+/** Starts `fleettune-agent` with the given arguments; `done` settles when it exits. */
+export function spawnAgent(args: string[], env: Record<string, string> = {}): AgentRun {
+  const child = spawn(process.execPath, [path.join(REPO, 'apps/agent/dist/main.js'), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number; signal: NodeJS.Signals | null; stderr: string; stdout: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code: code ?? 1, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
+
+export async function runAgent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string; stdout: string }> {
+  return spawnAgent(args, env).done;
 }
 
 export { REPO };

@@ -1,4 +1,4 @@
-import { ChannelCredentials, Metadata, ServiceError, credentials } from '@grpc/grpc-js';
+import { ChannelCredentials, Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient, EnrollRequest, EnrollResponse } from '@fleettune/proto';
 
 export function createHubClient(hub: string, creds: ChannelCredentials = credentials.createInsecure()): AgentServiceClient {
@@ -8,12 +8,37 @@ export function createHubClient(hub: string, creds: ChannelCredentials = credent
   });
 }
 
-export function enrollWithHub(client: AgentServiceClient, request: EnrollRequest, timeoutMs = 15_000): Promise<EnrollResponse> {
+function enrollOnce(client: AgentServiceClient, request: EnrollRequest, timeoutMs: number): Promise<EnrollResponse> {
   return new Promise((resolve, reject) =>
     client.enroll(request, new Metadata(), { deadline: Date.now() + timeoutMs }, (err: ServiceError | null, res?: EnrollResponse) =>
       err ? reject(err) : resolve(res!),
     ),
   );
+}
+
+const RETRYABLE = new Set<number>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.INTERNAL]);
+
+/**
+ * Enrolls, riding out a hub that is down or restarting (backoff with full
+ * jitter, capped); a refused secret or bad request fails at once.
+ */
+export async function enrollWithHub(
+  client: AgentServiceClient,
+  request: EnrollRequest,
+  options: { timeoutMs?: number; giveUpAfterMs?: number; log?: (msg: string) => void } = {},
+): Promise<EnrollResponse> {
+  const giveUpAt = Date.now() + (options.giveUpAfterMs ?? 15 * 60_000);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await enrollOnce(client, request, options.timeoutMs ?? 15_000);
+    } catch (err) {
+      const code = (err as ServiceError).code;
+      if (!RETRYABLE.has(code) || Date.now() > giveUpAt) throw err;
+      const delay = Math.random() * Math.min(30_000, 500 * 2 ** Math.min(attempt, 10));
+      options.log?.(`enrollment failed (${(err as ServiceError).details || (err as Error).message}); retrying in ${Math.round(delay)} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 export function bearer(token: string): Metadata {

@@ -1,0 +1,4 @@
+export * from './hub-process';
+export * from './hub-api';
+export * from './aureport-reference';
+export * from './text-table';
