@@ -1,7 +1,22 @@
+import * as fs from 'node:fs';
 import { ChannelCredentials, Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient, EnrollRequest, EnrollResponse } from '@fleettune/proto';
 
-export function createHubClient(hub: string, creds: ChannelCredentials = credentials.createInsecure()): AgentServiceClient {
+/**
+ * TLS to the hub when FLEETTUNE_HUB_CA_FILE names the CA that signed the
+ * hub's certificate; FLEETTUNE_AGENT_CERT_FILE / _KEY_FILE add a client
+ * certificate for hubs that require mTLS.
+ */
+export function hubChannelCredentials(env: NodeJS.ProcessEnv = process.env): ChannelCredentials {
+  const ca = env.FLEETTUNE_HUB_CA_FILE;
+  if (!ca) return credentials.createInsecure();
+  const cert = env.FLEETTUNE_AGENT_CERT_FILE;
+  const key = env.FLEETTUNE_AGENT_KEY_FILE;
+  if (Boolean(cert) !== Boolean(key)) throw new Error('FLEETTUNE_AGENT_CERT_FILE and FLEETTUNE_AGENT_KEY_FILE go together');
+  return credentials.createSsl(fs.readFileSync(ca), key ? fs.readFileSync(key) : null, cert ? fs.readFileSync(cert) : null);
+}
+
+export function createHubClient(hub: string, creds: ChannelCredentials = hubChannelCredentials()): AgentServiceClient {
   return new AgentServiceClient(hub, creds, {
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_send_message_length': 8 * 1024 * 1024,

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -30,16 +31,34 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   /** Most count rows one batch may carry. */
   FLEETTUNE_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(50_000),
+  /** PEM certificate chain and key for the gRPC port; both or neither. */
+  GRPC_TLS_CERT_FILE: z.string().optional(),
+  GRPC_TLS_KEY_FILE: z.string().optional(),
+  /** PEM CA that signs agent client certificates; set to require mTLS. */
+  GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 
+const checkedConfigSchema = hubConfigSchema.superRefine((c, ctx) => {
+  if (Boolean(c.GRPC_TLS_CERT_FILE) !== Boolean(c.GRPC_TLS_KEY_FILE)) {
+    ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_KEY_FILE'], message: 'GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together' });
+  }
+  if (c.GRPC_TLS_CLIENT_CA_FILE && !c.GRPC_TLS_CERT_FILE) {
+    ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_CLIENT_CA_FILE'], message: 'mTLS needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE too' });
+  }
+  for (const key of ['GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE'] as const) {
+    const f = c[key];
+    if (f && !fs.existsSync(f)) ctx.addIssue({ code: 'custom', path: [key], message: `file ${f} does not exist` });
+  }
+});
+
 export class HubConfigError extends Error {}
 
 /** Validates the environment once at start; every problem is listed, not just the first. */
 export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  const parsed = hubConfigSchema.safeParse(env);
+  const parsed = checkedConfigSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new HubConfigError(`invalid hub configuration:\n${lines.join('\n')}`);

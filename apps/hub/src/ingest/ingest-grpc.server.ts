@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   Server,
-  ServerCredentials,
   ServerDuplexStream,
   ServerUnaryCall,
   ServiceDefinition,
@@ -26,6 +25,7 @@ import { AgentAuthenticator } from './agent-authenticator.service';
 import { AgentEnrollmentService } from './agent-enrollment.service';
 import { BatchIngestService } from './batch-ingest.service';
 import { DEFAULT_BATCH_LIMITS, findBatchProblem } from './count-batch-validator';
+import { grpcServerCredentials } from './grpc-server-credentials';
 import { GrpcError, toServiceError } from './grpc-error';
 
 const SERVICE_NAME = 'fleettune.v1.AgentService';
@@ -78,7 +78,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
 
     const address = `${this.config.BIND_HOST}:${this.config.GRPC_PORT}`;
     this.boundPort = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      this.server.bindAsync(address, grpcServerCredentials(this.config), (err, port) => (err ? reject(err) : resolve(port))),
     );
     this.health.setStatus('', 'SERVING');
     this.health.setStatus(SERVICE_NAME, 'SERVING');

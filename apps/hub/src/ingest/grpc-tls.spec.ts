@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ChannelCredentials, ServiceError, credentials } from '@grpc/grpc-js';
+import { AgentServiceClient, EnrollResponse } from '@fleettune/proto';
+import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { loadHubConfig } from '../config/hub-config';
+import { RunningHub, startHub } from '../hub-app';
+
+const ENROLL = 'tls-spec-enroll-secret-0000000';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-tls-'));
+const f = (n: string) => path.join(dir, n);
+let haveOpenssl = true;
+let db: TestDatabase;
+let hub: RunningHub;
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and an agent client certificate. */
+function makeCertificates(): void {
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=fleettune-test-ca', '-keyout', f('ca.key'), '-out', f('ca.pem'));
+  for (const [name, san] of [['server', 'IP:127.0.0.1,DNS:localhost'], ['agent', 'DNS:agent']]) {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`));
+    fs.writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\n`);
+    openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`));
+  }
+}
+
+before(async () => {
+  try {
+    makeCertificates();
+  } catch {
+    haveOpenssl = false;
+    return;
+  }
+  db = await createMigratedTestDatabase('tls_spec');
+  hub = await startHub(
+    loadHubConfig({
+      DATABASE_URL: db.url,
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      FLEETTUNE_ENROLL_SECRET: ENROLL,
+      FLEETTUNE_QUEUE_PREFIX: `tls-spec-${process.pid}`,
+      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+      GRPC_TLS_CERT_FILE: f('server.pem'),
+      GRPC_TLS_KEY_FILE: f('server.key'),
+      GRPC_TLS_CLIENT_CA_FILE: f('ca.pem'),
+      LOG_LEVEL: 'silent',
+    }),
+  );
+});
+
+after(async () => {
+  await hub?.close();
+  await db?.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function enrollWith(creds: ChannelCredentials): Promise<EnrollResponse> {
+  const client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, creds);
+  return new Promise<EnrollResponse>((resolve, reject) =>
+    client.enroll(
+      { enrollSecret: ENROLL, hostname: 'tls-host', os: 'linux', agentVersion: 't', machineId: 'tls-1' },
+      { deadline: Date.now() + 5_000 } as never,
+      (err: ServiceError | null, res?: EnrollResponse) => (err ? reject(err) : resolve(res!)),
+    ),
+  ).finally(() => client.close());
+}
+
+test('an agent with the CA and a client certificate enrolls over mTLS', async (t) => {
+  if (!haveOpenssl) return t.skip('openssl is not installed');
+  const res = await enrollWith(credentials.createSsl(fs.readFileSync(f('ca.pem')), fs.readFileSync(f('agent.key')), fs.readFileSync(f('agent.pem'))));
+  assert.ok(res.agentToken.startsWith('ftagent_'));
+});
+
+test('plaintext and certificate-less clients are refused', async (t) => {
+  if (!haveOpenssl) return t.skip('openssl is not installed');
+  await assert.rejects(enrollWith(credentials.createInsecure()));
+  await assert.rejects(enrollWith(credentials.createSsl(fs.readFileSync(f('ca.pem')))));
+});
+
+test('TLS settings are validated at start', () => {
+  assert.throws(() => loadHubConfig({ GRPC_TLS_CERT_FILE: f('server.pem') }), /go together/);
+  assert.throws(() => loadHubConfig({ GRPC_TLS_CERT_FILE: '/nope.pem', GRPC_TLS_KEY_FILE: '/nope.key' }), /does not exist/);
+});
