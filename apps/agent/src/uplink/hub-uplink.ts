@@ -86,13 +86,23 @@ export class HubUplink {
       const queue = [...this.spool.unacked()];
       const inFlight: CountBatch[] = [];
       let settled = false;
+      let resumeAt = 0;
+      let resumeTimer: NodeJS.Timeout | undefined;
       const finish = (err?: Error) => {
         if (settled) return;
         settled = true;
+        clearTimeout(resumeTimer);
         if (err) reject(err);
         else resolve();
       };
       const pump = () => {
+        const wait = resumeAt - Date.now();
+        if (wait > 0) {
+          // The hub asked for a slower pace; honour it before sending more.
+          clearTimeout(resumeTimer);
+          resumeTimer = setTimeout(pump, wait);
+          return;
+        }
         while (inFlight.length < this.options.maxInFlight && queue.length > 0) {
           const batch = queue.shift()!;
           inFlight.push(batch);
@@ -104,6 +114,7 @@ export class HubUplink {
         const idx = inFlight.findIndex((b) => b.sequence === ack.sequence);
         if (idx >= 0) inFlight.splice(idx, 1);
         this.spool.ack(ack.sequence);
+        if (ack.slowDownMs > 0) resumeAt = Math.max(resumeAt, Date.now() + Math.min(ack.slowDownMs, this.options.maxBackoffMs));
         pump();
       });
       call.on('error', (err: ServiceError) => {

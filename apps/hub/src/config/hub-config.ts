@@ -31,6 +31,9 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   /** Most count rows one batch may carry. */
   FLEETTUNE_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(50_000),
+  /** Sustained batches per second one agent may send before it is told to slow down. */
+  FLEETTUNE_AGENT_BATCHES_PER_SECOND: z.coerce.number().positive().default(50),
+  FLEETTUNE_AGENT_BATCH_BURST: z.coerce.number().int().min(1).default(200),
   /** PEM certificate chain and key for the gRPC port; both or neither. */
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),

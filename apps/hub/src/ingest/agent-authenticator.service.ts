@@ -9,9 +9,27 @@ export interface AuthenticatedAgent {
   hostId: string;
 }
 
+// A revoked agent is refused within this long, even mid-stream.
+const RECHECK_MS = 1_000;
+
 @Injectable()
 export class AgentAuthenticator {
+  private readonly checkedAt = new Map<string, number>();
+
   constructor(private readonly prisma: PrismaService) {}
+
+  /** Re-reads the agent's revocation state at most once a second per agent. */
+  async assertStillValid(agent: AuthenticatedAgent): Promise<void> {
+    const now = Date.now();
+    if (now - (this.checkedAt.get(agent.agentId) ?? 0) < RECHECK_MS) return;
+    const row = await this.prisma.agent.findUnique({ where: { id: agent.agentId }, select: { revokedAt: true } });
+    if (!row || row.revokedAt) {
+      this.checkedAt.delete(agent.agentId);
+      throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'agent was revoked');
+    }
+    if (this.checkedAt.size > 100_000) this.checkedAt.clear();
+    this.checkedAt.set(agent.agentId, now);
+  }
 
   async authenticate(metadata: Metadata): Promise<AuthenticatedAgent> {
     const [header] = metadata.get('authorization');

@@ -25,6 +25,8 @@ before(async () => {
       FLEETTUNE_QUEUE_PREFIX: `ingest-spec-${process.pid}`,
       FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
       FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
+      FLEETTUNE_AGENT_BATCH_BURST: '5',
+      FLEETTUNE_AGENT_BATCHES_PER_SECOND: '0.5',
       LOG_LEVEL: 'silent',
     }),
   );
@@ -166,4 +168,22 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
   raw.close();
   assert.equal(await storedExecTotal(hostId), 0);
   assert.equal(await prisma.ingestBatch.count({ where: { hostId } }), 0);
+});
+
+test('an agent revoked while its stream is open is refused from then on', async () => {
+  const { agentToken, hostId } = await enroll(ENROLL, 'h-revoked');
+  await upload(auth(agentToken), [batch(hostId, 1)]);
+  await prisma.agent.updateMany({ where: { hostId }, data: { revokedAt: new Date() } });
+  await new Promise((r) => setTimeout(r, 1_100));
+  await assert.rejects(upload(auth(agentToken), [batch(hostId, 2)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  assert.equal(await storedExecTotal(hostId), 2);
+});
+
+test('an agent over its rate is told to slow down, and nothing it sent is refused', async () => {
+  const { agentToken, hostId } = await enroll(ENROLL, 'h-fast');
+  const acks = await upload(auth(agentToken), Array.from({ length: 12 }, (_, i) => batch(hostId, i + 1)));
+  assert.equal(acks.length, 12);
+  assert.ok(acks.every((a) => a.status === BatchAck_Status.COMMITTED));
+  assert.equal(acks.slice(0, 5).filter((a) => a.slowDownMs > 0).length, 0, 'the burst passes freely');
+  assert.ok(acks.slice(5).some((a) => a.slowDownMs > 0), 'past the burst the hub asks for a slower pace');
 });

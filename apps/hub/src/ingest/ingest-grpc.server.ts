@@ -22,6 +22,7 @@ import {
 } from '@fleettune/proto';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { AgentAuthenticator } from './agent-authenticator.service';
+import { AgentRateLimiter } from './agent-rate-limiter';
 import { AgentEnrollmentService } from './agent-enrollment.service';
 import { BatchIngestService } from './batch-ingest.service';
 import { DEFAULT_BATCH_LIMITS, findBatchProblem } from './count-batch-validator';
@@ -39,6 +40,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
   private readonly server: Server;
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   private boundPort = 0;
+  private readonly rateLimiter: AgentRateLimiter;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -46,6 +48,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     private readonly authenticator: AgentAuthenticator,
     private readonly ingest: BatchIngestService,
   ) {
+    this.rateLimiter = new AgentRateLimiter(config.FLEETTUNE_AGENT_BATCHES_PER_SECOND, config.FLEETTUNE_AGENT_BATCH_BURST);
     // The transport limit sits above the batch limit so an oversized batch
     // reaches the handler and gets a clear INVALID_ARGUMENT.
     this.server = new Server({
@@ -141,6 +144,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
         .then(async () => {
           if (failed) return;
           const agent = await agentPromise;
+          await this.authenticator.assertStillValid(agent);
           if ('error' in decoded) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, decoded.error);
           const { batch } = decoded;
           if (batch.hostId !== agent.hostId) {
@@ -156,6 +160,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
             call.write({
               sequence: batch.sequence,
               status: outcome === 'committed' ? BatchAck_Status.COMMITTED : BatchAck_Status.DUPLICATE,
+              slowDownMs: this.rateLimiter.take(agent.agentId),
             });
           }
         })

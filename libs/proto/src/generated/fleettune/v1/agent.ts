@@ -92,6 +92,11 @@ export interface NamedCount {
 export interface BatchAck {
   sequence: number;
   status: BatchAck_Status;
+  /**
+   * Flow control: when > 0 the hub is overloaded or this agent is over its
+   * rate; the agent waits this long before sending its next batch.
+   */
+  slowDownMs: number;
 }
 
 export enum BatchAck_Status {
@@ -995,7 +1000,7 @@ export const NamedCount: MessageFns<NamedCount> = {
 };
 
 function createBaseBatchAck(): BatchAck {
-  return { sequence: 0, status: 0 };
+  return { sequence: 0, status: 0, slowDownMs: 0 };
 }
 
 export const BatchAck: MessageFns<BatchAck> = {
@@ -1005,6 +1010,9 @@ export const BatchAck: MessageFns<BatchAck> = {
     }
     if (message.status !== 0) {
       writer.uint32(16).int32(message.status);
+    }
+    if (message.slowDownMs !== 0) {
+      writer.uint32(24).uint32(message.slowDownMs);
     }
     return writer;
   },
@@ -1038,6 +1046,14 @@ export const BatchAck: MessageFns<BatchAck> = {
             message.status = reader.int32() as any;
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.slowDownMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1054,6 +1070,11 @@ export const BatchAck: MessageFns<BatchAck> = {
     return {
       sequence: isSet(object.sequence) ? globalThis.Number(object.sequence) : 0,
       status: isSet(object.status) ? batchAck_StatusFromJSON(object.status) : 0,
+      slowDownMs: isSet(object.slowDownMs)
+        ? globalThis.Number(object.slowDownMs)
+        : isSet(object.slow_down_ms)
+        ? globalThis.Number(object.slow_down_ms)
+        : 0,
     };
   },
 
@@ -1065,6 +1086,9 @@ export const BatchAck: MessageFns<BatchAck> = {
     if (message.status !== 0) {
       obj.status = batchAck_StatusToJSON(message.status);
     }
+    if (message.slowDownMs !== 0) {
+      obj.slowDownMs = Math.round(message.slowDownMs);
+    }
     return obj;
   },
 
@@ -1075,6 +1099,7 @@ export const BatchAck: MessageFns<BatchAck> = {
     const message = createBaseBatchAck();
     message.sequence = object.sequence ?? 0;
     message.status = object.status ?? 0;
+    message.slowDownMs = object.slowDownMs ?? 0;
     return message;
   },
 };
