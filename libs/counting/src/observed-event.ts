@@ -32,4 +32,10 @@ export interface ObservedEvent {
   keys: string[];
   /** Syscall name, when the source is syscall-based. */
   syscall?: string;
+  /**
+   * How many identical occurrences this event stands for (default 1). Sources
+   * that report counts (mdatp statistics, Cisco scan lists) emit one weighted
+   * event instead of millions of copies.
+   */
+  weight?: number;
 }

@@ -38,13 +38,14 @@ export class WindowAggregator {
 
   add(event: ObservedEvent): void {
     const bucket = this.bucketFor(event.timestampMs);
-    bucket.events += 1;
+    const w = event.weight ?? 1;
+    bucket.events += w;
     if (event.exec) {
-      bucket.execs.add([event.exec.path, event.exec.parentPath, event.exec.user]);
+      bucket.execs.add([event.exec.path, event.exec.parentPath, event.exec.user], w);
     }
-    for (const f of event.files) bucket.files.add([f.path, f.op, f.processPath]);
-    for (const k of event.keys) bucket.keys.add([k]);
-    if (event.syscall) bucket.syscalls.add([event.syscall]);
+    for (const f of event.files) bucket.files.add([f.path, f.op, f.processPath], w);
+    for (const k of event.keys) bucket.keys.add([k], w);
+    if (event.syscall) bucket.syscalls.add([event.syscall], w);
   }
 
   /**

@@ -68,17 +68,18 @@ export class ActivityReportCounter {
   private readonly syscalls = new CountTable<[string]>();
 
   add(e: ObservedEvent): void {
+    const w = e.weight ?? 1;
     if (e.exec) {
-      this.execs.add([e.exec.path]);
-      this.execParents.add([e.exec.path, e.exec.parentPath]);
-      this.execUsers.add([e.exec.path, e.exec.user]);
+      this.execs.add([e.exec.path], w);
+      this.execParents.add([e.exec.path, e.exec.parentPath], w);
+      this.execUsers.add([e.exec.path, e.exec.user], w);
     }
     for (const f of e.files) {
-      this.files.add([f.path]);
-      this.fileOps.add([f.path, f.op]);
+      this.files.add([f.path], w);
+      this.fileOps.add([f.path, f.op], w);
     }
-    for (const k of e.keys) this.keys.add([k]);
-    if (e.syscall) this.syscalls.add([e.syscall]);
+    for (const k of e.keys) this.keys.add([k], w);
+    if (e.syscall) this.syscalls.add([e.syscall], w);
   }
 
   build(source: string, read: SourceReadResult, top: number): ActivityReport {

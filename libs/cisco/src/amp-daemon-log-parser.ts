@@ -1,0 +1,155 @@
+import { isUtf8 } from 'node:buffer';
+import type { FileOp } from '@fleettune/counting';
+import { LineSplitter } from '@fleettune/line-input';
+import { CiscoSkipReason, CONTROL_BYTES, SkipTally } from './skip-tally';
+import { parseLineTimestamp, YearInferenceOptions } from './syslog-time';
+
+/** One `Daemon Rx: VNODE:<OP> X:<n> P:<pid> PP:<ppid> U:<uid> [<path>]` line of ampdaemon.log. */
+export interface AmpDaemonRx {
+  timestampMs: number;
+  /** VNODE operation as logged (EXECUTE, CREATE, RENAME, WRITE, …). */
+  vnodeOp: string;
+  /** 'exec' for EXECUTE; otherwise the file operation. */
+  kind: 'exec' | FileOp;
+  /** The X: field; its meaning is not documented (kept as logged). */
+  x?: number;
+  pid: number;
+  ppid: number;
+  uid: number;
+  path: string;
+  /** The parent's path where the line carries it (`[<path>] [<parent path>]`). */
+  parentPath?: string;
+  line: number;
+}
+
+export interface AmpDaemonLogStats {
+  lines: number;
+  rx: number;
+  skipped: number;
+  skippedReasons: Partial<Record<CiscoSkipReason, number>>;
+  messages: string[];
+  firstTimestampMs?: number;
+  lastTimestampMs?: number;
+}
+
+export interface AmpDaemonLogParserOptions extends YearInferenceOptions {
+  onSkip?: (reason: CiscoSkipReason) => void;
+}
+
+/** VNODE op -> normalized operation. */
+export function vnodeOpKind(op: string): 'exec' | FileOp {
+  const o = op.toUpperCase();
+  if (o === 'EXECUTE' || o === 'EXEC' || o === 'EXECVE') return 'exec';
+  if (o === 'CREATE' || o === 'MKDIR' || o === 'LINK' || o === 'SYMLINK') return 'create';
+  if (o === 'RENAME' || o === 'MOVE') return 'rename';
+  if (o === 'DELETE' || o === 'UNLINK' || o === 'REMOVE' || o === 'RMDIR') return 'delete';
+  if (o === 'WRITE' || o === 'MODIFY' || o === 'CLOSE_MODIFIED' || o === 'CLOSE' || o === 'TRUNCATE' || o === 'SETATTR') return 'modify';
+  if (o === 'OPEN' || o === 'READ') return 'open';
+  return 'other';
+}
+
+const RX = /Daemon Rx:\s*VNODE:([A-Za-z_]+)((?:\s+[A-Za-z]+:-?\d+)*)\s*\[(.*)\]\s*$/;
+const FIELD = /([A-Za-z]+):(-?\d+)/g;
+
+/**
+ * Reads the `Daemon Rx:` lines of Cisco Secure Endpoint's ampdaemon.log
+ * (debug log level). Timestamps without a year get one from the reference
+ * date (see inferSyslogTime). Other log lines are counted as `not-daemon-rx`.
+ */
+export class AmpDaemonLogParser {
+  private readonly tally: SkipTally;
+  private readonly splitter: LineSplitter;
+  private readonly s = { lines: 0, rx: 0, first: undefined as number | undefined, last: undefined as number | undefined };
+
+  constructor(private readonly onRx: (rx: AmpDaemonRx) => void, private readonly options: AmpDaemonLogParserOptions = {}) {
+    this.tally = new SkipTally(options.onSkip);
+    this.splitter = new LineSplitter(
+      (l) => this.line(l),
+      () => this.tally.add('line-too-long', `line ${++this.s.lines}: too long, skipped`),
+    );
+  }
+
+  push(chunk: Buffer): void {
+    this.splitter.push(chunk);
+  }
+
+  end(): AmpDaemonLogStats {
+    this.splitter.end();
+    return {
+      lines: this.s.lines,
+      rx: this.s.rx,
+      skipped: this.tally.skipped,
+      skippedReasons: { ...this.tally.reasons },
+      messages: [...this.tally.messages],
+      firstTimestampMs: this.s.first,
+      lastTimestampMs: this.s.last,
+    };
+  }
+
+  /** Parses one line (without newline); undefined and counted as skipped when it is no Daemon Rx line. */
+  parseLine(text: string, n: number): AmpDaemonRx | undefined {
+    const at = text.indexOf('Daemon Rx:');
+    if (at < 0) {
+      this.tally.add('not-daemon-rx');
+      return undefined;
+    }
+    if (CONTROL_BYTES.test(text)) {
+      this.tally.add('control-bytes', `line ${n}: control bytes, skipped`);
+      return undefined;
+    }
+    const m = RX.exec(text.slice(at));
+    if (!m) {
+      this.tally.add('bad-daemon-rx', `line ${n}: Daemon Rx line without VNODE/fields/[path]`);
+      return undefined;
+    }
+    const f: Record<string, number> = {};
+    for (const g of m[2].matchAll(FIELD)) f[g[1].toUpperCase()] = Number(g[2]);
+    const { P: pid, PP: ppid, U: uid } = f;
+    if (![pid, ppid, uid].every((v) => Number.isSafeInteger(v)) || pid < 0 || ppid < 0) {
+      this.tally.add('bad-daemon-rx', `line ${n}: Daemon Rx line without P:/PP:/U:`);
+      return undefined;
+    }
+    let path = m[3];
+    let parentPath: string | undefined;
+    const split = path.indexOf('] [');
+    if (split >= 0 && path[split + 3] === '/') {
+      parentPath = path.slice(split + 3);
+      path = path.slice(0, split);
+    }
+    if (path === '') {
+      this.tally.add('bad-daemon-rx', `line ${n}: empty [path]`);
+      return undefined;
+    }
+    const ts = parseLineTimestamp(text, this.options);
+    if (ts === undefined) {
+      this.tally.add('bad-timestamp', `line ${n}: unreadable timestamp`);
+      return undefined;
+    }
+    return {
+      timestampMs: ts,
+      vnodeOp: m[1].toUpperCase(),
+      kind: vnodeOpKind(m[1]),
+      ...(f.X !== undefined ? { x: f.X } : {}),
+      pid,
+      ppid,
+      uid,
+      path,
+      ...(parentPath ? { parentPath } : {}),
+      line: n,
+    };
+  }
+
+  private line(buf: Buffer): void {
+    const n = ++this.s.lines;
+    if (!isUtf8(buf)) {
+      this.tally.add('invalid-utf8', `line ${n}: not UTF-8, skipped`);
+      return;
+    }
+    const rx = this.parseLine(buf.toString('utf8'), n);
+    if (!rx) return;
+    this.s.rx++;
+    if (this.s.first === undefined || rx.timestampMs < this.s.first) this.s.first = rx.timestampMs;
+    if (this.s.last === undefined || rx.timestampMs > this.s.last) this.s.last = rx.timestampMs;
+    this.onRx(rx);
+  }
+}

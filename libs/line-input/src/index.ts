@@ -1,0 +1,3 @@
+export * from './line-event-reader';
+export * from './time-of-day-clock';
+export * from './line-splitter';
