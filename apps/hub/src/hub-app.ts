@@ -5,8 +5,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
+import { ApiErrorFilter } from './common/api-error.filter';
 import { HubConfig } from './config/hub-config';
 import { IngestGrpcServer } from './ingest/ingest-grpc.server';
+import { mountDashboard } from './web/dashboard';
 
 export interface RunningHub {
   app: INestApplication;
@@ -20,6 +22,8 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  app.useGlobalFilters(new ApiErrorFilter());
+  mountDashboard(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

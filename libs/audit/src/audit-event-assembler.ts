@@ -32,7 +32,17 @@ const DEFAULT_EVENT_TIMEOUT_SECONDS = 2;
  * A record whose id belongs to an event that already ended starts a new event.
  */
 export class AuditEventAssembler {
-  private readonly open = new Map<string, AuditEventDraft>();
+  /**
+   * Open events by serial (the common case: one open event per serial), and
+   * by full id for the rare second open event with the same serial (another
+   * node, or a serial reused after a reboot). Numbers avoid a string per record.
+   */
+  private readonly bySerial = new Map<number, AuditEventDraft>();
+  private readonly byId = new Map<string, AuditEventDraft>();
+  /** Open events in the order they opened (with closed ones not yet dropped from the front). */
+  private fifo: AuditEventDraft[] = [];
+  private fifoHead = 0;
+  private openCount = 0;
   /** Open events bucketed by their second, and those seconds in ascending order. */
   private readonly bySecond = new Map<number, AuditEventDraft[]>();
   private readonly seconds: number[] = [];
@@ -48,7 +58,7 @@ export class AuditEventAssembler {
   }
 
   add(rec: AuditRecord): void {
-    let draft = this.open.get(rec.id);
+    let draft = this.find(rec);
     if (rec.type === 'EOE') {
       // An EOE whose event already ended carries nothing: not a new event.
       if (draft) this.complete(draft);
@@ -58,38 +68,113 @@ export class AuditEventAssembler {
       draft.merge(rec);
       return;
     }
-    draft = new AuditEventDraft(rec.id, rec.timestampMs);
+    draft = new AuditEventDraft(rec.node, rec.timestampMs, rec.serial);
     draft.merge(rec);
     const sec = Math.floor(rec.timestampMs / 1000);
     if (isSingleRecordEventType(rec.type)) {
       this.expireBefore(sec);
+      draft.closed = true;
       this.emit(draft);
       return;
     }
-    this.open.set(rec.id, draft);
+    this.insert(draft);
     this.addToSecond(sec, draft);
     this.expireBefore(sec);
-    if (this.open.size > this.maxOpen) {
-      // Map iteration order is insertion order: the first entry started earliest.
-      const first = this.open.values().next();
-      if (!first.done) this.complete(first.value);
+    if (this.openCount > this.maxOpen) {
+      const first = this.firstOpen();
+      if (first) this.complete(first);
     }
   }
 
   /** Ends every open event (end of input). */
   flush(): void {
-    for (const draft of [...this.open.values()]) this.complete(draft);
+    for (const draft of this.openDrafts()) this.complete(draft);
     this.bySecond.clear();
     this.seconds.length = 0;
+    this.fifo = [];
+    this.fifoHead = 0;
   }
 
   get openEvents(): number {
-    return this.open.size;
+    return this.openCount;
+  }
+
+  /** Open events in the order they opened (for a checkpoint). */
+  openDrafts(): AuditEventDraft[] {
+    const out: AuditEventDraft[] = [];
+    for (let i = this.fifoHead; i < this.fifo.length; i++) if (!this.fifo[i].closed) out.push(this.fifo[i]);
+    return out;
+  }
+
+  /**
+   * Re-opens drafts saved by `openDrafts()` (on an empty assembler), so that
+   * events end, and are emitted, in the same order as without the restart.
+   */
+  restore(drafts: AuditEventDraft[]): void {
+    for (const d of drafts) {
+      d.closed = false;
+      this.insert(d);
+      this.addToSecond(Math.floor(d.timestampMs / 1000), d);
+    }
+  }
+
+  /** Timestamp of the earliest event still open (that may still gain records), or undefined. */
+  oldestOpenTimestampMs(): number | undefined {
+    for (const s of this.seconds) {
+      let min: number | undefined;
+      for (const d of this.bySecond.get(s) ?? []) {
+        if (!d.closed && (min === undefined || d.timestampMs < min)) min = d.timestampMs;
+      }
+      if (min !== undefined) return min;
+    }
+    return undefined;
+  }
+
+  /**
+   * Ends open events whose second + timeout <= the second of `timestampMs`,
+   * as a record of that time would. Live readers call it with the wall clock
+   * when the log has gone quiet (auditd writes an event's records together).
+   */
+  expireAt(timestampMs: number): void {
+    this.expireBefore(Math.floor(timestampMs / 1000));
+  }
+
+  private find(rec: AuditRecord): AuditEventDraft | undefined {
+    const d = this.bySerial.get(rec.serial);
+    if (d !== undefined && d.timestampMs === rec.timestampMs && d.node === rec.node) return d;
+    return this.byId.size > 0 ? this.byId.get(rec.id) : undefined;
+  }
+
+  private insert(d: AuditEventDraft): void {
+    if (this.bySerial.has(d.serial)) this.byId.set(d.id, d);
+    else this.bySerial.set(d.serial, d);
+    this.fifo.push(d);
+    this.openCount++;
+  }
+
+  private firstOpen(): AuditEventDraft | undefined {
+    while (this.fifoHead < this.fifo.length && this.fifo[this.fifoHead].closed) this.fifoHead++;
+    if (this.fifoHead > 4096 && this.fifoHead * 2 > this.fifo.length) {
+      this.fifo = this.fifo.slice(this.fifoHead);
+      this.fifoHead = 0;
+    }
+    return this.fifo[this.fifoHead];
   }
 
   private complete(draft: AuditEventDraft): void {
-    if (this.open.get(draft.id) !== draft) return;
-    this.open.delete(draft.id);
+    if (draft.closed) return;
+    draft.closed = true;
+    if (this.bySerial.get(draft.serial) === draft) this.bySerial.delete(draft.serial);
+    else this.byId.delete(draft.id);
+    this.openCount--;
+    // Keep the fifo from growing with closed events.
+    if (this.openCount === 0) {
+      this.fifo = [];
+      this.fifoHead = 0;
+    } else if (this.fifo.length - this.fifoHead > 4 * this.openCount + 1024) {
+      this.fifo = this.openDrafts();
+      this.fifoHead = 0;
+    }
     this.emit(draft);
   }
 
@@ -116,7 +201,7 @@ export class AuditEventAssembler {
       secs.splice(i, 0, sec);
     } else if (bucket.length >= 2 * this.maxOpen) {
       // Events ended early (EOE, cap) stay listed until their second expires; compact.
-      const live = bucket.filter((d) => this.open.get(d.id) === d);
+      const live = bucket.filter((d) => !d.closed);
       bucket.length = 0;
       bucket.push(...live);
     }

@@ -1,9 +1,14 @@
-import { AuditRecord } from './audit-record';
+import { AuditRecord, eventIdOf } from './audit-record';
 
 export interface AuditPathItem {
   name: string;
   nametype: string;
 }
+
+/** JSON-safe state of an open event draft. */
+export type AuditEventDraftSnapshot = {
+  [K in keyof AuditEventDraft as AuditEventDraft[K] extends (...args: never[]) => unknown ? never : K extends 'id' ? never : K]: AuditEventDraft[K];
+};
 
 /** Bounds per event so one pathological event cannot grow memory without limit. */
 const MAX_PATHS_PER_EVENT = 256;
@@ -30,11 +35,31 @@ export class AuditEventDraft {
   keys: string[] | undefined = undefined;
   paths: AuditPathItem[] | undefined = undefined;
   records = 0;
+  /** Set once the event has been emitted (the assembler's bookkeeping). */
+  closed = false;
+
+  /** Plain-data copy (for a checkpoint); `fromSnapshot` gives back an equal draft. */
+  snapshot(): AuditEventDraftSnapshot {
+    return { ...this, keys: this.keys && [...this.keys], paths: this.paths && this.paths.map((p) => ({ ...p })) };
+  }
+
+  static fromSnapshot(s: AuditEventDraftSnapshot): AuditEventDraft {
+    const d = new AuditEventDraft(String(s.node), Number(s.timestampMs), Number(s.serial));
+    const { node: _n, timestampMs: _ts, serial: _s, ...rest } = s;
+    Object.assign(d, rest);
+    return d;
+  }
 
   constructor(
-    readonly id: string,
+    readonly node: string,
     readonly timestampMs: number,
+    readonly serial: number,
   ) {}
+
+  /** `[node ]<sec>.<ms>:<serial>` */
+  get id(): string {
+    return eventIdOf(this.node, this.timestampMs, this.serial);
+  }
 
   merge(rec: AuditRecord): void {
     this.records++;

@@ -50,6 +50,16 @@ export class AuditEventInterpreter {
     this.exeByPid = new ProcessExeMap(options.maxTrackedProcesses ?? 65536);
   }
 
+  /** pid -> exe entries, oldest first (for a checkpoint). */
+  processes(): Array<[number, string]> {
+    return this.exeByPid.entries();
+  }
+
+  /** Re-learns entries saved by `processes()`. */
+  restoreProcesses(entries: Array<[number, string]>): void {
+    for (const [pid, exe] of entries) this.exeByPid.set(pid, exe);
+  }
+
   interpret(d: AuditEventDraft): ObservedEvent {
     const event: ObservedEvent = { timestampMs: d.timestampMs, files: [], keys: d.keys ?? [] };
     if (!d.hasSyscall) return event;
@@ -81,8 +91,9 @@ export class AuditEventInterpreter {
 
   private filesOf(d: AuditEventDraft, syscall: string, paths: AuditPathItem[]): ObservedFile[] {
     const processPath = d.exe ?? '';
-    let items = paths.filter((p) => p.nametype !== 'PARENT');
-    if (items.length === 0) items = paths;
+    let parents = 0;
+    for (const p of paths) if (p.nametype === 'PARENT') parents++;
+    const items = parents === 0 || parents === paths.length ? paths : paths.filter((p) => p.nametype !== 'PARENT');
 
     let created: AuditPathItem | undefined;
     let deleted = false;
@@ -95,14 +106,13 @@ export class AuditEventInterpreter {
     }
 
     const out: ObservedFile[] = [];
-    const seen = new Set<string>();
     for (const p of items) {
       const op = this.opOf(p.nametype, syscall, d);
       const path = this.resolve(d, p.name);
-      const k = op + '\u0000' + path;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push({ path, op, processPath });
+      // Events have a handful of items: a linear scan beats a Set of joined keys.
+      let dup = false;
+      for (const o of out) if (o.op === op && o.path === path) dup = true;
+      if (!dup) out.push({ path, op, processPath });
     }
     return out;
   }

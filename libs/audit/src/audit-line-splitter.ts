@@ -56,6 +56,28 @@ export class AuditLineSplitter {
     if (pos < len) this.addPending(chunk, pos);
   }
 
+  /** Bytes of an unterminated line held so far (0 while discarding an over-long one). */
+  get pendingLineBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /** The held partial line and whether an over-long line is being dropped (for a checkpoint). */
+  snapshot(): { partial: Buffer; discarding: boolean } {
+    return { partial: Buffer.concat(this.pending, this.pendingBytes), discarding: this.discarding };
+  }
+
+  restore(s: { partial: Buffer; discarding: boolean }): void {
+    this.pending = s.partial.length ? [Buffer.from(s.partial)] : [];
+    this.pendingBytes = s.partial.length;
+    this.discarding = s.discarding;
+  }
+
+  /** Drops a held partial line without reporting it (its bytes will be read again). */
+  discardPartial(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
   /** End of input: a last line without newline is still a line. */
   end(): void {
     if (this.pendingBytes > 0) {

@@ -1,6 +1,6 @@
 import type { ObservedEvent } from '@fleettune/counting';
 import { AuditEventAssembler } from './audit-event-assembler';
-import { AuditEventDraft } from './audit-event-draft';
+import { AuditEventDraft, AuditEventDraftSnapshot } from './audit-event-draft';
 import { AuditEventInterpreter } from './audit-event-interpreter';
 import { AuditLineParser } from './audit-line-parser';
 import { AuditLineSplitter, DEFAULT_MAX_LINE_BYTES } from './audit-line-splitter';
@@ -29,6 +29,22 @@ export interface AuditReadStats {
 }
 
 /**
+ * What a reader holds between two bytes of input, as plain JSON-safe data:
+ * with the input offset it was taken at, it lets a restarted reader go on
+ * exactly as if it had never stopped (same events, same parents).
+ */
+export interface AuditReaderSnapshot {
+  v: 1;
+  /** Unterminated last line, base64. */
+  partialLine: string;
+  discardingLongLine: boolean;
+  openEvents: AuditEventDraftSnapshot[];
+  /** pid -> exe, least recently updated first. */
+  processes: Array<[number, string]>;
+  latestRecordMs?: number;
+}
+
+/**
  * Push-style reader of an audit log byte stream: splitter -> line parser ->
  * event assembler -> interpreter. Calls onEvent once per audit event (every
  * event, whatever its type, so `stats.events` equals aureport's "Number of
@@ -36,6 +52,8 @@ export interface AuditReadStats {
  */
 export class AuditLogReader {
   readonly stats: AuditReadStats = { events: 0, records: 0, bytes: 0, skipped: 0, skippedReasons: {} };
+  /** Latest record timestamp seen (ms), -1 before the first record. */
+  latestRecordMs = -1;
   private readonly splitter: AuditLineSplitter;
   private readonly parser = new AuditLineParser();
   private readonly record = new AuditRecord();
@@ -65,11 +83,69 @@ export class AuditLogReader {
     this.splitter.push(chunk);
   }
 
-  /** End of input: completes the last line and every open event. */
-  end(): AuditReadStats {
+  /**
+   * End of input: completes the last line and every open event. With
+   * `includePartialLine` false an unterminated last line is dropped
+   * unreported (a writer may still be writing it).
+   */
+  end(includePartialLine = true): AuditReadStats {
+    if (!includePartialLine) this.splitter.discardPartial();
     this.splitter.end();
     this.assembler.flush();
     return this.stats;
+  }
+
+  /**
+   * The current piece of input is over but more follows (a rotated log file
+   * was read to its end): an unterminated last line is a line of its own,
+   * and open events stay open.
+   */
+  endLine(): void {
+    this.splitter.end();
+  }
+
+  /** Bytes of an unterminated line held so far. */
+  get pendingLineBytes(): number {
+    return this.splitter.pendingLineBytes;
+  }
+
+  get openEvents(): number {
+    return this.assembler.openEvents;
+  }
+
+  /** Timestamp of the earliest event that may still gain records, undefined when none is open. */
+  oldestOpenEventMs(): number | undefined {
+    return this.assembler.oldestOpenTimestampMs();
+  }
+
+  /**
+   * Ends the open events that a record stamped `nowMs` would end (their
+   * second + end_of_event_timeout <= now's second). For live input that has
+   * gone quiet, with the wall clock.
+   */
+  expireOpenEvents(nowMs: number): void {
+    this.assembler.expireAt(nowMs);
+  }
+
+  snapshot(): AuditReaderSnapshot {
+    const split = this.splitter.snapshot();
+    return {
+      v: 1,
+      partialLine: split.partial.toString('base64'),
+      discardingLongLine: split.discarding,
+      openEvents: this.assembler.openDrafts().map((d) => d.snapshot()),
+      processes: this.interpreter.processes(),
+      latestRecordMs: this.latestRecordMs,
+    };
+  }
+
+  /** Continues from a snapshot (call on a reader that has not read anything yet). */
+  restore(s: AuditReaderSnapshot): void {
+    if (s.v !== 1) throw new Error(`unsupported audit reader snapshot version ${String(s.v)}`);
+    this.splitter.restore({ partial: Buffer.from(s.partialLine, 'base64'), discarding: s.discardingLongLine });
+    this.assembler.restore(s.openEvents.map((d) => AuditEventDraft.fromSnapshot(d)));
+    this.interpreter.restoreProcesses(s.processes);
+    this.latestRecordMs = s.latestRecordMs ?? -1;
   }
 
   private line(buf: Buffer, start: number, end: number): void {
@@ -82,6 +158,7 @@ export class AuditLogReader {
     }
     if (r === null) {
       this.stats.records++;
+      if (this.record.timestampMs > this.latestRecordMs) this.latestRecordMs = this.record.timestampMs;
       this.assembler.add(this.record);
     } else if (r !== 'empty') {
       this.skip(r);

@@ -1,3 +1,10 @@
+/** `[node ]<sec>.<ms>:<serial>` of an event, as auditd writes it. */
+export function eventIdOf(node: string, timestampMs: number, serial: number): string {
+  const ms = String(timestampMs % 1000).padStart(3, '0');
+  const id = `${Math.floor(timestampMs / 1000)}.${ms}:${serial}`;
+  return node ? node + ' ' + id : id;
+}
+
 /**
  * One parsed audit record line. The parser fills a single reusable instance
  * (reset per line) so that parsing allocates only the strings it keeps.
@@ -7,8 +14,10 @@ export class AuditRecord {
   /** `node=` prefix, '' when absent. */
   node = '';
   type = '';
-  /** Event identity: `[node ]<sec>.<ms>:<serial>`. */
-  id = '';
+  /** Event identity as text: `[node ]<sec>.<ms>:<serial>` (node, timestampMs and serial are the identity). */
+  get id(): string {
+    return eventIdOf(this.node, this.timestampMs, this.serial);
+  }
   timestampMs = 0;
   serial = 0;
   // SYSCALL
@@ -37,7 +46,6 @@ export class AuditRecord {
   reset(): void {
     this.node = '';
     this.type = '';
-    this.id = '';
     this.timestampMs = 0;
     this.serial = 0;
     this.arch = '';
@@ -49,7 +57,7 @@ export class AuditRecord {
     this.ppid = -1;
     this.uid = '';
     this.exe = undefined;
-    if (this.keys.length) this.keys = [];
+    if (this.keys.length) this.keys.length = 0; // drafts copy the keys they keep
     this.interpretedSyscall = '';
     this.interpretedUid = '';
     this.name = undefined;

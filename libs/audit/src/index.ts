@@ -10,3 +10,4 @@ export * from './audit-log-reader';
 export * from './process-exe-map';
 export * from './skip-reason';
 export * from './syscall-names';
+export * from './audit-log-replicator';

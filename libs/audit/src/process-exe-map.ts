@@ -22,6 +22,11 @@ export class ProcessExeMap {
     }
   }
 
+  /** Entries, least recently updated first (for a checkpoint). */
+  entries(): Array<[number, string]> {
+    return [...this.map];
+  }
+
   get size(): number {
     return this.map.size;
   }

@@ -4,6 +4,10 @@ import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from
 
 export const AUDITD_RULES_FILE_NAME = '10-fleettune-exclusions.rules';
 
+/** Why an apply-to-children process item is only a partial auditd exclusion. */
+export const AUDITD_CHILDREN_REASON =
+  'apply-to-children has no auditd equivalent (exe= matches the process itself, not its children; -F ppid= is a per-boot pid): only the program\'s own records are excluded';
+
 /**
  * A rules.d file of `-a never,exit` rules. The 10- prefix sorts it before the
  * broad `always` rules, which matters because auditd stops at the first
@@ -14,6 +18,7 @@ export const AUDITD_RULES_FILE_NAME = '10-fleettune-exclusions.rules';
 export class AuditdRulesExporter implements ExclusionExporter {
   export(items: readonly ExportableExclusion[], _options: ExportOptions = {}): ExportResult {
     const skipped: SkippedExclusion[] = [];
+    const partial: SkippedExclusion[] = [];
     const lines = [
       `## ${AUDITD_RULES_FILE_NAME}: fleettune recommended audit exclusions.`,
       '## Install in /etc/audit/rules.d/ so it loads before the broad rules, then run augenrules --load.',
@@ -33,9 +38,17 @@ export class AuditdRulesExporter implements ExclusionExporter {
       const rule = `-a never,exit -F ${field}=${item.value}`;
       if (seen.has(rule)) continue;
       seen.add(rule);
+      if (field === 'exe' && item.applyToChildren) {
+        // The kernel matches exe= against the task's own executable only; a child
+        // (fork+exec of /usr/bin/date) has its own exe. The one parent filter,
+        // -F ppid=, takes a pid that changes at every restart, so it cannot go in a
+        // fleet-wide rules file. Written for the program's own records, and said so.
+        partial.push({ item, reason: AUDITD_CHILDREN_REASON });
+        lines.push(`## ${item.value}: ${AUDITD_CHILDREN_REASON}`);
+      }
       lines.push(rule);
     }
-    return { content: lines.join('\n') + '\n', skipped };
+    return { content: lines.join('\n') + '\n', skipped, partial };
   }
 }
 

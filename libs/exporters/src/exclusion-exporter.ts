@@ -8,6 +8,8 @@ export interface SkippedExclusion {
 export interface ExportResult {
   content: string;
   skipped: SkippedExclusion[];
+  /** Items written, but with less effect than the item asks for (the reason says what is missing). */
+  partial?: SkippedExclusion[];
 }
 
 export interface ExportOptions {

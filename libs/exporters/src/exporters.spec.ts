@@ -33,6 +33,13 @@ for (const [id, format] of Object.entries(EXPORT_FORMATS) as [ExportFormatId, (t
   });
 }
 
+test('auditd: apply-to-children items are written for the program only, and reported as partial', () => {
+  const { content, partial } = EXPORT_FORMATS['auditd-rules'].exporter.export(GOLDEN_ITEMS);
+  assert.deepEqual(partial?.map((p) => p.item.value), ['/opt/jamf/bin/jamf']);
+  assert.match(content, /## \/opt\/jamf\/bin\/jamf: apply-to-children has no auditd equivalent/);
+  assert.match(content, /^-a never,exit -F exe=\/opt\/jamf\/bin\/jamf$/m);
+});
+
 test('golden: mdatp-json with global scope', () => {
   golden('mdatp_managed.global.json', new MdatpManagedJsonExporter().export(GOLDEN_ITEMS, { useGlobalScope: true }).content);
 });

@@ -33,6 +33,13 @@ test('reports the removed user and hides it elsewhere in the path', () => {
   assert.equal(g.generalizePath('/home/home/x'), '/home/*/x');
 });
 
+test('known per-host names are hidden outside home directories too', () => {
+  assert.equal(g.generalizePath('/var/tmp/buildcache/alice/chunk-7.tmp', ['alice']), '/var/tmp/buildcache/*/chunk-7.tmp');
+  assert.equal(g.generalizePath('/srv/alice.smith/x-alice', ['alice', 'alice.smith']), '/srv/*/x-*');
+  assert.equal(g.generalizePath('/home/bob/alice/x', ['alice', 'bob']), '/home/*/*/x');
+  assert.equal(g.generalizePath('/var/lib/app/x', []), '/var/lib/app/x');
+});
+
 test('normalizes duplicate and trailing slashes', () => {
   assert.equal(g.generalizePath('/home//alice/x/'), '/home/*/x');
 });

@@ -25,14 +25,15 @@ export class UsernameGeneralizer {
   constructor(private readonly minEmbeddedNameLength = 3) {}
 
   /**
-   * @param alsoHide a user name known for this path (e.g. the process user on
-   *   the host that reported it); its occurrences elsewhere in the path are
-   *   replaced too, so `/var/mail/alice` does not leak `alice`.
+   * @param alsoHide user names known for this path (e.g. the process user on
+   *   the host that reported it, or every local account seen on that host);
+   *   their occurrences elsewhere in the path are replaced too, so
+   *   `/var/mail/alice` and `/var/tmp/cache/alice/x` do not leak `alice`.
    *
    * Written with index arithmetic rather than split/join: the hub runs it on
    * millions of rows per job.
    */
-  generalize(rawPath: string, alsoHide?: string): GeneralizedPath {
+  generalize(rawPath: string, alsoHide?: string | readonly string[]): GeneralizedPath {
     let path = rawPath;
     if (path.includes('//') || (path.length > 1 && path.endsWith('/'))) path = normalizePath(path);
     // The Data-volume firmlink is the same file as the path without it; fold it so both spellings group together.
@@ -56,12 +57,18 @@ export class UsernameGeneralizer {
     }
 
     if (removedUser !== undefined) path = this.hideEmbedded(path, removedUser, hideFrom);
-    if (alsoHide !== undefined && alsoHide !== removedUser) path = this.hideEmbedded(path, alsoHide, hideFrom);
+    if (typeof alsoHide === 'string') {
+      if (alsoHide !== removedUser) path = this.hideEmbedded(path, alsoHide, hideFrom);
+    } else if (alsoHide !== undefined) {
+      // Longest first, so `alice` inside `alice.smith` does not leave `*.smith` half-hidden.
+      const names = alsoHide.length > 1 ? [...alsoHide].sort((a, b) => b.length - a.length) : alsoHide;
+      for (const name of names) if (name !== removedUser) path = this.hideEmbedded(path, name, hideFrom);
+    }
     return removedUser === undefined ? { path } : { path, removedUser };
   }
 
   /** Convenience for callers that only need the string. */
-  generalizePath(rawPath: string, alsoHide?: string): string {
+  generalizePath(rawPath: string, alsoHide?: string | readonly string[]): string {
     return this.generalize(rawPath, alsoHide).path;
   }
 

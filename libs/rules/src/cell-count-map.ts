@@ -42,7 +42,7 @@ export class CellCountMap {
   }
 
   add(key: number, by: number): void {
-    if ((this.used + 1) * 2 > this.keys.length) this.grow();
+    if ((this.used + 1) * 4 > this.keys.length * 3) this.grow();
     const mask = this.keys.length - 1;
     let i = hash(key) & mask;
     for (;;) {
@@ -76,10 +76,10 @@ export class CellCountMap {
   }
 }
 
-/** A power of two with room for the entries at half load. */
+/** A power of two with room for the entries at no more than 3/4 load (linear probing stays short). */
 function capacityFor(entries: number): number {
   let cap = 16;
-  while (cap < entries * 2) cap *= 2;
+  while (cap * 3 < entries * 4) cap *= 2;
   return cap;
 }
 

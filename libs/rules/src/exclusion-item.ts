@@ -44,6 +44,12 @@ export interface ExclusionEvidence {
   peakRatePerSecond: number;
   firstSeenMs: number;
   lastSeenMs: number;
+  /** exec: hosts where the process ran in a burst (a short agent window over the burst rate). */
+  burstHosts?: number;
+  /** exec: highest rate in one short agent window, per second. */
+  peakBurstRatePerSecond?: number;
+  /** exec: length in seconds of the window that rate was measured in. */
+  burstWindowSeconds?: number;
   /** Up to 5 affected host ids, smallest first; ids that contain a per-host user name are left out. */
   sampleHostIds: string[];
 }

@@ -10,7 +10,7 @@
  */
 export type FleetActivityKind = 'file' | 'exec' | 'audit-exe' | 'audit-path';
 
-export interface FleetActivityRow {
+export interface FleetActivitySubject {
   kind: FleetActivityKind;
   path: string;
   /** exec: the parent executable, '' or absent when unknown. */
@@ -19,7 +19,91 @@ export interface FleetActivityRow {
   user?: string;
   /** Numeric uid when known; decides whether a named user is a system account. */
   uid?: number;
+}
+
+export interface FleetActivityRow extends FleetActivitySubject {
   hostId: string;
   windowStartMs: number;
   count: number;
+  /**
+   * Length of the agent window this row's count covers, when the row is one
+   * agent window (agents send 60 s windows). Short windows reveal bursts that
+   * a 20-minute average hides.
+   */
+  windowSeconds?: number;
+  /**
+   * For a row that sums several agent windows (a hub rollup bin): the largest
+   * count in one of them, and that window's length in seconds.
+   */
+  peakCount?: number;
+  peakWindowSeconds?: number;
+}
+
+/**
+ * The same input as columns: one entry per distinct subject and host, and
+ * typed arrays per row. The hub reads millions of rollup rows; as columns
+ * they cost a few bytes each instead of one heap object each.
+ */
+export interface FleetActivityColumns {
+  subjects: readonly FleetActivitySubject[];
+  hostIds: readonly string[];
+  rowCount: number;
+  subjectOfRow: Int32Array;
+  hostOfRow: Int32Array;
+  windowStartMs: Float64Array;
+  count: Float64Array;
+  /** Largest count of one short agent window within the row; 0 when unknown. */
+  peakCount?: Float64Array;
+  /** Length in seconds of that agent window; 0 when unknown. */
+  peakWindowSeconds?: Float64Array;
+}
+
+export function isFleetActivityColumns(x: unknown): x is FleetActivityColumns {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && (x as FleetActivityColumns).subjectOfRow instanceof Int32Array;
+}
+
+/** Interns subjects and hosts of row objects into columns. Invalid rows get subject -1. */
+export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): FleetActivityColumns {
+  const n = rows.length;
+  const subjects: FleetActivitySubject[] = [];
+  const subjectIndex = new Map<string, number>();
+  const hostIds: string[] = [];
+  const hostIndex = new Map<string, number>();
+  const cols: FleetActivityColumns = {
+    subjects,
+    hostIds,
+    rowCount: n,
+    subjectOfRow: new Int32Array(n).fill(-1),
+    hostOfRow: new Int32Array(n).fill(-1),
+    windowStartMs: new Float64Array(n),
+    count: new Float64Array(n),
+    peakCount: new Float64Array(n),
+    peakWindowSeconds: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    if (!r || typeof r.path !== 'string' || typeof r.hostId !== 'string' || r.hostId === '') continue;
+    const key = `${r.kind}\u0000${r.path}\u0000${r.parentPath ?? ''}\u0000${r.user ?? ''}\u0000${r.uid ?? ''}`;
+    let s = subjectIndex.get(key);
+    if (s === undefined) {
+      s = subjects.length;
+      subjectIndex.set(key, s);
+      subjects.push({ kind: r.kind, path: r.path, parentPath: r.parentPath, user: r.user, uid: r.uid });
+    }
+    let h = hostIndex.get(r.hostId);
+    if (h === undefined) {
+      h = hostIds.length;
+      hostIndex.set(r.hostId, h);
+      hostIds.push(r.hostId);
+    }
+    cols.subjectOfRow[i] = s;
+    cols.hostOfRow[i] = h;
+    cols.windowStartMs[i] = r.windowStartMs;
+    cols.count[i] = r.count;
+    const seconds = r.peakWindowSeconds ?? r.windowSeconds ?? 0;
+    cols.peakWindowSeconds![i] = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+    const peak = r.peakCount ?? (r.windowSeconds ? r.count : 0);
+    cols.peakCount![i] = Number.isFinite(peak) && peak > 0 ? peak : 0;
+  }
+  return cols;
 }

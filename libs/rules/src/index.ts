@@ -6,3 +6,4 @@ export * from './user-scope-classifier';
 export * from './exclusion-risk';
 export * from './per-host-name-scrubber';
 export * from './recommend-exclusions';
+export * from './exclusion-set-diff';

@@ -180,8 +180,13 @@ test('property: no per-host user name appears in any item', () => {
       });
       const result = recommendExclusions(rows, { hostsReporting: names.length });
       for (const item of result.items) {
-        const text = JSON.stringify(item);
-        for (const u of names) assert.ok(!text.includes(u), `${u} leaked in ${text}`);
+        // Only the text fields, and the reason by word: a name like `als` or `ndo` is inside `false` or `window`.
+        const text = JSON.stringify([item.value, item.user, item.evidence.sampleHostIds]);
+        const words = new Set(item.reason.split(/[\s,;:()'"=/]+/));
+        for (const u of names) {
+          assert.ok(!text.includes(u), `${u} leaked in ${text}`);
+          assert.ok(!words.has(u), `${u} leaked in ${item.reason}`);
+        }
       }
     }),
     { numRuns: 150 },
@@ -201,4 +206,61 @@ test('sanity: a larger synthetic fleet completes and stays linear in shape', () 
   assert.ok(items.length > 0);
   assert.ok(items.every((i) => i.evidence.sampleHostIds.length <= 5));
   assert.ok(!items.some((i) => /\/home\/u\d/.test(i.value)));
+});
+
+test('bursts: a parent running utilities ~50/s for 20 s is recommended with apply-to-children, the utilities are not', () => {
+  const rows: FleetActivityRow[] = [];
+  ['alice', 'bob', 'carol'].forEach((user, h) => {
+    const hostId = `web-${h}`;
+    // 1100 date + 550 id in one 60 s agent window: 0.9/s over 20 minutes, 18/s within the minute.
+    rows.push({ kind: 'exec', path: '/usr/bin/date', parentPath: '/opt/syncagent/bin/syncagent', user, hostId, windowStartMs: T0 + 60_000, windowSeconds: 60, count: 1100 });
+    rows.push({ kind: 'exec', path: '/usr/bin/id', parentPath: '/opt/syncagent/bin/syncagent', user, hostId, windowStartMs: T0 + 60_000, windowSeconds: 60, count: 550 });
+    // A quiet program that never bursts.
+    rows.push({ kind: 'exec', path: '/opt/quiet/bin/q', user: 'root', hostId, windowStartMs: T0, windowSeconds: 60, count: 40 });
+  });
+  const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3 });
+  assert.deepEqual(items.map((i) => [i.type, i.value, i.applyToChildren, i.user]), [['process', '/opt/syncagent/bin/syncagent', true, '']]);
+  const e = items[0].evidence;
+  assert.equal(e.burstHosts, 3);
+  assert.equal(e.peakBurstRatePerSecond, 18.333, 'the largest single (program, parent, user) row: a lower bound of the sum');
+  assert.equal(e.burstWindowSeconds, 60);
+  assert.match(items[0].reason, /bursts of up to 18\.333\/s within a 60-second agent window/);
+  assert.ok(rejected.some((r) => r.subject === '/usr/bin/date' && /syncagent/.test(r.why)));
+  // Without burst detection (threshold raised) the 20-minute average alone is not enough.
+  assert.equal(recommendExclusions(rows, { hostsReporting: 3, config: { burstPerSecondThreshold: 100 } }).items.length, 0);
+  // Pre-binned rows carry their peak short window instead.
+  const binned = rows.map((r) => ({ ...r, windowSeconds: undefined, peakCount: r.count, peakWindowSeconds: 60 }));
+  assert.equal(recommendExclusions(binned, { hostsReporting: 3 }).items[0]?.value, '/opt/syncagent/bin/syncagent');
+  // Rows without any short-window information are judged on the 20-minute average only.
+  const plain = rows.map((r) => ({ ...r, windowSeconds: undefined }));
+  assert.equal(recommendExclusions(plain, { hostsReporting: 3 }).items.length, 0);
+});
+
+test('per-host user names outside home directories are generalized, not refused', () => {
+  const rows: FleetActivityRow[] = [];
+  ['alice', 'bob', 'carol'].forEach((user, h) => {
+    const hostId = `web-${h}`;
+    rows.push({ kind: 'exec', path: '/usr/bin/date', parentPath: '/opt/syncagent/bin/syncagent', user, hostId, windowStartMs: T0, count: 5 });
+    for (let c = 0; c < 1050; c++) {
+      rows.push({ kind: 'file', path: `/var/tmp/buildcache/${user}/chunk-${c}.tmp`, hostId, windowStartMs: T0, count: 2 });
+    }
+    rows.push({ kind: 'file', path: `/var/tmp/buildcache/${user}`, hostId, windowStartMs: T0, count: 2 });
+  });
+  const { items } = recommendExclusions(rows, { hostsReporting: 3 });
+  const chunk = items.find((i) => i.value === '/var/tmp/buildcache/*/chunk-*.tmp');
+  assert.ok(chunk, JSON.stringify(items.map((i) => i.value)));
+  assert.equal(chunk.type, 'wildcard');
+  assert.equal(chunk.evidence.hosts, 3);
+  assert.equal(chunk.evidence.peakWindowCount, 2100);
+  assert.ok(chunk.risk.flags.includes('world-writable'));
+  const text = JSON.stringify(items);
+  for (const u of ['alice', 'bob', 'carol']) assert.ok(!text.includes(u));
+});
+
+test('columns and rows give the same result', async () => {
+  const { toFleetActivityColumns } = await import('./fleet-activity-row.js');
+  const rows = fleetRows();
+  const a = recommendExclusions(rows, { hostsReporting: 20 });
+  const b = recommendExclusions(toFleetActivityColumns(rows), { hostsReporting: 20 });
+  assert.deepEqual(b, a);
 });

@@ -15,7 +15,13 @@ import {
   RejectedSubject,
 } from './exclusion-item';
 import { ExclusionSafetyPolicy } from './exclusion-safety-policy';
-import { FleetActivityKind, FleetActivityRow } from './fleet-activity-row';
+import {
+  FleetActivityColumns,
+  FleetActivityKind,
+  FleetActivityRow,
+  isFleetActivityColumns,
+  toFleetActivityColumns,
+} from './fleet-activity-row';
 import { RecommendationConfig, resolveRecommendationConfig } from './recommendation-config';
 import { UserScopeClassifier } from './user-scope-classifier';
 import { PerHostNameScrubber } from './per-host-name-scrubber';
@@ -48,6 +54,10 @@ class SubjectActivity {
   /** For grouped files: how many distinct generalized paths the pattern stands for. */
   members = 1;
   logLike = false;
+  /** exec: hosts with a burst over the burst rate, and the highest short-window rate seen. */
+  burstHosts: CellCountMap | undefined;
+  peakBurstRate = 0;
+  peakBurstSeconds = 0;
 
   constructor(
     readonly id: number,
@@ -63,6 +73,14 @@ class SubjectActivity {
     if (windowStartMs > this.lastSeenMs) this.lastSeenMs = windowStartMs;
     if (this.userScope === undefined) this.userScope = userScope;
     else if (this.userScope !== userScope) this.userScope = null;
+  }
+
+  addBurst(host: number, ratePerSecond: number, seconds: number, threshold: number): void {
+    if (ratePerSecond > this.peakBurstRate) {
+      this.peakBurstRate = ratePerSecond;
+      this.peakBurstSeconds = seconds;
+    }
+    if (ratePerSecond > threshold) (this.burstHosts ??= new CellCountMap(Math.min(this.rowCount, 1 << 20))).add(host, 1);
   }
 }
 
@@ -81,8 +99,12 @@ interface Candidate {
  * thresholds apply, because each of 1200 temp files is quiet on its own.
  * Work is linear in the rows: three passes at most, all state in Maps.
  */
-export function recommendExclusions(rows: readonly FleetActivityRow[], options: RecommendOptions): RecommendationResult {
+export function recommendExclusions(
+  input: readonly FleetActivityRow[] | FleetActivityColumns,
+  options: RecommendOptions,
+): RecommendationResult {
   const cfg = resolveRecommendationConfig(options.config);
+  const cols = isFleetActivityColumns(input) ? input : toFleetActivityColumns(input);
   const windowMs = cfg.windowMinutes * 60_000;
   const windowSeconds = cfg.windowMinutes * 60;
   const generalizer = new UsernameGeneralizer();
@@ -102,12 +124,48 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
     rejected.push({ subject, why });
   };
 
-  // Pass 1: validate, generalize, intern paths and hosts as ids, find the window range.
+  const n = cols.rowCount;
+  const inSubjects = cols.subjects;
+  const hostIds = cols.hostIds;
+  const peakCountOf = cols.peakCount;
+  const peakSecondsOf = cols.peakWindowSeconds;
+
+  // Per input subject: validity, user class and scope, computed once however many rows it has.
+  const S = inSubjects.length;
+  const subjectValid = new Uint8Array(S);
+  const localUserOf: (string | undefined)[] = new Array(S);
+  const scopeOf: string[] = new Array(S);
+  for (let s = 0; s < S; s++) {
+    const x = inSubjects[s];
+    if (!x || !KINDS.has(x.kind) || typeof x.path !== 'string' || x.path === '') continue;
+    subjectValid[s] = 1;
+    const userClass = users.classify(x.user, x.uid);
+    const localUser = userClass === 'local' && x.user ? x.user : undefined;
+    localUserOf[s] = localUser;
+    if (localUser && !/^\d+$/.test(localUser)) scrubber.addName(localUser);
+    scopeOf[s] = users.scopeFor(x.user, x.uid);
+  }
+
+  // Local accounts seen on each host (from its exec rows): a path on that host
+  // that names one of them outside a home directory (/var/tmp/cache/alice/...)
+  // is per-host too, and is generalized like /home/alice.
+  const namesOfHost: (string[] | undefined)[] = new Array(hostIds.length);
+  for (let i = 0; i < n; i++) {
+    const s = cols.subjectOfRow[i];
+    if (s < 0 || !subjectValid[s]) continue;
+    const name = localUserOf[s];
+    if (!name || /^\d+$/.test(name)) continue;
+    const h = cols.hostOfRow[i];
+    const list = namesOfHost[h];
+    if (!list) namesOfHost[h] = [name];
+    else if (!list.includes(name)) list.push(name);
+  }
+
+  // Pass 1: validate, generalize, intern paths as ids, find the window range.
   // Per-row results live in typed arrays: millions of rows must not mean millions of heap objects.
-  const n = rows.length;
   const pathIdOfRow = new Int32Array(n).fill(-1);
   const parentIdOfRow = new Int32Array(n).fill(-1);
-  const hostOfRow = new Int32Array(n);
+  const hostOfRow = cols.hostOfRow;
   const pathIds = new Map<string, number>();
   const pathById: string[] = [];
   const idOf = (p: string) => {
@@ -119,51 +177,62 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
     }
     return id;
   };
-  const hostIndex = new Map<string, number>();
-  const hostIds: string[] = [];
+  /** Generalized (path id, parent id) of a subject without host names; -2: not computed yet, -1: refused. */
+  const basePath = new Int32Array(S).fill(-2);
+  const baseParent = new Int32Array(S).fill(-1);
+  const hostSpecific = new Map<string, [number, number]>();
+  const generalizeSubject = (s: number, hide: string | readonly string[] | undefined): [number, number] => {
+    const x = inSubjects[s];
+    const g = generalizer.generalize(x.path, hide);
+    if (g.removedUser && !/^\d+$/.test(g.removedUser)) scrubber.addName(g.removedUser);
+    if (hasControlChars(g.path)) {
+      reject(JSON.stringify(g.path).slice(1, -1), 'contains control characters (newline, tab...); not a usable exclusion');
+      return [-1, -1];
+    }
+    const pid = idOf(g.path);
+    let parent = -1;
+    if (x.kind === 'exec' && x.parentPath) {
+      const gp = generalizer.generalize(x.parentPath, hide);
+      if (gp.removedUser && !/^\d+$/.test(gp.removedUser)) scrubber.addName(gp.removedUser);
+      if (!hasControlChars(gp.path) && gp.path !== g.path) parent = idOf(gp.path);
+    }
+    return [pid, parent];
+  };
   const filePathIds = new Set<number>();
   let minWindow = Infinity;
   let maxWindow = -Infinity;
   let invalidRows = 0;
 
   for (let i = 0; i < n; i++) {
-    const r = rows[i];
-    if (
-      !r || !KINDS.has(r.kind) || typeof r.path !== 'string' || r.path === '' || typeof r.hostId !== 'string' ||
-      r.hostId === '' || !Number.isFinite(r.windowStartMs) || !(r.count > 0) || !Number.isFinite(r.count)
-    ) {
+    const s = cols.subjectOfRow[i];
+    const h = hostOfRow[i];
+    const c = cols.count[i];
+    const ws = cols.windowStartMs[i];
+    if (s < 0 || !subjectValid[s] || h < 0 || !hostIds[h] || !Number.isFinite(ws) || !(c > 0) || !Number.isFinite(c)) {
       invalidRows++;
       continue;
     }
-    const userClass = users.classify(r.user, r.uid);
-    const localUser = userClass === 'local' && r.user ? r.user : undefined;
-    if (localUser) scrubber.addName(localUser);
-    const g = generalizer.generalize(r.path, localUser);
-    if (g.removedUser && !/^\d+$/.test(g.removedUser)) scrubber.addName(g.removedUser);
-    if (hasControlChars(g.path)) {
-      reject(JSON.stringify(g.path).slice(1, -1), 'contains control characters (newline, tab...); not a usable exclusion');
-      continue;
+    const x = inSubjects[s];
+    if (basePath[s] === -2) [basePath[s], baseParent[s]] = generalizeSubject(s, localUserOf[s]);
+    let pid = basePath[s];
+    let parent = baseParent[s];
+    const names = namesOfHost[h];
+    if (pid >= 0 && names && names.some((nm) => nm !== localUserOf[s] && (x.path.includes(nm) || (x.parentPath ?? '').includes(nm)))) {
+      const key = s + '\u0000' + names.join('\u0000');
+      let r = hostSpecific.get(key);
+      if (!r) hostSpecific.set(key, (r = generalizeSubject(s, names)));
+      [pid, parent] = r;
     }
-    const pid = idOf(g.path);
+    if (pid < 0) continue;
     pathIdOfRow[i] = pid;
-    if (r.kind === 'exec' && r.parentPath) {
-      const gp = generalizer.generalize(r.parentPath, localUser);
-      if (gp.removedUser && !/^\d+$/.test(gp.removedUser)) scrubber.addName(gp.removedUser);
-      if (!hasControlChars(gp.path) && gp.path !== g.path) parentIdOfRow[i] = idOf(gp.path);
-    }
-    if (r.kind === 'file') filePathIds.add(pid);
-    let h = hostIndex.get(r.hostId);
-    if (h === undefined) {
-      h = hostIds.length;
-      hostIndex.set(r.hostId, h);
-      hostIds.push(r.hostId);
-    }
-    hostOfRow[i] = h;
-    const w = Math.floor(r.windowStartMs / windowMs);
+    parentIdOfRow[i] = parent;
+    if (x.kind === 'file') filePathIds.add(pid);
+    const w = Math.floor(ws / windowMs);
     if (w < minWindow) minWindow = w;
     if (w > maxWindow) maxWindow = w;
   }
   pathIds.clear();
+  hostSpecific.clear();
   if (invalidRows > 0) reject(`${invalidRows} input rows`, 'malformed (missing path or host, non-positive count or bad window)');
 
   // Group same-shaped sibling files into one subject.
@@ -178,8 +247,9 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
   const subjectOfPath = new Map<FleetActivityKind, Map<number, SubjectActivity>>();
   for (const k of KINDS) subjectOfPath.set(k as FleetActivityKind, new Map());
   const filePathSubjects = subjectOfPath.get('file')!;
-  const filePathStrings = [...filePathIds].map((id) => pathById[id]);
-  const idOfFilePath = new Map(filePathStrings.map((p, i) => [p, [...filePathIds][i]]));
+  const filePathIdList = [...filePathIds];
+  const filePathStrings = filePathIdList.map((id) => pathById[id]);
+  const idOfFilePath = new Map(filePathStrings.map((p, i) => [p, filePathIdList[i]]));
   for (const grp of new PathShape({ minGroupSize: cfg.minGroupSize }).group(filePathStrings)) {
     let s = fileSubjectByPattern.get(grp.pattern);
     if (!s) {
@@ -213,24 +283,57 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
 
   // Pass 2a: subject of every row, and how many rows each subject has, to size its cell table exactly once.
   const subjectOfRow = new Int32Array(n).fill(-1);
+  // Rows of one input subject almost always share its generalized path: look the subject up once per input subject.
+  const subjectOfInput = new Int32Array(S).fill(-1);
   for (let i = 0; i < n; i++) {
-    if (pathIdOfRow[i] < 0) continue;
-    const s = subjectFor(rows[i].kind, pathIdOfRow[i]);
-    subjectOfRow[i] = s.id;
-    s.rowCount++;
+    const pid = pathIdOfRow[i];
+    if (pid < 0) continue;
+    const inS = cols.subjectOfRow[i];
+    let sid: number;
+    if (pid === basePath[inS]) {
+      sid = subjectOfInput[inS];
+      if (sid < 0) sid = subjectOfInput[inS] = subjectFor(inSubjects[inS].kind, pid).id;
+    } else {
+      sid = subjectFor(inSubjects[inS].kind, pid).id;
+    }
+    subjectOfRow[i] = sid;
+    subjects[sid].rowCount++;
   }
   const pool = CellCountMap.pool(subjects.map((s) => s.rowCount));
   subjects.forEach((s, i) => (s.cells = pool[i]));
 
+  /** Rate of one short agent window within row i, or 0 when the row says nothing about bursts. */
+  const burstRateOfRow = (i: number): number => {
+    if (!peakCountOf || !peakSecondsOf) return 0;
+    const seconds = peakSecondsOf[i];
+    const peak = peakCountOf[i];
+    if (!(seconds > 0) || seconds > cfg.burstWindowMaxSeconds || !(peak >= cfg.burstMinCount)) return 0;
+    return peak / seconds;
+  };
+
   // Pass 2b: accumulate per subject, host and evaluation window.
+  const parentCountOfInput = new Float64Array(S);
   for (let i = 0; i < n; i++) {
     const sid = subjectOfRow[i];
     if (sid < 0) continue;
-    const r = rows[i];
     const s = subjects[sid];
-    s.add(cellOf(hostOfRow[i], Math.floor(r.windowStartMs / windowMs)), r.count, r.windowStartMs, users.scopeFor(r.user, r.uid));
+    const ws = cols.windowStartMs[i];
+    s.add(cellOf(hostOfRow[i], Math.floor(ws / windowMs)), cols.count[i], ws, scopeOf[cols.subjectOfRow[i]]);
+    if (s.kind === 'exec') {
+      const rate = burstRateOfRow(i);
+      if (rate > 0) s.addBurst(hostOfRow[i], rate, peakSecondsOf![i], cfg.burstPerSecondThreshold);
+    }
     const parent = parentIdOfRow[i];
-    if (parent >= 0) s.parents.set(parent, (s.parents.get(parent) ?? 0) + r.count);
+    if (parent < 0) continue;
+    const inS = cols.subjectOfRow[i];
+    if (parent === baseParent[inS] && sid === subjectOfInput[inS]) parentCountOfInput[inS] += cols.count[i];
+    else s.parents.set(parent, (s.parents.get(parent) ?? 0) + cols.count[i]);
+  }
+  for (let inS = 0; inS < S; inS++) {
+    const c = parentCountOfInput[inS];
+    if (c === 0) continue;
+    const s = subjects[subjectOfInput[inS]];
+    s.parents.set(baseParent[inS], (s.parents.get(baseParent[inS]) ?? 0) + c);
   }
 
   const hostsReporting = Math.max(options.hostsReporting || 0, hostIds.length, 1);
@@ -241,24 +344,28 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
       default: return cfg.auditWindowThreshold;
     }
   };
-  // Cisco: "more often than once per second" for execs; "1000 hits or more" for paths.
-  const meets = (kind: FleetActivityKind, count: number, t: number) => (kind === 'exec' ? count > t : count >= t);
 
+  const affected = new HostMarks(hostIds.length);
+  const seenMarks = new HostMarks(hostIds.length);
   const evaluate = (s: SubjectActivity, threshold: number, fallbackToSeen: boolean): ExclusionEvidence | undefined => {
-    const affected = new Set<number>();
-    const seen = fallbackToSeen ? new Set<number>() : undefined;
+    affected.reset();
+    seenMarks.reset();
+    const seen = fallbackToSeen ? seenMarks : undefined;
     let peak = 0;
+    // Cisco: "more often than once per second" for execs; "1000 hits or more" for paths.
+    const exec = s.kind === 'exec';
     s.cells.forEach((cell, c) => {
       if (c > peak) peak = c;
-      if (meets(s.kind, c, threshold)) affected.add(hostOfCell(cell));
+      if (exec ? c > threshold : c >= threshold) affected.add(hostOfCell(cell));
       else seen?.add(hostOfCell(cell));
     });
+    if (s.burstHosts) s.burstHosts.forEach((h) => affected.add(h));
     let hosts = affected;
     if (hosts.size === 0) {
       if (!seen || seen.size === 0) return undefined;
       hosts = seen;
     }
-    return {
+    const evidence: ExclusionEvidence = {
       hosts: hosts.size,
       hostsReporting,
       prevalence: round(hosts.size / hostsReporting, 4),
@@ -269,6 +376,12 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
       lastSeenMs: s.lastSeenMs,
       sampleHostIds: smallestHostIds(hosts, hostIds, scrubber),
     };
+    if (s.kind === 'exec' && s.peakBurstRate > 0) {
+      evidence.burstHosts = s.burstHosts?.size ?? 0;
+      evidence.peakBurstRatePerSecond = round(s.peakBurstRate, 3);
+      evidence.burstWindowSeconds = s.peakBurstSeconds;
+    }
+    return evidence;
   };
   const passesFleetBar = (e: ExclusionEvidence) => e.hosts >= cfg.minHosts && e.prevalence >= cfg.minPrevalence;
 
@@ -284,6 +397,11 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
   /** Safe ancestor -> the noisy (child subject, immediate parent id) pairs whose executions it accounts for. */
   const parentPlans = new Map<string, { pairs: Set<number>; children: Set<string>; coversInterpreter: boolean; via: Set<string> }>();
   const describeWindow = `one ${cfg.windowMinutes}-minute window`;
+  const describeExecRate = (e: ExclusionEvidence) => {
+    const avg = `executed up to ${e.peakRatePerSecond}/s over ${describeWindow} (threshold ${cfg.execPerSecondThreshold}/s)`;
+    if (!e.burstHosts) return avg;
+    return `${avg}, in bursts of up to ${e.peakBurstRatePerSecond}/s within a ${e.burstWindowSeconds}-second agent window on ${e.burstHosts} hosts (burst threshold ${cfg.burstPerSecondThreshold}/s)`;
+  };
 
   for (const { subject: s, evidence, threshold } of candidates) {
     const fleet = `over threshold on ${evidence.hosts} of ${evidence.hostsReporting} hosts`;
@@ -302,7 +420,7 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
       items.push(makeItem(type, s.value, isDirectory, '', false, false, reason, evidence));
     } else if (s.kind === 'exec') {
       const verdict = policy.checkProcess(s.value);
-      const rate = `executed up to ${evidence.peakRatePerSecond}/s over ${describeWindow} (threshold ${cfg.execPerSecondThreshold}/s), ${fleet}`;
+      const rate = `${describeExecRate(evidence)}, ${fleet}`;
       if (verdict.allowed) {
         items.push(makeItem('process', s.value, false, s.userScope ?? '', false, false, `noisy program ${rate}`, evidence));
         continue;
@@ -360,6 +478,7 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
   // Pass 3, only when some noisy utility was attributed to a parent: measure what each parent item would silence.
   if (parentPlans.size > 0) {
     const pairOwner = new Map<number, SubjectActivity>();
+    const ownerOfInput: (SubjectActivity | null | undefined)[] = new Array(S);
     const planActivity = new Map<string, SubjectActivity>();
     for (const [parent, plan] of parentPlans) {
       const act = new SubjectActivity(-1, 'exec', parent, false);
@@ -370,10 +489,19 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
       const sid = subjectOfRow[i];
       const parent = parentIdOfRow[i];
       if (sid < 0 || parent < 0) continue;
-      const act = pairOwner.get(sid * P + parent);
+      const inS = cols.subjectOfRow[i];
+      let act: SubjectActivity | undefined | null;
+      if (parent === baseParent[inS] && sid === subjectOfInput[inS]) {
+        act = ownerOfInput[inS];
+        if (act === undefined) act = ownerOfInput[inS] = pairOwner.get(sid * P + parent) ?? null;
+      } else {
+        act = pairOwner.get(sid * P + parent);
+      }
       if (!act) continue;
-      const r = rows[i];
-      act.add(cellOf(hostOfRow[i], Math.floor(r.windowStartMs / windowMs)), r.count, r.windowStartMs, users.scopeFor(r.user, r.uid));
+      const ws = cols.windowStartMs[i];
+      act.add(cellOf(hostOfRow[i], Math.floor(ws / windowMs)), cols.count[i], ws, scopeOf[cols.subjectOfRow[i]]);
+      const rate = burstRateOfRow(i);
+      if (rate > 0) act.addBurst(hostOfRow[i], rate, peakSecondsOf![i], cfg.burstPerSecondThreshold);
     }
     const existing = new Map(items.filter((it) => it.type === 'process').map((it) => [it.value, it]));
     for (const [parent, plan] of parentPlans) {
@@ -382,7 +510,7 @@ export function recommendExclusions(rows: readonly FleetActivityRow[], options: 
       if (!evidence) continue;
       const children = [...plan.children].sort();
       const via = plan.via.size ? ` (via ${[...plan.via].sort().join(', ')})` : '';
-      const reason = `starts noisy utilities ${children.join(', ')}${via} that must not be excluded themselves: children executed up to ${evidence.peakRatePerSecond}/s over ${describeWindow}, over threshold on ${evidence.hosts} of ${evidence.hostsReporting} hosts; exclude this program with apply-to-children`;
+      const reason = `starts noisy utilities ${children.join(', ')}${via} that must not be excluded themselves: children ${describeExecRate(evidence)}, over threshold on ${evidence.hosts} of ${evidence.hostsReporting} hosts; exclude this program with apply-to-children`;
       const prior = existing.get(parent);
       if (prior) {
         // Already noisy on its own: widen that item to its children instead of listing the program twice.
@@ -458,10 +586,10 @@ function isLogLike(path: string, suffixes: readonly string[]): boolean {
 }
 
 /** The smallest few host ids in one linear scan: sorting every affected host per item would dominate at fleet scale. */
-function smallestHostIds(hosts: Set<number>, hostIds: readonly string[], scrubber: PerHostNameScrubber): string[] {
+function smallestHostIds(hosts: HostMarks, hostIds: readonly string[], scrubber: PerHostNameScrubber): string[] {
   const best: string[] = [];
-  for (const h of hosts) {
-    const id = hostIds[h];
+  for (let k = 0; k < hosts.size; k++) {
+    const id = hostIds[hosts.list[k]];
     if (best.length === MAX_SAMPLE_HOSTS && id >= best[MAX_SAMPLE_HOSTS - 1]) continue;
     if (scrubber.mentionsName(id)) continue;
     let i = best.length;
@@ -475,4 +603,32 @@ function smallestHostIds(hosts: Set<number>, hostIds: readonly string[], scrubbe
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * A set of host indices that is cleared in O(1): a generation stamp per host
+ * instead of a new Set per subject (a Set per subject of 10,000 hosts is most
+ * of the job's time at fleet scale).
+ */
+class HostMarks {
+  private readonly stamp: Int32Array;
+  readonly list: Int32Array;
+  private gen = 0;
+  size = 0;
+
+  constructor(hosts: number) {
+    this.stamp = new Int32Array(hosts);
+    this.list = new Int32Array(hosts);
+  }
+
+  reset(): void {
+    this.gen++;
+    this.size = 0;
+  }
+
+  add(h: number): void {
+    if (this.stamp[h] === this.gen) return;
+    this.stamp[h] = this.gen;
+    this.list[this.size++] = h;
+  }
 }

@@ -8,6 +8,16 @@ export interface RecommendationConfig {
   pathWindowThreshold: number;
   /** A process is a candidate when executed more often than this, averaged over a window (Cisco: once per second). */
   execPerSecondThreshold: number;
+  /**
+   * Cisco: "executed more than once per second, or in bursts". A process whose
+   * executions in one short agent window average more than this per second is
+   * a burst candidate, even when its 20-minute average is below once per second.
+   */
+  burstPerSecondThreshold: number;
+  /** Only agent windows up to this long (seconds) count as bursts; longer ones average bursts away. */
+  burstWindowMaxSeconds: number;
+  /** Fewest executions in that short window for a burst (a handful in a 1 s window is not noise). */
+  burstMinCount: number;
   /** Lower bar for log and journal files, which Cisco calls suitable candidates whenever written often. */
   logWindowThreshold: number;
   /** Name endings that make a file a log/journal (`-journal` covers SQLite rollback journals). */
@@ -37,6 +47,9 @@ export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Obj
   windowMinutes: 20,
   pathWindowThreshold: 1000,
   execPerSecondThreshold: 1,
+  burstPerSecondThreshold: 5,
+  burstWindowMaxSeconds: 300,
+  burstMinCount: 100,
   logWindowThreshold: 200,
   logFileSuffixes: ['.log', '.journal', '.journal~', '-journal', '.jnl'],
   auditWindowThreshold: 1000,
@@ -61,6 +74,7 @@ export function resolveRecommendationConfig(partial: Partial<RecommendationConfi
   const cfg: RecommendationConfig = { ...DEFAULT_RECOMMENDATION_CONFIG, ...stripUndefined(partial) };
   const positive: (keyof RecommendationConfig)[] = [
     'windowMinutes', 'pathWindowThreshold', 'execPerSecondThreshold', 'logWindowThreshold', 'auditWindowThreshold',
+    'burstPerSecondThreshold', 'burstWindowMaxSeconds', 'burstMinCount',
   ];
   for (const k of positive) {
     const v = cfg[k] as number;

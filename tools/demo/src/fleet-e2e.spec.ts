@@ -107,6 +107,14 @@ test('the exclusion job recommends the noisy per-user log, generalized, and the 
     values.some((v) => v.startsWith('/home/*/.cache/syncagent')),
     `expected a /home/*/.cache/syncagent recommendation, got ${JSON.stringify(values)}`,
   );
+  // The burst of /usr/bin/date and /usr/bin/id under the sync agent: the parent, with its children, never the utilities.
+  const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent') as { applyToChildren?: boolean } | undefined;
+  assert.equal(agent?.applyToChildren, true, `expected the sync agent with apply-to-children, got ${JSON.stringify(values)}`);
+  assert.ok(!values.includes('/usr/bin/date') && !values.includes('/usr/bin/id'));
+  // Per-user build cache outside home: the user segment generalized, not refused.
+  assert.ok(values.includes('/var/tmp/buildcache/*/chunk-*.tmp'), `expected the build cache wildcard, got ${JSON.stringify(values)}`);
+  const diff = await api.get<{ added: Array<{ value: string }> }>(`/api/v1/exclusion-sets/${set.id}/diff`);
+  assert.ok(diff.added.some((a) => a.value === '/opt/syncagent/bin/syncagent'));
   const res = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json`);
   assert.equal(res.status, 200);
   const body = await res.text();

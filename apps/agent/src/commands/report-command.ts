@@ -1,15 +1,20 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { ActivityReportCounter } from '../report/activity-report';
 import { formatReportTable } from '../report/report-table';
 import { findEventSource, SUPPORTED_SOURCE_NAMES } from '../sources/event-sources';
 import { InputError, openInput } from '../sources/open-input';
+import { openDirectoryInput } from '../sources/directory-input';
+import { formatSourceDetails, sourceDetailsJson } from '../report/source-details-report';
+import { formatReportBy, REPORT_BY_DIMENSIONS, ReportByCounter, ReportByDimension } from '../pipeline/report-by';
 
 export interface ReportOptions {
   source: string;
   input: string;
   top: number;
   json: boolean;
+  /** Extra section counting along one dimension, with rates per second. */
+  by?: ReportByDimension;
 }
 
 export interface ReportIo {
@@ -40,7 +45,7 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   }
   let input;
   try {
-    input = await openInput(o.input, io.stdin);
+    input = (await openDirectoryInput(source.name, o.input)) ?? (await openInput(o.input, io.stdin));
   } catch (err) {
     if (err instanceof InputError) {
       io.stderr.write(`fleettune-agent: ${err.message}\n`);
@@ -59,8 +64,11 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
 
   const counter = new ActivityReportCounter();
   let read;
+  let grouped: ReportByCounter | undefined;
   try {
-    read = await source.read(input.chunks, (e) => counter.add(e), {
+    const byCounter = o.by ? new ReportByCounter(o.by) : undefined;
+    grouped = byCounter;
+    read = await source.read(input.chunks, byCounter ? (e) => (counter.add(e), byCounter.add(e)) : (e) => counter.add(e), {
       onBytes: bar
         ? (n) => {
             done += n;
@@ -77,7 +85,12 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   bar?.stop();
 
   const report = counter.build(source.name, read, o.top);
-  io.stdout.write(o.json ? JSON.stringify(report) + '\n' : formatReportTable(report, input.label));
+  const by = grouped?.build(o.top, report.durationSeconds);
+  io.stdout.write(
+    o.json
+      ? JSON.stringify({ ...report, ...sourceDetailsJson(read, o.top), ...(by ? { by } : {}) }) + '\n'
+      : formatReportTable(report, input.label) + formatSourceDetails(read, o.top) + (by ? formatReportBy(by) : ''),
+  );
   return 0;
 }
 
@@ -89,6 +102,7 @@ export function registerReportCommand(program: Command): void {
     .option('--source <name>', `event source (${SUPPORTED_SOURCE_NAMES.join(', ')})`, 'linux-audit')
     .option('--top <N>', 'rows per section', positiveInt, 20)
     .option('--json', 'print one JSON object instead of tables', false)
+    .addOption(new Option('--by <dimension>', 'also count by one dimension, with rates per second').choices([...REPORT_BY_DIMENSIONS]))
     .action(async (opts: ReportOptions) => {
       const code = await runReport(opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
       if (code !== 0) process.exitCode = code;

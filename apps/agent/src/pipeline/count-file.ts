@@ -13,7 +13,8 @@ export interface CountedRange {
 }
 
 /**
- * Counts `file` from `startOffset` into windows. A last line without its
+ * Counts `file` from `startOffset` into windows (one-shot; `run` follows
+ * files with ../live/live-audit-follower instead). A last line without its
  * newline is left for the next read (a writer may be halfway through it)
  * unless `includePartialLastLine` says the file is complete.
  */
@@ -29,23 +30,13 @@ export async function countFileIntoWindows(
   }
   const aggregator = new WindowAggregator({ source, windowMs });
   const reader = new AuditLogReader((e) => aggregator.add(e), { onSkip: () => aggregator.addSkipped() });
-  let consumed = startOffset;
-  let tail: Buffer = Buffer.alloc(0);
+  let read = startOffset;
   for await (const chunk of fs.createReadStream(file, { start: startOffset, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    const nl = chunk.lastIndexOf(0x0a);
-    if (nl < 0) {
-      tail = tail.length ? Buffer.concat([tail, chunk]) : chunk;
-      continue;
-    }
-    if (tail.length) reader.push(tail);
-    reader.push(chunk.subarray(0, nl + 1));
-    consumed += tail.length + nl + 1;
-    tail = chunk.subarray(nl + 1);
+    reader.push(chunk);
+    read += chunk.length;
   }
-  if (includePartialLastLine && tail.length) {
-    reader.push(tail);
-    consumed += tail.length;
-  }
-  const stats = reader.end();
-  return { windows: aggregator.flushAll(), endOffset: consumed, events: stats.events, skipped: stats.skipped };
+  // The reader holds an unterminated last line itself, bounded by its line limit (1 MiB).
+  const endOffset = includePartialLastLine ? read : read - reader.pendingLineBytes;
+  const stats = reader.end(includePartialLastLine);
+  return { windows: aggregator.flushAll(), endOffset, events: stats.events, skipped: stats.skipped };
 }

@@ -23,6 +23,7 @@ function batch(windowStartMs: number): Omit<CountBatch, 'sequence'> {
     files: [],
     auditKeys: [],
     syscalls: [],
+    hostCost: [],
   };
 }
 

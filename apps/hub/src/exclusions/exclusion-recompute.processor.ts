@@ -4,7 +4,10 @@ import { EXCLUSIONS_QUEUE } from '../jobs/jobs.module';
 import { ExclusionRecomputeService, RecomputeResult } from './exclusion-recompute.service';
 
 // One at a time: two recomputes at once would only race to the same answer.
-@Processor(EXCLUSIONS_QUEUE, { concurrency: 1 })
+// The engine runs synchronously for seconds on a large fleet, during which the
+// lock cannot be renewed: the lock must outlast a whole run, or the job is
+// declared stalled and run again.
+@Processor(EXCLUSIONS_QUEUE, { concurrency: 1, lockDuration: 10 * 60_000, stalledInterval: 60_000 })
 export class ExclusionRecomputeProcessor extends WorkerHost {
   constructor(private readonly recompute: ExclusionRecomputeService) {
     super();

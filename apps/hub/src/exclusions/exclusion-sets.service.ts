@@ -1,18 +1,34 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { ExclusionItem } from '@fleettune/rules';
+import { ExclusionItem, ExclusionSetDiff, exclusionIdentityKey } from '@fleettune/rules';
 import { PrismaService } from '../database/prisma.service';
+import { DecisionView, ExclusionDecisionsService } from './exclusion-decisions.service';
+
+export type ExclusionItemView = ExclusionItem & { id: string; decision: DecisionView };
 
 export interface ExclusionSetView {
   id: string;
   version: number;
   createdAt: Date;
   params: unknown;
-  items: Array<ExclusionItem & { id: string }>;
+  previousSetId: string | null;
+  items: ExclusionItemView[];
 }
+
+export interface ExclusionSetDiffView extends ExclusionSetDiff {
+  setId: string;
+  version: number;
+  previousSetId: string | null;
+  previousVersion: number | null;
+}
+
+type ItemRow = { id: string; type: string; value: string; isDirectory: boolean; globalScopeEligible: boolean; user: string; applyToChildren: boolean; reason: string; risk: unknown; evidence: unknown };
 
 @Injectable()
 export class ExclusionSetsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly decisions: ExclusionDecisionsService,
+  ) {}
 
   async latest(): Promise<ExclusionSetView> {
     const set = await this.prisma.exclusionSet.findFirst({ orderBy: { version: 'desc' }, include: { items: true } });
@@ -27,18 +43,31 @@ export class ExclusionSetsService {
     return this.view(set);
   }
 
-  private view(set: {
-    id: string;
-    version: number;
-    createdAt: Date;
-    params: unknown;
-    items: Array<{ id: string; type: string; value: string; isDirectory: boolean; globalScopeEligible: boolean; user: string; applyToChildren: boolean; reason: string; risk: unknown; evidence: unknown }>;
-  }): ExclusionSetView {
+  /** The items of a set whose current decision is approved: the only ones pushed or pulled. */
+  async approvedItems(id: string): Promise<{ set: ExclusionSetView; items: ExclusionItemView[] }> {
+    const set = await this.byId(id);
+    return { set, items: set.items.filter((i) => i.decision.status === 'approved') };
+  }
+
+  async diff(id: string): Promise<ExclusionSetDiffView> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`exclusion set ${id} not found`);
+    const set = await this.prisma.exclusionSet.findUnique({ where: { id }, select: { id: true, version: true, previousSetId: true, diff: true } });
+    if (!set) throw new NotFoundException(`exclusion set ${id} not found`);
+    const prev = set.previousSetId
+      ? await this.prisma.exclusionSet.findUnique({ where: { id: set.previousSetId }, select: { version: true } })
+      : null;
+    const diff = (set.diff as ExclusionSetDiff | null) ?? { added: [], removed: [], changed: [], unchanged: 0 };
+    return { setId: set.id, version: set.version, previousSetId: set.previousSetId, previousVersion: prev?.version ?? null, ...diff };
+  }
+
+  private async view(set: { id: string; version: number; createdAt: Date; params: unknown; previousSetId: string | null; items: ItemRow[] }): Promise<ExclusionSetView> {
+    const decisions = await this.decisions.current(set.items);
     return {
       id: set.id,
       version: set.version,
       createdAt: set.createdAt,
       params: set.params,
+      previousSetId: set.previousSetId,
       items: set.items
         .map((i) => ({
           id: i.id,
@@ -51,7 +80,8 @@ export class ExclusionSetsService {
           reason: i.reason,
           risk: i.risk,
           evidence: i.evidence,
-        }) as ExclusionItem & { id: string })
+          decision: decisions.get(exclusionIdentityKey(i)) ?? ExclusionDecisionsService.pending(),
+        }) as ExclusionItemView)
         .sort((a, b) => (b.evidence?.totalCount ?? 0) - (a.evidence?.totalCount ?? 0) || a.value.localeCompare(b.value)),
     };
   }

@@ -8,7 +8,7 @@ import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { EXCLUSIONS_QUEUE } from '../jobs/jobs.module';
 import { ExclusionScheduleService } from './exclusion-schedule.service';
-import { ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
+import { ExclusionSetDiffView, ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
 
 @ApiTags('exclusions')
 @ApiBearerAuth()
@@ -44,6 +44,12 @@ export class ExclusionsController {
   @Get(':id')
   byId(@Param('id') id: string): Promise<ExclusionSetView> {
     return this.sets.byId(id);
+  }
+
+  @Get(':id/diff')
+  @ApiOkResponse({ description: 'What changed against the previous version: added, removed and changed items, each with why' })
+  diff(@Param('id') id: string): Promise<ExclusionSetDiffView> {
+    return this.sets.diff(id);
   }
 
   @Get(':id/export')

@@ -4,9 +4,14 @@ import { ExclusionRecomputeService } from './exclusion-recompute.service';
 import { ExclusionScheduleService } from './exclusion-schedule.service';
 import { ExclusionSetsService } from './exclusion-sets.service';
 import { ExclusionsController } from './exclusions.controller';
+import { ActivityRollupModule } from './activity-rollup.service';
+import { ExclusionDecisionsService } from './exclusion-decisions.service';
+import { ExclusionItemsController } from './exclusion-items.controller';
 
 @Module({
-  controllers: [ExclusionsController],
-  providers: [ExclusionRecomputeService, ExclusionRecomputeProcessor, ExclusionScheduleService, ExclusionSetsService],
+  imports: [ActivityRollupModule],
+  controllers: [ExclusionsController, ExclusionItemsController],
+  providers: [ExclusionRecomputeService, ExclusionRecomputeProcessor, ExclusionScheduleService, ExclusionSetsService, ExclusionDecisionsService],
+  exports: [ExclusionSetsService, ExclusionDecisionsService],
 })
 export class ExclusionsModule {}

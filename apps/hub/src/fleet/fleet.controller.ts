@@ -1,16 +1,42 @@
-import { Controller, Get, UseGuards, applyDecorators } from '@nestjs/common';
+import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { ZodQuery } from '../common/zod-validation';
-import { FleetService, HostView, NoiseRow } from './fleet.service';
-import { NoiseQueryDto, noiseQuerySchema } from './noise-query.dto';
+import { FleetService, HostView, NoiseRow, TrendView } from './fleet.service';
+import {
+  HostsQuery,
+  NOISE_KINDS,
+  NoiseKind,
+  NoiseQueryDto,
+  TrendQuery,
+  hostNoiseQuerySchema,
+  hostsQuerySchema,
+  noiseFilterShape,
+  noiseQuerySchema,
+  trendQuerySchema,
+} from './noise-query.dto';
+
+const FilterParams = () =>
+  applyDecorators(
+    ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' }, description: 'windows starting at or after' }),
+    ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' }, description: 'windows starting before' }),
+    ApiQuery({ name: 'os', required: false, description: 'only hosts with this OS' }),
+    ApiQuery({ name: 'source', required: false, description: 'only this agent source (exec/file kinds)' }),
+  );
 
 const NoiseQueryParams = () =>
   applyDecorators(
     ApiQuery({ name: 'top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } }),
-    ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' }, description: 'windows starting at or after' }),
-    ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' }, description: 'windows starting before' }),
+    ApiQuery({ name: 'hostId', required: false, schema: { type: 'string', format: 'uuid' } }),
+    FilterParams(),
   );
+
+const NOISE_ROW_DOC =
+  'Array of {subject, path?, count (summed over hosts), hosts (that reported it), ratePerSecond, firstWindowStart, lastWindowEnd}, largest first';
+
+const subjectQuerySchema = z.object({ kind: z.enum(NOISE_KINDS).default('exec'), subject: z.string().min(1).max(4096), ...noiseFilterShape });
 
 @ApiTags('fleet')
 @ApiBearerAuth()
@@ -20,22 +46,107 @@ export class FleetController {
   constructor(private readonly fleet: FleetService) {}
 
   @Get('hosts')
-  @ApiOkResponse({ description: 'Every enrolled host' })
-  hosts(): Promise<HostView[]> {
-    return this.fleet.listHosts();
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000 }, description: 'default: every host' })
+  @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({ name: 'status', required: false, enum: ['online', 'stale'] })
+  @ApiQuery({ name: 'q', required: false, description: 'hostname contains (case-insensitive)' })
+  @ApiQuery({ name: 'os', required: false })
+  @ApiOkResponse({
+    description:
+      'Enrolled hosts by hostname, each with status online|stale (last seen within FLEETTUNE_HOST_STALE_SECONDS, default 900). ' +
+      'An array; the header X-Total-Count gives the number of matching hosts for paging with limit/offset.',
+  })
+  async hosts(@ZodQuery(hostsQuerySchema) q: HostsQuery, @Res({ passthrough: true }) res: Response): Promise<HostView[]> {
+    const { rows, total } = await this.fleet.listHosts(q);
+    res.setHeader('X-Total-Count', String(total));
+    return rows;
+  }
+
+  @Get('hosts/:id')
+  @ApiOkResponse({ description: 'One host' })
+  host(@Param('id', new ParseUUIDPipe()) id: string): Promise<HostView> {
+    return this.fleet.host(id);
+  }
+
+  @Get('hosts/:id/noise')
+  @ApiQuery({ name: 'kind', required: false, enum: NOISE_KINDS })
+  @ApiQuery({ name: 'top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } })
+  @FilterParams()
+  @ApiOkResponse({ description: `The host's top noise of one kind. ${NOISE_ROW_DOC}` })
+  async hostNoise(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @ZodQuery(hostNoiseQuerySchema) q: z.infer<typeof hostNoiseQuerySchema>,
+  ): Promise<NoiseRow[]> {
+    await this.fleet.host(id);
+    return this.fleet.topNoise(q.kind, { ...q, hostId: id });
   }
 
   @Get('noise/execs')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: 'Fleet-wide most executed programs: count summed over hosts, hosts = hosts that reported it' })
+  @ApiOkResponse({ description: `Fleet-wide most executed programs. ${NOISE_ROW_DOC}` })
   execs(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
-    return this.fleet.topExecs(q);
+    return this.fleet.topNoise('exec', q);
   }
 
   @Get('noise/files')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: 'Fleet-wide most operated-on file paths' })
+  @ApiOkResponse({ description: `Fleet-wide most operated-on file paths. ${NOISE_ROW_DOC}` })
   files(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
-    return this.fleet.topFiles(q);
+    return this.fleet.topNoise('file', q);
+  }
+
+  @Get('noise/parents')
+  @NoiseQueryParams()
+  @ApiOkResponse({ description: `Fleet-wide parents of the most executions. ${NOISE_ROW_DOC}` })
+  parents(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
+    return this.fleet.topNoise('parent', q);
+  }
+
+  @Get('noise/directories')
+  @NoiseQueryParams()
+  @ApiOkResponse({ description: `Fleet-wide directories with the most file operations. ${NOISE_ROW_DOC}` })
+  directories(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
+    return this.fleet.topNoise('directory', q);
+  }
+
+  @Get('noise/extensions')
+  @NoiseQueryParams()
+  @ApiOkResponse({ description: `Fleet-wide file extensions with the most file operations. ${NOISE_ROW_DOC}` })
+  extensions(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
+    return this.fleet.topNoise('extension', q);
+  }
+
+  @Get('noise/keys')
+  @NoiseQueryParams()
+  @ApiOkResponse({ description: `Fleet-wide audit rule keys by event count. ${NOISE_ROW_DOC}` })
+  keys(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
+    return this.fleet.topNoise('key', q);
+  }
+
+  @Get('noise/syscalls')
+  @NoiseQueryParams()
+  @ApiOkResponse({ description: `Fleet-wide syscalls by event count. ${NOISE_ROW_DOC}` })
+  syscalls(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
+    return this.fleet.topNoise('syscall', q);
+  }
+
+  @Get('noise/subject')
+  @ApiQuery({ name: 'kind', required: false, enum: NOISE_KINDS })
+  @ApiQuery({ name: 'subject', required: true })
+  @FilterParams()
+  @ApiOkResponse({ description: 'Drill-down: the hosts behind one subject and, for execs, the parents that start it' })
+  subject(@ZodQuery(subjectQuerySchema) q: z.infer<typeof subjectQuerySchema>): ReturnType<FleetService['subjectDetail']> {
+    return this.fleet.subjectDetail(q.kind as NoiseKind, q.subject, q);
+  }
+
+  @Get('noise/trend')
+  @ApiQuery({ name: 'kind', required: false, enum: ['exec', 'file', 'parent', 'directory', 'key', 'syscall'] })
+  @ApiQuery({ name: 'subject', required: false, description: 'a path/key/syscall; without it only the fleet total' })
+  @ApiQuery({ name: 'bucket', required: false, enum: ['auto', 'minute', 'hour', 'day'], description: 'auto (default) picks one from the span of the data' })
+  @ApiQuery({ name: 'hostId', required: false, schema: { type: 'string', format: 'uuid' } })
+  @FilterParams()
+  @ApiOkResponse({ description: '{kind, subject, bucket, points: [{t, total, subject?, subjectHosts?}]} oldest first (at most 2000 buckets, the latest)' })
+  trend(@ZodQuery(trendQuerySchema) q: TrendQuery): Promise<TrendView> {
+    return this.fleet.trend(q);
   }
 }

@@ -1,9 +1,45 @@
 import { z } from 'zod';
 
-export const noiseQuerySchema = z.object({
-  top: z.coerce.number().int().min(1).max(1000).default(20),
+const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
+
+/** Filters every noise query accepts. */
+export const noiseFilterShape = {
   since: z.coerce.date().optional(),
   until: z.coerce.date().optional(),
+  /** Only hosts whose `os` equals this (e.g. linux, darwin). */
+  os: optionalText(64),
+  /** Only counts from this agent source (e.g. linux-audit); exec/file kinds only. */
+  source: optionalText(64),
+  hostId: z.uuid().optional(),
+};
+
+export const noiseQuerySchema = z.object({
+  top: z.coerce.number().int().min(1).max(1000).default(20),
+  ...noiseFilterShape,
 });
 
 export type NoiseQueryDto = z.infer<typeof noiseQuerySchema>;
+
+export const NOISE_KINDS = ['exec', 'parent', 'file', 'directory', 'extension', 'key', 'syscall'] as const;
+export type NoiseKind = (typeof NOISE_KINDS)[number];
+
+export const hostNoiseQuerySchema = noiseQuerySchema.extend({ kind: z.enum(NOISE_KINDS).default('exec') }).omit({ hostId: true });
+
+export const trendQuerySchema = z.object({
+  kind: z.enum(['exec', 'file', 'parent', 'directory', 'key', 'syscall']).default('exec'),
+  /** A path (or key/syscall); without it only the fleet total is returned. */
+  subject: z.string().min(1).max(4096).optional(),
+  /** `auto`: minute, hour or day, whichever gives at most a few hundred points over the data's span. */
+  bucket: z.enum(['auto', 'minute', 'hour', 'day']).default('auto'),
+  ...noiseFilterShape,
+});
+export type TrendQuery = z.infer<typeof trendQuerySchema>;
+
+export const hostsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  status: z.enum(['online', 'stale']).optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  os: optionalText(64),
+});
+export type HostsQuery = z.infer<typeof hostsQuerySchema>;

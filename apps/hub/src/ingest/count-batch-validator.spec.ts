@@ -20,6 +20,7 @@ function valid(): CountBatch {
     files: [{ path: '/var/log/x.log', op: 'modify', processPath: '', count: 2 }],
     auditKeys: [{ name: 'exec', count: 1 }],
     syscalls: [{ name: 'execve', count: 1 }],
+    hostCost: [],
   };
 }
 

@@ -82,6 +82,7 @@ function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}
     files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
     auditKeys: [{ name: 'exec', count: 2 }],
     syscalls: [{ name: 'execve', count: 2 }],
+    hostCost: [],
     ...extra,
   };
 }

@@ -63,6 +63,13 @@ export interface CountBatch {
   files: FileCount[];
   auditKeys: NamedCount[];
   syscalls: NamedCount[];
+  /**
+   * What the security products cost on the host (CPU, memory) and auditd's
+   * health, per wall-clock sampling window. The windows need not equal this
+   * batch's window: the agent attaches whatever sampling windows completed
+   * since its previous batch (zero or more).
+   */
+  hostCost: HostCostWindow[];
 }
 
 export interface ExecCount {
@@ -82,6 +89,69 @@ export interface FileCount {
   /** initiator executable, "" when unknown */
   processPath: string;
   count: number;
+}
+
+/** One sampling window of host cost (issue 9). */
+export interface HostCostWindow {
+  windowStartMs: number;
+  windowEndMs: number;
+  /**
+   * Sampling intervals that ended in the window and the time they span;
+   * CPU percent = cpu_ms / covered_ms * 100 (of one core).
+   */
+  samples: number;
+  coveredMs: number;
+  products: HostCostWindow_Product[];
+  auditd: HostCostWindow_Auditd | undefined;
+}
+
+/**
+ * CPU and memory of one watched process name (e.g. auditd,
+ * mdatp_audisp_plugin, wdavdaemon) and the product it belongs to.
+ */
+export interface HostCostWindow_Product {
+  name: string;
+  product: string;
+  /** CPU time used in the window */
+  cpuMs: number;
+  /** largest total RSS at one sample */
+  peakRssKb: number;
+  /** largest VmHWM of one process */
+  peakHwmKb: number;
+  /** most processes alive at one sample */
+  processes: number;
+}
+
+/** Linux auditd health (absent where auditctl is not available). */
+export interface HostCostWindow_Auditd {
+  /** 0 off, 1 on, 2 immutable */
+  enabled: number;
+  /** registered audit daemon, 0 = none */
+  pid: number;
+  failure: number;
+  /** events the kernel lost in the window */
+  lostDelta: number;
+  /** since boot */
+  lostTotal: number;
+  backlogMax: number;
+  backlogLimit: number;
+  rateLimit: number;
+  backlogWaitActualDelta: number;
+  /** rules_total/rules_by_product are known */
+  hasRules: boolean;
+  rulesTotal: number;
+  /** by rule key (e.g. mdatp) */
+  rulesByProduct: NamedCount[];
+  /** log_bytes/log_rotations are known */
+  hasLog: boolean;
+  /** audit.log growth in the window */
+  logBytes: number;
+  logRotations: number;
+  /** lossy | lossless | overflow:<action>,q:<n> */
+  dispatch: string;
+  dispatchLossy: boolean;
+  /** active dispatcher plugins */
+  consumers: string[];
 }
 
 export interface NamedCount {
@@ -410,6 +480,7 @@ function createBaseCountBatch(): CountBatch {
     files: [],
     auditKeys: [],
     syscalls: [],
+    hostCost: [],
   };
 }
 
@@ -450,6 +521,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     }
     for (const v of message.syscalls) {
       NamedCount.encode(v!, writer.uint32(98).fork()).join();
+    }
+    for (const v of message.hostCost) {
+      HostCostWindow.encode(v!, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -563,6 +637,14 @@ export const CountBatch: MessageFns<CountBatch> = {
             message.syscalls.push(NamedCount.decode(reader, reader.uint32()));
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.hostCost.push(HostCostWindow.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -607,6 +689,11 @@ export const CountBatch: MessageFns<CountBatch> = {
       syscalls: globalThis.Array.isArray(object?.syscalls)
         ? object.syscalls.map((e: any) => NamedCount.fromJSON(e))
         : [],
+      hostCost: globalThis.Array.isArray(object?.hostCost)
+        ? object.hostCost.map((e: any) => HostCostWindow.fromJSON(e))
+        : globalThis.Array.isArray(object?.host_cost)
+        ? object.host_cost.map((e: any) => HostCostWindow.fromJSON(e))
+        : [],
     };
   },
 
@@ -648,6 +735,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     if (message.syscalls?.length) {
       obj.syscalls = message.syscalls.map((e) => NamedCount.toJSON(e));
     }
+    if (message.hostCost?.length) {
+      obj.hostCost = message.hostCost.map((e) => HostCostWindow.toJSON(e));
+    }
     return obj;
   },
 
@@ -668,6 +758,7 @@ export const CountBatch: MessageFns<CountBatch> = {
     message.files = object.files?.map((e) => FileCount.fromPartial(e)) || [];
     message.auditKeys = object.auditKeys?.map((e) => NamedCount.fromPartial(e)) || [];
     message.syscalls = object.syscalls?.map((e) => NamedCount.fromPartial(e)) || [];
+    message.hostCost = object.hostCost?.map((e) => HostCostWindow.fromPartial(e)) || [];
     return message;
   },
 };
@@ -910,6 +1001,746 @@ export const FileCount: MessageFns<FileCount> = {
     message.op = object.op ?? "";
     message.processPath = object.processPath ?? "";
     message.count = object.count ?? 0;
+    return message;
+  },
+};
+
+function createBaseHostCostWindow(): HostCostWindow {
+  return { windowStartMs: 0, windowEndMs: 0, samples: 0, coveredMs: 0, products: [], auditd: undefined };
+}
+
+export const HostCostWindow: MessageFns<HostCostWindow> = {
+  encode(message: HostCostWindow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.windowStartMs !== 0) {
+      writer.uint32(8).int64(message.windowStartMs);
+    }
+    if (message.windowEndMs !== 0) {
+      writer.uint32(16).int64(message.windowEndMs);
+    }
+    if (message.samples !== 0) {
+      writer.uint32(24).uint32(message.samples);
+    }
+    if (message.coveredMs !== 0) {
+      writer.uint32(32).uint64(message.coveredMs);
+    }
+    for (const v of message.products) {
+      HostCostWindow_Product.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.auditd !== undefined) {
+      HostCostWindow_Auditd.encode(message.auditd, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostCostWindow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostCostWindow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.windowStartMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.windowEndMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.samples = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.coveredMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.products.push(HostCostWindow_Product.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.auditd = HostCostWindow_Auditd.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostCostWindow {
+    return {
+      windowStartMs: isSet(object.windowStartMs)
+        ? globalThis.Number(object.windowStartMs)
+        : isSet(object.window_start_ms)
+        ? globalThis.Number(object.window_start_ms)
+        : 0,
+      windowEndMs: isSet(object.windowEndMs)
+        ? globalThis.Number(object.windowEndMs)
+        : isSet(object.window_end_ms)
+        ? globalThis.Number(object.window_end_ms)
+        : 0,
+      samples: isSet(object.samples) ? globalThis.Number(object.samples) : 0,
+      coveredMs: isSet(object.coveredMs)
+        ? globalThis.Number(object.coveredMs)
+        : isSet(object.covered_ms)
+        ? globalThis.Number(object.covered_ms)
+        : 0,
+      products: globalThis.Array.isArray(object?.products)
+        ? object.products.map((e: any) => HostCostWindow_Product.fromJSON(e))
+        : [],
+      auditd: isSet(object.auditd) ? HostCostWindow_Auditd.fromJSON(object.auditd) : undefined,
+    };
+  },
+
+  toJSON(message: HostCostWindow): unknown {
+    const obj: any = {};
+    if (message.windowStartMs !== 0) {
+      obj.windowStartMs = Math.round(message.windowStartMs);
+    }
+    if (message.windowEndMs !== 0) {
+      obj.windowEndMs = Math.round(message.windowEndMs);
+    }
+    if (message.samples !== 0) {
+      obj.samples = Math.round(message.samples);
+    }
+    if (message.coveredMs !== 0) {
+      obj.coveredMs = Math.round(message.coveredMs);
+    }
+    if (message.products?.length) {
+      obj.products = message.products.map((e) => HostCostWindow_Product.toJSON(e));
+    }
+    if (message.auditd !== undefined) {
+      obj.auditd = HostCostWindow_Auditd.toJSON(message.auditd);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HostCostWindow>): HostCostWindow {
+    return HostCostWindow.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HostCostWindow>): HostCostWindow {
+    const message = createBaseHostCostWindow();
+    message.windowStartMs = object.windowStartMs ?? 0;
+    message.windowEndMs = object.windowEndMs ?? 0;
+    message.samples = object.samples ?? 0;
+    message.coveredMs = object.coveredMs ?? 0;
+    message.products = object.products?.map((e) => HostCostWindow_Product.fromPartial(e)) || [];
+    message.auditd = (object.auditd !== undefined && object.auditd !== null)
+      ? HostCostWindow_Auditd.fromPartial(object.auditd)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHostCostWindow_Product(): HostCostWindow_Product {
+  return { name: "", product: "", cpuMs: 0, peakRssKb: 0, peakHwmKb: 0, processes: 0 };
+}
+
+export const HostCostWindow_Product: MessageFns<HostCostWindow_Product> = {
+  encode(message: HostCostWindow_Product, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.product !== "") {
+      writer.uint32(18).string(message.product);
+    }
+    if (message.cpuMs !== 0) {
+      writer.uint32(24).uint64(message.cpuMs);
+    }
+    if (message.peakRssKb !== 0) {
+      writer.uint32(32).uint64(message.peakRssKb);
+    }
+    if (message.peakHwmKb !== 0) {
+      writer.uint32(40).uint64(message.peakHwmKb);
+    }
+    if (message.processes !== 0) {
+      writer.uint32(48).uint32(message.processes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostCostWindow_Product {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostCostWindow_Product();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.product = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cpuMs = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.peakRssKb = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.peakHwmKb = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.processes = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostCostWindow_Product {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      product: isSet(object.product) ? globalThis.String(object.product) : "",
+      cpuMs: isSet(object.cpuMs)
+        ? globalThis.Number(object.cpuMs)
+        : isSet(object.cpu_ms)
+        ? globalThis.Number(object.cpu_ms)
+        : 0,
+      peakRssKb: isSet(object.peakRssKb)
+        ? globalThis.Number(object.peakRssKb)
+        : isSet(object.peak_rss_kb)
+        ? globalThis.Number(object.peak_rss_kb)
+        : 0,
+      peakHwmKb: isSet(object.peakHwmKb)
+        ? globalThis.Number(object.peakHwmKb)
+        : isSet(object.peak_hwm_kb)
+        ? globalThis.Number(object.peak_hwm_kb)
+        : 0,
+      processes: isSet(object.processes) ? globalThis.Number(object.processes) : 0,
+    };
+  },
+
+  toJSON(message: HostCostWindow_Product): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.product !== "") {
+      obj.product = message.product;
+    }
+    if (message.cpuMs !== 0) {
+      obj.cpuMs = Math.round(message.cpuMs);
+    }
+    if (message.peakRssKb !== 0) {
+      obj.peakRssKb = Math.round(message.peakRssKb);
+    }
+    if (message.peakHwmKb !== 0) {
+      obj.peakHwmKb = Math.round(message.peakHwmKb);
+    }
+    if (message.processes !== 0) {
+      obj.processes = Math.round(message.processes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HostCostWindow_Product>): HostCostWindow_Product {
+    return HostCostWindow_Product.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HostCostWindow_Product>): HostCostWindow_Product {
+    const message = createBaseHostCostWindow_Product();
+    message.name = object.name ?? "";
+    message.product = object.product ?? "";
+    message.cpuMs = object.cpuMs ?? 0;
+    message.peakRssKb = object.peakRssKb ?? 0;
+    message.peakHwmKb = object.peakHwmKb ?? 0;
+    message.processes = object.processes ?? 0;
+    return message;
+  },
+};
+
+function createBaseHostCostWindow_Auditd(): HostCostWindow_Auditd {
+  return {
+    enabled: 0,
+    pid: 0,
+    failure: 0,
+    lostDelta: 0,
+    lostTotal: 0,
+    backlogMax: 0,
+    backlogLimit: 0,
+    rateLimit: 0,
+    backlogWaitActualDelta: 0,
+    hasRules: false,
+    rulesTotal: 0,
+    rulesByProduct: [],
+    hasLog: false,
+    logBytes: 0,
+    logRotations: 0,
+    dispatch: "",
+    dispatchLossy: false,
+    consumers: [],
+  };
+}
+
+export const HostCostWindow_Auditd: MessageFns<HostCostWindow_Auditd> = {
+  encode(message: HostCostWindow_Auditd, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.enabled !== 0) {
+      writer.uint32(8).int32(message.enabled);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(16).uint32(message.pid);
+    }
+    if (message.failure !== 0) {
+      writer.uint32(24).int32(message.failure);
+    }
+    if (message.lostDelta !== 0) {
+      writer.uint32(32).uint64(message.lostDelta);
+    }
+    if (message.lostTotal !== 0) {
+      writer.uint32(40).uint64(message.lostTotal);
+    }
+    if (message.backlogMax !== 0) {
+      writer.uint32(48).uint32(message.backlogMax);
+    }
+    if (message.backlogLimit !== 0) {
+      writer.uint32(56).uint32(message.backlogLimit);
+    }
+    if (message.rateLimit !== 0) {
+      writer.uint32(64).uint32(message.rateLimit);
+    }
+    if (message.backlogWaitActualDelta !== 0) {
+      writer.uint32(72).uint64(message.backlogWaitActualDelta);
+    }
+    if (message.hasRules !== false) {
+      writer.uint32(80).bool(message.hasRules);
+    }
+    if (message.rulesTotal !== 0) {
+      writer.uint32(88).uint32(message.rulesTotal);
+    }
+    for (const v of message.rulesByProduct) {
+      NamedCount.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.hasLog !== false) {
+      writer.uint32(104).bool(message.hasLog);
+    }
+    if (message.logBytes !== 0) {
+      writer.uint32(112).uint64(message.logBytes);
+    }
+    if (message.logRotations !== 0) {
+      writer.uint32(120).uint32(message.logRotations);
+    }
+    if (message.dispatch !== "") {
+      writer.uint32(130).string(message.dispatch);
+    }
+    if (message.dispatchLossy !== false) {
+      writer.uint32(136).bool(message.dispatchLossy);
+    }
+    for (const v of message.consumers) {
+      writer.uint32(146).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HostCostWindow_Auditd {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHostCostWindow_Auditd();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.enabled = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.failure = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lostDelta = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.lostTotal = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.backlogMax = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.backlogLimit = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.rateLimit = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.backlogWaitActualDelta = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.hasRules = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.rulesTotal = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.rulesByProduct.push(NamedCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.hasLog = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.logBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.logRotations = reader.uint32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.dispatch = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.dispatchLossy = reader.bool();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.consumers.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HostCostWindow_Auditd {
+    return {
+      enabled: isSet(object.enabled) ? globalThis.Number(object.enabled) : 0,
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      failure: isSet(object.failure) ? globalThis.Number(object.failure) : 0,
+      lostDelta: isSet(object.lostDelta)
+        ? globalThis.Number(object.lostDelta)
+        : isSet(object.lost_delta)
+        ? globalThis.Number(object.lost_delta)
+        : 0,
+      lostTotal: isSet(object.lostTotal)
+        ? globalThis.Number(object.lostTotal)
+        : isSet(object.lost_total)
+        ? globalThis.Number(object.lost_total)
+        : 0,
+      backlogMax: isSet(object.backlogMax)
+        ? globalThis.Number(object.backlogMax)
+        : isSet(object.backlog_max)
+        ? globalThis.Number(object.backlog_max)
+        : 0,
+      backlogLimit: isSet(object.backlogLimit)
+        ? globalThis.Number(object.backlogLimit)
+        : isSet(object.backlog_limit)
+        ? globalThis.Number(object.backlog_limit)
+        : 0,
+      rateLimit: isSet(object.rateLimit)
+        ? globalThis.Number(object.rateLimit)
+        : isSet(object.rate_limit)
+        ? globalThis.Number(object.rate_limit)
+        : 0,
+      backlogWaitActualDelta: isSet(object.backlogWaitActualDelta)
+        ? globalThis.Number(object.backlogWaitActualDelta)
+        : isSet(object.backlog_wait_actual_delta)
+        ? globalThis.Number(object.backlog_wait_actual_delta)
+        : 0,
+      hasRules: isSet(object.hasRules)
+        ? globalThis.Boolean(object.hasRules)
+        : isSet(object.has_rules)
+        ? globalThis.Boolean(object.has_rules)
+        : false,
+      rulesTotal: isSet(object.rulesTotal)
+        ? globalThis.Number(object.rulesTotal)
+        : isSet(object.rules_total)
+        ? globalThis.Number(object.rules_total)
+        : 0,
+      rulesByProduct: globalThis.Array.isArray(object?.rulesByProduct)
+        ? object.rulesByProduct.map((e: any) => NamedCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.rules_by_product)
+        ? object.rules_by_product.map((e: any) => NamedCount.fromJSON(e))
+        : [],
+      hasLog: isSet(object.hasLog)
+        ? globalThis.Boolean(object.hasLog)
+        : isSet(object.has_log)
+        ? globalThis.Boolean(object.has_log)
+        : false,
+      logBytes: isSet(object.logBytes)
+        ? globalThis.Number(object.logBytes)
+        : isSet(object.log_bytes)
+        ? globalThis.Number(object.log_bytes)
+        : 0,
+      logRotations: isSet(object.logRotations)
+        ? globalThis.Number(object.logRotations)
+        : isSet(object.log_rotations)
+        ? globalThis.Number(object.log_rotations)
+        : 0,
+      dispatch: isSet(object.dispatch) ? globalThis.String(object.dispatch) : "",
+      dispatchLossy: isSet(object.dispatchLossy)
+        ? globalThis.Boolean(object.dispatchLossy)
+        : isSet(object.dispatch_lossy)
+        ? globalThis.Boolean(object.dispatch_lossy)
+        : false,
+      consumers: globalThis.Array.isArray(object?.consumers)
+        ? object.consumers.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: HostCostWindow_Auditd): unknown {
+    const obj: any = {};
+    if (message.enabled !== 0) {
+      obj.enabled = Math.round(message.enabled);
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.failure !== 0) {
+      obj.failure = Math.round(message.failure);
+    }
+    if (message.lostDelta !== 0) {
+      obj.lostDelta = Math.round(message.lostDelta);
+    }
+    if (message.lostTotal !== 0) {
+      obj.lostTotal = Math.round(message.lostTotal);
+    }
+    if (message.backlogMax !== 0) {
+      obj.backlogMax = Math.round(message.backlogMax);
+    }
+    if (message.backlogLimit !== 0) {
+      obj.backlogLimit = Math.round(message.backlogLimit);
+    }
+    if (message.rateLimit !== 0) {
+      obj.rateLimit = Math.round(message.rateLimit);
+    }
+    if (message.backlogWaitActualDelta !== 0) {
+      obj.backlogWaitActualDelta = Math.round(message.backlogWaitActualDelta);
+    }
+    if (message.hasRules !== false) {
+      obj.hasRules = message.hasRules;
+    }
+    if (message.rulesTotal !== 0) {
+      obj.rulesTotal = Math.round(message.rulesTotal);
+    }
+    if (message.rulesByProduct?.length) {
+      obj.rulesByProduct = message.rulesByProduct.map((e) => NamedCount.toJSON(e));
+    }
+    if (message.hasLog !== false) {
+      obj.hasLog = message.hasLog;
+    }
+    if (message.logBytes !== 0) {
+      obj.logBytes = Math.round(message.logBytes);
+    }
+    if (message.logRotations !== 0) {
+      obj.logRotations = Math.round(message.logRotations);
+    }
+    if (message.dispatch !== "") {
+      obj.dispatch = message.dispatch;
+    }
+    if (message.dispatchLossy !== false) {
+      obj.dispatchLossy = message.dispatchLossy;
+    }
+    if (message.consumers?.length) {
+      obj.consumers = message.consumers;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HostCostWindow_Auditd>): HostCostWindow_Auditd {
+    return HostCostWindow_Auditd.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HostCostWindow_Auditd>): HostCostWindow_Auditd {
+    const message = createBaseHostCostWindow_Auditd();
+    message.enabled = object.enabled ?? 0;
+    message.pid = object.pid ?? 0;
+    message.failure = object.failure ?? 0;
+    message.lostDelta = object.lostDelta ?? 0;
+    message.lostTotal = object.lostTotal ?? 0;
+    message.backlogMax = object.backlogMax ?? 0;
+    message.backlogLimit = object.backlogLimit ?? 0;
+    message.rateLimit = object.rateLimit ?? 0;
+    message.backlogWaitActualDelta = object.backlogWaitActualDelta ?? 0;
+    message.hasRules = object.hasRules ?? false;
+    message.rulesTotal = object.rulesTotal ?? 0;
+    message.rulesByProduct = object.rulesByProduct?.map((e) => NamedCount.fromPartial(e)) || [];
+    message.hasLog = object.hasLog ?? false;
+    message.logBytes = object.logBytes ?? 0;
+    message.logRotations = object.logRotations ?? 0;
+    message.dispatch = object.dispatch ?? "";
+    message.dispatchLossy = object.dispatchLossy ?? false;
+    message.consumers = object.consumers?.map((e) => e) || [];
     return message;
   },
 };

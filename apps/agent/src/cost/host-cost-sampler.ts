@@ -1,0 +1,280 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  AuditdConf,
+  AuditdSample,
+  AuditPluginConf,
+  AuditRule,
+  AuditStatus,
+  CostWindow,
+  CostWindowAggregator,
+  DEFAULT_PRODUCT_PROCESSES,
+  HostSample,
+  LogFileEntry,
+  ProcessSample,
+  ProductMatcher,
+  ProductProcessPattern,
+  RuleOwnerPattern,
+  COMM_MAX,
+  isLogName,
+  parseAuditPluginConf,
+  parseAuditctlRules,
+  parseAuditctlStatus,
+  parseAuditdConf,
+  parseProcStat,
+  parseProcStatus,
+  parsePsRows,
+} from '@fleettune/host-cost';
+
+export interface HostCostSamplerOptions {
+  /** Length of a cost window (the agent's --window-seconds). */
+  windowMs: number;
+  /** Sampling interval; made to divide windowMs so samples fall on window boundaries. Default 10 s. */
+  intervalMs?: number;
+  processes?: readonly ProductProcessPattern[];
+  /** Read auditd health (auditctl -s/-l, auditd.conf, the log directory). Default: Linux and root. */
+  auditd?: boolean;
+  /** auditd.conf to read; default: the running auditd's `-c DIR`, else /etc/audit/auditd.conf. */
+  auditdConf?: string;
+  ruleOwners?: readonly RuleOwnerPattern[];
+  platform?: NodeJS.Platform;
+  procRoot?: string;
+  /** `getconf CLK_TCK`; 100 on Linux. */
+  clockTicksPerSecond?: number;
+  now?: () => number;
+  log?: (msg: string) => void;
+  /** Called with every sample taken (tests compare it with ps / auditctl -s at the same moment). */
+  onSample?: (s: HostSample) => void;
+}
+
+const run = (cmd: string, args: string[]): string | undefined => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    return undefined;
+  }
+};
+
+const readText = (p: string): string | undefined => {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Greatest divisor of windowMs not above the wanted interval (at least 1 s when possible). */
+export function alignedInterval(windowMs: number, wantedMs: number): number {
+  const want = Math.max(1, Math.min(wantedMs, windowMs));
+  for (let i = want; i >= 1; i--) if (windowMs % i === 0) return i;
+  return windowMs;
+}
+
+/**
+ * Samples the security products' own CPU time and memory, and auditd's
+ * health, at an interval, into per-window costs (CostWindowAggregator).
+ * Linux: /proc/<pid>/stat and status. macOS (no procfs): `ps -axo
+ * pid=,rss=,time=,comm=` (TIME in centiseconds there; comm is the full path).
+ * Never throws from a sample: what cannot be read is left out.
+ */
+export class HostCostSampler {
+  readonly intervalMs: number;
+  private readonly agg: CostWindowAggregator;
+  private readonly matcher: ProductMatcher;
+  private readonly platform: NodeJS.Platform;
+  private readonly procRoot: string;
+  private readonly now: () => number;
+  private readonly auditd: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private ready: CostWindow[] = [];
+  private warned = new Set<string>();
+
+  constructor(private readonly o: HostCostSamplerOptions) {
+    this.intervalMs = alignedInterval(o.windowMs, o.intervalMs ?? 10_000);
+    this.agg = new CostWindowAggregator({
+      windowMs: o.windowMs,
+      clockTicksPerSecond: o.clockTicksPerSecond ?? 100,
+      ruleOwners: o.ruleOwners,
+      // Timers fire a little late: such a sample still closes the window before.
+      boundarySlackMs: Math.min(500, Math.floor(this.intervalMs / 4)),
+    });
+    this.matcher = new ProductMatcher(o.processes ?? DEFAULT_PRODUCT_PROCESSES);
+    this.platform = o.platform ?? process.platform;
+    this.procRoot = o.procRoot ?? '/proc';
+    this.now = o.now ?? Date.now;
+    this.auditd = o.auditd ?? (this.platform === 'linux' && process.getuid?.() === 0);
+  }
+
+  /** Takes a baseline sample now, then one on every interval boundary. */
+  start(): this {
+    this.sample();
+    const schedule = () => {
+      const now = this.now();
+      const next = Math.ceil((now + 1) / this.intervalMs) * this.intervalMs;
+      this.timer = setTimeout(() => {
+        this.sample();
+        schedule();
+      }, next - now);
+      this.timer.unref();
+    };
+    schedule();
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Completed windows not yet taken (the spool hook attaches them to the next batch). */
+  takeWindows(): CostWindow[] {
+    const out = this.ready;
+    this.ready = [];
+    return out;
+  }
+
+  /** Samples now and also closes the current, partial window (at exit). */
+  flush(): CostWindow[] {
+    this.sample();
+    this.ready.push(...this.agg.flush());
+    return this.takeWindows();
+  }
+
+  /** Takes one sample (the timer calls this; tests may too). */
+  sample(): HostSample {
+    const atMs = this.now();
+    const s: HostSample = { atMs, processes: this.safe('processes', () => this.processes()) ?? [] };
+    if (this.auditd) s.auditd = this.safe('auditd', () => this.auditdSample());
+    this.agg.add(s);
+    this.ready.push(...this.agg.takeComplete());
+    this.o.onSample?.(s);
+    return s;
+  }
+
+  private safe<T>(what: string, f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (err) {
+      if (!this.warned.has(what)) this.o.log?.(`host cost: reading ${what} failed: ${(err as Error).message}`);
+      this.warned.add(what);
+      return undefined;
+    }
+  }
+
+  private processes(): ProcessSample[] {
+    return this.platform === 'linux' ? this.linuxProcesses() : this.psProcesses();
+  }
+
+  private linuxProcesses(): ProcessSample[] {
+    const out: ProcessSample[] = [];
+    for (const d of fs.readdirSync(this.procRoot)) {
+      if (!/^\d+$/.test(d)) continue;
+      const dir = path.join(this.procRoot, d);
+      const statText = readText(path.join(dir, 'stat'));
+      const st = statText && parseProcStat(statText);
+      if (!st) continue; // exited meanwhile
+      // comm is cut at 15 bytes: then the executable's name tells more.
+      let names: string[] = [st.comm];
+      if (st.comm.length >= COMM_MAX) {
+        const exe = (() => {
+          try {
+            return path.basename(fs.readlinkSync(path.join(dir, 'exe')).replace(/ \(deleted\)$/, ''));
+          } catch {
+            return undefined;
+          }
+        })();
+        const argv0 = readText(path.join(dir, 'cmdline'))?.split('\0')[0];
+        names = [exe, argv0 && path.basename(argv0), st.comm].filter((n): n is string => !!n);
+      }
+      const m = this.matcher.match(names, st.comm);
+      if (!m) continue;
+      const status = parseProcStatus(readText(path.join(dir, 'status')) ?? '');
+      out.push({
+        pid: st.pid,
+        startTimeTicks: st.startTimeTicks,
+        name: m.name,
+        product: m.product,
+        cpuTicks: st.utimeTicks + st.stimeTicks,
+        rssKb: status?.vmRssKb ?? 0,
+        hwmKb: status?.vmHwmKb,
+      });
+    }
+    return out;
+  }
+
+  /** macOS (and any system without /proc): ps gives CPU time and RSS. */
+  private psProcesses(): ProcessSample[] {
+    const text = run('ps', ['-axo', 'pid=,rss=,time=,comm=']);
+    if (text === undefined) throw new Error('ps failed');
+    const tps = this.o.clockTicksPerSecond ?? 100;
+    const out: ProcessSample[] = [];
+    for (const r of parsePsRows(text).rows) {
+      const m = this.matcher.match([path.basename(r.comm)], path.basename(r.comm));
+      if (m) out.push({ pid: r.pid, startTimeTicks: 0, name: m.name, product: m.product, cpuTicks: Math.round(r.cpuSeconds * tps), rssKb: r.rssKb });
+    }
+    return out;
+  }
+
+  private auditdSample(): AuditdSample | undefined {
+    const statusText = run('auditctl', ['-s']);
+    const status: AuditStatus | undefined = statusText ? parseAuditctlStatus(statusText) : undefined;
+    if (!status) return undefined; // no auditctl, not root, or no audit in the kernel
+    const rulesText = run('auditctl', ['-l']);
+    const rules: AuditRule[] | undefined = rulesText !== undefined ? parseAuditctlRules(rulesText) : undefined;
+    const confFile = this.o.auditdConf ?? this.confOfRunningAuditd(status.pid) ?? '/etc/audit/auditd.conf';
+    const confText = readText(confFile);
+    const conf: AuditdConf | undefined = confText !== undefined ? parseAuditdConf(confText) : undefined;
+    const plugins = conf ? this.plugins(conf) : undefined;
+    const logFiles = conf ? this.logFiles(conf.logFile ?? '/var/log/audit/audit.log') : undefined;
+    return { status, rules, conf, plugins, logFiles };
+  }
+
+  /** A private auditd runs as `auditd -c DIR`: its config is DIR/auditd.conf. */
+  private confOfRunningAuditd(pid: number): string | undefined {
+    if (!pid) return undefined;
+    const argv = readText(path.join(this.procRoot, String(pid), 'cmdline'))?.split('\0') ?? [];
+    const i = argv.indexOf('-c');
+    return i >= 0 && argv[i + 1] ? path.join(argv[i + 1], 'auditd.conf') : undefined;
+  }
+
+  private plugins(conf: AuditdConf): AuditPluginConf[] {
+    const dirs = conf.pluginDir ? [conf.pluginDir] : ['/etc/audit/plugins.d', '/etc/audisp/plugins.d'];
+    const out: AuditPluginConf[] = [];
+    for (const dir of dirs) {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(dir).filter((n) => n.endsWith('.conf'));
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const t = readText(path.join(dir, n));
+        if (t !== undefined) out.push(parseAuditPluginConf(n, t));
+      }
+    }
+    return out;
+  }
+
+  private logFiles(logFile: string): LogFileEntry[] | undefined {
+    const dir = path.dirname(logFile);
+    const base = path.basename(logFile);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return undefined;
+    }
+    const out: LogFileEntry[] = [];
+    for (const name of names) {
+      if (!isLogName(name, base)) continue;
+      try {
+        const st = fs.statSync(path.join(dir, name));
+        if (st.isFile()) out.push({ name: name === base ? 'audit.log' : `audit.log${name.slice(base.length)}`, size: st.size, mtimeMs: st.mtimeMs, inode: st.ino });
+      } catch {
+        // rotated away meanwhile
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './host-cost-sampler';
+export * from './host-cost-hook';

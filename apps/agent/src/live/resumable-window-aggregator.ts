@@ -1,0 +1,144 @@
+import type { ObservedEvent, WindowCounts } from '@fleettune/counting';
+
+/** JSON-safe state of one open window. Rows are [key parts..., count]. */
+export interface WindowSnapshot {
+  startMs: number;
+  events: number;
+  skipped: number;
+  execs: Array<[string, string, string, number]>;
+  files: Array<[string, string, string, number]>;
+  keys: Array<[string, number]>;
+  syscalls: Array<[string, number]>;
+}
+
+export interface WindowAggregatorSnapshot {
+  lastTimestampMs: number;
+  windows: WindowSnapshot[];
+}
+
+const SEP = '\u0000';
+
+class Bucket {
+  events = 0;
+  skipped = 0;
+  readonly execs = new Map<string, number>();
+  readonly files = new Map<string, number>();
+  readonly keys = new Map<string, number>();
+  readonly syscalls = new Map<string, number>();
+  constructor(readonly startMs: number) {}
+}
+
+function bump(m: Map<string, number>, k: string, by = 1): void {
+  m.set(k, (m.get(k) ?? 0) + by);
+}
+
+function rows3(m: Map<string, number>): Array<[string, string, string, number]> {
+  return [...m].map(([k, n]) => {
+    const [a, b, c] = k.split(SEP);
+    return [a, b, c, n];
+  });
+}
+
+/**
+ * The WindowAggregator of @fleettune/counting (same epoch-aligned windows,
+ * same WindowCounts), plus what a live reader needs: flushing only the
+ * windows that are complete, and a snapshot of the open windows so that a
+ * restart continues them instead of losing or re-sending their counts.
+ */
+export class ResumableWindowAggregator {
+  private readonly buckets = new Map<number, Bucket>();
+  private lastTimestampMs = 0;
+
+  constructor(
+    private readonly source: string,
+    readonly windowMs: number,
+  ) {
+    if (!(windowMs > 0)) throw new RangeError('windowMs must be positive');
+  }
+
+  add(e: ObservedEvent): void {
+    const b = this.bucketFor(e.timestampMs);
+    b.events += 1;
+    if (e.exec) bump(b.execs, e.exec.path + SEP + e.exec.parentPath + SEP + e.exec.user);
+    for (const f of e.files) bump(b.files, f.path + SEP + f.op + SEP + f.processPath);
+    for (const k of e.keys) bump(b.keys, k);
+    if (e.syscall) bump(b.syscalls, e.syscall);
+  }
+
+  /** Unparseable input lands in the window of the latest good timestamp. */
+  addSkipped(n = 1): void {
+    this.bucketFor(this.lastTimestampMs).skipped += n;
+  }
+
+  get pendingWindows(): number {
+    return this.buckets.size;
+  }
+
+  /** Emits (and forgets) the windows that end at or before `horizonMs`, oldest first. */
+  flushThrough(horizonMs: number): WindowCounts[] {
+    const out: WindowCounts[] = [];
+    for (const start of [...this.buckets.keys()].sort((a, b) => a - b)) {
+      if (start + this.windowMs > horizonMs) break;
+      out.push(this.emit(start));
+    }
+    return out;
+  }
+
+  flushAll(): WindowCounts[] {
+    return this.flushThrough(Number.POSITIVE_INFINITY);
+  }
+
+  snapshot(): WindowAggregatorSnapshot {
+    return {
+      lastTimestampMs: this.lastTimestampMs,
+      windows: [...this.buckets.values()].map((b) => ({
+        startMs: b.startMs,
+        events: b.events,
+        skipped: b.skipped,
+        execs: rows3(b.execs),
+        files: rows3(b.files),
+        keys: [...b.keys],
+        syscalls: [...b.syscalls],
+      })),
+    };
+  }
+
+  restore(s: WindowAggregatorSnapshot): void {
+    this.lastTimestampMs = s.lastTimestampMs;
+    for (const w of s.windows) {
+      const b = new Bucket(w.startMs);
+      b.events = w.events;
+      b.skipped = w.skipped;
+      for (const [p, pp, u, n] of w.execs) bump(b.execs, p + SEP + pp + SEP + u, n);
+      for (const [p, op, pr, n] of w.files) bump(b.files, p + SEP + op + SEP + pr, n);
+      for (const [k, n] of w.keys) bump(b.keys, k, n);
+      for (const [k, n] of w.syscalls) bump(b.syscalls, k, n);
+      this.buckets.set(w.startMs, b);
+    }
+  }
+
+  private bucketFor(timestampMs: number): Bucket {
+    const ts = Number.isFinite(timestampMs) ? timestampMs : this.lastTimestampMs;
+    this.lastTimestampMs = Math.max(this.lastTimestampMs, ts);
+    const start = Math.floor(ts / this.windowMs) * this.windowMs;
+    let b = this.buckets.get(start);
+    if (!b) this.buckets.set(start, (b = new Bucket(start)));
+    return b;
+  }
+
+  private emit(start: number): WindowCounts {
+    const b = this.buckets.get(start)!;
+    this.buckets.delete(start);
+    return {
+      source: this.source,
+      windowStartMs: start,
+      windowEndMs: start + this.windowMs,
+      events: b.events,
+      skipped: b.skipped,
+      execs: rows3(b.execs).map(([path, parentPath, user, count]) => ({ path, parentPath, user, count })),
+      files: rows3(b.files).map(([path, op, processPath, count]) => ({ path, op, processPath, count })),
+      keys: [...b.keys].map(([name, count]) => ({ name, count })),
+      syscalls: [...b.syscalls].map(([name, count]) => ({ name, count })),
+    };
+  }
+}

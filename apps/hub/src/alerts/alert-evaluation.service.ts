@@ -1,0 +1,269 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service';
+import { Prisma } from '../generated/prisma/client';
+import { ALERTS_CONFIG, AlertsConfig } from './alerts-config';
+import { AlertDeliveryService } from './alert-delivery.service';
+import {
+  DetectorConfig,
+  ExecNoiseRow,
+  FileNoiseRow,
+  NoisySubject,
+  detectNoisySubjects,
+  detectorConfig,
+} from './alert-detector';
+import { CoveringExclusion, isCoveredByAny } from './exclusion-coverage';
+
+export interface EvaluateOptions {
+  /** Detection reference time; defaults to the latest window_end in the data. */
+  now?: Date;
+}
+
+export interface EvaluationResult {
+  now: string | null;
+  /** Why nothing was evaluated (no data, learning period, no baseline), when so. */
+  skipped?: string;
+  learningEndsAt?: string;
+  noisySubjects: number;
+  created: string[];
+  updated: string[];
+  /** Newly noisy subjects kept quiet: cooldown after resolve, or covered by an approved exclusion. */
+  suppressed: Array<{ subject: string; why: string }>;
+}
+
+const MAX_SAMPLE_HOSTS = 5;
+/** A skewed host clock must not drag "now" into the future. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The detection job: loads recent noise, and the baseline of only the
+ * subjects noisy now, runs the detector, and turns newly noisy subjects into
+ * deduplicated alerts plus one delivery per enabled channel.
+ */
+@Injectable()
+export class AlertEvaluationService {
+  private readonly logger = new Logger(AlertEvaluationService.name);
+  readonly detector: DetectorConfig;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly delivery: AlertDeliveryService,
+    @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
+  ) {
+    const binSeconds = detectorConfig({ recentBins: 1, jumpFactor: 2 }).windowMinutes * 60;
+    this.detector = detectorConfig({
+      recentBins: Math.max(1, Math.ceil(config.FLEETTUNE_ALERTS_RECENT_SECONDS / binSeconds)),
+      jumpFactor: config.FLEETTUNE_ALERTS_JUMP_FACTOR,
+    });
+  }
+
+  async evaluate(opts: EvaluateOptions = {}): Promise<EvaluationResult> {
+    const result: EvaluationResult = { now: null, noisySubjects: 0, created: [], updated: [], suppressed: [] };
+    const [range] = await this.prisma.$queryRaw<{ first: Date | null; last: Date | null; hosts: number }[]>`
+      SELECT MIN(window_start) AS first, MAX(window_end) AS last, COUNT(DISTINCT host_id)::int AS hosts FROM ingest_batches`;
+    if (!range.first || !range.last) return { ...result, skipped: 'no data ingested yet' };
+    const now = opts.now ?? new Date(Math.min(range.last.getTime(), Date.now() + MAX_CLOCK_SKEW_MS));
+    result.now = now.toISOString();
+
+    // Learning period, measured from the fleet's first ingested batch (data time, like "now").
+    const learningMs = this.config.FLEETTUNE_ALERTS_LEARNING_SECONDS * 1000;
+    if (learningMs > 0 && now.getTime() - range.first.getTime() < learningMs) {
+      return { ...result, skipped: 'learning period', learningEndsAt: new Date(range.first.getTime() + learningMs).toISOString() };
+    }
+
+    const binSeconds = this.detector.windowMinutes * 60;
+    const nowSec = now.getTime() / 1000;
+    const recentStart = new Date(now.getTime() - this.detector.recentBins * binSeconds * 1000);
+    const baselineStart = new Date(recentStart.getTime() - this.config.FLEETTUNE_ALERTS_BASELINE_SECONDS * 1000);
+    const [{ baselineBatches, hostsReporting }] = await this.prisma.$queryRaw<{ baselineBatches: number; hostsReporting: number }[]>`
+      SELECT COUNT(*) FILTER (WHERE window_start < ${recentStart})::int AS "baselineBatches",
+             COUNT(DISTINCT host_id) FILTER (WHERE window_start >= ${recentStart})::int AS "hostsReporting"
+      FROM ingest_batches WHERE window_start >= ${baselineStart} AND window_start < ${now}`;
+    // Without any baseline every noisy app would look new (a hub that was down for a week, say).
+    if (baselineBatches === 0) return { ...result, skipped: 'no baseline data in the look-back period' };
+
+    // Pass 1: what is noisy now. Pass 2: the same plus the baseline of only those subjects.
+    const recentExecs = await this.execRows(nowSec, binSeconds, recentStart, now);
+    const recentFiles = await this.fileRows(nowSec, binSeconds, recentStart, now);
+    const first = detectNoisySubjects(recentExecs, recentFiles, this.detector);
+    if (first.noisy.length === 0) {
+      await this.delivery.enqueuePending();
+      return result;
+    }
+    const baseExecs = first.execPatterns.length
+      ? await this.execRows(nowSec, binSeconds, baselineStart, recentStart, first.execPatterns)
+      : [];
+    const baseFiles = first.filePatterns.length
+      ? await this.fileRows(nowSec, binSeconds, baselineStart, recentStart, first.filePatterns)
+      : [];
+    const detection = detectNoisySubjects([...recentExecs, ...baseExecs], [...recentFiles, ...baseFiles], this.detector);
+    result.noisySubjects = detection.noisy.length;
+
+    const approved = await this.approvedExclusions();
+    for (const s of detection.noisy) {
+      if (isCoveredByAny(s.group, s.subject, approved)) {
+        if (s.isNew) result.suppressed.push({ subject: s.subject, why: 'covered by an approved exclusion' });
+        continue;
+      }
+      const outcome = await this.record(s, hostsReporting);
+      if (outcome.created) result.created.push(outcome.created);
+      if (outcome.updated) result.updated.push(outcome.updated);
+      if (outcome.suppressed) result.suppressed.push({ subject: s.subject, why: outcome.suppressed });
+    }
+    await this.delivery.enqueuePending();
+    if (result.created.length || result.updated.length) {
+      this.logger.log(`alerts: ${result.created.length} new, ${result.updated.length} updated (now ${result.now})`);
+    }
+    return result;
+  }
+
+  /** Creates or updates the one open alert of a noisy subject. */
+  private async record(
+    s: NoisySubject,
+    hostsReporting: number,
+  ): Promise<{ created?: string; updated?: string; suppressed?: string }> {
+    const openKey = `${s.group}:${s.subject}`;
+    const existing = await this.prisma.alert.findUnique({ where: { openKey } });
+    if (existing) {
+      const before = new Set(existing.hostIds as string[]);
+      const hostIds = [...new Set([...before, ...s.hostIds])].sort();
+      const grew = hostIds.length > before.size;
+      const later = s.lastSeenMs > existing.lastSeenAt.getTime();
+      if (!grew && !later) return {};
+      await this.prisma.alert.update({
+        where: { id: existing.id },
+        data: {
+          hostIds,
+          hostsCount: hostIds.length,
+          hostsReporting: Math.max(hostsReporting, hostIds.length),
+          sampleHostnames: await this.sampleHostnames(hostIds),
+          lastSeenAt: later ? new Date(s.lastSeenMs) : existing.lastSeenAt,
+          ratePerSecond: Math.max(existing.ratePerSecond, s.ratePerSecond),
+          peakWindowCount: BigInt(Math.max(Number(existing.peakWindowCount), s.recentPeak)),
+        },
+      });
+      // More hosts is news; a muted or acknowledged alert stays quiet.
+      if (grew && existing.status === 'open') await this.delivery.createDeliveries(existing.id, 'alert.updated');
+      return { updated: existing.id };
+    }
+    if (!s.isNew) return {};
+    if (this.config.FLEETTUNE_ALERTS_COOLDOWN_SECONDS > 0) {
+      const since = new Date(Date.now() - this.config.FLEETTUNE_ALERTS_COOLDOWN_SECONDS * 1000);
+      const recent = await this.prisma.alert.findFirst({
+        where: { kind: { in: kindsOf(s.group) }, subject: s.subject, status: 'resolved', resolvedAt: { gte: since } },
+        select: { id: true },
+      });
+      if (recent) return { suppressed: `cooldown after alert ${recent.id} was resolved` };
+    }
+    try {
+      const alert = await this.prisma.alert.create({
+        data: {
+          kind: s.kind,
+          subject: s.subject,
+          openKey,
+          status: 'open',
+          hostsCount: s.hostIds.length,
+          hostsReporting: Math.max(hostsReporting, s.hostIds.length),
+          hostIds: s.hostIds,
+          sampleHostnames: await this.sampleHostnames(s.hostIds),
+          ratePerSecond: s.ratePerSecond,
+          peakWindowCount: BigInt(s.recentPeak),
+          baselinePeakCount: BigInt(s.baselinePeak),
+          threshold: s.threshold,
+          reason: s.reason,
+          suggestedExclusion: { ...s.suggestedExclusion, ...(s.children.length ? { children: s.children } : {}) },
+          firstSeenAt: new Date(s.firstSeenMs),
+          lastSeenAt: new Date(s.lastSeenMs),
+        },
+      });
+      await this.delivery.createDeliveries(alert.id, 'alert.created');
+      return { created: alert.id };
+    } catch (err) {
+      // Another evaluation (another hub replica) opened it first: the unique open_key is the dedupe.
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return {};
+      throw err;
+    }
+  }
+
+  private async sampleHostnames(hostIds: string[]): Promise<string[]> {
+    const hosts = await this.prisma.host.findMany({ where: { id: { in: hostIds } }, select: { hostname: true } });
+    return [...new Set(hosts.map((h) => h.hostname))].sort().slice(0, MAX_SAMPLE_HOSTS);
+  }
+
+  /**
+   * Exclusions a person approved; a subject they cover does not alert. The
+   * current decision of an exclusion is the newest row of exclusion_decisions
+   * for its (type, value, user); its item row (when still there) says whether
+   * a path names a directory tree. Raw SQL, so a change to the review model
+   * shows up here as a logged warning rather than as alerts that stop.
+   */
+  async approvedExclusions(): Promise<CoveringExclusion[]> {
+    try {
+      const rows = await this.prisma.$queryRaw<
+        { type: string; value: string; decision: string; is_directory: boolean | null; apply_to_children: boolean | null }[]
+      >`
+        SELECT type, value, decision, is_directory, apply_to_children FROM (
+          SELECT DISTINCT ON (d.type, d.value, d."user") d.type, d.value, d.decision, i.is_directory, i.apply_to_children
+          FROM exclusion_decisions d LEFT JOIN exclusion_items i ON i.id = d.item_id
+          ORDER BY d.type, d.value, d."user", d.decided_at DESC, d.id DESC
+        ) latest WHERE decision = 'approved'`;
+      return rows.map((r) => ({
+        type: r.type,
+        value: r.value,
+        isDirectory: r.is_directory ?? r.type === 'audit-dir',
+        applyToChildren: r.apply_to_children ?? false,
+      }));
+    } catch (err) {
+      this.logger.warn(`approved exclusions unavailable, none applied: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+  }
+
+  // Bins count back from now: bin b holds windows starting in [now - (b+1)·W, now - b·W), so bin 0 is the latest W.
+  private async execRows(nowSec: number, binSeconds: number, from: Date, to: Date, patterns?: string[]): Promise<ExecNoiseRow[]> {
+    const filter = patterns
+      ? Prisma.sql`AND (path LIKE ANY(${patterns}::text[]) OR parent_path LIKE ANY(${patterns}::text[]))`
+      : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<
+      { host_id: string; path: string; parent_path: string; user: string; bin: number; count: bigint; first: Date; last: Date }[]
+    >`
+      SELECT host_id::text, path, parent_path, "user",
+             (ceil((${nowSec}::float8 - extract(epoch FROM window_start)) / ${binSeconds}::float8) - 1)::int AS bin,
+             SUM(count)::bigint AS count, MIN(window_start) AS first, MAX(window_end) AS last
+      FROM exec_counts
+      WHERE window_start >= ${from} AND window_start < ${to} ${filter}
+      GROUP BY 1, 2, 3, 4, 5`;
+    return rows.map((r) => ({
+      hostId: r.host_id,
+      path: r.path,
+      parentPath: r.parent_path,
+      user: r.user,
+      bin: r.bin,
+      count: Number(r.count),
+      firstStartMs: r.first.getTime(),
+      lastEndMs: r.last.getTime(),
+    }));
+  }
+
+  private async fileRows(nowSec: number, binSeconds: number, from: Date, to: Date, patterns?: string[]): Promise<FileNoiseRow[]> {
+    const filter = patterns ? Prisma.sql`AND path LIKE ANY(${patterns}::text[])` : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<{ host_id: string; path: string; bin: number; count: bigint; first: Date; last: Date }[]>`
+      SELECT host_id::text, path,
+             (ceil((${nowSec}::float8 - extract(epoch FROM window_start)) / ${binSeconds}::float8) - 1)::int AS bin,
+             SUM(count)::bigint AS count, MIN(window_start) AS first, MAX(window_end) AS last
+      FROM file_counts
+      WHERE window_start >= ${from} AND window_start < ${to} ${filter}
+      GROUP BY 1, 2, 3`;
+    return rows.map((r) => ({
+      hostId: r.host_id,
+      path: r.path,
+      bin: r.bin,
+      count: Number(r.count),
+      firstStartMs: r.first.getTime(),
+      lastEndMs: r.last.getTime(),
+    }));
+  }
+}
+
+function kindsOf(group: string): string[] {
+  return group === 'process' ? ['exec', 'parent'] : [group];
+}

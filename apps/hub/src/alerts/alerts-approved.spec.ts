@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { loadHubConfig } from '../config/hub-config';
+import { PrismaService } from '../database/prisma.service';
+import { RunningHub, startHub } from '../hub-app';
+import { AlertView } from './alert-view';
+import { DeliveryView } from './alerts.service';
+import { Api, HELPER, ingestFleet, startReceiver, waitFor } from './test-fleet.fixture';
+
+const ADMIN = 'alerts-approved-admin-token-0123456789';
+let db: TestDatabase;
+let hub: RunningHub;
+let api: Api;
+let prisma: PrismaService;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+before(async () => {
+  Object.assign(process.env, {
+    FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
+    FLEETTUNE_ALERTS_LEARNING_SECONDS: '0',
+    // Give up quickly, to show a failed delivery is kept and can be sent again.
+    FLEETTUNE_ALERTS_DELIVERY_ATTEMPTS: '2',
+    FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '50',
+  });
+  receiver = await startReceiver(3);
+  db = await createMigratedTestDatabase('alerts_approved');
+  hub = await startHub(
+    loadHubConfig({
+      DATABASE_URL: db.url,
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      FLEETTUNE_ADMIN_TOKEN: ADMIN,
+      FLEETTUNE_QUEUE_PREFIX: `alerts-approved-${process.pid}`,
+      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'silent',
+    }),
+  );
+  api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
+  prisma = hub.app.get(PrismaService);
+});
+
+after(async () => {
+  await hub?.close();
+  await receiver?.close();
+  await db?.drop();
+});
+
+async function decide(decision: string, decidedAt: Date): Promise<void> {
+  await prisma.$executeRaw`
+    INSERT INTO exclusion_decisions (type, value, "user", decision, comment, decided_by, decided_at)
+    VALUES ('process', ${HELPER}, '', ${decision}, 'spec', 'spec', ${decidedAt})`;
+}
+
+test('an approved exclusion silences its subject; the newest decision counts', async () => {
+  await api.ok('POST', '/api/v1/alert-channels', { name: 'slack', type: 'slack', url: `${receiver.url}/slack` });
+  await ingestFleet(hub, { withHelper: true });
+  await decide('approved', new Date(Date.now() - 60_000));
+  const silenced = await api.evaluate();
+  assert.deepEqual(silenced.created, []);
+  assert.deepEqual(silenced.suppressed, [{ subject: HELPER, why: 'covered by an approved exclusion' }]);
+  assert.deepEqual(await api.ok('GET', '/api/v1/alerts'), []);
+
+  // Rejected later: the approval no longer holds, so the helper alerts.
+  await decide('rejected', new Date());
+  const r = await api.evaluate();
+  assert.equal(r.created.length, 1);
+  const alerts = await api.ok<AlertView[]>('GET', '/api/v1/alerts?status=open');
+  assert.deepEqual(alerts.map((a) => a.subject), [HELPER]);
+});
+
+test('a delivery that ran out of attempts stays in the log as failed and can be sent again', async () => {
+  const [alert] = await api.ok<AlertView[]>('GET', '/api/v1/alerts?status=open');
+  const deliveries = async () => (await api.ok<{ deliveries: DeliveryView[] }>('GET', `/api/v1/alerts/${alert.id}`)).deliveries;
+  await waitFor('the delivery to fail', async () => (await deliveries())[0]?.status === 'failed');
+  assert.deepEqual((await deliveries())[0].log.map((l) => l.statusCode), [503, 503]);
+  assert.deepEqual(await api.ok('POST', `/api/v1/alerts/${alert.id}/redeliver`), { requeued: 1 });
+  await waitFor('the redelivery', async () => (await deliveries())[0]?.status === 'delivered');
+  assert.deepEqual((await deliveries())[0].log.map((l) => l.statusCode), [503, 503, 503, 200]);
+  assert.equal(receiver.received.filter((r) => r.status === 200).length, 1);
+});

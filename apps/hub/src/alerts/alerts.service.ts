@@ -1,0 +1,179 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { PrismaService } from '../database/prisma.service';
+import type { AlertChannel } from '../generated/prisma/client';
+import { ALERTS_CONFIG, AlertsConfig } from './alerts-config';
+import { AlertStatus, AlertView, toAlertView } from './alert-view';
+
+export type AlertAction = 'acknowledge' | 'resolve' | 'mute';
+
+/** Which states each action may leave from, and where it goes. */
+const TRANSITIONS: Record<AlertAction, { from: AlertStatus[]; to: AlertStatus }> = {
+  acknowledge: { from: ['open'], to: 'acknowledged' },
+  mute: { from: ['open', 'acknowledged'], to: 'muted' },
+  resolve: { from: ['open', 'acknowledged', 'muted'], to: 'resolved' },
+};
+
+export interface DeliveryView {
+  id: string;
+  channelId: string;
+  channelName: string;
+  event: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+  log: Array<{ attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number }>;
+}
+
+export interface ChannelView {
+  id: string;
+  name: string;
+  type: string;
+  /** Webhook URLs are shown in full; Slack URLs carry their token in the path, so only the origin is shown. */
+  url: string;
+  enabled: boolean;
+  hasSecret: boolean;
+  createdAt: Date;
+  createdBy: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class AlertsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
+  ) {}
+
+  async list(status?: AlertStatus, limit = 500): Promise<AlertView[]> {
+    const rows = await this.prisma.alert.findMany({
+      where: status ? { status } : {},
+      orderBy: [{ lastSeenAt: 'desc' }, { id: 'asc' }],
+      take: limit,
+    });
+    return rows.map((a) => toAlertView(a, this.config.FLEETTUNE_PUBLIC_URL));
+  }
+
+  async get(id: string): Promise<AlertView & { deliveries: DeliveryView[] }> {
+    const a = UUID.test(id)
+      ? await this.prisma.alert.findUnique({
+          where: { id },
+          include: { deliveries: { include: { channel: true, attemptLog: { orderBy: { attempt: 'asc' } } }, orderBy: { createdAt: 'asc' } } },
+        })
+      : null;
+    if (!a) throw new NotFoundException(`alert ${id} not found`);
+    return {
+      ...toAlertView(a, this.config.FLEETTUNE_PUBLIC_URL),
+      deliveries: a.deliveries.map((d) => ({
+        id: d.id,
+        channelId: d.channelId,
+        channelName: d.channel.name,
+        event: d.event,
+        status: d.status,
+        attempts: d.attempts,
+        lastStatusCode: d.lastStatusCode,
+        lastError: d.lastError,
+        createdAt: d.createdAt,
+        deliveredAt: d.deliveredAt,
+        log: d.attemptLog.map((l) => ({ attempt: l.attempt, at: l.at, statusCode: l.statusCode, error: l.error, durationMs: l.durationMs })),
+      })),
+    };
+  }
+
+  /** Moves an alert along; repeating the action it is already in is a no-op. */
+  async transition(id: string, action: AlertAction, who: string, note?: string): Promise<AlertView> {
+    const t = TRANSITIONS[action];
+    const current = UUID.test(id) ? await this.prisma.alert.findUnique({ where: { id } }) : null;
+    if (!current) throw new NotFoundException(`alert ${id} not found`);
+    if (current.status === t.to) return toAlertView(current, this.config.FLEETTUNE_PUBLIC_URL);
+    const at = new Date();
+    const stamp =
+      action === 'acknowledge'
+        ? { acknowledgedAt: at, acknowledgedBy: who }
+        : action === 'mute'
+          ? { mutedAt: at, mutedBy: who }
+          : { resolvedAt: at, resolvedBy: who, openKey: null };
+    // Conditional on the state read, so two people acting at once cannot both win.
+    const { count } = await this.prisma.alert.updateMany({
+      where: { id, status: { in: t.from } },
+      data: { status: t.to, ...stamp, ...(note ? { note } : {}) },
+    });
+    if (count === 0) {
+      const now = await this.prisma.alert.findUnique({ where: { id } });
+      throw new ConflictException(`alert ${id} is ${now?.status ?? 'gone'}; cannot ${action} it`);
+    }
+    return toAlertView((await this.prisma.alert.findUnique({ where: { id } }))!, this.config.FLEETTUNE_PUBLIC_URL);
+  }
+
+  // ---- channels ----
+
+  async createChannel(
+    input: { name: string; type: 'webhook' | 'slack'; url: string; secret?: string; enabled?: boolean },
+    who: string,
+  ): Promise<ChannelView & { secret?: string }> {
+    const secret = input.type === 'webhook' ? (input.secret ?? randomBytes(32).toString('base64url')) : null;
+    const c = await this.prisma.alertChannel.create({
+      data: { name: input.name, type: input.type, url: input.url, secret, enabled: input.enabled ?? true, createdBy: who },
+    });
+    // The signing secret is shown once, at creation, like an API token.
+    return { ...channelView(c), ...(secret ? { secret } : {}) };
+  }
+
+  async listChannels(): Promise<ChannelView[]> {
+    const rows = await this.prisma.alertChannel.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
+    return rows.map(channelView);
+  }
+
+  async setChannelEnabled(id: string, enabled: boolean): Promise<ChannelView> {
+    const c = UUID.test(id) ? await this.prisma.alertChannel.findFirst({ where: { id, deletedAt: null } }) : null;
+    if (!c) throw new NotFoundException(`channel ${id} not found`);
+    return channelView(await this.prisma.alertChannel.update({ where: { id }, data: { enabled } }));
+  }
+
+  /** Soft delete: the delivery log stays; pending deliveries to it are cancelled. */
+  async deleteChannel(id: string): Promise<void> {
+    const c = UUID.test(id) ? await this.prisma.alertChannel.findFirst({ where: { id, deletedAt: null } }) : null;
+    if (!c) throw new NotFoundException(`channel ${id} not found`);
+    await this.prisma.alertChannel.update({ where: { id }, data: { deletedAt: new Date(), enabled: false } });
+  }
+
+  async channelDeliveries(id: string, limit = 200): Promise<DeliveryView[]> {
+    const c = UUID.test(id) ? await this.prisma.alertChannel.findUnique({ where: { id } }) : null;
+    if (!c) throw new NotFoundException(`channel ${id} not found`);
+    const rows = await this.prisma.alertDelivery.findMany({
+      where: { channelId: id },
+      include: { attemptLog: { orderBy: { attempt: 'asc' } } },
+      orderBy: { createdAt: 'desc' },
+      take: limit,
+    });
+    return rows.map((d) => ({
+      id: d.id,
+      channelId: d.channelId,
+      channelName: c.name,
+      event: d.event,
+      status: d.status,
+      attempts: d.attempts,
+      lastStatusCode: d.lastStatusCode,
+      lastError: d.lastError,
+      createdAt: d.createdAt,
+      deliveredAt: d.deliveredAt,
+      log: d.attemptLog.map((l) => ({ attempt: l.attempt, at: l.at, statusCode: l.statusCode, error: l.error, durationMs: l.durationMs })),
+    }));
+  }
+}
+
+function channelView(c: AlertChannel): ChannelView {
+  let url = c.url;
+  if (c.type === 'slack') {
+    try {
+      url = `${new URL(c.url).origin}/…`;
+    } catch {
+      url = '…';
+    }
+  }
+  return { id: c.id, name: c.name, type: c.type, url, enabled: c.enabled, hasSecret: !!c.secret, createdAt: c.createdAt, createdBy: c.createdBy };
+}

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditLogController } from './audit-log.controller';
+import { AuditLogInterceptor } from './audit-log.interceptor';
+import { AuditLogService } from './audit-log.service';
+
+/** Global: inject AuditLogService anywhere to record a write. */
+@Global()
+@Module({
+  controllers: [AuditLogController],
+  providers: [AuditLogService, { provide: APP_INTERCEPTOR, useClass: AuditLogInterceptor }],
+  exports: [AuditLogService],
+})
+export class AuditLogModule {}

@@ -1,0 +1,97 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../database/prisma.service';
+import type { AuthenticatedPrincipal } from '../auth/api-token.guard';
+
+export interface AuditActor {
+  /** "token:<name>", "cli", "system". */
+  actor: string;
+  role?: string | null;
+  tokenId?: string | null;
+}
+
+export interface AuditRecord {
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditLogView {
+  id: string;
+  at: Date;
+  actor: string;
+  actorRole: string | null;
+  tokenId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  details: unknown;
+}
+
+const SECRET_KEY = /secret|token|password|authorization|credential/i;
+
+/** Copies a JSON-ish value, replacing anything under a secret-looking key and bounding its size. */
+export function redactDetails(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return value.length > 2000 ? `${value.slice(0, 2000)}…` : value;
+  if (depth > 4) return '…';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => redactDetails(v, depth + 1));
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>).slice(0, 50)) {
+      out[k] = SECRET_KEY.test(k) ? '[redacted]' : redactDetails(v, depth + 1);
+    }
+    return out;
+  }
+  return undefined;
+}
+
+export function actorOf(principal: AuthenticatedPrincipal | undefined): AuditActor {
+  return principal ? { actor: `token:${principal.name}`, role: principal.role, tokenId: principal.tokenId } : { actor: 'anonymous' };
+}
+
+/**
+ * The audit log of every write. Global: any module may inject it and call
+ * `record(actorOf(req.principal), {action: 'exclusion-item.decide', ...})`.
+ * Every POST/PUT/PATCH/DELETE under /api is also recorded by AuditLogInterceptor.
+ */
+@Injectable()
+export class AuditLogService {
+  private readonly logger = new Logger(AuditLogService.name);
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  async record(who: AuditActor, what: AuditRecord): Promise<void> {
+    try {
+      await this.prisma.auditLogEntry.create({
+        data: {
+          actor: who.actor.slice(0, 200),
+          actorRole: who.role ?? null,
+          tokenId: who.tokenId ?? null,
+          action: what.action.slice(0, 200),
+          targetType: what.targetType?.slice(0, 100) ?? null,
+          targetId: what.targetId?.slice(0, 200) ?? null,
+          details: what.details ? (redactDetails(what.details) as Prisma.InputJsonValue) : Prisma.DbNull,
+        },
+      });
+    } catch (err) {
+      // An audit write must never turn a successful action into an error; it is logged loudly instead.
+      this.logger.error(`could not write audit log entry ${what.action}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  async list(q: { limit: number; beforeId?: bigint; action?: string; actor?: string; since?: Date; until?: Date }): Promise<AuditLogView[]> {
+    const rows = await this.prisma.auditLogEntry.findMany({
+      where: {
+        ...(q.beforeId !== undefined ? { id: { lt: q.beforeId } } : {}),
+        ...(q.action ? { action: { startsWith: q.action } } : {}),
+        ...(q.actor ? { actor: q.actor } : {}),
+        ...(q.since || q.until ? { at: { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } : {}),
+      },
+      orderBy: { id: 'desc' },
+      take: q.limit,
+    });
+    return rows.map((r) => ({ ...r, id: r.id.toString() }));
+  }
+}

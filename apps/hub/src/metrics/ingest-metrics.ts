@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { CountBatch } from '@fleettune/proto';
+import { MetricsRegistry } from './metrics-registry';
+
+/**
+ * Ingest-path metrics. Fed by BatchIngestService (every batch, committed or
+ * duplicate) and, where the gRPC server calls them, by the stream hooks.
+ */
+@Injectable()
+export class IngestMetrics {
+  readonly batches: Counter<'outcome'>;
+  readonly rows: Counter<'table'>;
+  readonly commitSeconds: Histogram<'outcome'>;
+  readonly agentEvents: Counter;
+  readonly agentSkipped: Counter;
+  readonly agentDropped: Counter;
+  readonly activeStreams: Gauge;
+  readonly streams: Counter<'result'>;
+
+  constructor(registry: MetricsRegistry) {
+    const registers = [registry.registry];
+    this.batches = new Counter({
+      name: 'fleettune_ingest_batches_total',
+      help: 'Count batches handled by the ingest path, by outcome (committed | duplicate)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.rows = new Counter({
+      name: 'fleettune_ingest_rows_total',
+      help: 'Count rows committed, by table',
+      labelNames: ['table'],
+      registers,
+    });
+    this.commitSeconds = new Histogram({
+      name: 'fleettune_ingest_batch_commit_seconds',
+      help: 'Time to store one batch (one transaction), by outcome',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.agentEvents = new Counter({
+      name: 'fleettune_agent_reported_events_total',
+      help: 'Events counted by agents in committed batches',
+      registers,
+    });
+    this.agentSkipped = new Counter({
+      name: 'fleettune_agent_reported_skipped_total',
+      help: 'Malformed input agents reported skipping, in committed batches',
+      registers,
+    });
+    this.agentDropped = new Counter({
+      name: 'fleettune_agent_reported_dropped_total',
+      help: 'Events agents reported dropping (spool bound), in committed batches',
+      registers,
+    });
+    this.activeStreams = new Gauge({
+      name: 'fleettune_grpc_upload_streams_active',
+      help: 'UploadBatches streams open on this hub process',
+      registers,
+    });
+    this.streams = new Counter({
+      name: 'fleettune_grpc_upload_streams_total',
+      help: 'UploadBatches streams closed, by result (ok | error | cancelled)',
+      labelNames: ['result'],
+      registers,
+    });
+  }
+
+  observeBatch(batch: CountBatch, outcome: 'committed' | 'duplicate', seconds: number): void {
+    this.batches.inc({ outcome });
+    this.commitSeconds.observe({ outcome }, seconds);
+    if (outcome !== 'committed') return;
+    if (batch.execs.length) this.rows.inc({ table: 'exec_counts' }, batch.execs.length);
+    if (batch.files.length) this.rows.inc({ table: 'file_counts' }, batch.files.length);
+    if (batch.auditKeys.length) this.rows.inc({ table: 'audit_key_counts' }, batch.auditKeys.length);
+    if (batch.syscalls.length) this.rows.inc({ table: 'syscall_counts' }, batch.syscalls.length);
+    this.rows.inc({ table: 'ingest_batches' }, 1);
+    if (batch.events) this.agentEvents.inc(batch.events);
+    if (batch.skipped) this.agentSkipped.inc(batch.skipped);
+    if (batch.dropped) this.agentDropped.inc(batch.dropped);
+  }
+
+  /** For the gRPC server: call when an UploadBatches stream starts. */
+  streamOpened(): void {
+    this.activeStreams.inc();
+  }
+
+  /** For the gRPC server: call once when an UploadBatches stream ends. */
+  streamClosed(result: 'ok' | 'error' | 'cancelled'): void {
+    this.activeStreams.dec();
+    this.streams.inc({ result });
+  }
+}

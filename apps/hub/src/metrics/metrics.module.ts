@@ -1,0 +1,17 @@
+import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { FleetMetricsService } from './fleet-metrics.service';
+import { IngestMetrics } from './ingest-metrics';
+import { MetricsController } from './metrics.controller';
+import { MetricsRegistry } from './metrics-registry';
+import { QueueMetricsService } from './queue-metrics.service';
+
+/** Prometheus metrics (GET /metrics). Global so any module can inject IngestMetrics. */
+@Global()
+@Module({
+  imports: [DiscoveryModule],
+  controllers: [MetricsController],
+  providers: [MetricsRegistry, IngestMetrics, QueueMetricsService, FleetMetricsService],
+  exports: [MetricsRegistry, IngestMetrics],
+})
+export class MetricsModule {}

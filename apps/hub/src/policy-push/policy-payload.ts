@@ -1,0 +1,66 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
+import type { ExclusionType } from '@fleettune/rules';
+import type { ExclusionItemView } from '../exclusions/exclusion-sets.service';
+
+export const SIGNATURE_HEADER = 'X-Fleettune-Signature';
+
+export interface PushedItem {
+  type: ExclusionType;
+  value: string;
+  user: string;
+  isDirectory: boolean;
+  applyToChildren: boolean;
+  globalScopeEligible: boolean;
+  reason: string;
+  risk: unknown;
+  approvedBy?: string;
+  approvedAt?: Date;
+  comment?: string;
+}
+
+export function pushedItems(items: readonly ExclusionItemView[]): PushedItem[] {
+  return items.map((i) => ({
+    type: i.type,
+    value: i.value,
+    user: i.user,
+    isDirectory: i.isDirectory,
+    applyToChildren: i.applyToChildren,
+    globalScopeEligible: i.globalScopeEligible,
+    reason: i.reason,
+    risk: i.risk,
+    approvedBy: i.decision.decidedBy,
+    approvedAt: i.decision.decidedAt,
+    comment: i.decision.comment,
+  }));
+}
+
+/** Every export format of the items, as the webhook body carries them. */
+export function allExports(items: readonly PushedItem[]) {
+  const out: Record<string, { fileName: string; contentType: string; content: string; skipped: { value: string; reason: string }[]; partial: { value: string; reason: string }[] }> = {};
+  for (const id of Object.keys(EXPORT_FORMATS) as ExportFormatId[]) {
+    const f = EXPORT_FORMATS[id];
+    const r = f.exporter.export(items);
+    out[id] = {
+      fileName: f.fileName,
+      contentType: f.contentType,
+      content: r.content,
+      skipped: r.skipped.map((s) => ({ value: s.item.value, reason: s.reason })),
+      partial: (r.partial ?? []).map((s) => ({ value: s.item.value, reason: s.reason })),
+    };
+  }
+  return out;
+}
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, body): what X-Fleettune-Signature carries. */
+export function signBody(secret: string, body: string): string {
+  return 'sha256=' + createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+}
+
+/** For receivers (and tests): constant-time check of a signature header against the raw body. */
+export function verifySignature(secret: string, body: string, header: string | undefined): boolean {
+  if (!header) return false;
+  const expected = Buffer.from(signBody(secret, body));
+  const got = Buffer.from(header);
+  return expected.length === got.length && timingSafeEqual(expected, got);
+}

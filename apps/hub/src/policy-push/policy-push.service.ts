@@ -1,0 +1,179 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
+import { createHash, randomBytes } from 'node:crypto';
+import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
+import { AuthenticatedPrincipal } from '../auth/api-token.guard';
+import { PrismaService } from '../database/prisma.service';
+import { ExclusionSetsService } from '../exclusions/exclusion-sets.service';
+import { allExports, pushedItems } from './policy-payload';
+import { POLICY_PUSH_QUEUE, policyPushSettings } from './policy-push.settings';
+
+export interface PolicyTargetView {
+  id: string;
+  name: string;
+  kind: string;
+  url: string | null;
+  enabled: boolean;
+  createdAt: Date;
+  createdBy: string;
+  /** Only in the response that created the target. */
+  secret?: string;
+}
+
+export const DELIVER_JOB = 'deliver';
+
+@Injectable()
+export class PolicyPushService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sets: ExclusionSetsService,
+    @InjectQueue(POLICY_PUSH_QUEUE) private readonly queue: Queue,
+  ) {}
+
+  async createTarget(body: { name: string; kind: 'webhook' | 'pull'; url?: string; secret?: string }, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
+    if (body.kind === 'webhook' && !body.url) throw new BadRequestException('a webhook target needs a url');
+    const secret = body.kind === 'webhook' ? (body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : null;
+    const t = await this.prisma.policyTarget.create({
+      data: { name: body.name, kind: body.kind, url: body.url ?? null, secret, createdBy: principal.name },
+    });
+    return { ...view(t), ...(secret ? { secret } : {}) };
+  }
+
+  async listTargets(): Promise<PolicyTargetView[]> {
+    const rows = await this.prisma.policyTarget.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
+    return rows.map(view);
+  }
+
+  async target(id: string) {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`policy target ${id} not found`);
+    const t = await this.prisma.policyTarget.findUnique({ where: { id } });
+    if (!t || t.deletedAt) throw new NotFoundException(`policy target ${id} not found`);
+    return t;
+  }
+
+  async getTarget(id: string): Promise<PolicyTargetView> {
+    return view(await this.target(id));
+  }
+
+  async deleteTarget(id: string): Promise<void> {
+    await this.target(id);
+    await this.prisma.policyTarget.update({ where: { id }, data: { deletedAt: new Date(), enabled: false } });
+  }
+
+  /** The push log of a target (webhook pushes and served pulls), newest first, with every delivery attempt. */
+  async pushes(targetId: string, take = 50) {
+    await this.target(targetId);
+    const rows = await this.prisma.policyPush.findMany({
+      where: { targetId },
+      orderBy: { createdAt: 'desc' },
+      take,
+      include: { attemptLog: { orderBy: { attempt: 'asc' } } },
+    });
+    return rows.map(({ attemptLog, ...p }) => ({
+      ...p,
+      attemptLog: attemptLog.map((a) => ({ attempt: a.attempt, at: a.at, statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+    }));
+  }
+
+  /**
+   * Queues a webhook push of the set's APPROVED items to a target. The body
+   * is built once, here, and signed per attempt over the same bytes, so every
+   * retry delivers the identical document.
+   */
+  async push(setId: string, targetId: string, principal: AuthenticatedPrincipal) {
+    const target = await this.target(targetId);
+    if (target.kind !== 'webhook' || !target.url) throw new ConflictException(`target ${target.name} is a ${target.kind} target; config management pulls from GET /api/v1/policy-targets/${target.id}/export`);
+    if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
+    const { set, items } = await this.sets.approvedItems(setId);
+    const pushed = pushedItems(items);
+    const id = crypto.randomUUID();
+    const createdAt = new Date();
+    const body = JSON.stringify({
+      event: 'exclusions.push',
+      pushId: id,
+      createdAt,
+      target: { id: target.id, name: target.name },
+      set: { id: set.id, version: set.version, createdAt: set.createdAt },
+      items: pushed,
+      exports: allExports(pushed),
+    });
+    const digest = createHash('sha256').update(body).digest('hex');
+    await this.prisma.policyPush.create({
+      data: {
+        id,
+        createdAt,
+        targetId: target.id,
+        setId: set.id,
+        setVersion: set.version,
+        mode: 'webhook',
+        items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
+        itemCount: pushed.length,
+        digest,
+        status: 'queued',
+        requestedBy: principal.name,
+      },
+    });
+    const s = policyPushSettings();
+    await this.queue.add(DELIVER_JOB, { pushId: id, body }, {
+      jobId: id,
+      attempts: s.attempts,
+      backoff: { type: 'exponential', delay: s.backoffMs },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 1000 },
+    });
+    return { pushId: id, targetId: target.id, setId: set.id, setVersion: set.version, items: pushed.length, digest, status: 'queued' };
+  }
+
+  /**
+   * A pull of the latest set's approved items in one format. The ETag is the
+   * content's sha256, so If-None-Match gets 304 until an approval (or a new
+   * version) changes what would be served. Served pulls are recorded.
+   */
+  async pull(targetId: string, format: string, ifNoneMatch: string | undefined, principal: AuthenticatedPrincipal) {
+    if (!Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, format)) {
+      throw new BadRequestException(`format must be one of: ${Object.keys(EXPORT_FORMATS).join(', ')}`);
+    }
+    const target = await this.target(targetId);
+    if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
+    const latest = await this.prisma.exclusionSet.findFirst({ orderBy: { version: 'desc' }, select: { id: true } });
+    if (!latest) throw new NotFoundException('no exclusion set has been computed yet');
+    const { set, items } = await this.sets.approvedItems(latest.id);
+    const spec = EXPORT_FORMATS[format as ExportFormatId];
+    const pushed = pushedItems(items);
+    const { content, skipped } = spec.exporter.export(pushed);
+    const digest = createHash('sha256').update(content).digest('hex');
+    const etag = `"${digest}"`;
+    const notModified = etagMatches(ifNoneMatch, etag);
+    if (!notModified) {
+      await this.prisma.policyPush.create({
+        data: {
+          targetId: target.id,
+          setId: set.id,
+          setVersion: set.version,
+          mode: 'pull',
+          format,
+          items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
+          itemCount: pushed.length,
+          digest,
+          status: 'served',
+          attempts: 1,
+          lastStatusCode: 200,
+          requestedBy: principal.name,
+          deliveredAt: new Date(),
+        },
+      });
+    }
+    return { notModified, etag, content, contentType: spec.contentType, fileName: spec.fileName, skipped: skipped.length, setVersion: set.version };
+  }
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+function view(t: { id: string; name: string; kind: string; url: string | null; enabled: boolean; createdAt: Date; createdBy: string }): PolicyTargetView {
+  return { id: t.id, name: t.name, kind: t.kind, url: t.url, enabled: t.enabled, createdAt: t.createdAt, createdBy: t.createdBy };
+}

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { EXPORT_FORMATS } from '@fleettune/exporters';
+import { digestToken } from '../auth/token-digest';
+import { loadHubConfig } from '../config/hub-config';
+import { PrismaService } from '../database/prisma.service';
+import { ExclusionRecomputeService } from '../exclusions/exclusion-recompute.service';
+import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
+import { RunningHub, startHub } from '../hub-app';
+import { BatchIngestService } from '../ingest/batch-ingest.service';
+import { SIGNATURE_HEADER, verifySignature } from './policy-payload';
+
+const ADMIN = 'push-spec-admin-token-00000000000';
+const APPROVER = 'push-spec-approver-token-00000000';
+const VIEWER = 'push-spec-viewer-token-0000000000';
+const SECRET = 'push-spec-webhook-secret-0123456789';
+let db: TestDatabase;
+let hub: RunningHub;
+let prisma: PrismaService;
+let base: string;
+
+/** A real webhook receiver on loopback: answers 503 to the first `failFirst` requests. */
+interface Received {
+  body: string;
+  headers: IncomingMessage['headers'];
+  answered: number;
+}
+let receiver: Server;
+let receiverUrl: string;
+const received: Received[] = [];
+let failFirst = 0;
+
+before(async () => {
+  process.env.FLEETTUNE_POLICY_PUSH_BACKOFF_MS = '150';
+  process.env.FLEETTUNE_POLICY_PUSH_ATTEMPTS = '6';
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answered = received.length < failFirst ? 503 : 204;
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: req.headers, answered });
+      res.statusCode = answered;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/fleettune`;
+
+  db = await createMigratedTestDatabase('policy_push_spec');
+  hub = await startHub(
+    loadHubConfig({
+      DATABASE_URL: db.url,
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      FLEETTUNE_ADMIN_TOKEN: ADMIN,
+      FLEETTUNE_QUEUE_PREFIX: `push-spec-${process.pid}`,
+      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
+    }),
+  );
+  prisma = hub.app.get(PrismaService);
+  await prisma.apiToken.createMany({
+    data: [
+      { name: 'approver', role: 'approver', tokenHash: digestToken(APPROVER) },
+      { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) },
+    ],
+  });
+  base = `http://127.0.0.1:${hub.httpPort}`;
+  const ingest = hub.app.get(BatchIngestService);
+  await ingestNoisyHost(ingest, await addHost(prisma, 'web-01'), 'alice');
+  await ingestNoisyHost(ingest, await addHost(prisma, 'web-02'), 'bob');
+  await hub.app.get(ExclusionRecomputeService).recompute();
+});
+
+after(async () => {
+  await hub?.close();
+  await db?.drop();
+  await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
+});
+
+async function api(method: string, path: string, body?: unknown, token = ADMIN, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed as any, text, headers: res.headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+type Item = { id: string; value: string; decision: { status: string } };
+
+async function latest(): Promise<{ id: string; version: number; items: Item[] }> {
+  return (await api('GET', '/api/v1/exclusion-sets/latest')).body;
+}
+
+test('webhook push: only approved items, signed body, retried with backoff while the receiver fails, delivered once', async () => {
+  const set = await latest();
+  const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent')!;
+  const chunks = set.items.find((i) => i.value === '/var/tmp/buildcache/*/chunk-*.tmp')!;
+  assert.ok(agent && chunks);
+  await api('POST', `/api/v1/exclusion-items/${agent.id}/decision`, { decision: 'approved', comment: 'safe vendor agent' }, APPROVER);
+  await api('POST', `/api/v1/exclusion-items/${chunks.id}/decision`, { decision: 'rejected', comment: 'world-writable' }, APPROVER);
+
+  // Target registry is admin-only.
+  assert.equal((await api('POST', '/api/v1/policy-targets', { name: 'x', url: receiverUrl }, APPROVER)).status, 403);
+  assert.equal((await api('POST', '/api/v1/policy-targets', { name: 'x', kind: 'webhook', url: 'file:///etc/passwd' })).status, 400);
+  const created = await api('POST', '/api/v1/policy-targets', { name: 'cm-webhook', kind: 'webhook', url: receiverUrl, secret: SECRET });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.secret, SECRET, 'the secret is shown once, at creation');
+  const target = created.body as { id: string };
+  assert.equal((await api('GET', `/api/v1/policy-targets/${target.id}`)).body.secret, undefined);
+
+  failFirst = 2;
+  received.length = 0;
+  assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id }, VIEWER)).status, 403);
+  const push = await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id }, APPROVER);
+  assert.equal(push.status, 202, push.text);
+  assert.equal(push.body.items, 1);
+
+  const deadline = Date.now() + 20_000;
+  let log: Array<{ id: string; status: string; attempts: number; mode: string; requestedBy: string; attemptLog: Array<{ statusCode: number | null }> }> = [];
+  while (Date.now() < deadline) {
+    log = (await api('GET', `/api/v1/policy-targets/${target.id}/pushes`)).body;
+    if (log[0]?.status === 'delivered' || log[0]?.status === 'failed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(log[0]?.status, 'delivered', JSON.stringify(log));
+  assert.equal(log[0].attempts, 3);
+  assert.equal(log[0].requestedBy, 'approver');
+  assert.deepEqual(log[0].attemptLog.map((a) => a.statusCode), [503, 503, 204]);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(received.map((r) => r.answered), [503, 503, 204], 'retried, then delivered exactly once');
+
+  for (const r of received) {
+    assert.ok(verifySignature(SECRET, r.body, r.headers[SIGNATURE_HEADER.toLowerCase()] as string), 'signature verifies');
+    assert.match(String(r.headers[SIGNATURE_HEADER.toLowerCase()]), /^sha256=[0-9a-f]{64}$/);
+    assert.ok(!verifySignature('another-secret-0000000000', r.body, r.headers[SIGNATURE_HEADER.toLowerCase()] as string));
+  }
+  assert.equal(new Set(received.map((r) => r.body)).size, 1, 'every attempt sends the same bytes');
+  const doc = JSON.parse(received[2].body);
+  assert.deepEqual(doc.items.map((i: { value: string }) => i.value), ['/opt/syncagent/bin/syncagent'], 'only approved items');
+  assert.equal(doc.set.version, set.version);
+  assert.deepEqual(Object.keys(doc.exports).sort(), Object.keys(EXPORT_FORMATS).sort());
+  assert.match(doc.exports['cisco-json'].content, /syncagent/);
+  assert.doesNotMatch(received[2].body, /buildcache|sync\.log|alice|bob/);
+  assert.equal(doc.exports['auditd-rules'].partial.length, 1, 'apply-to-children is reported as partial for auditd');
+});
+
+test('pull export per target: approved items only, ETag and If-None-Match 304, new approval changes the ETag', async () => {
+  const t = await api('POST', '/api/v1/policy-targets', { name: 'ansible', kind: 'pull' });
+  assert.equal(t.status, 201);
+  assert.equal(t.body.secret, undefined);
+  const path = `/api/v1/policy-targets/${t.body.id}/export?format=mdatp-json`;
+  assert.equal((await api('GET', `/api/v1/policy-targets/${t.body.id}/export?format=nope`)).status, 400);
+  const first = await api('GET', path, undefined, VIEWER);
+  assert.equal(first.status, 200);
+  const etag = first.headers.get('etag')!;
+  assert.match(etag, /^"[0-9a-f]{64}"$/);
+  const paths = first.body.exclusionSettings.exclusions.map((e: { path?: string; name?: string }) => e.path ?? e.name);
+  assert.deepEqual(paths, ['/opt/syncagent/bin/syncagent']);
+
+  const again = await api('GET', path, undefined, VIEWER, { 'if-none-match': etag });
+  assert.equal(again.status, 304);
+  assert.equal(again.text, '');
+  assert.equal((await api('GET', path, undefined, VIEWER, { 'if-none-match': `W/${etag}, "other"` })).status, 304);
+
+  const set = await latest();
+  const log = set.items.find((i) => i.value === '/home/*/.cache/syncagent/sync.log')!;
+  await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, APPROVER);
+  const changed = await api('GET', path, undefined, VIEWER, { 'if-none-match': etag });
+  assert.equal(changed.status, 200);
+  assert.notEqual(changed.headers.get('etag'), etag);
+  assert.equal(changed.body.exclusionSettings.exclusions.length, 2);
+
+  // A snoozed item is not approved: it leaves the export again.
+  await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'snoozed', comment: 'wait', snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() }, APPROVER);
+  const snoozed = await api('GET', path, undefined, VIEWER, { 'if-none-match': changed.headers.get('etag')! });
+  assert.equal(snoozed.status, 200);
+  assert.equal(snoozed.headers.get('etag'), etag, 'same content as before the approval, same ETag');
+
+  const pulls = (await api('GET', `/api/v1/policy-targets/${t.body.id}/pushes`)).body as Array<{ mode: string; status: string; itemCount: number }>;
+  assert.deepEqual(pulls.map((p) => [p.mode, p.status, p.itemCount]), [['pull', 'served', 1], ['pull', 'served', 2], ['pull', 'served', 1]]);
+  // Pushing to a pull-only target is refused.
+  assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: t.body.id }, APPROVER)).status, 409);
+});

@@ -1,0 +1,103 @@
+import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { EXPORT_FORMATS } from '@fleettune/exporters';
+import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
+import { ZodBody } from '../common/zod-validation';
+import { PolicyPushService } from './policy-push.service';
+
+const targetBody = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    kind: z.enum(['webhook', 'pull']).default('webhook'),
+    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    secret: z.string().min(16, 'at least 16 characters').max(512).optional(),
+  })
+  .strict();
+
+const pushBody = z.object({ targetId: z.uuid() }).strict();
+
+@ApiTags('policy-push')
+@ApiBearerAuth()
+@UseGuards(ApiTokenGuard)
+@Controller('api/v1/policy-targets')
+export class PolicyTargetsController {
+  constructor(private readonly push: PolicyPushService) {}
+
+  @Post()
+  @RequireRole('admin')
+  @ApiBody({ schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['webhook', 'pull'] }, url: { type: 'string' }, secret: { type: 'string', description: 'HMAC key; generated and returned once when absent' } } } })
+  create(@ZodBody(targetBody) body: z.infer<typeof targetBody>, @Req() req: AuthenticatedRequest) {
+    return this.push.createTarget(body, req.principal!);
+  }
+
+  @Get()
+  @RequireRole('admin')
+  list() {
+    return this.push.listTargets();
+  }
+
+  @Get(':id')
+  @RequireRole('admin')
+  get(@Param('id') id: string) {
+    return this.push.getTarget(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireRole('admin')
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.push.deleteTarget(id);
+  }
+
+  @Get(':id/pushes')
+  @RequireRole('admin')
+  @ApiOkResponse({ description: 'Push log: every webhook push and served pull with its delivery attempts' })
+  pushes(@Param('id') id: string) {
+    return this.push.pushes(id);
+  }
+
+  @Get(':id/export')
+  @ApiQuery({ name: 'format', enum: Object.keys(EXPORT_FORMATS) })
+  @ApiOkResponse({ description: 'Approved items of the latest set; ETag/If-None-Match (304 when unchanged)' })
+  async export(
+    @Param('id') id: string,
+    @Query('format') format: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() req: AuthenticatedRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const r = await this.push.pull(id, String(format ?? ''), ifNoneMatch, req.principal!);
+    res.setHeader('ETag', r.etag).setHeader('Cache-Control', 'no-cache').setHeader('X-Fleettune-Set-Version', String(r.setVersion));
+    if (r.notModified) {
+      res.status(304).end();
+      return;
+    }
+    res
+      .status(200)
+      .setHeader('Content-Type', r.contentType)
+      .setHeader('Content-Disposition', `attachment; filename="${r.fileName}"`)
+      .setHeader('X-Fleettune-Skipped-Items', String(r.skipped))
+      .send(r.content);
+  }
+}
+
+@ApiTags('policy-push')
+@ApiBearerAuth()
+@UseGuards(ApiTokenGuard)
+@Controller('api/v1/exclusion-sets')
+export class ExclusionSetPushController {
+  constructor(private readonly push: PolicyPushService) {}
+
+  @Post(':id/push')
+  @HttpCode(202)
+  @RequireRole('approver')
+  @ApiBody({ schema: { type: 'object', required: ['targetId'], properties: { targetId: { type: 'string', format: 'uuid' } } } })
+  @ApiOkResponse({ description: 'The queued push of the APPROVED items of this set (delivered by a BullMQ job with retries)' })
+  pushSet(@Param('id') id: string, @ZodBody(pushBody) body: z.infer<typeof pushBody>, @Req() req: AuthenticatedRequest) {
+    return this.push.push(id, body.targetId, req.principal!);
+  }
+}
+

@@ -1,0 +1,115 @@
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
+import { ROLES } from '../auth/roles';
+import { AuditAction } from '../audit-log/audit-log.interceptor';
+import { Page, offsetOf, offsetPage, pageQueryShape } from '../common/pagination';
+import { ZodBody, ZodQuery } from '../common/zod-validation';
+import { ApiTokenView, EnrollmentSecretView, TokensService } from './tokens.service';
+
+// Names are shown in the dashboard and the audit log: printable, one line.
+const name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control characters');
+
+const createTokenSchema = z.object({ name, role: z.enum(ROLES) }).strict();
+const createSecretSchema = z
+  .object({
+    name,
+    expiresAt: z.coerce.date().refine((d) => d.getTime() > Date.now(), 'must be in the future').optional(),
+    maxUses: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict();
+const listSchema = z.object({
+  ...pageQueryShape,
+  includeRevoked: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+
+const PageParams = () => (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
+  ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })(target, key, descriptor);
+  ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })(target, key, descriptor);
+  ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0 } })(target, key, descriptor);
+  ApiQuery({ name: 'includeRevoked', required: false, schema: { type: 'boolean', default: false } })(target, key, descriptor);
+};
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@UseGuards(ApiTokenGuard)
+@Controller('api/v1')
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Get('me')
+  @ApiOkResponse({ description: 'The caller: token name and role' })
+  me(@Req() req: AuthenticatedRequest): { name: string; role: string; tokenId: string } {
+    const p = req.principal!;
+    return { name: p.name, role: p.role, tokenId: p.tokenId };
+  }
+
+  @Post('tokens')
+  @RequireRole('admin')
+  @AuditAction('token.create')
+  @ApiBody({ schema: { type: 'object', required: ['name', 'role'], properties: { name: { type: 'string' }, role: { enum: [...ROLES] } } } })
+  @ApiOkResponse({ description: 'The new token; `token` (the plaintext) is shown only in this answer' })
+  createToken(@ZodBody(createTokenSchema) body: z.infer<typeof createTokenSchema>): Promise<ApiTokenView & { token: string }> {
+    return this.tokens.createToken(body.name, body.role);
+  }
+
+  @Get('tokens')
+  @RequireRole('admin')
+  @PageParams()
+  @ApiOkResponse({ description: 'API tokens (never their secret), newest first; {items, nextCursor, total}' })
+  async listTokens(@ZodQuery(listSchema) q: z.infer<typeof listSchema>): Promise<Page<ApiTokenView>> {
+    const offset = offsetOf(q);
+    const { rows, total } = await this.tokens.listTokens(offset, q.limit + 1, q.includeRevoked);
+    return offsetPage(rows, q, offset, total);
+  }
+
+  @Delete('tokens/:id')
+  @RequireRole('admin')
+  @AuditAction('token.revoke')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The revoked token' })
+  revokeToken(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiTokenView> {
+    return this.tokens.revokeToken(id);
+  }
+
+  @Post('enrollment-secrets')
+  @RequireRole('admin')
+  @AuditAction('enrollment-secret.create')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['name'],
+      properties: { name: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, maxUses: { type: 'integer', minimum: 1 } },
+    },
+  })
+  @ApiOkResponse({ description: 'The new enrollment secret; `secret` (the plaintext) is shown only in this answer' })
+  createSecret(@ZodBody(createSecretSchema) body: z.infer<typeof createSecretSchema>): Promise<EnrollmentSecretView & { secret: string }> {
+    return this.tokens.createEnrollmentSecret(body.name, body.expiresAt, body.maxUses);
+  }
+
+  @Get('enrollment-secrets')
+  @RequireRole('admin')
+  @PageParams()
+  @ApiOkResponse({ description: 'Enrollment secrets (never the secret), with uses, expiry and whether they still work' })
+  async listSecrets(@ZodQuery(listSchema) q: z.infer<typeof listSchema>): Promise<Page<EnrollmentSecretView>> {
+    const offset = offsetOf(q);
+    const { rows, total } = await this.tokens.listEnrollmentSecrets(offset, q.limit + 1, q.includeRevoked);
+    return offsetPage(rows, q, offset, total);
+  }
+
+  @Delete('enrollment-secrets/:id')
+  @RequireRole('admin')
+  @AuditAction('enrollment-secret.revoke')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'The revoked secret; agents already enrolled keep their credentials' })
+  revokeSecret(@Param('id', new ParseUUIDPipe()) id: string): Promise<EnrollmentSecretView> {
+    return this.tokens.revokeEnrollmentSecret(id);
+  }
+}

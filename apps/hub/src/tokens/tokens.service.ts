@@ -1,0 +1,109 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { PrismaClient } from '../generated/prisma/client';
+import { PrismaService } from '../database/prisma.service';
+import { Role } from '../auth/roles';
+import { digestToken, generateToken } from '../auth/token-digest';
+
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  role: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  active: boolean;
+}
+
+export interface EnrollmentSecretView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  maxUses: number | null;
+  uses: number;
+  revokedAt: Date | null;
+  active: boolean;
+}
+
+type Db = Pick<PrismaClient, 'apiToken' | 'enrollmentSecret' | '$transaction'>;
+
+/** API tokens and enrollment secrets: random, shown once, stored as SHA-256 digests. Shared by REST and the CLI. */
+export class CredentialStore {
+  constructor(private readonly db: Db) {}
+
+  async createToken(name: string, role: Role): Promise<ApiTokenView & { token: string }> {
+    const token = generateToken('ftk');
+    const row = await this.db.apiToken.create({ data: { name, role, tokenHash: digestToken(token) } });
+    return { ...tokenView(row), token };
+  }
+
+  async listTokens(skip: number, take: number, includeRevoked: boolean): Promise<{ rows: ApiTokenView[]; total: number }> {
+    const where = includeRevoked ? {} : { revokedAt: null };
+    const [rows, total] = await Promise.all([
+      this.db.apiToken.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip, take }),
+      this.db.apiToken.count({ where }),
+    ]);
+    return { rows: rows.map(tokenView), total };
+  }
+
+  /** Revokes a token; refuses to revoke the last active admin token (the fleet would be unmanageable). */
+  async revokeToken(id: string): Promise<ApiTokenView> {
+    return this.db.$transaction(async (tx) => {
+      const row = await tx.apiToken.findUnique({ where: { id } });
+      if (!row) throw new NotFoundException(`token ${id} not found`);
+      if (row.revokedAt) return tokenView(row);
+      if (row.role === 'admin') {
+        const admins = await tx.apiToken.count({ where: { role: 'admin', revokedAt: null } });
+        if (admins <= 1) throw new ConflictException('this is the last active admin token; create another admin token first');
+      }
+      return tokenView(await tx.apiToken.update({ where: { id }, data: { revokedAt: new Date() } }));
+    });
+  }
+
+  async createEnrollmentSecret(name: string, expiresAt?: Date, maxUses?: number): Promise<EnrollmentSecretView & { secret: string }> {
+    const secret = generateToken('fte');
+    const row = await this.db.enrollmentSecret.create({
+      data: { name, secretHash: digestToken(secret), expiresAt: expiresAt ?? null, maxUses: maxUses ?? null },
+    });
+    return { ...secretView(row), secret };
+  }
+
+  async listEnrollmentSecrets(skip: number, take: number, includeRevoked: boolean): Promise<{ rows: EnrollmentSecretView[]; total: number }> {
+    const where = includeRevoked ? {} : { revokedAt: null };
+    const [rows, total] = await Promise.all([
+      this.db.enrollmentSecret.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip, take }),
+      this.db.enrollmentSecret.count({ where }),
+    ]);
+    return { rows: rows.map(secretView), total };
+  }
+
+  async revokeEnrollmentSecret(id: string): Promise<EnrollmentSecretView> {
+    const row = await this.db.enrollmentSecret.findUnique({ where: { id } });
+    if (!row) throw new NotFoundException(`enrollment secret ${id} not found`);
+    if (row.revokedAt) return secretView(row);
+    return secretView(await this.db.enrollmentSecret.update({ where: { id }, data: { revokedAt: new Date() } }));
+  }
+}
+
+function tokenView(r: { id: string; name: string; role: string; createdAt: Date; revokedAt: Date | null }): ApiTokenView {
+  return { id: r.id, name: r.name, role: r.role, createdAt: r.createdAt, revokedAt: r.revokedAt, active: !r.revokedAt };
+}
+
+function secretView(r: {
+  id: string;
+  name: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  maxUses: number | null;
+  uses: number;
+  revokedAt: Date | null;
+}): EnrollmentSecretView {
+  const active = !r.revokedAt && !(r.expiresAt && r.expiresAt <= new Date()) && !(r.maxUses !== null && r.uses >= r.maxUses);
+  return { id: r.id, name: r.name, createdAt: r.createdAt, expiresAt: r.expiresAt, maxUses: r.maxUses, uses: r.uses, revokedAt: r.revokedAt, active };
+}
+
+@Injectable()
+export class TokensService extends CredentialStore {
+  constructor(prisma: PrismaService) {
+    super(prisma);
+  }
+}

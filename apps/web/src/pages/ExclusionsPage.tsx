@@ -1,0 +1,268 @@
+import { useState } from 'react';
+import { ApiError, roleAllows } from '../api';
+import { Card, ErrorBox, Loading } from '../components';
+import { useAsync, useSession } from '../context';
+import { SafeText, cleanText, fmtDate, fmtInt, fmtRate } from '../safe';
+
+export interface ExclusionItem {
+  id: string;
+  type: string;
+  value: string;
+  user: string;
+  applyToChildren: boolean;
+  isDirectory: boolean;
+  globalScopeEligible: boolean;
+  reason: string;
+  risk: { level: string; flags: string[] };
+  evidence: { hosts?: number; hostsReporting?: number; prevalence?: number; totalCount?: number; peakRatePerSecond?: number; peakWindowCount?: number };
+  // Present once approvals land.
+  status?: string;
+  decision?: string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string } | null;
+}
+
+interface ExclusionSet {
+  id: string;
+  version: number;
+  createdAt: string;
+  items: ExclusionItem[];
+}
+
+const DECISION_PATH = '/api/v1/exclusion-items/{id}/decision';
+const DIFF_PATH = '/api/v1/exclusion-sets/{id}/diff';
+
+function decisionOf(i: ExclusionItem): { status: string; by?: string; comment?: string; until?: string } {
+  if (typeof i.status === 'string') return { status: i.status };
+  if (typeof i.decision === 'string') return { status: i.decision };
+  const d = i.decision && typeof i.decision === 'object' ? i.decision : undefined;
+  return { status: d?.status ?? d?.decision ?? 'pending', by: d?.decidedBy, comment: d?.comment, until: d?.snoozeUntil };
+}
+
+type Action = 'approve' | 'reject' | 'snooze';
+
+function Decide({ item, onDone }: { item: ExclusionItem; onDone: (msg: string) => void }) {
+  const { api, caps } = useSession();
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const decide = async (action: Action) => {
+    setBusy(true);
+    setError(undefined);
+    // The API names decisions approve|approved etc.; use whichever it declares.
+    const decision = caps.decisionValues.find((v) => v.startsWith(action)) ?? action;
+    try {
+      const body: Record<string, string> = { decision, comment: comment.trim() || `${action} from the dashboard` };
+      if (action === 'snooze') body.snoozeUntil = new Date(Date.now() + 7 * 86_400_000).toISOString();
+      await api.post(`/api/v1/exclusion-items/${encodeURIComponent(item.id)}/decision`, body);
+      onDone(`${decision}: ${cleanText(item.value)}`);
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="decide">
+      <input placeholder="comment" value={comment} maxLength={1000} onChange={(e) => setComment(e.target.value)} aria-label="decision comment" />
+      <button disabled={busy} onClick={() => decide('approve')} data-testid="approve">
+        approve
+      </button>
+      <button disabled={busy} onClick={() => decide('reject')} data-testid="reject">
+        reject
+      </button>
+      <button disabled={busy} onClick={() => decide('snooze')} data-testid="snooze" title="snooze for 7 days">
+        snooze
+      </button>
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+function Diff({ setId }: { setId: string }) {
+  const { api } = useSession();
+  const diff = useAsync(() => api.get<Record<string, unknown>>(`/api/v1/exclusion-sets/${encodeURIComponent(setId)}/diff`), [setId]);
+  if (diff.error instanceof ApiError && diff.error.status === 404) return <div className="muted">no previous version to compare with</div>;
+  return (
+    <div data-testid="diff">
+      <ErrorBox error={diff.error} />
+      {Object.entries(diff.data ?? {})
+        .filter(([, v]) => Array.isArray(v))
+        .map(([k, v]) => (
+          <div key={k}>
+            <h3>
+              {cleanText(k)} ({(v as unknown[]).length})
+            </h3>
+            <ul>
+              {(v as Array<Record<string, unknown>>).slice(0, 200).map((x, i) => (
+                <li key={i}>
+                  <code>{cleanText(x.type ?? (x.item as Record<string, unknown> | undefined)?.type ?? '')}</code>{' '}
+                  <SafeText value={x.value ?? (x.item as Record<string, unknown> | undefined)?.value ?? JSON.stringify(x)} max={100} />
+                </li>
+              ))}
+            </ul>
+          </div>
+        ))}
+    </div>
+  );
+}
+
+export function ExclusionsPage() {
+  const { api, me, caps } = useSession();
+  const set = useAsync(() => api.get<ExclusionSet>('/api/v1/exclusion-sets/latest'), []);
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const canDecide = roleAllows(me.role, 'approver') && caps.has('post', DECISION_PATH);
+  const canRecompute = roleAllows(me.role, 'approver');
+  const run = async (label: string, fn: () => Promise<string>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setNotice(await fn());
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+      if (label === 'recompute') set.reload();
+    }
+  };
+  const recompute = () =>
+    run('recompute', async () => {
+      const { jobId } = await api.post<{ jobId: string }>('/api/v1/exclusion-sets/recompute');
+      for (let i = 0; i < 240; i++) {
+        const job = await api.get<{ state: string; failedReason?: string }>(`/api/v1/exclusion-sets/jobs/${encodeURIComponent(jobId)}`);
+        if (job.state === 'completed') return 'recomputed';
+        if (job.state === 'failed') throw new Error(`recompute failed: ${job.failedReason ?? 'unknown'}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return 'recompute still running';
+    });
+  const notFound = set.error instanceof ApiError && set.error.status === 404;
+  return (
+    <div>
+      <div className="toolbar">
+        <h1>Exclusions</h1>
+        {canRecompute ? (
+          <button disabled={busy} onClick={recompute} data-testid="recompute">
+            recompute now
+          </button>
+        ) : null}
+        {notice ? (
+          <span className="notice" data-testid="notice">
+            {notice}
+          </span>
+        ) : null}
+      </div>
+      <ErrorBox error={error} />
+      {notFound ? <Card title="No recommended set yet">The exclusion job has not produced a set yet.</Card> : <ErrorBox error={set.error} />}
+      <Loading when={set.loading && !set.data} />
+      {set.data ? (
+        <>
+          <Card
+            title={`Recommended set v${set.data.version} · ${fmtDate(set.data.createdAt)} · ${set.data.items.length} items`}
+            testId="exclusion-set"
+            actions={
+              <div className="exports" data-testid="exports">
+                export:{' '}
+                {caps.exportFormats.map((f) => (
+                  <button
+                    key={f}
+                    disabled={busy}
+                    data-testid={`export-${f}`}
+                    onClick={() =>
+                      run('export', async () => `downloaded ${await api.download(`/api/v1/exclusion-sets/${set.data!.id}/export?format=${encodeURIComponent(f)}`, `exclusions-${f}`)}`)
+                    }
+                  >
+                    {f}
+                  </button>
+                ))}
+              </div>
+            }
+          >
+            <table className="items" data-testid="exclusion-items">
+              <thead>
+                <tr>
+                  <th>type</th>
+                  <th>value</th>
+                  <th>risk</th>
+                  <th>evidence</th>
+                  <th>reason</th>
+                  <th>status</th>
+                  {canDecide ? <th>decision</th> : null}
+                </tr>
+              </thead>
+              <tbody>
+                {set.data.items.map((i) => (
+                  <tr key={i.id} data-item-id={i.id}>
+                    <td>
+                      <code>{cleanText(i.type)}</code>
+                    </td>
+                    <td className="subject">
+                      <SafeText value={i.value} max={60} />
+                      {i.user ? (
+                        <div className="muted">
+                          user <SafeText value={i.user} max={20} />
+                        </div>
+                      ) : null}
+                      {i.applyToChildren ? <div className="muted">applies to child processes</div> : null}
+                    </td>
+                    <td>
+                      <span className={`risk ${cleanText(i.risk?.level)}`}>{cleanText(i.risk?.level ?? '?')}</span>
+                      <div className="flags">{(i.risk?.flags ?? []).map((f) => cleanText(f)).join(', ')}</div>
+                    </td>
+                    <td className="evidence">
+                      {fmtInt(i.evidence?.hosts)}/{fmtInt(i.evidence?.hostsReporting)} hosts
+                      <br />
+                      {fmtInt(i.evidence?.totalCount)} events
+                      <br />
+                      peak {fmtRate(i.evidence?.peakRatePerSecond)}/s
+                    </td>
+                    <td className="reason">
+                      <SafeText value={i.reason} max={240} className="wrap" />
+                    </td>
+                    <td data-testid="item-status">
+                      {(() => {
+                        const d = decisionOf(i);
+                        return (
+                          <>
+                            <span className={`status ${cleanText(d.status)}`}>{cleanText(d.status)}</span>
+                            {d.by ? (
+                              <div className="muted">
+                                by <SafeText value={d.by} max={30} />
+                              </div>
+                            ) : null}
+                            {d.until ? <div className="muted">until {fmtDate(d.until)}</div> : null}
+                            {d.comment ? (
+                              <div className="muted">
+                                <SafeText value={d.comment} max={60} />
+                              </div>
+                            ) : null}
+                          </>
+                        );
+                      })()}
+                    </td>
+                    {canDecide ? (
+                      <td>
+                        <Decide
+                          item={i}
+                          onDone={(m) => {
+                            setNotice(m);
+                            set.reload();
+                          }}
+                        />
+                      </td>
+                    ) : null}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+          {caps.has('get', DIFF_PATH) ? (
+            <Card title="Changes since the previous version" testId="diff-card">
+              <Diff setId={set.data.id} />
+            </Card>
+          ) : null}
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+/**
+ * npm run bench:exclusions — one exclusion recompute (BullMQ job in a real
+ * hub process) over a fleet rollup of 10,000 hosts x 500 subjects, printing
+ * the total beside the time of the rollup query alone. The rollup is seeded
+ * directly in PostgreSQL (what ingest would have accumulated), so only the
+ * recompute is timed. Budget: < 10 s on a 2-core machine.
+ */
+import { Command } from 'commander';
+import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createMigratedTestDatabase } from '@fleettune/db-tools';
+import { spawn, ChildProcess } from 'node:child_process';
+
+/** Starts the hub (through exclusions-bench-hub.js) and waits for its ready line. */
+async function startHub(env: Record<string, string>, logTo: NodeJS.WritableStream): Promise<{ child: ChildProcess; httpUrl: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'exclusions-bench-hub.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const capture = (d: Buffer) => {
+    output = (output + d.toString()).slice(-20_000);
+    logTo.write(d);
+  };
+  child.stdout!.on('data', capture);
+  child.stderr!.on('data', capture);
+  const deadline = Date.now() + 60_000;
+  let ready: RegExpExecArray | null = null;
+  while (!(ready = /fleettune hub ready: (http:\/\/\S+) /.exec(output))) {
+    if (child.exitCode !== null) throw new Error(`hub exited with code ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`hub did not become ready:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    httpUrl: ready[1],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Timings {
+  rollupQueryMs: number;
+  decodeMs: number;
+  engineMs: number;
+  storeMs: number;
+  totalMs: number;
+  hubCpuMs: number;
+  engineCpuMs: number;
+}
+
+const UTILITIES = ['grep', 'cat', 'date', 'id', 'uname', 'sed', 'awk', 'find', 'rm', 'ls'];
+
+/** 500 subjects shaped like a real fleet: noisy daemons, utilities run by agents, numbered temp files, logs, quiet ones. */
+function subjects(n: number): Array<[string, string, string, string]> {
+  const out: Array<[string, string, string, string]> = [];
+  for (let i = 0; out.length < n; i++) {
+    switch (i % 5) {
+      case 0: out.push(['exec', `/opt/app${i}/bin/app${i}d`, '/usr/lib/systemd/systemd', 'root']); break;
+      case 1: out.push(['exec', `/usr/bin/${UTILITIES[i % UTILITIES.length]}`, `/opt/agent${i}/bin/runner`, i % 2 ? 'root' : 'daemon']); break;
+      case 2: out.push(['file', `/var/cache/app${i % 20}/chunk-${i}.tmp`, '', '']); break;
+      case 3: out.push(['file', `/var/log/app${i}/app${i}.log`, '', '']); break;
+      default: out.push(['exec', `/opt/quiet${i}/bin/q`, '/sbin/init', 'root']);
+    }
+  }
+  return out;
+}
+
+async function seed(url: string, hosts: number, nSubjects: number, bins: number, log: (s: string) => void): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const t = Date.now();
+    const s = subjects(nSubjects);
+    await c.query(
+      `INSERT INTO activity_subjects (id, kind, path, parent_path, "user")
+       SELECT i, k, p, pp, u FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[]) AS t(i, k, p, pp, u)`,
+      [s.map((_, i) => i + 1), s.map((x) => x[0]), s.map((x) => x[1]), s.map((x) => x[2]), s.map((x) => x[3])],
+    );
+    await c.query(`INSERT INTO rollup_hosts (seq, host_id) SELECT g, gen_random_uuid() FROM generate_series(1, $1::int) g`, [hosts]);
+    await c.query(`SELECT setval(pg_get_serial_sequence('rollup_hosts', 'seq'), $1::int)`, [hosts]);
+    await c.query(`SELECT setval(pg_get_serial_sequence('activity_subjects', 'id'), $1::int)`, [nSubjects]);
+    // Counts per (subject, host): every host reports every subject in one of `bins` 20-minute bins.
+    // Each subject kind gets counts around its thresholds, so some hosts cross them and some do not.
+    const baseBin = Math.floor(Date.UTC(2026, 10, 24) / 1000 / 1200);
+    await c.query(
+      `INSERT INTO activity_rollups (subject_id, host_seq, bin, count, peak_count, peak_window_seconds)
+       SELECT s, h, $1::int + ((s + h) % $2::int),
+              1 + ((s::bigint * 7919 + h::bigint * 104729) % 2500),
+              1 + ((s::bigint * 7919 + h::bigint * 104729) % 2500) / 4,
+              60
+       FROM generate_series(1, $3::int) s, generate_series(1, $4::int) h`,
+      [baseBin, bins, nSubjects, hosts],
+    );
+    await c.query('ANALYZE activity_rollups');
+    const { rows } = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM activity_rollups');
+    log(`seeded ${rows[0].n} rollup rows (${hosts} hosts x ${nSubjects} subjects) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    return Number(rows[0].n);
+  } finally {
+    await c.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = new Command()
+    .name('bench:exclusions')
+    .option('--hosts <n>', 'hosts', Number, 10_000)
+    .option('--subjects <n>', 'subjects per host', Number, 500)
+    .option('--bins <n>', 'distinct 20-minute bins the counts fall in', Number, 3)
+    .option('--rounds <n>', 'recomputes (the first warms the hub and PostgreSQL caches)', Number, 2)
+    .option('--budget-ms <n>', 'fail above this total', Number, 10_000)
+    .option('--keep', 'keep the benchmark database')
+    .option('--json', 'print the result as JSON')
+    .parse()
+    .opts();
+  const log = (s: string) => process.stderr.write(`bench:exclusions: ${s}\n`);
+  const db = await createMigratedTestDatabase('bench_exclusions');
+  log(`database ${db.name}`);
+  const admin = `bench-admin-${randomBytes(12).toString('hex')}`;
+  let hub: Awaited<ReturnType<typeof startHub>> | undefined;
+  const logFile = path.resolve(__dirname, '..', '..', '..', '.fleettune', 'bench-exclusions-hub.log');
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  const hubLog = fs.createWriteStream(logFile);
+  log(`hub log: ${logFile}`);
+  try {
+    await seed(db.url, o.hosts, o.subjects, o.bins, log);
+    hub = await startHub({
+      DATABASE_URL: db.url,
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      BIND_HOST: '127.0.0.1',
+      FLEETTUNE_ADMIN_TOKEN: admin,
+      FLEETTUNE_QUEUE_PREFIX: `bench-exclusions-${process.pid}`,
+      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'info',
+    }, hubLog);
+    hub.child.once('exit', (code, signal) => log(`hub process exited (code ${code}, signal ${signal})`));
+    const call = async <T>(method: string, path: string): Promise<T> => {
+      const res = await fetch(hub!.httpUrl + path, { method, headers: { authorization: `Bearer ${admin}` } });
+      if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${await res.text()}`);
+      return (await res.json()) as T;
+    };
+    const results: Array<{ wallMs: number; items: number; rollupCells: number; timings: Timings }> = [];
+    for (let round = 1; round <= o.rounds; round++) {
+      const started = performance.now();
+      const { jobId } = await call<{ jobId: string }>('POST', '/api/v1/exclusion-sets/recompute');
+      for (;;) {
+        const job = await call<{ state: string; result?: { items: number; rollupCells: number; timings: Timings }; failedReason?: string }>(
+          'GET',
+          `/api/v1/exclusion-sets/jobs/${jobId}`,
+        );
+        if (job.state === 'completed' && job.result) {
+          const wallMs = performance.now() - started;
+          results.push({ wallMs, ...job.result });
+          const t = job.result.timings;
+          log(
+            `round ${round}: recompute total ${(t.totalMs / 1000).toFixed(2)} s | rollup query alone ${(t.rollupQueryMs / 1000).toFixed(2)} s | ` +
+              `decode ${(t.decodeMs / 1000).toFixed(2)} s, engine ${(t.engineMs / 1000).toFixed(2)} s, store ${(t.storeMs / 1000).toFixed(2)} s | ` +
+              `job wall ${(wallMs / 1000).toFixed(2)} s | hub CPU ${(t.hubCpuMs / 1000).toFixed(2)} s (engine ${(t.engineCpuMs / 1000).toFixed(2)} s) | ` +
+              `load ${os.loadavg()[0].toFixed(1)} | ${job.result.rollupCells} cells -> ${job.result.items} items`,
+          );
+          break;
+        }
+        if (job.state === 'failed') throw new Error(`recompute failed: ${job.failedReason}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const sorted = [...results].sort((a, b) => a.timings.totalMs - b.timings.totalMs);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    const summary = {
+      hosts: o.hosts,
+      subjects: o.subjects,
+      rollupCells: median.rollupCells,
+      items: median.items,
+      medianTotalMs: median.timings.totalMs,
+      medianRollupQueryMs: median.timings.rollupQueryMs,
+      bestTotalMs: sorted[0].timings.totalMs,
+      budgetMs: o.budgetMs,
+      cpus: os.cpus().length,
+      loadAverage1m: os.loadavg()[0],
+      rounds: results.map((r) => r.timings),
+    };
+    if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else {
+      process.stdout.write(
+        `recompute over ${o.hosts} hosts x ${o.subjects} subjects (${median.rollupCells} rollup cells, ${summary.cpus} CPUs): ` +
+          `total ${(median.timings.totalMs / 1000).toFixed(2)} s (median of ${results.length}), rollup query alone ${(median.timings.rollupQueryMs / 1000).toFixed(2)} s; ` +
+          `hub CPU ${(median.timings.hubCpuMs / 1000).toFixed(2)} s; load average ${os.loadavg()[0].toFixed(1)}; ` +
+          `budget ${(o.budgetMs / 1000).toFixed(0)} s: ${median.timings.totalMs < o.budgetMs ? 'OK' : 'OVER'}\n`,
+      );
+    }
+    if (median.timings.totalMs >= o.budgetMs) process.exitCode = 1;
+  } finally {
+    await hub?.stop();
+    if (!o.keep) await db.drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:exclusions failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+/**
+ * npm run bench:ingest — rows committed per second through the whole hub
+ * path (gRPC -> auth/validate -> BatchIngestService -> PostgreSQL, acked after
+ * commit) vs a raw COPY of the same rows into the same tables, same run.
+ */
+import { Command } from 'commander';
+import { Client as GrpcClient, Metadata, credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
+import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { AgentServiceClient, AgentServiceService, BatchAck, CountBatch, EnrollResponse } from '@fleettune/proto';
+import { createMigratedTestDatabase } from '@fleettune/db-tools';
+import { buildBatch, loadTemplates, makeHostProfiles, startHubProcess, watchRss } from '@fleettune/simulator';
+import { copyIntoHubTables, copyRowsFor } from './ingest-copy';
+import { formatStorage, measureStorage } from './ingest-storage';
+
+const ENROLL = `bench-enroll-${randomBytes(12).toString('hex')}`;
+const SEQ_OFFSET_COPY = 1_000_000_000;
+
+/** A client whose UploadBatches takes already-encoded CountBatch bytes, so the agents' encoding is not timed. */
+const RawUploadClient = makeGenericClientConstructor(
+  { uploadBatches: { ...AgentServiceService.uploadBatches, requestSerialize: (b: Buffer) => b } },
+  'fleettune.v1.AgentService',
+) as unknown as new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => GrpcClient & {
+  uploadBatches(md: Metadata): import('@grpc/grpc-js').ClientDuplexStream<Buffer, BatchAck>;
+};
+
+/** user+system CPU seconds a process has used, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+function enroll(client: AgentServiceClient, hostname: string, machineId: string): Promise<EnrollResponse> {
+  return new Promise((resolve, reject) =>
+    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'bench', machineId }, (err, res) => (err ? reject(err) : resolve(res!))),
+  );
+}
+
+async function main(): Promise<void> {
+  const o = new Command()
+    .name('bench:ingest')
+    .option('--agents <n>', 'concurrent agent streams', Number, 8)
+    .option('--batches <n>', 'batches per agent', Number, 30)
+    .option('--max-in-flight <n>', 'unacked batches per stream', Number, 8)
+    .option('--window-seconds <n>', 'window length', Number, 60)
+    .option('--rounds <n>', 'alternating COPY/hub rounds', Number, 3)
+    .option('--keep', 'keep the benchmark database')
+    .option('--json', 'print the result as JSON')
+    .parse()
+    .opts();
+  const log = (s: string) => process.stderr.write(`bench:ingest: ${s}\n`);
+  const windowMs = o.windowSeconds * 1000;
+
+  const db = await createMigratedTestDatabase('bench_ingest');
+  log(`database ${db.name}`);
+  const hub = await startHubProcess({
+    DATABASE_URL: db.url,
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    BIND_HOST: '127.0.0.1',
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    FLEETTUNE_QUEUE_PREFIX: `bench-ingest-${process.pid}`,
+    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const rss = watchRss(hub.pid);
+  try {
+    const templates = await loadTemplates({ windowMs });
+    const hosts = makeHostProfiles(o.agents, templates, { runId: randomBytes(3).toString('hex'), seed: 7, outlierFraction: 0, appDropChance: 0.15 });
+    const ctl = new AgentServiceClient(hub.grpcAddress, credentials.createInsecure());
+    const creds = await Promise.all(hosts.map((h) => enroll(ctl, h.hostname, h.machineId)));
+    ctl.close();
+
+    const first = Math.floor((Date.now() - 86_400_000) / windowMs) * windowMs;
+    const items: Array<{ hostId: string; batch: CountBatch }> = [];
+    const perAgent: Buffer[][] = hosts.map((h, i) => {
+      const out: Buffer[] = [];
+      for (let seq = 1; seq <= o.batches; seq++) {
+        const batch = buildBatch(h, creds[i].hostId, seq, first + (seq - 1) * windowMs, { windowMs, maxRows: 0 });
+        items.push({ hostId: creds[i].hostId, batch });
+        out.push(Buffer.from(CountBatch.encode(batch).finish()));
+      }
+      return out;
+    });
+    const totalRows = copyRowsFor(items, SEQ_OFFSET_COPY).rows;
+    const bytes = perAgent.flat().reduce((n, b) => n + b.length, 0);
+    log(`${items.length} batches, ${totalRows} rows (incl. one ingest_batches row each), ${(bytes / 1048576).toFixed(1)} MiB of protobuf; load average ${os.loadavg()[0].toFixed(1)}`);
+
+    // The machine is shared, so COPY and the hub alternate in rounds (each
+    // round: COPY of that round's rows, then the same rows through the hub)
+    // and each side's rate is its rows over its summed time.
+    let copySeconds = 0;
+    let hubSeconds = 0;
+    let errors = 0;
+    let hubCpuSeconds = 0;
+    const per = Math.ceil(o.batches / o.rounds);
+    for (let round = 0; round < o.rounds; round++) {
+      const lo = round * per;
+      const hi = Math.min(o.batches, lo + per);
+      if (lo >= hi) break;
+      const roundItems = items.filter((it) => it.batch.sequence > lo && it.batch.sequence <= hi);
+      const roundRows = copyRowsFor(roundItems, SEQ_OFFSET_COPY);
+      // 1. Raw COPY of the same rows into the same tables (single session, one transaction).
+      const cs = await copyIntoHubTables(db.url, roundRows);
+      copySeconds += cs;
+      // 2. The hub path: every agent streams its batches of the round, maxInFlight unacked.
+      const t0 = process.hrtime.bigint();
+      const cpu0 = cpuSecondsOf(hub.pid);
+      await Promise.all(
+        perAgent.map(
+          (all, i) =>
+            new Promise<void>((resolve, reject) => {
+              const bufs = all.slice(lo, hi);
+              const client = new RawUploadClient(hub.grpcAddress, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+              const md = new Metadata();
+              md.set('authorization', `Bearer ${creds[i].agentToken}`);
+              const call = client.uploadBatches(md);
+              let sent = 0;
+              let acked = 0;
+              const pump = () => {
+                while (sent < bufs.length && sent - acked < o.maxInFlight) call.write(bufs[sent++]);
+                if (acked === bufs.length) call.end();
+              };
+              call.on('data', () => {
+                acked += 1;
+                pump();
+              });
+              call.on('error', (err) => {
+                errors += 1;
+                client.close();
+                reject(err);
+              });
+              call.on('end', () => {
+                client.close();
+                if (acked === bufs.length) resolve();
+                else reject(new Error(`stream ended after ${acked}/${bufs.length} acks`));
+              });
+              pump();
+            }),
+        ),
+      );
+      const hs = Number(process.hrtime.bigint() - t0) / 1e9;
+      hubSeconds += hs;
+      hubCpuSeconds += cpuSecondsOf(hub.pid) - cpu0;
+      log(`round ${round + 1}/${o.rounds}: ${roundRows.rows} rows, COPY ${Math.round(roundRows.rows / cs)} rows/s, hub ${Math.round(roundRows.rows / hs)} rows/s`);
+    }
+    const copyRate = totalRows / copySeconds;
+    const hubRate = totalRows / hubSeconds;
+
+    // Every row must be there, exactly once.
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    const { rows } = await pg.query<{ n: string }>(
+      `SELECT ((SELECT count(*) FROM ingest_batches WHERE sequence < $1) + (SELECT count(*) FROM exec_counts WHERE sequence < $1)
+             + (SELECT count(*) FROM file_counts WHERE sequence < $1) + (SELECT count(*) FROM audit_key_counts WHERE sequence < $1)
+             + (SELECT count(*) FROM syscall_counts WHERE sequence < $1))::text AS n`,
+      [SEQ_OFFSET_COPY],
+    );
+    // Extra writes other hub features make per batch (the exclusion engine's rollup hook), so the ratio reads right.
+    const extra: Record<string, number> = {};
+    for (const t of ['activity_rollups', 'activity_subjects']) {
+      const r = await pg.query<{ n: string | null }>(`SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE 1 END AS n`, [t]);
+      if (r.rows[0].n) extra[t] = Number((await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t}`)).rows[0].n);
+    }
+    await pg.end();
+    const stored = Number(rows[0].n);
+    if (stored !== totalRows) throw new Error(`hub stored ${stored} rows, expected ${totalRows}`);
+
+    const metrics = await fetch(`${hub.httpUrl}/metrics`).then((r) => r.text());
+    const metricRows = [...metrics.matchAll(/^fleettune_ingest_rows_total\{table="[^"]+"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+
+    const storage = await measureStorage(db.url, o.windowSeconds);
+    const result = {
+      batches: items.length,
+      rows: totalRows,
+      rowsPerBatch: Math.round(totalRows / items.length),
+      agents: o.agents,
+      maxInFlight: o.maxInFlight,
+      copy: { seconds: copySeconds, rowsPerSecond: Math.round(copyRate) },
+      hub: { seconds: hubSeconds, rowsPerSecond: Math.round(hubRate), batchesPerSecond: items.length / hubSeconds, errors, peakRssMiB: Math.round(rss.peak() / 1048576) },
+      ratio: hubRate / copyRate,
+      hubProcessCpuSecondsPerMillionRows: (hubCpuSeconds / totalRows) * 1e6,
+      loadAverage: os.loadavg()[0],
+      metricsRowsTotal: metricRows,
+      storage,
+      extraRowsWrittenByHub: extra,
+    };
+    if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else {
+      process.stdout.write(
+        [
+          `rows                ${totalRows} in ${items.length} batches (~${result.rowsPerBatch} rows/batch), ${o.agents} agent streams x ${o.maxInFlight} in flight`,
+          `raw COPY            ${Math.round(copyRate).toLocaleString('en-US')} rows/s (${copySeconds.toFixed(2)} s)`,
+          `hub gRPC -> commit  ${Math.round(hubRate).toLocaleString('en-US')} rows/s (${hubSeconds.toFixed(2)} s, ${result.hub.batchesPerSecond.toFixed(1)} batches/s, peak hub RSS ${result.hub.peakRssMiB} MiB)`,
+          `hub process CPU     ${result.hubProcessCpuSecondsPerMillionRows.toFixed(1)} s per million rows (the rest is PostgreSQL)`,
+          `ratio hub/COPY      ${(result.ratio * 100).toFixed(1)}% (goal >= 50%)`,
+          `/metrics rows       ${metricRows} (fleettune_ingest_rows_total)`,
+          ...(Object.keys(extra).length
+            ? [`hub extra writes    ${Object.entries(extra).map(([t, n]) => `${t} ${n} rows`).join(', ')} (rollup hook inside the ingest transaction; COPY does not write these)`]
+            : []),
+          formatStorage(storage),
+        ].join('\n') + '\n',
+      );
+    }
+  } finally {
+    rss.stop();
+    await hub.stop();
+    if (!o.keep) await db.drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:ingest: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

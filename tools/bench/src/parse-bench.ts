@@ -1,0 +1,210 @@
+/**
+ * `npm run bench:parse`: audit.log parsing throughput of @fleettune/audit
+ * against `aureport -x --summary` on the same 100+ MB real logs (ENRICHED and
+ * RAW), measured in the same run, plus peak RSS streaming a 1 GB log.
+ *
+ * Inputs: .fleettune/bench/{enriched,raw}.log (override the directory with
+ * FLEETTUNE_BENCH_DIR). Missing ones are built from the committed recorded
+ * fixtures (libs/audit/fixtures/host-a.enriched.log, host-b.raw.log) by
+ * replication: copy i has every `msg=audit(sec.ms:serial)` shifted by
+ * i * (span + 3) seconds and i * (max serial + 1), so events never merge
+ * across copies and aureport sees as many events as we do.
+ *
+ * Options: --runs N (best of N, default 3), --size-mb N (default 110),
+ * --rss-gb N (default 1; 0 skips), --no-aureport.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AuditLogReader, auditLogSpanSeconds, shiftAuditLog } from '@fleettune/audit';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const FIXTURES = path.join(REPO, 'libs', 'audit', 'fixtures');
+const DIR = process.env.FLEETTUNE_BENCH_DIR ?? path.join(REPO, '.fleettune', 'bench');
+
+interface Args {
+  runs: number;
+  sizeMb: number;
+  rssGb: number;
+  aureport: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { runs: 3, sizeMb: 110, rssGb: 1, aureport: true };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    if (argv[i] === '--runs') a.runs = Math.max(1, Number(v) || 1);
+    else if (argv[i] === '--size-mb') a.sizeMb = Math.max(1, Number(v) || 110);
+    else if (argv[i] === '--rss-gb') a.rssGb = Math.max(0, Number(v) || 0);
+    else if (argv[i] === '--no-aureport') a.aureport = false;
+    else continue;
+    if (argv[i] !== '--no-aureport') i++;
+  }
+  return a;
+}
+
+/** Builds `out` (>= sizeMb) from a recorded fixture unless it is there already. */
+function ensureLog(fixture: string, out: string, sizeMb: number): void {
+  const want = sizeMb * 1e6;
+  if (fs.existsSync(out) && fs.statSync(out).size >= want) return;
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const base = fs.readFileSync(path.join(FIXTURES, fixture));
+  const span = auditLogSpanSeconds(base);
+  const tmp = out + '.tmp';
+  const fd = fs.openSync(tmp, 'w');
+  let size = 0;
+  for (let i = 0; size < want; i++) {
+    const copy = shiftAuditLog(base, i * (span.last - span.first + 3), i * (span.maxSerial + 1));
+    fs.writeSync(fd, copy);
+    size += copy.length;
+  }
+  fs.closeSync(fd);
+  fs.renameSync(tmp, out);
+  process.stderr.write(`built ${out} (${(size / 1e6).toFixed(1)} MB) from ${fixture}\n`);
+}
+
+interface OurResult {
+  seconds: number;
+  /** CPU time (user + system) of the parse. */
+  cpuSeconds: number;
+  events: number;
+  execs: number;
+  bytes: number;
+}
+
+/** Our full parse (lines -> records -> events -> ObservedEvents) of a file, 1 MiB reads. */
+function parseOurs(file: string, times = 1): OurResult {
+  let execs = 0;
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const reader = new AuditLogReader((e) => {
+    if (e.exec) execs++;
+  });
+  const buf = Buffer.allocUnsafe(1 << 20);
+  for (let t = 0; t < times; t++) {
+    const fd = fs.openSync(file, 'r');
+    let n: number;
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) reader.push(buf.subarray(0, n));
+    fs.closeSync(fd);
+  }
+  const s = reader.end();
+  const c = process.cpuUsage(c0);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (c.user + c.system) / 1e6, events: s.events, execs, bytes: s.bytes };
+}
+
+/** CPU seconds (user + system) of this process's waited-for children, from /proc/self/stat (cutime, cstime). */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100; // fields 16, 17; USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+function timeAureport(args: string[]): { seconds: number; cpuSeconds: number; stdout: string } {
+  const c0 = childrenCpuSeconds();
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('aureport', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`aureport ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: childrenCpuSeconds() - c0, stdout: r.stdout };
+}
+
+function haveAureport(): boolean {
+  return spawnSync('aureport', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+function rssChild(file: string, times: number): void {
+  const r = parseOurs(file, times);
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({ ...r, rssMb }) + '\n');
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--rss-child') return rssChild(argv[1], Number(argv[2]));
+  const a = parseArgs(argv);
+  const inputs = [
+    { label: 'ENRICHED', file: path.join(DIR, 'enriched.log'), fixture: 'host-a.enriched.log' },
+    { label: 'RAW', file: path.join(DIR, 'raw.log'), fixture: 'host-b.raw.log' },
+  ];
+  for (const i of inputs) ensureLog(i.fixture, i.file, a.sizeMb);
+  const withAureport = a.aureport && haveAureport();
+  if (a.aureport && !withAureport) process.stderr.write('aureport not found (apt-get install auditd): printing our numbers only\n');
+
+  console.log(`node ${process.version}, ${a.runs} run(s) each, interleaved, best run counts; inputs in ${DIR}`);
+  console.log('wall = elapsed time; cpu = user+system CPU time (the fair measure on a loaded machine)');
+  const rows: string[][] = [
+    ['log', 'MB', 'events', 'ours wall s', 'ours cpu s', 'ours MB/s wall/cpu', 'events/s (cpu)', 'aureport wall s', 'aureport cpu s', 'aureport MB/s wall/cpu', 'ratio wall', 'ratio cpu'],
+  ];
+  let worstWall = Number.POSITIVE_INFINITY;
+  let worstCpu = Number.POSITIVE_INFINITY;
+  for (const i of inputs) {
+    let ours: OurResult | undefined;
+    let oursCpu = Number.POSITIVE_INFINITY;
+    let theirs = Number.POSITIVE_INFINITY;
+    let theirsCpu = Number.POSITIVE_INFINITY;
+    // Interleaved, so both see the same machine load.
+    for (let r = 0; r < a.runs; r++) {
+      const o = parseOurs(i.file);
+      if (!ours || o.seconds < ours.seconds) ours = o;
+      oursCpu = Math.min(oursCpu, o.cpuSeconds);
+      if (withAureport) {
+        const t = timeAureport(['-if', i.file, '-x', '--summary']);
+        theirs = Math.min(theirs, t.seconds);
+        theirsCpu = Math.min(theirsCpu, t.cpuSeconds);
+      }
+    }
+    const mb = ours!.bytes / 1e6;
+    if (withAureport) {
+      const m = /Number of events:\s*(\d+)/.exec(timeAureport(['-if', i.file]).stdout);
+      const theirEvents = m ? Number(m[1]) : NaN;
+      if (theirEvents !== ours!.events) console.log(`WARNING ${i.label}: aureport sees ${theirEvents} events, we see ${ours!.events}`);
+    }
+    const ratio = theirs / ours!.seconds;
+    const ratioCpu = theirsCpu / oursCpu;
+    if (withAureport) {
+      worstWall = Math.min(worstWall, ratio);
+      worstCpu = Math.min(worstCpu, ratioCpu);
+    }
+    rows.push([
+      i.label,
+      mb.toFixed(1),
+      String(ours!.events),
+      ours!.seconds.toFixed(2),
+      oursCpu.toFixed(2),
+      `${(mb / ours!.seconds).toFixed(1)}/${(mb / oursCpu).toFixed(1)}`,
+      Math.round(ours!.events / oursCpu).toString(),
+      withAureport ? theirs.toFixed(2) : '-',
+      withAureport ? theirsCpu.toFixed(2) : '-',
+      withAureport ? `${(mb / theirs).toFixed(1)}/${(mb / theirsCpu).toFixed(1)}` : '-',
+      withAureport ? ratio.toFixed(2) + 'x' : '-',
+      withAureport ? ratioCpu.toFixed(2) + 'x' : '-',
+    ]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) console.log(r.map((c, k) => (k === 0 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  '));
+  if (withAureport) {
+    console.log(
+      `ours vs aureport -x --summary (goal >= 2.0x): worst wall ${worstWall.toFixed(2)}x ${worstWall >= 2 ? 'PASS' : 'FAIL'}, ` +
+        `worst cpu ${worstCpu.toFixed(2)}x ${worstCpu >= 2 ? 'PASS' : 'FAIL'}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPU(s)`,
+    );
+  }
+
+  if (a.rssGb > 0) {
+    // A separate process, so the peak RSS is that of streaming alone.
+    const file = inputs[0].file;
+    const times = Math.ceil((a.rssGb * 1e9) / fs.statSync(file).size);
+    const r = spawnSync(process.execPath, [__filename, '--rss-child', file, String(times)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`rss run failed: ${r.stderr}`);
+    const res = JSON.parse(r.stdout) as OurResult & { rssMb: number };
+    console.log(
+      `streaming ${(res.bytes / 1e9).toFixed(2)} GB (ENRICHED log read ${times}x): ${res.events} events in ${res.seconds.toFixed(1)} s, ` +
+        `${(res.bytes / 1e6 / res.seconds).toFixed(1)} MB/s, peak RSS ${res.rssMb.toFixed(0)} MB (goal < 150 MB): ${res.rssMb < 150 ? 'PASS' : 'FAIL'}`,
+    );
+  }
+}
+
+main();
