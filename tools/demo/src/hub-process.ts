@@ -1,18 +1,34 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface HubProcess {
   child: ChildProcess;
+  pid: number;
   httpUrl: string;
   grpcAddress: string;
   stop(): Promise<void>;
+  /** Resident set size of the hub process now (bytes), from /proc. */
+  rssBytes(): number;
+}
+
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
-/** Starts `apps/hub/dist/main.js` as its own process and waits until /readyz answers. */
-export async function startHubProcess(env: Record<string, string>, opts: { timeoutMs?: number; logTo?: NodeJS.WritableStream } = {}): Promise<HubProcess> {
-  const child = spawn(process.execPath, [path.join(REPO, 'apps/hub/dist/main.js')], {
+/** Starts `apps/hub/dist/main.js` as its own process and waits for its ready line. */
+export async function startHubProcess(
+  env: Record<string, string>,
+  opts: { timeoutMs?: number; logTo?: NodeJS.WritableStream; nodeArgs?: string[] } = {},
+): Promise<HubProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(REPO, 'apps/hub/dist/main.js')], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -37,8 +53,10 @@ export async function startHubProcess(env: Record<string, string>, opts: { timeo
   const [, httpUrl, grpcAddress] = ready;
   return {
     child,
+    pid: child.pid!,
     httpUrl,
     grpcAddress,
+    rssBytes: () => rssOf(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

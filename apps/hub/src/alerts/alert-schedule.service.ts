@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
+import { applyPeriodicJob } from '../jobs/periodic-job';
 import { ALERTS_CONFIG, ALERTS_QUEUE, AlertsConfig } from './alerts-config';
 
 export const EVALUATE_JOB = 'evaluate';
@@ -16,15 +17,7 @@ export class AlertScheduleService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const seconds = this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS;
-    if (seconds === 0) {
-      await this.queue.removeJobScheduler(SCHEDULER_ID);
-      this.logger.log('scheduled alert evaluation disabled');
-      return;
-    }
-    // Upsert: every hub replica declares the same scheduler, Redis keeps one.
-    await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: seconds * 1000 }, { name: EVALUATE_JOB, data: {} });
-    this.logger.log(`alerts evaluated every ${seconds} s`);
+    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS, { name: EVALUATE_JOB, data: {} }, this.logger, 'alert evaluation');
   }
 
   async enqueue(now?: Date): Promise<string> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
+import { applyPeriodicJob } from '../jobs/periodic-job';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { EXCLUSIONS_QUEUE } from '../jobs/jobs.module';
 
@@ -17,15 +18,7 @@ export class ExclusionScheduleService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const seconds = this.config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS;
-    if (seconds === 0) {
-      await this.queue.removeJobScheduler(SCHEDULER_ID);
-      this.logger.log('scheduled recompute disabled');
-      return;
-    }
-    // Upsert: every hub replica declares the same scheduler, Redis keeps one.
-    await this.queue.upsertJobScheduler(SCHEDULER_ID, { every: seconds * 1000 }, { name: RECOMPUTE_JOB });
-    this.logger.log(`exclusion set recomputed every ${seconds} s`);
+    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS, { name: RECOMPUTE_JOB }, this.logger, 'exclusion set recompute');
   }
 
   async enqueue(): Promise<string> {

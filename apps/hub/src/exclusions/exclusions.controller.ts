@@ -33,7 +33,11 @@ export class ExclusionsController {
   async job(@Param('jobId') jobId: string): Promise<{ id: string; state: string; result?: unknown; failedReason?: string }> {
     const job = await this.queue.getJob(jobId);
     if (!job) throw new NotFoundException(`job ${jobId} not found`);
-    return { id: jobId, state: await job.getState(), result: job.returnvalue ?? undefined, failedReason: job.failedReason || undefined };
+    // State first, then a fresh read of the job: a job finishing between the
+    // two reads would otherwise show as completed without its result.
+    const state = await job.getState();
+    const fresh = state === 'completed' || state === 'failed' ? ((await this.queue.getJob(jobId)) ?? job) : job;
+    return { id: jobId, state, result: fresh.returnvalue ?? undefined, failedReason: fresh.failedReason || undefined };
   }
 
   @Get('latest')
