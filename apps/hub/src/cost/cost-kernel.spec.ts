@@ -70,10 +70,19 @@ test('agent -> hub: auditd cost per host matches ps/auditctl; before/after an au
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fthc-e2e-'));
   const key = `fthc-e2e-${process.pid}`;
   const noisy = startNoisyExecs(dir, 'fthc-e2e-noisy');
+  const heartbeatFile = path.join(dir, 'heartbeat');
+  let heartbeat: NodeJS.Timeout | undefined;
   let agent: ChildProcess | undefined;
   let agentOut = '';
   try {
-    session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'execve', '-k', key]);
+    // Only the workload's execs (children of its shell loop): other processes
+      // on the machine (parallel tests) must not move the measured event rate.
+      session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'execve', '-F', `ppid=${noisy.shellPid}`, '-k', key]);
+      // A steady trickle of other events (5/s), so the agent keeps sending
+      // windows, and their cost, after the exclusion silences the workload.
+      fs.writeFileSync(heartbeatFile, '');
+      session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'openat', '-F', `path=${heartbeatFile}`, '-k', key]);
+      heartbeat = setInterval(() => fs.appendFileSync(heartbeatFile, '.'), 200);
     agent = spawn(
       process.execPath,
       [path.join(REPO, 'apps/agent/dist/main.js'), 'run', '--hub', `127.0.0.1:${hub.grpcPort}`, '--enroll-secret', ENROLL, '--input', session.logFile,
@@ -155,6 +164,7 @@ test('agent -> hub: auditd cost per host matches ps/auditctl; before/after an au
     const fleet = await api<{ topHosts: Array<{ hostId: string; cpuPercent: number }> }>('/api/v1/cost/fleet');
     assert.equal(fleet.topHosts[0].hostId, hosts.id);
   } finally {
+    clearInterval(heartbeat);
     if (agent && agent.exitCode === null) {
       agent.kill('SIGTERM');
       await Promise.race([new Promise((r) => agent!.once('exit', r)), sleep(15_000)]);

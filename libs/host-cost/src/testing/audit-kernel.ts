@@ -146,13 +146,14 @@ export async function openAuditSession(log: (m: string) => void = () => undefine
 }
 
 /** Copies /bin/true to a private path and runs it in a loop (one shell) until stopped: a noisy exec workload. */
-export function startNoisyExecs(dir: string, name = 'fthc-noisy'): { binary: string; stop(): Promise<void> } {
+export function startNoisyExecs(dir: string, name = 'fthc-noisy'): { binary: string; shellPid: number; stop(): Promise<void> } {
   const binary = path.join(dir, name);
   fs.copyFileSync('/bin/true', binary);
   fs.chmodSync(binary, 0o755);
   const child = spawn('sh', ['-c', `while :; do "${binary}"; done`], { stdio: 'ignore' });
   return {
     binary,
+    shellPid: child.pid!,
     async stop() {
       child.kill('SIGKILL');
       if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
