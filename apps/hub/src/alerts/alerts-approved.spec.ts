@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
-import { loadHubConfig } from '../config/hub-config';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 import { AlertView } from './alert-view';
 import { DeliveryView } from './alerts.service';
 import { Api, HELPER, ingestFleet, startReceiver, waitFor } from './test-fleet.fixture';
@@ -24,18 +24,9 @@ before(async () => {
     FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '50',
   });
   receiver = await startReceiver(3);
-  db = await createMigratedTestDatabase('alerts_approved');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `alerts-approved-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('alerts_approved', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  }));
   api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
   prisma = hub.app.get(PrismaService);
 });

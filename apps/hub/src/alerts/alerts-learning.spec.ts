@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
-import { loadHubConfig } from '../config/hub-config';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 import { Api, T0, ingestFleet, startReceiver } from './test-fleet.fixture';
 
 const ADMIN = 'alerts-learning-admin-token-0123456789';
@@ -17,18 +17,9 @@ before(async () => {
   delete process.env.FLEETTUNE_ALERTS_LEARNING_SECONDS;
   // A real schedule too (its first run finds nothing to do).
   Object.assign(process.env, { FLEETTUNE_ALERTS_INTERVAL_SECONDS: '3600', FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '100' });
-  db = await createMigratedTestDatabase('alerts_learning');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `alerts-learning-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('alerts_learning', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  }));
   api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
   receiver = await startReceiver(0);
 });

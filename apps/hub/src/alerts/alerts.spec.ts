@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { digestToken } from '../auth/token-digest';
-import { loadHubConfig } from '../config/hub-config';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 import { AlertView } from './alert-view';
 import { DeliveryView } from './alerts.service';
 import { Api, Fleet, HELPER, NOW_WINDOW_START, WINDOW_MS, ingestFleet, startReceiver, waitFor } from './test-fleet.fixture';
@@ -29,18 +29,9 @@ before(async () => {
     FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '100',
     FLEETTUNE_PUBLIC_URL: 'https://fleettune.example',
   });
-  db = await createMigratedTestDatabase('alerts_spec');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `alerts-spec-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('alerts_spec', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  }));
   api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
   await hub.app.get(PrismaService).apiToken.create({ data: { tokenHash: digestToken(VIEWER), name: 'viewer', role: 'viewer' } });
   receiver = await startReceiver(2);

@@ -4,11 +4,11 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { parseAuditctlStatus } from '@fleettune/host-cost';
 import { AuditSession, auditUnavailable, openAuditSession, psCpuRss, startNoisyExecs } from '@fleettune/host-cost/dist/testing/audit-kernel';
-import { loadHubConfig } from '../config/hub-config';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 
 /**
  * End to end on this machine's kernel: the real agent (`run`, following the
@@ -30,19 +30,10 @@ let hub: RunningHub;
 
 before(async () => {
   if (unavailable) return;
-  db = await createMigratedTestDatabase('cost_kernel');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ENROLL_SECRET: ENROLL,
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `cost-kernel-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('cost_kernel', {
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  }));
 });
 
 after(async () => {

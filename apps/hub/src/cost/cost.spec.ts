@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Metadata, credentials } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck, CountBatch, HostCostWindow } from '@fleettune/proto';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
-import { loadHubConfig } from '../config/hub-config';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 
 const ENROLL = 'cost-spec-enroll-secret-00000000';
 const ADMIN = 'cost-spec-admin-token-0000000000';
@@ -15,19 +15,10 @@ let client: AgentServiceClient;
 let prisma: PrismaService;
 
 before(async () => {
-  db = await createMigratedTestDatabase('cost_spec');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ENROLL_SECRET: ENROLL,
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `cost-spec-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('cost_spec', {
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  }));
   prisma = hub.app.get(PrismaService);
   client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
 });

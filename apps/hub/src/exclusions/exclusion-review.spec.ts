@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { digestToken } from '../auth/token-digest';
-import { loadHubConfig } from '../config/hub-config';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 import { FIXTURE_T0, addHost, batch, ingestNoisyHost } from './fleet-fixture';
@@ -17,18 +17,9 @@ let prisma: PrismaService;
 let base: string;
 
 before(async () => {
-  db = await createMigratedTestDatabase('exclusion_review_spec');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `review-spec-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('exclusion_review_spec', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  }));
   prisma = hub.app.get(PrismaService);
   await prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
   base = `http://127.0.0.1:${hub.httpPort}`;

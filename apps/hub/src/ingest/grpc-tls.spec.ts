@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ChannelCredentials, ServiceError, credentials } from '@grpc/grpc-js';
 import { AgentServiceClient, EnrollResponse } from '@fleettune/proto';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { loadHubConfig } from '../config/hub-config';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 
 const ENROLL = 'tls-spec-enroll-secret-0000000';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-tls-'));
@@ -38,21 +39,12 @@ before(async () => {
     haveOpenssl = false;
     return;
   }
-  db = await createMigratedTestDatabase('tls_spec');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ENROLL_SECRET: ENROLL,
-      FLEETTUNE_QUEUE_PREFIX: `tls-spec-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      GRPC_TLS_CERT_FILE: f('server.pem'),
-      GRPC_TLS_KEY_FILE: f('server.key'),
-      GRPC_TLS_CLIENT_CA_FILE: f('ca.pem'),
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('tls_spec', {
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    GRPC_TLS_CERT_FILE: f('server.pem'),
+    GRPC_TLS_KEY_FILE: f('server.key'),
+    GRPC_TLS_CLIENT_CA_FILE: f('ca.pem'),
+  }));
 });
 
 after(async () => {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client, Metadata, ServiceError, credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
-import { loadHubConfig } from '../config/hub-config';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 
 const ENROLL = 'ingest-spec-enroll-secret-000000';
 const MAX_BATCH_BYTES = 4096;
@@ -15,21 +15,12 @@ let client: AgentServiceClient;
 let prisma: PrismaService;
 
 before(async () => {
-  db = await createMigratedTestDatabase('ingest_spec');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ENROLL_SECRET: ENROLL,
-      FLEETTUNE_QUEUE_PREFIX: `ingest-spec-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
-      FLEETTUNE_AGENT_BATCH_BURST: '5',
-      FLEETTUNE_AGENT_BATCHES_PER_SECOND: '0.5',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('ingest_spec', {
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
+    FLEETTUNE_AGENT_BATCH_BURST: '5',
+    FLEETTUNE_AGENT_BATCHES_PER_SECOND: '0.5',
+  }));
   prisma = hub.app.get(PrismaService);
   client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
 });

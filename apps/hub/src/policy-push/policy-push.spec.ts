@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { EXPORT_FORMATS } from '@fleettune/exporters';
 import { digestToken } from '../auth/token-digest';
-import { loadHubConfig } from '../config/hub-config';
 import { PrismaService } from '../database/prisma.service';
 import { ExclusionRecomputeService } from '../exclusions/exclusion-recompute.service';
 import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { SIGNATURE_HEADER, verifySignature } from './policy-payload';
 
@@ -49,18 +49,10 @@ before(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/fleettune`;
 
-  db = await createMigratedTestDatabase('policy_push_spec');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `push-spec-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('policy_push_spec', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
+  }));
   prisma = hub.app.get(PrismaService);
   await prisma.apiToken.createMany({
     data: [

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
-import { loadHubConfig } from '../config/hub-config';
+import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
 import { buildCli } from './token-cli';
 
 const ADMIN = 'tokens-spec-admin-token-0123456789';
@@ -12,18 +12,9 @@ let hub: RunningHub;
 let base: string;
 
 before(async () => {
-  db = await createMigratedTestDatabase('tokens_spec');
-  hub = await startHub(
-    loadHubConfig({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `tokens-spec-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    }),
-  );
+  ({ db, hub } = await startTestHub('tokens_spec', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  }));
   base = `http://127.0.0.1:${hub.httpPort}`;
 });
 

@@ -1,0 +1,29 @@
+import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { loadHubConfig } from '../config/hub-config';
+import { RunningHub, startHub } from '../hub-app';
+
+/**
+ * For integration specs: a freshly migrated database of its own and a hub on
+ * free ports with quiet logs, no scheduled jobs and a private queue prefix.
+ * `env` adds or overrides hub settings.
+ */
+export async function startTestHub(name: string, env: Record<string, string> = {}): Promise<{ db: TestDatabase; hub: RunningHub }> {
+  const db = await createMigratedTestDatabase(name);
+  try {
+    const hub = await startHub(
+      loadHubConfig({
+        DATABASE_URL: db.url,
+        HTTP_PORT: '0',
+        GRPC_PORT: '0',
+        FLEETTUNE_QUEUE_PREFIX: `${name.replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`,
+        FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+        LOG_LEVEL: 'silent',
+        ...env,
+      }),
+    );
+    return { db, hub };
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+}
