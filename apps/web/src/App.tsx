@@ -9,6 +9,7 @@ import { ExclusionsPage } from './pages/ExclusionsPage';
 import { HostsPage } from './pages/HostsPage';
 import { NoisePage } from './pages/NoisePage';
 import { TrendsPage } from './pages/TrendsPage';
+import { CostPage } from './pages/CostPage';
 
 async function openSession(token: string, onUnauthorized: () => void): Promise<Session> {
   const api = new Api(token, onUnauthorized);
@@ -68,6 +69,7 @@ const NAV: Array<{ path: string; label: string; role: Role }> = [
   { path: 'hosts', label: 'Hosts', role: 'viewer' },
   { path: 'exclusions', label: 'Exclusions', role: 'viewer' },
   { path: 'alerts', label: 'Alerts', role: 'viewer' },
+  { path: 'cost', label: 'Cost', role: 'viewer' },
   { path: 'admin', label: 'Admin', role: 'admin' },
 ];
 
@@ -117,6 +119,7 @@ export function App() {
           {current === 'hosts' ? <HostsPage id={arg} /> : null}
           {current === 'exclusions' ? <ExclusionsPage /> : null}
           {current === 'alerts' ? <AlertsPage focus={arg} /> : null}
+          {current === 'cost' ? <CostPage hostId={arg} /> : null}
           {current === 'admin' ? <AdminPage /> : null}
         </main>
       </div>

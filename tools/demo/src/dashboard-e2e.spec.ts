@@ -108,6 +108,30 @@ async function insertHostileData(): Promise<void> {
   }
 }
 
+/**
+ * Ten minutes of auditd cost on one host, as the agent's cost sampler stores
+ * it (the replayed logs carry none: they were recorded, not sampled live).
+ */
+async function insertCostWindows(): Promise<void> {
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    await c.query(
+      `WITH h AS (SELECT id FROM hosts ORDER BY hostname LIMIT 1), w AS (
+         SELECT h.id AS host_id, date_trunc('minute', now()) - make_interval(mins => i) AS ws, i FROM h, generate_series(1, 10) AS i)
+       INSERT INTO host_cost_windows (host_id, window_start, window_end, sequence, samples, covered_ms, auditd_enabled, auditd_pid,
+                                      lost_delta, lost_total, backlog_max, backlog_limit, rules_total, log_bytes, log_rotations)
+       SELECT host_id, ws, ws + interval '1 minute', 1000 + i, 30, 60000, 1, 4242, 0, 0, 3, 8192, 4, 1048576 * i, 0 FROM w`,
+    );
+    await c.query(
+      `INSERT INTO host_product_costs (host_id, window_start, window_end, name, product, cpu_ms, peak_rss_kb, peak_hwm_kb, processes)
+       SELECT host_id, window_start, window_end, 'auditd', 'auditd', 600 * (11 - (sequence - 1000)), 8000, 9000, 1 FROM host_cost_windows`,
+    );
+  } finally {
+    await c.end();
+  }
+}
+
 async function insertAlert(): Promise<void> {
   const c = new Client({ connectionString: db.url });
   await c.connect();
@@ -284,6 +308,23 @@ test('alerts: list and acknowledge', { skip: SKIP }, async (t) => {
     await shot(page, '07-alerts');
     const after = await approver.get<{ status: string }>(`/api/v1/alerts/${open[0].id}`);
     assert.equal(after.status, 'acknowledged');
+  } finally {
+    await context.close();
+  }
+});
+
+test('cost: fleet security-agent cost and a host plot', { skip: SKIP }, async (t) => {
+  if (!hasRoute('get', '/api/v1/cost/fleet')) return t.skip('this hub has no cost API yet');
+  await insertCostWindows();
+  const fleet = await new HubApi(hub.httpUrl, ADMIN).get<{ topHosts: Array<{ cpuPercent: number }> }>('/api/v1/cost/fleet');
+  assert.equal(fleet.topHosts.length, 1);
+  assert.ok(fleet.topHosts[0].cpuPercent > 0);
+  const { context, page } = await signIn(ADMIN);
+  try {
+    await page.getByTestId('nav-cost').click();
+    await page.getByTestId('fleet-cost').waitFor();
+    await page.getByTestId('host-cost').getByTestId('trend-chart').waitFor();
+    await shot(page, '10-cost');
   } finally {
     await context.close();
   }

@@ -1,0 +1,134 @@
+import { useMemo } from 'react';
+import { Card, ErrorBox, Loading } from '../components';
+import { href, useAsync, useSession } from '../context';
+import { SafeText, fmtDate, fmtInt } from '../safe';
+import { TrendChart, TrendSeries } from '../TrendChart';
+
+interface Spread {
+  n: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+interface FleetCost {
+  hostsReporting: number;
+  cpuPercentAcrossHosts: Spread;
+  hostsWithLostEvents: number;
+  products: Array<{ product: string; name: string; hosts: number; cpuSeconds: number; peakRssKb: number }>;
+  topHosts: Array<{ hostId: string; hostname: string; cpuSeconds: number; cpuPercent: number; peakRssKb: number; lostEvents: number | null; logGrowthBytesPerHour: number | null; lastWindowEnd: string }>;
+}
+
+interface HostCost {
+  hostname: string;
+  windows: Array<{ windowStart: string; products: Array<{ name: string; cpuPercent: number }>; auditd: { lostDelta: number | null; logGrowthBytesPerHour: number | null } | null }>;
+  findings: Array<{ severity?: string; code?: string; message?: string; advice?: string }>;
+}
+
+const COLORS = ['#3b6fd8', '#d8573b', '#2f9e6e', '#9b59b6', '#c99a1c', '#555'];
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(2)} %`);
+
+/** CPU% of one host's security products over time, one line per product. */
+function HostCostChart({ hostId }: { hostId: string }) {
+  const { api } = useSession();
+  const cost = useAsync(() => api.get<HostCost>(`/api/v1/cost/hosts/${encodeURIComponent(hostId)}`), [hostId]);
+  const chart = useMemo(() => {
+    const ws = cost.data?.windows ?? [];
+    const names = [...new Set(ws.flatMap((w) => w.products.map((p) => p.name)))].slice(0, COLORS.length);
+    const times = ws.map((w) => new Date(w.windowStart).getTime() / 1000);
+    const series: TrendSeries[] = names.map((n, i) => ({
+      label: `${n} CPU %`,
+      color: COLORS[i],
+      values: ws.map((w) => w.products.find((p) => p.name === n)?.cpuPercent ?? null),
+    }));
+    return { times, series };
+  }, [cost.data]);
+  return (
+    <Card title={<>Security-agent CPU on <SafeText value={cost.data?.hostname ?? hostId} max={60} /></>} testId="host-cost">
+      <ErrorBox error={cost.error} />
+      <Loading when={cost.loading} />
+      {chart.times.length ? <TrendChart times={chart.times} series={chart.series} bucketSeconds={60} /> : !cost.loading ? <p className="muted">no cost windows from this host yet</p> : null}
+      {cost.data?.findings.length ? (
+        <ul>
+          {cost.data.findings.map((f, i) => (
+            <li key={i}>
+              <SafeText value={`${f.severity ?? ''} ${f.message ?? f.code ?? ''}${f.advice ? ` — ${f.advice}` : ''}`} max={300} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </Card>
+  );
+}
+
+/** What the noise costs: security products' CPU and memory, auditd health, fleet-wide and per host. */
+export function CostPage({ hostId }: { hostId?: string }) {
+  const { api } = useSession();
+  const fleet = useAsync(() => api.get<FleetCost>('/api/v1/cost/fleet', { top: 20 }), []);
+  const selected = hostId ?? fleet.data?.topHosts[0]?.hostId;
+  const s = fleet.data?.cpuPercentAcrossHosts;
+  return (
+    <div>
+      <div className="toolbar">
+        <h1>Cost</h1>
+      </div>
+      <ErrorBox error={fleet.error} />
+      <Loading when={fleet.loading} />
+      {fleet.data ? (
+        <Card title="Fleet" testId="fleet-cost">
+          <p>
+            {fmtInt(fleet.data.hostsReporting)} hosts reporting · security-agent CPU median {pct(s?.median)} (range {pct(s?.min)} – {pct(s?.max)}) ·{' '}
+            {fmtInt(fleet.data.hostsWithLostEvents)} hosts lost audit events
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>product</th>
+                <th>process</th>
+                <th className="num">hosts</th>
+                <th className="num">CPU s</th>
+                <th className="num">peak RSS MiB</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fleet.data.products.map((p) => (
+                <tr key={`${p.product}\u0000${p.name}`}>
+                  <td><SafeText value={p.product} max={40} /></td>
+                  <td><SafeText value={p.name} max={40} /></td>
+                  <td className="num">{fmtInt(p.hosts)}</td>
+                  <td className="num">{p.cpuSeconds.toFixed(1)}</td>
+                  <td className="num">{(p.peakRssKb / 1024).toFixed(1)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3>Top hosts by security-agent CPU</h3>
+          <table>
+            <thead>
+              <tr>
+                <th>host</th>
+                <th className="num">CPU %</th>
+                <th className="num">lost events</th>
+                <th className="num">audit.log MiB/h</th>
+                <th>last window</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fleet.data.topHosts.map((h) => (
+                <tr key={h.hostId}>
+                  <td><a href={href(`/cost/${h.hostId}`)}><SafeText value={h.hostname} max={50} /></a></td>
+                  <td className="num">{pct(h.cpuPercent)}</td>
+                  <td className="num">{fmtInt(h.lostEvents ?? 0)}</td>
+                  <td className="num">{h.logGrowthBytesPerHour === null ? '–' : (h.logGrowthBytesPerHour / 2 ** 20).toFixed(1)}</td>
+                  <td>{fmtDate(h.lastWindowEnd)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {fleet.data.topHosts.length === 0 ? <p className="muted">no host has reported cost yet</p> : null}
+        </Card>
+      ) : null}
+      {selected ? <HostCostChart hostId={selected} /> : null}
+    </div>
+  );
+}
