@@ -6,6 +6,8 @@ import { Logger } from 'nestjs-pino';
 import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { ApiErrorFilter } from './common/api-error.filter';
+import { useStrictJsonBody } from './common/strict-json-body';
+import { TextSafetyInterceptor } from './common/text-safety.interceptor';
 import { HubConfig } from './config/hub-config';
 import { IngestGrpcServer } from './ingest/ingest-grpc.server';
 import { mountDashboard } from './web/dashboard';
@@ -23,6 +25,8 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.useGlobalFilters(new ApiErrorFilter());
+  useStrictJsonBody(app);
+  app.useGlobalInterceptors(new TextSafetyInterceptor());
   mountDashboard(app);
   const document = SwaggerModule.createDocument(
     app,

@@ -79,6 +79,12 @@ export class Api {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  async put<T>(path: string, body: unknown): Promise<T> {
+    const res = await this.request('PUT', path, body);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
   async del<T>(path: string): Promise<T> {
     return (await this.request('DELETE', path)).json() as Promise<T>;
   }
@@ -103,7 +109,9 @@ export class Api {
 
 /** What this hub offers, read from its OpenAPI document (features land over time). */
 export interface Capabilities {
-  has(method: 'get' | 'post' | 'delete', path: string): boolean;
+  has(method: 'get' | 'post' | 'put' | 'delete', path: string): boolean;
+  /** Whether an operation declares a query parameter (e.g. the `tag` filter, which lands later than the routes). */
+  hasParam(method: 'get' | 'post' | 'put' | 'delete', path: string, name: string): boolean;
   exportFormats: string[];
   /** The `decision` values the decision endpoint takes (e.g. approved|rejected|snoozed). */
   decisionValues: string[];
@@ -136,6 +144,7 @@ export async function loadCapabilities(): Promise<Capabilities> {
   const decisionBody = paths['/api/v1/exclusion-items/{id}/decision']?.post?.requestBody?.content?.['application/json']?.schema;
   return {
     has: (method, path) => !!paths[path]?.[method],
+    hasParam: (method, path, name) => !!paths[path]?.[method]?.parameters?.some((p) => p.name === name),
     decisionValues: decisionBody?.properties?.decision?.enum ?? ['approve', 'reject', 'snooze'],
     exportFormats: formats?.length ? formats : ['mdatp-json', 'mdatp-cli', 'mdatp-plist', 'cisco-csv', 'cisco-json', 'auditd-rules'],
   };
@@ -144,3 +153,39 @@ export async function loadCapabilities(): Promise<Capabilities> {
 export function isRoleName(v: string): v is Role {
   return (ROLES as readonly string[]).includes(v);
 }
+
+/** A page of a cursor-paged list ({items, nextCursor, total?}). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+/** One row of GET /api/v1/policy-pushes: a webhook push or a served pull. */
+export interface PushRow {
+  id: string;
+  target: { id: string; name: string; kind: string; deleted: boolean };
+  set: { id: string; version: number };
+  mode: 'webhook' | 'pull' | string;
+  format: string | null;
+  itemCount: number;
+  status: string;
+  attempts: number;
+  requestedBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastAttempt: { attempt: number; at: string; statusCode: number | null; error: string | null; durationMs: number } | null;
+}
+
+export const PUSH_HISTORY_PATH = '/api/v1/policy-pushes';
+
+/** A push that reached its target: a webhook the receiver took (2xx) or a pull that was served. */
+export function pushSucceeded(p: PushRow): boolean {
+  return p.status === 'delivered' || p.status === 'served';
+}
+
+/** Host tags: the hub's rule (lower case, digits, . _ : -; at most 63 characters, 20 per host). */
+export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,62}$/;
+export const MAX_TAGS = 20;

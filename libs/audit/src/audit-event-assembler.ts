@@ -39,13 +39,18 @@ export class AuditEventAssembler {
    */
   private readonly bySerial = new Map<number, AuditEventDraft>();
   private readonly byId = new Map<string, AuditEventDraft>();
-  /** Open events in the order they opened (with closed ones not yet dropped from the front). */
-  private fifo: AuditEventDraft[] = [];
+  /**
+   * Open events in the order they opened, with closed ones not yet dropped;
+   * slots before fifoHead are cleared so ended events are not kept alive.
+   */
+  private fifo: Array<AuditEventDraft | undefined> = [];
   private fifoHead = 0;
   private openCount = 0;
   /** Open events bucketed by their second, and those seconds in ascending order. */
   private readonly bySecond = new Map<number, AuditEventDraft[]>();
   private readonly seconds: number[] = [];
+  /** The open event the previous record went to (a shortcut for find). */
+  private lastFound: AuditEventDraft | undefined = undefined;
   private readonly maxOpen: number;
   private readonly timeoutSeconds: number;
 
@@ -59,6 +64,7 @@ export class AuditEventAssembler {
 
   add(rec: AuditRecord): void {
     let draft = this.find(rec);
+    this.lastFound = draft;
     if (rec.type === 'EOE') {
       // An EOE whose event already ended carries nothing: not a new event.
       if (draft) this.complete(draft);
@@ -78,6 +84,7 @@ export class AuditEventAssembler {
       return;
     }
     this.insert(draft);
+    this.lastFound = draft;
     this.addToSecond(sec, draft);
     this.expireBefore(sec);
     if (this.openCount > this.maxOpen) {
@@ -102,7 +109,10 @@ export class AuditEventAssembler {
   /** Open events in the order they opened (for a checkpoint). */
   openDrafts(): AuditEventDraft[] {
     const out: AuditEventDraft[] = [];
-    for (let i = this.fifoHead; i < this.fifo.length; i++) if (!this.fifo[i].closed) out.push(this.fifo[i]);
+    for (let i = this.fifoHead; i < this.fifo.length; i++) {
+      const d = this.fifo[i]!;
+      if (!d.closed) out.push(d);
+    }
     return out;
   }
 
@@ -140,6 +150,9 @@ export class AuditEventAssembler {
   }
 
   private find(rec: AuditRecord): AuditEventDraft | undefined {
+    // Records of one event mostly come one after another: try the last one first.
+    const last = this.lastFound;
+    if (last !== undefined && !last.closed && last.serial === rec.serial && last.timestampMs === rec.timestampMs && last.node === rec.node) return last;
     const d = this.bySerial.get(rec.serial);
     if (d !== undefined && d.timestampMs === rec.timestampMs && d.node === rec.node) return d;
     return this.byId.size > 0 ? this.byId.get(rec.id) : undefined;
@@ -153,11 +166,7 @@ export class AuditEventAssembler {
   }
 
   private firstOpen(): AuditEventDraft | undefined {
-    while (this.fifoHead < this.fifo.length && this.fifo[this.fifoHead].closed) this.fifoHead++;
-    if (this.fifoHead > 4096 && this.fifoHead * 2 > this.fifo.length) {
-      this.fifo = this.fifo.slice(this.fifoHead);
-      this.fifoHead = 0;
-    }
+    this.dropClosedFront();
     return this.fifo[this.fifoHead];
   }
 
@@ -167,7 +176,8 @@ export class AuditEventAssembler {
     if (this.bySerial.get(draft.serial) === draft) this.bySerial.delete(draft.serial);
     else this.byId.delete(draft.id);
     this.openCount--;
-    // Keep the fifo from growing with closed events.
+    // Keep the fifo from growing with closed events (they mostly end in the order they opened).
+    this.dropClosedFront();
     if (this.openCount === 0) {
       this.fifo = [];
       this.fifoHead = 0;
@@ -176,6 +186,17 @@ export class AuditEventAssembler {
       this.fifoHead = 0;
     }
     this.emit(draft);
+  }
+
+  private dropClosedFront(): void {
+    const fifo = this.fifo;
+    let head = this.fifoHead;
+    while (head < fifo.length && fifo[head]!.closed) fifo[head++] = undefined;
+    this.fifoHead = head;
+    if (head > 4096 && head * 2 > fifo.length) {
+      this.fifo = fifo.slice(head);
+      this.fifoHead = 0;
+    }
   }
 
   /** Ends open events whose second + timeout <= sec. */

@@ -85,8 +85,14 @@ export class AuditEventDraft {
         break;
       case 'PATH':
         if (rec.name !== undefined && rec.name !== '') {
-          const paths = (this.paths ??= []);
-          if (paths.length < MAX_PATHS_PER_EVENT) paths.push({ name: rec.name, nametype: rec.nametype });
+          const item = { name: rec.name, nametype: rec.nametype };
+          // Events hold a few items: exact-size arrays while small (a push
+          // would allocate 17 slots), pushes past that.
+          const paths = this.paths;
+          if (paths === undefined) this.paths = [item];
+          else if (paths.length === 1) this.paths = [paths[0], item];
+          else if (paths.length === 2) this.paths = [paths[0], paths[1], item];
+          else if (paths.length < MAX_PATHS_PER_EVENT) paths.push(item);
         }
         break;
       case 'CWD':
@@ -102,7 +108,11 @@ export class AuditEventDraft {
    */
   private addKeys(keys: string[]): void {
     if (keys.length === 0) return;
-    const mine = (this.keys ??= []);
+    if (this.keys === undefined) {
+      this.keys = keys.slice(0, MAX_KEYS_PER_EVENT);
+      return;
+    }
+    const mine = this.keys;
     for (const k of keys) if (mine.length < MAX_KEYS_PER_EVENT) mine.push(k);
   }
 }

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { FileOp, ObservedEvent, ObservedFile } from '@fleettune/counting';
+import type { FileOp, ObservedEvent, ObservedExec, ObservedFile } from '@fleettune/counting';
 import { AuditEventDraft, AuditPathItem } from './audit-event-draft';
 import { parseHexNumber } from './audit-value-decoder';
 import { EXEC_SYSCALLS, syscallName } from './syscall-names';
@@ -55,25 +55,32 @@ export class AuditEventInterpreter {
     return this.exeByPid.entries();
   }
 
+  /** Forgets every entry (see AuditLogReader.forgetProcesses). */
+  clearProcesses(): void {
+    this.exeByPid.clear();
+  }
+
   /** Re-learns entries saved by `processes()`. */
   restoreProcesses(entries: Array<[number, string]>): void {
     for (const [pid, exe] of entries) this.exeByPid.set(pid, exe);
   }
 
   interpret(d: AuditEventDraft): ObservedEvent {
-    const event: ObservedEvent = { timestampMs: d.timestampMs, files: [], keys: d.keys ?? [] };
-    if (!d.hasSyscall) return event;
+    const timestampMs = d.timestampMs;
+    const keys = d.keys ?? [];
+    if (!d.hasSyscall) return { timestampMs, files: [], keys };
 
     const name =
       syscallName(d.arch, d.syscallNumber) ||
       d.interpretedSyscall ||
       (d.syscallNumber >= 0 ? String(d.syscallNumber) : '');
-    if (name) event.syscall = name;
 
+    let exec: ObservedExec | undefined;
+    let files: ObservedFile[] = [];
     const isExecSyscall = EXEC_SYSCALLS.has(name);
     if (isExecSyscall) {
       if (d.success && d.exe) {
-        event.exec = {
+        exec = {
           path: d.exe,
           parentPath: (d.ppid >= 0 && this.exeByPid.get(d.ppid)) || '',
           user: d.interpretedUid || d.uid,
@@ -82,11 +89,15 @@ export class AuditEventInterpreter {
         };
       }
     } else if (d.paths) {
-      event.files = this.filesOf(d, name, d.paths);
+      files = this.filesOf(d, name, d.paths);
     }
     // Learn after naming the parent: an exec replaces the pid's image.
     if (d.pid >= 0 && d.exe) this.exeByPid.set(d.pid, d.exe);
-    return event;
+    // Whole literals (properties in this order: timestampMs, files, keys,
+    // syscall, exec), not properties added later, which would allocate a
+    // second backing store per event.
+    if (name) return exec ? { timestampMs, files, keys, syscall: name, exec } : { timestampMs, files, keys, syscall: name };
+    return exec ? { timestampMs, files, keys, exec } : { timestampMs, files, keys };
   }
 
   private filesOf(d: AuditEventDraft, syscall: string, paths: AuditPathItem[]): ObservedFile[] {

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { ByteStringCache } from './byte-string-cache';
 import { isKnownRecordType } from './audit-record-types';
 import { AuditRecord } from './audit-record';
+import { LINE_UNSCANNED } from './line-byte-scan';
 import { decodeAuditString, TRUNCATED_VALUE } from './audit-value-decoder';
 import { SkipReason } from './skip-reason';
 
@@ -38,6 +39,11 @@ const enum Kind {
   ConfigChange,
 }
 
+interface TypeInfo {
+  name: string;
+  kind: Kind;
+}
+
 function kindOf(type: string): Kind {
   switch (type) {
     case 'SYSCALL':
@@ -59,12 +65,59 @@ function latin1(buf: Buffer, start: number, end: number): string {
   return latin1Slice ? latin1Slice.call(buf, start, end) : buf.toString('latin1', start, end);
 }
 
+/**
+ * latin1(b, s, e) for short values without the native call, which costs more
+ * than the string for values like syscall args (new on every record, so not
+ * worth caching).
+ */
+function shortLatin1(b: Buffer, s: number, e: number): string {
+  switch (e - s) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(b[s]);
+    case 2:
+      return String.fromCharCode(b[s], b[s + 1]);
+    case 3:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2]);
+    case 4:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]);
+    case 5:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4]);
+    case 6:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5]);
+    case 7:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6]);
+    case 8:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7]);
+    case 9:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8]);
+    case 10:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9]);
+    case 11:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10]);
+    case 12:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
+    case 13:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+    case 14:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+    case 15:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+    case 16:
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+    default:
+      return latin1(b, s, e);
+  }
+}
+
 function isUpperOrUnderscore(c: number): boolean {
   return (c >= 65 && c <= 90) || c === 95;
 }
 
 const needle = (s: string) => Buffer.from(s, 'latin1');
 const N_NODE = needle('node=');
+const MAX_REMEMBERED_NODE = 256;
 const N_TYPE = needle('type=');
 const N_MSG = needle('msg=audit(');
 const N_KEY = needle(' key=');
@@ -73,14 +126,19 @@ const N_NAME_NAME = needle('name');
 const N_NAMETYPE_NAME = needle('nametype');
 const N_OBJTYPE_NAME = needle('objtype');
 const N_CWD = needle(' cwd=');
-const N_ARCH_NAME = needle('arch');
-const N_PPID_NAME = needle('ppid');
 const N_SYSCALL_NAME = needle('syscall');
 const N_SUCCESS_NAME = needle('success');
 const N_I_SYSCALL = needle('SYSCALL=');
 const N_I_UID = needle('UID=');
 const N_SP_I_SYSCALL = needle(' SYSCALL=');
 const N_SP_I_UID = needle(' UID=');
+
+/** The record types of nearly every line, recognised without a cache lookup. */
+const HOT_TYPES: Array<{ bytes: Buffer; info: TypeInfo } | undefined> = new Array(16 * 128).fill(undefined);
+for (const name of ['SYSCALL', 'PATH', 'CWD', 'PROCTITLE', 'EXECVE', 'EOE', 'CONFIG_CHANGE', 'BPRM_FCAPS', 'SOCKADDR']) {
+  // At most one per (length, first letter).
+  HOT_TYPES[name.length * 128 + name.charCodeAt(0)] = { bytes: Buffer.from(name, 'latin1'), info: { name, kind: kindOf(name) } };
+}
 
 function startsWithAt(b: Buffer, pos: number, end: number, n: Buffer): boolean {
   if (pos < 0 || pos + n.length > end) return false;
@@ -98,11 +156,6 @@ function decimalAt(b: Buffer, start: number, end: number): number {
     n = n * 10 + d;
   }
   return n;
-}
-
-interface TypeInfo {
-  name: string;
-  kind: Kind;
 }
 
 const makeType = (b: Buffer, s: number, e: number): TypeInfo | null => {
@@ -127,38 +180,65 @@ const makeDecoded = (b: Buffer, s: number, e: number): string | undefined | type
  * space, so the search cannot hit a value; ENRICHED names are uppercase, so
  * they cannot be confused either. Strings are made only for the values kept,
  * and repeated values (exe, paths, users, keys) come from a cache.
+ *
+ * Faster still with the splitter's byte scan (`scan`): a plain line is not
+ * classified byte by byte again. The usual header is read without first
+ * looking for its end, and the field walks stop once every wanted field is
+ * found. Each shortcut gives exactly what the plain reading gives
+ * (audit-fast-path.spec.ts checks it against the parser as it was before,
+ * testing/reference-audit-line-parser.ts).
  */
 export class AuditLineParser {
   private readonly types = new ByteStringCache<TypeInfo | null>(512, 64);
   private readonly words = new ByteStringCache<string>(1024, 64);
-  private readonly values = new ByteStringCache<string | undefined | typeof TRUNCATED_VALUE>(8192, 512);
+  private readonly values = new ByteStringCache<string | undefined | typeof TRUNCATED_VALUE>(8192, 256);
   private readonly nodes = new ByteStringCache<string>(256, 256);
   /** The buffer holding the line being parsed, and where the line ends (every search stops there). */
   private b: Buffer = Buffer.alloc(0);
   private end = 0;
   private kind = Kind.Other;
   private fieldsStart = 0;
+  /** The node= name of the previous line (bytes, length, string): usually the same one again. */
+  private readonly lastNodeKey = new Uint8Array(MAX_REMEMBERED_NODE);
+  private lastNodeLength = 0;
+  private lastNode = '';
 
   /**
    * Parses bytes buf[start..end) (no trailing newline) into `rec`.
    * Returns null on success, 'empty' for a blank line, or a skip reason.
+   * `scan` is what the splitter found out about the bytes (line-byte-scan.ts);
+   * when it says the line is plain the parser does not look at every byte.
    */
-  parse(buf: Buffer, start: number, end: number, rec: AuditRecord): SkipReason | 'empty' | null {
+  parse(buf: Buffer, start: number, end: number, rec: AuditRecord, scan = LINE_UNSCANNED): SkipReason | 'empty' | null {
     if (end > start && buf[end - 1] === 13) end--; // CRLF
     if (end === start) return 'empty';
     rec.reset();
-    // The header ends at the first ')' (`msg=audit(...):`), looked for in the first 512 bytes.
-    let close = start;
-    const closeLimit = Math.min(end, start + 513);
-    while (close < closeLimit && buf[close] !== 0x29) close++;
-    if (close >= closeLimit) close = Math.min(end, start + 512) - 1;
-    const headEnd = Math.min(end, close + 2);
-    const reason = this.parseHeader(buf, start, headEnd, rec);
-    if (reason !== null) return this.classifyBadLine(buf, start, end, reason);
+    if (!this.parseUsualHeader(buf, start, end, rec)) {
+      // The header ends at the first ')' (`msg=audit(...):`), looked for in the first 512 bytes.
+      rec.reset();
+      let close = start;
+      const closeLimit = Math.min(end, start + 513);
+      while (close < closeLimit && buf[close] !== 0x29) close++;
+      if (close >= closeLimit) close = Math.min(end, start + 512) - 1;
+      const headEnd = Math.min(end, close + 2);
+      const reason = this.parseHeader(buf, start, headEnd, rec);
+      if (reason !== null) return this.classifyBadLine(buf, start, end, reason);
+    }
     if (this.kind === Kind.Other) return null; // only the identity matters for other records
+    const from = this.fieldsStart;
+    this.b = buf;
+    this.end = end;
+    if (scan !== LINE_UNSCANNED) {
+      // Plain bytes: only the separator matters (the first one after the header).
+      let sep = scan;
+      if (sep >= 0 && sep < from) {
+        sep = buf.indexOf(INTERP_SEPARATOR, from);
+        if (sep >= end) sep = -1;
+      }
+      return this.parseFields(from, sep, rec);
+    }
     let high = false;
     let sep = -1;
-    const from = this.fieldsStart;
     for (let i = start; i < end; i++) {
       const cls = BYTE_CLASS[buf[i]];
       if (cls === 0) continue;
@@ -170,8 +250,6 @@ export class AuditLineParser {
     // Bytes >= 0x80: auditd hex-encodes those in raw fields, but ENRICHED
     // names may be UTF-8. Accept valid UTF-8, reject anything else.
     if (high && !isUtf8(buf.subarray(start, end))) return 'invalid-utf8';
-    this.b = buf;
-    this.end = end;
     return this.parseFields(from, sep, rec);
   }
 
@@ -184,6 +262,91 @@ export class AuditLineParser {
       if (!isUtf8(buf.subarray(start, end))) return 'invalid-utf8';
     }
     return reason;
+  }
+
+  /**
+   * The common case of parseHeader, without first looking for the header's
+   * end: true when the line has a valid header and no ')' before its
+   * `msg=audit(...)` close within the first 513 bytes, which is exactly when
+   * parseHeader on the bounded header would accept it, with the same result.
+   * False means "let parseHeader decide" (rec may be partly filled).
+   */
+  private parseUsualHeader(b: Buffer, start: number, end: number, rec: AuditRecord): boolean {
+    let pos = start;
+    if (b[pos] === 0x6e /* n */) {
+      if (!startsWithAt(b, pos, end, N_NODE)) return false;
+      const ns = pos + 5;
+      const last = this.lastNodeKey;
+      const ln = this.lastNodeLength;
+      let sp = ns + ln;
+      let same = ln > 0 && sp < end && b[sp] === SPACE;
+      for (let k = 0; same && k < ln; k++) same = b[ns + k] === last[k];
+      if (same) {
+        rec.node = this.lastNode;
+      } else {
+        sp = ns;
+        while (sp < end && b[sp] !== SPACE) {
+          if (b[sp] === 0x29) return false;
+          sp++;
+        }
+        if (sp >= end) return false;
+        rec.node = this.nodes.get(b, ns, sp, makeString);
+        if (sp - ns <= MAX_REMEMBERED_NODE) {
+          for (let k = ns; k < sp; k++) last[k - ns] = b[k];
+          this.lastNodeLength = sp - ns;
+          this.lastNode = rec.node;
+        }
+      }
+      pos = sp + 1;
+    }
+    if (pos + 5 > end || b[pos] !== 0x74 || b[pos + 1] !== 0x79 || b[pos + 2] !== 0x70 || b[pos + 3] !== 0x65 || b[pos + 4] !== EQUALS) return false;
+    const ts = pos + 5;
+    let te = ts;
+    while (te < end && b[te] !== SPACE) {
+      if (b[te] === 0x29) return false;
+      te++;
+    }
+    if (te >= end) return false;
+    let type: TypeInfo | null = null;
+    const hot = te - ts < 16 && b[ts] < 128 ? HOT_TYPES[(te - ts) * 128 + b[ts]] : undefined;
+    if (hot !== undefined) {
+      const t = hot.bytes;
+      let k = 1;
+      while (k < t.length && t[k] === b[ts + k]) k++;
+      if (k === t.length) type = hot.info;
+    }
+    if (type === null) type = this.types.get(b, ts, te, makeType);
+    if (type === null) return false;
+    pos = te + 1;
+    if (!startsWithAt(b, pos, end, N_MSG)) return false;
+    // <sec>.<ms>:<serial>):
+    let i = pos + 10;
+    let sec = 0;
+    let d = 0;
+    while (i < end && (d = b[i] - 48) >= 0 && d <= 9) {
+      sec = sec * 10 + d;
+      i++;
+    }
+    if (i === pos + 10 || i - pos - 10 > 15 || i >= end || b[i] !== 0x2e) return false;
+    const dot = i;
+    i++;
+    if (i + 3 >= end) return false;
+    const d0 = b[i] - 48, d1 = b[i + 1] - 48, d2 = b[i + 2] - 48;
+    if (d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || b[i + 3] !== 0x3a) return false;
+    i += 4;
+    const colon = dot + 4;
+    let serial = 0;
+    while (i < end && (d = b[i] - 48) >= 0 && d <= 9) {
+      serial = serial * 10 + d;
+      i++;
+    }
+    if (i === colon + 1 || i - colon - 1 > 15 || i + 1 >= end || b[i] !== 0x29 || b[i + 1] !== 0x3a || i >= start + 513) return false;
+    rec.type = type.name;
+    rec.timestampMs = sec * 1000 + (d0 * 100 + d1 * 10 + d2);
+    rec.serial = serial;
+    this.kind = type.kind;
+    this.fieldsStart = i + 2;
+    return true;
   }
 
   /** Reads `[node=N ]type=T msg=audit(<sec>.<ms>:<serial>):` from b[start..end); null when valid. */
@@ -248,40 +411,64 @@ export class AuditLineParser {
         const rawLimit = k;
         // One pass over the raw fields: the first ' name=' of each wanted name
         // (a field name always follows a space, so this equals a search per name).
+        // Each space is looked at, and the name after it told by its first byte.
         let vArch = -1, vSyscall = -1, vSuccess = -1, vA1 = -1, vA2 = -1, vPpid = -1, vPid = -1, vUid = -1, vExe = -1;
-        for (let i = from; i < rawLimit; i++) {
-          if (b[i] !== SPACE) continue;
-          const n0 = i + 1;
-          let j = n0;
-          while (j < rawLimit && j - n0 < 8 && b[j] !== EQUALS && b[j] !== SPACE) j++;
-          if (j >= rawLimit || b[j] !== EQUALS) {
-            i = j - 1;
-            continue;
-          }
-          const v = j + 1;
-          const c = b[n0];
-          switch (j - n0) {
-            case 2:
-              if (c === 0x61 /* a */) {
-                if (b[n0 + 1] === 0x31) vA1 = vA1 < 0 ? v : vA1;
-                else if (b[n0 + 1] === 0x32) vA2 = vA2 < 0 ? v : vA2;
+        let missing = 9;
+        for (let i = from; missing > 0; i++) {
+          while (b[i] !== SPACE) i++; // stops at rawLimit at the latest: b[k] is a space
+          if (i >= rawLimit) break;
+          // ' a1=' needs its '=' (i + 3) before rawLimit, and so on.
+          switch (b[i + 1]) {
+            case 0x61: // a
+              if (i + 3 < rawLimit && b[i + 3] === EQUALS) {
+                const c = b[i + 2];
+                if (c === 0x31 && vA1 < 0) {
+                  vA1 = i + 4;
+                  missing--;
+                } else if (c === 0x32 && vA2 < 0) {
+                  vA2 = i + 4;
+                  missing--;
+                }
+              } else if (vArch < 0 && i + 5 < rawLimit && b[i + 5] === EQUALS && b[i + 2] === 0x72 && b[i + 3] === 0x63 && b[i + 4] === 0x68) {
+                vArch = i + 6;
+                missing--;
               }
               break;
-            case 3:
-              if (c === 0x70 && b[n0 + 1] === 0x69 && b[n0 + 2] === 0x64) vPid = vPid < 0 ? v : vPid;
-              else if (c === 0x75 && b[n0 + 1] === 0x69 && b[n0 + 2] === 0x64) vUid = vUid < 0 ? v : vUid;
-              else if (c === 0x65 && b[n0 + 1] === 0x78 && b[n0 + 2] === 0x65) vExe = vExe < 0 ? v : vExe;
+            case 0x73: // s
+              if (i + 8 < rawLimit && b[i + 8] === EQUALS) {
+                if (vSyscall < 0 && startsWithAt(b, i + 1, rawLimit, N_SYSCALL_NAME)) {
+                  vSyscall = i + 9;
+                  missing--;
+                } else if (vSuccess < 0 && startsWithAt(b, i + 1, rawLimit, N_SUCCESS_NAME)) {
+                  vSuccess = i + 9;
+                  missing--;
+                }
+              }
               break;
-            case 4:
-              if (c === 0x61 && startsWithAt(b, n0, j, N_ARCH_NAME)) vArch = vArch < 0 ? v : vArch;
-              else if (c === 0x70 && startsWithAt(b, n0, j, N_PPID_NAME)) vPpid = vPpid < 0 ? v : vPpid;
+            case 0x70: // p
+              if (i + 4 < rawLimit && b[i + 4] === EQUALS && b[i + 2] === 0x69 && b[i + 3] === 0x64) {
+                if (vPid < 0) {
+                  vPid = i + 5;
+                  missing--;
+                }
+              } else if (vPpid < 0 && i + 5 < rawLimit && b[i + 5] === EQUALS && b[i + 2] === 0x70 && b[i + 3] === 0x69 && b[i + 4] === 0x64) {
+                vPpid = i + 6;
+                missing--;
+              }
               break;
-            case 7:
-              if (c === 0x73 && startsWithAt(b, n0, j, N_SYSCALL_NAME)) vSyscall = vSyscall < 0 ? v : vSyscall;
-              else if (c === 0x73 && startsWithAt(b, n0, j, N_SUCCESS_NAME)) vSuccess = vSuccess < 0 ? v : vSuccess;
+            case 0x75: // u
+              if (vUid < 0 && i + 4 < rawLimit && b[i + 4] === EQUALS && b[i + 2] === 0x69 && b[i + 3] === 0x64) {
+                vUid = i + 5;
+                missing--;
+              }
+              break;
+            case 0x65: // e
+              if (vExe < 0 && i + 4 < rawLimit && b[i + 4] === EQUALS && b[i + 2] === 0x78 && b[i + 3] === 0x65) {
+                vExe = i + 5;
+                missing--;
+              }
               break;
           }
-          i = j;
         }
         let v = vArch;
         if (v >= 0) rec.arch = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
@@ -292,9 +479,10 @@ export class AuditLineParser {
         v = vSuccess;
         if (v >= 0) rec.success = b[v] === 0x79 && b[v + 1] === 0x65 && b[v + 2] === 0x73 && v + 3 <= len; // "yes"
         v = vA1;
-        if (v >= 0) rec.a1 = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
+        // a1/a2 are mostly user-space pointers, different every time: no cache.
+        if (v >= 0) rec.a1 = shortLatin1(b, v, this.bareEnd(v, rawLimit));
         v = vA2;
-        if (v >= 0) rec.a2 = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
+        if (v >= 0) rec.a2 = shortLatin1(b, v, this.bareEnd(v, rawLimit));
         v = vPpid;
         if (v >= 0) rec.ppid = decimalAt(b, v, this.bareEnd(v, rawLimit));
         v = vPid;
@@ -310,9 +498,21 @@ export class AuditLineParser {
           rec.exe = exe;
         }
         if (interpStart >= 0) {
-          v = this.findInterp(N_I_SYSCALL, N_SP_I_SYSCALL, interpStart, len);
+          // One pass for SYSCALL= and UID= (each at the start or after a space, first one wins).
+          let vIS = startsWithAt(b, interpStart, len, N_I_SYSCALL) ? interpStart + 8 : -1;
+          let vIU = startsWithAt(b, interpStart, len, N_I_UID) ? interpStart + 4 : -1;
+          for (let i = interpStart; i < len && (vIS < 0 || vIU < 0); i++) {
+            if (b[i] !== SPACE) continue;
+            const c = b[i + 1];
+            if (c === 0x53 /* S */) {
+              if (vIS < 0 && startsWithAt(b, i, len, N_SP_I_SYSCALL)) vIS = i + 9;
+            } else if (c === 0x55 /* U */) {
+              if (vIU < 0 && startsWithAt(b, i, len, N_SP_I_UID)) vIU = i + 5;
+            }
+          }
+          v = vIS;
           if (v >= 0) rec.interpretedSyscall = this.words.get(b, v, this.bareEnd(v, len), makeString);
-          v = this.findInterp(N_I_UID, N_SP_I_UID, interpStart, len);
+          v = vIU;
           if (v >= 0) {
             const e = this.valueEnd(v, len, false);
             const uid = e < 0 ? undefined : this.values.get(b, v, e, makeDecoded);
@@ -322,23 +522,25 @@ export class AuditLineParser {
         return null;
       }
       case Kind.Path: {
-        // One pass for the first ' item=', ' name=', ' nametype=' and ' objtype=' (as in SYSCALL).
+        // One pass for the first ' item=', ' name=', ' nametype=' and ' objtype=' (as in SYSCALL);
+        // objtype (older kernels) only matters without nametype.
         let item = -1, n = -1, vNametype = -1, vObjtype = -1;
         for (let i = from; i < rawEnd; i++) {
-          if (b[i] !== SPACE) continue;
-          const n0 = i + 1;
-          let j = n0;
-          while (j < rawEnd && j - n0 < 8 && b[j] !== EQUALS && b[j] !== SPACE) j++;
-          if (j >= rawEnd || b[j] !== EQUALS) {
-            i = j - 1;
-            continue;
+          while (i < rawEnd && b[i] !== SPACE) i++;
+          if (i >= rawEnd) break;
+          const c = b[i + 1];
+          if (c === 0x6e /* n */) {
+            if (i + 5 < rawEnd && b[i + 5] === EQUALS) {
+              if (n < 0 && startsWithAt(b, i + 1, rawEnd, N_NAME_NAME)) n = i + 6;
+            } else if (vNametype < 0 && i + 9 < rawEnd && b[i + 9] === EQUALS && startsWithAt(b, i + 1, rawEnd, N_NAMETYPE_NAME)) {
+              vNametype = i + 10;
+            }
+          } else if (c === 0x69 /* i */) {
+            if (item < 0 && i + 5 < rawEnd && b[i + 5] === EQUALS && startsWithAt(b, i + 1, rawEnd, N_ITEM_NAME)) item = i + 6;
+          } else if (c === 0x6f /* o */) {
+            if (vObjtype < 0 && i + 8 < rawEnd && b[i + 8] === EQUALS && startsWithAt(b, i + 1, rawEnd, N_OBJTYPE_NAME)) vObjtype = i + 9;
           }
-          const len4 = j - n0;
-          if (len4 === 4 && b[n0] === 0x69 && startsWithAt(b, n0, j, N_ITEM_NAME)) item = item < 0 ? j + 1 : item;
-          else if (len4 === 4 && b[n0] === 0x6e && startsWithAt(b, n0, j, N_NAME_NAME)) n = n < 0 ? j + 1 : n;
-          else if (len4 === 8 && b[n0] === 0x6e && startsWithAt(b, n0, j, N_NAMETYPE_NAME)) vNametype = vNametype < 0 ? j + 1 : vNametype;
-          else if (len4 === 7 && b[n0] === 0x6f && startsWithAt(b, n0, j, N_OBJTYPE_NAME)) vObjtype = vObjtype < 0 ? j + 1 : vObjtype;
-          i = j;
+          if (vNametype >= 0 && item >= 0 && n >= 0) break;
         }
         if (item < 0) return 'truncated';
         rec.item = decimalAt(b, item, this.bareEnd(item, rawEnd));
@@ -399,12 +601,6 @@ export class AuditLineParser {
     return -1;
   }
 
-  /** Start of the value of interpreted field `name=` (at the start or after a space), or -1. */
-  private findInterp(n: Buffer, spaced: Buffer, from: number, end: number): number {
-    if (startsWithAt(this.b, from, this.end, n)) return from + n.length;
-    return this.find(spaced, from, end);
-  }
-
   /** End of a bare value (next space or end). */
   private bareEnd(v: number, end: number): number {
     const sp = this.indexOfByte(SPACE, v);
@@ -458,10 +654,16 @@ export class AuditLineParser {
   }
 
   private onKey(vStart: number, vEnd: number, rec: AuditRecord): boolean {
-    const v = this.values.get(this.b, vStart, vEnd, makeDecoded);
+    const b = this.b;
+    // key=(null), on most records: no key (as decodeAuditString says, without the cache lookup).
+    if (vEnd - vStart === 6 && b[vStart] === 0x28 && b[vStart + 1] === 0x6e && b[vStart + 2] === 0x75 && b[vStart + 3] === 0x6c && b[vStart + 4] === 0x6c && b[vStart + 5] === 0x29) return true;
+    const v = this.values.get(b, vStart, vEnd, makeDecoded);
     if (v === TRUNCATED_VALUE) return false;
     if (v === undefined || v === '') return true; // key=(null): the rule had no key
-    if (v.indexOf(KEY_SEPARATOR) < 0) rec.keys.push(v);
+    if (v.indexOf(KEY_SEPARATOR) < 0) {
+      if (rec.keys.length === 0) rec.keys = [v];
+      else rec.keys.push(v);
+    }
     else for (const k of v.split(KEY_SEPARATOR)) if (k && k !== '(null)') rec.keys.push(k);
     return true;
   }

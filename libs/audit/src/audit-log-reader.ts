@@ -72,9 +72,10 @@ export class AuditLogReader {
       eventTimeoutSeconds: options.eventTimeoutSeconds,
     });
     this.splitter = new AuditLineSplitter(
-      (buf, start, end) => this.line(buf, start, end),
+      (buf, start, end, scan) => this.line(buf, start, end, scan),
       () => this.skip('line-too-long'),
       options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      true,
     );
   }
 
@@ -139,6 +140,20 @@ export class AuditLogReader {
     };
   }
 
+  /** The open events, oldest first, as plain data (what `snapshot().openEvents` holds). */
+  openEventSnapshots(): AuditEventDraftSnapshot[] {
+    return this.assembler.openDrafts().map((d) => d.snapshot());
+  }
+
+  /**
+   * Forgets every learned pid -> exe entry: a reader that starts in the middle
+   * of a log (a parallel range) learns its own, and an exec whose parent it
+   * does not know is then resolved against the log before it.
+   */
+  forgetProcesses(): void {
+    this.interpreter.clearProcesses();
+  }
+
   /** Continues from a snapshot (call on a reader that has not read anything yet). */
   restore(s: AuditReaderSnapshot): void {
     if (s.v !== 1) throw new Error(`unsupported audit reader snapshot version ${String(s.v)}`);
@@ -148,10 +163,10 @@ export class AuditLogReader {
     this.latestRecordMs = s.latestRecordMs ?? -1;
   }
 
-  private line(buf: Buffer, start: number, end: number): void {
+  private line(buf: Buffer, start: number, end: number, scan: number): void {
     let r: ReturnType<AuditLineParser['parse']>;
     try {
-      r = this.parser.parse(buf, start, end, this.record);
+      r = this.parser.parse(buf, start, end, this.record, scan);
     } catch {
       // Defensive: the parser is written not to throw; a bug must not stop a scan.
       r = 'truncated';

@@ -57,7 +57,9 @@ export class AuditRecord {
     this.ppid = -1;
     this.uid = '';
     this.exe = undefined;
-    if (this.keys.length) this.keys.length = 0; // drafts copy the keys they keep
+    // Drafts copy the keys they keep. A new array: emptying one in place gives
+    // its storage back, and the next push would allocate a large one.
+    if (this.keys.length) this.keys = [];
     this.interpretedSyscall = '';
     this.interpretedUid = '';
     this.name = undefined;

@@ -22,6 +22,10 @@ export class ProcessExeMap {
     }
   }
 
+  clear(): void {
+    this.map.clear();
+  }
+
   /** Entries, least recently updated first (for a checkpoint). */
   entries(): Array<[number, string]> {
     return [...this.map];

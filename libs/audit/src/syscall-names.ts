@@ -36,8 +36,15 @@ function archTables(): Map<string, string[]> {
 
 /** Name of syscall `num` on `arch` (hex AUDIT_ARCH value or interpreted name); undefined if unknown. */
 export function syscallName(arch: string, num: number): string | undefined {
-  const table = archTables().get(arch.toLowerCase());
-  return table ? table[num] : undefined;
+  if (arch !== lastArch) {
+    lastArch = arch;
+    lastTable = archTables().get(arch.toLowerCase());
+  }
+  return lastTable ? lastTable[num] : undefined;
 }
+
+/** The table of the arch asked for last (a log has one or two archs). */
+let lastArch: string | undefined;
+let lastTable: string[] | undefined;
 
 export const EXEC_SYSCALLS: ReadonlySet<string> = new Set(['execve', 'execveat']);

@@ -50,6 +50,12 @@ export interface ExclusionEvidence {
   peakBurstRatePerSecond?: number;
   /** exec: length in seconds of the window that rate was measured in. */
   burstWindowSeconds?: number;
+  /** extension/filename: distinct (generalized) directories and paths with busy files of this type. */
+  directories?: number;
+  distinctPaths?: number;
+  /** scan: files Defender scanned for the process (fleet total) and its rank among processes by that count, 1 = most. */
+  filesScanned?: number;
+  scanRank?: number;
   /** Up to 5 affected host ids, smallest first; ids that contain a per-host user name are left out. */
   sampleHostIds: string[];
 }

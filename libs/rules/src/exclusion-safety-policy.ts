@@ -49,6 +49,10 @@ const DENIED_EXTENSIONS = [
   '.reg', '.scr', '.sys', '.tar', '.tmp', '.url', '.vbe', '.vbs', '.wsf', '.zip',
   '.sh', '.bash', '.zsh', '.command', '.pl', '.rb', '.php', '.app', '.pkg', '.dmg', '.so', '.dylib', '.deb', '.rpm',
   '.scpt', '.applescript', '.xz', '.bz2', '.tgz', '.iso', '.elf', '.kext', '.plist', '.mjs', '.cjs', '.lua', '.jsx',
+  // Executable or loadable code of other kinds: compiled bytecode, native add-ons, self-running packages, launchers.
+  '.pyc', '.pyo', '.class', '.war', '.ear', '.node', '.wasm', '.appimage', '.run', '.out', '.o', '.a', '.desktop',
+  '.service', '.timer', '.mobileconfig', '.xpi', '.crx', '.lnk', '.psm1', '.ts', '.tsx', '.ksh', '.csh', '.tcl', '.fish',
+  '.bundle', '.framework', '.prefpane', '.mpkg', '.docm', '.xlsm', '.pptm', '.doc', '.xls', '.pdf', '.html', '.htm', '.svg',
 ];
 
 /** Script files: they run under an interpreter, and process exclusions only hold for binaries (Cisco: Mach-O only). */
@@ -100,7 +104,11 @@ export const USER_WRITABLE_DIRS = [...WORLD_WRITABLE_DIRS, '/home', '/Users', '/
 export class ExclusionSafetyPolicy {
   private readonly shells = new Set(SHELLS);
   private readonly utilities: Set<string>;
-  private readonly interpreterPattern = new RegExp(`^(?:${INTERPRETER_STEMS.map(escapeRegExp).join('|')})[0-9._-]*[mtw]?$`, 'i');
+  // A one-letter stem (R) takes only version digits: `r` + ABI letter would make `rm` an interpreter.
+  private readonly interpreterPattern = new RegExp(
+    `^(?:(?:${INTERPRETER_STEMS.filter((x) => x.length > 1).map(escapeRegExp).join('|')})[0-9._-]*[mtw]?|(?:${INTERPRETER_STEMS.filter((x) => x.length === 1).map(escapeRegExp).join('|')})[0-9._-]*)$`,
+    'i',
+  );
   private readonly deniedFolders: Set<string>;
   private readonly deniedExtensions: Set<string>;
 
@@ -156,7 +164,27 @@ export class ExclusionSafetyPolicy {
   checkExtension(extension: string): SafetyVerdict {
     const ext = extension.toLowerCase();
     if (!/^\.[a-z0-9_~-]{1,16}(\.[a-z0-9_~-]{1,16})?$/.test(ext)) return deny('not a plain file extension (a dot followed by letters or digits)');
-    if (this.deniedExtensions.has(ext)) return deny(`${ext} is on the never-exclude extension list (executable, script, archive or image type)`);
+    if (this.deniedExtensions.has(ext) || SCRIPT_EXTENSIONS.has(ext)) {
+      return deny(`${ext} is on the never-exclude extension list (executable, script, archive or image type)`);
+    }
+    return ALLOWED;
+  }
+
+  /**
+   * A file name excluded in every directory: malware can take the name, so
+   * no name of a program we refuse, no executable or script type, and no
+   * name so short or generic that ordinary files share it.
+   */
+  checkFileName(name: string): SafetyVerdict {
+    if (hasControlChars(name)) return deny('contains control characters (newline, tab...)');
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) return deny('not a plain file name');
+    if (hasWildcard(name)) return deny('a file-name exclusion takes one literal name, not a pattern');
+    if (name.length < 4 || name.length > 255) return deny('too short to be specific (or longer than NAME_MAX)');
+    const kind = this.deniedProgramKind(name);
+    if (kind) return deny(`${name} is also the name of a ${kind}; a file of that name anywhere would go unscanned`);
+    if (/\.app$/i.test(name)) return deny('an .app bundle name');
+    const bad = extensionSuffixes(name).find((e) => this.deniedExtensions.has(e) || SCRIPT_EXTENSIONS.has(e));
+    if (bad) return deny(`${bad} is on the never-exclude extension list (executable, script, archive or image type)`);
     return ALLOWED;
   }
 

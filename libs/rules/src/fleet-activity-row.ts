@@ -7,8 +7,11 @@
  * - `exec`: executions of `path`, started by `parentPath`.
  * - `audit-exe`: audit records whose initiator is the executable `path`.
  * - `audit-path`: audit records about `path` (a file; its directory is the exclusion subject).
+ * - `audit-dir`: audit records about files in the directory `path` (already summed per directory).
+ * - `scan`: files Defender's real-time protection scanned for the process `path`
+ *   (mdatp real-time-protection-statistics; count = files scanned).
  */
-export type FleetActivityKind = 'file' | 'exec' | 'audit-exe' | 'audit-path';
+export type FleetActivityKind = 'file' | 'exec' | 'audit-exe' | 'audit-path' | 'audit-dir' | 'scan';
 
 export interface FleetActivitySubject {
   kind: FleetActivityKind;

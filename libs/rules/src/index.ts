@@ -7,3 +7,4 @@ export * from './exclusion-risk';
 export * from './per-host-name-scrubber';
 export * from './recommend-exclusions';
 export * from './exclusion-set-diff';
+export * from './file-name-families';

@@ -26,6 +26,7 @@ import { RecommendationConfig, resolveRecommendationConfig } from './recommendat
 import { UserScopeClassifier } from './user-scope-classifier';
 import { PerHostNameScrubber } from './per-host-name-scrubber';
 import { CellCountMap } from './cell-count-map';
+import { FileFamily, findFileFamilies } from './file-name-families';
 
 export interface RecommendOptions {
   /** Hosts that reported in the period, the denominator of prevalence. */
@@ -33,7 +34,7 @@ export interface RecommendOptions {
   config?: Partial<RecommendationConfig>;
 }
 
-const KINDS: ReadonlySet<string> = new Set<FleetActivityKind>(['file', 'exec', 'audit-exe', 'audit-path']);
+const KINDS: ReadonlySet<string> = new Set<FleetActivityKind>(['file', 'exec', 'audit-exe', 'audit-path', 'audit-dir', 'scan']);
 const MAX_SAMPLE_HOSTS = 5;
 
 /**
@@ -58,6 +59,8 @@ class SubjectActivity {
   burstHosts: CellCountMap | undefined;
   peakBurstRate = 0;
   peakBurstSeconds = 0;
+  /** Set for the extension / file-name subjects: every file row of a member path also counts here. */
+  family: FileFamily | undefined;
 
   constructor(
     readonly id: number,
@@ -261,6 +264,28 @@ export function recommendExclusions(
     s.logLike ||= grp.members.some((m) => isLogLike(m, cfg.logFileSuffixes));
     for (const m of grp.members) filePathSubjects.set(idOfFilePath.get(m)!, s);
   }
+  // Extensions and file names spread over many directories: extra subjects fed by the same file rows.
+  const P0 = pathById.length;
+  const extensionSubjectOfPath = new Int32Array(P0).fill(-1);
+  const nameSubjectOfPath = new Int32Array(P0).fill(-1);
+  let anyFamily = false;
+  {
+    const fam = findFileFamilies(filePathStrings, cfg);
+    const familySubjects = fam.families.map((f) => {
+      const s = newSubject('file', f.value, false);
+      s.family = f;
+      s.members = f.paths;
+      s.logLike = isLogLike(f.type === 'extension' ? 'x' + f.value : f.value, cfg.logFileSuffixes);
+      return s.id;
+    });
+    for (let k = 0; k < filePathIdList.length; k++) {
+      const e = fam.extensionFamilyOf[k];
+      const nm = fam.nameFamilyOf[k];
+      if (e >= 0) extensionSubjectOfPath[filePathIdList[k]] = familySubjects[e];
+      if (nm >= 0) nameSubjectOfPath[filePathIdList[k]] = familySubjects[nm];
+    }
+    anyFamily = familySubjects.length > 0;
+  }
   filePathIds.clear();
   idOfFilePath.clear();
 
@@ -274,9 +299,11 @@ export function recommendExclusions(
     let s = byPath.get(pathId);
     if (s) return s;
     const value = kind === 'audit-path' ? parentDir(pathById[pathId]) : pathById[pathId];
-    const key = kind + '\u0000' + value;
+    // Directory rows and file rows of the same directory are one audit-dir subject.
+    const subjectKind = kind === 'audit-dir' ? 'audit-path' : kind;
+    const key = subjectKind + '\u0000' + value;
     s = valueSubjects.get(key);
-    if (!s) valueSubjects.set(key, (s = newSubject(kind, value, kind === 'audit-path')));
+    if (!s) valueSubjects.set(key, (s = newSubject(subjectKind, value, subjectKind === 'audit-path')));
     byPath.set(pathId, s);
     return s;
   };
@@ -298,8 +325,16 @@ export function recommendExclusions(
     }
     subjectOfRow[i] = sid;
     subjects[sid].rowCount++;
+    if (anyFamily && pid < P0) {
+      const e = extensionSubjectOfPath[pid];
+      if (e >= 0) subjects[e].rowCount++;
+      const nm = nameSubjectOfPath[pid];
+      if (nm >= 0) subjects[nm].rowCount++;
+    }
   }
-  const pool = CellCountMap.pool(subjects.map((s) => s.rowCount));
+  // A subject has at most one cell per host and window, however many rows feed it.
+  const maxCells = hostIds.length * span;
+  const pool = CellCountMap.pool(subjects.map((s) => Math.min(s.rowCount, maxCells)));
   subjects.forEach((s, i) => (s.cells = pool[i]));
 
   /** Rate of one short agent window within row i, or 0 when the row says nothing about bursts. */
@@ -318,7 +353,17 @@ export function recommendExclusions(
     if (sid < 0) continue;
     const s = subjects[sid];
     const ws = cols.windowStartMs[i];
-    s.add(cellOf(hostOfRow[i], Math.floor(ws / windowMs)), cols.count[i], ws, scopeOf[cols.subjectOfRow[i]]);
+    const cell = cellOf(hostOfRow[i], Math.floor(ws / windowMs));
+    s.add(cell, cols.count[i], ws, scopeOf[cols.subjectOfRow[i]]);
+    if (anyFamily && s.kind === 'file') {
+      const pid = pathIdOfRow[i];
+      if (pid < P0) {
+        const e = extensionSubjectOfPath[pid];
+        if (e >= 0) subjects[e].add(cell, cols.count[i], ws, '');
+        const nm = nameSubjectOfPath[pid];
+        if (nm >= 0) subjects[nm].add(cell, cols.count[i], ws, '');
+      }
+    }
     if (s.kind === 'exec') {
       const rate = burstRateOfRow(i);
       if (rate > 0) s.addBurst(hostOfRow[i], rate, peakSecondsOf![i], cfg.burstPerSecondThreshold);
@@ -338,9 +383,14 @@ export function recommendExclusions(
 
   const hostsReporting = Math.max(options.hostsReporting || 0, hostIds.length, 1);
   const thresholdOf = (s: SubjectActivity): number => {
+    if (s.family) {
+      const base = s.family.type === 'extension' ? cfg.extensionWindowThreshold : cfg.filenameWindowThreshold;
+      return s.logLike ? Math.min(cfg.logWindowThreshold, base) : base;
+    }
     switch (s.kind) {
       case 'file': return s.logLike ? Math.min(cfg.logWindowThreshold, cfg.pathWindowThreshold) : cfg.pathWindowThreshold;
       case 'exec': return cfg.execPerSecondThreshold * windowSeconds;
+      case 'scan': return cfg.scanWindowThreshold;
       default: return cfg.auditWindowThreshold;
     }
   };
@@ -385,12 +435,27 @@ export function recommendExclusions(
   };
   const passesFleetBar = (e: ExclusionEvidence) => e.hosts >= cfg.minHosts && e.prevalence >= cfg.minPrevalence;
 
+  const familyMinHosts = Math.max(cfg.minHosts, cfg.familyMinHosts);
   const candidates: Candidate[] = [];
+  const scanCandidates: Candidate[] = [];
   for (const s of subjects) {
     const threshold = thresholdOf(s);
     const evidence = evaluate(s, threshold, false);
-    if (evidence && passesFleetBar(evidence)) candidates.push({ subject: s, evidence, threshold });
+    if (!evidence || !passesFleetBar(evidence)) continue;
+    if (s.family && evidence.hosts < familyMinHosts) {
+      reject(scrubber.redact(s.value), `${s.family.type === 'extension' ? 'extension' : 'file name'} busy on only ${evidence.hosts} hosts; an item that covers every directory needs at least ${familyMinHosts}`);
+      continue;
+    }
+    (s.kind === 'scan' ? scanCandidates : candidates).push({ subject: s, evidence, threshold });
   }
+  // MDE (high_cpu_parser.py): the top processes by files scanned, fleet-wide.
+  scanCandidates.sort((a, b) => b.evidence.totalCount - a.evidence.totalCount || (a.subject.value < b.subject.value ? -1 : 1));
+  scanCandidates.forEach((c, k) => {
+    c.evidence.filesScanned = c.evidence.totalCount;
+    c.evidence.scanRank = k + 1;
+    if (k < cfg.maxScanProcesses) candidates.push(c);
+    else reject(c.subject.value, `ranked ${k + 1} by files scanned, below the top ${cfg.maxScanProcesses} processes`);
+  });
 
   const items: ExclusionItem[] = [];
   const P = pathById.length;
@@ -403,8 +468,76 @@ export function recommendExclusions(
     return `${avg}, in bursts of up to ${e.peakBurstRatePerSecond}/s within a ${e.burstWindowSeconds}-second agent window on ${e.burstHosts} hosts (burst threshold ${cfg.burstPerSecondThreshold}/s)`;
   };
 
+  /** Walks up the parent chain (Cisco: "until PP:1") from an exec subject to the first program safe to exclude. */
+  const walkToSafeParent = (start: SubjectActivity | undefined) => {
+    let current = start;
+    let immediateParent: number | undefined;
+    let chosen: string | undefined;
+    let lastRefusal = '';
+    const chain: string[] = [];
+    for (let depth = 0; current && depth < cfg.maxParentDepth; depth++) {
+      const topId = topParent(current);
+      if (topId === undefined) break;
+      const top = pathById[topId];
+      if (depth === 0) immediateParent = topId;
+      const v = policy.checkProcess(top);
+      if (v.allowed) {
+        chosen = top;
+        break;
+      }
+      chain.push(top);
+      lastRefusal = `parent ${top} refused: ${v.why}`;
+      current = valueSubjects.get('exec\u0000' + top);
+    }
+    return { chosen, immediateParent, chain, lastRefusal };
+  };
+  const coversInterpreter = (child: string, chain: readonly string[]) => {
+    const kind = policy.deniedProgramKind(child);
+    return kind === 'shell' || kind === 'interpreter' || chain.some((c) => policy.deniedProgramKind(c) !== 'utility' && policy.deniedProgramKind(c) !== undefined);
+  };
+
   for (const { subject: s, evidence, threshold } of candidates) {
     const fleet = `over threshold on ${evidence.hosts} of ${evidence.hostsReporting} hosts`;
+    if (s.family) {
+      const f = s.family;
+      // A file name can be a person's (alice.notes): refused before it could appear anywhere, even in the refusals.
+      if (scrubber.mentionsName(f.value)) {
+        reject(scrubber.redact(f.value), 'would disclose a per-host user name');
+        continue;
+      }
+      const verdict = f.type === 'extension' ? policy.checkExtension(f.value) : policy.checkFileName(f.value);
+      if (!verdict.allowed) {
+        reject(f.value, verdict.why!);
+        continue;
+      }
+      evidence.directories = f.directories;
+      evidence.distinctPaths = f.paths;
+      const what = f.type === 'extension'
+        ? `busy ${f.value} files${s.logLike ? ' (log/journal type)' : ''} in ${f.directories} directories (${f.paths} distinct paths)`
+        : `file name recurring in ${f.directories} directories (${f.paths} distinct paths)`;
+      const reason = `${what}: peak ${evidence.peakWindowCount} file events in ${describeWindow} on a host (threshold ${threshold}), ${fleet}; matches this ${f.type === 'extension' ? 'extension' : 'name'} in every directory`;
+      items.push(makeItem(f.type, f.value, false, '', false, false, reason, evidence));
+      continue;
+    }
+    if (s.kind === 'scan') {
+      const scanned = `Defender scanned up to ${evidence.peakWindowCount} files for it in ${describeWindow} on a host (threshold ${threshold}), ${evidence.totalCount} in all, rank ${evidence.scanRank} by files scanned, ${fleet}`;
+      const verdict = policy.checkProcess(s.value);
+      if (verdict.allowed) {
+        items.push(makeItem('process', s.value, false, '', false, false, `top process by files scanned: ${scanned}`, evidence));
+        continue;
+      }
+      // The scans happen on the files the program touches; its parent (from exec data) is what runs it.
+      const { chosen, chain, lastRefusal } = walkToSafeParent(valueSubjects.get('exec\u0000' + s.value));
+      if (!chosen) {
+        reject(s.value, `${verdict.why}; no safe parent process to exclude instead${lastRefusal ? ` (${lastRefusal})` : ' (parent unknown)'}`);
+        continue;
+      }
+      const via = chain.length ? ` (via ${chain.join(', ')})` : '';
+      items.push(makeItem('process', chosen, false, '', true, coversInterpreter(s.value, chain),
+        `starts ${s.value}${via}, which must not be excluded itself (${verdict.why}): ${scanned}; exclude this program with apply-to-children`, evidence));
+      reject(s.value, `${verdict.why}; recommended its parent ${chosen} with apply-to-children instead`);
+      continue;
+    }
     if (s.kind === 'file') {
       const isDirectory = s.valueIsDirectory;
       const type: ExclusionType = hasWildcard(s.value) ? 'wildcard' : 'path';
@@ -425,26 +558,7 @@ export function recommendExclusions(
         items.push(makeItem('process', s.value, false, s.userScope ?? '', false, false, `noisy program ${rate}`, evidence));
         continue;
       }
-      // Walk up the parent chain (Cisco: "until PP:1") to the program that causes the noise.
-      let current: SubjectActivity | undefined = s;
-      let immediateParent: number | undefined;
-      let chosen: string | undefined;
-      let lastRefusal = '';
-      const chain: string[] = [];
-      for (let depth = 0; current && depth < cfg.maxParentDepth; depth++) {
-        const topId = topParent(current);
-        if (topId === undefined) break;
-        const top = pathById[topId];
-        if (depth === 0) immediateParent = topId;
-        const v = policy.checkProcess(top);
-        if (v.allowed) {
-          chosen = top;
-          break;
-        }
-        chain.push(top);
-        lastRefusal = `parent ${top} refused: ${v.why}`;
-        current = valueSubjects.get('exec\u0000' + top);
-      }
+      const { chosen, immediateParent, chain, lastRefusal } = walkToSafeParent(s);
       if (!chosen || immediateParent === undefined) {
         reject(s.value, `${verdict.why}; no safe parent process to exclude instead${lastRefusal ? ` (${lastRefusal})` : ' (parent unknown)'}`);
         continue;
@@ -454,10 +568,7 @@ export function recommendExclusions(
       plan.pairs.add(s.id * P + immediateParent);
       plan.children.add(s.value);
       for (const c of chain) plan.via.add(c);
-      const kind = policy.deniedProgramKind(s.value);
-      if (kind === 'shell' || kind === 'interpreter' || chain.some((c) => policy.deniedProgramKind(c) !== 'utility' && policy.deniedProgramKind(c) !== undefined)) {
-        plan.coversInterpreter = true;
-      }
+      if (coversInterpreter(s.value, chain)) plan.coversInterpreter = true;
       reject(s.value, `${verdict.why}; recommended its parent ${chosen} with apply-to-children instead`);
     } else {
       const isExe = s.kind === 'audit-exe';
@@ -531,7 +642,7 @@ export function recommendExclusions(
 
   // Last line of defence for privacy: no item may name a per-host account anywhere.
   const safe: ExclusionItem[] = [];
-  for (const it of items) {
+  for (const it of mergeSameExclusions(items)) {
     if (scrubber.mentionsName(it.value) || scrubber.mentionsName(it.reason)) {
       reject(scrubber.redact(it.value), 'would disclose a per-host user name; the path could not be generalized');
       continue;
@@ -566,6 +677,41 @@ function makeItem(
     risk: assessRisk({ type, value, isDirectory, applyToChildren, coversInterpreter }),
     evidence,
   };
+}
+
+/**
+ * One item per (type, value): a program can be noisy by executions, by files
+ * scanned and as a parent of noisy children. The merged item keeps the
+ * stronger evidence, every reason, the wider scope (children; blank user when
+ * the users differ) and the risk of that scope.
+ */
+function mergeSameExclusions(items: ExclusionItem[]): ExclusionItem[] {
+  const byKey = new Map<string, ExclusionItem>();
+  const out: ExclusionItem[] = [];
+  const score = (it: ExclusionItem) => it.evidence.prevalence * it.evidence.totalCount;
+  for (const it of items) {
+    const key = it.type + '\u0000' + it.value;
+    const prior = byKey.get(key);
+    if (!prior) {
+      byKey.set(key, it);
+      out.push(it);
+      continue;
+    }
+    if (!prior.reason.includes(it.reason)) prior.reason = `${prior.reason}; also ${it.reason}`;
+    if (score(it) > score(prior)) prior.evidence = { ...it.evidence, ...pickScan(prior.evidence) };
+    else Object.assign(prior.evidence, pickScan(it.evidence));
+    prior.applyToChildren ||= it.applyToChildren;
+    prior.isDirectory ||= it.isDirectory;
+    if (prior.user !== it.user) prior.user = '';
+    const interpreter = prior.risk.flags.includes('interpreter') || it.risk.flags.includes('interpreter');
+    prior.risk = assessRisk({ type: prior.type, value: prior.value, isDirectory: prior.isDirectory, applyToChildren: prior.applyToChildren, coversInterpreter: interpreter });
+  }
+  return out;
+}
+
+/** The files-scanned evidence of an item, kept when the item merges with an exec-based one. */
+function pickScan(e: ExclusionEvidence): Partial<ExclusionEvidence> {
+  return e.filesScanned === undefined ? {} : { filesScanned: e.filesScanned, scanRank: e.scanRank };
 }
 
 function topParent(s: SubjectActivity): number | undefined {

@@ -24,6 +24,26 @@ export interface RecommendationConfig {
   logFileSuffixes: string[];
   /** auditd records per window for an initiator or directory to be a candidate. */
   auditWindowThreshold: number;
+  /**
+   * Files Defender scanned for one process on one host in one window
+   * (real-time-protection-statistics) for the process to be a candidate.
+   */
+  scanWindowThreshold: number;
+  /** MDE's high_cpu_parser.py lists the top processes by files scanned: only this many are recommended. */
+  maxScanProcesses: number;
+  /**
+   * Events per host and window over all files with one extension (or one file
+   * name) for an extension (file-name) item; log/journal extensions use
+   * `logWindowThreshold` when lower, as log files do.
+   */
+  extensionWindowThreshold: number;
+  /** Fewest distinct directories holding busy files of one extension: fewer is a path or wildcard item, not an extension. */
+  extensionMinDirectories: number;
+  filenameWindowThreshold: number;
+  /** Fewest distinct directories in which one file name recurs for a file-name item. */
+  filenameMinDirectories: number;
+  /** Extension and file-name items exclude a type of file everywhere: they need this many hosts over threshold (at least `minHosts`). */
+  familyMinHosts: number;
   /** Fewest hosts over threshold for a recommendation. */
   minHosts: number;
   /** Smallest share of reporting hosts over threshold, 0..1. */
@@ -53,6 +73,13 @@ export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Obj
   logWindowThreshold: 200,
   logFileSuffixes: ['.log', '.journal', '.journal~', '-journal', '.jnl'],
   auditWindowThreshold: 1000,
+  scanWindowThreshold: 1000,
+  maxScanProcesses: 20,
+  extensionWindowThreshold: 1000,
+  extensionMinDirectories: 5,
+  filenameWindowThreshold: 1000,
+  filenameMinDirectories: 3,
+  familyMinHosts: 2,
   minHosts: 1,
   minPrevalence: 0,
   minGroupSize: 3,
@@ -74,7 +101,8 @@ export function resolveRecommendationConfig(partial: Partial<RecommendationConfi
   const cfg: RecommendationConfig = { ...DEFAULT_RECOMMENDATION_CONFIG, ...stripUndefined(partial) };
   const positive: (keyof RecommendationConfig)[] = [
     'windowMinutes', 'pathWindowThreshold', 'execPerSecondThreshold', 'logWindowThreshold', 'auditWindowThreshold',
-    'burstPerSecondThreshold', 'burstWindowMaxSeconds', 'burstMinCount',
+    'burstPerSecondThreshold', 'burstWindowMaxSeconds', 'burstMinCount', 'scanWindowThreshold', 'maxScanProcesses',
+    'extensionWindowThreshold', 'extensionMinDirectories', 'filenameWindowThreshold', 'filenameMinDirectories', 'familyMinHosts',
   ];
   for (const k of positive) {
     const v = cfg[k] as number;

@@ -78,7 +78,35 @@ function subjects(n: number): Array<[string, string, string, string]> {
   return out;
 }
 
-async function seed(url: string, hosts: number, nSubjects: number, bins: number, log: (s: string) => void): Promise<number> {
+/**
+ * Raw rows the engine reads beside the rollup: per host, `n` processes with
+ * Defender files-scanned counts (mdatp-rtp exec rows) and `n` auditd
+ * initiators writing into their own directories (linux-audit file rows).
+ */
+async function seedRaw(c: Client, n: number, bins: number, baseBin: number, log: (s: string) => void): Promise<void> {
+  const t = Date.now();
+  await c.query(
+    `INSERT INTO exec_counts (host_id, sequence, source, window_start, window_end, path, parent_path, "user", count)
+     SELECT h.host_id, p, 'mdatp-rtp', to_timestamp(($1::int + (h.seq + p) % $2::int) * 1200) AT TIME ZONE 'UTC',
+            to_timestamp(($1::int + (h.seq + p) % $2::int) * 1200 + 60) AT TIME ZONE 'UTC',
+            '/opt/scanned' || p || '/bin/proc', '', '', 1 + (h.seq * 31 + p * 977) % 5000
+     FROM rollup_hosts h, generate_series(1, $3::int) p`,
+    [baseBin, bins, n],
+  );
+  await c.query(
+    `INSERT INTO file_counts (host_id, sequence, source, window_start, window_end, path, op, process_path, count)
+     SELECT h.host_id, 1000 + p, 'linux-audit', to_timestamp(($1::int + (h.seq + p) % $2::int) * 1200) AT TIME ZONE 'UTC',
+            to_timestamp(($1::int + (h.seq + p) % $2::int) * 1200 + 60) AT TIME ZONE 'UTC',
+            '/var/lib/auditee' || p || '/data/f' || (h.seq % 10), 'modify', '/opt/auditee' || p || '/bin/d', 1 + (h.seq * 17 + p * 389) % 2000
+     FROM rollup_hosts h, generate_series(1, $3::int) p`,
+    [baseBin, bins, n],
+  );
+  await c.query('ANALYZE exec_counts');
+  await c.query('ANALYZE file_counts');
+  log(`seeded raw rows: ${n} scanned processes and ${n} audit initiators per host in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+async function seed(url: string, hosts: number, nSubjects: number, bins: number, rawProcesses: number, log: (s: string) => void): Promise<number> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -105,6 +133,7 @@ async function seed(url: string, hosts: number, nSubjects: number, bins: number,
       [baseBin, bins, nSubjects, hosts],
     );
     await c.query('ANALYZE activity_rollups');
+    if (rawProcesses > 0) await seedRaw(c, rawProcesses, bins, baseBin, log);
     const { rows } = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM activity_rollups');
     log(`seeded ${rows[0].n} rollup rows (${hosts} hosts x ${nSubjects} subjects) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     return Number(rows[0].n);
@@ -119,6 +148,7 @@ async function main(): Promise<void> {
     .option('--hosts <n>', 'hosts', Number, 10_000)
     .option('--subjects <n>', 'subjects per host', Number, 500)
     .option('--bins <n>', 'distinct 20-minute bins the counts fall in', Number, 3)
+    .option('--raw-processes <n>', 'also seed raw mdatp-rtp and linux-audit rows for this many processes per host (read beside the rollup)', Number, 0)
     .option('--rounds <n>', 'recomputes (the first warms the hub and PostgreSQL caches)', Number, 2)
     .option('--budget-ms <n>', 'fail above this total', Number, 10_000)
     .option('--keep', 'keep the benchmark database')
@@ -135,7 +165,7 @@ async function main(): Promise<void> {
   const hubLog = fs.createWriteStream(logFile);
   log(`hub log: ${logFile}`);
   try {
-    await seed(db.url, o.hosts, o.subjects, o.bins, log);
+    await seed(db.url, o.hosts, o.subjects, o.bins, o.rawProcesses, log);
     hub = await startHub({
       DATABASE_URL: db.url,
       HTTP_PORT: '0',
@@ -152,12 +182,12 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error(`${method} ${path} -> ${res.status}: ${await res.text()}`);
       return (await res.json()) as T;
     };
-    const results: Array<{ wallMs: number; items: number; rollupCells: number; timings: Timings }> = [];
+    const results: Array<{ wallMs: number; items: number; rollupCells: number; rawRows?: number; timings: Timings }> = [];
     for (let round = 1; round <= o.rounds; round++) {
       const started = performance.now();
       const { jobId } = await call<{ jobId: string }>('POST', '/api/v1/exclusion-sets/recompute');
       for (;;) {
-        const job = await call<{ state: string; result?: { items: number; rollupCells: number; timings: Timings }; failedReason?: string }>(
+        const job = await call<{ state: string; result?: { items: number; rollupCells: number; rawRows?: number; timings: Timings }; failedReason?: string }>(
           'GET',
           `/api/v1/exclusion-sets/jobs/${jobId}`,
         );
@@ -169,7 +199,7 @@ async function main(): Promise<void> {
             `round ${round}: recompute total ${(t.totalMs / 1000).toFixed(2)} s | rollup query alone ${(t.rollupQueryMs / 1000).toFixed(2)} s | ` +
               `decode ${(t.decodeMs / 1000).toFixed(2)} s, engine ${(t.engineMs / 1000).toFixed(2)} s, store ${(t.storeMs / 1000).toFixed(2)} s | ` +
               `job wall ${(wallMs / 1000).toFixed(2)} s | hub CPU ${(t.hubCpuMs / 1000).toFixed(2)} s (engine ${(t.engineCpuMs / 1000).toFixed(2)} s) | ` +
-              `load ${os.loadavg()[0].toFixed(1)} | ${job.result.rollupCells} cells -> ${job.result.items} items`,
+              `load ${os.loadavg()[0].toFixed(1)} | ${job.result.rollupCells} cells (${job.result.rawRows ?? 0} from raw tables) -> ${job.result.items} items`,
           );
           break;
         }

@@ -12,7 +12,26 @@ export interface StorageReport {
   windowSeconds: number;
 }
 
-/** pg_total_relation_size (heap + indexes + TOAST) of the ingest tables after a run, per row and per host-day. */
+/**
+ * Bytes of a table with all its partitions (heap + indexes + TOAST). The count
+ * tables are partitioned by day: a partitioned parent has no storage of its
+ * own, so its size is the sum over pg_partition_tree (which is empty for a
+ * plain table: then the table's own size).
+ */
+export const TOTAL_SIZE_SQL = (table: string): string =>
+  `(SELECT coalesce(sum(pg_total_relation_size(relid)), pg_total_relation_size('${table}')) FROM pg_partition_tree('${table}'))`;
+
+/** Size and rows of each partition of a table, largest first. */
+export async function partitionSizes(c: Client, table: string): Promise<Array<{ partition: string; rows: number; bytes: number }>> {
+  const { rows } = await c.query<{ partition: string; rows: string; bytes: string }>(
+    `SELECT relid::regclass::text AS partition, pg_total_relation_size(relid)::text AS bytes,
+            (SELECT reltuples FROM pg_class WHERE oid = relid)::bigint::text AS rows
+       FROM pg_partition_tree('${table}') WHERE isleaf ORDER BY pg_total_relation_size(relid) DESC`,
+  );
+  return rows.map((r) => ({ partition: r.partition, rows: Math.max(0, Number(r.rows)), bytes: Number(r.bytes) }));
+}
+
+/** pg_total_relation_size (heap + indexes + TOAST, all partitions) of the ingest tables after a run, per row and per host-day. */
 export async function measureStorage(databaseUrl: string, windowSeconds: number): Promise<StorageReport> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
@@ -20,7 +39,7 @@ export async function measureStorage(databaseUrl: string, windowSeconds: number)
     await c.query(`VACUUM (ANALYZE) ${COUNT_TABLES.join(', ')}`);
     const tables = [];
     for (const t of COUNT_TABLES) {
-      const { rows } = await c.query<{ n: string; b: string }>(`SELECT count(*)::text AS n, pg_total_relation_size('${t}')::text AS b FROM ${t}`);
+      const { rows } = await c.query<{ n: string; b: string }>(`SELECT (SELECT count(*) FROM ${t})::text AS n, ${TOTAL_SIZE_SQL(t)}::text AS b`);
       const n = Number(rows[0].n);
       const b = Number(rows[0].b);
       tables.push({ table: t, rows: n, totalBytes: b, bytesPerRow: n ? b / n : 0 });

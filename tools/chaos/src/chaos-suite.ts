@@ -13,10 +13,16 @@ import { HubProcess, REPO, runAgent, spawnAgent, startHubProcess, renderTable } 
  * equal the totals counted directly from the input logs (0 lost, 0 doubled).
  */
 
-const LOGS = ['web-01', 'web-02', 'build-03'].map((h) => ({
+interface LogInput {
+  hostname: string;
+  log: string;
+}
+
+const LOGS: LogInput[] = ['web-01', 'web-02', 'build-03'].map((h) => ({
   hostname: h,
   log: path.join(REPO, 'tools/demo/logs', `${h}.audit.log`),
 }));
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-chaos-inputs-'));
 const ENROLL = 'chaos-enroll-secret-0123456789';
 const ADMIN = 'chaos-admin-token-0123456789ab';
 // One-second windows make many batches, so failures land mid-stream.
@@ -50,9 +56,9 @@ function freePort(): Promise<number> {
 }
 
 /** What the input logs hold, counted by the agent's own parser without any network in between. */
-async function expectedTotals(): Promise<Totals> {
+async function expectedTotals(logs: LogInput[]): Promise<Totals> {
   const t: Totals = { events: 0, execs: 0, files: 0 };
-  for (const h of LOGS) {
+  for (const h of logs) {
     const res = await runAgent(['report', '--source', 'linux-audit', '--input', h.log, '--json', '--top', '1000000']);
     if (res.code !== 0) throw new Error(`report failed: ${res.stderr}`);
     const r = JSON.parse(res.stdout) as { events: number; execs: Array<{ count: number }>; files: Array<{ count: number }> };
@@ -111,7 +117,7 @@ class Fleet {
     return new Fleet(name, await createMigratedTestDatabase(`chaos_${name}`), await freePort(), await freePort());
   }
 
-  async startHub(): Promise<void> {
+  async startHub(extraEnv: Record<string, string> = {}): Promise<void> {
     this.hub = await startHubProcess(
       {
         DATABASE_URL: this.db.url,
@@ -123,12 +129,13 @@ class Fleet {
         FLEETTUNE_QUEUE_PREFIX: `chaos-${this.name}-${process.pid}`,
         FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
         LOG_LEVEL: 'error',
+        ...extraEnv,
       },
       { timeoutMs: 60_000 },
     );
   }
 
-  agentArgs(h: (typeof LOGS)[number]): string[] {
+  agentArgs(h: LogInput): string[] {
     return [
       'run', '--hub', `127.0.0.1:${this.grpcPort}`, '--enroll-secret', ENROLL, '--source', 'linux-audit',
       '--input', h.log, '--hostname', h.hostname, '--state-dir', path.join(this.stateRoot, h.hostname),
@@ -212,34 +219,111 @@ async function redisDown(fleet: Fleet): Promise<string> {
   return `Redis down ${Math.round((Date.now() - started) / 1000)} s; recompute accepted after`;
 }
 
-/** Enrolled agents lose the hub, spool their windows meanwhile, then drain the backlog. */
-async function agentsCutOff(fleet: Fleet): Promise<string> {
-  await fleet.startHub();
-  // Enroll each agent on an empty input, so only the outage is left to test.
+// The long-outage scenario: one real log, its events spread over hours, so
+// one-second windows make thousands of batches the agent must hold.
+const BACKLOG_WINDOWS = 1500;
+const BACKLOG_SPACING_SECONDS = 7;
+// What the hub grants one agent in that scenario, well under what it can ingest
+// (~50 batches/s on a busy 2-core machine), so the drain rate shows the flow control.
+const BACKLOG_RATE = 30;
+const BACKLOG_BURST = 30;
+// HubUplink's default window of unacknowledged batches.
+const AGENT_MAX_IN_FLIGHT = 32;
+
+/**
+ * web-01's real audit records with each event (all its records together) moved
+ * to one of BACKLOG_WINDOWS seconds, BACKLOG_SPACING_SECONDS apart, in order:
+ * the same events and counts over ~2.9 hours instead of ~25 seconds.
+ */
+function stretchedLog(source: LogInput): LogInput {
+  const text = fs.readFileSync(source.log, 'utf8');
+  const stamp = /msg=audit\((\d+)\.(\d+):(\d+)\)/g;
+  const order = new Map<string, number>();
+  for (const m of text.matchAll(stamp)) if (!order.has(m[0])) order.set(m[0], order.size);
+  const base = Math.min(...[...text.matchAll(stamp)].slice(0, 100).map((m) => Number(m[1])));
+  const out = text.replace(stamp, (whole, _s: string, ms: string, serial: string) => {
+    const slot = Math.floor((order.get(whole)! * BACKLOG_WINDOWS) / order.size);
+    return `msg=audit(${base + slot * BACKLOG_SPACING_SECONDS}.${ms}:${serial})`;
+  });
+  const log = path.join(WORK, `${source.hostname}-stretched.audit.log`);
+  fs.writeFileSync(log, out);
+  return { hostname: `${source.hostname}-backlog`, log };
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += fs.statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return total;
+}
+
+/**
+ * An enrolled agent loses the hub for a long backlog (thousands of one-second
+ * windows spooled), then the hub comes back with a per-agent rate limit and
+ * the agent drains at the pace the hub's slowDownMs sets.
+ */
+async function agentCutOffLongBacklog(fleet: Fleet, inputs: LogInput[]): Promise<string> {
+  const [input] = inputs;
+  const limits = { FLEETTUNE_AGENT_BATCHES_PER_SECOND: String(BACKLOG_RATE), FLEETTUNE_AGENT_BATCH_BURST: String(BACKLOG_BURST) };
+  await fleet.startHub(limits);
+  // Enroll on an empty input, so only the outage is left to test.
   const empty = path.join(fleet.stateRoot, 'empty.log');
   fs.writeFileSync(empty, '');
-  for (const h of LOGS) {
-    const args = fleet.agentArgs(h);
-    args[args.indexOf('--input') + 1] = empty;
-    const r = await runAgent(args);
-    if (r.code !== 0) throw new Error(`enrolling ${h.hostname}: ${r.stderr}`);
-  }
+  const enrollArgs = fleet.agentArgs({ ...input, log: empty });
+  const enrolled = await runAgent(enrollArgs);
+  if (enrolled.code !== 0) throw new Error(`enrolling ${input.hostname}: ${enrolled.stderr}`);
+  const baseline = await batchesStored(fleet.db.url);
   await fleet.hub!.stop();
-  const agents = LOGS.map((h) => spawnAgent(fleet.agentArgs(h)));
-  await sleep(8_000);
-  const spooled = LOGS.map((h) => {
-    try {
-      return fs.statSync(path.join(fleet.stateRoot, h.hostname, 'spool', 'batches.spool')).size;
-    } catch {
-      return 0;
+  const outageStarted = Date.now();
+  const agent = spawnAgent(fleet.agentArgs(input));
+  // The whole log is read and spooled once the spool stops growing.
+  const spoolDir = path.join(fleet.stateRoot, input.hostname, 'spool');
+  let last = -1;
+  let stableSince = Date.now();
+  await waitFor('the spool to stop growing', async () => {
+    const now = fs.existsSync(spoolDir) ? dirBytes(spoolDir) : 0;
+    if (now !== last || now === 0) {
+      last = now;
+      stableSince = Date.now();
     }
+    await sleep(200);
+    return Date.now() - stableSince > 2_000;
+  }, 90_000);
+  const outageSeconds = (Date.now() - outageStarted) / 1000;
+  await fleet.startHub(limits);
+  const back = Date.now();
+  let firstStored = 0;
+  let lastStored = 0;
+  let stored = baseline;
+  let running = true;
+  const done = agent.done.finally(() => {
+    running = false;
   });
-  await fleet.startHub();
-  const results = await Promise.all(agents.map((a) => a.done));
-  results.forEach((r, i) => {
-    if (r.code !== 0) throw new Error(`agent ${LOGS[i].hostname} exited ${r.code}: ${r.stderr.slice(-2000)}`);
-  });
-  return `hub down 8 s while agents spooled ${spooled.reduce((a, b) => a + b, 0)} bytes, then drained`;
+  while (running) {
+    const n = await batchesStored(fleet.db.url);
+    if (n > stored) {
+      if (!firstStored) firstStored = Date.now();
+      lastStored = Date.now();
+      stored = n;
+    }
+    await sleep(100);
+  }
+  const r = await done;
+  if (r.code !== 0) throw new Error(`agent ${input.hostname} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  const n = (await batchesStored(fleet.db.url)) - baseline;
+  const drainSeconds = ((lastStored || Date.now()) - (firstStored || back)) / 1000;
+  const rate = drainSeconds > 0 ? n / drainSeconds : n;
+  log(`backlog: ${n} batches drained in ${drainSeconds.toFixed(1)} s (${rate.toFixed(0)}/s, hub limit ${BACKLOG_RATE}/s)`);
+  // A bucket of BACKLOG_BURST plus the agent's in-flight window may go at once; the rest at the limit.
+  const allowed = BACKLOG_RATE * 1.2 + (BACKLOG_BURST + AGENT_MAX_IN_FLIGHT) / Math.max(drainSeconds, 1);
+  if (n > BACKLOG_BURST + AGENT_MAX_IN_FLIGHT && rate > allowed) {
+    throw new Error(`the backlog drained at ${rate.toFixed(0)} batches/s, over the ${allowed.toFixed(0)}/s the hub allows`);
+  }
+  return (
+    `hub down ${outageSeconds.toFixed(0)} s while ${n} windows spooled; after it came back the first batch landed in ` +
+    `${(((firstStored || back) - back) / 1000).toFixed(1)} s and the backlog drained in ${drainSeconds.toFixed(1)} s (${rate.toFixed(0)}/s, limit ${BACKLOG_RATE}/s)`
+  );
 }
 
 /** kill -9 an agent while it works, start it again on the same state dir. */
@@ -260,28 +344,46 @@ async function agentKilledMidRun(fleet: Fleet): Promise<string> {
   return `agents: ${kills.join(', ')}; rerun on the same state dirs`;
 }
 
-const SCENARIOS: Array<[string, (f: Fleet) => Promise<string>]> = [
-  ['kill -9 hub mid-stream', hubKilledMidStream],
-  ['restart PostgreSQL mid-stream', postgresRestartMidStream],
-  ['Redis down 30 s', redisDown],
-  ['agents cut off, then backlog', agentsCutOff],
-  ['kill -9 agent mid-run', agentKilledMidRun],
+interface Scenario {
+  name: string;
+  /** The logs its agents replay; the expected totals are counted from them. */
+  inputs: () => LogInput[];
+  run: (f: Fleet, inputs: LogInput[]) => Promise<string>;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'kill -9 hub mid-stream', inputs: () => LOGS, run: hubKilledMidStream },
+  { name: 'restart PostgreSQL mid-stream', inputs: () => LOGS, run: postgresRestartMidStream },
+  { name: 'Redis down 30 s', inputs: () => LOGS, run: redisDown },
+  { name: `agent cut off for a long backlog (${BACKLOG_WINDOWS} windows), then reconnect`, inputs: () => [stretchedLog(LOGS[0])], run: agentCutOffLongBacklog },
+  { name: 'kill -9 agent mid-run', inputs: () => LOGS, run: agentKilledMidRun },
 ];
+
+/** How far `got` is from `expected` for one measure: what is missing and what is extra. */
+function lostDoubled(got: number, expected: number): { lost: number; doubled: number } {
+  return { lost: Math.max(0, expected - got), doubled: Math.max(0, got - expected) };
+}
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const expected = await expectedTotals();
-  log(`expected from the logs: ${JSON.stringify(expected)}`);
+  const started = Date.now();
   const results: ScenarioResult[] = [];
+  const expectedFor = new Map<string, Totals>();
   let failed = 0;
-  for (const [name, run] of SCENARIOS) {
+  for (const scenario of SCENARIOS) {
+    const name = scenario.name;
     if (only.length && !only.some((o) => name.includes(o))) continue;
     log(`scenario: ${name}`);
-    const fleet = await Fleet.create(name.replace(/[^a-z0-9]+/gi, '_').toLowerCase());
+    const scenarioStarted = Date.now();
+    const inputs = scenario.inputs();
+    const key = inputs.map((i) => i.log).join('\n');
+    if (!expectedFor.has(key)) expectedFor.set(key, await expectedTotals(inputs));
+    const expected = expectedFor.get(key)!;
+    const fleet = await Fleet.create(name.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 40));
     let note: string;
     let got: Totals = { events: -1, execs: -1, files: -1 };
     try {
-      note = await run(fleet);
+      note = await scenario.run(fleet, inputs);
       got = await storedTotals(fleet.db.url);
     } catch (err) {
       note = `ERROR: ${(err as Error).message.split('\n')[0]}`;
@@ -295,30 +397,27 @@ async function main(): Promise<void> {
     }
     const ok = got.events === expected.events && got.execs === expected.execs && got.files === expected.files && !note.startsWith('ERROR');
     if (!ok) failed++;
-    results.push({ scenario: name, expected, got, note });
+    results.push({ scenario: name, expected, got, note: `${note} [${Math.round((Date.now() - scenarioStarted) / 1000)} s]` });
   }
-  const diff = (g: number, e: number) => (g < e ? `${e - g} lost` : g > e ? `${g - e} doubled` : '0 lost, 0 doubled');
+  fs.rmSync(WORK, { recursive: true, force: true });
+  const KEYS: Array<keyof Totals> = ['events', 'execs', 'files'];
+  const triple = (f: (k: keyof Totals) => number) => KEYS.map((k) => f(k).toLocaleString('en-US')).join(' / ');
   process.stdout.write(
     '\n' +
       renderTable(
-        ['scenario', 'expected events', 'got events', 'expected execs', 'got execs', 'expected files', 'got files', 'verdict', 'what happened'],
-        results.map((r) => [
-          r.scenario,
-          r.expected.events,
-          r.got.events,
-          r.expected.execs,
-          r.got.execs,
-          r.expected.files,
-          r.got.files,
-          [diff(r.got.events, r.expected.events), diff(r.got.execs, r.expected.execs), diff(r.got.files, r.expected.files)].every((d) => d === '0 lost, 0 doubled')
-            ? '0 lost, 0 doubled'
-            : `events ${diff(r.got.events, r.expected.events)}; execs ${diff(r.got.execs, r.expected.execs)}`,
-          r.note,
-        ]),
+        ['scenario', 'expected (events / execs / files)', 'got', 'lost', 'doubled', 'verdict'],
+        results.map((r) => {
+          const lost = triple((k) => lostDoubled(r.got[k], r.expected[k]).lost);
+          const doubled = triple((k) => lostDoubled(r.got[k], r.expected[k]).doubled);
+          const ok = KEYS.every((k) => r.got[k] === r.expected[k]) && !r.note.startsWith('ERROR');
+          return [r.scenario, triple((k) => r.expected[k]), triple((k) => r.got[k]), lost, doubled, ok ? 'ok' : 'FAILED'];
+        }),
       ) +
+      '\n\n' +
+      results.map((r) => `${r.scenario}: ${r.note}`).join('\n') +
       '\n',
   );
-  process.stdout.write(`chaos: ${results.length - failed} passed, ${failed} failed\n`);
+  process.stdout.write(`chaos: ${results.length - failed} passed, ${failed} failed in ${Math.round((Date.now() - started) / 1000)} s\n`);
   process.exit(failed ? 1 : 0);
 }
 

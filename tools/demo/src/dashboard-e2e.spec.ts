@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -27,6 +30,10 @@ const WEB_BUILD = path.join(REPO, 'apps/web/dist/index.html');
 // Hostile names, as a compromised or odd host could report them.
 const HOSTILE_HOST = `evil"host'<script>alert("host")</script>`;
 const HOSTILE_EXEC = `/tmp/"quoted" <img src=x onerror=alert(1)><script>alert(2)</script>\u001b[31mRED\u001b[0m\nline2\u202eexe.gpj/${'A'.repeat(400)}`;
+// A tag the API would refuse (it checks ^[a-z0-9][a-z0-9._:-]{0,62}$), as if written before the rule or by hand in the DB.
+const HOSTILE_TAG = `"q'<script>alert('tag')</script>\u001b[31mred\u001b[0m\nline2${'T'.repeat(300)}`;
+// Target names are free text (1-200 characters): shown in the push history to every role.
+const HOSTILE_TARGET = `hook "q" <script>alert('target')</script>\u001b[31mred\u001b[0m\nline2 ${'B'.repeat(100)}`;
 
 let db: TestDatabase;
 let hub: HubProcess;
@@ -35,6 +42,10 @@ let browser: Browser;
 let viewerToken: string;
 let approverToken: string;
 const dialogs: string[] = [];
+/** A webhook receiver on loopback: what the hub pushed (body and signature). */
+let receiver: Server;
+let receiverUrl: string;
+const received: Array<{ body: string; signature: string }> = [];
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-dash-e2e-'));
 
 type OpenApi = { paths: Record<string, Record<string, unknown>> };
@@ -70,6 +81,17 @@ before(async () => {
   approverToken = (await admin.post<{ token: string }>('/api/v1/tokens', { name: 'e2e approver', role: 'approver' })).token;
   openapi = (await (await fetch(`${hub.httpUrl}/api/docs/openapi.json`)).json()) as OpenApi;
   fs.mkdirSync(SHOTS, { recursive: true });
+  receiver = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-fleettune-signature'] ?? '') });
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/fleettune`;
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -83,6 +105,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
   await hub?.stop();
   await db?.drop();
   fs.rmSync(stateRoot, { recursive: true, force: true });
@@ -103,6 +126,11 @@ async function insertHostileData(): Promise<void> {
        VALUES ($1, 1, 'linux-audit', $2, $3, $4, '/usr/bin/"parent"<b>bold</b>', '', 500)`,
       [host.rows[0].id, rows[0].start, rows[0].end, HOSTILE_EXEC],
     );
+    // Hubs with rollups read noise from them: queue the batch for the rollup worker, as ingest does.
+    const pending = await c.query<{ t: string | null }>(`SELECT to_regclass('rollup_pending')::text AS t`);
+    if (pending.rows[0].t) {
+      await c.query(`INSERT INTO rollup_pending (host_id, sequence, window_start) VALUES ($1, 1, $2)`, [host.rows[0].id, rows[0].start]);
+    }
   } finally {
     await c.end();
   }
@@ -164,9 +192,39 @@ async function signIn(token: string): Promise<{ context: BrowserContext; page: P
   return { context, page };
 }
 
+/** Every screenshot also checks that nothing (a long hostile name, say) widened the page past the window. */
 async function shot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the window`);
+}
+
+/** Navigates inside the dashboard (hash routes) without reloading it. */
+async function goHash(page: Page, hash: string): Promise<void> {
+  await page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`);
+}
+
+async function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+type PushRow = { id: string; target: { id: string; name: string }; status: string; attempts: number; mode: string; itemCount: number; finishedAt: string | null };
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 test('an admin signs in and sees the fleet top noise, hostile names shown inert', { skip: SKIP }, async () => {
@@ -278,6 +336,188 @@ test('exclusions: evidence and risk per item, export download, approval', { skip
   }
 });
 
+test('push to a target: an admin adds a webhook target, an approver pushes the approved items, the push history shows them delivered', { skip: SKIP }, async (t) => {
+  if (!hasRoute('get', '/api/v1/policy-pushes')) return t.skip('this hub has no push history API');
+  // The admin adds the target in the Admin page; its signing secret is shown once.
+  const adminUi = await signIn(ADMIN);
+  let secret: string;
+  try {
+    await adminUi.page.getByTestId('nav-admin').click();
+    const card = adminUi.page.getByTestId('policy-targets');
+    await card.getByLabel('target name').fill('cm-webhook');
+    await card.getByLabel('webhook url').fill(receiverUrl);
+    await card.getByRole('button', { name: 'add target' }).click();
+    secret = (await adminUi.page.getByTestId('new-target-secret').locator('code').textContent())!;
+    assert.match(secret, /^whsec_/);
+  } finally {
+    await adminUi.context.close();
+  }
+  const targets = await admin.get<Array<{ id: string; name: string }>>('/api/v1/policy-targets');
+  const cm = targets.find((x) => x.name === 'cm-webhook')!;
+  const hostile = await admin.post<{ id: string }>('/api/v1/policy-targets', { name: HOSTILE_TARGET, kind: 'webhook', url: receiverUrl });
+  const approved = (await admin.get<{ items: Array<{ decision: { status: string } }> }>('/api/v1/exclusion-sets/latest')).items.filter(
+    (i) => i.decision.status === 'approved',
+  ).length;
+  assert.ok(approved > 0, 'the exclusions test approved an item');
+
+  const { context, page } = await signIn(approverToken);
+  try {
+    await page.getByTestId('nav-exclusions').click();
+    await page.getByTestId('push-target').selectOption(cm.id);
+    await page.getByTestId('push-button').click();
+    await page.getByTestId('notice').filter({ hasText: 'queued push' }).waitFor();
+    const history = page.getByTestId('push-history');
+    // The history refreshes itself while a push is queued: the row turns delivered without a reload.
+    await history.getByTestId('push-status').filter({ hasText: 'delivered' }).first().waitFor();
+    await page.getByTestId('push-target').selectOption(hostile.id);
+    await page.getByTestId('push-button').click();
+    await history.locator('tbody tr').nth(1).waitFor();
+    await waitFor('both pushes delivered', async () => ((await history.getByTestId('push-status').filter({ hasText: 'delivered' }).count()) === 2 ? true : undefined));
+    const text = (await history.textContent())!;
+    assert.ok(text.includes('cm-webhook'));
+    const name = history.locator('.safe', { hasText: '<script>' }).first();
+    assert.ok((await name.getAttribute('data-full'))!.startsWith(`hook "q" <script>alert('target')</script>red\\nline2 BBB`), 'markup as text, escapes made visible');
+    assert.ok(!text.includes('\u001b') && !text.includes('\n'), 'no raw control characters');
+    assert.equal(await page.locator('main script, main img').count(), 0, 'no injected elements');
+    await shot(page, '11-exclusions-push-history');
+  } finally {
+    await context.close();
+  }
+  // The API agrees with the page, and the receiver got exactly the two signed bodies.
+  const pushes = (await admin.get<{ items: PushRow[] }>('/api/v1/policy-pushes?mode=webhook')).items;
+  assert.deepEqual(pushes.map((p) => [p.target.id, p.status, p.attempts, p.itemCount]), [[hostile.id, 'delivered', 1, approved], [cm.id, 'delivered', 1, approved]]);
+  assert.equal(received.length, 2);
+  const mine = received.find((r) => JSON.parse(r.body).target.id === cm.id)!;
+  assert.equal(mine.signature, 'sha256=' + createHmac('sha256', secret).update(mine.body, 'utf8').digest('hex'), 'signed with the secret the page showed');
+
+  // Per target, in Admin: the target's own push history.
+  const again = await signIn(ADMIN);
+  try {
+    await again.page.getByTestId('nav-admin').click();
+    const row = again.page.getByTestId('policy-targets').locator('tr', { hasText: 'cm-webhook' });
+    await row.getByTestId('target-history').click();
+    const h = again.page.getByTestId('push-history');
+    await h.getByTestId('push-status').first().waitFor();
+    assert.equal(await h.locator('tbody tr').count(), 1, 'only the pushes to this target');
+    await shot(again.page, '12-admin-policy-targets');
+  } finally {
+    await again.context.close();
+  }
+  assert.deepEqual(dialogs, [], 'no script ran');
+});
+
+test('closed loop: the trend plot marks the push, and before/after numbers for the subject match the raw counts', { skip: SKIP }, async (t) => {
+  if (!hasRoute('get', '/api/v1/policy-pushes')) return t.skip('this hub has no push history API');
+  const cm = (await admin.get<{ items: PushRow[] }>('/api/v1/policy-pushes?mode=webhook')).items.find((p) => p.target.name === 'cm-webhook');
+  if (!cm) return t.skip('the push test did not run');
+  // The replayed logs were recorded earlier: place the push inside their time span (at a window boundary in the middle),
+  // as if it had been pushed while they were recorded, so there is noise before and after it.
+  const starts = (await sql<{ s: Date }>(`SELECT DISTINCT window_start AS s FROM exec_counts ORDER BY 1`)).map((r) => r.s);
+  assert.ok(starts.length >= 2, `need windows before and after the push (have ${starts.length})`);
+  const at = starts[Math.floor(starts.length / 2)];
+  await sql(`UPDATE policy_pushes SET created_at = $2, delivered_at = $3 WHERE id = $1`, [cm.id, new Date(at.getTime() - 2000), at]);
+  await sql(`UPDATE policy_delivery_attempts SET at = $2 WHERE push_id = $1`, [cm.id, at]);
+  const span = 600; // the page's "10 minutes" window
+  const from = new Date(at.getTime() - span * 1000);
+  const to = new Date(at.getTime() + span * 1000);
+  // The subject: the exec with the most events on both sides of the push (an independent sum over the raw table).
+  const [pick] = await sql<{ path: string; before: string; after: string }>(
+    `SELECT path, SUM(count) FILTER (WHERE window_start >= $1 AND window_start < $2)::bigint AS before,
+            SUM(count) FILTER (WHERE window_start >= $2 AND window_start < $3)::bigint AS after
+     FROM exec_counts WHERE path NOT LIKE '%quoted%' GROUP BY path
+     HAVING SUM(count) FILTER (WHERE window_start < $2) > 0 AND SUM(count) FILTER (WHERE window_start >= $2) > 0
+     ORDER BY SUM(count) DESC LIMIT 1`,
+    [from, at, to],
+  );
+  assert.ok(pick, 'an exec seen before and after the push');
+  const { context, page } = await signIn(ADMIN);
+  try {
+    await goHash(page, `/trends?kind=exec&subject=${encodeURIComponent(pick.path)}`);
+    const chart = page.getByTestId('trend-chart');
+    await chart.locator('canvas').waitFor();
+    const marker = chart.locator('.trend-marker.push');
+    await marker.first().waitFor();
+    const m = (await marker.first().boundingBox())!;
+    const c = (await chart.locator('canvas').first().boundingBox())!;
+    assert.ok(m.x >= c.x && m.x <= c.x + c.width, 'the push line is inside the plot');
+    assert.match((await marker.first().textContent())!, /push v\d+ → cm-webhook/);
+    const list = page.getByTestId('trend-markers');
+    assert.match((await list.locator('li[data-kind="push"]', { hasText: 'cm-webhook' }).textContent())!, /push v\d+/);
+    // The push to the hostile target happened now, after the recorded data: listed, named as text, not drawn.
+    const late = list.locator('li[data-kind="push"]', { hasText: 'outside the plotted data' });
+    assert.ok((await late.textContent())!.includes('<script>'), 'the hostile target name as text');
+    const ba = page.getByTestId('before-after');
+    await page.getByTestId('before-after-push').selectOption(cm.id);
+    await page.getByTestId('before-after-window').selectOption(String(span / 60));
+    const before = Number(pick.before);
+    const after = Number(pick.after);
+    await ba.getByTestId('before-row').filter({ hasText: before.toLocaleString('en-US') }).waitFor();
+    await ba.getByTestId('after-row').filter({ hasText: after.toLocaleString('en-US') }).waitFor();
+    const verdict = (await ba.getByTestId('before-after-verdict').textContent())!;
+    const pct = Math.abs(((after - before) / before) * 100).toFixed(0);
+    assert.equal(verdict.trim(), `${after < before ? 'fell' : after > before ? 'rose' : 'unchanged'} by ${pct} %`);
+    await shot(page, '13-trends-push-marker');
+    // A hostile path as the subject: titles and the before/after card show it as text, the page does not widen.
+    await goHash(page, `/trends?kind=exec&subject=${encodeURIComponent(HOSTILE_EXEC)}`);
+    await page.getByTestId('trend-card').locator('.safe', { hasText: 'quoted' }).waitFor();
+    await ba.locator('.safe', { hasText: 'quoted' }).waitFor();
+    assert.equal(await page.locator('main script, main img').count(), 0);
+    await shot(page, '14-trends-hostile-subject');
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(dialogs, [], 'no script ran');
+});
+
+test('host tags: an admin edits them, the tag filter narrows the noise list, hostile tags are text', { skip: SKIP }, async (t) => {
+  if (!hasRoute('put', '/api/v1/hosts/{id}/tags')) return t.skip('this hub has no host tags API yet');
+  const hosts = await admin.get<Array<{ id: string; hostname: string }>>('/api/v1/hosts');
+  const tagged = hosts.find((h) => h.hostname === HOSTS[0])!;
+  const other = hosts.find((h) => h.hostname === HOSTS[HOSTS.length - 1])!;
+  await sql(`UPDATE hosts SET tags = ARRAY['zz-legacy', $2] WHERE id = $1`, [other.id, HOSTILE_TAG]);
+  const { context, page } = await signIn(ADMIN);
+  try {
+    await goHash(page, `/hosts/${tagged.id}`);
+    const editor = page.getByTestId('tag-editor');
+    // The hub refuses a bad tag (the page warns first and shows the hub's answer as text).
+    await editor.getByTestId('tag-input').fill('<script>alert(1)</script>');
+    await editor.getByTestId('tag-problems').waitFor();
+    await editor.getByTestId('tag-save').click();
+    await editor.getByRole('alert').filter({ hasText: '400' }).waitFor();
+    await editor.getByTestId('tag-input').fill('team:web, prod');
+    await editor.getByTestId('tag-save').click();
+    await page.getByTestId('host-detail').getByTestId('host-tags').filter({ hasText: 'team:web' }).waitFor();
+    assert.deepEqual((await admin.get<{ tags: string[] }>(`/api/v1/hosts/${tagged.id}`)).tags, ['prod', 'team:web']);
+    // The list shows every host's tags; the hostile one as text, truncated, no layout overflow.
+    const table = page.getByTestId('hosts-table');
+    const bad = table.locator('.safe.tag', { hasText: 'script' });
+    await bad.waitFor();
+    const shown = (await bad.textContent())!;
+    assert.ok(shown.includes("<script>alert('tag')") || shown.includes('<script>'), 'markup shown as text');
+    assert.ok(!shown.includes('\u001b') && !shown.includes('\n') && shown.length < 40, 'cleaned and truncated');
+    assert.equal(await page.locator('main script, main img').count(), 0);
+    await shot(page, '15-hosts-tags');
+
+    // Noise, filtered to the tag: the same rows the API gives for it, and fewer events than the whole fleet.
+    await page.getByTestId('nav-noise').click();
+    const exec = page.getByTestId('noise-table-exec');
+    await exec.locator('tbody tr').first().waitFor();
+    await page.getByTestId('tag-filter').selectOption('team:web');
+    const want = await admin.get<Array<{ subject: string; count: number; hosts: number }>>('/api/v1/noise/execs?top=10&tag=team:web');
+    const all = await admin.get<Array<{ subject: string; count: number }>>('/api/v1/noise/execs?top=10');
+    assert.ok(want.length > 0 && want.every((r) => r.hosts === 1), 'one host carries the tag');
+    assert.ok(want[0].count < all[0].count || want[0].subject !== all[0].subject, 'the filter changes the answer');
+    await exec.locator('tbody tr').first().filter({ hasText: want[0].count.toLocaleString('en-US') }).waitFor();
+    const cells = await exec.locator('tbody tr td.subject .safe').evaluateAll((els) => els.map((e) => e.getAttribute('data-full')));
+    assert.deepEqual(cells, want.map((r) => r.subject), 'exactly the tagged host\'s top programs');
+    assert.ok(!cells.some((c) => c?.includes('quoted')), 'the hostile host (untagged) dropped out');
+    await shot(page, '16-noise-tag-filter');
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(dialogs, [], 'no script ran');
+});
+
 test('alerts: list and acknowledge', { skip: SKIP }, async (t) => {
   if (!hasRoute('get', '/api/v1/alerts')) return t.skip('this hub has no alerts API yet');
   const approver = new HubApi(hub.httpUrl, approverToken);
@@ -354,7 +594,14 @@ test('a viewer sees no approve, recompute or alert buttons, and the API refuses 
     assert.equal(await page.getByTestId('approve').count(), 0);
     assert.equal(await page.getByTestId('recompute').count(), 0);
     assert.ok((await page.getByTestId('exports').locator('button').count()) > 0, 'a viewer may still export');
+    assert.equal(await page.getByTestId('push-button').count(), 0, 'no push for viewers');
+    if (hasRoute('get', '/api/v1/policy-pushes')) await page.getByTestId('push-history').waitFor();
     await shot(page, '09-exclusions-viewer');
+    const [someHost] = await admin.get<Array<{ id: string }>>('/api/v1/hosts?limit=1');
+    await goHash(page, `/hosts/${someHost.id}`);
+    await page.getByTestId('host-detail').waitFor();
+    await page.getByTestId('host-trend').waitFor();
+    assert.equal(await page.getByTestId('tag-editor').count(), 0, 'no tag editor for viewers');
     if (hasRoute('get', '/api/v1/alerts')) {
       await page.getByTestId('nav-alerts').click();
       await page.getByTestId('alerts-table').waitFor();
@@ -379,6 +626,21 @@ test('a viewer sees no approve, recompute or alert buttons, and the API refuses 
     assert.equal(body.error, 'Forbidden');
   }
   assert.equal((await post('/api/v1/exclusion-sets/recompute', {})).status, 403);
+  const targets = await admin.get<Array<{ id: string }>>('/api/v1/policy-targets');
+  if (targets.length) {
+    const setId = (await admin.get<{ id: string }>('/api/v1/exclusion-sets/latest')).id;
+    assert.equal((await post(`/api/v1/exclusion-sets/${setId}/push`, { targetId: targets[0].id })).status, 403, 'viewers cannot push');
+  }
+  if (hasRoute('put', '/api/v1/hosts/{id}/tags')) {
+    const [h] = await admin.get<Array<{ id: string }>>('/api/v1/hosts?limit=1');
+    const put = await fetch(`${hub.httpUrl}/api/v1/hosts/${h.id}/tags`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${viewerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ tags: ['x'] }),
+    });
+    assert.equal(put.status, 403, 'viewers cannot tag hosts');
+  }
+  if (hasRoute('get', '/api/v1/policy-pushes')) assert.equal((await viewer.raw('GET', '/api/v1/policy-pushes')).status, 200, 'viewers read the push history');
   assert.equal((await post('/api/v1/tokens', { name: 'x', role: 'admin' })).status, 403);
   assert.equal((await viewer.raw('GET', '/api/v1/audit-log')).status, 403);
   assert.equal((await viewer.raw('GET', '/api/v1/noise/execs')).status, 200);

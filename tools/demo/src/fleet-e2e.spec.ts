@@ -76,6 +76,10 @@ test('two agents stream real audit logs; fleet exec totals equal aureport summed
   assert.deepEqual(hosts.map((h) => h.hostname).sort(), ['web-01', 'web-02']);
   const expected = expectedFleetExecs();
   assert.ok(expected.size > 5, 'the reference found execs');
+  // The noise API reads the rollups, which the hub's rollup worker applies shortly after the acks.
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    if (JSON.stringify([...(await actualFleetExecs())].sort()) === JSON.stringify([...expected].sort())) break;
+  }
   assert.deepEqual(await actualFleetExecs(), expected);
 });
 
@@ -108,7 +112,7 @@ test('the exclusion job recommends the noisy per-user log, generalized, and the 
     `expected a /home/*/.cache/syncagent recommendation, got ${JSON.stringify(values)}`,
   );
   // The burst of /usr/bin/date and /usr/bin/id under the sync agent: the parent, with its children, never the utilities.
-  const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent') as { applyToChildren?: boolean } | undefined;
+  const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent' && i.type === 'process') as { applyToChildren?: boolean } | undefined;
   assert.equal(agent?.applyToChildren, true, `expected the sync agent with apply-to-children, got ${JSON.stringify(values)}`);
   assert.ok(!values.includes('/usr/bin/date') && !values.includes('/usr/bin/id'));
   // Per-user build cache outside home: the user segment generalized, not refused.
@@ -123,6 +127,19 @@ test('the exclusion job recommends the noisy per-user log, generalized, and the 
   for (const h of HOSTS) {
     assert.ok(!body.includes(h.user), `export must not name ${h.user}`);
     assert.ok(!JSON.stringify(set).includes(h.user), `recommendations must not name ${h.user}`);
+  }
+  // auditd: the sync agent initiates most audit records (its chunk and log writes): an audit-exe item, written as an exe= rule.
+  assert.ok(set.items.some((i) => i.type === 'audit-exe' && i.value === '/opt/syncagent/bin/syncagent'), `expected the audit initiator, got ${JSON.stringify(set.items.map((i) => [i.type, i.value]))}`);
+  // Nothing from the deny-list, whatever the type (utilities, shells, interpreters, broad folders).
+  const denied = ['/usr/bin/date', '/usr/bin/id', '/usr/bin/rm', '/usr/bin/cat', '/usr/bin/node', '/bin/sh', '/usr/bin/sh', '/', '/tmp', '/var/tmp', '/usr/bin', '/home'];
+  for (const i of set.items) assert.ok(!denied.includes(i.value), `${i.type} ${i.value} is on the deny-list`);
+  // Every export format, not only MDE's, is free of user names.
+  for (const format of ['mdatp-json', 'mdatp-cli', 'mdatp-plist', 'cisco-csv', 'cisco-json', 'auditd-rules']) {
+    const r = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=${format}`);
+    assert.equal(r.status, 200, format);
+    const text = await r.text();
+    for (const h of HOSTS) assert.ok(!text.includes(h.user), `${format} export must not name ${h.user}`);
+    if (format === 'auditd-rules') assert.match(text, /^-a never,exit -F exe=\/opt\/syncagent\/bin\/syncagent$/m);
   }
 });
 

@@ -3,11 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { countAudispStream } from '../live/audisp-stream';
-import { LiveAuditFollower } from '../live/live-audit-follower';
+import { LIVE_SOURCES, LiveSourceRunner, LiveSourceSpec, makeLiveSourceRunner, parseLiveSources } from '../live/live-source-runners';
+import { MDATP_RTP_COMMAND_ENV } from '../live/mdatp-rtp-poller';
 import { spoolSink } from '../live/window-sink';
-import { SUPPORTED_RUN_SOURCES } from '../pipeline/count-file';
 import { startHostCost } from '../cost/host-cost-hook';
-import { BatchSpool } from '../spool/batch-spool';
+import { BatchSpool, spoolMaxBytes } from '../spool/batch-spool';
+import { pausableSources } from '../watchdog/pausable-sources';
+import { cliResourceLimits, nonNegativeNumber, startWatchdog } from '../watchdog/start-watchdog';
 import { AgentCredentials, AgentStateDir } from '../state/agent-state-dir';
 import { machineIdFor, platformOs } from '../state/host-identity';
 import { createHubClient, enrollWithHub } from '../uplink/hub-client';
@@ -17,14 +19,19 @@ import { AGENT_VERSION } from '../version';
 interface RunOptions {
   hub: string;
   enrollSecret?: string;
-  source: string;
+  /** Repeatable: `name` or `name=input`. */
+  source: string[];
   input?: string;
+  mdatpCommand?: string;
   audisp: boolean;
   hostname: string;
   stateDir: string;
   once: boolean;
   windowSeconds: number;
   pollSeconds: number;
+  spoolMaxMb?: number;
+  maxCpuPercent: number;
+  maxRssMb: number;
 }
 
 function positiveInt(v: string): number {
@@ -63,35 +70,34 @@ async function ensureEnrolled(state: AgentStateDir, o: RunOptions, client: Retur
   return creds;
 }
 
-/**
- * Opens the followed input (from its live checkpoint, or from the offset an
- * older agent saved in checkpoints.json) and delivers what its checkpoint
- * had completed but not yet spooled.
- */
-function openFollower(o: RunOptions, input: string, state: AgentStateDir, spool: BatchSpool, hostId: string): LiveAuditFollower {
-  const legacy = state.loadCheckpoint(`${o.source}:${input}`);
-  return new LiveAuditFollower({
-    source: o.source,
-    input,
-    stateDir: state.dir,
-    sink: spoolSink(spool, hostId),
-    windowMs: o.windowSeconds * 1000,
-    log,
-    initialPosition: legacy && { fileId: legacy.fileId, offset: legacy.offset, head: '' },
-  });
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** Waits (up to `ms`) for the uplink to send what is spooled; what it cannot is kept for the next start. */
+async function settle(spool: BatchSpool, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (spool.stats().pending > 0 && Date.now() < deadline) await sleep(100);
 }
 
 async function run(o: RunOptions): Promise<void> {
-  const audisp = o.audisp || o.input === '-';
-  if (!audisp && !o.input) throw new Error('pass --input <file> (or --audisp / --input - to read an auditd plugin stream on stdin)');
-  if (!audisp && !fs.existsSync(o.input!)) throw new Error(`input ${o.input} does not exist`);
+  const specs = parseLiveSources(o.source.length ? o.source : ['linux-audit'], o.audisp ? (o.input ?? '-') : o.input);
+  const audisp = specs.length === 1 && specs[0].name === 'linux-audit' && specs[0].input === '-';
+  if (o.audisp && !audisp) throw new Error('--audisp reads one linux-audit stream on stdin: use it with a single --source linux-audit');
+  if (specs.some((s) => s.name === 'linux-audit' && s.input === undefined)) {
+    throw new Error('pass --input <file> (or --audisp / --input - to read an auditd plugin stream on stdin)');
+  }
+  for (const s of specs) {
+    if (s.input !== undefined && s.input !== '-' && !fs.existsSync(s.input)) throw new Error(`input ${s.input} does not exist`);
+    if (o.once && s.input === undefined && s.name !== 'mdatp-rtp') throw new Error(`--once needs an input file for ${s.name}: a spawned tool never ends by itself`);
+  }
   const state = new AgentStateDir(o.stateDir);
+  if (state.tightenedFrom !== undefined) log(`state dir ${o.stateDir} was mode ${state.tightenedFrom.toString(8)}; tightened to 700`);
   const client = createHubClient(o.hub);
   try {
     const creds = await ensureEnrolled(state, o, client);
-    const spool = new BatchSpool(state.spoolDir);
+    const spool = new BatchSpool(state.spoolDir, { maxBytes: spoolMaxBytes(o.spoolMaxMb), log }); // issue 7: bounded (merge, then drop counted)
+    const watchdogOptions = { baseWindowMs: o.windowSeconds * 1000, limits: cliResourceLimits(o), spool, log: (l: string) => log(`watchdog ${l}`) };
     startHostCost(spool, { windowMs: o.windowSeconds * 1000, log }); // issue 9: product CPU/RSS + auditd health on every batch
-    const pendingBefore = spool.unacked().length;
+    const pendingBefore = spool.stats().pending;
     if (pendingBefore) log(`${pendingBefore} unacknowledged batches in the spool will be resent`);
     const uplink = new HubUplink(client, spool, creds.agentToken, { log });
     const stop = () => uplink.stop();
@@ -99,20 +105,21 @@ async function run(o: RunOptions): Promise<void> {
     if (audisp) {
       // auditd plugin: records on stdin until auditd closes it or stops us.
       const forever = uplink.runForever();
+      const watchdog = startWatchdog(watchdogOptions);
       const onTerm = () => process.stdin.destroy();
       process.once('SIGINT', onTerm);
       process.once('SIGTERM', onTerm);
       const r = await countAudispStream(process.stdin as AsyncIterable<Buffer>, {
-        source: o.source,
+        source: specs[0].name,
         windowMs: o.windowSeconds * 1000,
         sink: spoolSink(spool, creds.hostId),
         onWindows: () => uplink.notify(),
       });
       log(`stdin ended: ${r.events} events, ${r.skipped} skipped lines, ${r.windows} window batches`);
       // Give the uplink a moment to send the last windows; what it cannot is kept in the spool for the next start.
+      watchdog.stop();
       uplink.notify();
-      const deadline = Date.now() + 10_000;
-      while (spool.unacked().length > 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      await settle(spool, 10_000);
       stop();
       await forever;
       process.off('SIGINT', onTerm);
@@ -121,39 +128,60 @@ async function run(o: RunOptions): Promise<void> {
       return;
     }
 
-    const follower = openFollower(o, path.resolve(o.input!), state, spool, creds.hostId);
+    // Every source counts on its own (windows, checkpoint); they share the one spool and uplink.
+    const makeRunner = (spec: LiveSourceSpec): LiveSourceRunner =>
+      makeLiveSourceRunner(spec, {
+        stateDir: state.dir,
+        sink: spoolSink(spool, creds.hostId),
+        windowMs: o.windowSeconds * 1000,
+        pollSeconds: o.pollSeconds,
+        mdatpCommand: o.mdatpCommand,
+        stdin: process.stdin as AsyncIterable<Buffer> & { destroy(): void },
+        log,
+        notify: () => uplink.notify(),
+        legacyPosition: (spec: LiveSourceSpec) => {
+          // The offset an older agent saved in checkpoints.json.
+          const legacy = state.loadCheckpoint(`${spec.name}:${path.resolve(spec.input!)}`);
+          return legacy && { fileId: legacy.fileId, offset: legacy.offset, head: '' };
+        },
+      });
+    const runners = specs.map(makeRunner);
     if (o.once) {
-      const spooled = follower.finish();
-      follower.close();
-      log(`spooled ${spooled} window batches from ${o.input}`);
+      for (const r of runners) log(`spooled ${await r.once()} window batches from ${r.label}`);
       await uplink.drain();
       log(`all batches acknowledged (sequence ${spool.stats().ackedThrough})`);
       spool.close();
       return;
     }
     const forever = uplink.runForever();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    let busy = false;
-    const poll = () => {
-      if (busy) return;
-      busy = true;
-      try {
-        // Catching up on a large file: one slice per turn so the uplink keeps running.
-        const r = follower.step();
-        if (r.windows > 0) uplink.notify();
-        if (r.bytes > 0) setImmediate(() => { busy = false; poll(); });
-        else busy = false;
-      } catch (err) {
-        busy = false;
-        log(`reading ${o.input} failed: ${(err as Error).message}`);
-      }
+    // Issue 7 watchdog: over its CPU/RSS limits the agent sends coarser windows, then pauses the last-listed sources.
+    const live = pausableSources(runners, (i) => makeRunner(specs[i]));
+    const watchdog = startWatchdog({ ...watchdogOptions, pausable: live });
+    let stopping = false;
+    const stopAll = () => {
+      if (stopping) return;
+      stopping = true;
+      for (const r of live) r.stop();
     };
-    poll();
-    const timer = setInterval(poll, o.pollSeconds * 1000);
+    process.once('SIGINT', stopAll);
+    process.once('SIGTERM', stopAll);
+    await Promise.all(
+      live.map((r) =>
+        r.run().catch((err: Error) => {
+          // One source failing (e.g. fatrace not allowed) does not stop the others.
+          log(`${r.label} stopped: ${err.message}`);
+        }),
+      ),
+    );
+    stopAll();
+    process.off('SIGINT', stopAll);
+    process.off('SIGTERM', stopAll);
+    watchdog.stop();
+    // The windows spooled on stop: give the uplink a moment to send them.
+    uplink.notify();
+    await settle(spool, 10_000);
+    stop();
     await forever;
-    clearInterval(timer);
-    follower.close();
     spool.close();
   } finally {
     client.close();
@@ -166,14 +194,26 @@ export function registerRunCommand(program: Command): void {
     .description('Enroll with a hub and stream window counts of a source to it')
     .requiredOption('--hub <host:port>', 'hub gRPC address', hubAddress)
     .addOption(new Option('--enroll-secret <secret>', 'enrollment secret (first run only)').env('FLEETTUNE_ENROLL_SECRET'))
-    .addOption(new Option('--source <name>', 'event source').choices(SUPPORTED_RUN_SOURCES).default('linux-audit'))
-    .option('--input <file|->', "log file to follow across rotation (read to its end and exit with --once); '-' = auditd plugin stream on stdin")
+    .addOption(
+      new Option(
+        '--source <name[=input]>',
+        `event source, repeatable for several sources in one agent (${LIVE_SOURCES.join(', ')}); ` +
+          'name=FILE gives that source its own input; fanotify/eslogger without an input spawn fatrace/eslogger, mdatp-rtp polls mdatp',
+      )
+        .argParser((v: string, prev: string[]) => [...prev, v])
+        .default([], 'linux-audit'),
+    )
+    .option('--input <file|->', "log file to follow across rotation (read to its end and exit with --once) for a single --source; '-' = stdin (linux-audit: auditd plugin stream)")
     .option('--audisp', 'auditd plugin mode: read audit records from stdin until it closes (same as --input -)', false)
     .option('--hostname <name>', 'host name to report (simulates a fleet from one machine)', os.hostname())
     .option('--state-dir <dir>', 'credentials, checkpoints and spool', defaultStateDir())
     .option('--once', 'exit 0 once every batch of the input is acknowledged', false)
     .option('--window-seconds <n>', 'length of a count window', positiveInt, 60)
-    .option('--poll-seconds <n>', 'how often a followed file is checked for growth', positiveInt, 2)
+    .option('--poll-seconds <n>', 'how often a followed file is checked for growth, and mdatp-rtp polled', positiveInt, 2)
+    .addOption(new Option('--spool-max-mb <n>', 'size bound of the spool: past it, unsent windows are merged, then the oldest dropped (counted, reported to the hub) [default: 256]').env('FLEETTUNE_SPOOL_MAX_MB').argParser(nonNegativeNumber))
+    .option('--max-cpu-percent <n>', 'watchdog: CPU limit, % of one core averaged over a minute (0 = none); over it the agent degrades', nonNegativeNumber, 10)
+    .option('--max-rss-mb <n>', 'watchdog: memory (RSS) limit in MB (0 = none); over it the agent degrades', nonNegativeNumber, 200)
+    .addOption(new Option('--mdatp-command <shell command>', 'command printing mdatp real-time-protection-statistics JSON (default: mdatp diagnostic real-time-protection-statistics --output json)').env(MDATP_RTP_COMMAND_ENV))
     .action(async (o: RunOptions) => {
       await run(o);
     });

@@ -1,7 +1,7 @@
 import type { WindowCounts } from '@fleettune/counting';
 import { LiveAuditCounter } from './live-audit-counter';
 import { DEFAULT_GRACE_MS, DEFAULT_QUIET_MS } from './live-audit-follower';
-import type { WindowSink } from './window-sink';
+import { batchesOf, WindowSink } from './window-sink';
 
 export interface AudispStreamOptions {
   source: string;
@@ -30,7 +30,7 @@ export async function countAudispStream(chunks: AsyncIterable<Buffer>, o: Audisp
   let sent = 0;
   let lastDataAt = now();
   const emit = (ws: WindowCounts[]) => {
-    for (const w of ws) o.sink.append(w);
+    for (const b of batchesOf(ws)) o.sink.append(b);
     sent += ws.length;
     if (ws.length) o.onWindows?.(ws.length);
   };

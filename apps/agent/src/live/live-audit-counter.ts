@@ -1,5 +1,6 @@
 import { AuditLogReader, AuditReaderSnapshot } from '@fleettune/audit';
 import type { WindowCounts } from '@fleettune/counting';
+import type { LiveCounter } from './live-counter';
 import { ResumableWindowAggregator, WindowAggregatorSnapshot } from './resumable-window-aggregator';
 
 export interface LiveCounterSnapshot {
@@ -24,7 +25,10 @@ export interface LiveAuditCounterOptions {
  *    `graceMs` before now are emitted.
  * Its whole state can be snapshotted between two chunks and restored.
  */
-export class LiveAuditCounter {
+export class LiveAuditCounter implements LiveCounter {
+  /** The snapshot holds the reader's whole state: nothing to re-read after a restart. */
+  readonly replaysPrefix = false;
+  muted = false;
   readonly reader: AuditLogReader;
   private readonly windows: ResumableWindowAggregator;
 
@@ -68,7 +72,8 @@ export class LiveAuditCounter {
     return { reader: this.reader.snapshot(), windows: this.windows.snapshot() };
   }
 
-  restore(s: LiveCounterSnapshot): void {
+  restore(snapshot: unknown): void {
+    const s = snapshot as LiveCounterSnapshot;
     this.reader.restore(s.reader);
     this.windows.restore(s.windows);
   }

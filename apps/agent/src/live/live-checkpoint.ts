@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WindowCounts } from '@fleettune/counting';
 import { readJsonFile, writeFileAtomic } from '../state/atomic-file';
-import type { LiveCounterSnapshot } from './live-audit-counter';
 import type { FilePosition } from './rotating-file-reader';
 
 /**
@@ -12,6 +11,7 @@ import type { FilePosition } from './rotating-file-reader';
  *  - `position`: where reading stands (inode + offset);
  *  - `counter`: what was read before it but is in no emitted window yet
  *    (partial line, open events, pid -> exe, open windows' counts);
+ *    line sources rebuild their parser state by re-reading up to `position`;
  *  - `outbox`: the windows completed by this step, with the sink sequence
  *    they were appended after. They go to the spool after this write; on
  *    restart, those whose sequence the spool has not reached are appended
@@ -23,7 +23,8 @@ export interface LiveCheckpoint {
   input: string;
   savedAtMs: number;
   position: FilePosition;
-  counter: LiveCounterSnapshot;
+  /** The counter's snapshot (LiveAuditCounter, LiveLineCounter, ...). */
+  counter: unknown;
   outbox: { afterSequence: number; windows: WindowCounts[] };
 }
 

@@ -13,6 +13,8 @@ export interface WindowSnapshot {
 
 export interface WindowAggregatorSnapshot {
   lastTimestampMs: number;
+  /** Skipped lines seen before any event had a time (absent in older checkpoints). */
+  pendingSkipped?: number;
   windows: WindowSnapshot[];
 }
 
@@ -48,6 +50,8 @@ function rows3(m: Map<string, number>): Array<[string, string, string, number]> 
 export class ResumableWindowAggregator {
   private readonly buckets = new Map<number, Bucket>();
   private lastTimestampMs = 0;
+  /** Skipped before any timestamp was seen (a header, garbage first): they join the first window. */
+  private pendingSkipped = 0;
 
   constructor(
     private readonly source: string,
@@ -56,18 +60,25 @@ export class ResumableWindowAggregator {
     if (!(windowMs > 0)) throw new RangeError('windowMs must be positive');
   }
 
+  /** Counts `e`, `e.weight` times (one mdatp delta row stands for many files scanned). */
   add(e: ObservedEvent): void {
+    const times = e.weight ?? 1;
     const b = this.bucketFor(e.timestampMs);
-    b.events += 1;
-    if (e.exec) bump(b.execs, e.exec.path + SEP + e.exec.parentPath + SEP + e.exec.user);
-    for (const f of e.files) bump(b.files, f.path + SEP + f.op + SEP + f.processPath);
-    for (const k of e.keys) bump(b.keys, k);
-    if (e.syscall) bump(b.syscalls, e.syscall);
+    b.events += times;
+    if (e.exec) bump(b.execs, e.exec.path + SEP + e.exec.parentPath + SEP + e.exec.user, times);
+    for (const f of e.files) bump(b.files, f.path + SEP + f.op + SEP + f.processPath, times);
+    for (const k of e.keys) bump(b.keys, k, times);
+    if (e.syscall) bump(b.syscalls, e.syscall, times);
   }
 
-  /** Unparseable input lands in the window of the latest good timestamp. */
+  /**
+   * Unparseable input lands in the window of the latest good timestamp; before
+   * the first one, in the first window (a window at the epoch would be refused
+   * by the hub).
+   */
   addSkipped(n = 1): void {
-    this.bucketFor(this.lastTimestampMs).skipped += n;
+    if (this.lastTimestampMs === 0) this.pendingSkipped += n;
+    else this.bucketFor(this.lastTimestampMs).skipped += n;
   }
 
   get pendingWindows(): number {
@@ -84,13 +95,20 @@ export class ResumableWindowAggregator {
     return out;
   }
 
-  flushAll(): WindowCounts[] {
+  /** Everything, also skipped lines that never got a window (input without any timed event: now's window). */
+  flushAll(nowMs = Date.now()): WindowCounts[] {
+    if (this.pendingSkipped > 0) {
+      const n = this.pendingSkipped;
+      this.pendingSkipped = 0;
+      this.bucketAt(this.buckets.size ? Math.min(...this.buckets.keys()) : nowMs).skipped += n;
+    }
     return this.flushThrough(Number.POSITIVE_INFINITY);
   }
 
   snapshot(): WindowAggregatorSnapshot {
     return {
       lastTimestampMs: this.lastTimestampMs,
+      pendingSkipped: this.pendingSkipped,
       windows: [...this.buckets.values()].map((b) => ({
         startMs: b.startMs,
         events: b.events,
@@ -105,6 +123,7 @@ export class ResumableWindowAggregator {
 
   restore(s: WindowAggregatorSnapshot): void {
     this.lastTimestampMs = s.lastTimestampMs;
+    this.pendingSkipped = s.pendingSkipped ?? 0;
     for (const w of s.windows) {
       const b = new Bucket(w.startMs);
       b.events = w.events;
@@ -120,6 +139,15 @@ export class ResumableWindowAggregator {
   private bucketFor(timestampMs: number): Bucket {
     const ts = Number.isFinite(timestampMs) ? timestampMs : this.lastTimestampMs;
     this.lastTimestampMs = Math.max(this.lastTimestampMs, ts);
+    const b = this.bucketAt(ts);
+    if (this.pendingSkipped > 0) {
+      b.skipped += this.pendingSkipped;
+      this.pendingSkipped = 0;
+    }
+    return b;
+  }
+
+  private bucketAt(ts: number): Bucket {
     const start = Math.floor(ts / this.windowMs) * this.windowMs;
     let b = this.buckets.get(start);
     if (!b) this.buckets.set(start, (b = new Bucket(start)));

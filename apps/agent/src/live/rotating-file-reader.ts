@@ -143,6 +143,24 @@ export class RotatingFileReader {
     return chain;
   }
 
+  /**
+   * Re-reads the file being read from its start up to its current offset,
+   * handing the bytes to `onData` (to rebuild a parser's state after a
+   * restart). Returns the bytes re-read.
+   */
+  replayPrefix(onData: (chunk: Buffer) => void): number {
+    const f = this.files[0];
+    if (!f) return 0;
+    let at = 0;
+    while (at < f.offset) {
+      const n = fs.readSync(f.fd, this.buf, 0, Math.min(this.buf.length, f.offset - at), at);
+      if (n <= 0) break;
+      at += n;
+      onData(this.buf.subarray(0, n));
+    }
+    return at;
+  }
+
   /** Name of the file being read now (for messages). */
   get currentName(): string | undefined {
     return this.files[0]?.name;

@@ -66,5 +66,7 @@ export async function openDirectoryInput(sourceName: string, spec: string): Prom
     walk(spec, 4, all);
     for (const { name: file } of orderSupportFiles(all.map((name) => ({ name })))) files.push({ file, prefix: fileMarker(file, fs.statSync(file).mtimeMs) });
   }
-  return { chunks: concat(files), isFile: false, label: `${spec} (${files.length} files)` };
+  // For progress: every file, its prefix, and the newline that may follow it.
+  const sizeBytes = files.reduce((n, f) => n + fs.statSync(f.file).size + (f.prefix?.length ?? 0) + 1, 0);
+  return { chunks: concat(files), isFile: false, sizeBytes, label: `${spec} (${files.length} files)` };
 }

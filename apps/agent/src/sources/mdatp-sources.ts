@@ -16,6 +16,14 @@ const DETAIL_ROWS = 1000;
 const sec = (ns: number) => Math.round(ns / 1e6) / 1e3;
 const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
 
+/** What a process with neither a name nor a path (Defender lists some) is counted as. */
+export const MDATP_UNNAMED_PROCESS = '(unnamed process)';
+
+/** One delta row as an exec-like event keyed by the process path (name where the path is null); weight it by filesScanned. */
+export function mdatpRtpDeltaEvent(d: MdatpRtpDelta, timestampMs: number): ObservedEvent {
+  return { timestampMs, exec: { path: d.path ?? d.name ?? MDATP_UNNAMED_PROCESS, parentPath: '', user: '', pid: d.pid }, files: [], keys: [] };
+}
+
 /**
  * `mdatp diagnostic real-time-protection-statistics --output json` (or its text
  * form). One poll: each process's files scanned since the daemon started, as
@@ -40,8 +48,7 @@ export const mdatpRtpSource: EventSource = {
     const emit = (deltas: MdatpRtpDelta[], timeMs: number | undefined) => {
       for (const d of deltas) {
         summary.add(d);
-        const e: ObservedEvent = { timestampMs: timeMs ?? now, exec: { path: d.path ?? d.name ?? '', parentPath: '', user: '', pid: d.pid }, files: [], keys: [] };
-        emitRepeated(onEvent, e, d.filesScanned);
+        emitRepeated(onEvent, mdatpRtpDeltaEvent(d, timeMs ?? now), d.filesScanned);
         events += d.filesScanned;
       }
     };

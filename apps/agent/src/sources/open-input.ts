@@ -6,8 +6,9 @@ export class InputError extends Error {}
 export interface OpenedInput {
   /** The bytes, in chunks of up to 1 MiB. */
   chunks: AsyncIterable<Buffer>;
-  /** True for a regular file (so progress can be shown against its size). */
+  /** True for a regular file. */
   isFile: boolean;
+  /** Bytes the chunks will hold, when known (a file, a directory of files): progress is shown against it. */
   sizeBytes?: number;
   /** 'stdin' or the path given. */
   label: string;

@@ -19,12 +19,31 @@ export interface InputCheckpoint {
 
 /**
  * The agent's private directory: credentials, input checkpoints and the
- * spool. Kept 0700 because the credentials let anyone impersonate the host.
+ * spool. Kept 0700 because the credentials let anyone impersonate the host:
+ * created 0700, an existing looser one tightened, and one owned by another
+ * user refused (whoever owns it could read or plant credentials and counts).
  */
 export class AgentStateDir {
+  /** The mode an existing directory had before it was tightened to 0700; undefined when it was fine. */
+  readonly tightenedFrom: number | undefined;
+
   constructor(readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.chmodSync(dir, 0o700);
+    // stat follows a symlink: what is judged is the directory actually used.
+    const st = fs.statSync(dir);
+    if (!st.isDirectory()) throw new Error(`state dir ${dir} is not a directory`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) {
+      throw new Error(`state dir ${dir} is owned by uid ${st.uid}, not by this user (uid ${uid}): refusing to use it`);
+    }
+    if ((st.mode & 0o777) !== 0o700) {
+      fs.chmodSync(dir, 0o700);
+      this.tightenedFrom = st.mode & 0o777;
+    }
+  }
+
+  get credentialsFile(): string {
+    return path.join(this.dir, 'credentials.json');
   }
 
   get spoolDir(): string {
@@ -32,11 +51,14 @@ export class AgentStateDir {
   }
 
   loadCredentials(): AgentCredentials | undefined {
-    return readJsonFile<AgentCredentials>(path.join(this.dir, 'credentials.json'));
+    const creds = readJsonFile<AgentCredentials>(this.credentialsFile);
+    // A copy restored by hand may have come back readable by others.
+    if (creds && (fs.statSync(this.credentialsFile).mode & 0o077) !== 0) fs.chmodSync(this.credentialsFile, 0o600);
+    return creds;
   }
 
   saveCredentials(c: AgentCredentials): void {
-    writeFileAtomic(path.join(this.dir, 'credentials.json'), JSON.stringify(c, null, 2));
+    writeFileAtomic(this.credentialsFile, JSON.stringify(c, null, 2), 0o600);
   }
 
   loadCheckpoint(inputKey: string): InputCheckpoint | undefined {

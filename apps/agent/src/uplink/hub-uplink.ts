@@ -50,10 +50,11 @@ export class HubUplink {
     this.wake?.();
   }
 
-  /** Resolves once the spool is empty (all acked), or rejects on a fatal error. */
+  /** Resolves once the spool is empty (all acked) or holds only batches held back for coarsening; rejects on a fatal error. */
   async drain(): Promise<void> {
     let attempt = 0;
-    while (!this.stopped && this.spool.unacked().length > 0) {
+    // nextToSend(0) is undefined when the spool is empty or its next batch is held for coarsening.
+    while (!this.stopped && this.spool.nextToSend(0) !== undefined) {
       try {
         await this.streamOnce();
         attempt = 0;
@@ -83,11 +84,14 @@ export class HubUplink {
   private streamOnce(): Promise<void> {
     return new Promise((resolve, reject) => {
       const call = this.client.uploadBatches(bearer(this.agentToken));
-      const queue = [...this.spool.unacked()];
+      // Batches are taken from the spool one by one as the window allows, not
+      // copied at the start: the spool may merge never-sent batches meanwhile.
+      let lastWritten = 0;
       const inFlight: CountBatch[] = [];
       let settled = false;
       let resumeAt = 0;
       let resumeTimer: NodeJS.Timeout | undefined;
+      let ended = false;
       const finish = (err?: Error) => {
         if (settled) return;
         settled = true;
@@ -96,6 +100,16 @@ export class HubUplink {
         else resolve();
       };
       const pump = () => {
+        try {
+          pumpOnce();
+        } catch (err) {
+          // The spool could not be read or written (disk full, I/O error): retry later, with backoff.
+          finish(err as Error);
+          call.cancel();
+        }
+      };
+      const pumpOnce = () => {
+        if (ended || settled) return;
         const wait = resumeAt - Date.now();
         if (wait > 0) {
           // The hub asked for a slower pace; honour it before sending more.
@@ -103,17 +117,37 @@ export class HubUplink {
           resumeTimer = setTimeout(pump, wait);
           return;
         }
-        while (inFlight.length < this.options.maxInFlight && queue.length > 0) {
-          const batch = queue.shift()!;
-          inFlight.push(batch);
-          call.write(batch);
+        const out: CountBatch[] = [];
+        while (inFlight.length + out.length < this.options.maxInFlight) {
+          const batch = this.spool.nextToSend(lastWritten);
+          if (!batch) break;
+          out.push(batch);
+          lastWritten = batch.sequence;
         }
-        if (inFlight.length === 0 && queue.length === 0) call.end();
+        if (out.length > 0) {
+          // Durably before the wire: from here on the hub may hold these
+          // sequences, so the spool must never merge or drop them.
+          this.spool.markSent(lastWritten);
+          for (const batch of out) {
+            inFlight.push(batch);
+            call.write(batch);
+          }
+        }
+        if (inFlight.length === 0 && out.length === 0 && !ended) {
+          ended = true;
+          call.end();
+        }
       };
       call.on('data', (ack: BatchAck) => {
         const idx = inFlight.findIndex((b) => b.sequence === ack.sequence);
         if (idx >= 0) inFlight.splice(idx, 1);
-        this.spool.ack(ack.sequence);
+        try {
+          this.spool.ack(ack.sequence);
+        } catch (err) {
+          finish(err as Error);
+          call.cancel();
+          return;
+        }
         if (ack.slowDownMs > 0) resumeAt = Math.max(resumeAt, Date.now() + Math.min(ack.slowDownMs, this.options.maxBackoffMs));
         pump();
       });

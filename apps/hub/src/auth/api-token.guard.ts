@@ -9,7 +9,7 @@ import { Reflector } from '@nestjs/core';
 import { PrismaService } from '../database/prisma.service';
 import { REQUIRED_ROLE } from './require-role.decorator';
 import { Role, isRole, roleAllows } from './roles';
-import { digestToken } from './token-digest';
+import { bearerFrom, lookUpApiToken } from './bearer-token';
 
 export interface AuthenticatedPrincipal {
   tokenId: string;
@@ -28,10 +28,8 @@ export class ApiTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers['authorization'];
-    const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})$/i.exec(header) : null;
-    if (!match) throw new UnauthorizedException('bearer token required');
-    const token = await this.prisma.apiToken.findUnique({ where: { tokenHash: digestToken(match[1]) } });
+    if (!bearerFrom(request.headers)) throw new UnauthorizedException('bearer token required');
+    const token = await lookUpApiToken(this.prisma, request);
     if (!token || token.revokedAt || !isRole(token.role)) throw new UnauthorizedException('invalid or revoked token');
     const needed =
       this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]) ??

@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiTokenGuard } from './api-token.guard';
 import { AuthBootstrapService } from './auth-bootstrap.service';
+import { REST_RATE_WINDOW_MS, RestRateLimitGuard } from './rest-rate-limit.guard';
 
 @Module({
-  providers: [AuthBootstrapService, ApiTokenGuard],
+  // The limit itself is chosen per request (token or anonymous) by RestRateLimitGuard.
+  imports: [ThrottlerModule.forRoot({ throttlers: [{ ttl: REST_RATE_WINDOW_MS, limit: 1 }] })],
+  providers: [AuthBootstrapService, ApiTokenGuard, { provide: APP_GUARD, useClass: RestRateLimitGuard }],
   exports: [ApiTokenGuard],
 })
 export class AuthModule {}

@@ -24,7 +24,22 @@ export function toApiErrorBody(exception: unknown): ApiErrorBody {
     if (Array.isArray(r.issues)) body.issues = r.issues as ApiErrorBody['issues'];
     return body;
   }
+  const client = clientErrorOf(exception);
+  if (client) return { statusCode: client.status, error: STATUS_CODES[client.status] ?? 'Error', message: client.message };
   return { statusCode: 500, error: STATUS_CODES[500]!, message: 'internal error' };
+}
+
+/**
+ * Errors of Express's own middleware (body-parser: malformed JSON, unsupported
+ * charset, body too large, ...) are http-errors with a 4xx `status` and
+ * `expose: true`: the client's fault, safe to show, not an internal error.
+ */
+function clientErrorOf(exception: unknown): { status: number; message: string } | null {
+  if (typeof exception !== 'object' || exception === null) return null;
+  const e = exception as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499 || e.expose !== true) return null;
+  return { status, message: typeof e.message === 'string' ? e.message : STATUS_CODES[status] ?? 'bad request' };
 }
 
 @Catch()

@@ -34,6 +34,18 @@ export const hubConfigSchema = z.object({
   /** Sustained batches per second one agent may send before it is told to slow down. */
   FLEETTUNE_AGENT_BATCHES_PER_SECOND: z.coerce.number().positive().default(50),
   FLEETTUNE_AGENT_BATCH_BURST: z.coerce.number().int().min(1).default(200),
+  /** REST requests per second one API token may make (all routes together); over it: 429 + Retry-After. */
+  FLEETTUNE_API_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(100),
+  /** REST requests per second one client IP may make without a valid token (probes, logins, guessing). */
+  FLEETTUNE_API_ANONYMOUS_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(30),
+  /** PostgreSQL connections in this hub's pool; replicas x pool must stay under max_connections (or use PgBouncer). */
+  FLEETTUNE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Whole days of raw counts kept before today; older daily partitions are dropped. */
+  FLEETTUNE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** Daily partitions of the raw count tables created ahead of today. */
+  FLEETTUNE_PARTITION_AHEAD_DAYS: z.coerce.number().int().min(0).max(366).default(7),
+  /** How often partition maintenance and retention run (also once at start); 0 disables it. */
+  FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** PEM certificate chain and key for the gRPC port; both or neither. */
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),

@@ -1,79 +1,131 @@
-import { Global, Injectable, Module } from '@nestjs/common';
-import { CountBatch } from '@fleettune/proto';
-import type { Prisma } from '../generated/prisma/client';
+import { Global, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service';
+import { RollupMetrics } from '../metrics/rollup-metrics';
+import { APPLY_STATEMENTS, BATCHES_SQL, ENSURE_HOST_SEQ_SQL, TAKE_PENDING_SQL } from './rollup-apply-sql';
 
-/** The rollup bin: 20 minutes, the engine's default evaluation window (Cisco judges 15-20 minutes). */
-export const ROLLUP_BIN_SECONDS = 1200;
+export { NOISE_BIN_SECONDS, ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
 
-/** Longer keys would not fit a btree index entry; such paths are not rollup subjects (and never usable exclusions). */
-const MAX_KEY_CHARS = 2000;
+/** One advisory lock for the whole cluster: several hub replicas never apply the same batches twice or concurrently. */
+export const ROLLUP_LOCK_KEY = 0x666c74756e65; // "fltune"
+
+function envInt(name: string, fallback: number, min: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const v = Number(raw);
+  return Number.isInteger(v) && v >= min ? v : fallback;
+}
+
+/** How often the worker looks for pending batches (ms); 0 turns the loop off (catchUp() still works). */
+export const ROLLUP_INTERVAL_MS = envInt('FLEETTUNE_ROLLUP_INTERVAL_MS', 1000, 0);
+/** Most batches one rollup transaction applies. */
+export const ROLLUP_BATCHES_PER_STEP = envInt('FLEETTUNE_ROLLUP_BATCHES_PER_STEP', 2000, 1);
+
+const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 30 * 60_000 } as const;
 
 /**
- * Keeps the fleet rollup (activity_rollups) up to date as batches arrive:
- * per subject (exec: program, parent, user; file: path), host and 20-minute
- * bin, the summed count and the busiest agent window (for burst detection).
- * Runs inside the ingest transaction, after the batch row was inserted, so a
- * duplicate batch never counts twice and the rollup commits with the counts.
- * Three statements, whatever the batch size: hosts, subjects, counts.
+ * The rollup worker. Ingest commits a batch's raw counts plus one
+ * rollup_pending row (fast, no shared rows touched); this worker applies all
+ * pending batches set-based, a step at a time, each step ONE transaction that
+ * also deletes the batches' pending rows: a batch is rolled up exactly once,
+ * and a duplicate batch (never committed) never at all. An advisory lock
+ * keeps replicas from applying at the same time. It maintains:
+ *
+ * - activity_rollups (+ activity_subjects, rollup_hosts): the exclusion
+ *   engine's per subject / host / 20-minute bin count and peak window
+ *   (read by rollup-reader.ts; meaning unchanged);
+ * - noise_fleet_hours, noise_host_hours, noise_host_bits (+ noise_subjects):
+ *   the dashboard's hourly rollups of every noise kind (apps/hub/src/fleet).
+ *
+ * Readers that need everything ingested so far call {@link catchUp} first.
  */
 @Injectable()
-export class ActivityRollupService {
-  async applyBatch(tx: Prisma.TransactionClient, hostId: string, batch: CountBatch): Promise<void> {
-    const agg = new Map<string, { kind: string; path: string; parent: string; user: string; count: number }>();
-    const add = (kind: string, path: string, parent: string, user: string, count: number) => {
-      if (!path || path.length + parent.length > MAX_KEY_CHARS || !(count > 0)) return;
-      const key = `${kind}\u0000${path}\u0000${parent}\u0000${user}`;
-      const cur = agg.get(key);
-      if (cur) cur.count += count;
-      else agg.set(key, { kind, path, parent, user, count });
-    };
-    for (const r of batch.execs) add('exec', r.path, r.parentPath ?? '', r.user ?? '', Number(r.count));
-    // File subjects are paths: op and initiator are summed (the scan load is per path).
-    for (const r of batch.files) add('file', r.path, '', '', Number(r.count));
-    if (agg.size === 0) return;
+export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ActivityRollupService.name);
+  private timer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private stopped = false;
 
-    const seq = await this.hostSeq(tx, hostId);
-    const startMs = Number(batch.windowStartMs);
-    const seconds = Math.max(1, Math.round((Number(batch.windowEndMs) - startMs) / 1000));
-    const bin = Math.floor(startMs / 1000 / ROLLUP_BIN_SECONDS);
-    const rows = [...agg.values()];
-    const kinds = rows.map((r) => r.kind);
-    const paths = rows.map((r) => r.path);
-    const parents = rows.map((r) => r.parent);
-    const users = rows.map((r) => r.user);
-    const counts = rows.map((r) => String(r.count));
-    await tx.$executeRaw`
-      INSERT INTO activity_subjects (kind, path, parent_path, "user")
-      SELECT DISTINCT t.kind, t.path, t.parent_path, t.usr
-      FROM unnest(${kinds}::text[], ${paths}::text[], ${parents}::text[], ${users}::text[]) AS t(kind, path, parent_path, usr)
-      ON CONFLICT DO NOTHING`;
-    // A new statement sees subjects committed by concurrent ingests too (READ COMMITTED).
-    await tx.$executeRaw`
-      INSERT INTO activity_rollups AS r (subject_id, host_seq, bin, count, peak_count, peak_window_seconds, updated_at)
-      SELECT s.id, ${seq}::int, ${bin}::int, t.cnt, t.cnt, ${seconds}::int, now()
-      FROM unnest(${kinds}::text[], ${paths}::text[], ${parents}::text[], ${users}::text[], ${counts}::bigint[])
-           AS t(kind, path, parent_path, usr, cnt)
-      JOIN activity_subjects s ON s.kind = t.kind AND s.path = t.path AND s.parent_path = t.parent_path AND s."user" = t.usr
-      ON CONFLICT (subject_id, host_seq, bin) DO UPDATE SET
-        count = r.count + EXCLUDED.count,
-        peak_count = CASE WHEN EXCLUDED.peak_count::float8 / EXCLUDED.peak_window_seconds > r.peak_count::float8 / GREATEST(r.peak_window_seconds, 1)
-                          THEN EXCLUDED.peak_count ELSE r.peak_count END,
-        peak_window_seconds = CASE WHEN EXCLUDED.peak_count::float8 / EXCLUDED.peak_window_seconds > r.peak_count::float8 / GREATEST(r.peak_window_seconds, 1)
-                                   THEN EXCLUDED.peak_window_seconds ELSE r.peak_window_seconds END,
-        updated_at = now()`;
+  constructor(
+    private readonly prisma: PrismaService,
+    @Optional() private readonly metrics?: RollupMetrics,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (ROLLUP_INTERVAL_MS > 0) this.schedule();
   }
 
-  private async hostSeq(tx: Prisma.TransactionClient, hostId: string): Promise<number> {
-    // Not cached: a number handed out by a transaction that later rolls back must not outlive it.
-    const [row] = await tx.$queryRaw<{ seq: number }[]>`
-      WITH i AS (INSERT INTO rollup_hosts (host_id) VALUES (${hostId}::uuid) ON CONFLICT DO NOTHING RETURNING seq)
-      SELECT seq FROM i UNION ALL SELECT seq FROM rollup_hosts WHERE host_id = ${hostId}::uuid`;
-    if (!row) throw new Error(`rollup host number for ${hostId} is being created by a concurrent batch; retry`);
-    return row.seq;
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.loop?.catch(() => undefined);
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.loop = this.drain(false)
+        .then(() => undefined)
+        .catch((err: unknown) => this.logger.warn(`rollup step failed (retried next round): ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => this.schedule());
+    }, ROLLUP_INTERVAL_MS);
+    this.timer.unref?.();
+  }
+
+  /**
+   * Applies every batch committed before the call (and any committed while
+   * it runs), waiting for another replica's step if one holds the lock.
+   * Returns the number of batches this call applied.
+   */
+  async catchUp(): Promise<number> {
+    return this.drain(true);
+  }
+
+  private async drain(wait: boolean): Promise<number> {
+    let total = 0;
+    while (!this.stopped || wait) {
+      const n = await this.step(wait);
+      if (n <= 0) break;
+      total += n;
+    }
+    return total;
+  }
+
+  /**
+   * One transaction: takes up to ROLLUP_BATCHES_PER_STEP pending batches and
+   * applies them to every rollup. Returns the batches applied, or -1 when
+   * another process holds the lock and `wait` is false.
+   */
+  async step(wait = true, maxBatches = ROLLUP_BATCHES_PER_STEP): Promise<number> {
+    const started = process.hrtime.bigint();
+    const n = await this.prisma.$transaction(async (tx) => {
+      if (wait) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_KEY})`);
+      else {
+        const [got] = await tx.$queryRawUnsafe<Array<{ ok: boolean }>>(`SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK_KEY}) AS ok`);
+        if (!got?.ok) return -1;
+      }
+      // Joins and sorts of a step stay in memory; the commit need not wait for the WAL flush: a step
+      // lost in a crash is lost with the deletion of its pending rows, so it is simply applied again.
+      await tx.$executeRawUnsafe(`SET LOCAL work_mem = '256MB'`);
+      await tx.$executeRawUnsafe('SET LOCAL synchronous_commit = off');
+      // Staged rows join on text: hashing beats sorting them under the collation (temp tables have no statistics).
+      await tx.$executeRawUnsafe('SET LOCAL enable_mergejoin = off');
+      const taken = await tx.$executeRawUnsafe(TAKE_PENDING_SQL(maxBatches));
+      if (taken === 0) return 0;
+      await tx.$executeRawUnsafe(ENSURE_HOST_SEQ_SQL);
+      await tx.$executeRawUnsafe(BATCHES_SQL);
+      // The planner must know _rb is small next to the raw tables (index lookups, not scans).
+      await tx.$executeRawUnsafe('ANALYZE _rb');
+      for (const s of APPLY_STATEMENTS) {
+        await tx.$executeRawUnsafe(s.sql);
+      }
+      return taken;
+    }, TRANSACTION_OPTIONS);
+    if (n >= 0) this.metrics?.observeStep(n, Number(process.hrtime.bigint() - started) / 1e9);
+    return n;
   }
 }
 
-/** Global, so the ingest module can call the rollup inside its transaction without importing the exclusions module. */
+/** Global, so ingest, fleet and exclusions can reach the worker without importing each other's modules. */
 @Global()
 @Module({ providers: [ActivityRollupService], exports: [ActivityRollupService] })
 export class ActivityRollupModule {}

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RecommendationConfig, diffExclusionSets, recommendExclusions, resolveRecommendationConfig } from '@fleettune/rules';
+import { RecommendationConfig, resolveRecommendationConfig } from '@fleettune/rules';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { PrismaService } from '../database/prisma.service';
-import { ROLLUP_BIN_SECONDS } from './activity-rollup.service';
-import { readRollup } from './rollup-reader';
+import { ActivityRollupService, ROLLUP_BIN_SECONDS } from './activity-rollup.service';
+import { runRecomputeInWorker } from './recompute-worker-runner';
 
 export interface RecomputeResult {
   setId: string;
@@ -14,6 +13,8 @@ export interface RecomputeResult {
   removed: number;
   changed: number;
   rollupCells: number;
+  /** Of those, rows read from the raw count tables (auditd initiators/directories, mdatp files scanned). */
+  rawRows: number;
   /** Milliseconds: the rollup query alone, decoding, the engine, storing, and all of it. */
   timings: { rollupQueryMs: number; decodeMs: number; engineMs: number; storeMs: number; totalMs: number; hubCpuMs: number; engineCpuMs: number };
 }
@@ -27,78 +28,52 @@ export class ExclusionRecomputeService {
   readonly config: RecommendationConfig = resolveRecommendationConfig();
 
   constructor(
-    private readonly prisma: PrismaService,
     @Inject(HUB_CONFIG) private readonly hubConfig: HubConfig,
+    private readonly rollups: ActivityRollupService,
   ) {}
 
   /**
    * Builds a new exclusion set version from the fleet rollup (activity_rollups,
-   * kept up to date by ingest: no rescan of the raw counts), diffs it against
-   * the previous version and stores both. Decisions are not copied: they are
-   * keyed by item identity and apply to every version.
+   * kept up to date by the rollup worker: no rescan of the raw counts), diffs
+   * it against the previous version and stores both (exclusion-set-store.ts). Decisions are not copied: they are
+   * keyed by item identity and apply to every version. The rollup read and the
+   * engine run in a worker thread (runRecomputeInWorker): this process only
+   * waits, so HTTP, gRPC ingest and queue locks keep being served.
    */
   async recompute(jobId?: string): Promise<RecomputeResult> {
     const started = performance.now();
     // CPU time of this process too: on a shared machine the wall time also measures the neighbours.
     const cpu0 = process.cpuUsage();
-    const input = await readRollup(this.hubConfig.DATABASE_URL, LOOKBACK_BINS);
-    const t0 = performance.now();
-    const cpuEngine0 = process.cpuUsage();
-    const result = recommendExclusions(input.columns, { hostsReporting: input.hostsReporting, config: this.config });
-    const engineMs = performance.now() - t0;
-    const engineCpu = process.cpuUsage(cpuEngine0);
-
-    const t1 = performance.now();
-    const previous = await this.prisma.exclusionSet.findFirst({ orderBy: { version: 'desc' }, include: { items: true } });
-    const diff = diffExclusionSets(
-      (previous?.items ?? []).map((i) => ({ ...i, risk: i.risk as never, evidence: i.evidence as never })),
-      result.items,
-      result.rejected,
-    );
-    const set = await this.prisma.exclusionSet.create({
-      data: {
-        jobId: jobId ?? null,
-        previousSetId: previous?.id ?? null,
-        diff: diff as object,
-        params: { config: { ...this.config }, hostsReporting: input.hostsReporting, lookbackBins: LOOKBACK_BINS, rejected: result.rejected.slice(0, 200) } as object,
-        items: {
-          create: result.items.map((i) => ({
-            type: i.type,
-            value: i.value,
-            isDirectory: i.isDirectory,
-            globalScopeEligible: i.globalScopeEligible,
-            user: i.user,
-            applyToChildren: i.applyToChildren,
-            reason: i.reason,
-            risk: i.risk as object,
-            evidence: i.evidence as object,
-          })),
-        },
-      },
+    await this.rollups.catchUp(); // every committed batch rolled up first (the rollup worker runs behind ingest)
+    const input = await runRecomputeInWorker({
+      databaseUrl: this.hubConfig.DATABASE_URL,
+      lookbackBins: LOOKBACK_BINS,
+      config: this.config,
+      jobId: jobId ?? null,
     });
-    const storeMs = performance.now() - t1;
     const timings = {
       rollupQueryMs: Math.round(input.queryMs),
       decodeMs: Math.round(input.decodeMs),
-      engineMs: Math.round(engineMs),
-      storeMs: Math.round(storeMs),
+      engineMs: Math.round(input.engineMs),
+      storeMs: Math.round(input.storeMs),
       totalMs: Math.round(performance.now() - started),
       hubCpuMs: Math.round((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000),
-      engineCpuMs: Math.round((engineCpu.user + engineCpu.system) / 1000),
+      engineCpuMs: Math.round(input.engineCpuMs),
     };
     this.logger.log(
-      `exclusion set v${set.version}: ${result.items.length} items (+${diff.added.length} -${diff.removed.length} ~${diff.changed.length}) ` +
-        `from ${input.columns.rowCount} rollup cells in ${timings.totalMs} ms (rollup query ${timings.rollupQueryMs} ms)`,
+      `exclusion set v${input.version}: ${input.items} items (+${input.added} -${input.removed} ~${input.changed}) ` +
+        `from ${input.rowCount} rollup cells in ${timings.totalMs} ms (rollup query ${timings.rollupQueryMs} ms)`,
     );
     return {
-      setId: set.id,
-      version: set.version,
-      items: result.items.length,
-      rejected: result.rejected.length,
-      added: diff.added.length,
-      removed: diff.removed.length,
-      changed: diff.changed.length,
-      rollupCells: input.columns.rowCount,
+      setId: input.setId,
+      version: input.version,
+      items: input.items,
+      rejected: input.rejected,
+      added: input.added,
+      removed: input.removed,
+      changed: input.changed,
+      rollupCells: input.rowCount,
+      rawRows: input.rawRows,
       timings,
     };
   }

@@ -7,6 +7,7 @@ import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
+import { ActivityRollupService } from './activity-rollup.service';
 import { FIXTURE_T0, addHost, batch, ingestNoisyHost } from './fleet-fixture';
 
 const ADMIN = 'review-spec-admin-token-000000000';
@@ -46,7 +47,7 @@ test('ingest fills the rollup incrementally; a resent batch changes nothing', as
   const ingest = hub.app.get(BatchIngestService);
   const web1 = await addHost(prisma, 'web-01');
   const b = await ingestNoisyHost(ingest, web1, 'alice');
-  const sum = async () => (await prisma.$queryRaw<{ s: bigint }[]>`SELECT COALESCE(SUM(count), 0)::bigint AS s FROM activity_rollups`)[0].s;
+  const sum = async () => (await hub.app.get(ActivityRollupService).catchUp(), 0n) + (await prisma.$queryRaw<{ s: bigint }[]>`SELECT COALESCE(SUM(count), 0)::bigint AS s FROM activity_rollups`)[0].s;
   const first = await sum();
   assert.equal(first, BigInt(1100 + 550 + 1 + 2100 + 1100));
   assert.equal(await ingest.ingest(web1, b), 'duplicate');
@@ -63,7 +64,10 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   const r1 = await recompute.recompute();
   assert.ok(r1.timings.rollupQueryMs >= 0 && r1.rollupCells > 0);
   const v1 = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
-  const byValue = new Map(v1.items.map((i) => [i.value, i]));
+  // The fixture's batches are linux-audit data: the sync agent is also the top audit initiator (an audit-exe item beside its process item).
+  const audit = v1.items.filter((i) => i.type.startsWith('audit-'));
+  assert.deepEqual(audit.map((i) => [i.type, i.value]), [['audit-exe', '/opt/syncagent/bin/syncagent']]);
+  const byValue = new Map(v1.items.filter((i) => !i.type.startsWith('audit-')).map((i) => [i.value, i]));
   const agent = byValue.get('/opt/syncagent/bin/syncagent');
   assert.equal(agent?.applyToChildren, true);
   assert.ok(byValue.has('/var/tmp/buildcache/*/chunk-*.tmp'), JSON.stringify([...byValue.keys()]));
@@ -100,7 +104,7 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
 
   const v2 = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; previousSetId: string; items: Item[] };
   assert.equal(v2.previousSetId, v1.id);
-  const after = new Map(v2.items.map((i) => [i.value, i]));
+  const after = new Map(v2.items.filter((i) => !i.type.startsWith('audit-')).map((i) => [i.value, i]));
   const agent2 = after.get('/opt/syncagent/bin/syncagent')!;
   assert.notEqual(agent2.id, agent!.id, 'a new item row per version');
   assert.equal(agent2.decision.status, 'approved');
@@ -114,16 +118,18 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
 
   const diff = (await api('GET', `/api/v1/exclusion-sets/${v2.id}/diff`)).body;
   assert.equal(diff.previousVersion, v1.version);
-  assert.deepEqual(diff.added.map((a: { value: string }) => a.value), ['/opt/acme/bin/acme-helper']);
-  assert.match(diff.added[0].why, /^new recommendation: noisy program/);
+  // acme-helper: a noisy program, and (its 3000 execve records) a noisy audit initiator.
+  assert.deepEqual(diff.added.map((a: { type: string; value: string }) => [a.type, a.value]).sort(), [['audit-exe', '/opt/acme/bin/acme-helper'], ['process', '/opt/acme/bin/acme-helper']]);
+  assert.match(diff.added.find((a: { type: string }) => a.type === 'process').why, /^new recommendation: noisy program/);
   assert.deepEqual(diff.removed, []);
   // Two hosts became three for the per-user items.
   assert.deepEqual(
-    diff.changed.map((c: { value: string; why: string }) => [c.value, c.why]),
+    diff.changed.map((c: { type: string; value: string; why: string }) => [c.type, c.value, c.why]).sort(),
     [
-      ['/home/*/.cache/syncagent/sync.log', 'evidence.hosts 2 -> 3'],
-      ['/opt/syncagent/bin/syncagent', 'evidence.hosts 2 -> 3'],
-      ['/var/tmp/buildcache/*/chunk-*.tmp', 'evidence.hosts 2 -> 3'],
+      ['audit-exe', '/opt/syncagent/bin/syncagent', 'evidence.hosts 2 -> 3'],
+      ['process', '/opt/syncagent/bin/syncagent', 'evidence.hosts 2 -> 3'],
+      ['wildcard', '/home/*/.cache/syncagent/sync.log', 'evidence.hosts 2 -> 3'],
+      ['wildcard', '/var/tmp/buildcache/*/chunk-*.tmp', 'evidence.hosts 2 -> 3'],
     ],
   );
   assert.equal(diff.unchanged, 0);

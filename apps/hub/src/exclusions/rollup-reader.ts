@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { FleetActivityColumns, FleetActivityKind, FleetActivitySubject } from '@fleettune/rules';
-import { ROLLUP_BIN_SECONDS } from './activity-rollup.service';
+// The pure SQL module, not the Nest service: this file also runs in the recompute worker thread.
+import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
+import { RAW_KINDS, RawActivity, readRawActivity } from './raw-activity-reader';
 
 export interface RollupInput {
   columns: FleetActivityColumns;
@@ -9,6 +11,8 @@ export interface RollupInput {
   queryMs: number;
   /** Time to decode the rows into columns, ms. */
   decodeMs: number;
+  /** Rows read from the raw count tables for kinds the rollup does not carry (audit initiators/directories, files scanned). */
+  rawRows: number;
 }
 
 /**
@@ -18,6 +22,14 @@ export interface RollupInput {
  * arrays without one JS object per cell. Only the last `lookbackBins` bins
  * (counted back from the newest data, not the clock: replayed logs count).
  * Uses pg directly: the result is one large read, no ORM mapping needed.
+ *
+ * The rollup keeps exec and file subjects only; auditd initiators and
+ * directories and Defender's files-scanned-per-process come from the raw
+ * count tables (readRawActivity) until the rollup carries those kinds. The
+ * mdatp-rtp source sends files scanned as exec rows, which the rollup counts
+ * as executions: those are taken back out of the exec cells here (same
+ * program, host and bin, no parent and no user, as mdatp rows are), so a
+ * process Defender scans a lot is not also "executed 50 times a second".
  */
 export async function readRollup(databaseUrl: string, lookbackBins: number, parallel = 2): Promise<RollupInput> {
   const started = performance.now();
@@ -25,6 +37,8 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   await client.connect();
   const extra: Client[] = [];
   let subjectsRes, hostsRes;
+  let raw: RawActivity = { groups: [], strays: [], cells: 0 };
+  let rollupKinds = new Set<string>();
   // Bins travel relative to the first one read: fewer digits in the largest result of the job.
   let sinceBin = 0;
   const cellsRes: { rows: [number, string][] } = { rows: [] };
@@ -32,10 +46,20 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     const maxRes = await client.query<{ max: number | null }>('SELECT max(bin) AS max FROM activity_rollups');
     const maxBin = maxRes.rows[0]?.max;
     if (maxBin === null || maxBin === undefined) {
-      return { columns: emptyColumns(), hostsReporting: 0, queryMs: performance.now() - started, decodeMs: 0 };
+      return { columns: emptyColumns(), hostsReporting: 0, queryMs: performance.now() - started, decodeMs: 0, rawRows: 0 };
     }
     const since = maxBin - lookbackBins + 1;
     sinceBin = since;
+    const kindsRes = await client.query<{ kind: string }>('SELECT DISTINCT kind FROM activity_subjects WHERE kind = ANY($1::text[])', [RAW_KINDS]);
+    rollupKinds = new Set(kindsRes.rows.map((r) => r.kind));
+    const rawClient = new Client({ connectionString: databaseUrl });
+    extra.push(rawClient);
+    await rawClient.connect();
+    // Settled into a value at once: a failure must surface here, not as an unhandled rejection while the cells load.
+    const rawRead = readRawActivity(rawClient, since, rollupKinds).then(
+      (rows) => ({ rows, error: undefined }),
+      (error: unknown) => ({ rows: undefined, error }),
+    );
     // The aggregation is CPU-bound in PostgreSQL: split by subject over `parallel` sessions so every core works.
     for (let k = 1; k < parallel; k++) {
       const c = new Client({ connectionString: databaseUrl });
@@ -43,7 +67,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       await c.connect();
     }
     const parts = await Promise.all(
-      [client, ...extra].map((c, k) =>
+      [client, ...extra.slice(1)].map((c, k) =>
         c.query<[number, string]>({
           text: `SELECT subject_id,
                         string_agg(host_seq::text || ',' || (bin - $1)::text || ',' || count::text || ',' || peak_count::text || ',' || peak_window_seconds::text, ';')
@@ -54,6 +78,9 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       ),
     );
     for (const p of parts) for (const row of p.rows) cellsRes.rows.push(row);
+    const rawResult = await rawRead;
+    if (!rawResult.rows) throw rawResult.error;
+    raw = rawResult.rows;
     const ids = cellsRes.rows.map((r) => r[0]);
     subjectsRes = await client.query<{ id: number; kind: string; path: string; parent_path: string; user: string }>(
       'SELECT id, kind, path, parent_path, "user" FROM activity_subjects WHERE id = ANY($1::int[])',
@@ -76,16 +103,32 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   for (const h of hostsRes.rows) if (h.seq > maxSeq) maxSeq = h.seq;
   const hostIndexBySeq = new Int32Array(maxSeq + 1).fill(-1);
   const hostIds: string[] = [];
+  const hostIndexById = new Map<string, number>();
   for (const h of hostsRes.rows) {
     hostIndexBySeq[h.seq] = hostIds.length;
+    hostIndexById.set(h.host_id, hostIds.length);
     hostIds.push(h.host_id);
   }
-  let total = 0;
-  for (const [, cells] of cellsRes.rows) {
-    total++;
-    for (let i = 0; i < cells.length; i++) if (cells.charCodeAt(i) === 59 /* ; */) total++;
-  }
-  const cols: FleetActivityColumns = {
+  const hostIndexOf = (id: string) => {
+    let i = hostIndexById.get(id);
+    if (i === undefined) {
+      i = hostIds.length;
+      hostIndexById.set(id, i);
+      hostIds.push(id);
+    }
+    return i;
+  };
+
+  // Every packed cell string, rollup and raw alike: `hostSeq,binOffset,count[,peak,peakSeconds];...`.
+  const countCells = (cells: string) => {
+    let n = 1;
+    for (let i = 0; i < cells.length; i++) if (cells.charCodeAt(i) === 59 /* ; */) n++;
+    return n;
+  };
+  let total = raw.strays.length;
+  for (const [, cells] of cellsRes.rows) total += countCells(cells);
+  for (const g of raw.groups) total += countCells(g.cells);
+  const cols = {
     subjects,
     hostIds,
     rowCount: total,
@@ -96,10 +139,10 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     peakCount: new Float64Array(total),
     peakWindowSeconds: new Float64Array(total),
   };
+  const hostOfSeq = (seq: number) => (seq < hostIndexBySeq.length ? hostIndexBySeq[seq] : -1);
   const fields = new Float64Array(5);
-  let row = 0;
-  for (const [subjectId, cells] of cellsRes.rows) {
-    const s = subjectIndexById.get(subjectId) ?? -1;
+  /** Parses one packed cell list; `onCell` gets the fields and returns false to drop the cell. */
+  const decode = (cells: string, onCell: (f: Float64Array, nFields: number) => boolean) => {
     let f = 0;
     let v = 0;
     let neg = false;
@@ -108,24 +151,107 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       if (c >= 48 && c <= 57) v = v * 10 + (c - 48);
       else if (c === 45) neg = true;
       else {
-        fields[f++] = neg ? -v : v;
+        if (f < 5) fields[f++] = neg ? -v : v;
         v = 0;
         neg = false;
         if (c === 59) {
-          const seq = fields[0];
-          cols.subjectOfRow[row] = s;
-          cols.hostOfRow[row] = seq < hostIndexBySeq.length ? hostIndexBySeq[seq] : -1;
-          cols.windowStartMs[row] = (since + fields[1]) * ROLLUP_BIN_SECONDS * 1000;
-          cols.count[row] = fields[2];
-          cols.peakCount![row] = fields[3];
-          cols.peakWindowSeconds![row] = fields[4];
-          row++;
+          const n = f;
           f = 0;
+          onCell(fields, n);
         }
       }
     }
+  };
+
+  // Raw kinds first: one subject per (kind, path). Files scanned are also kept per program,
+  // host and bin, to take them back out of the exec cells below.
+  const rawSubject = new Map<string, number>();
+  const subjectFor = (kind: FleetActivityKind, path: string) => {
+    const key = kind + '\u0000' + path;
+    let sIdx = rawSubject.get(key);
+    if (sIdx === undefined) {
+      sIdx = subjects.length;
+      rawSubject.set(key, sIdx);
+      subjects.push({ kind, path });
+    }
+    return sIdx;
+  };
+  const rollupSubjects = subjects.length;
+  const correctScans = !rollupKinds.has('scan');
+  /** program -> (host index * 2^20 + bin offset) -> files scanned in that cell. */
+  const scannedAsExec = new Map<string, Map<number, number>>();
+  const scanCellKey = (host: number, binOffset: number) => host * 1048576 + binOffset;
+  let row = 0;
+  for (const g of raw.groups) {
+    const s = subjectFor(g.kind, g.path);
+    let scanned: Map<number, number> | undefined;
+    if (correctScans && g.kind === 'scan') scannedAsExec.set(g.path, (scanned = scannedAsExec.get(g.path) ?? new Map()));
+    decode(g.cells, (x) => {
+      const host = hostOfSeq(x[0]);
+      cols.subjectOfRow[row] = s;
+      cols.hostOfRow[row] = host;
+      cols.windowStartMs[row] = (since + x[1]) * ROLLUP_BIN_SECONDS * 1000;
+      cols.count[row] = x[2];
+      row++;
+      if (scanned) scanned.set(scanCellKey(host, x[1]), (scanned.get(scanCellKey(host, x[1])) ?? 0) + x[2]);
+      return true;
+    });
   }
-  return { columns: cols, hostsReporting: hostIds.length, queryMs, decodeMs: performance.now() - t };
+  for (const r of raw.strays) {
+    const host = hostIndexOf(r.hostId);
+    cols.subjectOfRow[row] = subjectFor(r.kind, r.path);
+    cols.hostOfRow[row] = host;
+    cols.windowStartMs[row] = r.bin * ROLLUP_BIN_SECONDS * 1000;
+    cols.count[row] = r.count;
+    row++;
+    if (correctScans && r.kind === 'scan') {
+      let m = scannedAsExec.get(r.path);
+      if (!m) scannedAsExec.set(r.path, (m = new Map()));
+      m.set(scanCellKey(host, r.bin - since), (m.get(scanCellKey(host, r.bin - since)) ?? 0) + r.count);
+    }
+  }
+  const rawRows = row;
+
+  for (const [subjectId, cells] of cellsRes.rows) {
+    const s = subjectIndexById.get(subjectId) ?? -1;
+    const x = s >= 0 && s < rollupSubjects ? subjects[s] : undefined;
+    // mdatp rows have no parent and no user: only such exec subjects can hold files scanned.
+    const scanned = x && x.kind === 'exec' && !x.parentPath && !x.user ? scannedAsExec.get(x.path) : undefined;
+    decode(cells, (f) => {
+      const host = hostOfSeq(f[0]);
+      let count = f[2];
+      let peak = f[3];
+      if (scanned) {
+        const n = scanned.get(scanCellKey(host, f[1])) ?? 0;
+        count -= n;
+        // Only executions are left (none, when every "exec" was a file scanned): the busiest window cannot exceed them.
+        if (n > 0) peak = Math.min(peak, count);
+        if (!(count > 0)) return false;
+      }
+      cols.subjectOfRow[row] = s;
+      cols.hostOfRow[row] = host;
+      cols.windowStartMs[row] = (since + f[1]) * ROLLUP_BIN_SECONDS * 1000;
+      cols.count[row] = count;
+      cols.peakCount[row] = peak;
+      cols.peakWindowSeconds[row] = f[4];
+      row++;
+      return true;
+    });
+  }
+
+  const columns: FleetActivityColumns = row === total
+    ? cols
+    : {
+        ...cols,
+        rowCount: row,
+        subjectOfRow: cols.subjectOfRow.subarray(0, row),
+        hostOfRow: cols.hostOfRow.subarray(0, row),
+        windowStartMs: cols.windowStartMs.subarray(0, row),
+        count: cols.count.subarray(0, row),
+        peakCount: cols.peakCount.subarray(0, row),
+        peakWindowSeconds: cols.peakWindowSeconds.subarray(0, row),
+      };
+  return { columns, hostsReporting: hostIds.length, queryMs, decodeMs: performance.now() - t, rawRows };
 }
 
 function emptyColumns(): FleetActivityColumns {

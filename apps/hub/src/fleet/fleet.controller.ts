@@ -1,12 +1,18 @@
-import { Controller, Get, Param, ParseUUIDPipe, Res, UseGuards, applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Param, ParseUUIDPipe, Put, Res, UseGuards, applyDecorators } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiBody, ApiNotFoundResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { ApiTokenGuard } from '../auth/api-token.guard';
-import { ZodQuery } from '../common/zod-validation';
+import { ZodBody, ZodQuery } from '../common/zod-validation';
+import { RequireRole } from '../auth/require-role.decorator';
+import { AuditAction } from '../audit-log/audit-log.interceptor';
 import { FleetService, HostView, NoiseRow, TrendView } from './fleet.service';
 import {
+  HOST_TAG_PATTERN,
+  HostTagsBody,
   HostsQuery,
+  MAX_HOST_TAGS,
+  hostTagsBodySchema,
   NOISE_KINDS,
   NoiseKind,
   NoiseQueryDto,
@@ -20,10 +26,21 @@ import {
 
 const FilterParams = () =>
   applyDecorators(
-    ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' }, description: 'windows starting at or after' }),
-    ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' }, description: 'windows starting before' }),
+    ApiQuery({
+      name: 'since',
+      required: false,
+      schema: { type: 'string', format: 'date-time' },
+      description: 'windows starting at or after; rounded down to the hour (the rollups are hourly; minute-bucket trends use it exactly)',
+    }),
+    ApiQuery({
+      name: 'until',
+      required: false,
+      schema: { type: 'string', format: 'date-time' },
+      description: 'windows starting before; rounded up to the hour (minute-bucket trends use it exactly)',
+    }),
     ApiQuery({ name: 'os', required: false, description: 'only hosts with this OS' }),
     ApiQuery({ name: 'source', required: false, description: 'only this agent source (exec/file kinds)' }),
+    ApiQuery({ name: 'tag', required: false, schema: { type: 'string', pattern: HOST_TAG_PATTERN.source }, description: 'only hosts carrying this tag (now)' }),
   );
 
 const NoiseQueryParams = () =>
@@ -51,9 +68,10 @@ export class FleetController {
   @ApiQuery({ name: 'status', required: false, enum: ['online', 'stale'] })
   @ApiQuery({ name: 'q', required: false, description: 'hostname contains (case-insensitive)' })
   @ApiQuery({ name: 'os', required: false })
+  @ApiQuery({ name: 'tag', required: false, schema: { type: 'string', pattern: HOST_TAG_PATTERN.source }, description: 'only hosts carrying this tag' })
   @ApiOkResponse({
     description:
-      'Enrolled hosts by hostname, each with status online|stale (last seen within FLEETTUNE_HOST_STALE_SECONDS, default 900). ' +
+      'Enrolled hosts by hostname, each with status online|stale (last seen within FLEETTUNE_HOST_STALE_SECONDS, default 900) and tags (sorted). ' +
       'An array; the header X-Total-Count gives the number of matching hosts for paging with limit/offset.',
   })
   async hosts(@ZodQuery(hostsQuerySchema) q: HostsQuery, @Res({ passthrough: true }) res: Response): Promise<HostView[]> {
@@ -66,6 +84,25 @@ export class FleetController {
   @ApiOkResponse({ description: 'One host' })
   host(@Param('id', new ParseUUIDPipe()) id: string): Promise<HostView> {
     return this.fleet.host(id);
+  }
+
+  @Put('hosts/:id/tags')
+  @RequireRole('admin')
+  @AuditAction('host.tags')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['tags'],
+      additionalProperties: false,
+      properties: { tags: { type: 'array', maxItems: MAX_HOST_TAGS, items: { type: 'string', pattern: HOST_TAG_PATTERN.source } } },
+    },
+    description: `The host's complete tag list (replaces the current one; duplicates collapse; at most ${MAX_HOST_TAGS})`,
+  })
+  @ApiOkResponse({ description: 'The host with its new tags (sorted)' })
+  @ApiBadRequestResponse({ description: 'A tag does not match the pattern, or more than 20 tags' })
+  @ApiNotFoundResponse({ description: 'No such host' })
+  setTags(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostTagsBodySchema) body: HostTagsBody): Promise<HostView> {
+    return this.fleet.setTags(id, body.tags);
   }
 
   @Get('hosts/:id/noise')
@@ -140,7 +177,7 @@ export class FleetController {
   }
 
   @Get('noise/trend')
-  @ApiQuery({ name: 'kind', required: false, enum: ['exec', 'file', 'parent', 'directory', 'key', 'syscall'] })
+  @ApiQuery({ name: 'kind', required: false, enum: ['exec', 'file', 'parent', 'directory', 'extension', 'key', 'syscall'] })
   @ApiQuery({ name: 'subject', required: false, description: 'a path/key/syscall; without it only the fleet total' })
   @ApiQuery({ name: 'bucket', required: false, enum: ['auto', 'minute', 'hour', 'day'], description: 'auto (default) picks one from the span of the data' })
   @ApiQuery({ name: 'hostId', required: false, schema: { type: 'string', format: 'uuid' } })

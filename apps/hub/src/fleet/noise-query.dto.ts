@@ -2,6 +2,15 @@ import { z } from 'zod';
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
+/** A host tag: lower-case letters, digits and . _ : - (starting with a letter or digit), at most 63 characters. */
+export const HOST_TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,62}$/;
+export const MAX_HOST_TAGS = 20;
+export const hostTagSchema = z.string().regex(HOST_TAG_PATTERN, 'a tag is 1-63 of a-z 0-9 . _ : - starting with a letter or digit');
+
+/** Body of PUT /api/v1/hosts/:id/tags: the host's complete tag list (replaces the old one; duplicates collapse). */
+export const hostTagsBodySchema = z.object({ tags: z.array(hostTagSchema).max(MAX_HOST_TAGS) }).strict();
+export type HostTagsBody = z.infer<typeof hostTagsBodySchema>;
+
 /** Filters every noise query accepts. */
 export const noiseFilterShape = {
   since: z.coerce.date().optional(),
@@ -11,6 +20,8 @@ export const noiseFilterShape = {
   /** Only counts from this agent source (e.g. linux-audit); exec/file kinds only. */
   source: optionalText(64),
   hostId: z.uuid().optional(),
+  /** Only hosts carrying this tag (their tags now). */
+  tag: hostTagSchema.optional(),
 };
 
 export const noiseQuerySchema = z.object({
@@ -26,7 +37,7 @@ export type NoiseKind = (typeof NOISE_KINDS)[number];
 export const hostNoiseQuerySchema = noiseQuerySchema.extend({ kind: z.enum(NOISE_KINDS).default('exec') }).omit({ hostId: true });
 
 export const trendQuerySchema = z.object({
-  kind: z.enum(['exec', 'file', 'parent', 'directory', 'key', 'syscall']).default('exec'),
+  kind: z.enum(['exec', 'file', 'parent', 'directory', 'extension', 'key', 'syscall']).default('exec'),
   /** A path (or key/syscall); without it only the fleet total is returned. */
   subject: z.string().min(1).max(4096).optional(),
   /** `auto`: minute, hour or day, whichever gives at most a few hundred points over the data's span. */
@@ -41,5 +52,6 @@ export const hostsQuerySchema = z.object({
   status: z.enum(['online', 'stale']).optional(),
   q: z.string().trim().min(1).max(200).optional(),
   os: optionalText(64),
+  tag: hostTagSchema.optional(),
 });
 export type HostsQuery = z.infer<typeof hostsQuerySchema>;

@@ -2,7 +2,6 @@ import { Injectable, Optional } from '@nestjs/common';
 import { CountBatch } from '@fleettune/proto';
 import { PrismaService } from '../database/prisma.service';
 import { IngestMetrics } from '../metrics/ingest-metrics';
-import { ActivityRollupService } from '../exclusions/activity-rollup.service';
 import { storeHostCost } from '../cost/host-cost-store';
 
 export type IngestOutcome = 'committed' | 'duplicate';
@@ -53,13 +52,17 @@ async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Promise<T
  * COPY rate (`npm run bench:ingest`). The count inserts are gated on the
  * batch row having been inserted (`WHERE EXISTS (SELECT 1 FROM b)`), so a
  * duplicate (host, sequence) writes nothing, exactly as before.
+ *
+ * Rollups: the same statement queues the batch in rollup_pending; the rollup
+ * worker (ActivityRollupService) applies queued batches set-based in its own
+ * transactions, off this hot path. Readers that need every committed batch
+ * rolled up call its catchUp() first.
  */
 @Injectable()
 export class BatchIngestService {
   constructor(
     private readonly prisma: PrismaService,
     @Optional() private readonly metrics?: IngestMetrics,
-    @Optional() private readonly rollups?: ActivityRollupService,
   ) {}
 
   async ingest(hostId: string, batch: CountBatch): Promise<IngestOutcome> {
@@ -100,13 +103,14 @@ export class BatchIngestService {
           SELECT ${hostId}::uuid, ${sequence}, ${windowStart}, t.name, t.cnt
           FROM unnest(${syscalls.map((r) => r.name)}::text[], ${syscalls.map((r) => String(r.count))}::bigint[]) AS t(name, cnt)
           WHERE EXISTS (SELECT 1 FROM b)
+        ), p AS (
+          INSERT INTO rollup_pending (host_id, sequence, window_start)
+          SELECT ${hostId}::uuid, ${sequence}, ${windowStart} WHERE EXISTS (SELECT 1 FROM b)
         ), h AS (
           UPDATE hosts SET last_seen_at = ${new Date()} WHERE id = ${hostId}::uuid AND EXISTS (SELECT 1 FROM b)
         )
         SELECT count(*)::int AS inserted FROM b`;
       if (Number(rows[0]?.inserted ?? 0) === 0) return 'duplicate' as const;
-      // Rollup hook: further writes of the same batch go here, inside the transaction.
-      await this.rollups?.applyBatch(tx, hostId, batch);
       if (batch.hostCost?.length) await storeHostCost(tx, hostId, batch); // issue 9: security-product cost + auditd health
       return 'committed' as const;
     }, TRANSACTION_OPTIONS));

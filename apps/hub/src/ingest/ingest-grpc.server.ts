@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import {
   Server,
   ServerDuplexStream,
@@ -28,6 +28,7 @@ import { BatchIngestService } from './batch-ingest.service';
 import { DEFAULT_BATCH_LIMITS, findBatchProblem } from './count-batch-validator';
 import { grpcServerCredentials } from './grpc-server-credentials';
 import { GrpcError, toServiceError } from './grpc-error';
+import { IngestMetrics } from '../metrics/ingest-metrics';
 
 const SERVICE_NAME = 'fleettune.v1.AgentService';
 
@@ -47,6 +48,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     private readonly enrollment: AgentEnrollmentService,
     private readonly authenticator: AgentAuthenticator,
     private readonly ingest: BatchIngestService,
+    @Optional() private readonly metrics?: IngestMetrics,
   ) {
     this.rateLimiter = new AgentRateLimiter(config.FLEETTUNE_AGENT_BATCHES_PER_SECOND, config.FLEETTUNE_AGENT_BATCH_BURST);
     // The transport limit sits above the batch limit so an oversized batch
@@ -64,8 +66,9 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     this.server.addService(this.serviceDefinition(), {
-      enroll: (call: ServerUnaryCall<EnrollRequest, EnrollResponse>, callback: sendUnaryData<EnrollResponse>) => {
-        this.enrollment.enroll(call.request).then(
+      enroll: (call: ServerUnaryCall<EnrollRequest | GrpcError, EnrollResponse>, callback: sendUnaryData<EnrollResponse>) => {
+        const request = call.request;
+        (request instanceof GrpcError ? Promise.reject(request) : this.enrollment.enroll(request)).then(
           (res) => callback(null, res),
           (err: unknown) => {
             if (!(err instanceof GrpcError)) this.logger.error(err);
@@ -107,6 +110,17 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     const maxBytes = this.config.FLEETTUNE_MAX_BATCH_BYTES;
     return {
       ...AgentServiceService,
+      enroll: {
+        ...AgentServiceService.enroll,
+        // A throwing deserializer makes grpc-js answer INTERNAL; bytes that are not an EnrollRequest are the caller's fault.
+        requestDeserialize: (bytes: Buffer): EnrollRequest | GrpcError => {
+          try {
+            return EnrollRequest.decode(bytes);
+          } catch (err) {
+            return new GrpcError(GrpcStatus.INVALID_ARGUMENT, `malformed enroll request: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        },
+      },
       uploadBatches: {
         ...AgentServiceService.uploadBatches,
         requestDeserialize: (bytes: Buffer): DecodedBatch => {
@@ -128,7 +142,15 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
    */
   private handleUpload(call: ServerDuplexStream<DecodedBatch, BatchAck>): void {
     let failed = false;
+    let closed = false;
+    this.metrics?.streamOpened();
+    const closeOnce = (result: 'ok' | 'error' | 'cancelled') => {
+      if (!closed) this.metrics?.streamClosed(result);
+      closed = true;
+    };
+    call.on('close', () => closeOnce(call.cancelled ? 'cancelled' : failed ? 'error' : 'ok'));
     const fail = (err: unknown) => {
+      closeOnce('error');
       if (failed) return;
       failed = true;
       if (!(err instanceof GrpcError)) this.logger.error(err);
@@ -175,6 +197,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
       });
     });
     call.on('error', () => {
+      closeOnce('error');
       failed = true;
     });
   }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { PartitionMaintenanceService } from './partition-maintenance.service';
 import { redisOptionsFromUrl } from './redis-connection';
 
 export const EXCLUSIONS_QUEUE = 'exclusions';
@@ -23,6 +24,7 @@ export const EXCLUSIONS_QUEUE = 'exclusions';
     }),
     BullModule.registerQueue({ name: EXCLUSIONS_QUEUE }),
   ],
-  exports: [BullModule],
+  providers: [PartitionMaintenanceService],
+  exports: [BullModule, PartitionMaintenanceService],
 })
 export class JobsModule {}

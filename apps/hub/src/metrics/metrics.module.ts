@@ -5,13 +5,14 @@ import { IngestMetrics } from './ingest-metrics';
 import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
 import { QueueMetricsService } from './queue-metrics.service';
+import { RollupMetrics } from './rollup-metrics';
 
 /** Prometheus metrics (GET /metrics). Global so any module can inject IngestMetrics. */
 @Global()
 @Module({
   imports: [DiscoveryModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, IngestMetrics, QueueMetricsService, FleetMetricsService],
-  exports: [MetricsRegistry, IngestMetrics],
+  providers: [MetricsRegistry, IngestMetrics, QueueMetricsService, FleetMetricsService, RollupMetrics],
+  exports: [MetricsRegistry, IngestMetrics, RollupMetrics],
 })
 export class MetricsModule {}

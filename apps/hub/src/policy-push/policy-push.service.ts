@@ -40,9 +40,9 @@ export class PolicyPushService {
     return { ...view(t), ...(secret ? { secret } : {}) };
   }
 
-  async listTargets(): Promise<PolicyTargetView[]> {
+  async listTargets(withUrls = true): Promise<PolicyTargetView[]> {
     const rows = await this.prisma.policyTarget.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
-    return rows.map(view);
+    return rows.map((t) => ({ ...view(t), ...(withUrls ? {} : { url: null }) }));
   }
 
   async target(id: string) {

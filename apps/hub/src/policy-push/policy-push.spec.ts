@@ -89,7 +89,7 @@ async function api(method: string, path: string, body?: unknown, token = ADMIN, 
   return { status: res.status, body: parsed as any, text, headers: res.headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-type Item = { id: string; value: string; decision: { status: string } };
+type Item = { id: string; type: string; value: string; decision: { status: string } };
 
 async function latest(): Promise<{ id: string; version: number; items: Item[] }> {
   return (await api('GET', '/api/v1/exclusion-sets/latest')).body;
@@ -97,7 +97,8 @@ async function latest(): Promise<{ id: string; version: number; items: Item[] }>
 
 test('webhook push: only approved items, signed body, retried with backoff while the receiver fails, delivered once', async () => {
   const set = await latest();
-  const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent')!;
+  // The process item (the fixture's audit data also makes the agent an audit-exe item).
+  const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent' && i.type === 'process')!;
   const chunks = set.items.find((i) => i.value === '/var/tmp/buildcache/*/chunk-*.tmp')!;
   assert.ok(agent && chunks);
   await api('POST', `/api/v1/exclusion-items/${agent.id}/decision`, { decision: 'approved', comment: 'safe vendor agent' }, APPROVER);
@@ -184,4 +185,101 @@ test('pull export per target: approved items only, ETag and If-None-Match 304, n
   assert.deepEqual(pulls.map((p) => [p.mode, p.status, p.itemCount]), [['pull', 'served', 1], ['pull', 'served', 2], ['pull', 'served', 1]]);
   // Pushing to a pull-only target is refused.
   assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: t.body.id }, APPROVER)).status, 409);
+});
+
+type HistoryRow = {
+  id: string;
+  target: { id: string; name: string; kind: string; deleted: boolean };
+  set: { id: string; version: number };
+  mode: string;
+  itemCount: number;
+  status: string;
+  attempts: number;
+  createdAt: string;
+  finishedAt: string | null;
+  lastError: string | null;
+  lastAttempt: { attempt: number; statusCode: number | null; error: string | null } | null;
+};
+
+test('fleet-wide push history: viewers read it, newest first, keyset pages, filters, a failed push with its last attempt', async () => {
+  // A webhook target nobody listens on: every attempt fails, the push ends failed.
+  const dead = await api('POST', '/api/v1/policy-targets', { name: 'dead <b>"hook"</b>', kind: 'webhook', url: 'http://127.0.0.1:9/nothing', secret: SECRET });
+  assert.equal(dead.status, 201);
+  const set = await latest();
+  assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: dead.body.id }, APPROVER)).status, 202);
+  const deadline = Date.now() + 30_000;
+  let failed: HistoryRow | undefined;
+  while (Date.now() < deadline) {
+    failed = (await api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`, undefined, VIEWER)).body.items[0];
+    if (failed?.status === 'failed') break;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  assert.equal(failed?.status, 'failed', JSON.stringify(failed));
+  assert.equal(failed!.attempts, 6);
+  assert.equal(failed!.finishedAt, null);
+  assert.equal(failed!.lastAttempt?.attempt, 6);
+  assert.equal(failed!.lastAttempt?.statusCode, null);
+  assert.match(failed!.lastAttempt!.error!, /fetch failed|ECONNREFUSED/);
+  assert.equal(failed!.target.name, 'dead <b>"hook"</b>', 'names come back as stored; the dashboard renders them as text');
+
+  const all = await api('GET', '/api/v1/policy-pushes?limit=500', undefined, VIEWER);
+  assert.equal(all.status, 200);
+  const rows = all.body.items as HistoryRow[];
+  // Earlier tests: one delivered webhook push and three served pulls; this one: one failed push.
+  assert.equal(all.body.total, rows.length);
+  assert.deepEqual(rows.map((r) => `${r.mode}:${r.status}`).sort(), ['pull:served', 'pull:served', 'pull:served', 'webhook:delivered', 'webhook:failed']);
+  assert.equal(all.body.nextCursor, null);
+  const times = rows.map((r) => Date.parse(r.createdAt));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+  const delivered = rows.find((r) => r.status === 'delivered')!;
+  assert.equal(delivered.target.name, 'cm-webhook');
+  assert.equal(delivered.set.version, set.version);
+  assert.equal(delivered.itemCount, 1);
+  assert.equal(delivered.attempts, 3);
+  assert.ok(delivered.finishedAt && Date.parse(delivered.finishedAt) >= Date.parse(delivered.createdAt));
+  assert.deepEqual([delivered.lastAttempt?.attempt, delivered.lastAttempt?.statusCode, delivered.lastAttempt?.error], [3, 204, null]);
+  assert.ok(!all.text.includes(SECRET) && !all.text.includes(receiverUrl), 'no target secret or URL for viewers');
+
+  // Pages of two, cursor to cursor, give the same rows once each.
+  const paged: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await api('GET', `/api/v1/policy-pushes?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, VIEWER);
+    assert.equal(page.status, 200);
+    assert.ok(page.body.items.length <= 2);
+    paged.push(...page.body.items.map((r: HistoryRow) => r.id));
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  assert.deepEqual(paged, rows.map((r) => r.id));
+
+  const pulls = (await api('GET', '/api/v1/policy-pushes?mode=pull', undefined, VIEWER)).body.items as HistoryRow[];
+  assert.equal(pulls.length, 3);
+  assert.ok(pulls.every((p) => p.mode === 'pull' && p.lastAttempt === null && p.finishedAt));
+  assert.deepEqual((await api('GET', '/api/v1/policy-pushes?status=delivered', undefined, VIEWER)).body.items.map((r: HistoryRow) => r.id), [delivered.id]);
+  const future = new Date(Date.now() + 60_000).toISOString();
+  assert.equal((await api('GET', `/api/v1/policy-pushes?since=${future}`, undefined, VIEWER)).body.total, 0);
+
+  // Validation and auth, with the API's error shape.
+  const bad = await api('GET', '/api/v1/policy-pushes?cursor=bm90LWEtY3Vyc29y', undefined, VIEWER);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.issues[0].path, 'cursor');
+  for (const q of ['limit=0', 'limit=501', 'status=lost', 'targetId=nope', 'since=yesterday', 'extra=1']) {
+    assert.equal((await api('GET', `/api/v1/policy-pushes?${q}`, undefined, VIEWER)).status, 400, q);
+  }
+  assert.equal((await fetch(`${base}/api/v1/policy-pushes`)).status, 401);
+  const doc = (await (await fetch(`${base}/api/docs/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
+  assert.deepEqual(
+    doc.paths['/api/v1/policy-pushes'].get!.parameters!.map((p) => p.name).sort(),
+    ['cursor', 'limit', 'mode', 'since', 'status', 'targetId', 'until'],
+  );
+});
+
+test('approvers list push targets without their URLs; viewers may not', async () => {
+  const asApprover = await api('GET', '/api/v1/policy-targets', undefined, APPROVER);
+  assert.equal(asApprover.status, 200);
+  assert.ok(asApprover.body.length >= 3);
+  assert.ok(asApprover.body.every((t: { url: string | null; secret?: string }) => t.url === null && t.secret === undefined));
+  const asAdmin = await api('GET', '/api/v1/policy-targets');
+  assert.ok(asAdmin.body.some((t: { url: string | null }) => t.url === receiverUrl));
+  assert.equal((await api('GET', '/api/v1/policy-targets', undefined, VIEWER)).status, 403);
 });

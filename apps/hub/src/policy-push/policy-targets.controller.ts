@@ -33,10 +33,12 @@ export class PolicyTargetsController {
     return this.push.createTarget(body, req.principal!);
   }
 
+  // Approvers push exclusions, so they may list where to; only admins see the URLs.
   @Get()
-  @RequireRole('admin')
-  list() {
-    return this.push.listTargets();
+  @RequireRole('approver')
+  @ApiOkResponse({ description: 'Targets (oldest first); url is null for non-admins' })
+  list(@Req() req: AuthenticatedRequest) {
+    return this.push.listTargets(req.principal?.role === 'admin');
   }
 
   @Get(':id')

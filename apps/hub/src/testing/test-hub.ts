@@ -17,6 +17,7 @@ export async function startTestHub(name: string, env: Record<string, string> = {
         GRPC_PORT: '0',
         FLEETTUNE_QUEUE_PREFIX: `${name.replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`,
         FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+        FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '0',
         LOG_LEVEL: 'silent',
         ...env,
       }),

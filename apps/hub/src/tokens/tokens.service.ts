@@ -37,12 +37,8 @@ export class CredentialStore {
   }
 
   async listTokens(skip: number, take: number, includeRevoked: boolean): Promise<{ rows: ApiTokenView[]; total: number }> {
-    const where = includeRevoked ? {} : { revokedAt: null };
-    const [rows, total] = await Promise.all([
-      this.db.apiToken.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip, take }),
-      this.db.apiToken.count({ where }),
-    ]);
-    return { rows: rows.map(tokenView), total };
+    const page = await newestFirstPage(this.db.apiToken, skip, take, includeRevoked);
+    return { rows: page.rows.map(tokenView), total: page.total };
   }
 
   /** Revokes a token; refuses to revoke the last active admin token (the fleet would be unmanageable). */
@@ -68,12 +64,8 @@ export class CredentialStore {
   }
 
   async listEnrollmentSecrets(skip: number, take: number, includeRevoked: boolean): Promise<{ rows: EnrollmentSecretView[]; total: number }> {
-    const where = includeRevoked ? {} : { revokedAt: null };
-    const [rows, total] = await Promise.all([
-      this.db.enrollmentSecret.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip, take }),
-      this.db.enrollmentSecret.count({ where }),
-    ]);
-    return { rows: rows.map(secretView), total };
+    const page = await newestFirstPage(this.db.enrollmentSecret, skip, take, includeRevoked);
+    return { rows: page.rows.map(secretView), total: page.total };
   }
 
   async revokeEnrollmentSecret(id: string): Promise<EnrollmentSecretView> {
@@ -82,6 +74,22 @@ export class CredentialStore {
     if (row.revokedAt) return secretView(row);
     return secretView(await this.db.enrollmentSecret.update({ where: { id }, data: { revokedAt: new Date() } }));
   }
+}
+
+/** The delegate methods both credential tables share (Prisma's per-model delegates have no common type). */
+interface RevocableDelegate<Row> {
+  findMany(args: { where: object; orderBy: object[]; skip: number; take: number }): Promise<Row[]>;
+  count(args: { where: object }): Promise<number>;
+}
+
+/** Newest first, ties by id so pages never overlap; revoked rows only when asked for. */
+async function newestFirstPage<Row>(delegate: RevocableDelegate<Row>, skip: number, take: number, includeRevoked: boolean) {
+  const where = includeRevoked ? {} : { revokedAt: null };
+  const [rows, total] = await Promise.all([
+    delegate.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip, take }),
+    delegate.count({ where }),
+  ]);
+  return { rows, total };
 }
 
 function tokenView(r: { id: string; name: string; role: string; createdAt: Date; revokedAt: Date | null }): ApiTokenView {

@@ -1,8 +1,9 @@
 import { FormEvent, useState } from 'react';
-import { ROLES, Role } from '../api';
+import { PUSH_HISTORY_PATH, ROLES, Role } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
 import { useAsync, useSession } from '../context';
 import { SafeText, cleanText, fmtDate } from '../safe';
+import { PushHistory } from './PushHistory';
 
 interface Page<T> {
   items: T[];
@@ -157,13 +158,126 @@ function AuditLog() {
   );
 }
 
+interface PolicyTarget {
+  id: string;
+  name: string;
+  kind: string;
+  url: string | null;
+  enabled: boolean;
+  createdAt: string;
+  createdBy: string;
+  secret?: string;
+}
+
+/** Where approved exclusions go: webhook targets (pushed, signed) and pull targets (config management fetches). */
+function PolicyTargets() {
+  const { api, caps } = useSession();
+  const targets = useAsync(() => api.get<PolicyTarget[]>('/api/v1/policy-targets'), []);
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<'webhook' | 'pull'>('webhook');
+  const [url, setUrl] = useState('');
+  const [created, setCreated] = useState<PolicyTarget | null>(null);
+  const [shown, setShown] = useState<string>();
+  const [error, setError] = useState<Error>();
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const t = await api.post<PolicyTarget>('/api/v1/policy-targets', { name, kind, ...(kind === 'webhook' ? { url } : {}) });
+      setCreated(t);
+      setName('');
+      setUrl('');
+      targets.reload();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  const remove = async (t: PolicyTarget) => {
+    if (!window.confirm(`Delete target "${cleanText(t.name)}"? Its push history stays.`)) return;
+    setError(undefined);
+    try {
+      await api.request('DELETE', `/api/v1/policy-targets/${encodeURIComponent(t.id)}`);
+      if (shown === t.id) setShown(undefined);
+      targets.reload();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    }
+  };
+  return (
+    <>
+      <Card title="Policy targets" testId="policy-targets">
+        <form className="inline" onSubmit={create}>
+          <input required maxLength={200} placeholder="name" value={name} onChange={(e) => setName(e.target.value)} aria-label="target name" />
+          <select value={kind} onChange={(e) => setKind(e.target.value as 'webhook' | 'pull')} aria-label="target kind">
+            <option value="webhook">webhook</option>
+            <option value="pull">pull</option>
+          </select>
+          {kind === 'webhook' ? (
+            <input required type="url" maxLength={2000} placeholder="https://…" value={url} onChange={(e) => setUrl(e.target.value)} aria-label="webhook url" className="wide" />
+          ) : null}
+          <button type="submit">add target</button>
+        </form>
+        {created?.secret ? (
+          <div className="notice" data-testid="new-target-secret">
+            Signing secret of <SafeText value={created.name} max={40} /> (shown only now): <code className="secret">{created.secret}</code>
+          </div>
+        ) : null}
+        <ErrorBox error={error} />
+        <ErrorBox error={targets.error} />
+        <Loading when={targets.loading && !targets.data} />
+        {targets.data && !targets.data.length ? <div className="muted">no targets yet</div> : null}
+        {targets.data?.length ? (
+          <table>
+            <thead>
+              <tr>
+                <th>name</th>
+                <th>kind</th>
+                <th>url / pull path</th>
+                <th>created</th>
+                <th></th>
+              </tr>
+            </thead>
+            <tbody>
+              {targets.data.map((t) => (
+                <tr key={t.id} className={t.id === shown ? 'selected' : ''}>
+                  <td className="subject">
+                    <SafeText value={t.name} max={40} />
+                  </td>
+                  <td>{cleanText(t.kind)}</td>
+                  <td className="subject">
+                    <SafeText value={t.kind === 'pull' ? `/api/v1/policy-targets/${t.id}/export?format=…` : (t.url ?? '')} max={60} />
+                  </td>
+                  <td>
+                    {fmtDate(t.createdAt)} <span className="muted">by <SafeText value={t.createdBy} max={20} /></span>
+                  </td>
+                  <td className="actions">
+                    {caps.has('get', PUSH_HISTORY_PATH) ? (
+                      <button onClick={() => setShown(shown === t.id ? undefined : t.id)} data-testid="target-history">
+                        {shown === t.id ? 'hide history' : 'history'}
+                      </button>
+                    ) : null}
+                    <button onClick={() => remove(t)}>delete</button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </Card>
+      {shown ? <PushHistory targetId={shown} title={`Pushes to ${cleanText(targets.data?.find((t) => t.id === shown)?.name ?? '').slice(0, 60)}`} /> : null}
+    </>
+  );
+}
+
 export function AdminPage() {
+  const { caps } = useSession();
   return (
     <div>
       <div className="toolbar">
         <h1>Administration</h1>
       </div>
       <Tokens />
+      {caps.has('get', '/api/v1/policy-targets') ? <PolicyTargets /> : null}
       <AuditLog />
     </div>
   );

@@ -34,6 +34,7 @@ export function AlertsPage({ focus }: { focus?: string }) {
     return Array.isArray(res) ? res : res.items;
   }, [status]);
   const canAct = roleAllows(me.role, 'approver');
+  const maxRate = Math.max(1e-9, ...(list.data ?? []).map((a) => a.ratePerSecond || 0));
   const act = async (a: Alert, action: 'acknowledge' | 'resolve' | 'mute') => {
     setBusy(true);
     setError(undefined);
@@ -89,6 +90,7 @@ export function AlertsPage({ focus }: { focus?: string }) {
               <th>subject</th>
               <th className="num">hosts</th>
               <th className="num">per second</th>
+              <th className="bar" aria-hidden="true"></th>
               <th>seen</th>
               <th>reason</th>
               {canAct ? <th></th> : null}
@@ -117,6 +119,9 @@ export function AlertsPage({ focus }: { focus?: string }) {
                   {fmtInt(a.hosts)}/{fmtInt(a.hostsReporting)}
                 </td>
                 <td className="num">{fmtRate(a.ratePerSecond)}</td>
+                <td className="bar" aria-hidden="true">
+                  <span style={{ width: `${(100 * (a.ratePerSecond || 0)) / maxRate}%` }} />
+                </td>
                 <td>
                   {fmtDate(a.firstSeenAt)}
                   <br />

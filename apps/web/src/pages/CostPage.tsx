@@ -108,6 +108,7 @@ export function CostPage({ hostId }: { hostId?: string }) {
               <tr>
                 <th>host</th>
                 <th className="num">CPU %</th>
+                <th className="bar" aria-hidden="true"></th>
                 <th className="num">lost events</th>
                 <th className="num">audit.log MiB/h</th>
                 <th>last window</th>
@@ -118,6 +119,9 @@ export function CostPage({ hostId }: { hostId?: string }) {
                 <tr key={h.hostId}>
                   <td><a href={href(`/cost/${h.hostId}`)}><SafeText value={h.hostname} max={50} /></a></td>
                   <td className="num">{pct(h.cpuPercent)}</td>
+                  <td className="bar" aria-hidden="true">
+                    <span style={{ width: `${(100 * h.cpuPercent) / Math.max(1e-9, ...fleet.data!.topHosts.map((x) => x.cpuPercent))}%` }} />
+                  </td>
                   <td className="num">{fmtInt(h.lostEvents ?? 0)}</td>
                   <td className="num">{h.logGrowthBytesPerHour === null ? '–' : (h.logGrowthBytesPerHour / 2 ** 20).toFixed(1)}</td>
                   <td>{fmtDate(h.lastWindowEnd)}</td>

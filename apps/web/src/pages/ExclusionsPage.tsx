@@ -1,8 +1,10 @@
 import { useState } from 'react';
-import { ApiError, roleAllows } from '../api';
+import { ApiError, PUSH_HISTORY_PATH, roleAllows } from '../api';
+import { Bars } from '../Bars';
 import { Card, ErrorBox, Loading } from '../components';
 import { useAsync, useSession } from '../context';
-import { SafeText, cleanText, fmtDate, fmtInt, fmtRate } from '../safe';
+import { SafeText, cleanText, fmtDate, fmtInt, fmtRate, truncateMiddle } from '../safe';
+import { PushHistory } from './PushHistory';
 
 export interface ExclusionItem {
   id: string;
@@ -29,6 +31,92 @@ interface ExclusionSet {
 
 const DECISION_PATH = '/api/v1/exclusion-items/{id}/decision';
 const DIFF_PATH = '/api/v1/exclusion-sets/{id}/diff';
+const PUSH_PATH = '/api/v1/exclusion-sets/{id}/push';
+const TARGETS_PATH = '/api/v1/policy-targets';
+
+interface Target {
+  id: string;
+  name: string;
+  kind: string;
+  enabled: boolean;
+}
+
+/** Push the set's APPROVED items to a webhook target (approvers; the hub queues and retries the delivery). */
+function PushToTarget({ set, approved, onPushed }: { set: ExclusionSet; approved: number; onPushed: (msg: string) => void }) {
+  const { api } = useSession();
+  const targets = useAsync(() => api.get<Target[]>(TARGETS_PATH), []);
+  const webhooks = (targets.data ?? []).filter((t) => t.kind === 'webhook' && t.enabled);
+  const pulls = (targets.data ?? []).filter((t) => t.kind === 'pull');
+  const [targetId, setTargetId] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const chosen = webhooks.find((t) => t.id === targetId) ?? webhooks[0];
+  const push = async () => {
+    if (!chosen) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await api.post<{ items: number; setVersion: number }>(`/api/v1/exclusion-sets/${encodeURIComponent(set.id)}/push`, { targetId: chosen.id });
+      onPushed(`queued push of ${r.items} approved items (v${r.setVersion}) to ${truncateMiddle(cleanText(chosen.name), 60)}`);
+    } catch (e) {
+      setError(e instanceof Error ? e : new Error(String(e)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title="Push to a target" testId="push-card">
+      <ErrorBox error={targets.error} />
+      {targets.data && !webhooks.length ? <p className="muted">No webhook target yet (an admin adds one on the Admin page).</p> : null}
+      {webhooks.length ? (
+        <div className="inline">
+          <label>
+            target{' '}
+            <select value={chosen?.id ?? ''} onChange={(e) => setTargetId(e.target.value)} data-testid="push-target">
+              {webhooks.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {cleanText(t.name).slice(0, 60)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button disabled={busy || !chosen || approved === 0} onClick={push} data-testid="push-button">
+            push {approved} approved items of v{set.version}
+          </button>
+          {approved === 0 ? <span className="muted">approve items first: only approved items are pushed</span> : null}
+        </div>
+      ) : null}
+      {pulls.length ? (
+        <p className="muted">
+          {pulls.length} pull target{pulls.length > 1 ? 's' : ''} fetch the approved items themselves (GET /api/v1/policy-targets/&lt;id&gt;/export).
+        </p>
+      ) : null}
+      <ErrorBox error={error} />
+    </Card>
+  );
+}
+
+/** What each item would remove: its events in the evidence window, approved ones highlighted. */
+function ExpectedReduction({ items }: { items: ExclusionItem[] }) {
+  const events = (i: ExclusionItem) => i.evidence?.totalCount ?? 0;
+  const total = items.reduce((a, i) => a + events(i), 0);
+  const approved = items.filter((i) => decisionOf(i).status === 'approved').reduce((a, i) => a + events(i), 0);
+  const top = [...items].sort((a, b) => events(b) - events(a)).slice(0, 15);
+  return (
+    <Card title="Expected reduction (events each item covers)" testId="expected-reduction">
+      <p data-testid="reduction-summary">
+        all {fmtInt(items.length)} items: {fmtInt(total)} events · approved so far: {fmtInt(approved)} events
+        {total ? ` (${((100 * approved) / total).toFixed(0)} %)` : ''}
+      </p>
+      <Bars
+        testId="reduction-bars"
+        unit="events"
+        bars={top.map((i) => ({ key: i.id, label: i.value, value: events(i), highlight: decisionOf(i).status === 'approved', note: <span className="muted">{cleanText(i.type)}</span> }))}
+      />
+      {items.length > top.length ? <p className="muted">the {top.length} largest of {items.length}</p> : null}
+    </Card>
+  );
+}
 
 function decisionOf(i: ExclusionItem): { status: string; by?: string; comment?: string; until?: string } {
   if (typeof i.status === 'string') return { status: i.status };
@@ -113,6 +201,8 @@ export function ExclusionsPage() {
   const [error, setError] = useState<Error>();
   const canDecide = roleAllows(me.role, 'approver') && caps.has('post', DECISION_PATH);
   const canRecompute = roleAllows(me.role, 'approver');
+  const canPush = roleAllows(me.role, 'approver') && caps.has('post', PUSH_PATH) && caps.has('get', TARGETS_PATH);
+  const [pushed, setPushed] = useState(0);
   const run = async (label: string, fn: () => Promise<string>) => {
     setBusy(true);
     setError(undefined);
@@ -256,6 +346,18 @@ export function ExclusionsPage() {
               </tbody>
             </table>
           </Card>
+          <ExpectedReduction items={set.data.items} />
+          {canPush ? (
+            <PushToTarget
+              set={set.data}
+              approved={set.data.items.filter((i) => decisionOf(i).status === 'approved').length}
+              onPushed={(m) => {
+                setNotice(m);
+                setPushed((n) => n + 1);
+              }}
+            />
+          ) : null}
+          {caps.has('get', PUSH_HISTORY_PATH) ? <PushHistory refresh={pushed} /> : null}
           {caps.has('get', DIFF_PATH) ? (
             <Card title="Changes since the previous version" testId="diff-card">
               <Diff setId={set.data.id} />

@@ -1,7 +1,10 @@
-import { useState } from 'react';
+import { FormEvent, useMemo, useState } from 'react';
+import { MAX_TAGS, TAG_PATTERN, roleAllows } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
 import { href, useAsync, useSession } from '../context';
-import { SafeText, fmtDate, fmtInt } from '../safe';
+import { FilterSelect, useFleetFacets } from '../filters';
+import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
+import { TrendChart } from '../TrendChart';
 import { NoiseRow, NoiseTable } from './NoisePage';
 
 export interface Host {
@@ -12,12 +15,119 @@ export interface Host {
   lastSeenAt: string | null;
   createdAt: string;
   status: 'online' | 'stale';
+  /** Present once the hub has host tags. */
+  tags?: string[];
+}
+
+const TAGS_PATH = '/api/v1/hosts/{id}/tags';
+
+export function Tags({ tags }: { tags?: string[] }) {
+  if (!tags?.length) return null;
+  return (
+    <span className="tags" data-testid="host-tags">
+      {tags.map((t, i) => (
+        <SafeText key={`${i}:${t}`} value={t} max={32} className="tag" />
+      ))}
+    </span>
+  );
+}
+
+/** Parses "a, b c" into tags; returns the problems instead when a tag breaks the hub's rule. */
+export function parseTags(text: string): { tags: string[]; problems: string[] } {
+  const tags = [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+  const problems = tags.filter((t) => !TAG_PATTERN.test(t)).map((t) => `"${cleanText(t).slice(0, 70)}" is not a tag (a-z, 0-9, . _ : -; up to 63)`);
+  if (tags.length > MAX_TAGS) problems.push(`at most ${MAX_TAGS} tags per host (${tags.length} given)`);
+  return { tags, problems };
+}
+
+/** Admin only: replace a host's tags. The hub validates again; its answer is shown as is. */
+function TagEditor({ host, onSaved }: { host: Host; onSaved: () => void }) {
+  const { api } = useSession();
+  const [text, setText] = useState((host.tags ?? []).join(', '));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Error>();
+  const [saved, setSaved] = useState(false);
+  const parsed = parseTags(text);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setSaved(false);
+    try {
+      await api.put(`/api/v1/hosts/${encodeURIComponent(host.id)}/tags`, { tags: parsed.tags });
+      setSaved(true);
+      onSaved();
+    } catch (err) {
+      setError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="inline" onSubmit={save} data-testid="tag-editor">
+      <input
+        value={text}
+        maxLength={2000}
+        placeholder="tags, e.g. prod, team:web"
+        onChange={(e) => {
+          setText(e.target.value);
+          setSaved(false);
+        }}
+        aria-label="host tags"
+        className="wide"
+        data-testid="tag-input"
+      />
+      <button type="submit" disabled={busy} data-testid="tag-save">
+        save tags
+      </button>
+      {saved ? <span className="notice">saved</span> : null}
+      {parsed.problems.length ? (
+        <div className="muted" data-testid="tag-problems">
+          {parsed.problems.join('; ')}
+        </div>
+      ) : null}
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+/** One host's events over time (the trend endpoint filtered to the host). */
+function HostTrend({ id }: { id: string }) {
+  const { api } = useSession();
+  const [kind, setKind] = useState('exec');
+  const trend = useAsync(
+    () => api.get<{ bucket: string; points: Array<{ t: string; total: number }> }>('/api/v1/noise/trend', { kind, hostId: id }),
+    [id, kind],
+  );
+  const chart = useMemo(() => {
+    const pts = trend.data?.points ?? [];
+    return { times: pts.map((p) => Date.parse(p.t) / 1000), series: [{ label: `${kind} events on this host`, color: '#3b6fd8', values: pts.map((p) => p.total) }] };
+  }, [trend.data, kind]);
+  return (
+    <div data-testid="host-trend">
+      <h3>
+        events over time{' '}
+        <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="host trend kind">
+          {['exec', 'file', 'key', 'syscall'].map((k) => (
+            <option key={k}>{k}</option>
+          ))}
+        </select>
+      </h3>
+      <ErrorBox error={trend.error} />
+      {chart.times.length ? (
+        <TrendChart times={chart.times} series={chart.series} height={180} bucketSeconds={trend.data?.bucket === 'minute' ? 60 : trend.data?.bucket === 'day' ? 86_400 : 3600} />
+      ) : trend.data ? (
+        <div className="muted">no {kind} events from this host</div>
+      ) : null}
+    </div>
+  );
 }
 
 const PAGE = 50;
 
-function HostDetail({ id }: { id: string }) {
-  const { api } = useSession();
+function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }) {
+  const { api, me, caps } = useSession();
+  const canTag = roleAllows(me.role, 'admin') && caps.has('put', TAGS_PATH);
   const host = useAsync(() => api.get<Host>(`/api/v1/hosts/${encodeURIComponent(id)}`), [id]);
   const [kind, setKind] = useState('exec');
   const noise = useAsync(() => api.get<NoiseRow[]>(`/api/v1/hosts/${encodeURIComponent(id)}/noise`, { kind, top: 15 }), [id, kind]);
@@ -35,9 +145,21 @@ function HostDetail({ id }: { id: string }) {
       {host.data ? (
         <p>
           <span className={`status ${host.data.status}`}>{host.data.status}</span> · OS <SafeText value={host.data.os} max={30} /> · agent{' '}
-          <SafeText value={host.data.agentVersion ?? '–'} max={30} /> · last seen {fmtDate(host.data.lastSeenAt)} · enrolled {fmtDate(host.data.createdAt)}
+          <SafeText value={host.data.agentVersion ?? '–'} max={30} /> · last seen {fmtDate(host.data.lastSeenAt)} · enrolled {fmtDate(host.data.createdAt)}{' '}
+          <Tags tags={host.data.tags} />
         </p>
       ) : null}
+      {host.data && canTag ? (
+        <TagEditor
+          key={`${host.data.id}:${(host.data.tags ?? []).join(',')}`}
+          host={host.data}
+          onSaved={() => {
+            host.reload();
+            onTagsSaved();
+          }}
+        />
+      ) : null}
+      <HostTrend id={id} />
       <div className="tabs">
         {['exec', 'parent', 'file', 'directory', 'extension', 'key', 'syscall'].map((k) => (
           <button key={k} className={k === kind ? 'active' : ''} onClick={() => setKind(k)}>
@@ -56,10 +178,12 @@ export function HostsPage({ id }: { id?: string }) {
   const { api } = useSession();
   const [q, setQ] = useState('');
   const [status, setStatus] = useState('');
+  const [tag, setTag] = useState('');
   const [offset, setOffset] = useState(0);
+  const { tags } = useFleetFacets();
   const list = useAsync(
-    () => api.getWithTotal<Host[]>('/api/v1/hosts', { limit: PAGE, offset, q: q.trim() || undefined, status: status || undefined }),
-    [q, status, offset],
+    () => api.getWithTotal<Host[]>('/api/v1/hosts', { limit: PAGE, offset, q: q.trim() || undefined, status: status || undefined, tag: tag || undefined }),
+    [q, status, tag, offset],
   );
   const total = list.data?.total ?? 0;
   return (
@@ -92,8 +216,20 @@ export function HostsPage({ id }: { id?: string }) {
             <option value="stale">stale</option>
           </select>
         </label>
+        {tags.length ? (
+          <FilterSelect
+            label="tag"
+            value={tag}
+            options={tags}
+            onChange={(v) => {
+              setTag(v);
+              setOffset(0);
+            }}
+            testId="hosts-tag-filter"
+          />
+        ) : null}
       </div>
-      {id ? <HostDetail id={id} /> : null}
+      {id ? <HostDetail id={id} onTagsSaved={list.reload} /> : null}
       <Card
         title={`${fmtInt(total)} hosts`}
         actions={
@@ -119,6 +255,7 @@ export function HostsPage({ id }: { id?: string }) {
               <th>status</th>
               <th>OS</th>
               <th>agent</th>
+              <th>tags</th>
               <th>last seen</th>
             </tr>
           </thead>
@@ -138,6 +275,9 @@ export function HostsPage({ id }: { id?: string }) {
                 </td>
                 <td>
                   <SafeText value={h.agentVersion ?? '–'} max={20} />
+                </td>
+                <td className="subject">
+                  <Tags tags={h.tags} />
                 </td>
                 <td>{fmtDate(h.lastSeenAt)}</td>
               </tr>

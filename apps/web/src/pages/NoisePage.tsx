@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Card, ErrorBox, Loading, TimeRangeSelect, sinceOf } from '../components';
 import { href, useAsync, useSession } from '../context';
+import { FilterSelect, useFleetFacets, useTagFilterAvailable } from '../filters';
 import { SafeText, fmtDate, fmtInt, fmtRate } from '../safe';
 
 export interface NoiseRow {
@@ -26,12 +27,14 @@ export const NOISE_SECTIONS: Array<{ kind: string; endpoint: string; title: stri
 export function NoiseTable({ rows, kind, onPick, testId }: { rows: NoiseRow[]; kind: string; onPick?: (r: NoiseRow) => void; testId?: string }) {
   if (!rows.length) return <div className="muted">no data in this range</div>;
   const section = NOISE_SECTIONS.find((s) => s.kind === kind);
+  const max = Math.max(1, ...rows.map((r) => r.count));
   return (
     <table data-testid={testId}>
       <thead>
         <tr>
           <th>subject</th>
           <th className="num">count</th>
+          <th className="bar" aria-hidden="true"></th>
           <th className="num">hosts</th>
           <th className="num">per second</th>
           <th></th>
@@ -50,6 +53,9 @@ export function NoiseTable({ rows, kind, onPick, testId }: { rows: NoiseRow[]; k
               )}
             </td>
             <td className="num">{fmtInt(r.count)}</td>
+            <td className="bar" aria-hidden="true">
+              <span style={{ width: `${(100 * r.count) / max}%` }} />
+            </td>
             <td className="num">{fmtInt(r.hosts)}</td>
             <td className="num">{fmtRate(r.ratePerSecond)}</td>
             <td>{section?.trend ? <a href={href('/trends', { kind, subject: r.subject })}>trend</a> : null}</td>
@@ -108,6 +114,9 @@ function DrillDown({ kind, row, filters, onClose }: { kind: string; row: NoiseRo
                       </a>
                     </td>
                     <td className="num">{fmtInt(h.count)}</td>
+                    <td className="bar" aria-hidden="true">
+                      <span style={{ width: `${(100 * h.count) / Math.max(1, ...q.data!.hosts.map((x) => x.count))}%` }} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -136,29 +145,20 @@ function DrillDown({ kind, row, filters, onClose }: { kind: string; row: NoiseRo
 }
 
 export function NoisePage() {
-  const { api } = useSession();
   const [range, setRange] = useState('all');
   const [os, setOs] = useState('');
+  const [tag, setTag] = useState('');
   const [pick, setPick] = useState<{ kind: string; row: NoiseRow } | null>(null);
-  const hosts = useAsync(() => api.get<Array<{ os: string }>>('/api/v1/hosts', { limit: 1000 }), []);
-  const oses = [...new Set((hosts.data ?? []).map((h) => h.os))].sort();
-  const filters = { since: sinceOf(range), os: os || undefined };
+  const { oses, tags } = useFleetFacets();
+  const tagFilter = useTagFilterAvailable();
+  const filters = { since: sinceOf(range), os: os || undefined, tag: tag || undefined };
   return (
     <div>
       <div className="toolbar">
         <h1>Fleet noise</h1>
         <TimeRangeSelect value={range} onChange={setRange} />
-        <label>
-          OS{' '}
-          <select value={os} onChange={(e) => setOs(e.target.value)}>
-            <option value="">any</option>
-            {oses.map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FilterSelect label="OS" value={os} options={oses} onChange={setOs} testId="os-filter" />
+        {tagFilter ? <FilterSelect label="host tag" value={tag} options={tags} onChange={setTag} testId="tag-filter" /> : null}
       </div>
       {pick ? <DrillDown kind={pick.kind} row={pick.row} filters={filters} onClose={() => setPick(null)} /> : null}
       <div className="grid2">

@@ -1,7 +1,10 @@
 import { useMemo, useState } from 'react';
+import { Page, PUSH_HISTORY_PATH, PushRow, pushSucceeded } from '../api';
+import { changePercent, meanRate, approvalsOf, pushLabel, pushTime, trendMarkers } from '../closed-loop';
 import { Card, ErrorBox, Loading, TimeRangeSelect, sinceOf } from '../components';
 import { useAsync, useSession } from '../context';
-import { SafeText, fmtDate, fmtInt } from '../safe';
+import { FilterSelect, useFleetFacets, useTagFilterAvailable } from '../filters';
+import { SafeText, fmtDate, fmtInt, fmtRate } from '../safe';
 import { TrendChart, TrendSeries } from '../TrendChart';
 import { NOISE_SECTIONS, NoiseRow } from './NoisePage';
 
@@ -13,13 +16,181 @@ interface Trend {
 }
 
 const TREND_KINDS = NOISE_SECTIONS.filter((s) => s.trend);
+const BUCKET_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
+const WINDOWS: Array<{ minutes: number; label: string }> = [
+  { minutes: 10, label: '10 minutes' },
+  { minutes: 60, label: '1 hour' },
+  { minutes: 6 * 60, label: '6 hours' },
+  { minutes: 24 * 60, label: '24 hours' },
+  { minutes: 72 * 60, label: '3 days' },
+  { minutes: 7 * 24 * 60, label: '7 days' },
+];
+
+type Filters = { os?: string; tag?: string };
+
+/**
+ * Events of the subject (or the fleet total) with windows starting in
+ * [from, to). Minute buckets are exact (the hub reads the raw counts); hour
+ * and day buckets come from hourly rollups whose time filters round to whole
+ * hours, so they are only asked for hour-aligned spans.
+ */
+async function eventsBetween(
+  get: <T>(p: string, q: Record<string, string | undefined>) => Promise<T>,
+  kind: string,
+  subject: string,
+  from: number,
+  to: number,
+  bucket: 'minute' | 'hour',
+  filters: Filters,
+): Promise<number> {
+  if (to <= from) return 0;
+  const t = await get<Trend>('/api/v1/noise/trend', {
+    kind,
+    subject: subject || undefined,
+    bucket,
+    since: new Date(from * 1000).toISOString(),
+    until: new Date(to * 1000).toISOString(),
+    ...filters,
+  });
+  return t.points.reduce((a, p) => a + (subject ? (p.subject ?? 0) : p.total), 0);
+}
+
+/**
+ * The before and after spans of a push. Up to a day: exact, in minute
+ * buckets (at most 1440, under the trend's 2000-bucket cap). Longer: whole
+ * hours around the push's hour, which is left out of both.
+ */
+export function beforeAfterSpans(at: number, minutes: number, now: number) {
+  const span = minutes * 60;
+  if (minutes <= 24 * 60) return { bucket: 'minute' as const, before: [at - span, at], after: [at, Math.min(at + span, now)] };
+  const hourStart = Math.floor(at / 3600) * 3600;
+  const hourEnd = hourStart + 3600;
+  const nowHour = Math.floor(now / 3600) * 3600;
+  return { bucket: 'hour' as const, before: [hourStart - span, hourStart], after: [hourEnd, Math.min(hourEnd + span, nowHour)] };
+}
+
+/** Closed loop: did the noise fall after a push? Mean rate in the N before vs the N after. */
+function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject: string; pushes: PushRow[]; filters: Filters }) {
+  const { api } = useSession();
+  const ok = pushes.filter(pushSucceeded);
+  const [pushId, setPushId] = useState('');
+  const [minutes, setMinutes] = useState(60);
+  const push = ok.find((p) => p.id === pushId) ?? ok[0];
+  const q = useAsync(async () => {
+    if (!push) return null;
+    const at = pushTime(push);
+    const s = beforeAfterSpans(at, minutes, Date.now() / 1000);
+    const get = <T,>(p: string, qq: Record<string, string | undefined>) => api.get<T>(p, qq);
+    const [before, after] = await Promise.all([
+      eventsBetween(get, kind, subject, s.before[0], s.before[1], s.bucket, filters),
+      eventsBetween(get, kind, subject, s.after[0], s.after[1], s.bucket, filters),
+    ]);
+    return {
+      at,
+      before,
+      after,
+      spans: s,
+      beforeRate: meanRate(before, s.before[0], s.before[1]),
+      afterRate: meanRate(after, s.after[0], s.after[1]),
+      afterSeconds: Math.max(0, s.after[1] - s.after[0]),
+    };
+  }, [push?.id, minutes, kind, subject, JSON.stringify(filters)]);
+  if (!ok.length) return null;
+  const r = q.data;
+  const change = r ? changePercent(r.beforeRate, r.afterRate) : null;
+  return (
+    <Card
+      title={
+        <>
+          Before / after a push: {subject ? <SafeText value={subject} max={60} /> : `fleet total (${kind})`}
+        </>
+      }
+      testId="before-after"
+      actions={
+        <>
+          <label>
+            push{' '}
+            <select value={push?.id ?? ''} onChange={(e) => setPushId(e.target.value)} data-testid="before-after-push">
+              {ok.slice(0, 50).map((p) => (
+                <option key={p.id} value={p.id}>
+                  {fmtDate(pushTime(p) * 1000)} · {pushLabel(p).slice(0, 60)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            window{' '}
+            <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} data-testid="before-after-window">
+              {WINDOWS.map((w) => (
+                <option key={w.minutes} value={w.minutes}>
+                  {w.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      }
+    >
+      <ErrorBox error={q.error} />
+      <Loading when={q.loading && !q.data} />
+      {r ? (
+        <table className="before-after">
+          <thead>
+            <tr>
+              <th></th>
+              <th className="num">events</th>
+              <th className="num">mean per second</th>
+              <th>span</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr data-testid="before-row">
+              <td>before</td>
+              <td className="num">{fmtInt(r.before)}</td>
+              <td className="num">{fmtRate(r.beforeRate)}</td>
+              <td className="muted">
+                {fmtDate(r.spans.before[0] * 1000)} – {fmtDate(r.spans.before[1] * 1000)}
+              </td>
+            </tr>
+            <tr data-testid="after-row">
+              <td>after</td>
+              <td className="num">{fmtInt(r.after)}</td>
+              <td className="num">{fmtRate(r.afterRate)}</td>
+              <td className="muted">
+                {fmtDate(r.spans.after[0] * 1000)} – {fmtDate(r.spans.after[1] * 1000)}
+                {r.afterSeconds < minutes * 60 ? ' (so far)' : ''}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      ) : null}
+      {r?.spans.bucket === 'hour' ? <p className="muted">whole hours; the hour of the push is left out of both</p> : null}
+      {r ? (
+        <p data-testid="before-after-verdict">
+          {change === null ? (
+            <span className="muted">{r.before === 0 ? 'no events before the push to compare with' : 'no time has passed since the push'}</span>
+          ) : (
+            <span className={change < 0 ? 'good' : change > 0 ? 'bad' : ''}>
+              {change < 0 ? 'fell' : change > 0 ? 'rose' : 'unchanged'} by {Math.abs(change).toFixed(0)} %
+            </span>
+          )}
+        </p>
+      ) : null}
+    </Card>
+  );
+}
 
 export function TrendsPage({ params }: { params: URLSearchParams }) {
-  const { api } = useSession();
+  const { api, caps } = useSession();
   const kind = TREND_KINDS.some((k) => k.kind === params.get('kind')) ? params.get('kind')! : 'exec';
   const subject = params.get('subject') ?? '';
+  const tag = params.get('tag') ?? '';
   const [bucket, setBucket] = useState(params.get('bucket') ?? 'auto');
   const [range, setRange] = useState('all');
+  const [os, setOs] = useState('');
+  const { oses, tags } = useFleetFacets();
+  const tagFilter = useTagFilterAvailable();
+  const filters: Filters = { os: os || undefined, tag: tag || undefined };
   const setParam = (k: string, v: string) => {
     const p = new URLSearchParams(params);
     if (v) p.set(k, v);
@@ -28,11 +199,24 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
     window.location.hash = `/trends?${p.toString()}`;
   };
   const endpoint = TREND_KINDS.find((k) => k.kind === kind)!.endpoint;
-  const top = useAsync(() => api.get<NoiseRow[]>(`/api/v1/noise/${endpoint}`, { top: 25, since: sinceOf(range) }), [endpoint, range]);
+  const top = useAsync(() => api.get<NoiseRow[]>(`/api/v1/noise/${endpoint}`, { top: 25, since: sinceOf(range), ...filters }), [endpoint, range, os, tag]);
   const trend = useAsync(
-    () => api.get<Trend>('/api/v1/noise/trend', { kind, subject: subject || undefined, bucket, since: sinceOf(range) }),
-    [kind, subject, bucket, range],
+    () => api.get<Trend>('/api/v1/noise/trend', { kind, subject: subject || undefined, bucket, since: sinceOf(range), ...filters }),
+    [kind, subject, bucket, range, os, tag],
   );
+  const pushes = useAsync(
+    async () => (caps.has('get', PUSH_HISTORY_PATH) ? (await api.get<Page<PushRow>>(PUSH_HISTORY_PATH, { limit: 500 })).items : []),
+    [],
+  );
+  const approvals = useAsync(async () => {
+    try {
+      return approvalsOf((await api.get<{ items: Array<{ value: string; decision?: unknown }> }>('/api/v1/exclusion-sets/latest')).items);
+    } catch {
+      return []; // no set yet: nothing was approved
+    }
+  }, []);
+  const bucketSeconds = BUCKET_SECONDS[trend.data?.bucket ?? 'hour'] ?? 3600;
+  const markers = useMemo(() => trendMarkers(pushes.data ?? [], approvals.data ?? [], bucketSeconds), [pushes.data, approvals.data, bucketSeconds]);
   const chart = useMemo(() => {
     const pts = trend.data?.points ?? [];
     const times = pts.map((p) => new Date(p.t).getTime() / 1000);
@@ -40,6 +224,7 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
     if (trend.data?.subject) series.push({ label: 'selected subject', color: '#d8573b', values: pts.map((p) => p.subject ?? 0) });
     return { times, series };
   }, [trend.data, kind]);
+  const plotted = chart.times.length ? { from: chart.times[0], to: chart.times[chart.times.length - 1] + bucketSeconds } : null;
   return (
     <div>
       <div className="toolbar">
@@ -64,6 +249,8 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
           </select>
         </label>
         <TimeRangeSelect value={range} onChange={setRange} />
+        <FilterSelect label="OS" value={os} options={oses} onChange={setOs} testId="os-filter" />
+        {tagFilter ? <FilterSelect label="host tag" value={tag} options={tags} onChange={(v) => setParam('tag', v)} testId="tag-filter" /> : null}
       </div>
       <Card
         title={
@@ -77,7 +264,9 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
         <ErrorBox error={trend.error} />
         <Loading when={trend.loading && !trend.data} />
         {trend.data && trend.data.points.length === 0 ? <div className="muted">no data in this range</div> : null}
-        {trend.data && trend.data.points.length > 0 ? <TrendChart times={chart.times} series={chart.series} bucketSeconds={trend.data.bucket === 'minute' ? 60 : trend.data.bucket === 'day' ? 86_400 : 3600} /> : null}
+        {trend.data && trend.data.points.length > 0 ? (
+          <TrendChart times={chart.times} series={chart.series} bucketSeconds={bucketSeconds} markers={markers} />
+        ) : null}
         {trend.data && trend.data.points.length > 0 ? (
           <p className="muted">
             {trend.data.points.length} {trend.data.bucket} buckets, {fmtDate(trend.data.points[0].t)} – {fmtDate(trend.data.points[trend.data.points.length - 1].t)}; fleet total{' '}
@@ -85,7 +274,18 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
             {subject ? `, subject ${fmtInt(trend.data.points.reduce((a, p) => a + (p.subject ?? 0), 0))}` : ''}
           </p>
         ) : null}
+        {markers.length ? (
+          <ul className="markers" data-testid="trend-markers">
+            {markers.map((m) => (
+              <li key={`${m.kind}${m.t}`} data-kind={m.kind}>
+                <span className={`marker-key ${m.kind}`} aria-hidden="true" /> {fmtDate(m.t * 1000)} <SafeText value={m.label} max={70} />
+                {plotted && (m.t < plotted.from || m.t > plotted.to) ? <span className="muted"> (outside the plotted data)</span> : null}
+              </li>
+            ))}
+          </ul>
+        ) : null}
       </Card>
+      {caps.has('get', PUSH_HISTORY_PATH) ? <BeforeAfter kind={kind} subject={subject} pushes={pushes.data ?? []} filters={filters} /> : null}
       <Card title={`Pick a subject (top ${kind})`}>
         <ErrorBox error={top.error} />
         <ul className="subjects" data-testid="trend-subjects">

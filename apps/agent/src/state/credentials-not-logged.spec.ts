@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+
+/**
+ * The real agent (`run --once`) against a real hub (apps/hub's startTestHub:
+ * migrated PostgreSQL, gRPC on loopback): enrolling, uploading, and failing
+ * on a forged token or a wrong enrollment secret. Nothing it writes to
+ * stdout or stderr may contain the enrollment secret or the agent token.
+ * The hub is loaded from its build at run time: the agent does not depend
+ * on the hub's code.
+ */
+interface RunningHub {
+  grpcPort: number;
+  close(): Promise<void>;
+}
+interface TestHubModule {
+  startTestHub(name: string, env?: Record<string, string>): Promise<{ db: { drop(): Promise<void> }; hub: RunningHub }>;
+}
+
+const ENROLL = 'creds-log-enroll-secret-7f3a9c2e51d4';
+const AGENT = path.resolve(__dirname, '..', 'main.js');
+const SAMPLE = '/work/shared/samples/audit_raw_normal_golibaudit.log';
+const FALLBACK_LOG = [
+  'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"',
+  'type=EOE msg=audit(1700000000.100:1):',
+].join('\n') + '\n';
+
+let stop: (() => Promise<void>) | undefined;
+let grpcPort = 0;
+
+before(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(path.resolve(__dirname, '..', '..', '..', 'hub', 'dist', 'testing', 'test-hub.js')) as TestHubModule;
+  const { db, hub } = await mod.startTestHub('agent_credentials_log', { FLEETTUNE_ENROLL_SECRET: ENROLL });
+  grpcPort = hub.grpcPort;
+  stop = async () => {
+    await hub.close();
+    await db.drop();
+  };
+});
+
+after(async () => {
+  await stop?.();
+});
+
+function runAgent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [AGENT, 'run', '--hub', `127.0.0.1:${grpcPort}`, ...args], { env: { ...process.env, FLEETTUNE_COST: 'off', ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+function assertNoSecret(output: string, secrets: string[]): void {
+  for (const s of secrets) {
+    assert.ok(!output.includes(s), `agent output contains a credential:\n${output}`);
+    // Nor a recognisable part of it (a truncated or quoted copy).
+    assert.ok(!output.includes(s.slice(0, 12)) && !output.includes(s.slice(-12)), `agent output contains part of a credential:\n${output}`);
+  }
+}
+
+test('the agent never logs its enrollment secret or its agent token, also when the hub refuses them', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-creds-'));
+  const input = path.join(dir, 'audit.log');
+  fs.writeFileSync(input, fs.existsSync(SAMPLE) ? fs.readFileSync(SAMPLE) : FALLBACK_LOG);
+  const state = path.join(dir, 'state');
+
+  // Enroll (secret on the command line) and upload.
+  const first = await runAgent(['--enroll-secret', ENROLL, '--input', input, '--state-dir', state, '--hostname', 'creds-host', '--once']);
+  assert.equal(first.code, 0, first.output);
+  assert.match(first.output, /enrolled as host/);
+  assert.equal(fs.statSync(state).mode & 0o777, 0o700);
+  const credsFile = path.join(state, 'credentials.json');
+  assert.equal(fs.statSync(credsFile).mode & 0o777, 0o600);
+  const token = (JSON.parse(fs.readFileSync(credsFile, 'utf8')) as { agentToken: string }).agentToken;
+  assert.ok(token.length >= 16);
+  assertNoSecret(first.output, [ENROLL, token]);
+
+  // The hub refuses a forged token: the error says so without repeating it.
+  const forged = `forged-${token.split('').reverse().join('')}`;
+  const creds = JSON.parse(fs.readFileSync(credsFile, 'utf8')) as Record<string, string>;
+  fs.writeFileSync(credsFile, JSON.stringify({ ...creds, agentToken: forged }));
+  fs.appendFileSync(input, fs.readFileSync(input)); // new data, so there is something to upload
+  const refused = await runAgent(['--input', input, '--state-dir', state, '--hostname', 'creds-host', '--once']);
+  assert.notEqual(refused.code, 0, refused.output);
+  assert.match(refused.output, /refused this agent's credentials/);
+  assertNoSecret(refused.output, [ENROLL, token, forged]);
+
+  // A wrong enrollment secret (from the environment this time) is refused without being echoed.
+  const wrong = 'wrong-enroll-secret-d41d8cd98f00b204';
+  const denied = await runAgent(['--input', input, '--state-dir', path.join(dir, 'state2'), '--hostname', 'creds-host-2', '--once'], { FLEETTUNE_ENROLL_SECRET: wrong });
+  assert.notEqual(denied.code, 0, denied.output);
+  assertNoSecret(denied.output, [ENROLL, token, wrong]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});

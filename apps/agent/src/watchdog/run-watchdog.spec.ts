@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Client } from 'pg';
+import { recordedStream } from '../live/live-test-data';
+
+/**
+ * The watchdog wired into `run`: an agent following a real audit log with
+ * a memory limit it cannot meet (--max-rss-mb 1) degrades at once to
+ * coarser windows, says so in one structured line, and still delivers every
+ * count to the hub (real hub, PostgreSQL), in fewer, longer batches.
+ */
+const REPO = path.resolve(__dirname, '..', '..', '..', '..');
+const AGENT = path.join(REPO, 'apps', 'agent', 'dist', 'main.js');
+const TEST_HUB = path.join(REPO, 'apps', 'hub', 'dist', 'testing', 'test-hub.js');
+const ENROLL = 'run-watchdog-enroll-secret-00000';
+
+let hub: { grpcPort: number; close(): Promise<void> };
+let db: { url: string; drop(): Promise<void> };
+
+before(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(TEST_HUB) as { startTestHub(n: string, env: Record<string, string>): Promise<{ db: typeof db; hub: typeof hub }> };
+  ({ db, hub } = await mod.startTestHub('agent_run_watchdog', { FLEETTUNE_ENROLL_SECRET: ENROLL }));
+});
+
+after(async () => {
+  await hub?.close();
+  await db?.drop();
+});
+
+function report(input: string): { events: number; execs: Array<{ path: string; count: number }> } {
+  const r = spawnSync(process.execPath, [AGENT, 'report', '--source', 'linux-audit', '--input', input, '--json', '--top', '1000000'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as { events: number; execs: Array<{ path: string; count: number }> };
+}
+
+test('run over its memory limit: one agent-degraded line, coarser batches, every count delivered', { timeout: 180_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-run-watchdog-'));
+  const input = path.join(dir, 'audit.log');
+  fs.writeFileSync(input, recordedStream(3));
+  const want = report(input);
+  const agent = spawn(
+    process.execPath,
+    [AGENT, 'run', '--hub', `127.0.0.1:${hub.grpcPort}`, '--enroll-secret', ENROLL, '--input', input, '--hostname', 'watchdog-host',
+      '--state-dir', path.join(dir, 'state'), '--window-seconds', '1', '--poll-seconds', '1', '--max-rss-mb', '1'],
+    { env: { ...process.env, FLEETTUNE_COST: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  agent.stdout.on('data', (d) => (output += d));
+  agent.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => agent.on('close', r));
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  try {
+    const sum = async () => Number((await pg.query<{ n: string | null }>('SELECT sum(events) AS n FROM ingest_batches')).rows[0].n ?? 0);
+    const deadline = Date.now() + 90_000;
+    while ((await sum()) < want.events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    agent.kill('SIGTERM');
+    assert.equal(await exited, 0, output);
+    const degraded = output.split('\n').filter((l) => l.includes('"event":"agent-degraded"'));
+    assert.equal(degraded.length, 1, output);
+    const line = JSON.parse(degraded[0].slice(degraded[0].indexOf('{'))) as { over: string[]; change: unknown; rssMb: number };
+    assert.deepEqual(line.over, ['rss']);
+    assert.deepEqual(line.change, { kind: 'window', windowMs: 2000 });
+    const totals = (await pg.query<{ events: string; dropped: string; batches: string; longest: string }>(
+      'SELECT sum(events) AS events, sum(dropped) AS dropped, count(*) AS batches, max(extract(epoch FROM window_end - window_start)) AS longest FROM ingest_batches',
+    )).rows[0];
+    assert.equal(Number(totals.events), want.events, output);
+    assert.equal(Number(totals.dropped), 0);
+    assert.equal(Number(totals.longest), 2, 'windows are sent as 2 s buckets');
+    const rows = (await pg.query<{ path: string; n: string }>('SELECT path, sum(count) AS n FROM exec_counts GROUP BY path')).rows;
+    const sorted = (xs: Array<[string, number]>) => xs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    assert.deepEqual(sorted(rows.map((r) => [r.path, Number(r.n)])), sorted(want.execs.map((e) => [e.path, e.count])));
+  } finally {
+    await pg.end();
+    if (agent.exitCode === null) agent.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,35 @@
+import { PrismaService } from '../database/prisma.service';
+import { digestToken } from './token-digest';
+
+export interface StoredApiToken {
+  id: string;
+  name: string;
+  role: string;
+  revokedAt: Date | null;
+}
+
+/** `Bearer <token>` with a sane length, else null (missing, malformed or absurdly long). */
+export function bearerFrom(headers: Record<string, unknown>): string | null {
+  const header = headers['authorization'];
+  const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})$/i.exec(header) : null;
+  return match ? match[1] : null;
+}
+
+const looked = new WeakMap<object, Promise<StoredApiToken | null>>();
+
+/**
+ * The API token row a request's bearer names, or null. Looked up once per
+ * request: the rate limiter (which runs first, to key by token id) and the
+ * auth guard share the answer instead of querying twice.
+ */
+export function lookUpApiToken(prisma: PrismaService, request: { headers: Record<string, unknown> }): Promise<StoredApiToken | null> {
+  let found = looked.get(request);
+  if (!found) {
+    const bearer = bearerFrom(request.headers);
+    found = bearer
+      ? prisma.apiToken.findUnique({ where: { tokenHash: digestToken(bearer) }, select: { id: true, name: true, role: true, revokedAt: true } })
+      : Promise.resolve(null);
+    looked.set(request, found);
+  }
+  return found;
+}

@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { RecommendationConfig } from '@fleettune/rules';
+import type { StoredExclusionSet } from './exclusion-set-store';
+
+export interface RecomputeWorkerInput {
+  databaseUrl: string;
+  lookbackBins: number;
+  config: RecommendationConfig;
+  jobId: string | null;
+}
+
+export interface RecomputeWorkerOutput extends StoredExclusionSet {
+  /** Items in the new version, and subjects the engine refused. */
+  items: number;
+  rejected: number;
+  hostsReporting: number;
+  rowCount: number;
+  rawRows: number;
+  queryMs: number;
+  decodeMs: number;
+  engineMs: number;
+  /** CPU of the whole process while the engine ran (Node 20 has no per-thread CPU clock). */
+  engineCpuMs: number;
+  storeMs: number;
+}
+
+export type RecomputeWorkerMessage = { ok: true; output: RecomputeWorkerOutput } | { ok: false; error: string };
+
+/** Compiled next to this file (dist/exclusions/). */
+export const RECOMPUTE_WORKER_FILE = path.join(__dirname, 'exclusion-recompute.worker.js');
+
+/**
+ * Runs one recompute (rollup read, engine, store of the new set version) in
+ * a worker thread and resolves with its summary. Nothing large crosses back,
+ * so the hub's event loop stays free while millions of rollup cells are
+ * decoded and evaluated.
+ */
+export function runRecomputeInWorker(input: RecomputeWorkerInput): Promise<RecomputeWorkerOutput> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(RECOMPUTE_WORKER_FILE, { workerData: input });
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+    };
+    worker.once('message', (m: RecomputeWorkerMessage) => {
+      settle(() => (m.ok ? resolve(m.output) : reject(new Error(`exclusion recompute worker failed: ${m.error}`))));
+      // The thread has nothing left to do; end it now rather than wait for its pg sockets to close.
+      void worker.terminate();
+    });
+    worker.once('error', (err) => settle(() => reject(err)));
+    worker.once('exit', (code) => settle(() => reject(new Error(`exclusion recompute worker exited with code ${code} before answering`))));
+  });
+}

@@ -1,0 +1,47 @@
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { ApiTokenGuard } from '../auth/api-token.guard';
+import { Page, pageQueryShape } from '../common/pagination';
+import { ZodQuery } from '../common/zod-validation';
+import { PushHistoryRow, PushHistoryService } from './push-history.service';
+
+export const PUSH_STATUSES = ['queued', 'retrying', 'delivered', 'failed', 'served'] as const;
+
+const historyQuery = z
+  .object({
+    limit: pageQueryShape.limit,
+    cursor: pageQueryShape.cursor,
+    targetId: z.uuid().optional(),
+    status: z.enum(PUSH_STATUSES).optional(),
+    mode: z.enum(['webhook', 'pull']).optional(),
+    since: z.coerce.date().optional(),
+    until: z.coerce.date().optional(),
+  })
+  .strict();
+
+/** Fleet-wide push history: what was sent to which target, when, and whether it arrived (closed loop on the Trends page). */
+@ApiTags('policy-push')
+@ApiBearerAuth()
+@UseGuards(ApiTokenGuard)
+@Controller('api/v1/policy-pushes')
+export class PolicyPushesController {
+  constructor(private readonly history: PushHistoryService) {}
+
+  @Get()
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'targetId', required: false, schema: { type: 'string', format: 'uuid' }, description: 'only pushes to this target' })
+  @ApiQuery({ name: 'status', required: false, enum: PUSH_STATUSES })
+  @ApiQuery({ name: 'mode', required: false, enum: ['webhook', 'pull'] })
+  @ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' }, description: 'created at or after' })
+  @ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' }, description: 'created before' })
+  @ApiOkResponse({
+    description:
+      'Every webhook push and served pull, newest first: {items: [{id, target {id, name, kind, deleted}, set {id, version}, mode, format, ' +
+      'itemCount, status, attempts, requestedBy, createdAt, finishedAt, lastStatusCode, lastError, lastAttempt}], nextCursor, total}',
+  })
+  list(@ZodQuery(historyQuery) q: z.infer<typeof historyQuery>): Promise<Page<PushHistoryRow>> {
+    return this.history.list(q);
+  }
+}

@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../generated/prisma/client';
+import { Page, decodeCursor, encodeCursor } from '../common/pagination';
+import { PrismaService } from '../database/prisma.service';
+
+/** One push (webhook) or served pull, fleet-wide, as viewers may see it: no target URL or secret. */
+export interface PushHistoryRow {
+  id: string;
+  target: { id: string; name: string; kind: string; deleted: boolean };
+  set: { id: string; version: number };
+  mode: string;
+  format: string | null;
+  itemCount: number;
+  status: string;
+  attempts: number;
+  requestedBy: string;
+  createdAt: Date;
+  /** When the receiver took it (webhook 2xx) or the pull was served; null while queued/retrying or when failed. */
+  finishedAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** The latest delivery attempt of a webhook push; null before the first one (and for pulls). */
+  lastAttempt: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number } | null;
+}
+
+export interface PushHistoryQuery {
+  limit: number;
+  cursor?: string;
+  targetId?: string;
+  status?: string;
+  mode?: string;
+  since?: Date;
+  until?: Date;
+}
+
+type Cursor = { c: string; i: string };
+const isCursor = (v: Record<string, unknown>): v is Cursor =>
+  typeof v.c === 'string' && !Number.isNaN(Date.parse(v.c)) && typeof v.i === 'string' && /^[0-9a-f-]{36}$/i.test(v.i);
+
+@Injectable()
+export class PushHistoryService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Every push and served pull of every target, newest first. Keyset paging on
+   * (createdAt, id) so new pushes arriving between pages neither repeat nor skip rows.
+   */
+  async list(q: PushHistoryQuery): Promise<Page<PushHistoryRow>> {
+    const filter: Prisma.PolicyPushWhereInput = {
+      ...(q.targetId ? { targetId: q.targetId } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.mode ? { mode: q.mode } : {}),
+      ...(q.since || q.until ? { createdAt: { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } : {}),
+    };
+    let where = filter;
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor, isCursor);
+      const at = new Date(c.c);
+      where = { AND: [filter, { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: c.i } }] }] };
+    }
+    const [rows, total] = await Promise.all([
+      this.prisma.policyPush.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: q.limit + 1,
+        select: {
+          id: true,
+          setId: true,
+          setVersion: true,
+          mode: true,
+          format: true,
+          itemCount: true,
+          status: true,
+          attempts: true,
+          requestedBy: true,
+          createdAt: true,
+          deliveredAt: true,
+          lastStatusCode: true,
+          lastError: true,
+          target: { select: { id: true, name: true, kind: true, deletedAt: true } },
+          attemptLog: { orderBy: { attempt: 'desc' }, take: 1 },
+        },
+      }),
+      this.prisma.policyPush.count({ where: filter }),
+    ]);
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((p) => {
+        const a = p.attemptLog[0];
+        return {
+          id: p.id,
+          target: { id: p.target.id, name: p.target.name, kind: p.target.kind, deleted: p.target.deletedAt !== null },
+          set: { id: p.setId, version: p.setVersion },
+          mode: p.mode,
+          format: p.format,
+          itemCount: p.itemCount,
+          status: p.status,
+          attempts: p.attempts,
+          requestedBy: p.requestedBy,
+          createdAt: p.createdAt,
+          finishedAt: p.deliveredAt,
+          lastStatusCode: p.lastStatusCode,
+          lastError: p.lastError,
+          lastAttempt: a ? { attempt: a.attempt, at: a.at, statusCode: a.statusCode, error: a.error, durationMs: a.durationMs } : null,
+        };
+      }),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,
+      total,
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import { useMemo } from 'react';
+import { useAsync, useSession } from './context';
+import { cleanText, truncateMiddle } from './safe';
+
+/** The OSes and host tags of the fleet (from the first 1000 hosts), for the filter menus. */
+export function useFleetFacets(): { oses: string[]; tags: string[] } {
+  const { api } = useSession();
+  const hosts = useAsync(() => api.get<Array<{ os: string; tags?: string[] }>>('/api/v1/hosts', { limit: 1000 }), []);
+  return useMemo(() => {
+    const rows = hosts.data ?? [];
+    return {
+      oses: [...new Set(rows.map((h) => h.os))].sort(),
+      tags: [...new Set(rows.flatMap((h) => (Array.isArray(h.tags) ? h.tags : [])))].sort(),
+    };
+  }, [hosts.data]);
+}
+
+/** Whether this hub filters noise by host tag (the `tag` query parameter is declared). */
+export function useTagFilterAvailable(): boolean {
+  const { caps } = useSession();
+  return caps.hasParam('get', '/api/v1/noise/execs', 'tag');
+}
+
+/** A menu of values (cleaned for display; the raw value is what is sent). */
+export function FilterSelect({ label, value, options, onChange, testId }: { label: string; value: string; options: string[]; onChange: (v: string) => void; testId?: string }) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {truncateMiddle(cleanText(o), 40)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
