@@ -8,6 +8,8 @@ bash tools/scripts/services.sh --start
 npm run --silent check:generated
 npm run --silent db:generate
 npm run --silent build
+# The agent as one executable (Node SEA, ~30 s): its smoke spec runs the binary like a host would.
+npm run --silent build:agent-sea
 npm run --silent db:migrate
 npm run --silent lint
 mapfile -t specs < <(find libs apps tools -path '*/node_modules' -prune -o -path '*/dist/*' -name '*.spec.js' -print | sort)

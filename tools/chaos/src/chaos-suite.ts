@@ -221,12 +221,12 @@ async function redisDown(fleet: Fleet): Promise<string> {
 
 // The long-outage scenario: one real log, its events spread over hours, so
 // one-second windows make thousands of batches the agent must hold.
-const BACKLOG_WINDOWS = 1500;
+const BACKLOG_WINDOWS = 3000;
 const BACKLOG_SPACING_SECONDS = 7;
 // What the hub grants one agent in that scenario, well under what it can ingest
 // (~50 batches/s on a busy 2-core machine), so the drain rate shows the flow control.
-const BACKLOG_RATE = 30;
-const BACKLOG_BURST = 30;
+const BACKLOG_RATE = 40;
+const BACKLOG_BURST = 40;
 // HubUplink's default window of unacknowledged batches.
 const AGENT_MAX_IN_FLIGHT = 32;
 

@@ -1,4 +1,4 @@
-import { ChannelOptions, Metadata, ServiceError, credentials } from '@grpc/grpc-js';
+import { ChannelOptions, Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck, BatchAck_Status, CountBatch, EnrollResponse } from '@fleettune/proto';
 import { HostProfile, batchRows, buildBatch } from './host-profile';
 import { Samples } from './stats';
@@ -51,7 +51,7 @@ export interface FleetResult {
   batchesPerSecond: number;
   rowsPerSecond: number;
   /** From the moment a window was due to its ack (includes time queued at the agent). */
-  ackLatencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  ackLatencyMs: { p50: number; p90: number; p95: number; p99: number; p999: number; max: number; mean: number };
   /** From the write of the batch to its ack. */
   wireLatencyMs: { p50: number; p99: number; max: number };
   errors: number;
@@ -60,6 +60,12 @@ export interface FleetResult {
   enrollRetries: Record<string, number>;
   unacked: number;
   maxStreamsOpen: number;
+}
+
+/** gRPC status name of an error (UNAVAILABLE, INTERNAL, ...), so results count errors by code. */
+export function codeName(err: unknown): string {
+  const code = (err as ServiceError).code;
+  return typeof code === 'number' ? (status[code] ?? `code ${code}`) : 'no-code';
 }
 
 interface Pending {
@@ -125,7 +131,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
             progress.enrolled += 1;
             break;
           } catch (err) {
-            const kind = `enroll: ${(err as ServiceError).details ?? (err as Error).message}`;
+            const kind = `enroll ${codeName(err)}: ${(err as ServiceError).details ?? (err as Error).message}`;
             if (attempt >= 4 || (err as ServiceError).code === 16 /* UNAUTHENTICATED */) {
               error(kind);
               throw err;
@@ -194,7 +200,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
           });
           c.on('error', (err: ServiceError) => {
             if (!closeOnce()) return;
-            error(`stream: ${err.details || err.message}`);
+            error(`stream ${codeName(err)}: ${err.details || err.message}`);
             if (call === c) call = undefined;
             // Resend whatever was not acknowledged, like the agent's spool.
             queue.unshift(...[...inFlight.values()].sort((a, b) => a.batch.sequence - b.batch.sequence));
@@ -278,6 +284,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
     ackLatencyMs: {
       p50: ackLatency.percentile(50),
       p90: ackLatency.percentile(90),
+      p95: ackLatency.percentile(95),
       p99: ackLatency.percentile(99),
       p999: ackLatency.percentile(99.9),
       max: ackLatency.max(),

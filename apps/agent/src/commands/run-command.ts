@@ -106,6 +106,7 @@ async function run(o: RunOptions): Promise<void> {
       // auditd plugin: records on stdin until auditd closes it or stops us.
       const forever = uplink.runForever();
       const watchdog = startWatchdog(watchdogOptions);
+      uplink.reportDegradeState(watchdog.controller);
       const onTerm = () => process.stdin.destroy();
       process.once('SIGINT', onTerm);
       process.once('SIGTERM', onTerm);
@@ -157,6 +158,7 @@ async function run(o: RunOptions): Promise<void> {
     // Issue 7 watchdog: over its CPU/RSS limits the agent sends coarser windows, then pauses the last-listed sources.
     const live = pausableSources(runners, (i) => makeRunner(specs[i]));
     const watchdog = startWatchdog({ ...watchdogOptions, pausable: live });
+    uplink.reportDegradeState(watchdog.controller);
     let stopping = false;
     const stopAll = () => {
       if (stopping) return;

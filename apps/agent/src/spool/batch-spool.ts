@@ -207,6 +207,11 @@ export class BatchSpool {
     return this.pending.map((e) => this.read(e));
   }
 
+  /** The configured size bound in bytes (0 = unbounded), reported to the hub. */
+  get boundBytes(): number {
+    return this.maxBytes;
+  }
+
   /** Highest sequence ever appended (acknowledged or not). */
   lastAppended(): number {
     return this.lastSequence;

@@ -1,6 +1,7 @@
 import { ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck, CountBatch } from '@fleettune/proto';
 import { BatchSpool } from '../spool/batch-spool';
+import { AgentStatusReporter, DegradeStateSource } from './agent-status';
 import { bearer } from './hub-client';
 
 export interface UplinkOptions {
@@ -26,6 +27,7 @@ export class HubUplink {
   private stopped = false;
   private wake: (() => void) | undefined;
   private rejected = 0;
+  private readonly statusReporter: AgentStatusReporter;
 
   constructor(
     private readonly client: AgentServiceClient,
@@ -34,6 +36,12 @@ export class HubUplink {
     options: Partial<UplinkOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+    this.statusReporter = new AgentStatusReporter(spool, () => this.rejected);
+  }
+
+  /** Lets each batch report the watchdog's degrade level and paused sources (issue 7). */
+  reportDegradeState(source: DegradeStateSource | undefined): void {
+    this.statusReporter.setDegradeSource(source);
   }
 
   get rejectedBatches(): number {
@@ -128,7 +136,11 @@ export class HubUplink {
           // Durably before the wire: from here on the hub may hold these
           // sequences, so the spool must never merge or drop them.
           this.spool.markSent(lastWritten);
+          // The agent's health as of now, on every batch (issues 7/8): the
+          // hub keeps the latest committed one per host.
+          const status = this.statusReporter.status();
           for (const batch of out) {
+            batch.agentStatus = status;
             inFlight.push(batch);
             call.write(batch);
           }

@@ -17,6 +17,12 @@ function envInt(name: string, fallback: number, min: number): number {
 
 /** How often the worker looks for pending batches (ms); 0 turns the loop off (catchUp() still works). */
 export const ROLLUP_INTERVAL_MS = envInt('FLEETTUNE_ROLLUP_INTERVAL_MS', 1000, 0);
+/**
+ * Poll interval (ms) right after a round that applied batches (more are probably on their way).
+ * Not zero: a step's cost is mostly per hourly row it updates, whatever the number of batches
+ * behind it, so letting batches gather for a moment makes each step carry more of them.
+ */
+export const ROLLUP_BUSY_INTERVAL_MS = envInt('FLEETTUNE_ROLLUP_BUSY_INTERVAL_MS', 200, 1);
 /** Most batches one rollup transaction applies. */
 export const ROLLUP_BATCHES_PER_STEP = envInt('FLEETTUNE_ROLLUP_BATCHES_PER_STEP', 2000, 1);
 
@@ -60,14 +66,23 @@ export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDe
     await this.loop?.catch(() => undefined);
   }
 
-  private schedule(): void {
+  /**
+   * Idle, the worker polls every ROLLUP_INTERVAL_MS; after a round that found
+   * work it looks again after ROLLUP_BUSY_INTERVAL_MS (batches are arriving:
+   * a full interval would add that much to every batch's lag). Within a round
+   * it steps without pause until a step finds nothing.
+   */
+  private schedule(delayMs = ROLLUP_INTERVAL_MS): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      let next = ROLLUP_INTERVAL_MS;
       this.loop = this.drain(false)
-        .then(() => undefined)
+        .then((n) => {
+          if (n > 0) next = Math.min(ROLLUP_BUSY_INTERVAL_MS, ROLLUP_INTERVAL_MS);
+        })
         .catch((err: unknown) => this.logger.warn(`rollup step failed (retried next round): ${err instanceof Error ? err.message : String(err)}`))
-        .finally(() => this.schedule());
-    }, ROLLUP_INTERVAL_MS);
+        .finally(() => this.schedule(next));
+    }, delayMs);
     this.timer.unref?.();
   }
 

@@ -66,7 +66,7 @@ type Item = { type: string; value: string; user: string; applyToChildren: boolea
 
 test('extension, file-name, files-scanned and auditd items from ingested data; nothing from the deny-lists; no user in any export', async () => {
   const r = await hub.app.get(ExclusionRecomputeService).recompute();
-  assert.ok(r.rawRows > 0, 'auditd and mdatp rows were read from the raw tables');
+  assert.equal(r.rawRows, 0, 'the rollup carries the auditd and mdatp kinds: no raw table read');
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[] };
   const find = (type: string, value: string) => set.items.find((i) => i.type === type && i.value === value);
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value]));
@@ -139,6 +139,8 @@ test('raw rows of a host the rollup has not numbered yet still count', async () 
     INSERT INTO file_counts (host_id, sequence, source, window_start, window_end, path, op, process_path, count)
     SELECT ${hostId}::uuid, 1, 'linux-audit', ${new Date(FIXTURE_T0)}, ${new Date(FIXTURE_T0 + 60_000)}, '/var/lib/backupd/spool/g' || i, 'modify', '/opt/backup/bin/backupd', 1
     FROM generate_series(1, 1500) i`;
+  // Queued as ingest queues a batch: the rollup worker numbers the host when it applies it.
+  await prisma.$executeRaw`INSERT INTO rollup_pending (host_id, sequence, window_start) VALUES (${hostId}::uuid, 1, ${new Date(FIXTURE_T0)})`;
   await hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { items: Item[] };
   const backupd = set.items.find((i) => i.type === 'audit-exe' && i.value === '/opt/backup/bin/backupd');

@@ -1,11 +1,10 @@
 import { Client } from 'pg';
 import { FleetActivityKind } from '@fleettune/rules';
 // The pure SQL module, not the Nest service: this file also runs in the recompute worker thread.
-import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
+import { AUDIT_SOURCE, MDATP_RTP_SOURCE, ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
 
-/** The agent sources whose raw counts feed the kinds the rollup does not carry. */
-export const AUDIT_SOURCE = 'linux-audit';
-export const MDATP_RTP_SOURCE = 'mdatp-rtp';
+/** The agent sources whose raw counts feed these kinds (defined with the rollup SQL, which reads them too). */
+export { AUDIT_SOURCE, MDATP_RTP_SOURCE };
 
 /** Kinds read from the raw count tables while the rollup (activity_subjects.kind) does not carry them. */
 export const RAW_KINDS: readonly FleetActivityKind[] = ['audit-exe', 'audit-dir', 'scan'];
@@ -57,21 +56,21 @@ export async function readRawActivity(client: Client, sinceBin: number, skipKind
   const parts: string[] = [];
   if (!skipKinds.has('audit-exe')) {
     parts.push(`SELECT 'audit-exe' AS kind, process_path AS path, host_id, ${bin} AS bin, sum(count) AS n
-                FROM file_counts WHERE source = $2 AND process_path <> '' AND window_start >= $1::timestamp
+                FROM file_counts WHERE source = '${AUDIT_SOURCE}' AND process_path <> '' AND window_start >= $1::timestamp
                 GROUP BY 2, 3, 4`);
     parts.push(`SELECT 'audit-exe' AS kind, path, host_id, ${bin} AS bin, sum(count) AS n
-                FROM exec_counts WHERE source = $2 AND window_start >= $1::timestamp
+                FROM exec_counts WHERE source = '${AUDIT_SOURCE}' AND window_start >= $1::timestamp
                 GROUP BY 2, 3, 4`);
   }
   if (!skipKinds.has('audit-dir')) {
     parts.push(`SELECT 'audit-dir' AS kind, CASE WHEN strpos(path, '/') = 1 THEN COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/') ELSE path END AS path,
                        host_id, ${bin} AS bin, sum(count) AS n
-                FROM file_counts WHERE source = $2 AND window_start >= $1::timestamp
+                FROM file_counts WHERE source = '${AUDIT_SOURCE}' AND window_start >= $1::timestamp
                 GROUP BY 2, 3, 4`);
   }
   if (!skipKinds.has('scan')) {
     parts.push(`SELECT 'scan' AS kind, path, host_id, ${bin} AS bin, sum(count) AS n
-                FROM exec_counts WHERE source = $3 AND window_start >= $1::timestamp
+                FROM exec_counts WHERE source = '${MDATP_RTP_SOURCE}' AND window_start >= $1::timestamp
                 GROUP BY 2, 3, 4`);
   }
   if (parts.length === 0) return { groups: [], strays: [], cells: 0 };
@@ -80,11 +79,13 @@ export async function readRawActivity(client: Client, sinceBin: number, skipKind
   const res = await client.query<[FleetActivityKind, string, string | null, string | null, string]>({
     text: `WITH x AS (${parts.join(' UNION ALL ')}),
                 xh AS (SELECT x.*, h.seq FROM x LEFT JOIN rollup_hosts h ON h.host_id = x.host_id)
-           SELECT kind, path, string_agg(seq::text || ',' || (bin - $4::int)::text || ',' || n::text, ';'), NULL, count(*)::text
+           SELECT kind, path, string_agg(seq::text || ',' || (bin - $2::int)::text || ',' || n::text, ';'), NULL, count(*)::text
            FROM xh WHERE seq IS NOT NULL GROUP BY kind, path
            UNION ALL
            SELECT kind, path, NULL, host_id::text, bin || ',' || n::text FROM xh WHERE seq IS NULL`,
-    values: [since, AUDIT_SOURCE, MDATP_RTP_SOURCE, sinceBin],
+    // The sources are this module's constants, inlined: a parameter only some of the kinds read would be
+    // untyped (and fail the query) once the rollup carries those kinds and they are skipped.
+    values: [since, sinceBin],
     rowMode: 'array',
   });
   const out: RawActivity = { groups: [], strays: [], cells: 0 };

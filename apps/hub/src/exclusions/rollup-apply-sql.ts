@@ -27,6 +27,10 @@ export const DIRECTORY_SQL = (path: string) => `COALESCE(NULLIF(regexp_replace($
 /** Lower-cased extension of a file name, or NULL. */
 export const EXTENSION_SQL = (path: string) => `CASE WHEN ${path} ~ '[^/]\\.[^./]{1,32}$' THEN lower(substring(${path} from '\\.([^./]{1,32})$')) END`;
 
+/** Sources whose rows the exclusion engine's rollup keeps apart (the same names raw-activity-reader.ts reads). */
+export const AUDIT_SOURCE = 'linux-audit';
+export const MDATP_RTP_SOURCE = 'mdatp-rtp';
+
 /** Longer keys would not fit a btree index entry; such paths are not exclusion-engine subjects. */
 const MAX_KEY_BYTES = 2000;
 
@@ -37,14 +41,14 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
     name: 'read execs',
     sql: `
       CREATE TEMP TABLE _eb ON COMMIT DROP AS
-      SELECT e.path, e.parent_path, e."user" AS usr, b.host_seq, b.os, e.source, b.sequence, e.window_start, e.window_end, e.count
+      SELECT e.path, e.parent_path, e."user" AS usr, b.host_seq, b.os, e.source, b.sequence, b.hour_bin, b.bin, e.window_start, e.window_end, e.count
       FROM _rb b JOIN exec_counts e ON e.host_id = b.host_id AND e.window_start = b.window_start AND e.sequence = b.sequence`,
   },
   {
     name: 'read files',
     sql: `
       CREATE TEMP TABLE _fb ON COMMIT DROP AS
-      SELECT f.path, b.host_seq, b.os, f.source, b.sequence, f.window_start, f.window_end, f.count
+      SELECT f.path, f.process_path, b.host_seq, b.os, f.source, b.sequence, b.hour_bin, b.bin, f.window_start, f.window_end, f.count
       FROM _rb b JOIN file_counts f ON f.host_id = b.host_id AND f.window_start = b.window_start AND f.sequence = b.sequence`,
   },
   // Per (program, parent | path), host, hour and source: every noise kind is derived from these.
@@ -52,7 +56,7 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
     name: 'stage execs',
     sql: `
       CREATE TEMP TABLE _ep ON COMMIT DROP AS
-      SELECT path, parent_path, host_seq, os, source, floor(extract(epoch FROM window_start) / ${NOISE_BIN_SECONDS})::int AS bin,
+      SELECT path, parent_path, host_seq, os, source, hour_bin AS bin,
              SUM(count)::bigint AS count, MIN(window_start) AS first_start, MAX(window_end) AS last_end
       FROM _eb GROUP BY 1, 2, 3, 4, 5, 6`,
   },
@@ -60,7 +64,7 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
     name: 'stage files',
     sql: `
       CREATE TEMP TABLE _fp ON COMMIT DROP AS
-      SELECT path, host_seq, os, source, floor(extract(epoch FROM window_start) / ${NOISE_BIN_SECONDS})::int AS bin,
+      SELECT path, host_seq, os, source, hour_bin AS bin,
              SUM(count)::bigint AS count, MIN(window_start) AS first_start, MAX(window_end) AS last_end
       FROM _fb GROUP BY 1, 2, 3, 4, 5`,
   },
@@ -154,31 +158,59 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
       FROM _ni GROUP BY 1, 2, 3, 4, 5
       ON CONFLICT (subject_id, bin, os, source, chunk) DO UPDATE SET bits = r.bits | EXCLUDED.bits`,
   },
-  // 2. The exclusion engine's rollup (activity_rollups, unchanged meaning): per subject
-  //    (exec: program, parent, user; file: path), host and 20-minute bin, the count and
-  //    the busiest agent window (highest count per second; the earliest batch on a tie).
+  // 2. The exclusion engine's rollup (activity_rollups): per subject, host and 20-minute bin, the
+  //    count and the busiest agent window (highest count per second; the earliest batch on a tie).
+  //    Subjects: exec (program, parent, user) and file (path) as before, plus the kinds the engine
+  //    used to read from the raw tables (raw-activity-reader.ts, same meaning): scan (files
+  //    Defender's mdatp-rtp source scanned per process; it sends them as exec rows, which are
+  //    therefore no executions), audit-exe (linux-audit records per initiator: file records by
+  //    process_path, exec records by the program) and audit-dir (linux-audit file records per directory).
+  // Temp tables have no statistics: the planner takes the cells for a few hundred and would sort
+  // them by every text key under the collation; hashing is what suits any step size.
+  { name: 'hash the activity cells', sql: 'SET LOCAL enable_sort = off' },
   {
     name: 'stage activity',
     sql: `
       CREATE TEMP TABLE _ar ON COMMIT DROP AS
       WITH rows AS (
-        SELECT 'exec' AS kind, path, parent_path, usr, host_seq, sequence, window_start, window_end, count FROM _eb
+        SELECT CASE WHEN source = '${MDATP_RTP_SOURCE}' THEN 'scan' ELSE 'exec' END AS kind, path,
+               CASE WHEN source = '${MDATP_RTP_SOURCE}' THEN '' ELSE parent_path END AS parent_path,
+               CASE WHEN source = '${MDATP_RTP_SOURCE}' THEN '' ELSE usr END AS usr,
+               host_seq, sequence, bin, window_start, window_end, count FROM _eb
         UNION ALL
-        SELECT 'file', path, '', '', host_seq, sequence, window_start, window_end, count FROM _fb
-      ), per_batch AS (
-        SELECT kind, path, parent_path, usr, host_seq, sequence,
-               floor(extract(epoch FROM window_start) / ${ROLLUP_BIN_SECONDS})::int AS bin,
-               GREATEST(1, round(extract(epoch FROM (window_end - window_start))))::int AS seconds,
-               SUM(count)::bigint AS cnt
+        SELECT 'audit-exe', path, '', '', host_seq, sequence, bin, window_start, window_end, count FROM _eb WHERE source = '${AUDIT_SOURCE}'
+        UNION ALL
+        SELECT 'file', path, '', '', host_seq, sequence, bin, window_start, window_end, count FROM _fb
+        UNION ALL
+        SELECT 'audit-exe', process_path, '', '', host_seq, sequence, bin, window_start, window_end, count FROM _fb
+        WHERE source = '${AUDIT_SOURCE}' AND process_path <> ''
+        UNION ALL
+        SELECT 'audit-dir', CASE WHEN strpos(f.path, '/') = 1 THEN p.dir ELSE f.path END, '', '', f.host_seq, f.sequence, f.bin, f.window_start, f.window_end, f.count
+        FROM _fb f JOIN _pp p ON p.path = f.path WHERE f.source = '${AUDIT_SOURCE}'
+      ), per_window AS (
+        -- Grouped on the plain timestamps first: the bin and window length (numeric arithmetic)
+        -- are then computed per group, not per raw row.
+        SELECT kind, path, parent_path, usr, host_seq, sequence, bin, window_start, window_end, SUM(count)::bigint AS cnt
         FROM rows
         WHERE path <> '' AND count > 0 AND octet_length(path) + octet_length(parent_path) <= ${MAX_KEY_BYTES}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+      ), per_batch AS (
+        SELECT kind, path, parent_path, usr, host_seq, sequence, bin,
+               GREATEST(1, round(extract(epoch FROM (window_end - window_start))))::int AS seconds,
+               SUM(cnt)::bigint AS cnt
+        FROM per_window GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      ), per_cell AS (
+        -- The busiest batch as the largest [rate, -sequence, count, seconds]: a hash aggregate,
+        -- where array_agg(... ORDER BY) sorted every row under the text collation.
+        -- (Counts and seconds are integers far below 2^53: exact as float8.)
+        SELECT kind, path, parent_path, usr, host_seq, bin, SUM(cnt)::bigint AS count,
+               max(ARRAY[cnt::float8 / seconds, -sequence::float8, cnt::float8, seconds::float8]) AS peak
+        FROM per_batch GROUP BY 1, 2, 3, 4, 5, 6
       )
-      SELECT kind, path, parent_path, usr, host_seq, bin, SUM(cnt)::bigint AS count,
-             (array_agg(cnt ORDER BY cnt::float8 / seconds DESC, sequence))[1] AS peak_count,
-             (array_agg(seconds ORDER BY cnt::float8 / seconds DESC, sequence))[1] AS peak_window_seconds
-      FROM per_batch GROUP BY 1, 2, 3, 4, 5, 6`,
+      SELECT kind, path, parent_path, usr, host_seq, bin, count, peak[3]::bigint AS peak_count, peak[4]::int AS peak_window_seconds
+      FROM per_cell`,
   },
+  { name: 'sorting allowed again', sql: 'SET LOCAL enable_sort = on' },
   {
     name: 'activity_subjects',
     sql: `
@@ -222,8 +254,15 @@ export const ENSURE_HOST_SEQ_SQL = `
   WHERE NOT EXISTS (SELECT 1 FROM rollup_hosts r WHERE r.host_id = p.host_id)
   ON CONFLICT DO NOTHING`;
 
-/** `_rb`: the taken batches with each host's dense number and OS. */
+/**
+ * `_rb`: the taken batches with each host's dense number and OS, and the
+ * batch's hour (noise) and 20-minute (activity) bin: every raw row of a batch
+ * has the batch's window_start (the read joins on it), so the bins are
+ * computed once per batch, not per row.
+ */
 export const BATCHES_SQL = `
   CREATE TEMP TABLE _rb ON COMMIT DROP AS
-  SELECT p.host_id, p.sequence, p.window_start, r.seq AS host_seq, COALESCE(h.os, '') AS os
+  SELECT p.host_id, p.sequence, p.window_start, r.seq AS host_seq, COALESCE(h.os, '') AS os,
+         floor(extract(epoch FROM p.window_start) / ${NOISE_BIN_SECONDS})::int AS hour_bin,
+         floor(extract(epoch FROM p.window_start) / ${ROLLUP_BIN_SECONDS})::int AS bin
   FROM _rp p JOIN rollup_hosts r ON r.host_id = p.host_id LEFT JOIN hosts h ON h.id = p.host_id`;

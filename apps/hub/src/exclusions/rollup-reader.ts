@@ -23,13 +23,16 @@ export interface RollupInput {
  * (counted back from the newest data, not the clock: replayed logs count).
  * Uses pg directly: the result is one large read, no ORM mapping needed.
  *
- * The rollup keeps exec and file subjects only; auditd initiators and
- * directories and Defender's files-scanned-per-process come from the raw
- * count tables (readRawActivity) until the rollup carries those kinds. The
- * mdatp-rtp source sends files scanned as exec rows, which the rollup counts
- * as executions: those are taken back out of the exec cells here (same
- * program, host and bin, no parent and no user, as mdatp rows are), so a
- * process Defender scans a lot is not also "executed 50 times a second".
+ * The rollup worker keeps exec and file subjects and (since it learned them)
+ * auditd initiators and directories and Defender's files-scanned-per-process
+ * (kinds audit-exe, audit-dir, scan). A rollup written before that lacks
+ * those kinds: each one it does not carry yet comes from the raw count
+ * tables (readRawActivity), and an older rollup's exec cells still count
+ * the mdatp-rtp source's files scanned as executions: those are taken back
+ * out of the exec cells here (same program, host and bin, no parent and no
+ * user, as mdatp rows are), so a process Defender scans a lot is not also
+ * "executed 50 times a second". Once the rollup carries a kind (a subject of
+ * it exists) the raw reading of that kind stops.
  */
 export async function readRollup(databaseUrl: string, lookbackBins: number, parallel = 2): Promise<RollupInput> {
   const started = performance.now();
@@ -177,6 +180,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     return sIdx;
   };
   const rollupSubjects = subjects.length;
+  const rawKindSet = new Set<string>(RAW_KINDS);
   const correctScans = !rollupKinds.has('scan');
   /** program -> (host index * 2^20 + bin offset) -> files scanned in that cell. */
   const scannedAsExec = new Map<string, Map<number, number>>();
@@ -217,6 +221,9 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     const x = s >= 0 && s < rollupSubjects ? subjects[s] : undefined;
     // mdatp rows have no parent and no user: only such exec subjects can hold files scanned.
     const scanned = x && x.kind === 'exec' && !x.parentPath && !x.user ? scannedAsExec.get(x.path) : undefined;
+    // Kinds the rollup took over from the raw tables keep the raw reading's meaning: counts per
+    // bin without a busiest window, so the engine's rate checks judge them exactly as before.
+    const countsOnly = x !== undefined && rawKindSet.has(x.kind);
     decode(cells, (f) => {
       const host = hostOfSeq(f[0]);
       let count = f[2];
@@ -232,8 +239,8 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       cols.hostOfRow[row] = host;
       cols.windowStartMs[row] = (since + f[1]) * ROLLUP_BIN_SECONDS * 1000;
       cols.count[row] = count;
-      cols.peakCount[row] = peak;
-      cols.peakWindowSeconds[row] = f[4];
+      cols.peakCount[row] = countsOnly ? 0 : peak;
+      cols.peakWindowSeconds[row] = countsOnly ? 0 : f[4];
       row++;
       return true;
     });

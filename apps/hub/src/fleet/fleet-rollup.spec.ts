@@ -420,8 +420,15 @@ test("the exclusion engine's rollup (activity_rollups) equals its definition ove
   const diff = async (a: string, b: string) => (await prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ((${a}) EXCEPT ALL (${b})) d`))[0].n;
   const reference = `
     WITH raw AS (
-      SELECT 'exec' AS kind, path, parent_path, "user" AS usr, host_id, sequence, window_start, window_end, count FROM exec_counts
+      SELECT CASE WHEN source = 'mdatp-rtp' THEN 'scan' ELSE 'exec' END AS kind, path,
+             CASE WHEN source = 'mdatp-rtp' THEN '' ELSE parent_path END AS parent_path,
+             CASE WHEN source = 'mdatp-rtp' THEN '' ELSE "user" END AS usr, host_id, sequence, window_start, window_end, count FROM exec_counts
       UNION ALL SELECT 'file', path, '', '', host_id, sequence, window_start, window_end, count FROM file_counts
+      UNION ALL SELECT 'audit-exe', path, '', '', host_id, sequence, window_start, window_end, count FROM exec_counts WHERE source = 'linux-audit'
+      UNION ALL SELECT 'audit-exe', process_path, '', '', host_id, sequence, window_start, window_end, count FROM file_counts
+      WHERE source = 'linux-audit' AND process_path <> ''
+      UNION ALL SELECT 'audit-dir', CASE WHEN strpos(path, '/') = 1 THEN COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/') ELSE path END,
+             '', '', host_id, sequence, window_start, window_end, count FROM file_counts WHERE source = 'linux-audit'
     ), pb AS (
       SELECT kind, path, parent_path, usr, host_id, sequence, floor(extract(epoch FROM window_start) / 1200)::int AS bin,
              GREATEST(1, round(extract(epoch FROM window_end - window_start)))::int AS secs, SUM(count) AS cnt

@@ -71,7 +71,8 @@ export class FleetController {
   @ApiQuery({ name: 'tag', required: false, schema: { type: 'string', pattern: HOST_TAG_PATTERN.source }, description: 'only hosts carrying this tag' })
   @ApiOkResponse({
     description:
-      'Enrolled hosts by hostname, each with status online|stale (last seen within FLEETTUNE_HOST_STALE_SECONDS, default 900) and tags (sorted). ' +
+      'Enrolled hosts by hostname, each with status online|stale (last seen within FLEETTUNE_HOST_STALE_SECONDS, default 900), tags (sorted) ' +
+      'and agentStatus (spool backlog, drop/merge/refused totals, watchdog degrade level and paused sources its agent last reported; null before the first report). ' +
       'An array; the header X-Total-Count gives the number of matching hosts for paging with limit/offset.',
   })
   async hosts(@ZodQuery(hostsQuerySchema) q: HostsQuery, @Res({ passthrough: true }) res: Response): Promise<HostView[]> {
@@ -81,7 +82,7 @@ export class FleetController {
   }
 
   @Get('hosts/:id')
-  @ApiOkResponse({ description: 'One host' })
+  @ApiOkResponse({ description: 'One host, with agentStatus as in the list' })
   host(@Param('id', new ParseUUIDPipe()) id: string): Promise<HostView> {
     return this.fleet.host(id);
   }

@@ -3,6 +3,7 @@ import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 import { HostsQuery, NoiseKind, TrendQuery } from './noise-query.dto';
 import { NOISE_BIN_SECONDS } from '../exclusions/rollup-apply-sql';
+import { AgentStatusView, loadAgentStatuses } from './agent-status-view';
 
 /** A host is `online` when it reported within this many seconds, otherwise `stale`. */
 export const HOST_STALE_AFTER_SECONDS = (() => {
@@ -20,6 +21,8 @@ export interface HostView {
   status: 'online' | 'stale';
   /** Labels set by admins (PUT /api/v1/hosts/:id/tags), sorted. */
   tags: string[];
+  /** Spool backlog, drops, refused batches and watchdog state its agent last reported (issues 7/8); null before the first report. */
+  agentStatus: AgentStatusView | null;
 }
 
 export interface NoiseRow {
@@ -186,13 +189,18 @@ export class FleetService {
       this.prisma.host.count({ where }),
     ]);
     const now = Date.now();
-    return { rows: rows.map((h) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, now) })), total };
+    const statuses = await loadAgentStatuses(this.prisma, rows.map((h) => h.id));
+    return {
+      rows: rows.map((h) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, now), agentStatus: statuses.get(h.id) ?? null })),
+      total,
+    };
   }
 
   async host(id: string): Promise<HostView> {
     const h = await this.prisma.host.findUnique({ where: { id }, select: HOST_SELECT });
     if (!h) throw new NotFoundException(`host ${id} not found`);
-    return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt) };
+    const statuses = await loadAgentStatuses(this.prisma, [id]);
+    return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt), agentStatus: statuses.get(id) ?? null };
   }
 
   /** Replaces a host's tags (validated by the controller); duplicates collapse, stored sorted. */

@@ -334,7 +334,9 @@ const DEFECTS: Defect[] = [
     auditKeys: [{ name: t, count: 1 }],
     syscalls: [{ name: t, count: 1 }],
   }) },
-  { name: 'largest safe counts', patch: () => ({ events: 2 ** 53 - 1, execs: [{ path: '/bin/big', parentPath: '', user: '', count: 2 ** 53 - 1 }] }) },
+  // Counts are capped at 1e12 per row and per batch so rollup sums cannot overflow bigint.
+  { name: 'largest allowed counts', patch: () => ({ events: 1e12, execs: [{ path: '/bin/big', parentPath: '', user: '', count: 1e12 }] }) },
+  { name: 'largest safe counts (over the cap)', patch: () => ({ events: 2 ** 53 - 1, execs: [{ path: '/bin/big', parentPath: '', user: '', count: 2 ** 53 - 1 }] }), expect: status.INVALID_ARGUMENT },
 ];
 
 test('one defect in an otherwise valid batch: forged hosts, stolen or revoked tokens, replays and bad fields are refused with the right status', async () => {

@@ -3,6 +3,7 @@ import { CountBatch } from '@fleettune/proto';
 import { PrismaService } from '../database/prisma.service';
 import { IngestMetrics } from '../metrics/ingest-metrics';
 import { storeHostCost } from '../cost/host-cost-store';
+import { agentStatusCte } from './agent-status-upsert';
 
 export type IngestOutcome = 'committed' | 'duplicate';
 
@@ -52,6 +53,9 @@ async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Promise<T
  * COPY rate (`npm run bench:ingest`). The count inserts are gated on the
  * batch row having been inserted (`WHERE EXISTS (SELECT 1 FROM b)`), so a
  * duplicate (host, sequence) writes nothing, exactly as before.
+ *
+ * Agent health (issues 7/8): the same statement upserts the batch's
+ * AgentStatus into host_agent_status (agent-status-upsert.ts).
  *
  * Rollups: the same statement queues the batch in rollup_pending; the rollup
  * worker (ActivityRollupService) applies queued batches set-based in its own
@@ -108,7 +112,7 @@ export class BatchIngestService {
           SELECT ${hostId}::uuid, ${sequence}, ${windowStart} WHERE EXISTS (SELECT 1 FROM b)
         ), h AS (
           UPDATE hosts SET last_seen_at = ${new Date()} WHERE id = ${hostId}::uuid AND EXISTS (SELECT 1 FROM b)
-        )
+        )${agentStatusCte(hostId, sequence, batch.agentStatus, new Date())}
         SELECT count(*)::int AS inserted FROM b`;
       if (Number(rows[0]?.inserted ?? 0) === 0) return 'duplicate' as const;
       if (batch.hostCost?.length) await storeHostCost(tx, hostId, batch); // issue 9: security-product cost + auditd health

@@ -1,4 +1,4 @@
-import { CountBatch } from '@fleettune/proto';
+import { AgentStatus, CountBatch } from '@fleettune/proto';
 
 export interface BatchLimits {
   maxRows: number;
@@ -6,6 +6,12 @@ export interface BatchLimits {
   maxWindowMs: number;
   /** How far in the future a window may end (clock skew allowance). */
   maxFutureMs: number;
+  /**
+   * Largest count of one row, and of all rows of a batch together (and of
+   * events/skipped/dropped): rollups sum counts over hosts and hours in
+   * bigint, and a hostile agent must not be able to overflow those sums.
+   */
+  maxCount: number;
 }
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = {
@@ -13,7 +19,17 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
   maxStringLength: 4096,
   maxWindowMs: 24 * 3600_000,
   maxFutureMs: 24 * 3600_000,
+  // 1e12 events in one window is ~10^7 per second for a day: far above any
+  // real host, while 9.2e18 (bigint) / 1e12 leaves room for 9 million batches.
+  maxCount: 1e12,
 };
+
+/** Bounds of an AgentStatus: generous for any real agent, small enough for bigint sums over the fleet. */
+const MAX_STATUS_VALUE = 1e15;
+const MAX_DEGRADE_LEVEL = 1000;
+const MAX_PAUSED_SOURCES = 32;
+/** CPU percent of one core: 100 per core, so this allows 10 000 cores. */
+const MAX_CPU_PERCENT = 1e6;
 
 // 2000-01-01: anything older is a broken clock or a forged batch.
 const EARLIEST_MS = Date.UTC(2000, 0, 1);
@@ -22,9 +38,41 @@ const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 // paths and are escaped where they are shown.
 const FORBIDDEN = /\u0000/;
 
-function checkCount(where: string, n: number, allowZero: boolean): string | undefined {
+function checkCount(where: string, n: number, allowZero: boolean, max: number): string | undefined {
   if (!Number.isSafeInteger(n) || n < 0 || (!allowZero && n === 0)) return `${where}: count must be a ${allowZero ? 'non-negative' : 'positive'} integer`;
+  if (n > max) return `${where}: count ${n} is larger than the allowed ${max}`;
   return undefined;
+}
+
+/** The first problem with a batch's agent_status, or undefined (absent = fine: older agents). */
+export function findAgentStatusProblem(st: AgentStatus | undefined): string | undefined {
+  if (!st) return undefined;
+  const counters = [
+    ['spool_pending_batches', st.spoolPendingBatches],
+    ['spool_bytes', st.spoolBytes],
+    ['spool_bound_bytes', st.spoolBoundBytes],
+    ['dropped_batches_total', st.droppedBatchesTotal],
+    ['dropped_events_total', st.droppedEventsTotal],
+    ['merges_total', st.mergesTotal],
+    ['rejected_batches_total', st.rejectedBatchesTotal],
+    ['rss_bytes', st.rssBytes],
+  ] as const;
+  for (const [name, v] of counters) {
+    if (!Number.isSafeInteger(v) || v < 0 || v > MAX_STATUS_VALUE) return `agent_status.${name}: must be an integer from 0 to ${MAX_STATUS_VALUE}`;
+  }
+  if (!Number.isSafeInteger(st.degradeLevel) || st.degradeLevel < 0 || st.degradeLevel > MAX_DEGRADE_LEVEL) return `agent_status.degrade_level: must be an integer from 0 to ${MAX_DEGRADE_LEVEL}`;
+  if (!Number.isFinite(st.cpuPercent) || st.cpuPercent < 0 || st.cpuPercent > MAX_CPU_PERCENT) return `agent_status.cpu_percent: must be a number from 0 to ${MAX_CPU_PERCENT}`;
+  if (st.pausedSources.length > 1024) return 'agent_status.paused_sources: more than 1024 names';
+  return undefined;
+}
+
+/**
+ * Paused source names as stored and shown: only well-formed source names,
+ * each once, at most MAX_PAUSED_SOURCES. A malformed name is informational,
+ * so it is left out rather than refusing the batch and its counts.
+ */
+export function sanitizedPausedSources(names: readonly string[]): string[] {
+  return [...new Set(names.filter((n) => SOURCE_NAME.test(n)))].slice(0, MAX_PAUSED_SOURCES);
 }
 
 function checkString(where: string, s: string, limits: BatchLimits, required: boolean): string | undefined {
@@ -43,17 +91,18 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
   if (end - start > limits.maxWindowMs) return 'window is longer than allowed';
   if (start < EARLIEST_MS || end > nowMs + limits.maxFutureMs) return 'window is outside the accepted time range';
   for (const [name, v] of [['events', batch.events], ['skipped', batch.skipped], ['dropped', batch.dropped]] as const) {
-    const p = checkCount(name, v, true);
+    const p = checkCount(name, v, true, limits.maxCount);
     if (p) return p;
   }
   const rows = batch.execs.length + batch.files.length + batch.auditKeys.length + batch.syscalls.length;
   if (rows > limits.maxRows) return `batch has ${rows} rows, more than ${limits.maxRows}`;
+  const max = limits.maxCount;
   for (const [i, r] of batch.execs.entries()) {
     const p =
       checkString(`execs[${i}].path`, r.path, limits, true) ??
       checkString(`execs[${i}].parent_path`, r.parentPath, limits, false) ??
       checkString(`execs[${i}].user`, r.user, limits, false) ??
-      checkCount(`execs[${i}]`, r.count, false);
+      checkCount(`execs[${i}]`, r.count, false, max);
     if (p) return p;
   }
   for (const [i, r] of batch.files.entries()) {
@@ -61,14 +110,18 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
       checkString(`files[${i}].path`, r.path, limits, true) ??
       checkString(`files[${i}].op`, r.op, limits, true) ??
       checkString(`files[${i}].process_path`, r.processPath, limits, false) ??
-      checkCount(`files[${i}]`, r.count, false);
+      checkCount(`files[${i}]`, r.count, false, max);
     if (p) return p;
   }
   for (const [list, rs] of [['audit_keys', batch.auditKeys], ['syscalls', batch.syscalls]] as const) {
     for (const [i, r] of rs.entries()) {
-      const p = checkString(`${list}[${i}].name`, r.name, limits, true) ?? checkCount(`${list}[${i}]`, r.count, false);
+      const p = checkString(`${list}[${i}].name`, r.name, limits, true) ?? checkCount(`${list}[${i}]`, r.count, false, max);
       if (p) return p;
     }
   }
-  return undefined;
+  // Each row is at most maxCount (checked above) and rows at most maxRows, so this sum stays exact.
+  let total = 0;
+  for (const rs of [batch.execs, batch.files, batch.auditKeys, batch.syscalls]) for (const r of rs) total += r.count;
+  if (total > max) return `the batch's row counts add up to ${total}, more than the allowed ${max} per batch`;
+  return findAgentStatusProblem(batch.agentStatus);
 }

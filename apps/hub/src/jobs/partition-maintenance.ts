@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { deleteExpiredRollups, RollupRetentionReport } from './rollup-retention';
 
 /**
  * The raw count tables, RANGE-partitioned on window_start: one partition per
@@ -33,6 +34,8 @@ export interface PartitionMaintenanceReport {
   deletedDefaultRows: number;
   /** ingest_batches rows older than the cutoff deleted. */
   deletedBatches: number;
+  /** Rollup rows (activity_rollups, noise_*_hours, noise_host_bits) of bins before the cutoff deleted, per table. */
+  deletedRollupRows: RollupRetentionReport;
 }
 
 /** Held for a whole run, so two hubs never maintain at once; the second one skips. */
@@ -97,6 +100,7 @@ export async function maintainPartitions(databaseUrl: string, o: PartitionMainte
     movedRows: 0,
     deletedDefaultRows: 0,
     deletedBatches: 0,
+    deletedRollupRows: {},
   };
   const client = new Client({ connectionString: databaseUrl, application_name: 'fleettune-partition-maintenance' });
   await client.connect();
@@ -127,6 +131,8 @@ export async function maintainPartitions(databaseUrl: string, o: PartitionMainte
         report.deletedBatches += r.rowCount ?? 0;
         if ((r.rowCount ?? 0) < BATCH_DELETE_CHUNK) break;
       }
+      // The rollups built from the dropped days go with them (same retention setting).
+      report.deletedRollupRows = await deleteExpiredRollups(client, cutoff);
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY]);
     }

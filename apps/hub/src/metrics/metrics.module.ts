@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { AgentStatusMetricsService } from './agent-status-metrics.service';
 import { FleetMetricsService } from './fleet-metrics.service';
 import { IngestMetrics } from './ingest-metrics';
 import { MetricsController } from './metrics.controller';
@@ -12,7 +13,7 @@ import { RollupMetrics } from './rollup-metrics';
 @Module({
   imports: [DiscoveryModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, IngestMetrics, QueueMetricsService, FleetMetricsService, RollupMetrics],
+  providers: [MetricsRegistry, IngestMetrics, QueueMetricsService, FleetMetricsService, AgentStatusMetricsService, RollupMetrics],
   exports: [MetricsRegistry, IngestMetrics, RollupMetrics],
 })
 export class MetricsModule {}

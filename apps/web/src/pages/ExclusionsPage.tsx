@@ -16,7 +16,20 @@ export interface ExclusionItem {
   globalScopeEligible: boolean;
   reason: string;
   risk: { level: string; flags: string[] };
-  evidence: { hosts?: number; hostsReporting?: number; prevalence?: number; totalCount?: number; peakRatePerSecond?: number; peakWindowCount?: number };
+  evidence: {
+    hosts?: number;
+    hostsReporting?: number;
+    prevalence?: number;
+    totalCount?: number;
+    peakRatePerSecond?: number;
+    peakWindowCount?: number;
+    /** extension/filename items: distinct (generalized) directories and paths with busy files of the type. */
+    directories?: number;
+    distinctPaths?: number;
+    /** scan items: files Defender scanned for the process (fleet total) and its rank by that count, 1 = most. */
+    filesScanned?: number;
+    scanRank?: number;
+  };
   // Present once approvals land.
   status?: string;
   decision?: string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string } | null;
@@ -93,6 +106,27 @@ function PushToTarget({ set, approved, onPushed }: { set: ExclusionSet; approved
       ) : null}
       <ErrorBox error={error} />
     </Card>
+  );
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Evidence only some item types carry (newer engines): shown where present, numbers only. */
+function ExtraEvidence({ evidence }: { evidence: ExclusionItem['evidence'] | undefined }) {
+  const e = evidence ?? {};
+  const lines: string[] = [];
+  if (isCount(e.directories)) lines.push(`in ${fmtInt(e.directories)} directories${isCount(e.distinctPaths) ? `, ${fmtInt(e.distinctPaths)} paths` : ''}`);
+  if (isCount(e.filesScanned)) lines.push(`${fmtInt(e.filesScanned)} files scanned${isCount(e.scanRank) ? ` (rank #${fmtInt(e.scanRank)})` : ''}`);
+  else if (isCount(e.scanRank)) lines.push(`scan rank #${fmtInt(e.scanRank)}`);
+  return (
+    <>
+      {lines.map((l) => (
+        <span key={l} data-testid="extra-evidence">
+          <br />
+          {l}
+        </span>
+      ))}
+    </>
   );
 }
 
@@ -305,6 +339,7 @@ export function ExclusionsPage() {
                       {fmtInt(i.evidence?.totalCount)} events
                       <br />
                       peak {fmtRate(i.evidence?.peakRatePerSecond)}/s
+                      <ExtraEvidence evidence={i.evidence} />
                     </td>
                     <td className="reason">
                       <SafeText value={i.reason} max={240} className="wrap" />

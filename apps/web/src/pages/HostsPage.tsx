@@ -6,6 +6,7 @@ import { FilterSelect, useFleetFacets } from '../filters';
 import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
 import { TrendChart } from '../TrendChart';
 import { NoiseRow, NoiseTable } from './NoisePage';
+import { AgentHealthBadges, AgentHealthDetail, AgentStatus, SpoolBacklog } from './AgentHealth';
 
 export interface Host {
   id: string;
@@ -17,6 +18,8 @@ export interface Host {
   status: 'online' | 'stale';
   /** Present once the hub has host tags. */
   tags?: string[];
+  /** Spool/drop/watchdog state the agent last reported; null before its first report, absent from older hubs. */
+  agentStatus?: AgentStatus | null;
 }
 
 const TAGS_PATH = '/api/v1/hosts/{id}/tags';
@@ -149,6 +152,7 @@ function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }
           <Tags tags={host.data.tags} />
         </p>
       ) : null}
+      {host.data ? <AgentHealthDetail status={host.data.agentStatus} /> : null}
       {host.data && canTag ? (
         <TagEditor
           key={`${host.data.id}:${(host.data.tags ?? []).join(',')}`}
@@ -256,6 +260,9 @@ export function HostsPage({ id }: { id?: string }) {
               <th>OS</th>
               <th>agent</th>
               <th>tags</th>
+              <th>agent health</th>
+              <th title="unacknowledged batches in the agent's spool (bytes)">spool backlog</th>
+              <th title="events dropped at the agent's spool bound (batches refused by the hub)">dropped (refused)</th>
               <th>last seen</th>
             </tr>
           </thead>
@@ -278,6 +285,21 @@ export function HostsPage({ id }: { id?: string }) {
                 </td>
                 <td className="subject">
                   <Tags tags={h.tags} />
+                </td>
+                <td>
+                  <AgentHealthBadges status={h.agentStatus} />
+                </td>
+                <td>
+                  <SpoolBacklog status={h.agentStatus} />
+                </td>
+                <td>
+                  {h.agentStatus ? (
+                    <>
+                      {fmtInt(h.agentStatus.droppedEventsTotal)} <span className="muted">({fmtInt(h.agentStatus.rejectedBatchesTotal)})</span>
+                    </>
+                  ) : (
+                    '–'
+                  )}
                 </td>
                 <td>{fmtDate(h.lastSeenAt)}</td>
               </tr>

@@ -70,6 +70,41 @@ export interface CountBatch {
    * since its previous batch (zero or more).
    */
   hostCost: HostCostWindow[];
+  /**
+   * The agent's own health at the moment this batch was sent (issues 7/8).
+   * Absent from older agents; the hub then keeps what it last knew.
+   */
+  agentStatus?: AgentStatus | undefined;
+}
+
+/**
+ * Spool, drop and watchdog state of the agent, read when a batch is put on
+ * the wire (not when it was spooled), so the figures are current. Every field
+ * is zero/empty by default so old agents and hubs interoperate.
+ */
+export interface AgentStatus {
+  /** batches spooled and not yet acked */
+  spoolPendingBatches: number;
+  /** bytes the spool holds on disk */
+  spoolBytes: number;
+  /** the spool's configured bound */
+  spoolBoundBytes: number;
+  /** batches dropped by the bound since start */
+  droppedBatchesTotal: number;
+  /** events in those batches */
+  droppedEventsTotal: number;
+  /** spooled batches merged to stay in bound */
+  mergesTotal: number;
+  /** batches the hub refused and the agent set aside */
+  rejectedBatchesTotal: number;
+  /** watchdog level, 0 = normal */
+  degradeLevel: number;
+  /** sources the watchdog paused */
+  pausedSources: string[];
+  /** agent resident set size, 0 = unknown */
+  rssBytes: number;
+  /** agent CPU, % of one core, 0 = unknown */
+  cpuPercent: number;
 }
 
 export interface ExecCount {
@@ -102,7 +137,7 @@ export interface HostCostWindow {
   samples: number;
   coveredMs: number;
   products: HostCostWindow_Product[];
-  auditd: HostCostWindow_Auditd | undefined;
+  auditd?: HostCostWindow_Auditd | undefined;
 }
 
 /**
@@ -525,6 +560,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     for (const v of message.hostCost) {
       HostCostWindow.encode(v!, writer.uint32(162).fork()).join();
     }
+    if (message.agentStatus !== undefined) {
+      AgentStatus.encode(message.agentStatus, writer.uint32(170).fork()).join();
+    }
     return writer;
   },
 
@@ -645,6 +683,14 @@ export const CountBatch: MessageFns<CountBatch> = {
             message.hostCost.push(HostCostWindow.decode(reader, reader.uint32()));
             continue;
           }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.agentStatus = AgentStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -694,6 +740,11 @@ export const CountBatch: MessageFns<CountBatch> = {
         : globalThis.Array.isArray(object?.host_cost)
         ? object.host_cost.map((e: any) => HostCostWindow.fromJSON(e))
         : [],
+      agentStatus: isSet(object.agentStatus)
+        ? AgentStatus.fromJSON(object.agentStatus)
+        : isSet(object.agent_status)
+        ? AgentStatus.fromJSON(object.agent_status)
+        : undefined,
     };
   },
 
@@ -738,6 +789,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     if (message.hostCost?.length) {
       obj.hostCost = message.hostCost.map((e) => HostCostWindow.toJSON(e));
     }
+    if (message.agentStatus !== undefined) {
+      obj.agentStatus = AgentStatus.toJSON(message.agentStatus);
+    }
     return obj;
   },
 
@@ -759,6 +813,294 @@ export const CountBatch: MessageFns<CountBatch> = {
     message.auditKeys = object.auditKeys?.map((e) => NamedCount.fromPartial(e)) || [];
     message.syscalls = object.syscalls?.map((e) => NamedCount.fromPartial(e)) || [];
     message.hostCost = object.hostCost?.map((e) => HostCostWindow.fromPartial(e)) || [];
+    message.agentStatus = (object.agentStatus !== undefined && object.agentStatus !== null)
+      ? AgentStatus.fromPartial(object.agentStatus)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAgentStatus(): AgentStatus {
+  return {
+    spoolPendingBatches: 0,
+    spoolBytes: 0,
+    spoolBoundBytes: 0,
+    droppedBatchesTotal: 0,
+    droppedEventsTotal: 0,
+    mergesTotal: 0,
+    rejectedBatchesTotal: 0,
+    degradeLevel: 0,
+    pausedSources: [],
+    rssBytes: 0,
+    cpuPercent: 0,
+  };
+}
+
+export const AgentStatus: MessageFns<AgentStatus> = {
+  encode(message: AgentStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.spoolPendingBatches !== 0) {
+      writer.uint32(8).uint64(message.spoolPendingBatches);
+    }
+    if (message.spoolBytes !== 0) {
+      writer.uint32(16).uint64(message.spoolBytes);
+    }
+    if (message.spoolBoundBytes !== 0) {
+      writer.uint32(24).uint64(message.spoolBoundBytes);
+    }
+    if (message.droppedBatchesTotal !== 0) {
+      writer.uint32(32).uint64(message.droppedBatchesTotal);
+    }
+    if (message.droppedEventsTotal !== 0) {
+      writer.uint32(40).uint64(message.droppedEventsTotal);
+    }
+    if (message.mergesTotal !== 0) {
+      writer.uint32(48).uint64(message.mergesTotal);
+    }
+    if (message.rejectedBatchesTotal !== 0) {
+      writer.uint32(56).uint64(message.rejectedBatchesTotal);
+    }
+    if (message.degradeLevel !== 0) {
+      writer.uint32(64).uint32(message.degradeLevel);
+    }
+    for (const v of message.pausedSources) {
+      writer.uint32(74).string(v!);
+    }
+    if (message.rssBytes !== 0) {
+      writer.uint32(80).uint64(message.rssBytes);
+    }
+    if (message.cpuPercent !== 0) {
+      writer.uint32(89).double(message.cpuPercent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.spoolPendingBatches = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.spoolBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.spoolBoundBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.droppedBatchesTotal = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.droppedEventsTotal = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.mergesTotal = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rejectedBatchesTotal = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.degradeLevel = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.pausedSources.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.rssBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.cpuPercent = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentStatus {
+    return {
+      spoolPendingBatches: isSet(object.spoolPendingBatches)
+        ? globalThis.Number(object.spoolPendingBatches)
+        : isSet(object.spool_pending_batches)
+        ? globalThis.Number(object.spool_pending_batches)
+        : 0,
+      spoolBytes: isSet(object.spoolBytes)
+        ? globalThis.Number(object.spoolBytes)
+        : isSet(object.spool_bytes)
+        ? globalThis.Number(object.spool_bytes)
+        : 0,
+      spoolBoundBytes: isSet(object.spoolBoundBytes)
+        ? globalThis.Number(object.spoolBoundBytes)
+        : isSet(object.spool_bound_bytes)
+        ? globalThis.Number(object.spool_bound_bytes)
+        : 0,
+      droppedBatchesTotal: isSet(object.droppedBatchesTotal)
+        ? globalThis.Number(object.droppedBatchesTotal)
+        : isSet(object.dropped_batches_total)
+        ? globalThis.Number(object.dropped_batches_total)
+        : 0,
+      droppedEventsTotal: isSet(object.droppedEventsTotal)
+        ? globalThis.Number(object.droppedEventsTotal)
+        : isSet(object.dropped_events_total)
+        ? globalThis.Number(object.dropped_events_total)
+        : 0,
+      mergesTotal: isSet(object.mergesTotal)
+        ? globalThis.Number(object.mergesTotal)
+        : isSet(object.merges_total)
+        ? globalThis.Number(object.merges_total)
+        : 0,
+      rejectedBatchesTotal: isSet(object.rejectedBatchesTotal)
+        ? globalThis.Number(object.rejectedBatchesTotal)
+        : isSet(object.rejected_batches_total)
+        ? globalThis.Number(object.rejected_batches_total)
+        : 0,
+      degradeLevel: isSet(object.degradeLevel)
+        ? globalThis.Number(object.degradeLevel)
+        : isSet(object.degrade_level)
+        ? globalThis.Number(object.degrade_level)
+        : 0,
+      pausedSources: globalThis.Array.isArray(object?.pausedSources)
+        ? object.pausedSources.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.paused_sources)
+        ? object.paused_sources.map((e: any) => globalThis.String(e))
+        : [],
+      rssBytes: isSet(object.rssBytes)
+        ? globalThis.Number(object.rssBytes)
+        : isSet(object.rss_bytes)
+        ? globalThis.Number(object.rss_bytes)
+        : 0,
+      cpuPercent: isSet(object.cpuPercent)
+        ? globalThis.Number(object.cpuPercent)
+        : isSet(object.cpu_percent)
+        ? globalThis.Number(object.cpu_percent)
+        : 0,
+    };
+  },
+
+  toJSON(message: AgentStatus): unknown {
+    const obj: any = {};
+    if (message.spoolPendingBatches !== 0) {
+      obj.spoolPendingBatches = Math.round(message.spoolPendingBatches);
+    }
+    if (message.spoolBytes !== 0) {
+      obj.spoolBytes = Math.round(message.spoolBytes);
+    }
+    if (message.spoolBoundBytes !== 0) {
+      obj.spoolBoundBytes = Math.round(message.spoolBoundBytes);
+    }
+    if (message.droppedBatchesTotal !== 0) {
+      obj.droppedBatchesTotal = Math.round(message.droppedBatchesTotal);
+    }
+    if (message.droppedEventsTotal !== 0) {
+      obj.droppedEventsTotal = Math.round(message.droppedEventsTotal);
+    }
+    if (message.mergesTotal !== 0) {
+      obj.mergesTotal = Math.round(message.mergesTotal);
+    }
+    if (message.rejectedBatchesTotal !== 0) {
+      obj.rejectedBatchesTotal = Math.round(message.rejectedBatchesTotal);
+    }
+    if (message.degradeLevel !== 0) {
+      obj.degradeLevel = Math.round(message.degradeLevel);
+    }
+    if (message.pausedSources?.length) {
+      obj.pausedSources = message.pausedSources;
+    }
+    if (message.rssBytes !== 0) {
+      obj.rssBytes = Math.round(message.rssBytes);
+    }
+    if (message.cpuPercent !== 0) {
+      obj.cpuPercent = floatToJson(message.cpuPercent);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AgentStatus>): AgentStatus {
+    return AgentStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AgentStatus>): AgentStatus {
+    const message = createBaseAgentStatus();
+    message.spoolPendingBatches = object.spoolPendingBatches ?? 0;
+    message.spoolBytes = object.spoolBytes ?? 0;
+    message.spoolBoundBytes = object.spoolBoundBytes ?? 0;
+    message.droppedBatchesTotal = object.droppedBatchesTotal ?? 0;
+    message.droppedEventsTotal = object.droppedEventsTotal ?? 0;
+    message.mergesTotal = object.mergesTotal ?? 0;
+    message.rejectedBatchesTotal = object.rejectedBatchesTotal ?? 0;
+    message.degradeLevel = object.degradeLevel ?? 0;
+    message.pausedSources = object.pausedSources?.map((e) => e) || [];
+    message.rssBytes = object.rssBytes ?? 0;
+    message.cpuPercent = object.cpuPercent ?? 0;
     return message;
   },
 };
@@ -1006,7 +1348,7 @@ export const FileCount: MessageFns<FileCount> = {
 };
 
 function createBaseHostCostWindow(): HostCostWindow {
-  return { windowStartMs: 0, windowEndMs: 0, samples: 0, coveredMs: 0, products: [], auditd: undefined };
+  return { windowStartMs: 0, windowEndMs: 0, samples: 0, coveredMs: 0, products: [] };
 }
 
 export const HostCostWindow: MessageFns<HostCostWindow> = {
@@ -2018,6 +2360,10 @@ export const AgentServiceClient = makeGenericClientConstructor(
   service: typeof AgentServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
