@@ -11,3 +11,8 @@ export * from './process-exe-map';
 export * from './skip-reason';
 export * from './syscall-names';
 export * from './audit-log-replicator';
+export * from './audit-event-tally';
+export * from './audit-file-ranges';
+export * from './audit-range-scan';
+export * from './parallel-audit-file-reader';
+export { auditRangeWorkerPool } from './audit-range-worker-pool';

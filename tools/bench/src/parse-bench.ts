@@ -158,7 +158,8 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}, ${a.runs} run(s) each, interleaved, best run counts; inputs in ${DIR}`);
   console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPU(s)`);
   console.log('wall = elapsed time; cpu = user+system CPU time (the fair measure on a loaded machine; of all threads for "product")');
-  console.log(`product = readAuditFile, as \`report --input <file>\` runs it: ${defaultAuditReadWorkers()} worker thread(s) on files >= 32 MB`);
+  const threads = defaultAuditReadWorkers();
+  console.log(`product = readAuditFile, as \`report --input <file>\` runs it: on files >= 32 MB, ${threads} worker thread(s), main thread waiting`);
   const rows: string[][] = [
     ['log', 'MB', 'events', 'ours wall s', 'ours cpu s', 'ours MB/s wall/cpu', 'events/s (cpu)', 'aureport wall s', 'aureport cpu s', 'aureport MB/s wall/cpu', 'ratio wall', 'ratio cpu'],
   ];
