@@ -1,7 +1,7 @@
-import type { WindowCounts } from '@fleettune/counting';
 import { LiveAuditCounter } from './live-audit-counter';
-import { DEFAULT_GRACE_MS, DEFAULT_QUIET_MS } from './live-audit-follower';
-import { batchesOf, WindowSink } from './window-sink';
+import { DEFAULT_GRACE_MS } from './live-audit-follower';
+import { countLiveStream } from './live-stream';
+import type { WindowSink } from './window-sink';
 
 export interface AudispStreamOptions {
   source: string;
@@ -23,34 +23,9 @@ export interface AudispStreamOptions {
  * is. There is no checkpoint: auditd owns the stream position.
  */
 export async function countAudispStream(chunks: AsyncIterable<Buffer>, o: AudispStreamOptions): Promise<{ windows: number; events: number; skipped: number }> {
-  const graceMs = o.graceMs ?? DEFAULT_GRACE_MS;
-  const quietMs = o.quietMs ?? DEFAULT_QUIET_MS;
-  const now = o.now ?? Date.now;
-  const counter = new LiveAuditCounter({ source: o.source, windowMs: o.windowMs, graceMs });
-  let sent = 0;
-  let lastDataAt = now();
-  const emit = (ws: WindowCounts[]) => {
-    for (const b of batchesOf(ws)) o.sink.append(b);
-    sent += ws.length;
-    if (ws.length) o.onWindows?.(ws.length);
-  };
-  const timer = setInterval(() => {
-    if (now() - lastDataAt >= quietMs) emit(counter.takeComplete(now()));
-  }, o.tickMs ?? 1000);
-  timer.unref();
-  try {
-    for await (const chunk of chunks) {
-      counter.push(chunk);
-      lastDataAt = now();
-      emit(counter.takeComplete());
-    }
-  } catch (err) {
-    // stdin destroyed on SIGTERM (auditd stopping the plugin): end normally.
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
-  } finally {
-    clearInterval(timer);
-    emit(counter.end(true));
-  }
+  const counter = new LiveAuditCounter({ source: o.source, windowMs: o.windowMs, graceMs: o.graceMs ?? DEFAULT_GRACE_MS });
+  // Same window handling as any stream that cannot be replayed (stdin destroyed on SIGTERM ends it normally).
+  const { windows } = await countLiveStream(chunks, counter, { sink: o.sink, quietMs: o.quietMs, tickMs: o.tickMs, now: o.now, onWindows: o.onWindows });
   const st = counter.reader.stats;
-  return { windows: sent, events: st.events, skipped: st.skipped };
+  return { windows, events: st.events, skipped: st.skipped };
 }
