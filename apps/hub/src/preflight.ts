@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { newPgClient } from './database/pg-client';
 import Redis from 'ioredis';
 import { HubConfig } from './config/hub-config';
 
@@ -15,7 +15,7 @@ function redact(url: string): string {
  */
 export async function preflight(config: HubConfig): Promise<string[]> {
   const problems: string[] = [];
-  const pg = new Client({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 3_000 });
+  const pg = newPgClient({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 3_000 });
   try {
     await pg.connect();
     const { rows } = await pg.query<{ ok: boolean }>(

@@ -1,11 +1,12 @@
-import { execSync } from 'node:child_process';
+import { ChildProcess, execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { Writable } from 'node:stream';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
-import { HubProcess, REPO, runAgent, spawnAgent, startHubProcess, renderTable } from '@fleettune/demo';
+import { AgentRun, HubProcess, REPO, runAgent, spawnAgent, startHubProcess, renderTable } from '@fleettune/demo';
 
 /**
  * `npm run test:chaos`: real hub processes, the real PostgreSQL and Redis,
@@ -102,8 +103,18 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 6
   }
 }
 
+/** A scenario that takes longer than this is stuck (agents retrying a hub that is gone): fail it, do not hang CI. */
+const SCENARIO_TIMEOUT_MS = 240_000;
+
 class Fleet {
   hub?: HubProcess;
+  /** The last hub output (all hubs of the scenario), shown when a scenario fails. */
+  hubOutput = '';
+  private hubExitExpected = false;
+  private rejectOnHubDeath?: (err: Error) => void;
+  /** Rejects when a hub exits that nobody stopped or killed on purpose (a crash). */
+  readonly hubDeath = new Promise<never>((_, reject) => (this.rejectOnHubDeath = reject));
+  readonly agents: ChildProcess[] = [];
   readonly stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-chaos-'));
 
   private constructor(
@@ -131,8 +142,42 @@ class Fleet {
         LOG_LEVEL: 'error',
         ...extraEnv,
       },
-      { timeoutMs: 60_000 },
+      {
+        timeoutMs: 60_000,
+        logTo: new Writable({
+          write: (chunk: Buffer, _enc, done) => {
+            this.hubOutput = (this.hubOutput + chunk.toString()).slice(-20_000);
+            done();
+          },
+        }),
+      },
     );
+    this.hubExitExpected = false;
+    const child = this.hub.child;
+    child.once('exit', (code, signal) => {
+      if (!this.hubExitExpected && child === this.hub?.child) this.rejectOnHubDeath?.(new Error(`the hub exited on its own (code ${code}, signal ${signal})`));
+    });
+  }
+
+  /** kill -9 of the hub, on purpose. */
+  async killHub(): Promise<void> {
+    this.hubExitExpected = true;
+    const child = this.hub!.child;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** A clean hub stop, on purpose. */
+  async stopHub(): Promise<void> {
+    this.hubExitExpected = true;
+    await this.hub!.stop();
+  }
+
+  spawnAgents(): AgentRun[] {
+    const runs = LOGS.map((h) => spawnAgent(this.agentArgs(h)));
+    this.agents.push(...runs.map((r) => r.child));
+    return runs;
   }
 
   agentArgs(h: LogInput): string[] {
@@ -144,6 +189,8 @@ class Fleet {
   }
 
   async close(): Promise<void> {
+    for (const a of this.agents) if (a.exitCode === null) a.kill('SIGKILL');
+    this.hubExitExpected = true;
     if (this.hub) await this.hub.stop();
     await this.db.drop();
     fs.rmSync(this.stateRoot, { recursive: true, force: true });
@@ -160,11 +207,10 @@ async function replayAll(fleet: Fleet): Promise<void> {
 /** kill -9 the hub while agents stream; a new hub on the same ports takes over. */
 async function hubKilledMidStream(fleet: Fleet): Promise<string> {
   await fleet.startHub();
-  const agents = LOGS.map((h) => spawnAgent(fleet.agentArgs(h)));
+  const agents = fleet.spawnAgents();
   await waitFor('the first committed batch', async () => (await batchesStored(fleet.db.url)) > 0);
   const before = await batchesStored(fleet.db.url);
-  fleet.hub!.child.kill('SIGKILL');
-  await new Promise((r) => fleet.hub!.child.once('exit', r));
+  await fleet.killHub();
   await sleep(1_000);
   await fleet.startHub();
   const results = await Promise.all(agents.map((a) => a.done));
@@ -181,7 +227,7 @@ function pgCtl(action: 'restart' | 'start'): void {
 /** PostgreSQL restarts under a streaming hub; ingest fails, agents retry, nothing is lost or doubled. */
 async function postgresRestartMidStream(fleet: Fleet): Promise<string> {
   await fleet.startHub();
-  const agents = LOGS.map((h) => spawnAgent(fleet.agentArgs(h)));
+  const agents = fleet.spawnAgents();
   await waitFor('the first committed batch', async () => (await batchesStored(fleet.db.url)) > 0);
   const before = await batchesStored(fleet.db.url);
   pgCtl('restart');
@@ -274,9 +320,10 @@ async function agentCutOffLongBacklog(fleet: Fleet, inputs: LogInput[]): Promise
   const enrolled = await runAgent(enrollArgs);
   if (enrolled.code !== 0) throw new Error(`enrolling ${input.hostname}: ${enrolled.stderr}`);
   const baseline = await batchesStored(fleet.db.url);
-  await fleet.hub!.stop();
+  await fleet.stopHub();
   const outageStarted = Date.now();
   const agent = spawnAgent(fleet.agentArgs(input));
+  fleet.agents.push(agent.child);
   // The whole log is read and spooled once the spool stops growing.
   const spoolDir = path.join(fleet.stateRoot, input.hostname, 'spool');
   let last = -1;
@@ -383,10 +430,19 @@ async function main(): Promise<void> {
     let note: string;
     let got: Totals = { events: -1, execs: -1, files: -1 };
     try {
-      note = await scenario.run(fleet, inputs);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no result after ${SCENARIO_TIMEOUT_MS / 1000} s`)), SCENARIO_TIMEOUT_MS);
+      });
+      try {
+        note = await Promise.race([scenario.run(fleet, inputs), fleet.hubDeath, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
       got = await storedTotals(fleet.db.url);
     } catch (err) {
       note = `ERROR: ${(err as Error).message.split('\n')[0]}`;
+      process.stderr.write(`chaos: ${name} failed: ${(err as Error).message}\n--- hub output (tail) ---\n${fleet.hubOutput.slice(-6_000)}\n---\n`);
       try {
         got = await storedTotals(fleet.db.url);
       } catch {

@@ -8,7 +8,7 @@
  * back, then the thread ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Client } from 'pg';
+import { newPgClient } from '../database/pg-client';
 import { recommendExclusions } from '@fleettune/rules';
 import { storeExclusionSet } from './exclusion-set-store';
 import { readRollup } from './rollup-reader';
@@ -22,7 +22,7 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
   const cpu = process.cpuUsage(cpu0);
   const engineMs = performance.now() - t0;
   const t1 = performance.now();
-  const client = new Client({ connectionString: input.databaseUrl });
+  const client = newPgClient({ connectionString: input.databaseUrl });
   await client.connect();
   let stored;
   try {

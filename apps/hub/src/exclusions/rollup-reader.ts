@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { newPgClient } from '../database/pg-client';
 import { FleetActivityColumns, FleetActivityKind, FleetActivitySubject } from '@fleettune/rules';
 // The pure SQL module, not the Nest service: this file also runs in the recompute worker thread.
 import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
@@ -36,7 +37,7 @@ export interface RollupInput {
  */
 export async function readRollup(databaseUrl: string, lookbackBins: number, parallel = 2): Promise<RollupInput> {
   const started = performance.now();
-  const client = new Client({ connectionString: databaseUrl });
+  const client = newPgClient({ connectionString: databaseUrl });
   await client.connect();
   const extra: Client[] = [];
   let subjectsRes, hostsRes;
@@ -55,7 +56,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     sinceBin = since;
     const kindsRes = await client.query<{ kind: string }>('SELECT DISTINCT kind FROM activity_subjects WHERE kind = ANY($1::text[])', [RAW_KINDS]);
     rollupKinds = new Set(kindsRes.rows.map((r) => r.kind));
-    const rawClient = new Client({ connectionString: databaseUrl });
+    const rawClient = newPgClient({ connectionString: databaseUrl });
     extra.push(rawClient);
     await rawClient.connect();
     // Settled into a value at once: a failure must surface here, not as an unhandled rejection while the cells load.
@@ -65,7 +66,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     );
     // The aggregation is CPU-bound in PostgreSQL: split by subject over `parallel` sessions so every core works.
     for (let k = 1; k < parallel; k++) {
-      const c = new Client({ connectionString: databaseUrl });
+      const c = newPgClient({ connectionString: databaseUrl });
       extra.push(c);
       await c.connect();
     }

@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { newPgClient } from '../database/pg-client';
 import { deleteExpiredRollups, RollupRetentionReport } from './rollup-retention';
 
 /**
@@ -102,7 +103,7 @@ export async function maintainPartitions(databaseUrl: string, o: PartitionMainte
     deletedBatches: 0,
     deletedRollupRows: {},
   };
-  const client = new Client({ connectionString: databaseUrl, application_name: 'fleettune-partition-maintenance' });
+  const client = newPgClient({ connectionString: databaseUrl, application_name: 'fleettune-partition-maintenance' });
   await client.connect();
   try {
     const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [LOCK_KEY]);
