@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Metadata, credentials } from '@grpc/grpc-js';
+import { credentials } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck, CountBatch, HostCostWindow } from '@fleettune/proto';
 import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { uploadBatches } from '../testing/agent-upload';
 
 const ENROLL = 'cost-spec-enroll-secret-00000000';
 const ADMIN = 'cost-spec-admin-token-0000000000';
@@ -34,19 +35,7 @@ const enroll = (hostname: string) =>
     client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (e, r) => (e ? reject(e) : resolve(r!))),
   );
 
-function upload(token: string, batches: CountBatch[]): Promise<BatchAck[]> {
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${token}`);
-  return new Promise((resolve, reject) => {
-    const acks: BatchAck[] = [];
-    const call = client.uploadBatches(md);
-    call.on('data', (a: BatchAck) => acks.push(a));
-    call.on('error', reject);
-    call.on('end', () => resolve(acks));
-    for (const b of batches) call.write(b);
-    call.end();
-  });
-}
+const upload = (token: string, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(client, token, batches);
 
 async function api<T>(p: string, status = 200): Promise<T> {
   const res = await fetch(`http://127.0.0.1:${hub.httpPort}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });

@@ -7,6 +7,7 @@ import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { uploadBatches } from '../testing/agent-upload';
 import { INVALID_UTF8, hostileString, longString } from './hostile-values';
 
 /**
@@ -162,17 +163,7 @@ async function fleetTotals(): Promise<typeof expected> {
 /** The acks a stream got, and how it ended (acks sent before a refusal still count). */
 type Outcome = { acks: BatchAck[]; error?: ServiceError };
 
-function upload(md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> {
-  return new Promise((resolve, reject) => {
-    const acks: BatchAck[] = [];
-    const call = client.uploadBatches(md);
-    call.on('data', (a: BatchAck) => acks.push(a));
-    call.on('error', reject);
-    call.on('end', () => resolve(acks));
-    for (const b of batches) call.write(b);
-    call.end();
-  });
-}
+const upload = (md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(client, md, batches);
 
 function uploadRaw(md: Metadata, frames: Buffer[]): Promise<Outcome> {
   return new Promise((resolve) => {

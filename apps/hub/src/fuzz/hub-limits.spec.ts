@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
+import { ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
 import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { uploadBatches } from '../testing/agent-upload';
 import { DEFAULT_BATCH_LIMITS } from '../ingest/count-batch-validator';
 import { rawRequest } from './raw-http';
 
@@ -52,19 +53,7 @@ function enroll(hostname: string): Promise<{ token: string; hostId: string }> {
   );
 }
 
-function upload(batch: CountBatch): Promise<BatchAck[]> {
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${agent.token}`);
-  return new Promise((resolve, reject) => {
-    const acks: BatchAck[] = [];
-    const call = client.uploadBatches(md);
-    call.on('data', (a: BatchAck) => acks.push(a));
-    call.on('error', reject);
-    call.on('end', () => resolve(acks));
-    call.write(batch);
-    call.end();
-  });
-}
+const upload = (batch: CountBatch): Promise<BatchAck[]> => uploadBatches(client, agent.token, [batch]);
 
 function batch(extra: Partial<CountBatch> = {}): CountBatch {
   const start = Date.now() - 600_000;

@@ -6,6 +6,7 @@ import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { uploadBatches } from '../testing/agent-upload';
 
 const ENROLL = 'ingest-spec-enroll-secret-000000';
 const MAX_BATCH_BYTES = 4096;
@@ -45,18 +46,7 @@ function auth(token: string): Metadata {
   return md;
 }
 
-/** Sends batches on one stream; resolves with the acks or rejects with the stream's status. */
-function upload(md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> {
-  return new Promise((resolve, reject) => {
-    const acks: BatchAck[] = [];
-    const call = client.uploadBatches(md);
-    call.on('data', (a: BatchAck) => acks.push(a));
-    call.on('error', reject);
-    call.on('end', () => resolve(acks));
-    for (const b of batches) call.write(b);
-    call.end();
-  });
-}
+const upload = (md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(client, md, batches);
 
 function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}): CountBatch {
   const start = Date.UTC(2026, 10, 24, 10, 0, 0);
