@@ -121,6 +121,17 @@ test('string lengths: batch strings up to the limit pass, one character more is 
   await assert.rejects(enroll('h'.repeat(256)), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
 });
 
+test('enroll ids and versions: NUL and control characters are INVALID_ARGUMENT, never INTERNAL', async () => {
+  const enrollWith = (machineId: string, agentVersion: string) =>
+    new Promise((resolve, reject) =>
+      client.enroll({ enrollSecret: ENROLL, hostname: 'ctl-host', os: 'linux', agentVersion, machineId }, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  for (const [id, version] of [['a\u0000b', '1.0'], ['m-ok', '1.0\u0000'], ['tab\there', '1.0'], ['m-ok', 'v\u001b[31m']]) {
+    await assert.rejects(enrollWith(id, version), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /printable/.test(e.details), JSON.stringify([id, version]));
+  }
+  assert.ok(await enrollWith('m-printable-é', '1.0.0'));
+});
+
 test('REST: a body over the JSON size limit is 413 with the consistent error body; names are length-checked', async () => {
   const post = (body: Buffer) =>
     rawRequest(hub.httpPort, {

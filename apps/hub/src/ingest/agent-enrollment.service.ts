@@ -22,6 +22,10 @@ export class AgentEnrollmentService {
     if (request.machineId.length > MAX_NAME || request.agentVersion.length > 64) {
       throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'machine_id or agent_version too long');
     }
+    // Stored as text: PostgreSQL refuses NUL, and control characters have no place in an id or a version.
+    if (/[\u0000-\u001f\u007f]/.test(request.machineId) || /[\u0000-\u001f\u007f]/.test(request.agentVersion)) {
+      throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'machine_id and agent_version must be printable characters');
+    }
     const secretHash = digestToken(request.enrollSecret);
     const token = generateToken('ftagent');
 
