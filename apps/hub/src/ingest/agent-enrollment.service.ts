@@ -6,6 +6,8 @@ import { digestToken, generateToken } from '../auth/token-digest';
 import { GrpcError } from './grpc-error';
 
 const MAX_NAME = 255;
+/** Stored as text: PostgreSQL refuses NUL, and control characters have no place in a name, an id or a version. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 @Injectable()
 export class AgentEnrollmentService {
@@ -13,7 +15,7 @@ export class AgentEnrollmentService {
 
   async enroll(request: EnrollRequest): Promise<EnrollResponse> {
     const hostname = request.hostname.trim();
-    if (!hostname || hostname.length > MAX_NAME || /[\u0000-\u001f\u007f]/.test(hostname)) {
+    if (!hostname || hostname.length > MAX_NAME || CONTROL_CHARACTER.test(hostname)) {
       throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'hostname must be 1-255 printable characters');
     }
     if (!['linux', 'darwin'].includes(request.os)) {
@@ -22,8 +24,7 @@ export class AgentEnrollmentService {
     if (request.machineId.length > MAX_NAME || request.agentVersion.length > 64) {
       throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'machine_id or agent_version too long');
     }
-    // Stored as text: PostgreSQL refuses NUL, and control characters have no place in an id or a version.
-    if (/[\u0000-\u001f\u007f]/.test(request.machineId) || /[\u0000-\u001f\u007f]/.test(request.agentVersion)) {
+    if (CONTROL_CHARACTER.test(request.machineId) || CONTROL_CHARACTER.test(request.agentVersion)) {
       throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'machine_id and agent_version must be printable characters');
     }
     const secretHash = digestToken(request.enrollSecret);
