@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs the locked dependencies unless node_modules already matches the
-# lock. `npm ci` refuses when the registry cannot serve another platform's
-# optional binaries (seen here for @bufbuild/buf-darwin-*): then a plain
-# `npm install` from the same lock does the job, and we check it kept the lock.
+# Installs the locked dependencies with `npm ci` unless node_modules already
+# matches the lock. The lock is never rewritten here: it records every
+# platform's optional binaries, so `npm ci` works on a fresh clone; if it
+# fails, the lock is out of date and must be fixed by a commit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ] \
@@ -10,17 +10,8 @@ if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -
   exit 0
 fi
 echo "==> installing dependencies (npm ci)" >&2
-if npm ci --no-audit --no-fund >/tmp/fleettune-npm-ci.log 2>&1; then
-  exit 0
+if ! npm ci --no-audit --no-fund >/tmp/fleettune-npm-ci.log 2>&1; then
+  cat /tmp/fleettune-npm-ci.log >&2
+  echo "==> npm ci failed; if it names entries missing from the lock, run 'npm install' once and commit package-lock.json" >&2
+  exit 1
 fi
-if grep -q "from lock file" /tmp/fleettune-npm-ci.log; then
-  echo "==> npm ci: the registry lacks some other platform's optional packages; installing from the same lock with npm install" >&2
-  cp package-lock.json /tmp/fleettune-lock.before
-  npm install --no-audit --no-fund >&2
-  if ! cmp -s package-lock.json /tmp/fleettune-lock.before; then
-    echo "==> warning: npm install changed package-lock.json (see git diff)" >&2
-  fi
-  exit 0
-fi
-cat /tmp/fleettune-npm-ci.log >&2
-exit 1
