@@ -13,7 +13,8 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 export class AgentEnrollmentService {
   constructor(private readonly prisma: PrismaService) {}
 
-  async enroll(request: EnrollRequest): Promise<EnrollResponse> {
+  /** `peerAddress` is the caller's transport address (grpc-js `getPeer()`), recorded for host independence. */
+  async enroll(request: EnrollRequest, peerAddress: string | null = null): Promise<EnrollResponse> {
     const hostname = request.hostname.trim();
     if (!hostname || hostname.length > MAX_NAME || CONTROL_CHARACTER.test(hostname)) {
       throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'hostname must be 1-255 printable characters');
@@ -43,15 +44,29 @@ export class AgentEnrollmentService {
       }
       await tx.enrollmentSecret.update({ where: { id: secret.id }, data: { uses: { increment: 1 } } });
       const machineId = request.machineId || null;
+      const provenance = { enrollmentSecretId: secret.id, enrolledAt: now, enrollPeerAddress: peerHost(peerAddress) };
       const host = machineId
         ? await tx.host.upsert({
             where: { machineId },
-            create: { machineId, hostname, os: request.os, agentVersion: request.agentVersion || null },
-            update: { hostname, os: request.os, agentVersion: request.agentVersion || null },
+            create: { machineId, hostname, os: request.os, agentVersion: request.agentVersion || null, ...provenance },
+            update: { hostname, os: request.os, agentVersion: request.agentVersion || null, ...provenance },
           })
-        : await tx.host.create({ data: { hostname, os: request.os, agentVersion: request.agentVersion || null } });
+        : await tx.host.create({ data: { hostname, os: request.os, agentVersion: request.agentVersion || null, ...provenance } });
       const agent = await tx.agent.create({ data: { hostId: host.id, tokenHash: digestToken(token) } });
       return { agentId: agent.id, agentToken: token, hostId: host.id };
     });
   }
+}
+
+/**
+ * The address part of a grpc-js peer string (`ipv4:10.0.0.5:51234`, `ipv6:[::1]:51234`, `unix:/path`):
+ * the port changes per connection, the address is what hosts behind one attacker share.
+ */
+export function peerHost(peer: string | null): string | null {
+  if (!peer) return null;
+  const withoutScheme = peer.replace(/^(ipv4|ipv6|dns|unix):/, '');
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(withoutScheme);
+  if (bracketed) return bracketed[1].slice(0, 255);
+  const hostPort = /^([^:]+):\d+$/.exec(withoutScheme);
+  return (hostPort ? hostPort[1] : withoutScheme).slice(0, 255);
 }

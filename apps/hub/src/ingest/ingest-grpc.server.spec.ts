@@ -77,6 +77,16 @@ test('enrolling with a wrong secret is UNAUTHENTICATED', async () => {
   await assert.rejects(enroll('wrong-secret-wrong-secret', 'h0'), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
 });
 
+test('Enroll records on the host which secret enrolled it, when, and from which peer address', async () => {
+  const before = Date.now();
+  const { hostId } = await enroll(ENROLL, 'h-provenance');
+  const host = await prisma.host.findUniqueOrThrow({ where: { id: hostId } });
+  const secret = await prisma.enrollmentSecret.findFirstOrThrow({ where: { id: host.enrollmentSecretId ?? '' } });
+  assert.ok(secret.uses >= 1);
+  assert.ok(host.enrolledAt && host.enrolledAt.getTime() >= before - 1000 && host.enrolledAt.getTime() <= Date.now());
+  assert.equal(host.enrollPeerAddress, '127.0.0.1');
+});
+
 test('uploads without a token or with an unknown token are UNAUTHENTICATED', async () => {
   const { hostId } = await enroll(ENROLL, 'h-noauth');
   await assert.rejects(upload(new Metadata(), [batch(hostId, 1)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);

@@ -68,7 +68,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     this.server.addService(this.serviceDefinition(), {
       enroll: (call: ServerUnaryCall<EnrollRequest | GrpcError, EnrollResponse>, callback: sendUnaryData<EnrollResponse>) => {
         const request = call.request;
-        (request instanceof GrpcError ? Promise.reject(request) : this.enrollment.enroll(request)).then(
+        (request instanceof GrpcError ? Promise.reject(request) : this.enrollment.enroll(request, call.getPeer())).then(
           (res) => callback(null, res),
           (err: unknown) => {
             if (!(err instanceof GrpcError)) this.logger.error(err);
