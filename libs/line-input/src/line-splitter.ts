@@ -5,6 +5,11 @@ export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
  * Splits a byte stream into lines (LF, with an optional CR stripped). A line
  * longer than `maxLineBytes` is reported once to `onTooLong` and dropped
  * without being buffered whole, so a 10 MB line costs no 10 MB.
+ *
+ * The caller may reuse its chunk buffer as soon as `push` returns (a file
+ * reader reading into one buffer does): the unterminated tail of a chunk is
+ * copied, never kept as a view, else the next read overwrites the start of
+ * the line that crosses the read boundary.
  */
 export class LineSplitter {
   private parts: Buffer[] = [];
@@ -22,7 +27,7 @@ export class LineSplitter {
     for (;;) {
       const nl = chunk.indexOf(0x0a, start);
       if (nl < 0) {
-        this.keep(chunk.subarray(start));
+        this.keep(chunk.subarray(start), true);
         return;
       }
       this.keep(chunk.subarray(start, nl));
@@ -35,7 +40,8 @@ export class LineSplitter {
     if (this.partBytes > 0 || this.dropping) this.finishLine();
   }
 
-  private keep(b: Buffer): void {
+  /** `outlivesChunk`: the bytes are held past this push (an unterminated tail), so they are copied. */
+  private keep(b: Buffer, outlivesChunk = false): void {
     if (b.length === 0 || this.dropping) return;
     if (this.partBytes + b.length > this.maxLineBytes) {
       this.dropping = true;
@@ -43,7 +49,7 @@ export class LineSplitter {
       this.partBytes = 0;
       return;
     }
-    this.parts.push(b);
+    this.parts.push(outlivesChunk ? Buffer.from(b) : b);
     this.partBytes += b.length;
   }
 
