@@ -1,3 +1,5 @@
+import { globMatch, hasGlobWildcard } from '@fleettune/paths';
+
 /** A security product process to watch: a name or glob (`audisp*`) and the product it belongs to. */
 export interface ProductProcessPattern {
   pattern: string;
@@ -33,10 +35,6 @@ export function parseProductProcesses(spec: string): ProductProcessPattern[] {
     });
 }
 
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-}
-
 export interface ProcessMatch {
   /** The process name reported: the pattern itself, or for globs the actual name. */
   name: string;
@@ -50,17 +48,19 @@ export interface ProcessMatch {
  * (`mdatp_audisp_pl` is `mdatp_audisp_plugin`).
  */
 export class ProductMatcher {
-  private readonly compiled: Array<ProductProcessPattern & { re?: RegExp }>;
+  private readonly compiled: Array<ProductProcessPattern & { glob: boolean }>;
 
   constructor(patterns: readonly ProductProcessPattern[] = DEFAULT_PRODUCT_PROCESSES) {
-    this.compiled = patterns.map((p) => ({ ...p, re: /[*?]/.test(p.pattern) ? globToRegExp(p.pattern) : undefined }));
+    this.compiled = patterns.map((p) => ({ ...p, glob: hasGlobWildcard(p.pattern) }));
   }
 
   match(names: ReadonlyArray<string | undefined>, comm?: string): ProcessMatch | undefined {
     const candidates = names.filter((n): n is string => !!n);
     for (const p of this.compiled) {
-      if (p.re) {
-        const hit = candidates.find((n) => p.re!.test(n)) ?? (comm && p.re.test(comm) ? comm : undefined);
+      if (p.glob) {
+        // The shared linear matcher, not a RegExp: `--cost-processes` globs must not backtrack exponentially.
+        const test = (n: string) => globMatch(p.pattern, n, { separator: null });
+        const hit = candidates.find(test) ?? (comm && test(comm) ? comm : undefined);
         if (hit) return { name: hit, product: p.product };
       } else if (candidates.includes(p.pattern) || (comm !== undefined && (comm === p.pattern || (comm.length === COMM_MAX && p.pattern.startsWith(comm))))) {
         return { name: p.pattern, product: p.product };
