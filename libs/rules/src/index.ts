@@ -8,3 +8,4 @@ export * from './per-host-name-scrubber';
 export * from './recommend-exclusions';
 export * from './exclusion-set-diff';
 export * from './file-name-families';
+export * from './process-launcher-policy';

@@ -27,6 +27,7 @@ import { UserScopeClassifier } from './user-scope-classifier';
 import { PerHostNameScrubber } from './per-host-name-scrubber';
 import { CellCountMap } from './cell-count-map';
 import { FileFamily, findFileFamilies } from './file-name-families';
+import { ProcessLauncherPolicy } from './process-launcher-policy';
 
 export interface RecommendOptions {
   /** Hosts that reported in the period, the denominator of prevalence. */
@@ -117,6 +118,14 @@ export function recommendExclusions(
     deniedFolders: cfg.extraDeniedFolders,
     deniedExtensions: cfg.extraDeniedExtensions,
   });
+  const launchers = new ProcessLauncherPolicy(cfg.extraLauncherNames);
+  /** A program as an item of its own: the safety policy, and never an OS launcher (Cisco: "if and only if ... safely"). */
+  const checkProgram = (path: string) => {
+    const v = policy.checkProcess(path);
+    if (!v.allowed) return v;
+    const launcher = launchers.checkItem(path);
+    return launcher ? { allowed: false, why: launcher.why } : v;
+  };
   const scrubber = new PerHostNameScrubber();
   const rejected: RejectedSubject[] = [];
   const rejectedOnce = new Set<string>();
@@ -468,7 +477,12 @@ export function recommendExclusions(
     return `${avg}, in bursts of up to ${e.peakBurstRatePerSecond}/s within a ${e.burstWindowSeconds}-second agent window on ${e.burstHosts} hosts (burst threshold ${cfg.burstPerSecondThreshold}/s)`;
   };
 
-  /** Walks up the parent chain (Cisco: "until PP:1") from an exec subject to the first program safe to exclude. */
+  /**
+   * Walks up the parent chain (Cisco: "until PP:1") from an exec subject to
+   * the first program safe to exclude. An OS launcher ends the walk: above
+   * it is only init, and the launcher itself starts every application, so
+   * the refusal names the child it started.
+   */
   const walkToSafeParent = (start: SubjectActivity | undefined) => {
     let current = start;
     let immediateParent: number | undefined;
@@ -480,7 +494,14 @@ export function recommendExclusions(
       if (topId === undefined) break;
       const top = pathById[topId];
       if (depth === 0) immediateParent = topId;
-      const v = policy.checkProcess(top);
+      const launcher = launchers.kindOf(top);
+      if (launcher && launchers.endsParentWalk(launcher)) {
+        const child = current.value;
+        const childVerdict = policy.checkProcess(child);
+        lastRefusal = launchers.parentRefusal(top, launcher, child, childVerdict.allowed ? undefined : childVerdict.why);
+        break;
+      }
+      const v = launcher ? { allowed: false, why: `${baseName(top)} is a privilege wrapper (never an item)` } : policy.checkProcess(top);
       if (v.allowed) {
         chosen = top;
         break;
@@ -521,21 +542,15 @@ export function recommendExclusions(
     }
     if (s.kind === 'scan') {
       const scanned = `Defender scanned up to ${evidence.peakWindowCount} files for it in ${describeWindow} on a host (threshold ${threshold}), ${evidence.totalCount} in all, rank ${evidence.scanRank} by files scanned, ${fleet}`;
-      const verdict = policy.checkProcess(s.value);
+      const verdict = checkProgram(s.value);
       if (verdict.allowed) {
         items.push(makeItem('process', s.value, false, '', false, false, `top process by files scanned: ${scanned}`, evidence));
         continue;
       }
-      // The scans happen on the files the program touches; its parent (from exec data) is what runs it.
-      const { chosen, chain, lastRefusal } = walkToSafeParent(valueSubjects.get('exec\u0000' + s.value));
-      if (!chosen) {
-        reject(s.value, `${verdict.why}; no safe parent process to exclude instead${lastRefusal ? ` (${lastRefusal})` : ' (parent unknown)'}`);
-        continue;
-      }
-      const via = chain.length ? ` (via ${chain.join(', ')})` : '';
-      items.push(makeItem('process', chosen, false, '', true, coversInterpreter(s.value, chain),
-        `starts ${s.value}${via}, which must not be excluded itself (${verdict.why}): ${scanned}; exclude this program with apply-to-children`, evidence));
-      reject(s.value, `${verdict.why}; recommended its parent ${chosen} with apply-to-children instead`);
+      // Files scanned are counted per process, not per process tree, and Defender's process
+      // exclusions do not cover children: crediting them to a parent (a guess from exec data,
+      // often another host's) would promise a saving no exclusion delivers. Refused, with the evidence.
+      reject(s.value, `${verdict.why}; files scanned are never credited to a parent (Defender process exclusions do not cover child processes): ${scanned}`);
       continue;
     }
     if (s.kind === 'file') {
@@ -552,7 +567,7 @@ export function recommendExclusions(
       const reason = `${what}: peak ${evidence.peakWindowCount} file events in ${describeWindow} on a host (threshold ${threshold}), ${fleet}`;
       items.push(makeItem(type, s.value, isDirectory, '', false, false, reason, evidence));
     } else if (s.kind === 'exec') {
-      const verdict = policy.checkProcess(s.value);
+      const verdict = checkProgram(s.value);
       const rate = `${describeExecRate(evidence)}, ${fleet}`;
       if (verdict.allowed) {
         items.push(makeItem('process', s.value, false, s.userScope ?? '', false, false, `noisy program ${rate}`, evidence));
@@ -572,7 +587,7 @@ export function recommendExclusions(
       reject(s.value, `${verdict.why}; recommended its parent ${chosen} with apply-to-children instead`);
     } else {
       const isExe = s.kind === 'audit-exe';
-      const verdict = isExe ? policy.checkProcess(s.value) : policy.checkPath(s.value, true);
+      const verdict = isExe ? checkProgram(s.value) : policy.checkPath(s.value, true);
       if (!verdict.allowed) {
         reject(s.value, verdict.why!);
         continue;

@@ -61,6 +61,8 @@ export interface RecommendationConfig {
   extraDeniedProcessNames: string[];
   extraDeniedFolders: string[];
   extraDeniedExtensions: string[];
+  /** More program names treated as OS launchers (never items; a parent walk stops at them): site-specific supervisors. */
+  extraLauncherNames: string[];
 }
 
 export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Object.freeze({
@@ -95,6 +97,7 @@ export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Obj
   extraDeniedProcessNames: [],
   extraDeniedFolders: [],
   extraDeniedExtensions: [],
+  extraLauncherNames: [],
 });
 
 export function resolveRecommendationConfig(partial: Partial<RecommendationConfig> = {}): RecommendationConfig {
