@@ -13,7 +13,8 @@ import {
   ProcessNode,
 } from '@fleettune/cisco';
 import type { EventSource } from './event-source';
-import { emitRepeated, inputNameOf, mergeReasons, SourceDetails, SourceReadResultWithDetails } from './source-details';
+import { inputNameOf, mergeReasons, SourceDetails, SourceReadResultWithDetails } from './source-details';
+import { countedOnceNotes, countOnce, HeldListRow, LIST_ASSUMED_SPAN_MS, listStampSpan, stampOverSpan } from './cisco-support-counted-once';
 
 /**
  * Marks where one file of a multi-file input (a Support Tool directory or
@@ -35,6 +36,27 @@ const SYSLOG_START = /^(?:[A-Z][a-z]{2}\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}|\d{4}-\d{2
 const MAX_CHAINS = 10_000;
 /** Largest Support Tool zip read into memory. */
 const MAX_ZIP_BYTES = 1 << 30;
+
+/**
+ * How `run` treats a cisco-support input: `log` (ampdaemon.log: followed as it
+ * grows) or `snapshot` (execs.txt / fileops.txt, a support directory or zip:
+ * read once, counted once). Told from the first non-blank line, as `report` does.
+ */
+export function ciscoSupportRunMode(input: string): 'log' | 'snapshot' {
+  const st = fs.statSync(input);
+  if (st.isDirectory()) return 'snapshot';
+  const fd = fs.openSync(input, 'r');
+  try {
+    const head = Buffer.alloc(64 << 10);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    if (isZip(head.subarray(0, n))) return 'snapshot';
+    const first = head.subarray(0, n).toString('latin1').split('\n').find((l) => l.trim() !== '');
+    if (first === undefined) return 'log'; // empty yet: a log about to be written
+    return first.includes('Daemon Rx:') || SYSLOG_START.test(first) ? 'log' : 'snapshot';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /**
  * Cisco Secure Endpoint Support Tool outputs: `execs.txt` / `fileops.txt`
@@ -78,6 +100,11 @@ export const ciscoSupportSource: EventSource = {
     // Paths only (no pids), so the same ancestry of different runs adds up.
     const chainText = (c: ProcessNode[]) => c.map((n) => (n.path ? n.path.split('/').pop() : n.pid === 1 ? 'launchd/init' : '?')).join(' <- ');
     const logStats: AmpDaemonLogStats[] = [];
+    // Rows of execs.txt / fileops.txt, and the log's events while a list of the same package may make them redundant.
+    const heldLists: HeldListRow[] = [];
+    let heldLog: ObservedEvent[] | undefined;
+    let logEmitted = false;
+    const logTotals: Record<CiscoScanListKind, number> = { execs: 0, fileops: 0 };
 
     // The current part of the input and its parser.
     let name = inputName;
@@ -119,10 +146,17 @@ export const ciscoSupportSource: EventSource = {
       }
       if (line.includes('Daemon Rx:') || SYSLOG_START.test(line)) {
         part = 'log';
+        // A list came first (a package): hold the log's events until it is known which one counts.
+        if (heldLists.length > 0 && !logEmitted) heldLog ??= [];
         log = new AmpDaemonLogReader(
           (e) => {
-            onEvent(e);
-            events++;
+            logTotals[e.exec ? 'execs' : 'fileops']++;
+            if (heldLog) heldLog.push(e);
+            else {
+              logEmitted = true;
+              onEvent(e);
+              events++;
+            }
           },
           {
             referenceMs: fileMtime,
@@ -139,14 +173,11 @@ export const ciscoSupportSource: EventSource = {
       part = 'list';
       const kind = ciscoListKindFromName(name) ?? 'execs';
       if (!ciscoListKindFromName(name)) notes.push(`${name ?? 'stdin'}: a scan-count list whose name says neither execs nor fileops; read as execs.txt`);
+      const listFile = { name, mtimeMs: fileMtime };
       list = new CiscoScanCountListParser(
         (r) => {
-          const e: ObservedEvent =
-            r.kind === 'execs'
-              ? { timestampMs: now, exec: { path: r.path, parentPath: '', user: '' }, files: [], keys: [] }
-              : { timestampMs: now, files: [{ path: r.path, op: 'other', processPath: '' }], keys: [] };
-          emitRepeated(onEvent, e, r.count);
-          events += r.count;
+          // Held to the end: whether a list counts depends on the log of the same package (counted once).
+          heldLists.push({ kind: r.kind, path: r.path, count: r.count, file: listFile });
           listRows[r.kind] += r.count;
         },
         { kind, onSkip: options.onSkip },
@@ -227,6 +258,22 @@ export const ciscoSupportSource: EventSource = {
     }
     splitter.end();
     endPart();
+    const counted = countOnce(listRows, logTotals, logEmitted);
+    for (const e of heldLog ?? []) {
+      if (counted[e.exec ? 'execs' : 'fileops'] !== 'log') continue;
+      onEvent(e);
+      events++;
+    }
+    const logSpan = first !== undefined && last !== undefined ? { first, last } : undefined;
+    let listSpan: { first: number; last: number } | undefined;
+    for (const r of heldLists) {
+      if (counted[r.kind] !== 'list') continue;
+      const span = logSpan ?? listStampSpan(r.file.mtimeMs ?? referenceMs ?? now);
+      stampOverSpan(onEvent, r, span);
+      events += r.count;
+      listSpan = span;
+    }
+    notes.push(...countedOnceNotes(listRows, logTotals, counted, logSpan !== undefined));
     if (tooLong) {
       skipped += tooLong;
       reasons.push({ 'line-too-long': tooLong });
@@ -244,11 +291,17 @@ export const ciscoSupportSource: EventSource = {
       sections: chainRows.length
         ? [{ title: 'Exec parent chains (ampdaemon.log, PP: up to PP:1)', columns: ['count', 'executable', 'chain'], numeric: [true, false, false], rows: chainRows.slice(0, 1000) }]
         : [],
-      data: { listScans: listRows, daemonRxLines: rxTotal, usersMapped: users.size, chains: chainRows.slice(0, 1000).map(([count, path, chain]) => ({ count, path, chain })) },
+      data: {
+        listScans: listRows,
+        daemonRxLines: rxTotal,
+        countedFrom: counted,
+        usersMapped: users.size,
+        chains: chainRows.slice(0, 1000).map(([count, path, chain]) => ({ count, path, chain })),
+      },
     };
-    // The lists carry no time span: rates over the log's span would be wrong for them.
-    const timed = listRows.execs + listRows.fileops === 0;
-    if (!timed && rxTotal) notes.push('rates left out: the scan-count lists have no time span (the ampdaemon.log lines span ' + Math.round(((last ?? 0) - (first ?? 0)) / 1000) + ' s)');
+    // Lists stamped over the log's span share its time; lists alone have only an assumed span: no rates from it.
+    const timed = listSpan === undefined || logSpan !== undefined;
+    if (!timed) notes.push(`rates left out: the scan-count lists carry no time span (stamped over the ${LIST_ASSUMED_SPAN_MS / 60_000} minutes before the list file was written)`);
     return { events, skipped, skippedReasons: mergeReasons(...reasons), firstTimestampMs: timed ? first : undefined, lastTimestampMs: timed ? last : undefined, details };
   },
 };

@@ -133,8 +133,10 @@ test('cisco-support: ampdaemon.log by content, with parents and chains; a suppor
   const dir = mkdtempSync(path.join(tmpdir(), 'cisco-'));
   for (const f of ['execs.txt', 'fileops.txt', 'dscl_users.txt', 'ampdaemon.log']) copyFileSync(path.join(CISCO, f), path.join(dir, f));
   const d = (await run('cisco-support', dir)) as Report;
-  assert.equal(d.events, 1523 + 1200 + 87 + 5 + 4100 + 977 + 12 + 10);
-  assert.deepEqual(d.execs.find((e) => e.path === '/bin/rm')!.users, [{ user: '', count: 1523 }, { user: 'dev', count: 2 }]);
+  // Counted once (issue 19 item 7): this log holds a few of the lists' scans (partial), so the lists count and the log's lines are left out.
+  assert.equal(d.events, 1523 + 1200 + 87 + 5 + 4100 + 977 + 12);
+  assert.deepEqual(d.execs.find((e) => e.path === '/bin/rm')!.users, [{ user: '', count: 1523 }]);
+  assert.ok(d.details!.notes.some((n) => /execs counted once, from execs\.txt \(2815 scans\); ampdaemon\.log holds only 6/.test(n)), d.details!.notes.join('\n'));
   assert.deepEqual(d.skippedReasons, { 'not-daemon-rx': 2 });
 });
 
@@ -147,9 +149,9 @@ test('cisco-support: binary noise and a 10 MB line are skipped, never thrown', a
 
 test('cisco-support: a Support Tool zip (nested syslog.tar) counts like the unpacked files', async () => {
   const z = (await run('cisco-support', path.join(CISCO, 'support_package.zip'))) as Report;
-  assert.equal(z.events, 1523 + 1200 + 87 + 5 + 4100 + 977 + 12 + 10);
+  assert.equal(z.events, 1523 + 1200 + 87 + 5 + 4100 + 977 + 12); // counted once: the lists (the log is partial)
   assert.deepEqual(z.skippedReasons, { 'not-daemon-rx': 2 });
-  assert.equal(z.execs.find((e) => e.path === '/bin/rm')!.count, 1523 + 2);
+  assert.equal(z.execs.find((e) => e.path === '/bin/rm')!.count, 1523);
   const cut = readFileSync(path.join(CISCO, 'support_package.zip')).subarray(0, 300);
   const c = (await run('cisco-support', '-', cut)) as Report;
   assert.equal(c.events, 0);
