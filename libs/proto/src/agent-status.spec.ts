@@ -37,6 +37,7 @@ const status: AgentStatus = {
   pausedSources: ['fanotify', 'mdatp-rtp'],
   rssBytes: 90_000_000,
   cpuPercent: 7.5,
+  inputWarnings: ['cisco-support /tmp/execs.txt: 0 events'],
 };
 
 /** Field numbers at the top level of an encoded message, skipping each value as an old decoder does. */

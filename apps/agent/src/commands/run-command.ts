@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { countAudispStream } from '../live/audisp-stream';
+import { InputWarnings } from '../live/input-warnings';
 import { LIVE_SOURCES, LiveSourceRunner, LiveSourceSpec, makeLiveSourceRunner, parseLiveSources } from '../live/live-source-runners';
 import { MDATP_RTP_COMMAND_ENV } from '../live/mdatp-rtp-poller';
 import { spoolSink } from '../live/window-sink';
@@ -100,6 +101,8 @@ async function run(o: RunOptions): Promise<void> {
     const pendingBefore = spool.stats().pending;
     if (pendingBefore) log(`${pendingBefore} unacknowledged batches in the spool will be resent`);
     const uplink = new HubUplink(client, spool, creds.agentToken, { log });
+    const warnings = new InputWarnings(log);
+    uplink.reportInputWarnings(() => warnings.list());
     const stop = () => uplink.stop();
 
     if (audisp) {
@@ -139,6 +142,7 @@ async function run(o: RunOptions): Promise<void> {
         mdatpCommand: o.mdatpCommand,
         stdin: process.stdin as AsyncIterable<Buffer> & { destroy(): void },
         log,
+        warnings,
         notify: () => uplink.notify(),
         legacyPosition: (spec: LiveSourceSpec) => {
           // The offset an older agent saved in checkpoints.json.

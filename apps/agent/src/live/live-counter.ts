@@ -23,4 +23,12 @@ export interface LiveCounter {
    */
   readonly replaysPrefix: boolean;
   muted: boolean;
+  /** What this process counted so far (not muted): an input that yields no event is warned about. */
+  readonly tally?: InputTally;
+}
+
+export interface InputTally {
+  events: number;
+  skipped: number;
+  skippedReasons: Record<string, number>;
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { WindowCounts } from '@fleettune/counting';
-import type { LiveCounter } from './live-counter';
+import type { InputTally, LiveCounter } from './live-counter';
 import { LiveCheckpoint, LiveCheckpointStore } from './live-checkpoint';
 import { FilePosition, RotatingFileReader } from './rotating-file-reader';
 import { batchesOf, WindowSink } from './window-sink';
@@ -76,6 +76,11 @@ export class LiveFileFollower {
     // A first checkpoint at once: should the log rotate before the first window completes, a
     // restart still knows which file (inode) it was reading.
     if (!cp) this.commit([]);
+  }
+
+  /** What this process counted from the input so far (undefined for counters that do not tally). */
+  get tally(): InputTally | undefined {
+    return this.counter.tally;
   }
 
   get checkpointFile(): string {

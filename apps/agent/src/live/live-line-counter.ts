@@ -1,5 +1,5 @@
 import type { ObservedEvent, WindowCounts } from '@fleettune/counting';
-import type { LiveCounter } from './live-counter';
+import type { InputTally, LiveCounter } from './live-counter';
 import { ResumableWindowAggregator, WindowAggregatorSnapshot } from './resumable-window-aggregator';
 
 /** A push parser of one line-oriented source (fatrace, eslogger, ampdaemon.log, dtrace/bcc text). */
@@ -38,17 +38,22 @@ export class LiveLineCounter implements LiveCounter {
   private readonly windows: ResumableWindowAggregator;
   private readonly parser: LiveLineParser;
   private latestEventMs = 0;
+  readonly tally: InputTally = { events: 0, skipped: 0, skippedReasons: {} };
 
   constructor(private readonly o: LiveLineCounterOptions) {
     this.windows = new ResumableWindowAggregator(o.source, o.windowMs);
     this.parser = o.makeParser(
       (e) => {
         if (this.muted) return;
+        this.tally.events += e.weight ?? 1;
         this.windows.add(e);
         if (Number.isFinite(e.timestampMs) && e.timestampMs > this.latestEventMs) this.latestEventMs = e.timestampMs;
       },
-      () => {
-        if (!this.muted) this.windows.addSkipped();
+      (reason) => {
+        if (this.muted) return;
+        this.windows.addSkipped();
+        this.tally.skipped++;
+        this.tally.skippedReasons[reason] = (this.tally.skippedReasons[reason] ?? 0) + 1;
       },
     );
   }

@@ -11,6 +11,10 @@ import { countLiveStream } from './live-stream';
 import { MdatpRtpPoller } from './mdatp-rtp-poller';
 import type { FilePosition } from './rotating-file-reader';
 import type { WindowSink } from './window-sink';
+import type { InputWarnings } from './input-warnings';
+import { nothingFromInput } from './input-warnings';
+import { SupportSnapshotRunner } from './support-snapshot-runner';
+import { ciscoSupportRunMode } from '../sources/cisco-support-source';
 
 /** Sources `run` can stream. */
 export const LIVE_SOURCES: readonly string[] = ['linux-audit', 'mdatp-rtp', ...LIVE_LINE_SOURCES];
@@ -67,6 +71,8 @@ export interface LiveRunnerContext {
   log: (msg: string) => void;
   /** Wakes the uplink after windows were spooled. */
   notify: () => void;
+  /** Inputs that yielded nothing: warned on stderr and reported to the hub in AgentStatus. */
+  warnings?: InputWarnings;
   /** Where a linux-audit file starts without a live checkpoint (an older agent's offset). */
   legacyPosition?: (spec: LiveSourceSpec) => FilePosition | undefined;
 }
@@ -91,6 +97,7 @@ class FollowedFileRunner implements LiveSourceRunner {
     readonly label: string,
     private readonly follower: LiveFileFollower,
     private readonly c: LiveRunnerContext,
+    private readonly source: string,
   ) {}
 
   async once(): Promise<number> {
@@ -98,7 +105,17 @@ class FollowedFileRunner implements LiveSourceRunner {
       return this.follower.finish();
     } finally {
       this.follower.close();
+      this.checkYield();
     }
+  }
+
+  /** Lines read and none counted (e.g. execs.txt given as ampdaemon.log): warned loudly, and reported to the hub. */
+  private checkYield(): void {
+    const t = this.follower.tally;
+    if (!t || !this.c.warnings) return;
+    const key = `${this.source} ${this.label}`;
+    if (t.events > 0) this.c.warnings.clear(key);
+    else if (t.skipped > 0) this.c.warnings.warn(key, nothingFromInput(t.skipped, t.skippedReasons));
   }
 
   run(): Promise<void> {
@@ -109,6 +126,7 @@ class FollowedFileRunner implements LiveSourceRunner {
       try {
         // Catching up on a large file: one slice per turn so the uplink and other sources keep running.
         const r = this.follower.step();
+        if (r.bytes > 0) this.checkYield();
         if (r.windows > 0) this.c.notify();
         if (r.bytes > 0) setImmediate(() => ((busy = false), poll()));
         else busy = false;
@@ -221,7 +239,9 @@ export function makeLiveSourceRunner(spec: LiveSourceSpec, c: LiveRunnerContext)
   }
   const input = path.resolve(spec.input);
   if (spec.name === 'linux-audit') {
-    return new FollowedFileRunner(input, new LiveAuditFollower({ ...common, input, initialPosition: c.legacyPosition?.(spec) }), c);
+    return new FollowedFileRunner(input, new LiveAuditFollower({ ...common, input, initialPosition: c.legacyPosition?.(spec) }), c, spec.name);
   }
-  return new FollowedFileRunner(input, new LiveLineFollower({ ...common, input, makeParser: liveLineParserFactory(spec.name, c.log)! }), c);
+  // Support Tool lists and packages are snapshots: counted once, not followed (issue 19 item 7).
+  if (spec.name === 'cisco-support' && ciscoSupportRunMode(input) === 'snapshot') return new SupportSnapshotRunner(input, c);
+  return new FollowedFileRunner(input, new LiveLineFollower({ ...common, input, makeParser: liveLineParserFactory(spec.name, c.log)! }), c, spec.name);
 }

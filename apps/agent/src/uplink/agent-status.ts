@@ -25,6 +25,13 @@ export class AgentStatusReporter {
     this.last = sampler();
   }
 
+  private inputWarnings: () => string[] = () => [];
+
+  /** Inputs that yielded nothing (see live/input-warnings.ts). */
+  setInputWarnings(list: () => string[]): void {
+    this.inputWarnings = list;
+  }
+
   /** The watchdog starts after the uplink; it registers here once it runs. */
   setDegradeSource(source: DegradeStateSource | undefined): void {
     this.degrade = source;
@@ -53,6 +60,7 @@ export class AgentStatusReporter {
       pausedSources: d?.pausedSources ?? [],
       rssBytes: now.rssBytes,
       cpuPercent: this.cpuPercent,
+      inputWarnings: this.inputWarnings(),
     };
   }
 }

@@ -40,6 +40,10 @@ export class HubUplink {
   }
 
   /** Lets each batch report the watchdog's degrade level and paused sources (issue 7). */
+  reportInputWarnings(list: () => string[]): void {
+    this.statusReporter.setInputWarnings(list);
+  }
+
   reportDegradeState(source: DegradeStateSource | undefined): void {
     this.statusReporter.setDegradeSource(source);
   }

@@ -20,6 +20,8 @@ export interface AgentStatusView {
   /** 0 = unknown. */
   rssBytes: number;
   cpuPercent: number;
+  /** Inputs that yielded no event ("<source> <input>: why"); the agent keeps sending them until the input yields events. */
+  inputWarnings: string[];
 }
 
 /**
@@ -46,6 +48,7 @@ export async function loadAgentStatuses(prisma: PrismaService, hostIds: string[]
       pausedSources: r.pausedSources ?? [],
       rssBytes: Number(r.rssBytes),
       cpuPercent: r.cpuPercent,
+      inputWarnings: r.inputWarnings ?? [],
     });
   }
   return out;

@@ -1,6 +1,6 @@
 import { AgentStatus } from '@fleettune/proto';
 import { Prisma } from '../generated/prisma/client';
-import { sanitizedPausedSources } from './count-batch-validator';
+import { sanitizedInputWarnings, sanitizedPausedSources } from './count-batch-validator';
 
 /**
  * One more CTE for the ingest statement (issues 7/8): upserts the batch's
@@ -17,10 +17,10 @@ export function agentStatusCte(hostId: string, sequence: bigint, st: AgentStatus
   return Prisma.sql`, a AS (
           INSERT INTO host_agent_status (host_id, sequence, spool_pending_batches, spool_bytes, spool_bound_bytes,
                                          dropped_batches_total, dropped_events_total, merges_total, rejected_batches_total,
-                                         degrade_level, paused_sources, rss_bytes, cpu_percent, reported_at)
+                                         degrade_level, paused_sources, rss_bytes, cpu_percent, input_warnings, reported_at)
           SELECT ${hostId}::uuid, ${sequence}, ${BigInt(st.spoolPendingBatches)}, ${BigInt(st.spoolBytes)}, ${BigInt(st.spoolBoundBytes)},
                  ${BigInt(st.droppedBatchesTotal)}, ${BigInt(st.droppedEventsTotal)}, ${BigInt(st.mergesTotal)}, ${BigInt(st.rejectedBatchesTotal)},
-                 ${st.degradeLevel}::int, ${sanitizedPausedSources(st.pausedSources)}::text[], ${BigInt(st.rssBytes)}, ${st.cpuPercent}::float8, ${reportedAt}
+                 ${st.degradeLevel}::int, ${sanitizedPausedSources(st.pausedSources)}::text[], ${BigInt(st.rssBytes)}, ${st.cpuPercent}::float8, ${sanitizedInputWarnings(st.inputWarnings)}::text[], ${reportedAt}
           WHERE EXISTS (SELECT 1 FROM b)
           ON CONFLICT (host_id) DO UPDATE SET
             sequence = EXCLUDED.sequence, spool_pending_batches = EXCLUDED.spool_pending_batches,
@@ -28,6 +28,7 @@ export function agentStatusCte(hostId: string, sequence: bigint, st: AgentStatus
             dropped_batches_total = EXCLUDED.dropped_batches_total, dropped_events_total = EXCLUDED.dropped_events_total,
             merges_total = EXCLUDED.merges_total, rejected_batches_total = EXCLUDED.rejected_batches_total,
             degrade_level = EXCLUDED.degrade_level, paused_sources = EXCLUDED.paused_sources,
-            rss_bytes = EXCLUDED.rss_bytes, cpu_percent = EXCLUDED.cpu_percent, reported_at = EXCLUDED.reported_at
+            rss_bytes = EXCLUDED.rss_bytes, cpu_percent = EXCLUDED.cpu_percent, input_warnings = EXCLUDED.input_warnings,
+            reported_at = EXCLUDED.reported_at
         )`;
 }

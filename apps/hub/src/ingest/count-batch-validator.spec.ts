@@ -97,6 +97,7 @@ function status(): AgentStatus {
     pausedSources: ['fanotify'],
     rssBytes: 80 * 1024 * 1024,
     cpuPercent: 3.5,
+    inputWarnings: [],
   };
 }
 

@@ -75,6 +75,19 @@ export function sanitizedPausedSources(names: readonly string[]): string[] {
   return [...new Set(names.filter((n) => SOURCE_NAME.test(n)))].slice(0, MAX_PAUSED_SOURCES);
 }
 
+const MAX_INPUT_WARNINGS = 32;
+const MAX_INPUT_WARNING_CHARS = 512;
+
+/**
+ * Input warnings as stored and shown (informational, like paused sources):
+ * control characters replaced, each cut to 512 characters, at most 32, each
+ * once. Never a reason to refuse the batch and its counts.
+ */
+export function sanitizedInputWarnings(warnings: readonly string[] | undefined): string[] {
+  const clean = (w: string) => w.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, MAX_INPUT_WARNING_CHARS);
+  return [...new Set((warnings ?? []).map(clean).filter((w) => w.trim() !== ''))].slice(0, MAX_INPUT_WARNINGS);
+}
+
 function checkString(where: string, s: string, limits: BatchLimits, required: boolean): string | undefined {
   if (required && s.length === 0) return `${where}: must not be empty`;
   if (s.length > limits.maxStringLength) return `${where}: longer than ${limits.maxStringLength} characters`;

@@ -17,6 +17,8 @@ export interface AgentStatus {
   pausedSources: string[];
   rssBytes: number;
   cpuPercent: number;
+  /** Inputs that yielded no event (absent from older hubs). */
+  inputWarnings?: string[];
 }
 
 export function fmtBytes(n: number | null | undefined): string {
@@ -79,6 +81,7 @@ export function AgentHealthDetail({ status }: { status: AgentStatus | null | und
   if (!status) return <p className="muted">The agent has not reported its spool and watchdog state yet (older agents do not).</p>;
   const bound = num(status.spoolBoundBytes);
   const paused = Array.isArray(status.pausedSources) ? status.pausedSources : [];
+  const inputWarnings = Array.isArray(status.inputWarnings) ? status.inputWarnings : [];
   return (
     <div data-testid="agent-health">
       <h3>
@@ -121,6 +124,18 @@ export function AgentHealthDetail({ status }: { status: AgentStatus | null | und
               ) : null}
             </td>
           </tr>
+          {inputWarnings.length ? (
+            <tr data-testid="input-warnings">
+              <th>inputs yielding nothing</th>
+              <td>
+                {inputWarnings.map((w, i) => (
+                  <div key={`${i}:${String(w)}`}>
+                    <SafeText value={w} max={512} />
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ) : null}
           <tr>
             <th>agent process</th>
             <td>

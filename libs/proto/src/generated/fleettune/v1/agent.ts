@@ -105,6 +105,11 @@ export interface AgentStatus {
   rssBytes: number;
   /** agent CPU, % of one core, 0 = unknown */
   cpuPercent: number;
+  /**
+   * Inputs that yielded no event (e.g. a Cisco execs.txt given where a log
+   * was expected, an ampdaemon.log not at Debug level): "<source> <input>: why".
+   */
+  inputWarnings: string[];
 }
 
 export interface ExecCount {
@@ -833,6 +838,7 @@ function createBaseAgentStatus(): AgentStatus {
     pausedSources: [],
     rssBytes: 0,
     cpuPercent: 0,
+    inputWarnings: [],
   };
 }
 
@@ -870,6 +876,9 @@ export const AgentStatus: MessageFns<AgentStatus> = {
     }
     if (message.cpuPercent !== 0) {
       writer.uint32(89).double(message.cpuPercent);
+    }
+    for (const v of message.inputWarnings) {
+      writer.uint32(98).string(v!);
     }
     return writer;
   },
@@ -975,6 +984,14 @@ export const AgentStatus: MessageFns<AgentStatus> = {
             message.cpuPercent = reader.double();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.inputWarnings.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1044,6 +1061,11 @@ export const AgentStatus: MessageFns<AgentStatus> = {
         : isSet(object.cpu_percent)
         ? globalThis.Number(object.cpu_percent)
         : 0,
+      inputWarnings: globalThis.Array.isArray(object?.inputWarnings)
+        ? object.inputWarnings.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.input_warnings)
+        ? object.input_warnings.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1082,6 +1104,9 @@ export const AgentStatus: MessageFns<AgentStatus> = {
     if (message.cpuPercent !== 0) {
       obj.cpuPercent = floatToJson(message.cpuPercent);
     }
+    if (message.inputWarnings?.length) {
+      obj.inputWarnings = message.inputWarnings;
+    }
     return obj;
   },
 
@@ -1101,6 +1126,7 @@ export const AgentStatus: MessageFns<AgentStatus> = {
     message.pausedSources = object.pausedSources?.map((e) => e) || [];
     message.rssBytes = object.rssBytes ?? 0;
     message.cpuPercent = object.cpuPercent ?? 0;
+    message.inputWarnings = object.inputWarnings?.map((e) => e) || [];
     return message;
   },
 };

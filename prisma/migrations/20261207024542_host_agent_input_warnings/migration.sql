@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "host_agent_status" ADD COLUMN     "input_warnings" TEXT[] DEFAULT ARRAY[]::TEXT[];
