@@ -17,6 +17,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PolicyPushModule } from './policy-push/policy-push.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         }),
         DatabaseModule,
         JobsModule,
+        WebhooksModule,
         AuthModule,
         AuditLogModule,
         TokensModule,

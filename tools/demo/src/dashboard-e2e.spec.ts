@@ -45,7 +45,7 @@ const dialogs: string[] = [];
 /** A webhook receiver on loopback: what the hub pushed (body and signature). */
 let receiver: Server;
 let receiverUrl: string;
-const received: Array<{ body: string; signature: string }> = [];
+const received: Array<{ body: string; signature: string; timestamp: string }> = [];
 const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-dash-e2e-'));
 
 type OpenApi = { paths: Record<string, Record<string, unknown>> };
@@ -65,6 +65,8 @@ before(async () => {
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_QUEUE_PREFIX: `e2e-dash-${process.pid}`,
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    // The webhook receiver below listens on loopback.
+    FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1',
     LOG_LEVEL: 'warn',
   });
   admin = new HubApi(hub.httpUrl, ADMIN);
@@ -85,7 +87,11 @@ before(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: String(req.headers['x-fleettune-signature'] ?? '') });
+      received.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        signature: String(req.headers['x-fleettune-signature'] ?? ''),
+        timestamp: String(req.headers['x-fleettune-timestamp'] ?? ''),
+      });
       res.statusCode = 204;
       res.end();
     });
@@ -388,7 +394,7 @@ test('push to a target: an admin adds a webhook target, an approver pushes the a
   assert.deepEqual(pushes.map((p) => [p.target.id, p.status, p.attempts, p.itemCount]), [[hostile.id, 'delivered', 1, approved], [cm.id, 'delivered', 1, approved]]);
   assert.equal(received.length, 2);
   const mine = received.find((r) => JSON.parse(r.body).target.id === cm.id)!;
-  assert.equal(mine.signature, 'sha256=' + createHmac('sha256', secret).update(mine.body, 'utf8').digest('hex'), 'signed with the secret the page showed');
+  assert.equal(mine.signature, 'sha256=' + createHmac('sha256', secret).update(`${mine.timestamp}.${mine.body}`, 'utf8').digest('hex'), 'signed with the secret the page showed');
 
   // Per target, in Admin: the target's own push history.
   const again = await signIn(ADMIN);

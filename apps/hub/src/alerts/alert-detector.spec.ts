@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ExecNoiseRow, FileNoiseRow, detectNoisySubjects, detectorConfig, likePattern } from './alert-detector';
 import { isCoveredBy } from './exclusion-coverage';
-import { cappedBackoff, signBody } from './alert-delivery.service';
+import { cappedBackoff } from '../jobs/job-registry';
 
 const cfg = detectorConfig({ recentBins: 1, jumpFactor: 10 });
 const exec = (hostId: string, bin: number, path: string, parentPath: string, count: number, user = 'root'): ExecNoiseRow => ({
@@ -101,10 +101,6 @@ test('approved exclusions cover their subjects', () => {
   assert.equal(isCoveredBy('path', '/var/tmp/build-7.o', wildcard), true);
   assert.equal(isCoveredBy('path', '/var/tmp/sub/build-7.o', wildcard), false);
   assert.equal(isCoveredBy('path', '/srv/a/b.log', { type: 'extension', value: '.log', isDirectory: false, applyToChildren: false }), true);
-});
-
-test('webhook signature is HMAC-SHA256 of the raw body', () => {
-  assert.equal(signBody('key', 'The quick brown fox jumps over the lazy dog'), 'sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8');
 });
 
 test('delivery backoff doubles from the base delay and stops growing at the cap', () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
-import { ALERTS_CONFIG, AlertsConfig } from './alerts-config';
+import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { AlertDeliveryService } from './alert-delivery.service';
 import {
   DetectorConfig,
@@ -47,7 +47,7 @@ export class AlertEvaluationService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly delivery: AlertDeliveryService,
-    @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {
     const binSeconds = detectorConfig({ recentBins: 1, jumpFactor: 2 }).windowMinutes * 60;
     this.detector = detectorConfig({

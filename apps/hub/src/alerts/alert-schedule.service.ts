@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { applyPeriodicJob } from '../jobs/periodic-job';
-import { ALERTS_CONFIG, ALERTS_QUEUE, AlertsConfig } from './alerts-config';
+import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { JOBS, QUEUES, addJob } from '../jobs/job-registry';
 
-export const EVALUATE_JOB = 'evaluate';
 const SCHEDULER_ID = 'evaluate-alerts';
 
 @Injectable()
@@ -12,16 +12,16 @@ export class AlertScheduleService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AlertScheduleService.name);
 
   constructor(
-    @InjectQueue(ALERTS_QUEUE) private readonly queue: Queue,
-    @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
+    @InjectQueue(QUEUES.alerts) private readonly queue: Queue,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS, { name: EVALUATE_JOB, data: {} }, this.logger, 'alert evaluation');
+    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS, { name: JOBS.evaluateAlerts.name, data: {} }, this.logger, 'alert evaluation');
   }
 
   async enqueue(now?: Date): Promise<string> {
-    const job = await this.queue.add(EVALUATE_JOB, now ? { now: now.toISOString() } : {}, { attempts: 3 });
+    const job = await addJob(this.queue, 'evaluateAlerts', now ? { now: now.toISOString() } : {}, this.config);
     return job.id!;
   }
 }

@@ -16,16 +16,14 @@ let prisma: PrismaService;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 before(async () => {
-  Object.assign(process.env, {
+  receiver = await startReceiver(3);
+  ({ db, hub } = await startTestHub('alerts_approved', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
     FLEETTUNE_ALERTS_LEARNING_SECONDS: '0',
     // Give up quickly, to show a failed delivery is kept and can be sent again.
     FLEETTUNE_ALERTS_DELIVERY_ATTEMPTS: '2',
     FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '50',
-  });
-  receiver = await startReceiver(3);
-  ({ db, hub } = await startTestHub('alerts_approved', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
   }));
   api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
   prisma = hub.app.get(PrismaService);

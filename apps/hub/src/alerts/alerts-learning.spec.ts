@@ -13,12 +13,12 @@ let api: Api;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 before(async () => {
-  // The default learning period (7 days) is longer than the fleet's 3 days of history.
-  delete process.env.FLEETTUNE_ALERTS_LEARNING_SECONDS;
-  // A real schedule too (its first run finds nothing to do).
-  Object.assign(process.env, { FLEETTUNE_ALERTS_INTERVAL_SECONDS: '3600', FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '100' });
+  // The default learning period (7 days) is longer than the fleet's 3 days of history (not set here).
   ({ db, hub } = await startTestHub('alerts_learning', {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    // A real schedule too (its first run finds nothing to do).
+    FLEETTUNE_ALERTS_INTERVAL_SECONDS: '3600',
+    FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '100',
   }));
   api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
   receiver = await startReceiver(0);

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { ZodBody, ZodQuery } from '../common/zod-validation';
-import { ALERTS_QUEUE } from './alerts-config';
+import { QUEUES } from '../jobs/job-registry';
 import { AlertDeliveryService } from './alert-delivery.service';
 import { AlertScheduleService } from './alert-schedule.service';
 import { ALERT_STATUSES, AlertView } from './alert-view';
@@ -47,7 +47,7 @@ export class AlertsController {
     private readonly alerts: AlertsService,
     private readonly schedule: AlertScheduleService,
     private readonly delivery: AlertDeliveryService,
-    @InjectQueue(ALERTS_QUEUE) private readonly queue: Queue,
+    @InjectQueue(QUEUES.alerts) private readonly queue: Queue,
   ) {}
 
   @Get()
@@ -79,8 +79,8 @@ export class AlertsController {
 
   @Get(':id')
   @ApiOkResponse({ description: 'One alert with its deliveries and their attempt log' })
-  get(@Param('id') id: string): Promise<AlertView & { deliveries: DeliveryView[] }> {
-    return this.alerts.get(id);
+  get(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<AlertView & { deliveries: DeliveryView[] }> {
+    return this.alerts.get(id, req.principal?.role === 'admin');
   }
 
   @Post(':id/acknowledge')

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { BullModule } from '@nestjs/bullmq';
-import { ALERTS_CONFIG, ALERTS_QUEUE, ALERT_DELIVERY_QUEUE, loadAlertsConfig } from './alerts-config';
 import { AlertDeliveryService } from './alert-delivery.service';
 import { AlertEvaluationService } from './alert-evaluation.service';
 import { AlertDeliveryProcessor, AlertEvaluateProcessor } from './alert-processors';
@@ -15,11 +13,8 @@ import { AlertsService } from './alerts.service';
  * per alert event and channel, retried with exponential backoff).
  */
 @Module({
-  imports: [BullModule.registerQueue({ name: ALERTS_QUEUE }, { name: ALERT_DELIVERY_QUEUE })],
   controllers: [AlertsController, AlertChannelsController],
   providers: [
-    // Read at start like the hub's own config (FLEETTUNE_ALERTS_*; see alerts-config.ts).
-    { provide: ALERTS_CONFIG, useFactory: () => loadAlertsConfig(process.env) },
     AlertsService,
     AlertDeliveryService,
     AlertEvaluationService,

@@ -1,8 +1,9 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { PrismaService } from '../database/prisma.service';
+import { SignedWebhookSender, publicDeliveryError, publicStatusCode } from '../webhooks/signed-webhook-sender';
 import type { AlertChannel } from '../generated/prisma/client';
-import { ALERTS_CONFIG, AlertsConfig } from './alerts-config';
+import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { AlertStatus, AlertView, toAlertView } from './alert-view';
 
 export type AlertAction = 'acknowledge' | 'resolve' | 'mute';
@@ -46,7 +47,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class AlertsService {
   constructor(
     private readonly prisma: PrismaService,
-    @Inject(ALERTS_CONFIG) private readonly config: AlertsConfig,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly sender: SignedWebhookSender,
   ) {}
 
   async list(status?: AlertStatus, limit = 500): Promise<AlertView[]> {
@@ -58,7 +60,10 @@ export class AlertsService {
     return rows.map((a) => toAlertView(a, this.config.FLEETTUNE_PUBLIC_URL));
   }
 
-  async get(id: string): Promise<AlertView & { deliveries: DeliveryView[] }> {
+  /** One alert with its deliveries; without `detailed` (non-admins) delivery failures read as a generic error. */
+  async get(id: string, detailed = true): Promise<AlertView & { deliveries: DeliveryView[] }> {
+    const err = (e: string | null) => (detailed ? e : publicDeliveryError(e));
+    const code = (c: number | null) => (detailed ? c : publicStatusCode(c));
     const a = UUID.test(id)
       ? await this.prisma.alert.findUnique({
           where: { id },
@@ -75,11 +80,11 @@ export class AlertsService {
         event: d.event,
         status: d.status,
         attempts: d.attempts,
-        lastStatusCode: d.lastStatusCode,
-        lastError: d.lastError,
+        lastStatusCode: code(d.lastStatusCode),
+        lastError: err(d.lastError),
         createdAt: d.createdAt,
         deliveredAt: d.deliveredAt,
-        log: d.attemptLog.map((l) => ({ attempt: l.attempt, at: l.at, statusCode: l.statusCode, error: l.error, durationMs: l.durationMs })),
+        log: d.attemptLog.map((l) => ({ attempt: l.attempt, at: l.at, statusCode: code(l.statusCode), error: err(l.error), durationMs: l.durationMs })),
       })),
     };
   }
@@ -115,6 +120,8 @@ export class AlertsService {
     input: { name: string; type: 'webhook' | 'slack'; url: string; secret?: string; enabled?: boolean },
     who: string,
   ): Promise<ChannelView & { secret?: string }> {
+    const problem = await this.sender.urlProblem(input.url);
+    if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = input.type === 'webhook' ? (input.secret ?? randomBytes(32).toString('base64url')) : null;
     const c = await this.prisma.alertChannel.create({
       data: { name: input.name, type: input.type, url: input.url, secret, enabled: input.enabled ?? true, createdBy: who },

@@ -21,16 +21,14 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let fleet: Fleet;
 
 before(async () => {
-  // Alert settings come from the environment, like the rest of the hub's.
-  Object.assign(process.env, {
+  // Alert settings are hub settings like any other.
+  ({ db, hub } = await startTestHub('alerts_spec', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
     FLEETTUNE_ALERTS_LEARNING_SECONDS: String(86_400),
     FLEETTUNE_ALERTS_DELIVERY_ATTEMPTS: '8',
     FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: '100',
     FLEETTUNE_PUBLIC_URL: 'https://fleettune.example',
-  });
-  ({ db, hub } = await startTestHub('alerts_spec', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
   }));
   api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
   await hub.app.get(PrismaService).apiToken.create({ data: { tokenHash: digestToken(VIEWER), name: 'viewer', role: 'viewer' } });
@@ -89,8 +87,12 @@ test('a new noisy helper on one host raises exactly one alert, delivered once to
     assert.equal(new Set(got.map((r) => r.headers['x-fleettune-delivery'])).size, 1, 'retries of the same delivery');
   }
   const delivered = receiver.received.find((r) => r.path === '/hook' && r.status === 200)!;
-  const expected = 'sha256=' + createHmac('sha256', SECRET).update(delivered.body).digest('hex');
+  // Signed over "<timestamp>.<body>", so a captured request cannot be replayed later (docs/security.md).
+  const ts = String(delivered.headers['x-fleettune-timestamp']);
+  assert.ok(Math.abs(Number(ts) - Date.now() / 1000) < 120, ts);
+  const expected = 'sha256=' + createHmac('sha256', SECRET).update(`${ts}.${delivered.body}`).digest('hex');
   assert.equal(delivered.headers['x-fleettune-signature'], expected);
+  assert.equal(receiver.received.find((r) => r.path === '/slack')!.headers['x-fleettune-signature'], undefined, 'Slack URLs carry their own secret');
   const payload = JSON.parse(delivered.body) as { event: string; alert: AlertView };
   assert.equal(payload.event, 'alert.created');
   assert.equal(payload.alert.id, alert.id);

@@ -1,5 +1,15 @@
 import * as fs from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+/** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`. */
+function isCidrOrIp(v: string): boolean {
+  const [addr, bits, more] = v.split('/');
+  const family = isIP(addr);
+  if (!family || more !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 const secret = z
@@ -51,6 +61,67 @@ export const hubConfigSchema = z.object({
   GRPC_TLS_KEY_FILE: z.string().optional(),
   /** PEM CA that signs agent client certificates; set to require mTLS. */
   GRPC_TLS_CLIENT_CA_FILE: z.string().optional(),
+  // ---- alerts (FLEETTUNE_ALERTS_*) ----
+  /** How often detection runs; 0 turns the schedule off (POST /api/v1/alerts/evaluate still works). */
+  FLEETTUNE_ALERTS_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** No alert fires until the fleet has this much history (from its first ingested batch); 0 turns it off. */
+  FLEETTUNE_ALERTS_LEARNING_SECONDS: z.coerce.number().int().min(0).default(7 * 86_400),
+  /** How far back before the recent period a subject's baseline reaches. */
+  FLEETTUNE_ALERTS_BASELINE_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
+  /** The "now" period judged against the baseline (whole evaluation windows, rounded up). */
+  FLEETTUNE_ALERTS_RECENT_SECONDS: z.coerce.number().int().min(60).default(3_600),
+  /** A subject already noisy in its baseline alerts again when its peak rate grows by this factor. */
+  FLEETTUNE_ALERTS_JUMP_FACTOR: z.coerce.number().gt(1).default(10),
+  /** After an alert is resolved, the same subject does not alert again for this long. */
+  FLEETTUNE_ALERTS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  /** Delivery tries per (alert, channel), exponential backoff from the base delay up to the max delay. */
+  /** With the defaults: 10 s, 20 s, ... doubling up to 1 h between tries, about two days of tries in all. */
+  FLEETTUNE_ALERTS_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(60),
+  FLEETTUNE_ALERTS_DELIVERY_BACKOFF_MS: z.coerce.number().int().min(1).default(10_000),
+  FLEETTUNE_ALERTS_DELIVERY_MAX_BACKOFF_MS: z.coerce.number().int().min(1).default(3_600_000),
+  FLEETTUNE_ALERTS_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Base URL of the dashboard for alert links (`<base>/#/alerts/<id>`); relative links when empty. */
+  FLEETTUNE_PUBLIC_URL: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || /^https?:\/\//.test(v), 'must be an http(s):// URL')
+    .transform((v) => v.replace(/\/+$/, '')),
+  // ---- policy push (FLEETTUNE_POLICY_PUSH_*) ----
+  /** Delivery attempts of one webhook push (first try included). */
+  FLEETTUNE_POLICY_PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First retry delay; BullMQ doubles it per attempt (exponential backoff). */
+  FLEETTUNE_POLICY_PUSH_BACKOFF_MS: z.coerce.number().int().min(1).default(5_000),
+  /** Timeout of one webhook request. */
+  FLEETTUNE_POLICY_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  // ---- outbound calls (webhooks, Slack) ----
+  /**
+   * Addresses outbound calls may reach although they are loopback, private, link-local or otherwise
+   * not public: comma-separated IPs or CIDRs (e.g. `10.20.0.0/16,fd00::/8`). Empty: public addresses only.
+   */
+  FLEETTUNE_OUTBOUND_ALLOW_CIDRS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const out: string[] = [];
+      for (const raw of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+        if (!isCidrOrIp(raw)) ctx.addIssue({ code: 'custom', message: `${raw} is not an IP address or CIDR` });
+        else out.push(raw);
+      }
+      return out;
+    }),
+  /** Most bytes of a receiver's answer the hub reads; the rest is dropped with the connection. */
+  FLEETTUNE_OUTBOUND_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(16 * 1024 * 1024).default(64 * 1024),
+  // ---- secrets ----
+  /**
+   * 32 random bytes, base64: the AES-256-GCM key of every credential stored in the database (webhook
+   * secrets, alert channel URLs). `npm run hub` refuses to start without it; keep it outside the database.
+   */
+  FLEETTUNE_SECRETS_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)'),
+  /** Server-side pepper of API token and enrollment secret digests; derived from FLEETTUNE_SECRETS_KEY when unset. */
+  FLEETTUNE_TOKEN_PEPPER: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

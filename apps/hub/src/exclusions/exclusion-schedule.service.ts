@@ -3,9 +3,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { applyPeriodicJob } from '../jobs/periodic-job';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { EXCLUSIONS_QUEUE } from '../jobs/jobs.module';
+import { JOBS, QUEUES, addJob } from '../jobs/job-registry';
 
-export const RECOMPUTE_JOB = 'recompute';
 const SCHEDULER_ID = 'recompute-exclusions';
 
 @Injectable()
@@ -13,16 +12,16 @@ export class ExclusionScheduleService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ExclusionScheduleService.name);
 
   constructor(
-    @InjectQueue(EXCLUSIONS_QUEUE) private readonly queue: Queue,
+    @InjectQueue(QUEUES.exclusions) private readonly queue: Queue,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS, { name: RECOMPUTE_JOB }, this.logger, 'exclusion set recompute');
+    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS, { name: JOBS.recomputeExclusions.name }, this.logger, 'exclusion set recompute');
   }
 
   async enqueue(): Promise<string> {
-    const job = await this.queue.add(RECOMPUTE_JOB, {});
+    const job = await addJob(this.queue, 'recomputeExclusions', {}, this.config);
     return job.id!;
   }
 }

@@ -6,7 +6,7 @@ import type { Response } from 'express';
 import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
-import { EXCLUSIONS_QUEUE } from '../jobs/jobs.module';
+import { QUEUES } from '../jobs/job-registry';
 import { ExclusionScheduleService } from './exclusion-schedule.service';
 import { ExclusionSetDiffView, ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
 
@@ -18,7 +18,7 @@ export class ExclusionsController {
   constructor(
     private readonly sets: ExclusionSetsService,
     private readonly schedule: ExclusionScheduleService,
-    @InjectQueue(EXCLUSIONS_QUEUE) private readonly queue: Queue,
+    @InjectQueue(QUEUES.exclusions) private readonly queue: Queue,
   ) {}
 
   @Post('recompute')

@@ -1,14 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { DiscoveryModule } from '@nestjs/core';
+import { JobRegistryCheck } from './job-registry-check';
+import { QUEUES } from './job-registry';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
 import { redisOptionsFromUrl } from './redis-connection';
-
-export const EXCLUSIONS_QUEUE = 'exclusions';
 
 @Global()
 @Module({
   imports: [
+    DiscoveryModule,
     BullModule.forRootAsync({
       inject: [HUB_CONFIG],
       useFactory: (config: HubConfig) => ({
@@ -22,9 +24,10 @@ export const EXCLUSIONS_QUEUE = 'exclusions';
         },
       }),
     }),
-    BullModule.registerQueue({ name: EXCLUSIONS_QUEUE }),
+    // Every queue of the registry, registered once for the whole app.
+    BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name }))),
   ],
-  providers: [PartitionMaintenanceService],
+  providers: [PartitionMaintenanceService, JobRegistryCheck],
   exports: [BullModule, PartitionMaintenanceService],
 })
 export class JobsModule {}

@@ -1,9 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
 import type { ExclusionType } from '@fleettune/rules';
 import type { ExclusionItemView } from '../exclusions/exclusion-sets.service';
-
-export const SIGNATURE_HEADER = 'X-Fleettune-Signature';
 
 export interface PushedItem {
   type: ExclusionType;
@@ -50,17 +47,4 @@ export function allExports(items: readonly PushedItem[]) {
     };
   }
   return out;
-}
-
-/** `sha256=<hex>` of HMAC-SHA256(secret, body): what X-Fleettune-Signature carries. */
-export function signBody(secret: string, body: string): string {
-  return 'sha256=' + createHmac('sha256', secret).update(body, 'utf8').digest('hex');
-}
-
-/** For receivers (and tests): constant-time check of a signature header against the raw body. */
-export function verifySignature(secret: string, body: string, header: string | undefined): boolean {
-  if (!header) return false;
-  const expected = Buffer.from(signBody(secret, body));
-  const got = Buffer.from(header);
-  return expected.length === got.length && timingSafeEqual(expected, got);
 }

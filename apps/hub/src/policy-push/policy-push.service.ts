@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
@@ -7,7 +7,9 @@ import { AuthenticatedPrincipal } from '../auth/api-token.guard';
 import { PrismaService } from '../database/prisma.service';
 import { ExclusionSetsService } from '../exclusions/exclusion-sets.service';
 import { allExports, pushedItems } from './policy-payload';
-import { POLICY_PUSH_QUEUE, policyPushSettings } from './policy-push.settings';
+import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { QUEUES, addJob } from '../jobs/job-registry';
+import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
 
 export interface PolicyTargetView {
   id: string;
@@ -21,18 +23,20 @@ export interface PolicyTargetView {
   secret?: string;
 }
 
-export const DELIVER_JOB = 'deliver';
-
 @Injectable()
 export class PolicyPushService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly sets: ExclusionSetsService,
-    @InjectQueue(POLICY_PUSH_QUEUE) private readonly queue: Queue,
+    @InjectQueue(QUEUES.policyPush) private readonly queue: Queue,
+    private readonly sender: SignedWebhookSender,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
   async createTarget(body: { name: string; kind: 'webhook' | 'pull'; url?: string; secret?: string }, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
     if (body.kind === 'webhook' && !body.url) throw new BadRequestException('a webhook target needs a url');
+    const problem = body.url ? await this.sender.urlProblem(body.url) : undefined;
+    if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = body.kind === 'webhook' ? (body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : null;
     const t = await this.prisma.policyTarget.create({
       data: { name: body.name, kind: body.kind, url: body.url ?? null, secret, createdBy: principal.name },
@@ -114,14 +118,7 @@ export class PolicyPushService {
         requestedBy: principal.name,
       },
     });
-    const s = policyPushSettings();
-    await this.queue.add(DELIVER_JOB, { pushId: id, body }, {
-      jobId: id,
-      attempts: s.attempts,
-      backoff: { type: 'exponential', delay: s.backoffMs },
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 1000 },
-    });
+    await addJob(this.queue, 'deliverPolicyPush', { pushId: id, body }, this.config, { jobId: id });
     return { pushId: id, targetId: target.id, setId: set.id, setVersion: set.version, items: pushed.length, digest, status: 'queued' };
   }
 

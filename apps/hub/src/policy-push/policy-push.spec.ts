@@ -11,7 +11,7 @@ import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
-import { SIGNATURE_HEADER, verifySignature } from './policy-payload';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../webhooks/webhook-signature';
 
 const ADMIN = 'push-spec-admin-token-00000000000';
 const APPROVER = 'push-spec-approver-token-00000000';
@@ -34,8 +34,6 @@ const received: Received[] = [];
 let failFirst = 0;
 
 before(async () => {
-  process.env.FLEETTUNE_POLICY_PUSH_BACKOFF_MS = '150';
-  process.env.FLEETTUNE_POLICY_PUSH_ATTEMPTS = '6';
   receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -51,6 +49,8 @@ before(async () => {
 
   ({ db, hub } = await startTestHub('policy_push_spec', {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '150',
+    FLEETTUNE_POLICY_PUSH_ATTEMPTS: '6',
     LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
   }));
   prisma = hub.app.get(PrismaService);
@@ -135,9 +135,13 @@ test('webhook push: only approved items, signed body, retried with backoff while
   assert.deepEqual(received.map((r) => r.answered), [503, 503, 204], 'retried, then delivered exactly once');
 
   for (const r of received) {
-    assert.ok(verifySignature(SECRET, r.body, r.headers[SIGNATURE_HEADER.toLowerCase()] as string), 'signature verifies');
-    assert.match(String(r.headers[SIGNATURE_HEADER.toLowerCase()]), /^sha256=[0-9a-f]{64}$/);
-    assert.ok(!verifySignature('another-secret-0000000000', r.body, r.headers[SIGNATURE_HEADER.toLowerCase()] as string));
+    const signed = { body: r.body, timestamp: r.headers[TIMESTAMP_HEADER.toLowerCase()] as string, signature: r.headers[SIGNATURE_HEADER.toLowerCase()] as string };
+    assert.deepEqual(verifyWebhook(SECRET, signed), { ok: true }, 'signature over timestamp.body verifies, and is fresh');
+    assert.match(signed.signature, /^sha256=[0-9a-f]{64}$/);
+    assert.deepEqual(verifyWebhook('another-secret-0000000000', signed), { ok: false, reason: 'bad-signature' });
+    // Replayed an hour later, the same request is refused.
+    assert.deepEqual(verifyWebhook(SECRET, signed, { now: Date.now() + 3_600_000 }), { ok: false, reason: 'stale' });
+    assert.equal(r.headers[DELIVERY_HEADER.toLowerCase()], push.body.pushId, 'the delivery id receivers dedupe by');
   }
   assert.equal(new Set(received.map((r) => r.body)).size, 1, 'every attempt sends the same bytes');
   const doc = JSON.parse(received[2].body);
@@ -219,7 +223,12 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
   assert.equal(failed!.finishedAt, null);
   assert.equal(failed!.lastAttempt?.attempt, 6);
   assert.equal(failed!.lastAttempt?.statusCode, null);
-  assert.match(failed!.lastAttempt!.error!, /fetch failed|ECONNREFUSED/);
+  // Viewers learn that it failed, not how (a port-scan oracle otherwise); admins read the detail in the target's log.
+  assert.equal(failed!.lastAttempt!.error, 'delivery failed (details in the admin delivery log)');
+  assert.equal(failed!.lastError, 'delivery failed (details in the admin delivery log)');
+  const adminLog = (await api('GET', `/api/v1/policy-targets/${dead.body.id}/pushes`)).body as Array<{ lastError: string; attemptLog: Array<{ error: string }> }>;
+  assert.match(adminLog[0].attemptLog[5].error, /ECONNREFUSED/);
+  assert.match((await api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`)).body.items[0].lastAttempt.error, /ECONNREFUSED/, 'admins see the detail in the history too');
   assert.equal(failed!.target.name, 'dead <b>"hook"</b>', 'names come back as stored; the dashboard renders them as text');
 
   const all = await api('GET', '/api/v1/policy-pushes?limit=500', undefined, VIEWER);

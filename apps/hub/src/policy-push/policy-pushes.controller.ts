@@ -1,7 +1,7 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ApiTokenGuard } from '../auth/api-token.guard';
+import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { Page, pageQueryShape } from '../common/pagination';
 import { ZodQuery } from '../common/zod-validation';
 import { PushHistoryRow, PushHistoryService } from './push-history.service';
@@ -41,7 +41,7 @@ export class PolicyPushesController {
       'Every webhook push and served pull, newest first: {items: [{id, target {id, name, kind, deleted}, set {id, version}, mode, format, ' +
       'itemCount, status, attempts, requestedBy, createdAt, finishedAt, lastStatusCode, lastError, lastAttempt}], nextCursor, total}',
   })
-  list(@ZodQuery(historyQuery) q: z.infer<typeof historyQuery>): Promise<Page<PushHistoryRow>> {
-    return this.history.list(q);
+  list(@ZodQuery(historyQuery) q: z.infer<typeof historyQuery>, @Req() req: AuthenticatedRequest): Promise<Page<PushHistoryRow>> {
+    return this.history.list(q, req.principal?.role === 'admin');
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
 import { Page, decodeCursor, encodeCursor } from '../common/pagination';
 import { PrismaService } from '../database/prisma.service';
+import { publicDeliveryError, publicStatusCode } from '../webhooks/signed-webhook-sender';
 
 /** One push (webhook) or served pull, fleet-wide, as viewers may see it: no target URL or secret. */
 export interface PushHistoryRow {
@@ -44,8 +45,13 @@ export class PushHistoryService {
   /**
    * Every push and served pull of every target, newest first. Keyset paging on
    * (createdAt, id) so new pushes arriving between pages neither repeat nor skip rows.
+   * Without `detailed` (non-admins), failures read as a generic error and
+   * error status codes are left out: they would tell which internal targets
+   * answer and how.
    */
-  async list(q: PushHistoryQuery): Promise<Page<PushHistoryRow>> {
+  async list(q: PushHistoryQuery, detailed = false): Promise<Page<PushHistoryRow>> {
+    const err = (e: string | null) => (detailed ? e : publicDeliveryError(e));
+    const code = (c: number | null) => (detailed ? c : publicStatusCode(c));
     const filter: Prisma.PolicyPushWhereInput = {
       ...(q.targetId ? { targetId: q.targetId } : {}),
       ...(q.status ? { status: q.status } : {}),
@@ -100,9 +106,9 @@ export class PushHistoryService {
           requestedBy: p.requestedBy,
           createdAt: p.createdAt,
           finishedAt: p.deliveredAt,
-          lastStatusCode: p.lastStatusCode,
-          lastError: p.lastError,
-          lastAttempt: a ? { attempt: a.attempt, at: a.at, statusCode: a.statusCode, error: a.error, durationMs: a.durationMs } : null,
+          lastStatusCode: code(p.lastStatusCode),
+          lastError: err(p.lastError),
+          lastAttempt: a ? { attempt: a.attempt, at: a.at, statusCode: code(a.statusCode), error: err(a.error), durationMs: a.durationMs } : null,
         };
       }),
       nextCursor: rows.length > q.limit && last ? encodeCursor({ c: last.createdAt.toISOString(), i: last.id }) : null,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
 import { loadHubConfig } from '../config/hub-config';
 import { RunningHub, startHub } from '../hub-app';
@@ -19,6 +20,10 @@ export async function startTestHub(name: string, env: Record<string, string> = {
         FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
         FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '0',
         LOG_LEVEL: 'silent',
+        // Specs run their webhook receivers on 127.0.0.1; every other internal address stays refused.
+        FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1',
+        // A fresh key per hub: its database is fresh too.
+        FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'),
         ...env,
       }),
     );
