@@ -50,6 +50,19 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_API_ANONYMOUS_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(30),
   /** PostgreSQL connections in this hub's pool; replicas x pool must stay under max_connections (or use PgBouncer). */
   FLEETTUNE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Ingest's own PostgreSQL pool for batch transactions, apart from FLEETTUNE_DB_POOL_SIZE (REST
+   * authentication, dashboard reads, jobs): a flood of batches waits for its own connections only.
+   */
+  FLEETTUNE_INGEST_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /** UploadBatches streams one agent may hold open at once on one hub replica (the agent uses one); more: RESOURCE_EXHAUSTED. */
+  FLEETTUNE_AGENT_MAX_STREAMS: z.coerce.number().int().min(1).default(2),
+  /** Count rows one agent may commit per UTC day (by receipt); past it RESOURCE_EXHAUSTED until the next day (the agent keeps them spooled). */
+  FLEETTUNE_AGENT_ROWS_PER_DAY: z.coerce.number().int().min(1).default(20_000_000),
+  /** Events one agent may report per UTC day: the larger of a batch's event count and its rows' counts (per table). */
+  FLEETTUNE_AGENT_EVENTS_PER_DAY: z.coerce.number().int().min(1).default(100_000_000_000),
+  /** A batch whose window ends more than this far past the hub's clock is refused (FAILED_PRECONDITION: the agent retries later). */
+  FLEETTUNE_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Whole days of raw counts kept before today; older daily partitions are dropped. */
   FLEETTUNE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   /** Daily partitions of the raw count tables created ahead of today. */

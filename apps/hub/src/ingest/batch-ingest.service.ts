@@ -1,9 +1,11 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CountBatch } from '@fleettune/proto';
-import { PrismaService } from '../database/prisma.service';
+import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { IngestPrismaService } from '../database/ingest-prisma.service';
 import { IngestMetrics } from '../metrics/ingest-metrics';
 import { storeHostCost } from '../cost/host-cost-store';
 import { agentStatusCte } from './agent-status-upsert';
+import { DailyQuota, chargeDailyUsage } from './agent-daily-quota';
 
 export type IngestOutcome = 'committed' | 'duplicate';
 
@@ -61,13 +63,22 @@ async function retryOnConflict<T>(fn: () => Promise<T>, attempts = 4): Promise<T
  * worker (ActivityRollupService) applies queued batches set-based in its own
  * transactions, off this hot path. Readers that need every committed batch
  * rolled up call its catchUp() first.
+ *
+ * Limits (issue 13 item 7): batches run on ingest's own pool, and a committed
+ * batch is charged to its host's daily row and event quota in the same
+ * transaction; over it the whole batch rolls back (DailyQuotaExceeded).
  */
 @Injectable()
 export class BatchIngestService {
+  private readonly quota: DailyQuota;
+
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly prisma: IngestPrismaService,
+    @Inject(HUB_CONFIG) config: HubConfig,
     @Optional() private readonly metrics?: IngestMetrics,
-  ) {}
+  ) {
+    this.quota = { rowsPerDay: config.FLEETTUNE_AGENT_ROWS_PER_DAY, eventsPerDay: config.FLEETTUNE_AGENT_EVENTS_PER_DAY };
+  }
 
   async ingest(hostId: string, batch: CountBatch): Promise<IngestOutcome> {
     const started = process.hrtime.bigint();
@@ -115,6 +126,7 @@ export class BatchIngestService {
         )${agentStatusCte(hostId, sequence, batch.agentStatus, new Date())}
         SELECT count(*)::int AS inserted FROM b`;
       if (Number(rows[0]?.inserted ?? 0) === 0) return 'duplicate' as const;
+      await chargeDailyUsage(tx, hostId, batch, this.quota, Date.now());
       if (batch.hostCost?.length) await storeHostCost(tx, hostId, batch); // issue 9: security-product cost + auditd health
       return 'committed' as const;
     }, TRANSACTION_OPTIONS));

@@ -21,7 +21,9 @@ import {
   PROTO_ROOT,
 } from '@fleettune/proto';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { AgentAuthenticator } from './agent-authenticator.service';
+import { AgentAuthenticator, AuthenticatedAgent } from './agent-authenticator.service';
+import { DailyQuotaExceeded, quotaDay } from './agent-daily-quota';
+import { AgentStreamGate } from './agent-stream-gate';
 import { AgentRateLimiter } from './agent-rate-limiter';
 import { AgentEnrollmentService } from './agent-enrollment.service';
 import { BatchIngestService } from './batch-ingest.service';
@@ -32,8 +34,14 @@ import { IngestMetrics } from '../metrics/ingest-metrics';
 
 const SERVICE_NAME = 'fleettune.v1.AgentService';
 
-/** What the upload deserializer hands the handler: never throws, so bad bytes become INVALID_ARGUMENT. */
-type DecodedBatch = { batch: CountBatch; bytes: number } | { error: string; bytes: number };
+/**
+ * What the upload deserializer hands the handler: the message's bytes, not
+ * yet decoded. grpc-js deserializes each message as it arrives, before the
+ * handler could check the caller; decoding happens in the handler, only once
+ * the agent's token from the call metadata has been checked (issue 13 item 7:
+ * an unauthenticated caller made the hub decode 8 MiB messages).
+ */
+type RawBatch = { raw: Buffer } | { error: string; bytes: number };
 
 @Injectable()
 export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -42,6 +50,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   private boundPort = 0;
   private readonly rateLimiter: AgentRateLimiter;
+  private readonly streamGate: AgentStreamGate;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -51,6 +60,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     @Optional() private readonly metrics?: IngestMetrics,
   ) {
     this.rateLimiter = new AgentRateLimiter(config.FLEETTUNE_AGENT_BATCHES_PER_SECOND, config.FLEETTUNE_AGENT_BATCH_BURST);
+    this.streamGate = new AgentStreamGate(config.FLEETTUNE_AGENT_MAX_STREAMS);
     // The transport limit sits above the batch limit so an oversized batch
     // reaches the handler and gets a clear INVALID_ARGUMENT.
     this.server = new Server({
@@ -76,7 +86,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
           },
         );
       },
-      uploadBatches: (call: ServerDuplexStream<DecodedBatch, BatchAck>) => this.handleUpload(call),
+      uploadBatches: (call: ServerDuplexStream<RawBatch, BatchAck>) => this.handleUpload(call),
     });
     this.health.addToServer(this.server);
     const pkg = protoLoader.loadSync(AGENT_PROTO_FILE, { includeDirs: [PROTO_ROOT] });
@@ -123,14 +133,9 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
       },
       uploadBatches: {
         ...AgentServiceService.uploadBatches,
-        requestDeserialize: (bytes: Buffer): DecodedBatch => {
-          if (bytes.length > maxBytes) return { error: `batch is ${bytes.length} bytes, more than ${maxBytes}`, bytes: bytes.length };
-          try {
-            return { batch: CountBatch.decode(bytes), bytes: bytes.length };
-          } catch (err) {
-            return { error: `malformed batch: ${err instanceof Error ? err.message : String(err)}`, bytes: bytes.length };
-          }
-        },
+        // No decoding here: see RawBatch.
+        requestDeserialize: (bytes: Buffer): RawBatch =>
+          bytes.length > maxBytes ? { error: `batch is ${bytes.length} bytes, more than ${maxBytes}`, bytes: bytes.length } : { raw: bytes },
       },
     } as unknown as ServiceDefinition;
   }
@@ -139,13 +144,24 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
    * Batches on one stream are handled one at a time, in order: the stream is
    * paused while a batch commits, which is the flow control an agent with a
    * long backlog needs.
+   *
+   * Per-agent limits (issue 13 item 7), each RESOURCE_EXHAUSTED with a
+   * message naming its setting and counted in fleettune_ingest_refused_total:
+   * open streams per agent (AgentStreamGate), rows and events per day
+   * (BatchIngestService, in the batch's transaction). A window starting
+   * further in the future than the allowed clock skew is FAILED_PRECONDITION:
+   * the agent keeps it and retries, so a skewed clock delays data, never loses it.
    */
-  private handleUpload(call: ServerDuplexStream<DecodedBatch, BatchAck>): void {
+  private handleUpload(call: ServerDuplexStream<RawBatch, BatchAck>): void {
     let failed = false;
     let closed = false;
+    let admittedAgentId: string | undefined;
     this.metrics?.streamOpened();
     const closeOnce = (result: 'ok' | 'error' | 'cancelled') => {
-      if (!closed) this.metrics?.streamClosed(result);
+      if (!closed) {
+        this.metrics?.streamClosed(result);
+        if (admittedAgentId) this.streamGate.close(admittedAgentId);
+      }
       closed = true;
     };
     call.on('close', () => closeOnce(call.cancelled ? 'cancelled' : failed ? 'error' : 'ok'));
@@ -156,19 +172,32 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
       if (!(err instanceof GrpcError)) this.logger.error(err);
       call.emit('error', toServiceError(err));
     };
-    const agentPromise = this.authenticator.authenticate(call.metadata);
+    // Admission happens once per stream, right after authentication, before any message is decoded.
+    const agentPromise = this.authenticator.authenticate(call.metadata).then((agent: AuthenticatedAgent) => {
+      if (closed) throw new GrpcError(GrpcStatus.CANCELLED, 'stream closed');
+      if (!this.streamGate.tryOpen(agent.agentId)) {
+        this.metrics?.refusedBy('streams');
+        throw new GrpcError(
+          GrpcStatus.RESOURCE_EXHAUSTED,
+          `this agent already has ${this.streamGate.streamsOf(agent.agentId)} upload streams open, the most allowed (FLEETTUNE_AGENT_MAX_STREAMS); upload on one stream`,
+        );
+      }
+      admittedAgentId = agent.agentId;
+      return agent;
+    });
     agentPromise.catch(fail);
 
     let chain: Promise<void> = Promise.resolve();
-    call.on('data', (decoded: DecodedBatch) => {
+    call.on('data', (message: RawBatch) => {
       call.pause();
       chain = chain
         .then(async () => {
           if (failed) return;
           const agent = await agentPromise;
+          if (failed) return;
           await this.authenticator.assertStillValid(agent);
-          if ('error' in decoded) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, decoded.error);
-          const { batch } = decoded;
+          if ('error' in message) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, message.error);
+          const batch = decodeBatch(message.raw);
           if (batch.hostId !== agent.hostId) {
             throw new GrpcError(GrpcStatus.PERMISSION_DENIED, 'batch host_id does not belong to this agent');
           }
@@ -177,7 +206,28 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
             maxRows: this.config.FLEETTUNE_MAX_BATCH_ROWS,
           });
           if (problem) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, problem);
-          const outcome = await this.ingest.ingest(agent.hostId, batch);
+          const now = Date.now();
+          const aheadMs = batch.windowStartMs - now;
+          if (aheadMs > this.config.FLEETTUNE_MAX_CLOCK_SKEW_SECONDS * 1000) {
+            this.metrics?.refusedBy('future-window');
+            throw new GrpcError(
+              GrpcStatus.FAILED_PRECONDITION,
+              `window starts ${Math.round(aheadMs / 1000)} s after the hub's clock, more than the allowed skew of ${this.config.FLEETTUNE_MAX_CLOCK_SKEW_SECONDS} s (FLEETTUNE_MAX_CLOCK_SKEW_SECONDS); check this host's clock, the batch is kept and retried`,
+            );
+          }
+          const day = quotaDay(now);
+          const exhausted = this.streamGate.exhaustedError(agent.hostId, day);
+          if (exhausted) {
+            if (exhausted instanceof DailyQuotaExceeded) this.metrics?.refusedBy(exhausted.kind);
+            throw exhausted;
+          }
+          const outcome = await this.ingest.ingest(agent.hostId, batch).catch((err: unknown) => {
+            if (err instanceof DailyQuotaExceeded) {
+              this.metrics?.refusedBy(err.kind);
+              this.streamGate.markExhausted(agent.hostId, day, err);
+            }
+            throw err;
+          });
           if (!failed && !call.cancelled) {
             call.write({
               sequence: batch.sequence,
@@ -200,5 +250,14 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
       closeOnce('error');
       failed = true;
     });
+  }
+}
+
+/** Decodes an upload message once its sender is authenticated; bytes that are not a CountBatch are INVALID_ARGUMENT. */
+function decodeBatch(raw: Buffer): CountBatch {
+  try {
+    return CountBatch.decode(raw);
+  } catch (err) {
+    throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `malformed batch: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { CountBatch } from '@fleettune/proto';
 import { MetricsRegistry } from './metrics-registry';
 
+export type IngestRefusalReason = 'streams' | 'rows-per-day' | 'events-per-day' | 'future-window';
+
 /**
  * Ingest-path metrics. Fed by BatchIngestService (every batch, committed or
  * duplicate) and, where the gRPC server calls them, by the stream hooks.
@@ -17,6 +19,7 @@ export class IngestMetrics {
   readonly agentDropped: Counter;
   readonly activeStreams: Gauge;
   readonly streams: Counter<'result'>;
+  readonly refused: Counter<'reason'>;
 
   constructor(registry: MetricsRegistry) {
     const registers = [registry.registry];
@@ -59,6 +62,12 @@ export class IngestMetrics {
       help: 'UploadBatches streams open on this hub process',
       registers,
     });
+    this.refused = new Counter({
+      name: 'fleettune_ingest_refused_total',
+      help: 'Streams or batches refused by a per-agent limit, by reason (streams | rows-per-day | events-per-day | future-window)',
+      labelNames: ['reason'],
+      registers,
+    });
     this.streams = new Counter({
       name: 'fleettune_grpc_upload_streams_total',
       help: 'UploadBatches streams closed, by result (ok | error | cancelled)',
@@ -79,6 +88,11 @@ export class IngestMetrics {
     if (batch.events) this.agentEvents.inc(batch.events);
     if (batch.skipped) this.agentSkipped.inc(batch.skipped);
     if (batch.dropped) this.agentDropped.inc(batch.dropped);
+  }
+
+  /** For the gRPC server: a stream or batch refused by a per-agent limit. */
+  refusedBy(reason: IngestRefusalReason): void {
+    this.refused.inc({ reason });
   }
 
   /** For the gRPC server: call when an UploadBatches stream starts. */
