@@ -85,10 +85,11 @@ test('a file name recurring in many directories becomes a filename item; names o
 });
 
 test('extension and file-name items need several hosts', () => {
-  const one = recommendExclusions(breadthFleet(hosts.slice(0, 1)), { hostsReporting: 1 });
+  // minHosts 1: the family bar itself is what this test is about.
+  const one = recommendExclusions(breadthFleet(hosts.slice(0, 1)), { hostsReporting: 1, config: { minHosts: 1 } });
   assert.ok(!one.items.some((i) => i.type === 'extension' || i.type === 'filename'));
   assert.ok(one.rejected.some((r) => r.subject === '.log' && /only 1 hosts/.test(r.why)));
-  const allowed = recommendExclusions(breadthFleet(hosts.slice(0, 1)), { hostsReporting: 1, config: { familyMinHosts: 1 } });
+  const allowed = recommendExclusions(breadthFleet(hosts.slice(0, 1)), { hostsReporting: 1, config: { minHosts: 1, familyMinHosts: 1 } });
   assert.ok(allowed.items.some((i) => i.type === 'extension' && i.value === '.log'));
 });
 

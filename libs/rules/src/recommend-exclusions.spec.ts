@@ -6,6 +6,8 @@ import { FleetActivityRow } from './fleet-activity-row';
 
 const W = 20 * 60_000;
 const T0 = 1_700_000_400_000 - (1_700_000_400_000 % W);
+/** Single-host fixtures: these tests are about thresholds, users and policy, not the fleet bar (minHosts defaults to 2). */
+const ONE_HOST = { minHosts: 1 };
 const hosts = Array.from({ length: 10 }, (_, i) => `host-${String(i).padStart(3, '0')}`);
 const users = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
 
@@ -85,15 +87,15 @@ test('thresholds are configurable and applied per evaluation window', () => {
     // 1-minute rows: 20 of them form one 20-minute window of 1000.
     ...Array.from({ length: 20 }, (_, m) => ({ kind: 'file' as const, path: '/var/lib/app/state.db', hostId: 'h1', windowStartMs: T0 + m * 60_000, count: 50 })),
   ];
-  assert.equal(recommendExclusions(rows, { hostsReporting: 1 }).items.length, 1);
-  assert.equal(recommendExclusions(rows, { hostsReporting: 1, config: { pathWindowThreshold: 1001 } }).items.length, 0);
-  assert.equal(recommendExclusions(rows, { hostsReporting: 1, config: { windowMinutes: 10 } }).items.length, 0);
+  assert.equal(recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST }).items.length, 1);
+  assert.equal(recommendExclusions(rows, { hostsReporting: 1, config: { ...ONE_HOST, pathWindowThreshold: 1001 } }).items.length, 0);
+  assert.equal(recommendExclusions(rows, { hostsReporting: 1, config: { ...ONE_HOST, windowMinutes: 10 } }).items.length, 0);
   assert.equal(recommendExclusions(rows, { hostsReporting: 10, config: { minPrevalence: 0.5 } }).items.length, 0);
 
   const execRows: FleetActivityRow[] = [{ kind: 'exec', path: '/opt/x/bin/x', hostId: 'h1', windowStartMs: T0, count: 1200 }];
-  assert.equal(recommendExclusions(execRows, { hostsReporting: 1 }).items.length, 0, 'exactly 1/s is not more than once per second');
+  assert.equal(recommendExclusions(execRows, { hostsReporting: 1, config: ONE_HOST }).items.length, 0, 'exactly 1/s is not more than once per second');
   execRows[0].count = 1201;
-  assert.equal(recommendExclusions(execRows, { hostsReporting: 1 }).items.length, 1);
+  assert.equal(recommendExclusions(execRows, { hostsReporting: 1, config: ONE_HOST }).items.length, 1);
 });
 
 test('log files qualify at the lower log threshold', () => {
@@ -101,7 +103,7 @@ test('log files qualify at the lower log threshold', () => {
     { kind: 'file', path: '/var/log/acme/agent.log', hostId: 'h1', windowStartMs: T0, count: 250 },
     { kind: 'file', path: '/var/lib/acme/data.bin', hostId: 'h1', windowStartMs: T0, count: 250 },
   ];
-  const { items } = recommendExclusions(rows, { hostsReporting: 1 });
+  const { items } = recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST });
   assert.deepEqual(items.map((i) => i.value), ['/var/log/acme/agent.log']);
   assert.match(items[0].reason, /log\/journal/);
   assert.equal(items[0].globalScopeEligible, true);
@@ -116,7 +118,7 @@ test('users: root and system accounts are kept, local and mixed users are blank'
       mk('/opt/c/bin/c', 'alice', 501, 'h1'), mk('/opt/c/bin/c', 'bob', 502, 'h2'),
       mk('/opt/d/bin/d', 'root', 0, 'h1'), mk('/opt/d/bin/d', 'alice', 501, 'h2'),
     ],
-    { hostsReporting: 2 },
+    { hostsReporting: 2, config: ONE_HOST },
   );
   const user = Object.fromEntries(items.map((i) => [i.value, i.user]));
   assert.deepEqual(user, { '/opt/a/bin/a': 'root', '/opt/b/bin/b': '_spotlight', '/opt/c/bin/c': '', '/opt/d/bin/d': '' });
@@ -127,7 +129,7 @@ test('macOS: scripts and .app bundles are never process exclusions', () => {
     { kind: 'exec', path: '/Library/Acme/run.sh', parentPath: '/Library/Acme/Acme.app/Contents/MacOS/Acme', hostId: 'm1', windowStartMs: T0, count: 3000 },
     { kind: 'exec', path: '/Applications/Foo.app', hostId: 'm1', windowStartMs: T0, count: 3000 },
   ];
-  const { items, rejected } = recommendExclusions(rows, { hostsReporting: 1 });
+  const { items, rejected } = recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST });
   assert.deepEqual(items.map((i) => [i.value, i.applyToChildren]), [['/Library/Acme/Acme.app/Contents/MacOS/Acme', true]]);
   assert.ok(rejected.some((r) => r.subject === '/Applications/Foo.app' && /Contents\/MacOS/.test(r.why)));
 });
@@ -139,7 +141,7 @@ test('audit rows become auditd items; wildcards and shells are refused', () => {
     { kind: 'audit-path', path: '/var/lib/backup/spool/f1', hostId: 'h1', windowStartMs: T0, count: 5000 },
     { kind: 'audit-path', path: '/home/alice/.cache/x/y', user: 'alice', uid: 1000, hostId: 'h1', windowStartMs: T0, count: 5000 },
   ];
-  const { items, rejected } = recommendExclusions(rows, { hostsReporting: 1 });
+  const { items, rejected } = recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST });
   assert.deepEqual(items.map((i) => [i.type, i.value]).sort(), [['audit-dir', '/var/lib/backup/spool'], ['audit-exe', '/opt/backup/bin/backupd']]);
   assert.ok(rejected.some((r) => r.subject === '/bin/bash'));
   assert.ok(rejected.some((r) => r.subject === '/home/*/.cache/x' && /literal/.test(r.why)));
@@ -153,7 +155,7 @@ test('malformed and control-character rows are reported, not recommended', () =>
       { kind: 'file', path: '', hostId: 'h1', windowStartMs: T0, count: 5000 },
       { kind: 'file', path: '/x', hostId: 'h1', windowStartMs: T0, count: -1 },
     ],
-    { hostsReporting: 1 },
+    { hostsReporting: 1, config: ONE_HOST },
   );
   assert.equal(items.length, 0);
   assert.equal(rejected.length, 2);

@@ -637,6 +637,12 @@ export function recommendExclusions(
       const children = [...plan.children].sort();
       const via = plan.via.size ? ` (via ${[...plan.via].sort().join(', ')})` : '';
       const reason = `starts noisy utilities ${children.join(', ')}${via} that must not be excluded themselves: children ${describeExecRate(evidence)}, over threshold on ${evidence.hosts} of ${evidence.hostsReporting} hosts; exclude this program with apply-to-children`;
+      // Widening an item that already exists (children on) needs the fleet bar too: one host must not
+      // be able to turn a reviewed program into an apply-to-children exclusion (or kick it back to review).
+      if (!passesFleetBar(evidence)) {
+        reject(parent, `would cover noisy children on only ${evidence.hosts} hosts (below the fleet bar)`);
+        continue;
+      }
       const prior = existing.get(parent);
       if (prior) {
         // Already noisy on its own: widen that item to its children instead of listing the program twice.
@@ -644,11 +650,6 @@ export function recommendExclusions(
         prior.reason = `${prior.reason}; also ${reason}`;
         prior.user = prior.user === (act.userScope ?? '') ? prior.user : '';
         prior.risk = assessRisk({ type: 'process', value: parent, isDirectory: false, applyToChildren: true, coversInterpreter: plan.coversInterpreter });
-        continue;
-      }
-      const evidenceBar = passesFleetBar(evidence);
-      if (!evidenceBar) {
-        reject(parent, `would cover noisy children on only ${evidence.hosts} hosts (below the fleet bar)`);
         continue;
       }
       items.push(makeItem('process', parent, false, act.userScope ?? '', true, plan.coversInterpreter, reason, evidence));

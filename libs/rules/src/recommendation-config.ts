@@ -82,7 +82,7 @@ export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Obj
   filenameWindowThreshold: 1000,
   filenameMinDirectories: 3,
   familyMinHosts: 2,
-  minHosts: 1,
+  minHosts: 2,
   minPrevalence: 0,
   minGroupSize: 3,
   maxParentDepth: 4,

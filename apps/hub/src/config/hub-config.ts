@@ -69,6 +69,13 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_PARTITION_AHEAD_DAYS: z.coerce.number().int().min(0).max(366).default(7),
   /** How often partition maintenance and retention run (also once at start); 0 disables it. */
   FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(3600),
+  /**
+   * Fewest independent hosts over threshold for a fleet-wide recommendation. Below it a subject is at
+   * most a host-scoped suggestion: one compromised host must not write fleet policy.
+   */
+  FLEETTUNE_MIN_HOSTS: z.coerce.number().int().min(1).default(2),
+  /** Smallest share (0..1) of reporting hosts over threshold for a fleet-wide recommendation. */
+  FLEETTUNE_MIN_PREVALENCE: z.coerce.number().min(0).max(1).default(0),
   /** PEM certificate chain and key for the gRPC port; both or neither. */
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),

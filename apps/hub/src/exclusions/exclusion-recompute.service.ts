@@ -25,12 +25,14 @@ export const LOOKBACK_BINS = (7 * 24 * 3600) / ROLLUP_BIN_SECONDS;
 @Injectable()
 export class ExclusionRecomputeService {
   private readonly logger = new Logger(ExclusionRecomputeService.name);
-  readonly config: RecommendationConfig = resolveRecommendationConfig();
+  readonly config: RecommendationConfig;
 
   constructor(
     @Inject(HUB_CONFIG) private readonly hubConfig: HubConfig,
     private readonly rollups: ActivityRollupService,
-  ) {}
+  ) {
+    this.config = resolveRecommendationConfig({ minHosts: hubConfig.FLEETTUNE_MIN_HOSTS, minPrevalence: hubConfig.FLEETTUNE_MIN_PREVALENCE });
+  }
 
   /**
    * Builds a new exclusion set version from the fleet rollup (activity_rollups,

@@ -98,7 +98,11 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   const ingest = hub.app.get(BatchIngestService);
   const build = await addHost(prisma, 'build-03');
   await ingestNoisyHost(ingest, build, 'carol');
-  await ingest.ingest(build, batch(build, FIXTURE_T0 + 120_000, { execs: [{ path: '/opt/acme/bin/acme-helper', parentPath: '/opt/acme/bin/acmed', user: 'root', count: 3000 }] }));
+  // The new program is noisy on two hosts: one host alone is no longer enough for a fleet item (minHosts 2).
+  const web1 = (await prisma.host.findFirstOrThrow({ where: { hostname: 'web-01' } })).id;
+  for (const h of [build, web1]) {
+    await ingest.ingest(h, batch(h, FIXTURE_T0 + 120_000, { execs: [{ path: '/opt/acme/bin/acme-helper', parentPath: '/opt/acme/bin/acmed', user: 'root', count: 3000 }] }));
+  }
   const r2 = await recompute.recompute();
   assert.equal(r2.version, v1.version + 1);
 
