@@ -1,3 +1,4 @@
+import { UNREVIEWED_MARK } from './unreviewed-marking';
 import { hasWildcard } from '@fleettune/paths';
 import { ExportableExclusion } from '@fleettune/rules';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
@@ -16,12 +17,13 @@ export const AUDITD_CHILDREN_REASON =
  * skipped rather than written as a broken or widened rule.
  */
 export class AuditdRulesExporter implements ExclusionExporter {
-  export(items: readonly ExportableExclusion[], _options: ExportOptions = {}): ExportResult {
+  export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
     const skipped: SkippedExclusion[] = [];
     const partial: SkippedExclusion[] = [];
     const lines = [
       `## ${AUDITD_RULES_FILE_NAME}: fleettune recommended audit exclusions.`,
       '## Install in /etc/audit/rules.d/ so it loads before the broad rules, then run augenrules --load.',
+      ...(options.unreviewed ? [`## ${UNREVIEWED_MARK}`] : []),
     ];
     const seen = new Set<string>();
     for (const item of items) {

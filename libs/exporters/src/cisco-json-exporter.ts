@@ -1,3 +1,4 @@
+import { UNREVIEWED_JSON_KEY, UNREVIEWED_MARK } from './unreviewed-marking';
 import { ExportableExclusion } from '@fleettune/rules';
 import { toCiscoExclusion } from './cisco-exclusion-mapping';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
@@ -10,7 +11,7 @@ import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from
  * hand-off document rather than an API payload.
  */
 export class CiscoJsonExporter implements ExclusionExporter {
-  export(items: readonly ExportableExclusion[], _options: ExportOptions = {}): ExportResult {
+  export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
     const skipped: SkippedExclusion[] = [];
     const exclusions: object[] = [];
     for (const item of items) {
@@ -28,6 +29,7 @@ export class CiscoJsonExporter implements ExclusionExporter {
         exclusions.push({ exclusionType: c.type, path: c.path, reason });
       }
     }
-    return { content: JSON.stringify({ exclusions }, null, 2) + '\n', skipped };
+    const doc = options.unreviewed ? { [UNREVIEWED_JSON_KEY]: UNREVIEWED_MARK, exclusions } : { exclusions };
+    return { content: JSON.stringify(doc, null, 2) + '\n', skipped };
   }
 }

@@ -19,6 +19,11 @@ export interface ExportOptions {
    * mute EDR and require the file to exist on every host.
    */
   useGlobalScope?: boolean;
+  /**
+   * The items were not all approved (`?include=all`): the file says so where its
+   * format allows (unreviewed-marking.ts), so it cannot pass for a reviewed policy.
+   */
+  unreviewed?: boolean;
 }
 
 export interface ExclusionExporter {

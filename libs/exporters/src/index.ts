@@ -11,3 +11,4 @@ export * from './export-formats';
 export { shellQuote } from './shell-quote';
 export { xmlEscape } from './xml-escape';
 export { csvField } from './csv-field';
+export * from './unreviewed-marking';

@@ -1,3 +1,4 @@
+import { UNREVIEWED_MARK } from './unreviewed-marking';
 import { ExportableExclusion } from '@fleettune/rules';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
 import { toMdatpEntry } from './mdatp-exclusion-mapping';
@@ -11,7 +12,7 @@ import { lineUnsafeReason } from './value-checks';
  */
 export class MdatpCliExporter implements ExclusionExporter {
   export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
-    const lines = ['#!/bin/sh', '# fleettune recommended Microsoft Defender for Endpoint exclusions', 'set -e'];
+    const lines = ['#!/bin/sh', '# fleettune recommended Microsoft Defender for Endpoint exclusions', ...(options.unreviewed ? [`# ${UNREVIEWED_MARK}`] : []), 'set -e'];
     const skipped: SkippedExclusion[] = [];
     for (const item of items) {
       const unsafe = lineUnsafeReason(item.value);

@@ -1,3 +1,4 @@
+import { UNREVIEWED_JSON_KEY, UNREVIEWED_MARK } from './unreviewed-marking';
 import { ExportableExclusion } from '@fleettune/rules';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
 import { MdatpExclusionEntry, toMdatpEntry } from './mdatp-exclusion-mapping';
@@ -17,7 +18,8 @@ export class MdatpManagedJsonExporter implements ExclusionExporter {
       else exclusions.push(e);
     }
     // JSON.stringify escapes quotes, control characters and U+2028/2029, so any value stays one string.
-    const content = JSON.stringify({ exclusionSettings: { exclusions, mergePolicy: 'merge' } }, null, 2) + '\n';
+    const doc = { ...(options.unreviewed ? { [UNREVIEWED_JSON_KEY]: UNREVIEWED_MARK } : {}), exclusionSettings: { exclusions, mergePolicy: 'merge' } };
+    const content = JSON.stringify(doc, null, 2) + '\n';
     return { content, skipped };
   }
 }

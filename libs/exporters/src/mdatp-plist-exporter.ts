@@ -1,3 +1,4 @@
+import { UNREVIEWED_MARK } from './unreviewed-marking';
 import { ExportableExclusion } from '@fleettune/rules';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
 import { toMdatpEntry } from './mdatp-exclusion-mapping';
@@ -10,7 +11,7 @@ import { xmlEscape } from './xml-escape';
  * that form is epp-only). Deploy as a configuration profile payload.
  */
 export class MdatpPlistExporter implements ExclusionExporter {
-  export(items: readonly ExportableExclusion[], _options: ExportOptions = {}): ExportResult {
+  export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
     const skipped: SkippedExclusion[] = [];
     const dicts: string[] = [];
     for (const item of items) {
@@ -33,6 +34,8 @@ export class MdatpPlistExporter implements ExclusionExporter {
     const content = [
       '<?xml version="1.0" encoding="UTF-8"?>',
       '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
+      // The mark has no "--", so it is a well-formed XML comment.
+      ...(options.unreviewed ? [`<!-- ${UNREVIEWED_MARK} -->`] : []),
       '<plist version="1.0">',
       '<dict>',
       `\t${key('antivirusEngine')}`,

@@ -318,11 +318,21 @@ test('exclusions: evidence and risk per item, export download, approval', { skip
     await items.locator('tbody tr').first().waitFor();
     assert.match((await items.textContent())!, /hosts/);
     assert.ok((await items.locator('.risk').count()) > 0, 'risk shown');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-mdatp-json').click()]);
-    const file = path.join(SHOTS, '..', `export-${download.suggestedFilename()}`);
-    await download.saveAs(file);
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { exclusionSettings: { exclusions: unknown[] } };
-    assert.ok(doc.exclusionSettings.exclusions.length > 0, 'the downloaded export has exclusions');
+    // Exports hold approved items only; "include unreviewed" adds the rest and the file says so (issue 13).
+    const exported = async () => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-mdatp-json').click()]);
+      const file = path.join(SHOTS, '..', `export-${download.suggestedFilename()}`);
+      await download.saveAs(file);
+      return { name: download.suggestedFilename(), doc: JSON.parse(fs.readFileSync(file, 'utf8')) as { fleettuneReview?: string; exclusionSettings: { exclusions: unknown[] } } };
+    };
+    const approvedOnly = await exported();
+    assert.equal(approvedOnly.doc.fleettuneReview, undefined, 'an approved-only export carries no unreviewed mark');
+    await page.getByTestId('export-include-unreviewed').check();
+    const all = await exported();
+    assert.match(all.name, /^UNREVIEWED-/);
+    assert.match(all.doc.fleettuneReview ?? '', /^UNREVIEWED/);
+    assert.ok(all.doc.exclusionSettings.exclusions.length > 0, 'the downloaded export has exclusions');
+    await page.getByTestId('export-include-unreviewed').uncheck();
     await shot(page, '05-exclusions');
     if (hasRoute('post', '/api/v1/exclusion-items/{id}/decision')) {
       const row = items.locator('tbody tr').first();

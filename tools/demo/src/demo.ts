@@ -74,9 +74,9 @@ async function main(): Promise<void> {
         set.items.map((i) => [i.type, i.value, i.user || '(any)', i.applyToChildren ? 'yes' : 'no', i.evidence.hosts ?? 0, i.evidence.totalCount ?? 0, i.reason]),
       ) + '\n',
     );
-    step('exports');
-    process.stdout.write(`    curl -H 'authorization: Bearer ${env.FLEETTUNE_ADMIN_TOKEN}' '${hub.httpUrl}/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json'\n`);
-    const mdatp = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json`);
+    step('exports (approved items only; nothing is approved yet, so this one adds include=all and is marked UNREVIEWED)');
+    process.stdout.write(`    curl -H 'authorization: Bearer ${env.FLEETTUNE_ADMIN_TOKEN}' '${hub.httpUrl}/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json&include=all'\n`);
+    const mdatp = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json&include=all`);
     process.stdout.write((await mdatp.text()).split('\n').slice(0, 30).join('\n') + '\n');
 
     if (once) {

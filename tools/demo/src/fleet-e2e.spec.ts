@@ -119,7 +119,8 @@ test('the exclusion job recommends the noisy per-user log, generalized, and the 
   assert.ok(values.includes('/var/tmp/buildcache/*/chunk-*.tmp'), `expected the build cache wildcard, got ${JSON.stringify(values)}`);
   const diff = await api.get<{ added: Array<{ value: string }> }>(`/api/v1/exclusion-sets/${set.id}/diff`);
   assert.ok(diff.added.some((a) => a.value === '/opt/syncagent/bin/syncagent'));
-  const res = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json`);
+  // Nothing is approved in this run: exports are approved-only by default, so the whole unreviewed set (include=all) is checked.
+  const res = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json&include=all`);
   assert.equal(res.status, 200);
   const body = await res.text();
   const doc = JSON.parse(body) as { exclusionSettings: { exclusions: Array<Record<string, unknown>> } };
@@ -135,7 +136,7 @@ test('the exclusion job recommends the noisy per-user log, generalized, and the 
   for (const i of set.items) assert.ok(!denied.includes(i.value), `${i.type} ${i.value} is on the deny-list`);
   // Every export format, not only MDE's, is free of user names.
   for (const format of ['mdatp-json', 'mdatp-cli', 'mdatp-plist', 'cisco-csv', 'cisco-json', 'auditd-rules']) {
-    const r = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=${format}`);
+    const r = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=${format}&include=all`);
     assert.equal(r.status, 200, format);
     const text = await r.text();
     for (const h of HOSTS) assert.ok(!text.includes(h.user), `${format} export must not name ${h.user}`);

@@ -111,19 +111,20 @@ test('extension, file-name, files-scanned and auditd items from ingested data; n
     assert.ok(v.allowed, `${i.type} ${i.value}: ${v.why}`);
   }
 
-  // Every format: carries or skips (with a count) the new types, and never names a user.
+  // Every format: carries or skips (with a count) the new types, and never names a user. Nothing is
+  // approved here, so the exports are of the whole unreviewed set (include=all; approved-only is the default).
   for (const f of Object.keys(EXPORT_FORMATS)) {
-    const res = await api(`/api/v1/exclusion-sets/${set.id}/export?format=${f}`);
+    const res = await api(`/api/v1/exclusion-sets/${set.id}/export?format=${f}&include=all`);
     assert.equal(res.status, 200, f);
     for (const u of USERS) assert.ok(!res.text.includes(u), `${f} names ${u}`);
   }
-  const mdatp = await api(`/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json`);
+  const mdatp = await api(`/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json&include=all`);
   assert.match(mdatp.text, /"excludedFileExtension"[\s\S]*?"extension": "\.log"/);
   assert.ok(Number(mdatp.headers.get('x-fleettune-skipped-items')) >= 3, 'filename and auditd items have no MDE form');
-  const cisco = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-csv`)).text;
+  const cisco = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-csv&include=all`)).text;
   assert.match(cisco, /^File Extension,,log,/m);
   assert.match(cisco, /^File Name,index\.lock,/m);
-  const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules`)).text;
+  const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all`)).text;
   assert.match(rules, /^-a never,exit -F dir=\/var\/lib\/backupd\/spool$/m);
   assert.match(rules, /^-a never,exit -F exe=\/opt\/backup\/bin\/backupd$/m);
   assert.doesNotMatch(rules, /index\.lock|\.log$/m);

@@ -58,17 +58,30 @@ export class ExclusionsController {
 
   @Get(':id/export')
   @ApiQuery({ name: 'format', enum: Object.keys(EXPORT_FORMATS) })
-  async export(@Param('id') id: string, @Query('format') format: string, @Res() res: Response): Promise<void> {
+  @ApiQuery({
+    name: 'include',
+    required: false,
+    enum: ['approved', 'all'],
+    description: 'approved (default): only items whose current decision is approved. all: every item, and the file is marked UNREVIEWED',
+  })
+  async export(@Param('id') id: string, @Query('format') format: string, @Query('include') include: string | undefined, @Res() res: Response): Promise<void> {
     const spec = EXPORT_FORMATS[format as ExportFormatId];
     if (!Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, format) || !spec) {
       throw new BadRequestException(`format must be one of: ${Object.keys(EXPORT_FORMATS).join(', ')}`);
     }
-    const set = await this.sets.byId(id);
-    const { content, skipped } = spec.exporter.export(set.items);
+    if (include !== undefined && include !== 'approved' && include !== 'all') {
+      throw new BadRequestException('include must be "approved" (the default) or "all"');
+    }
+    // What is exported is what was reviewed: pending, rejected and snoozed items (and approvals a later
+    // widening voided) only with include=all, and then the file itself says it is unreviewed.
+    const all = include === 'all';
+    const items = all ? (await this.sets.byId(id)).items : (await this.sets.approvedItems(id)).items;
+    const { content, skipped } = spec.exporter.export(items, { unreviewed: all });
     res
       .status(200)
       .setHeader('Content-Type', spec.contentType)
-      .setHeader('Content-Disposition', `attachment; filename="${spec.fileName}"`)
+      .setHeader('Content-Disposition', `attachment; filename="${all ? 'UNREVIEWED-' : ''}${spec.fileName}"`)
+      .setHeader('X-Fleettune-Review', all ? 'unreviewed' : 'approved-only')
       .setHeader('X-Fleettune-Skipped-Items', String(skipped.length))
       .send(content);
   }
