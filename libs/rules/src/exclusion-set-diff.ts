@@ -1,4 +1,5 @@
 import { ExclusionItem, RejectedSubject } from './exclusion-item';
+import { compareExclusionScope, describeScopeChange, exclusionScopeOf } from './exclusion-scope-digest';
 
 /** The fields that make an item "the same exclusion" across versions; decisions are keyed by it too. */
 export interface ExclusionIdentity {
@@ -21,6 +22,11 @@ export interface ExclusionDiffEntry {
 
 export interface ExclusionChangedEntry extends ExclusionDiffEntry {
   changes: { field: string; from: unknown; to: unknown }[];
+  /**
+   * Present when this version silences more than the previous one (`applyToChildren false→true`,
+   * `risk.level low→high`...): an approval of the previous scope does not cover it, it is pending again.
+   */
+  widened?: string[];
 }
 
 export interface ExclusionSetDiff {
@@ -72,7 +78,9 @@ export function diffExclusionSets(previous: readonly Comparable[], next: readonl
       continue;
     }
     const why = changes.map((c) => `${c.field} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`).join('; ');
-    diff.changed.push({ ...id, why, changes });
+    const scope = compareExclusionScope(exclusionScopeOf(before), exclusionScopeOf(item));
+    const widened = scope.changes.filter((c) => c.direction === 'widened').map(describeScopeChange);
+    diff.changed.push(widened.length ? { ...id, why, changes, widened } : { ...id, why, changes });
   }
   for (const [key, item] of prev) {
     if (seen.has(key)) continue;

@@ -9,3 +9,4 @@ export * from './recommend-exclusions';
 export * from './exclusion-set-diff';
 export * from './file-name-families';
 export * from './process-launcher-policy';
+export * from './exclusion-scope-digest';

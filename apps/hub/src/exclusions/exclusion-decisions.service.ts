@@ -1,14 +1,31 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { ExclusionIdentity, exclusionIdentityKey } from '@fleettune/rules';
+import {
+  ExclusionScope,
+  ScopedExclusion,
+  compareExclusionScope,
+  describeScopeChange,
+  exclusionIdentityKey,
+  exclusionScopeDigest,
+  exclusionScopeOf,
+} from '@fleettune/rules';
 import { AuthenticatedPrincipal } from '../auth/api-token.guard';
 import { PrismaService } from '../database/prisma.service';
 
 export const DECISIONS = ['approved', 'rejected', 'snoozed'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
-/** The review state of an item: the newest decision for its identity; an expired snooze is pending again. */
+/**
+ * The review state of an item: the newest decision for its identity; an expired snooze is pending
+ * again, and so is an approval whose reviewed scope the item now exceeds (`widened`).
+ */
 export interface DecisionView {
   status: 'pending' | Decision;
+  /** sha256 of the scope the newest decision was made on (exclusion-scope-digest.ts). */
+  scopeDigest?: string;
+  /** Set when an approval no longer covers the item: what widened since (`applyToChildren false→true`). */
+  widened?: string[];
+  /** The item is strictly narrower than the approved scope, so the approval still holds: what narrowed. */
+  narrowed?: string[];
   comment?: string;
   snoozeUntil?: Date;
   decidedBy?: string;
@@ -33,6 +50,8 @@ export class ExclusionDecisionsService {
     if (!/^[0-9a-f-]{36}$/i.test(itemId)) throw new NotFoundException(`exclusion item ${itemId} not found`);
     const item = await this.prisma.exclusionItem.findUnique({ where: { id: itemId }, include: { set: { select: { version: true } } } });
     if (!item) throw new NotFoundException(`exclusion item ${itemId} not found`);
+    // The decision signs exactly the scope of the row the reviewer looked at.
+    const scope = exclusionScopeOf(item);
     let snoozeUntil: Date | null = null;
     if (body.decision === 'snoozed') {
       if (!body.snoozeUntil) throw new BadRequestException('snoozeUntil is required to snooze');
@@ -53,6 +72,8 @@ export class ExclusionDecisionsService {
         decidedByTokenId: principal.tokenId,
         itemId: item.id,
         setVersion: item.set.version,
+        scope: { ...scope },
+        scopeDigest: exclusionScopeDigest(scope),
       },
     });
     const decisions = await this.current([item]);
@@ -79,11 +100,15 @@ export class ExclusionDecisionsService {
     }));
   }
 
-  /** Current decision per identity key, for the given items (pending ones are absent). */
-  async current(items: readonly ExclusionIdentity[], now = new Date()): Promise<Map<string, DecisionView>> {
+  /**
+   * Current decision per identity key, for the given items (pending ones are absent). Items must be
+   * of one set (one item per identity). An approval holds only for the scope it was made on or a
+   * strictly narrower one (compareExclusionScope): a widened item is pending, with what widened.
+   */
+  async current(items: readonly ScopedExclusion[], now = new Date()): Promise<Map<string, DecisionView>> {
     const out = new Map<string, DecisionView>();
     if (items.length === 0) return out;
-    const wanted = new Set(items.map(exclusionIdentityKey));
+    const byKey = new Map(items.map((i) => [exclusionIdentityKey({ type: i.type, value: i.value, user: i.user ?? '' }), i]));
     const rows = await this.prisma.exclusionDecision.findMany({
       where: { value: { in: [...new Set(items.map((i) => i.value))] } },
       orderBy: [{ decidedAt: 'asc' }, { id: 'asc' }],
@@ -91,10 +116,11 @@ export class ExclusionDecisionsService {
     const counts = new Map<string, number>();
     for (const r of rows) {
       const key = exclusionIdentityKey(r);
-      if (!wanted.has(key)) continue;
+      const item = byKey.get(key);
+      if (!item) continue;
       counts.set(key, (counts.get(key) ?? 0) + 1);
       const expired = r.decision === 'snoozed' && r.snoozeUntil !== null && r.snoozeUntil <= now;
-      out.set(key, {
+      const view: DecisionView = {
         status: expired ? 'pending' : (r.decision as Decision),
         comment: r.comment,
         snoozeUntil: r.snoozeUntil ?? undefined,
@@ -102,7 +128,25 @@ export class ExclusionDecisionsService {
         decidedAt: r.decidedAt,
         setVersion: r.setVersion ?? undefined,
         history: 0,
-      });
+      };
+      const decided = storedScope(r.scope);
+      if (decided) view.scopeDigest = r.scopeDigest ?? exclusionScopeDigest(decided);
+      // Rejections and snoozes stand whatever the scope became: only an approval is a permission to widen.
+      if (view.status === 'approved') {
+        if (!decided) {
+          view.status = 'pending';
+          view.widened = ['approved before approvals bound their scope; review again'];
+        } else {
+          const cmp = compareExclusionScope(decided, exclusionScopeOf(item));
+          if (cmp.relation === 'widened') {
+            view.status = 'pending';
+            view.widened = cmp.changes.filter((c) => c.direction === 'widened').map(describeScopeChange);
+          } else if (cmp.relation === 'narrower') {
+            view.narrowed = cmp.changes.map(describeScopeChange);
+          }
+        }
+      }
+      out.set(key, view);
     }
     for (const [k, v] of out) v.history = counts.get(k) ?? 0;
     return out;
@@ -111,4 +155,26 @@ export class ExclusionDecisionsService {
   static pending(): DecisionView {
     return { ...PENDING };
   }
+}
+
+/** A decision's stored scope, or undefined when it has none or it is not one (never trust a malformed row). */
+function storedScope(raw: unknown): ExclusionScope | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const o = raw as Record<string, unknown>;
+  if (typeof o.type !== 'string' || typeof o.value !== 'string' || typeof o.user !== 'string') return undefined;
+  if (typeof o.applyToChildren !== 'boolean' || typeof o.isDirectory !== 'boolean' || typeof o.globalScopeEligible !== 'boolean') return undefined;
+  if (o.riskLevel !== 'low' && o.riskLevel !== 'medium' && o.riskLevel !== 'high') return undefined;
+  if (!Array.isArray(o.riskFlags) || !o.riskFlags.every((f) => typeof f === 'string')) return undefined;
+  if (o.platform !== undefined && typeof o.platform !== 'string') return undefined;
+  return {
+    type: o.type,
+    value: o.value,
+    user: o.user,
+    applyToChildren: o.applyToChildren,
+    isDirectory: o.isDirectory,
+    globalScopeEligible: o.globalScopeEligible,
+    riskLevel: o.riskLevel,
+    riskFlags: [...(o.riskFlags as string[])].sort(),
+    ...(o.platform !== undefined ? { platform: o.platform as string } : {}),
+  };
 }

@@ -32,7 +32,7 @@ export interface ExclusionItem {
   };
   // Present once approvals land.
   status?: string;
-  decision?: string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string } | null;
+  decision?: string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string; widened?: unknown[] } | null;
 }
 
 interface ExclusionSet {
@@ -152,11 +152,12 @@ function ExpectedReduction({ items }: { items: ExclusionItem[] }) {
   );
 }
 
-function decisionOf(i: ExclusionItem): { status: string; by?: string; comment?: string; until?: string } {
+function decisionOf(i: ExclusionItem): { status: string; by?: string; comment?: string; until?: string; widened?: string[] } {
   if (typeof i.status === 'string') return { status: i.status };
   if (typeof i.decision === 'string') return { status: i.decision };
   const d = i.decision && typeof i.decision === 'object' ? i.decision : undefined;
-  return { status: d?.status ?? d?.decision ?? 'pending', by: d?.decidedBy, comment: d?.comment, until: d?.snoozeUntil };
+  const widened = Array.isArray(d?.widened) ? d.widened.filter((w): w is string => typeof w === 'string') : undefined;
+  return { status: d?.status ?? d?.decision ?? 'pending', by: d?.decidedBy, comment: d?.comment, until: d?.snoozeUntil, widened };
 }
 
 type Action = 'approve' | 'reject' | 'snooze';
@@ -237,6 +238,7 @@ export function ExclusionsPage() {
   const canRecompute = roleAllows(me.role, 'approver');
   const canPush = roleAllows(me.role, 'approver') && caps.has('post', PUSH_PATH) && caps.has('get', TARGETS_PATH);
   const [pushed, setPushed] = useState(0);
+  const [includeUnreviewed, setIncludeUnreviewed] = useState(false);
   const run = async (label: string, fn: () => Promise<string>) => {
     setBusy(true);
     setError(undefined);
@@ -286,19 +288,33 @@ export function ExclusionsPage() {
             testId="exclusion-set"
             actions={
               <div className="exports" data-testid="exports">
-                export:{' '}
+                {includeUnreviewed ? 'export all (marked UNREVIEWED):' : 'export approved:'}{' '}
                 {caps.exportFormats.map((f) => (
                   <button
                     key={f}
                     disabled={busy}
                     data-testid={`export-${f}`}
                     onClick={() =>
-                      run('export', async () => `downloaded ${await api.download(`/api/v1/exclusion-sets/${set.data!.id}/export?format=${encodeURIComponent(f)}`, `exclusions-${f}`)}`)
+                      run('export', async () => {
+                        // The hub exports approved items only; include=all adds the rest and marks the file unreviewed.
+                        const query = `format=${encodeURIComponent(f)}${includeUnreviewed ? '&include=all' : ''}`;
+                        const name = `${includeUnreviewed ? 'UNREVIEWED-' : ''}exclusions-${f}`;
+                        return `downloaded ${await api.download(`/api/v1/exclusion-sets/${set.data!.id}/export?${query}`, name)}`;
+                      })
                     }
                   >
                     {f}
                   </button>
                 ))}
+                <label className="muted" title="Pending, rejected and snoozed items too; the file says it is unreviewed">
+                  <input
+                    type="checkbox"
+                    data-testid="export-include-unreviewed"
+                    checked={includeUnreviewed}
+                    onChange={(e) => setIncludeUnreviewed(e.target.checked)}
+                  />{' '}
+                  include unreviewed
+                </label>
               </div>
             }
           >
@@ -356,6 +372,11 @@ export function ExclusionsPage() {
                               </div>
                             ) : null}
                             {d.until ? <div className="muted">until {fmtDate(d.until)}</div> : null}
+                            {d.widened?.length ? (
+                              <div className="muted" data-testid="item-widened">
+                                widened since approval: <SafeText value={d.widened.join('; ')} max={120} />
+                              </div>
+                            ) : null}
                             {d.comment ? (
                               <div className="muted">
                                 <SafeText value={d.comment} max={60} />

@@ -1,0 +1,163 @@
+/**
+ * Security review finding 1 (issue 13), reproduced through the real hub: agents enroll and upload over
+ * gRPC, a reviewer approves over REST, recomputes run the engine, and a pull target is read as a
+ * viewer. An approval binds the scope it was made on: a later widening is pending and flagged, and
+ * no pull serves it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { credentials } from '@grpc/grpc-js';
+import { AgentServiceClient, BatchAck_Status, CountBatch } from '@fleettune/proto';
+import type { TestDatabase } from '@fleettune/db-tools';
+import { digestToken } from '../auth/token-digest';
+import { PrismaService } from '../database/prisma.service';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
+import { uploadBatches } from '../testing/agent-upload';
+import { ExclusionRecomputeService } from './exclusion-recompute.service';
+
+const ADMIN = 'scope-binding-admin-token-0000000';
+const VIEWER = 'scope-binding-viewer-token-000000';
+const ENROLL = 'scope-binding-enroll-secret-00000';
+const T0 = Date.UTC(2026, 10, 18, 8, 0, 0);
+let db: TestDatabase;
+let hub: RunningHub;
+let client: AgentServiceClient;
+let base: string;
+let pullTarget: string;
+
+type Item = {
+  id: string; type: string; value: string; applyToChildren: boolean; isDirectory: boolean;
+  risk: { level: string; flags: string[] };
+  decision: { status: string; widened?: string[]; narrowed?: string[]; scopeDigest?: string };
+};
+type Agent = { hostId: string; token: string; sequence: number };
+
+before(async () => {
+  ({ db, hub } = await startTestHub('approval_scope_binding', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    // Two agents from one test process share the loopback address and one enrollment burst; this
+    // spec is about approvals, so each host counts on its own (host-independence.spec covers that bar).
+    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
+    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
+  }));
+  await hub.app.get(PrismaService).apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
+  base = `http://127.0.0.1:${hub.httpPort}`;
+  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
+  pullTarget = (await api('POST', '/api/v1/policy-targets', { name: 'jamf', kind: 'pull' })).body.id;
+});
+
+after(async () => {
+  client?.close();
+  await hub?.close();
+  await db?.drop();
+});
+
+async function api(method: string, path: string, body?: unknown, token = ADMIN) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+}
+
+function enroll(hostname: string): Promise<Agent> {
+  return new Promise((resolve, reject) =>
+    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+      err ? reject(err) : resolve({ hostId: res!.hostId, token: res!.agentToken, sequence: 1 }),
+    ),
+  );
+}
+
+async function send(agent: Agent, minute: number, rows: { execs?: CountBatch['execs']; files?: CountBatch['files'] }): Promise<void> {
+  const start = T0 + minute * 60_000;
+  const b = CountBatch.fromPartial({
+    hostId: agent.hostId, sequence: agent.sequence++, windowStartMs: start, windowEndMs: start + 60_000,
+    source: 'linux-audit', events: 1, execs: rows.execs ?? [], files: rows.files ?? [],
+  });
+  const acks = await uploadBatches(client, agent.token, [b]);
+  assert.deepEqual(acks.map((a) => a.status), [BatchAck_Status.COMMITTED]);
+}
+
+async function recomputeLatest(): Promise<{ id: string; version: number; items: Item[] }> {
+  await hub.app.get(ExclusionRecomputeService).recompute();
+  return (await api('GET', '/api/v1/exclusion-sets/latest')).body;
+}
+
+async function pulled(): Promise<{ exclusionType: string; path?: string; process?: { path: string; applyToChildProcesses: boolean } }[]> {
+  const r = await api('GET', `/api/v1/policy-targets/${pullTarget}/export?format=cisco-json`, undefined, VIEWER);
+  assert.equal(r.status, 200);
+  return (typeof r.body === 'string' ? JSON.parse(r.body) : r.body).exclusions;
+}
+
+const find = (set: { items: Item[] }, type: string, value: string) => set.items.find((i) => i.type === type && i.value === value);
+
+test('review attack: /bin/bash as a child turns an approved low-risk process into apply-to-children: pending, flagged, never pulled', async () => {
+  const a = await enroll('bind-a');
+  const b = await enroll('bind-b');
+  const daemon = '/opt/acme/bin/acmed';
+  for (const agent of [a, b]) await send(agent, 0, { execs: [{ path: daemon, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 5000 }] });
+  const v1 = await recomputeLatest();
+  const item = find(v1, 'process', daemon)!;
+  assert.ok(item, JSON.stringify(v1.items.map((i) => i.value)));
+  assert.deepEqual([item.applyToChildren, item.risk.level], [false, 'low']);
+  const approved = await api('POST', `/api/v1/exclusion-items/${item.id}/decision`, { decision: 'approved', comment: 'vendor daemon' });
+  assert.equal(approved.body.decision.status, 'approved');
+  assert.match(approved.body.decision.scopeDigest, /^[0-9a-f]{64}$/);
+  assert.deepEqual((await pulled()).filter((e) => e.process?.path === daemon).map((e) => e.process!.applyToChildProcesses), [false]);
+
+  // One compromised host alone: below the fleet bar, the item is not widened at all and stays served as reviewed.
+  await send(a, 20, { execs: [{ path: '/bin/bash', parentPath: daemon, user: 'root', count: 5000 }] });
+  const v2 = await recomputeLatest();
+  const still = find(v2, 'process', daemon)!;
+  assert.deepEqual([still.applyToChildren, still.decision.status], [false, 'approved']);
+
+  // Both hosts (or two compromised ones) now run /bin/bash under it: the engine widens the item.
+  await send(b, 20, { execs: [{ path: '/bin/bash', parentPath: daemon, user: 'root', count: 5000 }] });
+  const v3 = await recomputeLatest();
+  const widened = find(v3, 'process', daemon)!;
+  assert.deepEqual([widened.applyToChildren, widened.risk.level], [true, 'high']);
+  assert.equal(widened.decision.status, 'pending', 'an approval of the narrower scope does not cover apply-to-children');
+  assert.ok(widened.decision.widened?.includes('applyToChildren false→true'), JSON.stringify(widened.decision));
+  assert.ok(widened.decision.widened?.includes('risk.level low→high'));
+  const diff = (await api('GET', `/api/v1/exclusion-sets/${v3.id}/diff`)).body;
+  const flagged = diff.changed.find((c: { type: string; value: string }) => c.type === 'process' && c.value === daemon);
+  assert.ok(flagged?.widened?.includes('applyToChildren false→true'), JSON.stringify(diff.changed));
+  const served = await pulled();
+  assert.ok(!served.some((e) => e.process?.applyToChildProcesses === true), JSON.stringify(served));
+  assert.ok(!served.some((e) => e.process?.path === daemon));
+  // The default REST export (approved only) does not carry it either.
+  const exported = await api('GET', `/api/v1/exclusion-sets/${v3.id}/export?format=cisco-json`, undefined, VIEWER);
+  assert.ok(!JSON.stringify(exported.body).includes(daemon));
+
+  // A reviewer approves the wider scope explicitly: now it is served, with children.
+  await api('POST', `/api/v1/exclusion-items/${widened.id}/decision`, { decision: 'approved', comment: 'children reviewed' });
+  assert.deepEqual((await pulled()).filter((e) => e.process?.path === daemon).map((e) => e.process!.applyToChildProcesses), [true]);
+});
+
+test('a file approved as one path is pending again when numbered files make it a whole directory (isDirectory widened)', async () => {
+  const a = await enroll('dir-a');
+  const b = await enroll('dir-b');
+  const dir = '/opt/acme/spool/queue';
+  for (const agent of [a, b]) await send(agent, 40, { files: [{ path: dir, op: 'modify', processPath: '/opt/acme/bin/acmed', count: 4000 }] });
+  const v1 = await recomputeLatest();
+  const item = find(v1, 'path', dir)!;
+  assert.ok(item, JSON.stringify(v1.items.map((i) => i.value)));
+  assert.equal(item.isDirectory, false);
+  await api('POST', `/api/v1/exclusion-items/${item.id}/decision`, { decision: 'approved', comment: 'queue file' });
+  assert.ok((await pulled()).some((e) => e.path === dir));
+
+  // Eight days later (past the 7-day look-back, so the file's own rows are gone) numbered files in it
+  // make the same value a whole-directory item.
+  const numbered = [1, 2, 3, 4].map((k) => ({ path: `${dir}/${k}`, op: 'create', processPath: '/opt/acme/bin/acmed', count: 400 }));
+  for (const agent of [a, b]) await send(agent, 8 * 24 * 60, { files: numbered });
+  const v2 = await recomputeLatest();
+  const widened = find(v2, 'path', dir)!;
+  assert.equal(widened.isDirectory, true);
+  assert.equal(widened.decision.status, 'pending');
+  assert.ok(widened.decision.widened?.includes('isDirectory false→true'), JSON.stringify(widened.decision));
+  assert.ok(!(await pulled()).some((e) => e.path === dir), 'the directory is not served on the file approval');
+});
