@@ -23,7 +23,9 @@ export type RiskFlag =
   /** A whole directory tree rather than one file. */
   | 'directory'
   /** Every file with the extension, anywhere. */
-  | 'extension-wide';
+  | 'extension-wide'
+  /** A program in the OS's own or library trees (/usr/lib*, /lib*, /usr/libexec, /System...): code the OS trusts. */
+  | 'system-tree';
 
 export interface ExclusionRisk {
   level: RiskLevel;

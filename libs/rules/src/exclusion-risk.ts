@@ -1,6 +1,7 @@
 import { hasWildcard, isSameOrUnder, normalizePath } from '@fleettune/paths';
 import { ExclusionRisk, ExclusionType, RiskFlag } from './exclusion-item';
 import { USER_WRITABLE_DIRS, WORLD_WRITABLE_DIRS } from './exclusion-safety-policy';
+import { isInSystemTree } from './system-tree-policy';
 
 export interface RiskInput {
   type: ExclusionType;
@@ -35,8 +36,9 @@ export function assessRisk(input: RiskInput): ExclusionRisk {
   if (input.applyToChildren) flags.push('apply-to-children');
   if (input.isDirectory) flags.push('directory');
   if (input.type === 'extension' || input.type === 'filename') flags.push('extension-wide');
+  if (pathLike && isInSystemTree(input.value)) flags.push('system-tree');
 
-  const high: RiskFlag[] = ['world-writable', 'interpreter', 'extension-wide'];
+  const high: RiskFlag[] = ['world-writable', 'interpreter', 'extension-wide', 'system-tree'];
   const level = flags.some((f) => high.includes(f))
     ? 'high'
     : flags.some((f) => f !== 'global-scope')

@@ -7,6 +7,7 @@ import {
   isSameOrUnder,
   normalizePath,
 } from '@fleettune/paths';
+import { canonicalSystemPath, checkSystemTreePath, checkSystemTreeProcess } from './system-tree-policy';
 
 export interface SafetyVerdict {
   allowed: boolean;
@@ -110,11 +111,13 @@ export class ExclusionSafetyPolicy {
     'i',
   );
   private readonly deniedFolders: Set<string>;
+  private readonly deniedFoldersCanonical: Set<string>;
   private readonly deniedExtensions: Set<string>;
 
   constructor(extra: { deniedProcessNames?: string[]; deniedFolders?: string[]; deniedExtensions?: string[] } = {}) {
     this.utilities = new Set([...UTILITIES, ...(extra.deniedProcessNames ?? [])]);
     this.deniedFolders = new Set([...DENIED_FOLDERS, ...(extra.deniedFolders ?? []).map(normalizePath)]);
+    this.deniedFoldersCanonical = new Set([...this.deniedFolders].map(canonicalSystemPath));
     this.deniedExtensions = new Set([...DENIED_EXTENSIONS, ...(extra.deniedExtensions ?? []).map((e) => e.toLowerCase())]);
   }
 
@@ -138,10 +141,15 @@ export class ExclusionSafetyPolicy {
     if (/\.app$/i.test(p)) return deny('an .app bundle is not an executable; use the Mach-O binary in Contents/MacOS/');
     const script = extensionSuffixes(p).find((e) => SCRIPT_EXTENSIONS.has(e));
     if (script) return deny(`a ${script} script runs under an interpreter; process exclusions only hold for binaries`);
-    if (WORLD_WRITABLE_DIRS.some((d) => isSameOrUnder(p, d))) return deny('any local account can place a program at this path (world-writable directory)');
+    const canon = canonicalSystemPath(p);
+    if (WORLD_WRITABLE_DIRS.some((d) => isSameOrUnder(p, d) || isSameOrUnder(canon, canonicalSystemPath(d)))) {
+      return deny('any local account can place a program at this path (world-writable directory)');
+    }
     const name = baseName(p);
     if (name.replace(/[*?]/g, '') === '') return deny('a wildcard program name would exclude any program in the directory');
     if (firstSegmentIsWildcard(p)) return deny('a wildcard at the top level matches too much');
+    const system = checkSystemTreeProcess(p);
+    if (!system.allowed) return deny(system.why);
     return ALLOWED;
   }
 
@@ -152,12 +160,22 @@ export class ExclusionSafetyPolicy {
     if (firstSegmentIsWildcard(p)) return deny('a wildcard at the top level matches too much');
     // `/tmp/*` is `/tmp` in all but name, and `/var/*/` is still all of /var's subdirectories.
     const covered = p.replace(/(\/[*?]+)+$/, '') || '/';
-    if (this.deniedFolders.has(covered) && (isDirectory || covered !== p)) {
+    // Compared canonically too: /private/etc is /etc on macOS, and its file system ignores case.
+    const canon = canonicalSystemPath(p);
+    const canonCovered = canonicalSystemPath(covered);
+    if ((this.deniedFolders.has(covered) || this.deniedFoldersCanonical.has(canonCovered)) && (isDirectory || covered !== p)) {
       return deny(`${covered} is too broad to exclude as a whole`);
     }
-    const subtree = DENIED_SUBTREES.find((d) => isSameOrUnder(p, d) || (hasWildcard(p) && isSameOrUnder(d, covered)));
+    const subtree = DENIED_SUBTREES.find((d) => {
+      const cd = canonicalSystemPath(d);
+      return isSameOrUnder(p, d) || isSameOrUnder(canon, cd) || (hasWildcard(p) && (isSameOrUnder(d, covered) || isSameOrUnder(cd, canonCovered)));
+    });
     if (subtree) return deny(`${subtree} holds binaries, persistence or credentials and must stay scanned`);
-    if (WORLD_WRITABLE_DIRS.includes(covered)) return deny(`${covered} is world-writable; exclude a specific name inside it`);
+    if (WORLD_WRITABLE_DIRS.includes(covered) || WORLD_WRITABLE_DIRS.some((d) => canonicalSystemPath(d) === canonCovered)) {
+      return deny(`${covered} is world-writable; exclude a specific name inside it`);
+    }
+    const system = checkSystemTreePath(p, isDirectory);
+    if (!system.allowed) return deny(system.why);
     return ALLOWED;
   }
 

@@ -10,3 +10,4 @@ export * from './exclusion-set-diff';
 export * from './file-name-families';
 export * from './process-launcher-policy';
 export * from './exclusion-scope-digest';
+export * from './system-tree-policy';
