@@ -18,6 +18,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PolicyPushModule } from './policy-push/policy-push.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { SecretsModule } from './secrets/secrets.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
           },
         }),
         DatabaseModule,
+        SecretsModule,
         JobsModule,
         WebhooksModule,
         AuthModule,

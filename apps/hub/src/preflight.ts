@@ -15,6 +15,9 @@ function redact(url: string): string {
  */
 export async function preflight(config: HubConfig): Promise<string[]> {
   const problems: string[] = [];
+  if (!config.FLEETTUNE_SECRETS_KEY) {
+    problems.push('FLEETTUNE_SECRETS_KEY is not set: it encrypts stored webhook secrets and Slack URLs; generate one with `openssl rand -base64 32` and keep it outside the database (docs/security.md section 7)');
+  }
   const pg = newPgClient({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 3_000 });
   try {
     await pg.connect();

@@ -172,6 +172,8 @@ async function main(): Promise<void> {
       GRPC_PORT: '0',
       BIND_HOST: '127.0.0.1',
       FLEETTUNE_ADMIN_TOKEN: admin,
+      // A fresh database per run, so a fresh key.
+      FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'),
       FLEETTUNE_QUEUE_PREFIX: `bench-exclusions-${process.pid}`,
       FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
       LOG_LEVEL: 'info',

@@ -10,6 +10,19 @@ import { renderTable } from './text-table';
  * real audit logs recorded with auditd (tools/demo/logs), the exclusion job,
  * and the fleet-wide result. The hub stays up unless --once is given.
  */
+/**
+ * The demo database outlives a run, so its secrets key must too: generated
+ * once into .fleettune/demo-secrets.key (0600) and reused.
+ */
+function demoSecretsKey(): string {
+  const file = path.join(REPO, '.fleettune', 'demo-secrets.key');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  fs.writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
 async function main(): Promise<void> {
   const once = process.argv.includes('--once');
   const env = {
@@ -20,6 +33,7 @@ async function main(): Promise<void> {
     BIND_HOST: '127.0.0.1',
     FLEETTUNE_ADMIN_TOKEN: process.env.FLEETTUNE_ADMIN_TOKEN ?? `demo-admin-${randomBytes(12).toString('hex')}`,
     FLEETTUNE_ENROLL_SECRET: process.env.FLEETTUNE_ENROLL_SECRET ?? `demo-enroll-${randomBytes(12).toString('hex')}`,
+    FLEETTUNE_SECRETS_KEY: process.env.FLEETTUNE_SECRETS_KEY ?? demoSecretsKey(),
     FLEETTUNE_QUEUE_PREFIX: 'fleettune-demo',
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '900',
     LOG_LEVEL: 'warn',

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export interface HubProcess {
   child: ChildProcess;
@@ -29,7 +30,9 @@ export async function startHubProcess(
   opts: { timeoutMs?: number; logTo?: NodeJS.WritableStream; nodeArgs?: string[] } = {},
 ): Promise<HubProcess> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(REPO, 'apps/hub/dist/main.js')], {
-    env: { ...process.env, ...env },
+    // The hub refuses to start without a secrets key; tests and benchmarks use fresh databases, so a fresh key
+    // is right for them. A caller that keeps its database (the demo) passes its own, kept key.
+    env: { FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'), ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

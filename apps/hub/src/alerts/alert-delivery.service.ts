@@ -6,6 +6,7 @@ import { PrismaService } from '../database/prisma.service';
 import type { Alert, AlertChannel } from '../generated/prisma/client';
 import { QUEUES, addJob } from '../jobs/job-registry';
 import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
+import { SecretBox } from '../secrets/secret-box';
 import { toAlertView } from './alert-view';
 import { AlertEvent, slackText } from './slack-text';
 
@@ -34,6 +35,7 @@ export class AlertDeliveryService {
     @InjectQueue(QUEUES.alertDeliveries) private readonly queue: Queue,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly sender: SignedWebhookSender,
+    private readonly box: SecretBox,
   ) {}
 
   async createDeliveries(alertId: string, event: AlertEvent): Promise<void> {
@@ -79,11 +81,11 @@ export class AlertDeliveryService {
       return { deliveryId, status: 'skipped' };
     }
     const r = await this.sender.send({
-      url: d.channel.url,
+      url: this.box.open(d.channel.url, 'alert_channels.url'),
       body: this.render(d.id, d.event as AlertEvent, d.alert, d.channel),
       deliveryId: d.id,
       // Slack authenticates the sender by its secret URL; webhooks by the HMAC.
-      secret: d.channel.type === 'slack' ? null : d.channel.secret,
+      secret: d.channel.type === 'slack' || !d.channel.secret ? null : this.box.open(d.channel.secret, 'alert_channels.secret'),
       timeoutMs: this.config.FLEETTUNE_ALERTS_DELIVERY_TIMEOUT_MS,
       headers: { 'x-fleettune-event': d.event },
     });

@@ -2,6 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, NotFoundExc
 import { randomBytes } from 'node:crypto';
 import { PrismaService } from '../database/prisma.service';
 import { SignedWebhookSender, publicDeliveryError, publicStatusCode } from '../webhooks/signed-webhook-sender';
+import { SecretBox } from '../secrets/secret-box';
 import type { AlertChannel } from '../generated/prisma/client';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { AlertStatus, AlertView, toAlertView } from './alert-view';
@@ -49,6 +50,7 @@ export class AlertsService {
     private readonly prisma: PrismaService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly sender: SignedWebhookSender,
+    private readonly box: SecretBox,
   ) {}
 
   async list(status?: AlertStatus, limit = 500): Promise<AlertView[]> {
@@ -124,21 +126,28 @@ export class AlertsService {
     if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = input.type === 'webhook' ? (input.secret ?? randomBytes(32).toString('base64url')) : null;
     const c = await this.prisma.alertChannel.create({
-      data: { name: input.name, type: input.type, url: input.url, secret, enabled: input.enabled ?? true, createdBy: who },
+      data: {
+        name: input.name,
+        type: input.type,
+        url: this.box.seal(input.url, 'alert_channels.url'),
+        secret: secret && this.box.seal(secret, 'alert_channels.secret'),
+        enabled: input.enabled ?? true,
+        createdBy: who,
+      },
     });
     // The signing secret is shown once, at creation, like an API token.
-    return { ...channelView(c), ...(secret ? { secret } : {}) };
+    return { ...this.channelView(c), ...(secret ? { secret } : {}) };
   }
 
   async listChannels(): Promise<ChannelView[]> {
     const rows = await this.prisma.alertChannel.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
-    return rows.map(channelView);
+    return rows.map((c) => this.channelView(c));
   }
 
   async setChannelEnabled(id: string, enabled: boolean): Promise<ChannelView> {
     const c = UUID.test(id) ? await this.prisma.alertChannel.findFirst({ where: { id, deletedAt: null } }) : null;
     if (!c) throw new NotFoundException(`channel ${id} not found`);
-    return channelView(await this.prisma.alertChannel.update({ where: { id }, data: { enabled } }));
+    return this.channelView(await this.prisma.alertChannel.update({ where: { id }, data: { enabled } }));
   }
 
   /** Soft delete: the delivery log stays; pending deliveries to it are cancelled. */
@@ -146,6 +155,11 @@ export class AlertsService {
     const c = UUID.test(id) ? await this.prisma.alertChannel.findFirst({ where: { id, deletedAt: null } }) : null;
     if (!c) throw new NotFoundException(`channel ${id} not found`);
     await this.prisma.alertChannel.update({ where: { id }, data: { deletedAt: new Date(), enabled: false } });
+  }
+
+  private channelView(c: AlertChannel): ChannelView {
+    const url = shownUrl(c.type, this.box.open(c.url, 'alert_channels.url'));
+    return { id: c.id, name: c.name, type: c.type, url, enabled: c.enabled, hasSecret: !!c.secret, createdAt: c.createdAt, createdBy: c.createdBy };
   }
 
   async channelDeliveries(id: string, limit = 200): Promise<DeliveryView[]> {
@@ -173,14 +187,12 @@ export class AlertsService {
   }
 }
 
-function channelView(c: AlertChannel): ChannelView {
-  let url = c.url;
-  if (c.type === 'slack') {
-    try {
-      url = `${new URL(c.url).origin}/…`;
-    } catch {
-      url = '…';
-    }
+/** Webhook URLs in full, Slack URLs (the token is in the path) as their origin only. */
+function shownUrl(type: string, url: string): string {
+  if (type !== 'slack') return url;
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '…';
   }
-  return { id: c.id, name: c.name, type: c.type, url, enabled: c.enabled, hasSecret: !!c.secret, createdAt: c.createdAt, createdBy: c.createdBy };
 }

@@ -29,7 +29,8 @@ export interface AuditLogView {
   details: unknown;
 }
 
-const SECRET_KEY = /secret|token|password|authorization|credential/i;
+// URLs too: a Slack incoming-webhook URL is its own credential, and any webhook URL may carry one in its query.
+const SECRET_KEY = /secret|token|password|passphrase|authorization|credential|cookie|pepper|private.?key|url$|uri$/i;
 
 /** Copies a JSON-ish value, replacing anything under a secret-looking key and bounding its size. */
 export function redactDetails(value: unknown, depth = 0): unknown {

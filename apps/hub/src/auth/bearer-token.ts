@@ -1,5 +1,5 @@
 import { PrismaService } from '../database/prisma.service';
-import { digestToken } from './token-digest';
+import { TokenDigester } from './token-digest';
 
 export interface StoredApiToken {
   id: string;
@@ -22,14 +22,27 @@ const looked = new WeakMap<object, Promise<StoredApiToken | null>>();
  * request: the rate limiter (which runs first, to key by token id) and the
  * auth guard share the answer instead of querying twice.
  */
-export function lookUpApiToken(prisma: PrismaService, request: { headers: Record<string, unknown> }): Promise<StoredApiToken | null> {
+export function lookUpApiToken(prisma: PrismaService, digester: TokenDigester, request: { headers: Record<string, unknown> }): Promise<StoredApiToken | null> {
   let found = looked.get(request);
   if (!found) {
     const bearer = bearerFrom(request.headers);
-    found = bearer
-      ? prisma.apiToken.findUnique({ where: { tokenHash: digestToken(bearer) }, select: { id: true, name: true, role: true, revokedAt: true } })
-      : Promise.resolve(null);
+    found = bearer ? findApiToken(prisma, digester, bearer) : Promise.resolve(null);
     looked.set(request, found);
   }
   return found;
+}
+
+/** By its peppered digest, or by the legacy one (then upgraded in place: the next lookup is a direct hit). */
+async function findApiToken(prisma: PrismaService, digester: TokenDigester, bearer: string): Promise<StoredApiToken | null> {
+  const [peppered, legacy] = digester.candidates(bearer);
+  const row = await prisma.apiToken.findFirst({
+    where: { tokenHash: { in: [peppered, legacy] } },
+    orderBy: { createdAt: 'asc' },
+    select: { id: true, name: true, role: true, revokedAt: true, tokenHash: true },
+  });
+  if (!row) return null;
+  if (row.tokenHash === legacy) {
+    await prisma.apiToken.updateMany({ where: { id: row.id, tokenHash: legacy }, data: { tokenHash: peppered } }).catch(() => undefined);
+  }
+  return { id: row.id, name: row.name, role: row.role, revokedAt: row.revokedAt };
 }

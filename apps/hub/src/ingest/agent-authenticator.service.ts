@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { PrismaService } from '../database/prisma.service';
-import { digestToken } from '../auth/token-digest';
+import { TokenDigester } from '../auth/token-digest';
 import { GrpcError } from './grpc-error';
 
 export interface AuthenticatedAgent {
@@ -16,7 +16,10 @@ const RECHECK_MS = 1_000;
 export class AgentAuthenticator {
   private readonly checkedAt = new Map<string, number>();
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly digester: TokenDigester,
+  ) {}
 
   /** Re-reads the agent's revocation state at most once a second per agent. */
   async assertStillValid(agent: AuthenticatedAgent): Promise<void> {
@@ -35,8 +38,11 @@ export class AgentAuthenticator {
     const [header] = metadata.get('authorization');
     const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})$/i.exec(header) : null;
     if (!match) throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'agent token required');
-    const agent = await this.prisma.agent.findUnique({ where: { tokenHash: digestToken(match[1]) } });
+    const [peppered, legacy] = this.digester.candidates(match[1]);
+    const agent = await this.prisma.agent.findFirst({ where: { tokenHash: { in: [peppered, legacy] } } });
     if (!agent || agent.revokedAt) throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'unknown or revoked agent');
+    // A token stored by an older hub is upgraded to the peppered digest on its first use.
+    if (agent.tokenHash === legacy) await this.prisma.agent.updateMany({ where: { id: agent.id, tokenHash: legacy }, data: { tokenHash: peppered } });
     return { agentId: agent.id, hostId: agent.hostId };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { EnrollRequest, EnrollResponse } from '@fleettune/proto';
 import { PrismaService } from '../database/prisma.service';
-import { digestToken, generateToken } from '../auth/token-digest';
+import { TokenDigester, generateToken } from '../auth/token-digest';
 import { GrpcError } from './grpc-error';
 
 const MAX_NAME = 255;
@@ -11,7 +11,10 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 @Injectable()
 export class AgentEnrollmentService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly digester: TokenDigester,
+  ) {}
 
   /** `peerAddress` is the caller's transport address (grpc-js `getPeer()`), recorded for host independence. */
   async enroll(request: EnrollRequest, peerAddress: string | null = null): Promise<EnrollResponse> {
@@ -28,11 +31,12 @@ export class AgentEnrollmentService {
     if (CONTROL_CHARACTER.test(request.machineId) || CONTROL_CHARACTER.test(request.agentVersion)) {
       throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'machine_id and agent_version must be printable characters');
     }
-    const secretHash = digestToken(request.enrollSecret);
+    // Peppered digest, or the unpeppered one older hubs stored (docs/security.md section 7).
+    const secretHashes = this.digester.candidates(request.enrollSecret);
     const token = generateToken('ftagent');
 
     return this.prisma.$transaction(async (tx) => {
-      const secret = await tx.enrollmentSecret.findUnique({ where: { secretHash } });
+      const secret = await tx.enrollmentSecret.findFirst({ where: { secretHash: { in: secretHashes } } });
       const now = new Date();
       if (
         !secret ||
@@ -52,7 +56,7 @@ export class AgentEnrollmentService {
             update: { hostname, os: request.os, agentVersion: request.agentVersion || null, ...provenance },
           })
         : await tx.host.create({ data: { hostname, os: request.os, agentVersion: request.agentVersion || null, ...provenance } });
-      const agent = await tx.agent.create({ data: { hostId: host.id, tokenHash: digestToken(token) } });
+      const agent = await tx.agent.create({ data: { hostId: host.id, tokenHash: this.digester.digest(token) } });
       return { agentId: agent.id, agentToken: token, hostId: host.id };
     });
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
+import { SecretBox } from '../secrets/secret-box';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 
 export class PolicyDeliveryFailedError extends Error {}
@@ -20,6 +21,7 @@ export class PolicyDeliveryService {
     private readonly prisma: PrismaService,
     private readonly sender: SignedWebhookSender,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly box: SecretBox,
   ) {}
 
   async deliver(pushId: string, body: string, attempt: number, maxAttempts: number): Promise<{ status: string; statusCode?: number }> {
@@ -35,7 +37,7 @@ export class PolicyDeliveryService {
       url: target.url,
       body,
       deliveryId: pushId,
-      secret: target.secret,
+      secret: this.box.open(target.secret, 'policy_targets.secret'),
       timeoutMs: this.config.FLEETTUNE_POLICY_PUSH_TIMEOUT_MS,
       headers: { 'X-Fleettune-Push-Id': pushId, 'X-Fleettune-Attempt': String(attempt) },
     });

@@ -10,6 +10,7 @@ import { allExports, pushedItems } from './policy-payload';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { QUEUES, addJob } from '../jobs/job-registry';
 import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
+import { SecretBox } from '../secrets/secret-box';
 
 export interface PolicyTargetView {
   id: string;
@@ -31,6 +32,7 @@ export class PolicyPushService {
     @InjectQueue(QUEUES.policyPush) private readonly queue: Queue,
     private readonly sender: SignedWebhookSender,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    private readonly box: SecretBox,
   ) {}
 
   async createTarget(body: { name: string; kind: 'webhook' | 'pull'; url?: string; secret?: string }, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
@@ -39,7 +41,7 @@ export class PolicyPushService {
     if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = body.kind === 'webhook' ? (body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : null;
     const t = await this.prisma.policyTarget.create({
-      data: { name: body.name, kind: body.kind, url: body.url ?? null, secret, createdBy: principal.name },
+      data: { name: body.name, kind: body.kind, url: body.url ?? null, secret: secret && this.box.seal(secret, 'policy_targets.secret'), createdBy: principal.name },
     });
     return { ...view(t), ...(secret ? { secret } : {}) };
   }

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 import { isRole } from '../auth/roles';
+import { TokenDigester } from '../auth/token-digest';
 import { redactDetails } from '../audit-log/audit-log.service';
 import { CredentialStore } from './tokens.service';
 
@@ -20,7 +21,9 @@ export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (
   async function withStore<T>(fn: (store: CredentialStore, prisma: PrismaClient) => Promise<T>): Promise<T> {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: defaultDatabaseUrl(env) }) });
     try {
-      return await fn(new CredentialStore(prisma), prisma);
+      // The hub's pepper when the CLI has it (same environment as the hub); else legacy digests, upgraded on first use.
+      const digester = env.FLEETTUNE_TOKEN_PEPPER || env.FLEETTUNE_SECRETS_KEY ? TokenDigester.fromConfig(env) : undefined;
+      return await fn(new CredentialStore(prisma, digester), prisma);
     } finally {
       await prisma.$disconnect();
     }

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { PrismaClient } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 import { Role } from '../auth/roles';
-import { digestToken, generateToken } from '../auth/token-digest';
+import { TokenDigester, digestToken, generateToken } from '../auth/token-digest';
 
 export interface ApiTokenView {
   id: string;
@@ -26,13 +26,24 @@ export interface EnrollmentSecretView {
 
 type Db = Pick<PrismaClient, 'apiToken' | 'enrollmentSecret' | '$transaction'>;
 
-/** API tokens and enrollment secrets: random, shown once, stored as SHA-256 digests. Shared by REST and the CLI. */
+/**
+ * API tokens and enrollment secrets: random, shown once, stored as peppered
+ * digests (TokenDigester). Shared by REST and the CLI; a CLI run without the
+ * pepper in its environment stores the legacy digest, upgraded on first use.
+ */
 export class CredentialStore {
-  constructor(private readonly db: Db) {}
+  private readonly digest: (token: string) => string;
+
+  constructor(
+    private readonly db: Db,
+    digester?: TokenDigester,
+  ) {
+    this.digest = digester ? (t) => digester.digest(t) : digestToken;
+  }
 
   async createToken(name: string, role: Role): Promise<ApiTokenView & { token: string }> {
     const token = generateToken('ftk');
-    const row = await this.db.apiToken.create({ data: { name, role, tokenHash: digestToken(token) } });
+    const row = await this.db.apiToken.create({ data: { name, role, tokenHash: this.digest(token) } });
     return { ...tokenView(row), token };
   }
 
@@ -58,7 +69,7 @@ export class CredentialStore {
   async createEnrollmentSecret(name: string, expiresAt?: Date, maxUses?: number): Promise<EnrollmentSecretView & { secret: string }> {
     const secret = generateToken('fte');
     const row = await this.db.enrollmentSecret.create({
-      data: { name, secretHash: digestToken(secret), expiresAt: expiresAt ?? null, maxUses: maxUses ?? null },
+      data: { name, secretHash: this.digest(secret), expiresAt: expiresAt ?? null, maxUses: maxUses ?? null },
     });
     return { ...secretView(row), secret };
   }
@@ -111,7 +122,7 @@ function secretView(r: {
 
 @Injectable()
 export class TokensService extends CredentialStore {
-  constructor(prisma: PrismaService) {
-    super(prisma);
+  constructor(prisma: PrismaService, digester: TokenDigester) {
+    super(prisma, digester);
   }
 }
