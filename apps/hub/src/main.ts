@@ -1,4 +1,5 @@
 import { HubConfigError, loadHubConfig } from './config/hub-config';
+import { hasRole } from './config/hub-roles';
 import { startHub } from './hub-app';
 import { preflight } from './preflight';
 
@@ -10,8 +11,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const hub = await startHub(config);
+  // One line with the bound ports (tools/demo/src/hub-process.ts waits for it); `gRPC off` without the ingest role.
+  const grpc = hasRole(config, 'ingest') ? `${config.BIND_HOST}:${hub.grpcPort}` : 'off';
   process.stdout.write(
-    `fleettune hub ready: http://${config.BIND_HOST}:${hub.httpPort} (API docs /api/docs), gRPC ${config.BIND_HOST}:${hub.grpcPort}\n`,
+    `fleettune hub ready: http://${config.BIND_HOST}:${hub.httpPort} (API docs /api/docs), gRPC ${grpc} (roles ${config.FLEETTUNE_ROLES.join(',')})\n`,
   );
 }
 

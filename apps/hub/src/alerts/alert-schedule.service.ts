@@ -3,6 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { applyPeriodicJob } from '../jobs/periodic-job';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { hasRole } from '../config/hub-roles';
 import { JOBS, QUEUES, addJob } from '../jobs/job-registry';
 
 const SCHEDULER_ID = 'evaluate-alerts';
@@ -16,7 +17,9 @@ export class AlertScheduleService implements OnApplicationBootstrap {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
+  /** Worker processes own the schedule (a BullMQ job scheduler: one per queue however many processes apply it). */
   async onApplicationBootstrap(): Promise<void> {
+    if (!hasRole(this.config, 'worker')) return;
     await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS, { name: JOBS.evaluateAlerts.name, data: {} }, this.logger, 'alert evaluation');
   }
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { HUB_ROLES, HubRole, parseHubRoles } from './hub-roles';
 
 /** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`. */
 function isCidrOrIp(v: string): boolean {
@@ -26,6 +27,21 @@ export const hubConfigSchema = z.object({
     .string()
     .default('redis://127.0.0.1:6379')
     .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// URL'),
+  /**
+   * What this process runs: `api` (REST + dashboard), `ingest` (agents' gRPC), `worker` (jobs, rollups,
+   * partitions, schedules); comma-separated, default all three. See apps/hub/src/config/hub-roles.ts.
+   */
+  FLEETTUNE_ROLES: z
+    .string()
+    .default(HUB_ROLES.join(','))
+    .transform((v, ctx): HubRole[] => {
+      const parsed = parseHubRoles(v);
+      if ('error' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return [];
+      }
+      return parsed.roles;
+    }),
   GRPC_PORT: port.default(50051),
   HTTP_PORT: port.default(8080),
   BIND_HOST: z.string().default('127.0.0.1'),
@@ -142,6 +158,17 @@ export const hubConfigSchema = z.object({
     .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)'),
   /** Server-side pepper of API token and enrollment secret digests; derived from FLEETTUNE_SECRETS_KEY when unset. */
   FLEETTUNE_TOKEN_PEPPER: z.string().min(16, 'must be at least 16 characters').optional(),
+  // ---- rollup worker ----
+  /** How often the rollup worker looks for pending batches (ms); 0 turns its loop off (readers still catch up on demand). */
+  FLEETTUNE_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  /**
+   * Poll interval (ms) right after a round that applied batches (more are probably on their way).
+   * Not zero: a step's cost is mostly per hourly row it updates, whatever the number of batches
+   * behind it, so letting batches gather for a moment makes each step carry more of them.
+   */
+  FLEETTUNE_ROLLUP_BUSY_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
+  /** Most batches one rollup transaction applies. */
+  FLEETTUNE_ROLLUP_BATCHES_PER_STEP: z.coerce.number().int().min(1).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

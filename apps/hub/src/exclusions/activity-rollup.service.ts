@@ -1,4 +1,6 @@
-import { Global, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { hasRole } from '../config/hub-roles';
 import { PrismaService } from '../database/prisma.service';
 import { RollupMetrics } from '../metrics/rollup-metrics';
 import { APPLY_STATEMENTS, BATCHES_SQL, ENSURE_HOST_SEQ_SQL, TAKE_PENDING_SQL } from './rollup-apply-sql';
@@ -7,24 +9,6 @@ export { NOISE_BIN_SECONDS, ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
 
 /** One advisory lock for the whole cluster: several hub replicas never apply the same batches twice or concurrently. */
 export const ROLLUP_LOCK_KEY = 0x666c74756e65; // "fltune"
-
-function envInt(name: string, fallback: number, min: number): number {
-  const raw = process.env[name]?.trim();
-  if (!raw) return fallback;
-  const v = Number(raw);
-  return Number.isInteger(v) && v >= min ? v : fallback;
-}
-
-/** How often the worker looks for pending batches (ms); 0 turns the loop off (catchUp() still works). */
-export const ROLLUP_INTERVAL_MS = envInt('FLEETTUNE_ROLLUP_INTERVAL_MS', 1000, 0);
-/**
- * Poll interval (ms) right after a round that applied batches (more are probably on their way).
- * Not zero: a step's cost is mostly per hourly row it updates, whatever the number of batches
- * behind it, so letting batches gather for a moment makes each step carry more of them.
- */
-export const ROLLUP_BUSY_INTERVAL_MS = envInt('FLEETTUNE_ROLLUP_BUSY_INTERVAL_MS', 200, 1);
-/** Most batches one rollup transaction applies. */
-export const ROLLUP_BATCHES_PER_STEP = envInt('FLEETTUNE_ROLLUP_BATCHES_PER_STEP', 2000, 1);
 
 const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 30 * 60_000 } as const;
 
@@ -51,13 +35,23 @@ export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDe
   private loop: Promise<void> | undefined;
   private stopped = false;
 
+  private readonly intervalMs: number;
+  private readonly busyIntervalMs: number;
+  private readonly batchesPerStep: number;
+
   constructor(
     private readonly prisma: PrismaService,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Optional() private readonly metrics?: RollupMetrics,
-  ) {}
+  ) {
+    this.intervalMs = config.FLEETTUNE_ROLLUP_INTERVAL_MS;
+    this.busyIntervalMs = config.FLEETTUNE_ROLLUP_BUSY_INTERVAL_MS;
+    this.batchesPerStep = config.FLEETTUNE_ROLLUP_BATCHES_PER_STEP;
+  }
 
+  /** The loop runs in `worker` processes; catchUp() works anywhere (readers that must see every batch). */
   onApplicationBootstrap(): void {
-    if (ROLLUP_INTERVAL_MS > 0) this.schedule();
+    if (this.intervalMs > 0 && hasRole(this.config, 'worker')) this.schedule();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -67,18 +61,18 @@ export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /**
-   * Idle, the worker polls every ROLLUP_INTERVAL_MS; after a round that found
-   * work it looks again after ROLLUP_BUSY_INTERVAL_MS (batches are arriving:
+   * Idle, the worker polls every FLEETTUNE_ROLLUP_INTERVAL_MS; after a round that found
+   * work it looks again after FLEETTUNE_ROLLUP_BUSY_INTERVAL_MS (batches are arriving:
    * a full interval would add that much to every batch's lag). Within a round
    * it steps without pause until a step finds nothing.
    */
-  private schedule(delayMs = ROLLUP_INTERVAL_MS): void {
+  private schedule(delayMs = this.intervalMs): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      let next = ROLLUP_INTERVAL_MS;
+      let next = this.intervalMs;
       this.loop = this.drain(false)
         .then((n) => {
-          if (n > 0) next = Math.min(ROLLUP_BUSY_INTERVAL_MS, ROLLUP_INTERVAL_MS);
+          if (n > 0) next = Math.min(this.busyIntervalMs, this.intervalMs);
         })
         .catch((err: unknown) => this.logger.warn(`rollup step failed (retried next round): ${err instanceof Error ? err.message : String(err)}`))
         .finally(() => this.schedule(next));
@@ -106,11 +100,11 @@ export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /**
-   * One transaction: takes up to ROLLUP_BATCHES_PER_STEP pending batches and
+   * One transaction: takes up to FLEETTUNE_ROLLUP_BATCHES_PER_STEP pending batches and
    * applies them to every rollup. Returns the batches applied, or -1 when
    * another process holds the lock and `wait` is false.
    */
-  async step(wait = true, maxBatches = ROLLUP_BATCHES_PER_STEP): Promise<number> {
+  async step(wait = true, maxBatches = this.batchesPerStep): Promise<number> {
     const started = process.hrtime.bigint();
     const n = await this.prisma.$transaction(async (tx) => {
       if (wait) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_KEY})`);

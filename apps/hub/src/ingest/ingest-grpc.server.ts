@@ -21,6 +21,7 @@ import {
   PROTO_ROOT,
 } from '@fleettune/proto';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { hasRole } from '../config/hub-roles';
 import { AgentAuthenticator, AuthenticatedAgent } from './agent-authenticator.service';
 import { DailyQuotaExceeded, quotaDay } from './agent-daily-quota';
 import { AgentStreamGate } from './agent-stream-gate';
@@ -75,6 +76,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!hasRole(this.config, 'ingest')) return;
     this.server.addService(this.serviceDefinition(), {
       enroll: (call: ServerUnaryCall<EnrollRequest | GrpcError, EnrollResponse>, callback: sendUnaryData<EnrollResponse>) => {
         const request = call.request;
@@ -102,6 +104,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.boundPort === 0) return;
     this.health.setStatus('', 'NOT_SERVING');
     this.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
     await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import { JobRegistryCheck } from './job-registry-check';
 import { QUEUES } from './job-registry';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
 import { redisOptionsFromUrl } from './redis-connection';
+import { WorkerRoleRegistrar } from './worker-role-registrar';
 
 @Global()
 @Module({
@@ -13,6 +14,8 @@ import { redisOptionsFromUrl } from './redis-connection';
     DiscoveryModule,
     BullModule.forRootAsync({
       inject: [HUB_CONFIG],
+      // Workers start in WorkerRoleRegistrar, only where FLEETTUNE_ROLES has `worker`.
+      extraOptions: { manualRegistration: true },
       useFactory: (config: HubConfig) => ({
         connection: redisOptionsFromUrl(config.REDIS_URL),
         prefix: config.FLEETTUNE_QUEUE_PREFIX,
@@ -27,7 +30,7 @@ import { redisOptionsFromUrl } from './redis-connection';
     // Every queue of the registry, registered once for the whole app.
     BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name }))),
   ],
-  providers: [PartitionMaintenanceService, JobRegistryCheck],
+  providers: [PartitionMaintenanceService, JobRegistryCheck, WorkerRoleRegistrar],
   exports: [BullModule, PartitionMaintenanceService],
 })
 export class JobsModule {}

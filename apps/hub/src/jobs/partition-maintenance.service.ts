@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { hasRole } from '../config/hub-roles';
 import { maintainPartitions, PartitionMaintenanceReport } from './partition-maintenance';
 
 /**
@@ -18,6 +19,8 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap, OnAp
   constructor(@Inject(HUB_CONFIG) private readonly config: HubConfig) {}
 
   onApplicationBootstrap(): void {
+    // Ingest needs the partitions and workers keep retention; an api-only process writes no counts.
+    if (!hasRole(this.config, 'ingest') && !hasRole(this.config, 'worker')) return;
     const every = this.config.FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS;
     if (every === 0) {
       this.logger.log('partition maintenance disabled');
