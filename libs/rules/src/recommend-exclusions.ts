@@ -28,6 +28,7 @@ import { PerHostNameScrubber } from './per-host-name-scrubber';
 import { CellCountMap } from './cell-count-map';
 import { FileFamily, findFileFamilies } from './file-name-families';
 import { ProcessLauncherPolicy } from './process-launcher-policy';
+import { selectTopRecommendations } from './recommendation-rank';
 
 export interface RecommendOptions {
   /** Hosts that reported in the period, the denominator of prevalence. */
@@ -666,10 +667,10 @@ export function recommendExclusions(
     safe.push(it);
   }
 
-  const score = (it: ExclusionItem) => it.evidence.prevalence * it.evidence.totalCount;
-  safe.sort((a, b) => score(b) - score(a) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0) || (a.type < b.type ? -1 : 1));
-  for (const dropped of safe.slice(cfg.maxItems)) reject(dropped.value, `ranked below the first ${cfg.maxItems} recommendations`);
-  return { items: safe.slice(0, cfg.maxItems), rejected };
+  // The cut goes by host breadth before volume (recommendation-rank.ts): one host's junk cannot crowd out the fleet's items.
+  const { kept, dropped } = selectTopRecommendations(safe, cfg.maxItems);
+  for (const it of dropped) reject(it.value, `ranked below the first ${cfg.maxItems} recommendations (by hosts, then volume)`);
+  return { items: kept, rejected };
 }
 
 function makeItem(
