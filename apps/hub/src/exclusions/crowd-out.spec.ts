@@ -25,6 +25,9 @@ before(async () => {
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     // The daily event quota alone would refuse this flood (ingest-limits.spec.ts); lifted here to test the engine's cut.
     FLEETTUNE_AGENT_EVENTS_PER_DAY: String(1e13),
+    // The fleet bar (2 hosts by default) alone would keep one host's junk out; lowered to 1, as before issue 13,
+    // so this spec tests the cut itself: an operator may lower the bar, and two colluding hosts pass it.
+    FLEETTUNE_MIN_HOSTS: '1',
   }));
   client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
 });
