@@ -25,7 +25,9 @@ export type RiskFlag =
   /** Every file with the extension, anywhere. */
   | 'extension-wide'
   /** A program in the OS's own or library trees (/usr/lib*, /lib*, /usr/libexec, /System...): code the OS trusts. */
-  | 'system-tree';
+  | 'system-tree'
+  /** Seen on fewer independent hosts than the fleet bar: a host-scoped suggestion, never a fleet item. */
+  | 'few-hosts';
 
 export interface ExclusionRisk {
   level: RiskLevel;
@@ -35,6 +37,11 @@ export interface ExclusionRisk {
 export interface ExclusionEvidence {
   /** Hosts where the subject crossed its threshold in at least one window. */
   hosts: number;
+  /**
+   * Of those, independent witnesses when fewer (hosts enrolled in one burst from one secret or from one
+   * address count once, host-independence.ts): this number, not `hosts`, is what minHosts is checked against.
+   */
+  independentHosts?: number;
   /** Denominator of prevalence: hosts that reported in the period (never fewer than hosts seen in the rows). */
   hostsReporting: number;
   /** hosts / hostsReporting, 0..1. */

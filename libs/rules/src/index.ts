@@ -11,3 +11,5 @@ export * from './file-name-families';
 export * from './process-launcher-policy';
 export * from './exclusion-scope-digest';
 export * from './system-tree-policy';
+export * from './host-independence';
+export * from './host-scoped-suggestions';

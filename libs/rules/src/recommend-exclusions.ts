@@ -34,6 +34,11 @@ export interface RecommendOptions {
   /** Hosts that reported in the period, the denominator of prevalence. */
   hostsReporting: number;
   config?: Partial<RecommendationConfig>;
+  /**
+   * hostId -> independence key (host-independence.ts): hosts sharing a key (one enrollment burst,
+   * one peer address) count once toward minHosts. Absent: every host is independent.
+   */
+  independenceKeys?: ReadonlyMap<string, string>;
 }
 
 const KINDS: ReadonlySet<string> = new Set<FleetActivityKind>(['file', 'exec', 'audit-exe', 'audit-path', 'audit-dir', 'scan']);
@@ -407,6 +412,7 @@ export function recommendExclusions(
 
   const affected = new HostMarks(hostIds.length);
   const seenMarks = new HostMarks(hostIds.length);
+  const independence = independenceGroups(hostIds, options.independenceKeys);
   const evaluate = (s: SubjectActivity, threshold: number, fallbackToSeen: boolean): ExclusionEvidence | undefined => {
     affected.reset();
     seenMarks.reset();
@@ -436,6 +442,10 @@ export function recommendExclusions(
       lastSeenMs: s.lastSeenMs,
       sampleHostIds: smallestHostIds(hosts, hostIds, scrubber),
     };
+    if (independence) {
+      const independent = independence.count(hosts);
+      if (independent < hosts.size) evidence.independentHosts = independent;
+    }
     if (s.kind === 'exec' && s.peakBurstRate > 0) {
       evidence.burstHosts = s.burstHosts?.size ?? 0;
       evidence.peakBurstRatePerSecond = round(s.peakBurstRate, 3);
@@ -443,7 +453,7 @@ export function recommendExclusions(
     }
     return evidence;
   };
-  const passesFleetBar = (e: ExclusionEvidence) => e.hosts >= cfg.minHosts && e.prevalence >= cfg.minPrevalence;
+  const passesFleetBar = (e: ExclusionEvidence) => (e.independentHosts ?? e.hosts) >= cfg.minHosts && e.prevalence >= cfg.minPrevalence;
 
   const familyMinHosts = Math.max(cfg.minHosts, cfg.familyMinHosts);
   const candidates: Candidate[] = [];
@@ -452,7 +462,7 @@ export function recommendExclusions(
     const threshold = thresholdOf(s);
     const evidence = evaluate(s, threshold, false);
     if (!evidence || !passesFleetBar(evidence)) continue;
-    if (s.family && evidence.hosts < familyMinHosts) {
+    if (s.family && (evidence.independentHosts ?? evidence.hosts) < familyMinHosts) {
       reject(scrubber.redact(s.value), `${s.family.type === 'extension' ? 'extension' : 'file name'} busy on only ${evidence.hosts} hosts; an item that covers every directory needs at least ${familyMinHosts}`);
       continue;
     }
@@ -766,6 +776,30 @@ function smallestHostIds(hosts: HostMarks, hostIds: readonly string[], scrubber:
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * Hosts grouped by independence key, counted without a Set per subject: the
+ * same generation-stamp trick as HostMarks, over group indices.
+ */
+function independenceGroups(hostIds: readonly string[], keys: ReadonlyMap<string, string> | undefined) {
+  if (!keys || keys.size === 0) return undefined;
+  const groupIndex = new Map<string, number>();
+  const groupOf = new Int32Array(hostIds.length);
+  hostIds.forEach((id, h) => {
+    const key = keys.get(id) ?? id;
+    let g = groupIndex.get(key);
+    if (g === undefined) groupIndex.set(key, (g = groupIndex.size));
+    groupOf[h] = g;
+  });
+  const groups = new HostMarks(Math.max(groupIndex.size, 1));
+  return {
+    count(hosts: HostMarks): number {
+      groups.reset();
+      for (let k = 0; k < hosts.size; k++) groups.add(groupOf[hosts.list[k]]);
+      return groups.size;
+    },
+  };
 }
 
 /**
