@@ -65,6 +65,10 @@ before(async () => {
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_QUEUE_PREFIX: `e2e-dash-${process.pid}`,
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    // Every simulated host's agent runs on this machine, enrolled within seconds: the demo counts each
+    // host on its own (real fleets keep burst and shared-address grouping on, the default).
+    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
+    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
     // The webhook receiver below listens on loopback.
     FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1',
     LOG_LEVEL: 'warn',

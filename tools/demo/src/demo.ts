@@ -36,6 +36,10 @@ async function main(): Promise<void> {
     FLEETTUNE_SECRETS_KEY: process.env.FLEETTUNE_SECRETS_KEY ?? demoSecretsKey(),
     FLEETTUNE_QUEUE_PREFIX: 'fleettune-demo',
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '900',
+    // Every simulated host's agent runs on this machine, enrolled within seconds: the demo counts each
+    // host on its own (real fleets keep burst and shared-address grouping on, the default).
+    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
+    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
     LOG_LEVEL: 'warn',
   };
   const step = (s: string) => process.stdout.write(`\n==> ${s}\n`);

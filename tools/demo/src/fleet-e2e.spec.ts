@@ -33,6 +33,10 @@ before(async () => {
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_QUEUE_PREFIX: `e2e-${process.pid}`,
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    // Every simulated host's agent runs on this machine, enrolled within seconds: the demo counts each
+    // host on its own (real fleets keep burst and shared-address grouping on, the default).
+    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
+    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
     LOG_LEVEL: 'warn',
   });
   api = new HubApi(hub.httpUrl, ADMIN);

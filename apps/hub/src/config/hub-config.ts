@@ -92,6 +92,16 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_MIN_HOSTS: z.coerce.number().int().min(1).default(2),
   /** Smallest share (0..1) of reporting hosts over threshold for a fleet-wide recommendation. */
   FLEETTUNE_MIN_PREVALENCE: z.coerce.number().min(0).max(1).default(0),
+  /**
+   * Hosts enrolled from one enrollment secret within this many seconds of each other (one burst) count
+   * once toward FLEETTUNE_MIN_HOSTS; 0 turns burst grouping off.
+   */
+  FLEETTUNE_ENROLL_BURST_SECONDS: z.coerce.number().int().min(0).default(60),
+  /** Hosts that enrolled from one peer address count once toward FLEETTUNE_MIN_HOSTS ("false" turns it off, e.g. behind NAT). */
+  FLEETTUNE_COUNT_SHARED_PEER_ONCE: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
   /** PEM certificate chain and key for the gRPC port; both or neither. */
   GRPC_TLS_CERT_FILE: z.string().optional(),
   GRPC_TLS_KEY_FILE: z.string().optional(),

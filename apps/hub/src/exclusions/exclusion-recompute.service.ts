@@ -9,6 +9,8 @@ export interface RecomputeResult {
   version: number;
   items: number;
   rejected: number;
+  /** Host-scoped suggestions (below the fleet bar), stored with the set, never exported. */
+  suggestions: number;
   added: number;
   removed: number;
   changed: number;
@@ -51,6 +53,10 @@ export class ExclusionRecomputeService {
       databaseUrl: this.hubConfig.DATABASE_URL,
       lookbackBins: LOOKBACK_BINS,
       config: this.config,
+      independence: {
+        enrollBurstSeconds: this.hubConfig.FLEETTUNE_ENROLL_BURST_SECONDS,
+        countSharedPeerOnce: this.hubConfig.FLEETTUNE_COUNT_SHARED_PEER_ONCE,
+      },
       jobId: jobId ?? null,
     });
     const timings = {
@@ -71,6 +77,7 @@ export class ExclusionRecomputeService {
       version: input.version,
       items: input.items,
       rejected: input.rejected,
+      suggestions: input.suggestions,
       added: input.added,
       removed: input.removed,
       changed: input.changed,

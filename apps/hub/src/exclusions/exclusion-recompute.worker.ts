@@ -9,16 +9,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { newPgClient } from '../database/pg-client';
-import { recommendExclusions } from '@fleettune/rules';
+import { HostEnrollment, hostIndependenceKeys, recommendWithHostSuggestions } from '@fleettune/rules';
 import { storeExclusionSet } from './exclusion-set-store';
 import { readRollup } from './rollup-reader';
 import type { RecomputeWorkerInput, RecomputeWorkerMessage } from './recompute-worker-runner';
 
 async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage> {
   const rollup = await readRollup(input.databaseUrl, input.lookbackBins);
+  const enrollments = await readHostEnrollments(input.databaseUrl, rollup.columns.hostIds);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const result = recommendExclusions(rollup.columns, { hostsReporting: rollup.hostsReporting, config: input.config });
+  const independenceKeys = hostIndependenceKeys(enrollments, input.independence);
+  const result = recommendWithHostSuggestions(rollup.columns, { hostsReporting: rollup.hostsReporting, config: input.config, independenceKeys });
   const cpu = process.cpuUsage(cpu0);
   const engineMs = performance.now() - t0;
   const t1 = performance.now();
@@ -42,6 +44,7 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
       ...stored,
       items: result.items.length,
       rejected: result.rejected.length,
+      suggestions: result.suggestions.length,
       hostsReporting: rollup.hostsReporting,
       rowCount: rollup.columns.rowCount,
       rawRows: rollup.rawRows,
@@ -52,6 +55,27 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
       storeMs: performance.now() - t1,
     },
   };
+}
+
+/** How each host enrolled (migration host_enrollment_provenance): who counts once toward minHosts. */
+async function readHostEnrollments(databaseUrl: string, hostIds: readonly string[]): Promise<HostEnrollment[]> {
+  if (hostIds.length === 0) return [];
+  const client = newPgClient({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const rows = await client.query<{ id: string; enrollment_secret_id: string | null; enrolled_at: Date | null; enroll_peer_address: string | null }>(
+      'SELECT id, enrollment_secret_id, enrolled_at, enroll_peer_address FROM hosts WHERE id = ANY($1::uuid[])',
+      [hostIds],
+    );
+    return rows.rows.map((r) => ({
+      hostId: r.id,
+      enrollmentSecretId: r.enrollment_secret_id,
+      enrolledAtMs: r.enrolled_at ? r.enrolled_at.getTime() : null,
+      peerAddress: r.enroll_peer_address,
+    }));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 if (parentPort) {

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { RecommendationConfig, RecommendationResult, diffExclusionSets } from '@fleettune/rules';
+import { HostScopedSuggestion, RecommendationConfig, RecommendationResult, diffExclusionSets } from '@fleettune/rules';
 
 export interface StoredExclusionSet {
   setId: string;
@@ -14,7 +14,7 @@ export interface StoreExclusionSetInput {
   config: RecommendationConfig;
   hostsReporting: number;
   lookbackBins: number;
-  result: RecommendationResult;
+  result: RecommendationResult & { suggestions?: HostScopedSuggestion[] };
 }
 
 /** Serializes concurrent stores (two hub replicas) so each version is diffed against the one before it. */
@@ -51,6 +51,8 @@ export async function storeExclusionSet(client: Client, input: StoreExclusionSet
       hostsReporting: input.hostsReporting,
       lookbackBins: input.lookbackBins,
       rejected: result.rejected.slice(0, 200),
+      // Below the fleet bar: shown with the set, never items, so never pushed, pulled or exported.
+      hostScopedSuggestions: (result.suggestions ?? []).slice(0, 200),
     };
     const set = await client.query<{ id: string; version: number }>(
       `INSERT INTO exclusion_sets (id, job_id, params, previous_set_id, diff)

@@ -1,5 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { ExclusionItem, ExclusionSetDiff, exclusionIdentityKey } from '@fleettune/rules';
+import { ExclusionItem, ExclusionSetDiff, HostScopedSuggestion, exclusionIdentityKey } from '@fleettune/rules';
 import { PrismaService } from '../database/prisma.service';
 import { DecisionView, ExclusionDecisionsService } from './exclusion-decisions.service';
 
@@ -12,6 +12,8 @@ export interface ExclusionSetView {
   params: unknown;
   previousSetId: string | null;
   items: ExclusionItemView[];
+  /** Noise below the fleet bar, for its hosts only: never items, so never pushed, pulled or exported. */
+  hostScopedSuggestions: HostScopedSuggestion[];
 }
 
 export interface ExclusionSetDiffView extends ExclusionSetDiff {
@@ -68,6 +70,7 @@ export class ExclusionSetsService {
       createdAt: set.createdAt,
       params: set.params,
       previousSetId: set.previousSetId,
+      hostScopedSuggestions: suggestionsOf(set.params),
       items: set.items
         .map((i) => ({
           id: i.id,
@@ -85,4 +88,9 @@ export class ExclusionSetsService {
         .sort((a, b) => (b.evidence?.totalCount ?? 0) - (a.evidence?.totalCount ?? 0) || a.value.localeCompare(b.value)),
     };
   }
+}
+
+function suggestionsOf(params: unknown): HostScopedSuggestion[] {
+  const list = params && typeof params === 'object' ? (params as { hostScopedSuggestions?: unknown }).hostScopedSuggestions : undefined;
+  return Array.isArray(list) ? (list as HostScopedSuggestion[]) : [];
 }

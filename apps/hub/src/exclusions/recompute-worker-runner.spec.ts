@@ -11,6 +11,7 @@ test('a failing recompute worker rejects with its error; the hub process lives o
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/fleettune_no_such_database_for_worker_spec',
       lookbackBins: 3,
       config: resolveRecommendationConfig(),
+      independence: { enrollBurstSeconds: 60, countSharedPeerOnce: true },
       jobId: null,
     }),
     /exclusion recompute worker failed: .*fleettune_no_such_database_for_worker_spec/s,

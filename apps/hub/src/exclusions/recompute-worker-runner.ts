@@ -1,12 +1,14 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { RecommendationConfig } from '@fleettune/rules';
+import type { HostIndependenceOptions, RecommendationConfig } from '@fleettune/rules';
 import type { StoredExclusionSet } from './exclusion-set-store';
 
 export interface RecomputeWorkerInput {
   databaseUrl: string;
   lookbackBins: number;
   config: RecommendationConfig;
+  /** Which hosts count once toward minHosts (hub settings FLEETTUNE_ENROLL_BURST_SECONDS, FLEETTUNE_COUNT_SHARED_PEER_ONCE). */
+  independence: HostIndependenceOptions;
   jobId: string | null;
 }
 
@@ -14,6 +16,8 @@ export interface RecomputeWorkerOutput extends StoredExclusionSet {
   /** Items in the new version, and subjects the engine refused. */
   items: number;
   rejected: number;
+  /** Host-scoped suggestions stored with the set (below the fleet bar, never exported). */
+  suggestions: number;
   hostsReporting: number;
   rowCount: number;
   rawRows: number;
