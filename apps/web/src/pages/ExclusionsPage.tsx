@@ -35,11 +35,65 @@ export interface ExclusionItem {
   decision?: string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string; widened?: unknown[] } | null;
 }
 
+/** Noise below the fleet bar (FLEETTUNE_MIN_HOSTS independent hosts): for those hosts only, never exported. */
+interface HostScopedSuggestion {
+  type: string;
+  value: string;
+  hostIds: string[];
+  whyNotFleet: string;
+  risk: { level: string; flags: string[] };
+}
+
 interface ExclusionSet {
   id: string;
   version: number;
   createdAt: string;
   items: ExclusionItem[];
+  hostScopedSuggestions?: HostScopedSuggestion[];
+}
+
+function HostSuggestions({ suggestions }: { suggestions: HostScopedSuggestion[] }) {
+  if (suggestions.length === 0) return null;
+  return (
+    <Card title={`Host-scoped suggestions · ${suggestions.length} · not fleet policy, never exported`} testId="host-suggestions">
+      <p className="muted">
+        Noisy on too few independent hosts to be a fleet exclusion (hosts enrolled together or from one address count once).
+        One of these hosts may be the cause: review them on the hosts themselves.
+      </p>
+      <table className="items">
+        <thead>
+          <tr>
+            <th>type</th>
+            <th>value</th>
+            <th>risk</th>
+            <th>hosts</th>
+            <th>why not fleet-wide</th>
+          </tr>
+        </thead>
+        <tbody>
+          {suggestions.slice(0, 50).map((s) => (
+            <tr key={`${s.type}:${s.value}`}>
+              <td>
+                <code>{cleanText(s.type)}</code>
+              </td>
+              <td className="subject">
+                <SafeText value={s.value} max={60} />
+              </td>
+              <td>
+                <span className={`risk ${cleanText(s.risk?.level)}`}>{cleanText(s.risk?.level ?? '?')}</span>
+              </td>
+              <td>
+                <SafeText value={(s.hostIds ?? []).join(', ')} max={80} />
+              </td>
+              <td>
+                <SafeText value={s.whyNotFleet} max={160} className="wrap" />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Card>
+  );
 }
 
 const DECISION_PATH = '/api/v1/exclusion-items/{id}/decision';
@@ -403,6 +457,7 @@ export function ExclusionsPage() {
             </table>
           </Card>
           <ExpectedReduction items={set.data.items} />
+          <HostSuggestions suggestions={Array.isArray(set.data.hostScopedSuggestions) ? set.data.hostScopedSuggestions : []} />
           {canPush ? (
             <PushToTarget
               set={set.data}
