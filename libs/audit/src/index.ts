@@ -16,3 +16,4 @@ export * from './audit-file-ranges';
 export * from './audit-range-scan';
 export * from './parallel-audit-file-reader';
 export { auditRangeWorkerPool } from './audit-range-worker-pool';
+export { ARCH_MACHINES, MACHINE_SYSCALLS } from './syscall-tables';
