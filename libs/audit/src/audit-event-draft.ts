@@ -31,6 +31,12 @@ export class AuditEventDraft {
   uid = '';
   interpretedUid = '';
   exe: string | undefined = undefined;
+  /**
+   * exe= of the event's last record that names one, SYSCALL or not (user-space
+   * messages, SECCOMP, NETFILTER_CFG, ...): the program aureport -x counts the
+   * event for (ausearch's parser keeps the last exe it reads).
+   */
+  initiator: string | undefined = undefined;
   cwd: string | undefined = undefined;
   keys: string[] | undefined = undefined;
   paths: AuditPathItem[] | undefined = undefined;
@@ -77,6 +83,7 @@ export class AuditEventDraft {
         this.uid = rec.uid;
         this.interpretedUid = rec.interpretedUid;
         this.exe = rec.exe;
+        if (rec.exe !== undefined) this.initiator = rec.exe;
         this.addKeys(rec.keys);
         break;
       case 'CONFIG_CHANGE':
@@ -98,6 +105,8 @@ export class AuditEventDraft {
       case 'CWD':
         this.cwd = rec.cwd;
         break;
+      default:
+        if (rec.exe !== undefined) this.initiator = rec.exe;
     }
   }
 

@@ -42,6 +42,8 @@ export interface AuditEventInterpreterOptions {
  *   are joined with the event's CWD. One entry per distinct (path, op).
  * - keys: the audit keys of the event (SYSCALL and CONFIG_CHANGE records).
  * - syscall: name from the arch table (as aureport -i), else ENRICHED SYSCALL=.
+ * - initiator: the exe= of the event's last record naming one (SYSCALL,
+ *   user-space messages, SECCOMP, ANOM_*, NETFILTER_CFG): what aureport -x counts.
  */
 export class AuditEventInterpreter {
   private readonly exeByPid: ProcessExeMap;
@@ -68,7 +70,8 @@ export class AuditEventInterpreter {
   interpret(d: AuditEventDraft): ObservedEvent {
     const timestampMs = d.timestampMs;
     const keys = d.keys ?? [];
-    if (!d.hasSyscall) return { timestampMs, files: [], keys };
+    const initiator = d.initiator;
+    if (!d.hasSyscall) return initiator === undefined ? { timestampMs, files: [], keys } : { timestampMs, files: [], keys, initiator };
 
     const name =
       syscallName(d.arch, d.syscallNumber) ||
@@ -96,8 +99,12 @@ export class AuditEventInterpreter {
     // Whole literals (properties in this order: timestampMs, files, keys,
     // syscall, exec), not properties added later, which would allocate a
     // second backing store per event.
-    if (name) return exec ? { timestampMs, files, keys, syscall: name, exec } : { timestampMs, files, keys, syscall: name };
-    return exec ? { timestampMs, files, keys, exec } : { timestampMs, files, keys };
+    if (initiator === undefined) {
+      if (name) return exec ? { timestampMs, files, keys, syscall: name, exec } : { timestampMs, files, keys, syscall: name };
+      return exec ? { timestampMs, files, keys, exec } : { timestampMs, files, keys };
+    }
+    if (name) return exec ? { timestampMs, files, keys, syscall: name, exec, initiator } : { timestampMs, files, keys, syscall: name, initiator };
+    return exec ? { timestampMs, files, keys, exec, initiator } : { timestampMs, files, keys, initiator };
   }
 
   private filesOf(d: AuditEventDraft, syscall: string, paths: AuditPathItem[]): ObservedFile[] {

@@ -42,6 +42,7 @@ export class AuditEventTally {
       if (this.exact) node = step(step(node, x.pid), x.ppid);
     }
     if (this.exact) node = step(node, e.timestampMs);
+    node = step(node, e.initiator);
     node = step(node, e.weight);
     const leaf = node.get(LEAF) as TrieLeaf | undefined;
     if (leaf !== undefined) leaf.n++;
@@ -100,7 +101,7 @@ function step(node: TrieNode, k: unknown): TrieNode {
 }
 
 type ExecTuple = [path: string, parentPath: string, user: string, pid: number | null, ppid: number | null];
-type TallyTuple = [files: ObservedEvent['files'], keys: string[], syscall: string | null, exec: ExecTuple | null, timestampMs: number | null, weight: number | null];
+type TallyTuple = [files: ObservedEvent['files'], keys: string[], syscall: string | null, exec: ExecTuple | null, timestampMs: number | null, weight: number | null, initiator?: string | null];
 
 const q = JSON.stringify;
 
@@ -130,12 +131,13 @@ export function eventTallyKey(e: ObservedEvent, exact: boolean): string {
     s += exact && x.pid !== undefined ? String(x.pid) : 'null';
     s += ',' + (exact && x.ppid !== undefined ? String(x.ppid) : 'null') + ']';
   }
-  s += ',' + (exact ? String(e.timestampMs) : 'null') + ',' + (e.weight === undefined ? 'null' : String(e.weight)) + ']';
-  return s;
+  s += ',' + (exact ? String(e.timestampMs) : 'null') + ',' + (e.weight === undefined ? 'null' : String(e.weight));
+  // Left out when absent, so keys of events without one are as before.
+  return e.initiator === undefined ? s + ']' : s + ',' + q(e.initiator) + ']';
 }
 
 export function eventOfTallyKey(key: string): ObservedEvent {
-  const [files, keys, syscall, x, timestampMs, weight] = JSON.parse(key) as TallyTuple;
+  const [files, keys, syscall, x, timestampMs, weight, initiator] = JSON.parse(key) as TallyTuple;
   const e: ObservedEvent = { timestampMs: timestampMs ?? 0, files, keys };
   if (syscall !== null) e.syscall = syscall;
   if (x !== null) {
@@ -144,6 +146,7 @@ export function eventOfTallyKey(key: string): ObservedEvent {
     if (x[4] !== null) e.exec.ppid = x[4];
   }
   if (weight !== null) e.weight = weight;
+  if (typeof initiator === 'string') e.initiator = initiator;
   return e;
 }
 

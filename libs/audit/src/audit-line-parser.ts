@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { ByteStringCache } from './byte-string-cache';
-import { isKnownRecordType } from './audit-record-types';
+import { carriesInitiatorExe, isKnownRecordType } from './audit-record-types';
 import { AuditRecord } from './audit-record';
 import { LINE_UNSCANNED } from './line-byte-scan';
 import { decodeAuditString, TRUNCATED_VALUE } from './audit-value-decoder';
@@ -37,6 +37,8 @@ const enum Kind {
   Path,
   Cwd,
   ConfigChange,
+  /** A non-SYSCALL record whose `exe=` names the program behind the event (user-space messages, SECCOMP, ANOM_*). */
+  Initiator,
 }
 
 interface TypeInfo {
@@ -55,7 +57,7 @@ function kindOf(type: string): Kind {
     case 'CONFIG_CHANGE':
       return Kind.ConfigChange;
     default:
-      return Kind.Other;
+      return carriesInitiatorExe(type) ? Kind.Initiator : Kind.Other;
   }
 }
 
@@ -111,6 +113,24 @@ function shortLatin1(b: Buffer, s: number, e: number): string {
   }
 }
 
+/**
+ * Some captures quote values the kernel writes bare (`success="yes"`,
+ * `tty="(none)"`, `dev="00:2f"`): `unquote` sets [uqStart, uqEnd) to the value
+ * b[v..e) without its quotes when it is quoted on both sides, else to itself
+ * (module fields instead of a returned pair: no allocation per field).
+ */
+let uqStart = 0;
+let uqEnd = 0;
+function unquote(b: Buffer, v: number, e: number): void {
+  if (b[v] === QUOTE && e - v >= 2 && b[e - 1] === QUOTE) {
+    uqStart = v + 1;
+    uqEnd = e - 1;
+  } else {
+    uqStart = v;
+    uqEnd = e;
+  }
+}
+
 function isUpperOrUnderscore(c: number): boolean {
   return (c >= 65 && c <= 90) || c === 95;
 }
@@ -126,6 +146,7 @@ const N_NAME_NAME = needle('name');
 const N_NAMETYPE_NAME = needle('nametype');
 const N_OBJTYPE_NAME = needle('objtype');
 const N_CWD = needle(' cwd=');
+const N_EXE = needle(' exe=');
 const N_SYSCALL_NAME = needle('syscall');
 const N_SUCCESS_NAME = needle('success');
 const N_I_SYSCALL = needle('SYSCALL=');
@@ -228,6 +249,8 @@ export class AuditLineParser {
     const from = this.fieldsStart;
     this.b = buf;
     this.end = end;
+    // Only the exe of these matters: their other bytes are not checked (as before they were read).
+    if (this.kind === Kind.Initiator) return this.parseInitiator(from, rec);
     if (scan !== LINE_UNSCANNED) {
       // Plain bytes: only the separator matters (the first one after the header).
       let sep = scan;
@@ -471,24 +494,42 @@ export class AuditLineParser {
           }
         }
         let v = vArch;
-        if (v >= 0) rec.arch = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
+        if (v >= 0) {
+          unquote(b, v, this.bareEnd(v, rawLimit));
+          rec.arch = this.words.get(b, uqStart, uqEnd, makeString);
+        }
         v = vSyscall;
         if (v < 0) return 'truncated';
-        rec.syscallNumber = decimalAt(b, v, this.bareEnd(v, rawLimit));
+        unquote(b, v, this.bareEnd(v, rawLimit));
+        rec.syscallNumber = decimalAt(b, uqStart, uqEnd);
         if (rec.syscallNumber < 0) return 'truncated';
         v = vSuccess;
-        if (v >= 0) rec.success = b[v] === 0x79 && b[v + 1] === 0x65 && b[v + 2] === 0x73 && v + 3 <= len; // "yes"
+        if (v >= 0) {
+          if (b[v] === QUOTE) unquote(b, v, this.bareEnd(v, rawLimit));
+          else uqStart = v;
+          const s = uqStart;
+          rec.success = b[s] === 0x79 && b[s + 1] === 0x65 && b[s + 2] === 0x73 && s + 3 <= len; // "yes"
+        }
         v = vA1;
         // a1/a2 are mostly user-space pointers, different every time: no cache.
         if (v >= 0) rec.a1 = shortLatin1(b, v, this.bareEnd(v, rawLimit));
         v = vA2;
         if (v >= 0) rec.a2 = shortLatin1(b, v, this.bareEnd(v, rawLimit));
         v = vPpid;
-        if (v >= 0) rec.ppid = decimalAt(b, v, this.bareEnd(v, rawLimit));
+        if (v >= 0) {
+          unquote(b, v, this.bareEnd(v, rawLimit));
+          rec.ppid = decimalAt(b, uqStart, uqEnd);
+        }
         v = vPid;
-        if (v >= 0) rec.pid = decimalAt(b, v, this.bareEnd(v, rawLimit));
+        if (v >= 0) {
+          unquote(b, v, this.bareEnd(v, rawLimit));
+          rec.pid = decimalAt(b, uqStart, uqEnd);
+        }
         v = vUid;
-        if (v >= 0) rec.uid = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
+        if (v >= 0) {
+          unquote(b, v, this.bareEnd(v, rawLimit));
+          rec.uid = this.words.get(b, uqStart, uqEnd, makeString);
+        }
         v = vExe;
         if (v >= 0) {
           const e = this.valueEnd(v, rawLimit, false);
@@ -577,6 +618,18 @@ export class AuditLineParser {
       default:
         return null;
     }
+  }
+
+  /** The first ` exe=` of the raw part (inside msg='...' for user-space records), as aureport -x reads it. */
+  private parseInitiator(from: number, rec: AuditRecord): null {
+    let rawEnd = this.indexOfByte(INTERP_SEPARATOR, from);
+    if (rawEnd < 0) rawEnd = this.end;
+    const x = this.find(N_EXE, from - 1, rawEnd);
+    if (x < 0) return null;
+    const e = this.valueEnd(x, rawEnd, false);
+    const exe = e < 0 ? undefined : this.values.get(this.b, x, e, makeDecoded);
+    if (typeof exe === 'string' && exe !== '') rec.exe = exe;
+    return null;
   }
 
   /** Start of the value of raw field `n` (' name=') in the line from `from`, or -1 when not before `end`. */

@@ -70,3 +70,25 @@ export function isSingleRecordEventType(name: string): boolean {
   }
   return true;
 }
+
+/**
+ * Kernel records (besides SYSCALL) whose `exe=` aureport -x counts as the
+ * event's program: SECCOMP, the kernel anomalies, and NETFILTER_CFG on
+ * kernels that write exe there.
+ */
+const KERNEL_INITIATOR_TYPES = new Set(['SECCOMP', 'NETFILTER_CFG', 'ANOM_ABEND', 'ANOM_LINK', 'ANOM_CREAT', 'ANOM_EXEC', 'ANOM_MK_EXEC']);
+
+/** Records without an exe= field, or whose exe= aureport does not read (the event's SYSCALL names the program). */
+const NO_INITIATOR_TYPES = new Set(['PROCTITLE', 'EOE', 'LOGIN', 'DAEMON_START', 'DAEMON_END', 'DAEMON_ABORT', 'DAEMON_CONFIG', 'DAEMON_ROTATE', 'DAEMON_RESUME', 'DAEMON_ACCEPT', 'DAEMON_CLOSE', 'DAEMON_ERR', 'USER_AVC', 'TEST']);
+
+/**
+ * True for record types whose `exe=` names the program that caused the event
+ * (the initiator, what `aureport -x` counts): user-space messages (PAM, sshd,
+ * sudo, systemd: USER_ACCT, CRED_ACQ, USER_START, SERVICE_START, ...) write it
+ * inside msg='...', and a few kernel records write it as a field.
+ */
+export function carriesInitiatorExe(name: string): boolean {
+  if (KERNEL_INITIATOR_TYPES.has(name)) return true;
+  if (NO_INITIATOR_TYPES.has(name) || !KNOWN.has(name)) return false;
+  return isSingleRecordEventType(name);
+}

@@ -33,6 +33,14 @@ export interface ObservedEvent {
   /** Syscall name, when the source is syscall-based. */
   syscall?: string;
   /**
+   * The program that caused the event, for every event that names one: the
+   * SYSCALL exe=, or the exe= of a user-space record (PAM, sshd, sudo,
+   * systemd: USER_ACCT, CRED_ACQ, USER_START, ...). What `aureport -x`
+   * counts and what the MDE auditd guidance excludes by `-F exe=`; unlike
+   * `exec`, it is not limited to successful execve events.
+   */
+  initiator?: string;
+  /**
    * How many identical occurrences this event stands for (default 1). Sources
    * that report counts (mdatp statistics, Cisco scan lists) emit one weighted
    * event instead of millions of copies.

@@ -1,12 +1,15 @@
 /**
  * The audit line parser as it was before the speed work (per-line byte
  * classification, a full field walk, no hints from the splitter): kept
- * unchanged as the reference the fast paths are checked against
+ * as the reference the fast paths are checked against
  * (audit-fast-path.spec.ts). Test-only; not exported from the library.
+ * Changed since only where what a field means changed, the same way as the
+ * fast parser: quoted bare values (`success="yes"`) and the initiator exe= of
+ * non-SYSCALL records.
  */
 import { isUtf8 } from 'node:buffer';
 import { ByteStringCache } from '../byte-string-cache';
-import { isKnownRecordType } from '../audit-record-types';
+import { carriesInitiatorExe, isKnownRecordType } from '../audit-record-types';
 import { AuditRecord } from '../audit-record';
 import { decodeAuditString, TRUNCATED_VALUE } from '../audit-value-decoder';
 import { SkipReason } from '../skip-reason';
@@ -42,6 +45,7 @@ const enum Kind {
   Path,
   Cwd,
   ConfigChange,
+  Initiator,
 }
 
 function kindOf(type: string): Kind {
@@ -55,7 +59,7 @@ function kindOf(type: string): Kind {
     case 'CONFIG_CHANGE':
       return Kind.ConfigChange;
     default:
-      return Kind.Other;
+      return carriesInitiatorExe(type) ? Kind.Initiator : Kind.Other;
   }
 }
 
@@ -79,6 +83,7 @@ const N_NAME_NAME = needle('name');
 const N_NAMETYPE_NAME = needle('nametype');
 const N_OBJTYPE_NAME = needle('objtype');
 const N_CWD = needle(' cwd=');
+const N_EXE = needle(' exe=');
 const N_ARCH_NAME = needle('arch');
 const N_PPID_NAME = needle('ppid');
 const N_SYSCALL_NAME = needle('syscall');
@@ -162,6 +167,19 @@ export class ReferenceAuditLineParser {
     const reason = this.parseHeader(buf, start, headEnd, rec);
     if (reason !== null) return this.classifyBadLine(buf, start, end, reason);
     if (this.kind === Kind.Other) return null; // only the identity matters for other records
+    if (this.kind === Kind.Initiator) {
+      this.b = buf;
+      this.end = end;
+      let rawEnd = this.indexOfByte(0x1d, this.fieldsStart);
+      if (rawEnd < 0) rawEnd = end;
+      const x = this.find(N_EXE, this.fieldsStart - 1, rawEnd);
+      if (x >= 0) {
+        const e = this.valueEnd(x, rawEnd, false);
+        const exe = e < 0 ? undefined : this.values.get(buf, x, e, makeDecoded);
+        if (typeof exe === 'string' && exe !== '') rec.exe = exe;
+      }
+      return null;
+    }
     let high = false;
     let sep = -1;
     const from = this.fieldsStart;
@@ -289,24 +307,31 @@ export class ReferenceAuditLineParser {
           }
           i = j;
         }
+        const unq = (v: number): [number, number] => {
+          const e = this.bareEnd(v, rawLimit);
+          return b[v] === 0x22 && e - v >= 2 && b[e - 1] === 0x22 ? [v + 1, e - 1] : [v, e];
+        };
         let v = vArch;
-        if (v >= 0) rec.arch = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
+        if (v >= 0) rec.arch = this.words.get(b, ...unq(v), makeString);
         v = vSyscall;
         if (v < 0) return 'truncated';
-        rec.syscallNumber = decimalAt(b, v, this.bareEnd(v, rawLimit));
+        rec.syscallNumber = decimalAt(b, ...unq(v));
         if (rec.syscallNumber < 0) return 'truncated';
         v = vSuccess;
-        if (v >= 0) rec.success = b[v] === 0x79 && b[v + 1] === 0x65 && b[v + 2] === 0x73 && v + 3 <= len; // "yes"
+        if (v >= 0) {
+          const s = unq(v)[0];
+          rec.success = b[s] === 0x79 && b[s + 1] === 0x65 && b[s + 2] === 0x73 && s + 3 <= len; // "yes"
+        }
         v = vA1;
         if (v >= 0) rec.a1 = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
         v = vA2;
         if (v >= 0) rec.a2 = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
         v = vPpid;
-        if (v >= 0) rec.ppid = decimalAt(b, v, this.bareEnd(v, rawLimit));
+        if (v >= 0) rec.ppid = decimalAt(b, ...unq(v));
         v = vPid;
-        if (v >= 0) rec.pid = decimalAt(b, v, this.bareEnd(v, rawLimit));
+        if (v >= 0) rec.pid = decimalAt(b, ...unq(v));
         v = vUid;
-        if (v >= 0) rec.uid = this.words.get(b, v, this.bareEnd(v, rawLimit), makeString);
+        if (v >= 0) rec.uid = this.words.get(b, ...unq(v), makeString);
         v = vExe;
         if (v >= 0) {
           const e = this.valueEnd(v, rawLimit, false);
