@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { ObservedEvent } from '@fleettune/counting';
 
 /** `report --by` dimensions. */
-export const REPORT_BY_DIMENSIONS = ['path', 'parent', 'user', 'key', 'syscall', 'extension', 'process'] as const;
+export const REPORT_BY_DIMENSIONS = ['path', 'parent', 'user', 'key', 'syscall', 'extension', 'process', 'initiator'] as const;
 export type ReportByDimension = (typeof REPORT_BY_DIMENSIONS)[number];
 
 const DESCRIPTION: Record<ReportByDimension, string> = {
@@ -12,7 +12,8 @@ const DESCRIPTION: Record<ReportByDimension, string> = {
   key: 'Audit keys',
   syscall: 'Syscalls',
   extension: 'File extensions (file operations)',
-  process: 'Initiators (file operations per process)',
+  process: 'Processes (file operations per initiating process)',
+  initiator: 'Initiators (events by the program that caused them, as aureport -x)',
 };
 
 export interface ReportByRow {
@@ -70,6 +71,10 @@ export class ReportByCounter {
         break;
       case 'process':
         for (const f of e.files) this.bump(f.processPath || '?', f.op);
+        break;
+      case 'initiator':
+        // Every event that names its program, syscall or user-space record (detail: by syscall, or 'user-space').
+        if (e.initiator !== undefined) this.bump(e.initiator, e.syscall ?? 'user-space');
         break;
     }
   }

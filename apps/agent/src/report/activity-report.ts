@@ -24,6 +24,11 @@ export interface ActivityReport {
   files: FileReportRow[];
   keys: Array<{ key: string; count: number }>;
   syscalls: Array<{ syscall: string; count: number }>;
+  /**
+   * Events by the program that caused them (audit exe=, syscall or user-space
+   * record): `aureport -x --summary`. Sources without the notion leave it empty.
+   */
+  initiators: Array<{ initiator: string; count: number }>;
   /** Time span of the events in the input (last - first), 0 when under two events. */
   durationSeconds: number;
 }
@@ -56,7 +61,8 @@ function grouped(table: CountTable<[string, string]>): Map<string, Array<[string
 /**
  * Counts ObservedEvents the way the vendors' per-host reports do: execs by
  * executable (with top parents and users), files by path (with ops), audit
- * keys and syscalls by name; every event counts once in `events`.
+ * keys and syscalls by name, events by initiating program; every event
+ * counts once in `events`.
  */
 export class ActivityReportCounter {
   private readonly execs = new CountTable<[string]>();
@@ -66,6 +72,7 @@ export class ActivityReportCounter {
   private readonly fileOps = new CountTable<[string, string]>();
   private readonly keys = new CountTable<[string]>();
   private readonly syscalls = new CountTable<[string]>();
+  private readonly initiators = new CountTable<[string]>();
 
   add(e: ObservedEvent): void {
     const w = e.weight ?? 1;
@@ -80,6 +87,7 @@ export class ActivityReportCounter {
     }
     for (const k of e.keys) this.keys.add([k], w);
     if (e.syscall) this.syscalls.add([e.syscall], w);
+    if (e.initiator !== undefined) this.initiators.add([e.initiator], w);
   }
 
   build(source: string, read: SourceReadResult, top: number): ActivityReport {
@@ -108,6 +116,7 @@ export class ActivityReportCounter {
       })),
       keys: ranked(this.keys, top).map(([key, count]) => ({ key, count })),
       syscalls: ranked(this.syscalls, top).map(([syscall, count]) => ({ syscall, count })),
+      initiators: ranked(this.initiators, top).map(([initiator, count]) => ({ initiator, count })),
       durationSeconds: Math.round(span * 1000) / 1000,
     };
   }

@@ -60,5 +60,8 @@ export function formatReportTable(r: ActivityReport, inputLabel: string): string
   );
   section('Audit keys', ['count', 'per sec', 'key'], r.keys.map((k) => [String(k.count), rate(k.count, d), k.key]), [true, true, false]);
   section('Syscalls', ['count', 'per sec', 'syscall'], r.syscalls.map((s) => [String(s.count), rate(s.count, d), s.syscall]), [true, true, false]);
+  if (r.initiators.length > 0) {
+    section('Initiators (events by program, as aureport -x)', ['count', 'per sec', 'program'], r.initiators.map((s) => [String(s.count), rate(s.count, d), s.initiator]), [true, true, false]);
+  }
   return out.join('\n') + '\n';
 }
