@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/scripts/install.sh
 bash tools/scripts/services.sh --start
+# The audit corpus spec compares `report` with aureport/ausearch: install auditd where we can (root + apt).
+if ! command -v aureport >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing auditd (aureport, ausearch) for the audit corpus spec" >&2
+  apt-get install -y -qq auditd >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq auditd >/dev/null 2>&1) || echo "==> auditd not installed: the aureport comparisons will be skipped" >&2
+fi
 npm run --silent check:generated
 npm run --silent db:generate
 npm run --silent build
