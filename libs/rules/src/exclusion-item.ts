@@ -53,6 +53,14 @@ export interface ExclusionEvidence {
   peakRatePerSecond: number;
   firstSeenMs: number;
   lastSeenMs: number;
+  /**
+   * exec: the measure that carried the item on its busiest host (the most executions that pass
+   * a bar): executions, over how many seconds of activity, and which bar ('rate': > 1/s over
+   * at least 15 minutes; 'count': >= 1000 within 20 minutes).
+   */
+  execCount?: number;
+  execSeconds?: number;
+  execBar?: 'rate' | 'count';
   /** exec: hosts where the process ran in a burst (a short agent window over the burst rate). */
   burstHosts?: number;
   /** exec: highest rate in one short agent window, per second. */

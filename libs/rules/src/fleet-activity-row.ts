@@ -40,6 +40,13 @@ export interface FleetActivityRow extends FleetActivitySubject {
    */
   peakCount?: number;
   peakWindowSeconds?: number;
+  /**
+   * First and last moment of activity the row covers (its first agent window's start and last
+   * one's end); a row with `windowSeconds` covers [windowStartMs, windowStartMs + windowSeconds].
+   * Rates are judged over this span: an 18-minute capture is 18 minutes, not a 20-minute block.
+   */
+  activeStartMs?: number;
+  activeEndMs?: number;
 }
 
 /**
@@ -59,6 +66,9 @@ export interface FleetActivityColumns {
   peakCount?: Float64Array;
   /** Length in seconds of that agent window; 0 when unknown. */
   peakWindowSeconds?: Float64Array;
+  /** First / last moment of activity within the row, epoch ms; NaN when unknown. */
+  activeStartMs?: Float64Array;
+  activeEndMs?: Float64Array;
 }
 
 export function isFleetActivityColumns(x: unknown): x is FleetActivityColumns {
@@ -82,6 +92,8 @@ export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): Fleet
     count: new Float64Array(n),
     peakCount: new Float64Array(n),
     peakWindowSeconds: new Float64Array(n),
+    activeStartMs: new Float64Array(n).fill(NaN),
+    activeEndMs: new Float64Array(n).fill(NaN),
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i];
@@ -107,6 +119,12 @@ export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): Fleet
     cols.peakWindowSeconds![i] = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
     const peak = r.peakCount ?? (r.windowSeconds ? r.count : 0);
     cols.peakCount![i] = Number.isFinite(peak) && peak > 0 ? peak : 0;
+    const start = r.activeStartMs ?? (r.windowSeconds ? r.windowStartMs : NaN);
+    const end = r.activeEndMs ?? (r.windowSeconds ? r.windowStartMs + r.windowSeconds * 1000 : NaN);
+    if (Number.isFinite(start) && Number.isFinite(end) && end >= start) {
+      cols.activeStartMs![i] = start;
+      cols.activeEndMs![i] = end;
+    }
   }
   return cols;
 }

@@ -13,3 +13,4 @@ export * from './exclusion-scope-digest';
 export * from './system-tree-policy';
 export * from './host-independence';
 export * from './host-scoped-suggestions';
+export * from './exec-rate-judge';

@@ -29,6 +29,7 @@ import { CellCountMap } from './cell-count-map';
 import { FileFamily, findFileFamilies } from './file-name-families';
 import { ProcessLauncherPolicy } from './process-launcher-policy';
 import { selectTopRecommendations } from './recommendation-rank';
+import { ExecBinCell, ExecRateBars, ExecRateVerdict, barShare, describeExecBars, describeMeasure, judgeHostExecRate } from './exec-rate-judge';
 
 export interface RecommendOptions {
   /** Hosts that reported in the period, the denominator of prevalence. */
@@ -68,6 +69,9 @@ class SubjectActivity {
   peakBurstSeconds = 0;
   /** Set for the extension / file-name subjects: every file row of a member path also counts here. */
   family: FileFamily | undefined;
+  /** exec: per cell, the first and last moment of activity (epoch ms), where the rows say. */
+  activeStart: Map<number, number> | undefined;
+  activeEnd: Map<number, number> | undefined;
 
   constructor(
     readonly id: number,
@@ -83,6 +87,16 @@ class SubjectActivity {
     if (windowStartMs > this.lastSeenMs) this.lastSeenMs = windowStartMs;
     if (this.userScope === undefined) this.userScope = userScope;
     else if (this.userScope !== userScope) this.userScope = null;
+  }
+
+  /** Widens the cell's active span to [startMs, endMs]. */
+  addSpan(cell: number, startMs: number, endMs: number): void {
+    const a = (this.activeStart ??= new Map());
+    const b = (this.activeEnd ??= new Map());
+    const s0 = a.get(cell);
+    if (s0 === undefined || startMs < s0) a.set(cell, startMs);
+    const e0 = b.get(cell);
+    if (e0 === undefined || endMs > e0) b.set(cell, endMs);
   }
 
   addBurst(host: number, ratePerSecond: number, seconds: number, threshold: number): void {
@@ -147,6 +161,8 @@ export function recommendExclusions(
   const hostIds = cols.hostIds;
   const peakCountOf = cols.peakCount;
   const peakSecondsOf = cols.peakWindowSeconds;
+  const activeStartOf = cols.activeStartMs;
+  const activeEndOf = cols.activeEndMs;
 
   // Per input subject: validity, user class and scope, computed once however many rows it has.
   const S = inSubjects.length;
@@ -382,6 +398,7 @@ export function recommendExclusions(
     if (s.kind === 'exec') {
       const rate = burstRateOfRow(i);
       if (rate > 0) s.addBurst(hostOfRow[i], rate, peakSecondsOf![i], cfg.burstPerSecondThreshold);
+      if (activeStartOf && activeEndOf && activeStartOf[i] === activeStartOf[i]) s.addSpan(cell, activeStartOf[i], activeEndOf[i]);
     }
     const parent = parentIdOfRow[i];
     if (parent < 0) continue;
@@ -413,18 +430,56 @@ export function recommendExclusions(
   const affected = new HostMarks(hostIds.length);
   const seenMarks = new HostMarks(hostIds.length);
   const independence = independenceGroups(hostIds, options.independenceKeys);
+  const execBars: ExecRateBars = {
+    binMs: windowMs,
+    execPerSecondThreshold: cfg.execPerSecondThreshold,
+    execMinSpanSeconds: cfg.execMinSpanMinutes * 60,
+    execCountThreshold: cfg.execCountThreshold,
+    execCountSpanSeconds: windowSeconds,
+  };
+  /** exec subjects that missed every bar on every host, with the measure closest to a bar. */
+  const execMisses: { subject: SubjectActivity; verdict: ExecRateVerdict }[] = [];
+  /**
+   * Cisco's execution bars per host over adjacent bins (exec-rate-judge.ts): marks the hosts
+   * that pass, and returns the passing measure with the most executions (or, when none passes,
+   * the one closest to a bar).
+   */
+  const judgeExecHosts = (s: SubjectActivity, seen: HostMarks | undefined): ExecRateVerdict | undefined => {
+    const byHost = new Map<number, ExecBinCell[]>();
+    s.cells.forEach((cell, c) => {
+      const h = hostOfCell(cell);
+      let list = byHost.get(h);
+      if (!list) byHost.set(h, (list = []));
+      list.push({ bin: minWindow + (cell - h * span), count: c, activeStartMs: s.activeStart?.get(cell) ?? NaN, activeEndMs: s.activeEnd?.get(cell) ?? NaN });
+    });
+    let best: ExecRateVerdict | undefined;
+    for (const [h, list] of byHost) {
+      list.sort((a, b) => a.bin - b.bin);
+      const v = judgeHostExecRate(list, execBars);
+      if (v.passes) affected.add(h);
+      else seen?.add(h);
+      if (!best || (v.passes && !best.passes) || (v.passes === best.passes && v.measure.count > best.measure.count)) best = v;
+    }
+    return best;
+  };
   const evaluate = (s: SubjectActivity, threshold: number, fallbackToSeen: boolean): ExclusionEvidence | undefined => {
     affected.reset();
     seenMarks.reset();
     const seen = fallbackToSeen ? seenMarks : undefined;
     let peak = 0;
-    // Cisco: "more often than once per second" for execs; "1000 hits or more" for paths.
+    // Cisco: "more often than once per second" (or 1000 in 15-20 minutes) for execs, judged per host
+    // over its capture; "1000 hits or more" per window for paths.
     const exec = s.kind === 'exec';
+    const execVerdict = exec ? judgeExecHosts(s, seen) : undefined;
     s.cells.forEach((cell, c) => {
       if (c > peak) peak = c;
-      if (exec ? c > threshold : c >= threshold) affected.add(hostOfCell(cell));
+      if (exec) return;
+      if (c >= threshold) affected.add(hostOfCell(cell));
       else seen?.add(hostOfCell(cell));
     });
+    if (execVerdict && !execVerdict.passes && affected.size === 0 && !s.burstHosts && !fallbackToSeen && s.id >= 0) {
+      execMisses.push({ subject: s, verdict: execVerdict });
+    }
     if (s.burstHosts) s.burstHosts.forEach((h) => affected.add(h));
     let hosts = affected;
     if (hosts.size === 0) {
@@ -437,7 +492,7 @@ export function recommendExclusions(
       prevalence: round(hosts.size / hostsReporting, 4),
       totalCount: s.total,
       peakWindowCount: peak,
-      peakRatePerSecond: round(peak / windowSeconds, 3),
+      peakRatePerSecond: execVerdict?.passes ? round(execVerdict.measure.ratePerSecond, 3) : round(peak / windowSeconds, 3),
       firstSeenMs: s.firstSeenMs,
       lastSeenMs: s.lastSeenMs,
       sampleHostIds: smallestHostIds(hosts, hostIds, scrubber),
@@ -445,6 +500,11 @@ export function recommendExclusions(
     if (independence) {
       const independent = independence.count(hosts);
       if (independent < hosts.size) evidence.independentHosts = independent;
+    }
+    if (execVerdict?.passes) {
+      evidence.execCount = execVerdict.measure.count;
+      evidence.execSeconds = round(execVerdict.measure.seconds, 1);
+      evidence.execBar = execVerdict.bar;
     }
     if (s.kind === 'exec' && s.peakBurstRate > 0) {
       evidence.burstHosts = s.burstHosts?.size ?? 0;
@@ -461,13 +521,28 @@ export function recommendExclusions(
   for (const s of subjects) {
     const threshold = thresholdOf(s);
     const evidence = evaluate(s, threshold, false);
-    if (!evidence || !passesFleetBar(evidence)) continue;
+    if (!evidence) continue;
+    if (!passesFleetBar(evidence)) {
+      const prevalence = cfg.minPrevalence > 0 ? ` and ${round(cfg.minPrevalence * 100, 2)}% of reporting hosts` : '';
+      const independent = evidence.independentHosts !== undefined ? ` (${evidence.independentHosts} independent)` : '';
+      reject(scrubber.redact(s.value), `over its bar on ${evidence.hosts}${independent} of ${evidence.hostsReporting} hosts; a fleet recommendation needs at least ${cfg.minHosts} independent hosts${prevalence}`);
+      continue;
+    }
     if (s.family && (evidence.independentHosts ?? evidence.hosts) < familyMinHosts) {
       reject(scrubber.redact(s.value), `${s.family.type === 'extension' ? 'extension' : 'file name'} busy on only ${evidence.hosts} hosts; an item that covers every directory needs at least ${familyMinHosts}`);
       continue;
     }
     (s.kind === 'scan' ? scanCandidates : candidates).push({ subject: s, evidence, threshold });
   }
+  // Every program that misses the execution bars is listed with its closest measure, so an
+  // 18-minute capture at 0.9/s is visibly judged, not silently dropped. Programs far below
+  // (under half of every bar) are counted in one line: a fleet runs thousands of quiet programs.
+  let quietPrograms = 0;
+  for (const { subject, verdict } of execMisses) {
+    if (barShare(verdict.measure, execBars) < 0.5) quietPrograms++;
+    else reject(scrubber.redact(subject.value), `below the execution bars on every host (${describeExecBars(execBars)}): ${verdict.why}`);
+  }
+  if (quietPrograms > 0) reject(`${quietPrograms} other programs`, `executed less than half of every execution bar on every host (${describeExecBars(execBars)})`);
   // MDE (high_cpu_parser.py): the top processes by files scanned, fleet-wide.
   scanCandidates.sort((a, b) => b.evidence.totalCount - a.evidence.totalCount || (a.subject.value < b.subject.value ? -1 : 1));
   scanCandidates.forEach((c, k) => {
@@ -483,7 +558,9 @@ export function recommendExclusions(
   const parentPlans = new Map<string, { pairs: Set<number>; children: Set<string>; coversInterpreter: boolean; via: Set<string> }>();
   const describeWindow = `one ${cfg.windowMinutes}-minute window`;
   const describeExecRate = (e: ExclusionEvidence) => {
-    const avg = `executed up to ${e.peakRatePerSecond}/s over ${describeWindow} (threshold ${cfg.execPerSecondThreshold}/s)`;
+    const avg = e.execCount !== undefined
+      ? `executed ${describeMeasure({ count: e.execCount, seconds: e.execSeconds ?? windowSeconds, ratePerSecond: e.peakRatePerSecond, startMs: 0 })} on a host (${e.execBar === 'rate' ? `more than ${cfg.execPerSecondThreshold}/s` : `at least ${cfg.execCountThreshold} within ${cfg.windowMinutes} min`}; bars ${describeExecBars(execBars)})`
+      : `executed up to ${e.peakRatePerSecond}/s over ${describeWindow} (threshold ${cfg.execPerSecondThreshold}/s)`;
     if (!e.burstHosts) return avg;
     return `${avg}, in bursts of up to ${e.peakBurstRatePerSecond}/s within a ${e.burstWindowSeconds}-second agent window on ${e.burstHosts} hosts (burst threshold ${cfg.burstPerSecondThreshold}/s)`;
   };
@@ -639,6 +716,9 @@ export function recommendExclusions(
       act.add(cellOf(hostOfRow[i], Math.floor(ws / windowMs)), cols.count[i], ws, scopeOf[cols.subjectOfRow[i]]);
       const rate = burstRateOfRow(i);
       if (rate > 0) act.addBurst(hostOfRow[i], rate, peakSecondsOf![i], cfg.burstPerSecondThreshold);
+      if (activeStartOf && activeEndOf && activeStartOf[i] === activeStartOf[i]) {
+        act.addSpan(cellOf(hostOfRow[i], Math.floor(ws / windowMs)), activeStartOf[i], activeEndOf[i]);
+      }
     }
     const existing = new Map(items.filter((it) => it.type === 'process').map((it) => [it.value, it]));
     for (const [parent, plan] of parentPlans) {

@@ -6,8 +6,16 @@ export interface RecommendationConfig {
   windowMinutes: number;
   /** A path is a candidate at this many events on one host in one window (Cisco: "average 1000 hits"). */
   pathWindowThreshold: number;
-  /** A process is a candidate when executed more often than this, averaged over a window (Cisco: once per second). */
+  /**
+   * A process is a candidate on a host executed more often than this per second over its
+   * capture span (Cisco: "at a rate greater than once per second"), judged per host over
+   * adjacent bins, not per clock-aligned block (exec-rate-judge.ts).
+   */
   execPerSecondThreshold: number;
+  /** A rate is judged only over at least this many minutes of activity (Cisco: run "for at least 15-20 minutes"). */
+  execMinSpanMinutes: number;
+  /** Or: at least this many executions within `windowMinutes` (Cisco: "1000 hits or more" in a "15-20 minute period"). */
+  execCountThreshold: number;
   /**
    * Cisco: "executed more than once per second, or in bursts". A process whose
    * executions in one short agent window average more than this per second is
@@ -69,6 +77,8 @@ export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Obj
   windowMinutes: 20,
   pathWindowThreshold: 1000,
   execPerSecondThreshold: 1,
+  execMinSpanMinutes: 15,
+  execCountThreshold: 1000,
   burstPerSecondThreshold: 5,
   burstWindowMaxSeconds: 300,
   burstMinCount: 100,
@@ -103,7 +113,7 @@ export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Obj
 export function resolveRecommendationConfig(partial: Partial<RecommendationConfig> = {}): RecommendationConfig {
   const cfg: RecommendationConfig = { ...DEFAULT_RECOMMENDATION_CONFIG, ...stripUndefined(partial) };
   const positive: (keyof RecommendationConfig)[] = [
-    'windowMinutes', 'pathWindowThreshold', 'execPerSecondThreshold', 'logWindowThreshold', 'auditWindowThreshold',
+    'windowMinutes', 'pathWindowThreshold', 'execPerSecondThreshold', 'execMinSpanMinutes', 'execCountThreshold', 'logWindowThreshold', 'auditWindowThreshold',
     'burstPerSecondThreshold', 'burstWindowMaxSeconds', 'burstMinCount', 'scanWindowThreshold', 'maxScanProcesses',
     'extensionWindowThreshold', 'extensionMinDirectories', 'filenameWindowThreshold', 'filenameMinDirectories', 'familyMinHosts',
   ];
