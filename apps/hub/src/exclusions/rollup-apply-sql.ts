@@ -197,17 +197,21 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
       ), per_batch AS (
         SELECT kind, path, parent_path, usr, host_seq, sequence, bin,
                GREATEST(1, round(extract(epoch FROM (window_end - window_start))))::int AS seconds,
-               SUM(cnt)::bigint AS cnt
+               SUM(cnt)::bigint AS cnt, min(window_start) AS first_start, max(window_end) AS last_end
         FROM per_window GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
       ), per_cell AS (
         -- The busiest batch as the largest [rate, -sequence, count, seconds]: a hash aggregate,
         -- where array_agg(... ORDER BY) sorted every row under the text collation.
         -- (Counts and seconds are integers far below 2^53: exact as float8.)
+        -- and the first and last moment of activity, so rates are judged over the capture, not the bin.
         SELECT kind, path, parent_path, usr, host_seq, bin, SUM(cnt)::bigint AS count,
-               max(ARRAY[cnt::float8 / seconds, -sequence::float8, cnt::float8, seconds::float8]) AS peak
+               max(ARRAY[cnt::float8 / seconds, -sequence::float8, cnt::float8, seconds::float8]) AS peak,
+               min(first_start) AS first_start, max(last_end) AS last_end
         FROM per_batch GROUP BY 1, 2, 3, 4, 5, 6
       )
-      SELECT kind, path, parent_path, usr, host_seq, bin, count, peak[3]::bigint AS peak_count, peak[4]::int AS peak_window_seconds
+      SELECT kind, path, parent_path, usr, host_seq, bin, count, peak[3]::bigint AS peak_count, peak[4]::int AS peak_window_seconds,
+             (floor(extract(epoch FROM first_start)) - bin::float8 * ${ROLLUP_BIN_SECONDS})::int AS active_start_s,
+             (ceil(extract(epoch FROM last_end)) - bin::float8 * ${ROLLUP_BIN_SECONDS})::int AS active_end_s
       FROM per_cell`,
   },
   { name: 'sorting allowed again', sql: 'SET LOCAL enable_sort = on' },
@@ -221,8 +225,8 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
   {
     name: 'activity_rollups',
     sql: `
-      INSERT INTO activity_rollups AS r (subject_id, host_seq, bin, count, peak_count, peak_window_seconds, updated_at)
-      SELECT s.id, a.host_seq, a.bin, a.count, a.peak_count, a.peak_window_seconds, now()
+      INSERT INTO activity_rollups AS r (subject_id, host_seq, bin, count, peak_count, peak_window_seconds, active_start_s, active_end_s, updated_at)
+      SELECT s.id, a.host_seq, a.bin, a.count, a.peak_count, a.peak_window_seconds, a.active_start_s, a.active_end_s, now()
       FROM _ar a JOIN activity_subjects s ON s.kind = a.kind AND s.path = a.path AND s.parent_path = a.parent_path AND s."user" = a.usr
       ON CONFLICT (subject_id, host_seq, bin) DO UPDATE SET
         count = r.count + EXCLUDED.count,
@@ -230,6 +234,9 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
                           THEN EXCLUDED.peak_count ELSE r.peak_count END,
         peak_window_seconds = CASE WHEN EXCLUDED.peak_count::float8 / EXCLUDED.peak_window_seconds > r.peak_count::float8 / GREATEST(r.peak_window_seconds, 1)
                                    THEN EXCLUDED.peak_window_seconds ELSE r.peak_window_seconds END,
+        -- A cell rolled up before the bounds were kept stays unknown (NULL): its earlier counts have no span.
+        active_start_s = CASE WHEN r.active_start_s IS NULL THEN NULL ELSE LEAST(r.active_start_s, EXCLUDED.active_start_s) END,
+        active_end_s = CASE WHEN r.active_end_s IS NULL THEN NULL ELSE GREATEST(r.active_end_s, EXCLUDED.active_end_s) END,
         updated_at = now()`,
   },
 ];

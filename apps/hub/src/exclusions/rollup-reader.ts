@@ -74,7 +74,8 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       [client, ...extra.slice(1)].map((c, k) =>
         c.query<[number, string]>({
           text: `SELECT subject_id,
-                        string_agg(host_seq::text || ',' || (bin - $1)::text || ',' || count::text || ',' || peak_count::text || ',' || peak_window_seconds::text, ';')
+                        string_agg(host_seq::text || ',' || (bin - $1)::text || ',' || count::text || ',' || peak_count::text || ',' || peak_window_seconds::text
+                                   || ',' || COALESCE(active_start_s, -1)::text || ',' || COALESCE(active_end_s, -1)::text, ';')
                  FROM activity_rollups WHERE bin >= $1 AND subject_id % $2::int = $3::int GROUP BY subject_id`,
           values: [since, parallel, k],
           rowMode: 'array',
@@ -123,7 +124,8 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     return i;
   };
 
-  // Every packed cell string, rollup and raw alike: `hostSeq,binOffset,count[,peak,peakSeconds];...`.
+  // Every packed cell string, rollup and raw alike: `hostSeq,binOffset,count[,peak,peakSeconds,activeStartS,activeEndS];...`
+  // (active bounds in seconds from the bin's start, -1 when the cell predates them).
   const countCells = (cells: string) => {
     let n = 1;
     for (let i = 0; i < cells.length; i++) if (cells.charCodeAt(i) === 59 /* ; */) n++;
@@ -142,11 +144,14 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     count: new Float64Array(total),
     peakCount: new Float64Array(total),
     peakWindowSeconds: new Float64Array(total),
+    activeStartMs: new Float64Array(total).fill(NaN),
+    activeEndMs: new Float64Array(total).fill(NaN),
   };
   const hostOfSeq = (seq: number) => (seq < hostIndexBySeq.length ? hostIndexBySeq[seq] : -1);
-  const fields = new Float64Array(5);
+  const fields = new Float64Array(7);
   /** Parses one packed cell list; `onCell` gets the fields and returns false to drop the cell. */
   const decode = (cells: string, onCell: (f: Float64Array, nFields: number) => boolean) => {
+    fields.fill(-1);
     let f = 0;
     let v = 0;
     let neg = false;
@@ -155,7 +160,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       if (c >= 48 && c <= 57) v = v * 10 + (c - 48);
       else if (c === 45) neg = true;
       else {
-        if (f < 5) fields[f++] = neg ? -v : v;
+        if (f < 7) fields[f++] = neg ? -v : v;
         v = 0;
         neg = false;
         if (c === 59) {
@@ -242,6 +247,11 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       cols.count[row] = count;
       cols.peakCount[row] = countsOnly ? 0 : peak;
       cols.peakWindowSeconds[row] = countsOnly ? 0 : f[4];
+      if (f[5] >= 0 && f[6] >= f[5]) {
+        const binStartMs = (since + f[1]) * ROLLUP_BIN_SECONDS * 1000;
+        cols.activeStartMs[row] = binStartMs + f[5] * 1000;
+        cols.activeEndMs[row] = binStartMs + f[6] * 1000;
+      }
       row++;
       return true;
     });
@@ -258,6 +268,8 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
         count: cols.count.subarray(0, row),
         peakCount: cols.peakCount.subarray(0, row),
         peakWindowSeconds: cols.peakWindowSeconds.subarray(0, row),
+        activeStartMs: cols.activeStartMs.subarray(0, row),
+        activeEndMs: cols.activeEndMs.subarray(0, row),
       };
   return { columns, hostsReporting: hostIds.length, queryMs, decodeMs: performance.now() - t, rawRows };
 }
