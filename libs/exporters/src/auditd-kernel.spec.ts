@@ -35,11 +35,15 @@ test('auditd export loads into the kernel with auditctl -R', { skip: unavailable
     { ...base, type: 'path', value: join(root, 'cache'), isDirectory: true },
     { ...base, type: 'wildcard', value: join(root, 'cache', '*.tmp') },
   ];
-  const { content, skipped, partial } = new AuditdRulesExporter().export(items);
-  assert.equal(skipped.length, 1, 'the wildcard has no auditd form');
-  assert.equal(partial?.length, 1, 'apply-to-children is only partly expressible');
+  const { content, skipped } = new AuditdRulesExporter().export(items);
+  // Since issue 19 only audit-evidenced items are written: the process and path items (AV data) are
+  // skipped with the wildcard; the directory rule keeps executions recorded (perm=rwa).
+  assert.deepEqual(skipped.map((s) => s.item.type).sort(), ['path', 'process', 'wildcard']);
   const rules = content.split('\n').filter((l) => l.startsWith('-a '));
-  assert.equal(rules.length, 4);
+  assert.equal(rules.length, 2);
+  // And the form that mutes executions too, when asked.
+  const muted = new AuditdRulesExporter().export(items, { muteExecInDirectories: true }).content.split('\n').filter((l) => l.startsWith('-a '));
+  assert.equal(muted.length, 2);
   const file = join(root, '10-fleettune-exclusions.rules');
   writeFileSync(file, content);
 
@@ -50,6 +54,11 @@ test('auditd export loads into the kernel with auditctl -R', { skip: unavailable
     const r = spawnSync('auditctl', ['-R', file], { encoding: 'utf8' });
     loaded = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
     assert.equal(r.status, 0, `auditctl -R failed: ${r.stderr}${r.stdout}`);
+    // The muting form loads too (added and removed on its own: same directory, different rule).
+    const m = muted.find((l) => / -F dir=/.test(l))!;
+    const added = spawnSync('auditctl', m.split(/\s+/), { encoding: 'utf8' });
+    assert.equal(added.status, 0, `auditctl ${m} failed: ${added.stderr}`);
+    assert.equal(spawnSync('auditctl', ['-d', ...m.replace(/^-a\s+/, '').split(/\s+/)], { encoding: 'utf8' }).status, 0);
   } finally {
     // Remove exactly our rules (others may be recording audit logs on this machine).
     let removedAll = true;
@@ -62,8 +71,10 @@ test('auditd export loads into the kernel with auditctl -R', { skip: unavailable
     rmSync(root, { recursive: true, force: true });
   }
   for (const rule of rules) {
-    const [, field, value] = /-F (exe|dir)=(\S+)$/.exec(rule)!;
-    assert.ok(loaded.includes(`${field}=${value}`), `kernel rule list lacks ${field}=${value}:\n${loaded}`);
+    const [, field, value] = /-F (exe|dir)=(\S+)/.exec(rule)!;
+    // auditctl -l lists a dir rule with a perm filter in its watch form (-w <dir> -p rwa).
+    const listed = loaded.includes(`${field}=${value}`) || (field === 'dir' && loaded.includes(`-w ${value} -p rwa`));
+    assert.ok(listed, `kernel rule list lacks ${field}=${value}:\n${loaded}`);
   }
   const final = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
   assert.ok(!final.includes(root), 'our rules were removed');

@@ -1,13 +1,25 @@
-import { UNREVIEWED_MARK } from './unreviewed-marking';
 import { hasWildcard } from '@fleettune/paths';
 import { ExportableExclusion } from '@fleettune/rules';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
+import { UNREVIEWED_MARK } from './unreviewed-marking';
 
 export const AUDITD_RULES_FILE_NAME = '10-fleettune-exclusions.rules';
 
-/** Why an apply-to-children process item is only a partial auditd exclusion. */
-export const AUDITD_CHILDREN_REASON =
-  'apply-to-children has no auditd equivalent (exe= matches the process itself, not its children; -F ppid= is a per-boot pid): only the program\'s own records are excluded';
+/**
+ * Why a process or path item is not an auditd rule. They come from exec,
+ * file-scan and AV data (Defender's files scanned, eslogger, a Mac's
+ * ampdaemon.log): a program noisy for the AV is not thereby noisy in
+ * audit.log, and muting its audit records would blind the audit trail for no
+ * measured saving. The engine's audit-exe / audit-dir items are measured on
+ * audit records; only those are written.
+ */
+export const AUDITD_NOT_AUDIT_EVIDENCE_REASON =
+  'not evidenced by audit records (an AV, exec or files-scanned item): the auditd export takes only the audit-exe and audit-dir items measured on audit.log';
+
+export const AUDITD_MAC_PATH_REASON = 'a macOS path: auditd runs on Linux';
+
+/** Roots that exist only on macOS (firmlinked system volume, user homes, bundles). */
+const MAC_ONLY_ROOTS = ['/Users', '/Applications', '/System', '/Library', '/private', '/Volumes', '/cores', '/Network'];
 
 /**
  * A rules.d file of `-a never,exit` rules. The 10- prefix sorts it before the
@@ -15,21 +27,32 @@ export const AUDITD_CHILDREN_REASON =
  * matching rule. auditctl splits rules on whitespace and has no quoting, so
  * any value with whitespace, quotes, control characters or a wildcard is
  * skipped rather than written as a broken or widened rule.
+ *
+ * The forms follow the MDE auditd guide's support tool (seeds/mde-linux-performance.md,
+ * "AuditD exclusion – support tool syntax"):
+ * - `-e <exe>` "Removes all events by this initiator": `-F exe=<exe>`.
+ * - `-d <dir>` "Removes filesystem events targeting this directory": `-F dir=<dir> -F perm=rwa`.
+ *   `perm=rwa` keeps the rule to reads, writes and attribute changes, so a program
+ *   executed from the directory is still recorded (the support tool never excludes
+ *   execve either); `muteExecInDirectories` drops it to mute executions too.
  */
 export class AuditdRulesExporter implements ExclusionExporter {
   export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
     const skipped: SkippedExclusion[] = [];
-    const partial: SkippedExclusion[] = [];
+    const dirPerm = options.muteExecInDirectories ? '' : ' -F perm=rwa';
     const lines = [
       `## ${AUDITD_RULES_FILE_NAME}: fleettune recommended audit exclusions.`,
       '## Install in /etc/audit/rules.d/ so it loads before the broad rules, then run augenrules --load.',
       ...(options.unreviewed ? [`## ${UNREVIEWED_MARK}`] : []),
+      options.muteExecInDirectories
+        ? '## Directory rules mute every record about the directory, executions included (asked for).'
+        : '## Directory rules carry -F perm=rwa: reads, writes and attribute changes are muted, executions from the directory are still recorded.',
     ];
     const seen = new Set<string>();
     for (const item of items) {
-      const field = fieldFor(item);
-      if (!field) {
-        skipped.push({ item, reason: 'no auditd equivalent for this exclusion type' });
+      const filter = filterFor(item);
+      if (!filter) {
+        skipped.push({ item, reason: item.type === 'process' || item.type === 'path' ? AUDITD_NOT_AUDIT_EVIDENCE_REASON : 'no auditd equivalent for this exclusion type' });
         continue;
       }
       const why = unusableForAuditd(item.value);
@@ -37,33 +60,21 @@ export class AuditdRulesExporter implements ExclusionExporter {
         skipped.push({ item, reason: why });
         continue;
       }
-      const rule = `-a never,exit -F ${field}=${item.value}`;
+      const rule = `-a never,exit -F ${filter}=${item.value}${filter === 'dir' ? dirPerm : ''}`;
       if (seen.has(rule)) continue;
       seen.add(rule);
-      if (field === 'exe' && item.applyToChildren) {
-        // The kernel matches exe= against the task's own executable only; a child
-        // (fork+exec of /usr/bin/date) has its own exe. The one parent filter,
-        // -F ppid=, takes a pid that changes at every restart, so it cannot go in a
-        // fleet-wide rules file. Written for the program's own records, and said so.
-        partial.push({ item, reason: AUDITD_CHILDREN_REASON });
-        lines.push(`## ${item.value}: ${AUDITD_CHILDREN_REASON}`);
-      }
       lines.push(rule);
     }
-    return { content: lines.join('\n') + '\n', skipped, partial };
+    return { content: lines.join('\n') + '\n', skipped, partial: [] };
   }
 }
 
-function fieldFor(item: ExportableExclusion): 'exe' | 'dir' | undefined {
+function filterFor(item: ExportableExclusion): 'exe' | 'dir' | undefined {
   switch (item.type) {
-    case 'process':
     case 'audit-exe':
       return 'exe';
     case 'audit-dir':
       return 'dir';
-    case 'path':
-      // `dir=` watches a directory tree; a single file has no never-rule form here.
-      return item.isDirectory ? 'dir' : undefined;
     default:
       return undefined;
   }
@@ -71,6 +82,7 @@ function fieldFor(item: ExportableExclusion): 'exe' | 'dir' | undefined {
 
 function unusableForAuditd(value: string): string | undefined {
   if (!value.startsWith('/')) return 'auditd needs an absolute path';
+  if (MAC_ONLY_ROOTS.some((r) => value === r || value.startsWith(r + '/'))) return AUDITD_MAC_PATH_REASON;
   if (/[\s\u0000-\u001f\u007f\u0085\u00a0\u2028\u2029]/.test(value)) return 'auditd rule syntax cannot carry whitespace or control characters in a path';
   if (/["'`\\#]/.test(value)) return 'auditd rule syntax cannot carry quotes, backslashes or # in a path';
   if (hasWildcard(value)) return 'auditd does not support wildcards';

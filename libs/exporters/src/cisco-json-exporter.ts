@@ -1,35 +1,44 @@
-import { UNREVIEWED_JSON_KEY, UNREVIEWED_MARK } from './unreviewed-marking';
 import { ExportableExclusion } from '@fleettune/rules';
-import { toCiscoExclusion } from './cisco-exclusion-mapping';
-import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
+import {
+  CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY,
+  CISCO_PROCESS_EXCLUSION_MIN_CONNECTOR,
+  toCiscoExclusions,
+} from './cisco-exclusion-mapping';
+import { ExclusionExporter, ExportOptions, ExportResult } from './exclusion-exporter';
+import { UNREVIEWED_JSON_KEY, UNREVIEWED_MARK } from './unreviewed-marking';
 
 /**
- * The same exclusions as the CSV sheet, as JSON for automation. Field names
- * follow the Secure Endpoint API v3 exclusion objects where they exist
- * (exclusionType, path, fileExtension, process.path,
- * applyToChildProcesses); write endpoints are unverified, so this is a
- * hand-off document rather than an API payload.
+ * The exclusions in the Secure Endpoint API v3 shape (`data[]` of
+ * `GET /v3/organizations/{org}/exclusion_sets/{guid}/exclusions`, see
+ * cisco-exclusion-mapping.ts), so a connector that writes them (or an admin)
+ * uses Cisco's own field names. API v3 write endpoints are not documented
+ * publicly: this is a hand-off document. What the API shape has no field for
+ * (the process user, the reason, version notes) is under `fleettune`, apart
+ * from the API fields.
  */
 export class CiscoJsonExporter implements ExclusionExporter {
   export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
-    const skipped: SkippedExclusion[] = [];
-    const exclusions: object[] = [];
-    for (const item of items) {
-      const c = toCiscoExclusion(item);
-      if ('skip' in c) {
-        skipped.push({ item, reason: c.skip });
-        continue;
-      }
-      const reason = item.reason;
-      if (c.type === 'Process') {
-        exclusions.push({ exclusionType: c.type, process: { path: c.processPath, user: c.user, applyToChildProcesses: c.applyToChildProcesses }, reason });
-      } else if (c.type === 'File Extension') {
-        exclusions.push({ exclusionType: c.type, fileExtension: c.fileExtension, reason });
-      } else {
-        exclusions.push({ exclusionType: c.type, path: c.path, reason });
-      }
-    }
-    const doc = options.unreviewed ? { [UNREVIEWED_JSON_KEY]: UNREVIEWED_MARK, exclusions } : { exclusions };
-    return { content: JSON.stringify(doc, null, 2) + '\n', skipped };
+    const { mapped, skipped, partial } = toCiscoExclusions(items);
+    const data = mapped.map(({ item, exclusion }) => ({
+      ...exclusion.api,
+      fleettune: {
+        reason: item.reason,
+        ...(exclusion.api.exclusionType === 'Process' ? { user: exclusion.user } : {}),
+        ...(exclusion.notes.length ? { notes: exclusion.notes } : {}),
+      },
+    }));
+    const processExclusions = mapped.filter((m) => m.exclusion.api.exclusionType === 'Process').length;
+    const doc = {
+      ...(options.unreviewed ? { [UNREVIEWED_JSON_KEY]: UNREVIEWED_MARK } : {}),
+      meta: {
+        size: data.length,
+        processExclusions,
+        processExclusionLimitPerPolicy: CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY,
+        processExclusionsNeedConnector: CISCO_PROCESS_EXCLUSION_MIN_CONNECTOR,
+        notExported: skipped.map((s) => ({ value: s.item.value, reason: s.reason })),
+      },
+      data,
+    };
+    return { content: JSON.stringify(doc, null, 2) + '\n', skipped, partial };
   }
 }

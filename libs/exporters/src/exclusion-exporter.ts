@@ -24,6 +24,12 @@ export interface ExportOptions {
    * format allows (unreviewed-marking.ts), so it cannot pass for a reviewed policy.
    */
   unreviewed?: boolean;
+  /**
+   * auditd only: directory rules also mute executions from the directory.
+   * Off by default: the MDE support tool's `-d` removes "filesystem events
+   * targeting this directory" and never excludes execve.
+   */
+  muteExecInDirectories?: boolean;
 }
 
 export interface ExclusionExporter {

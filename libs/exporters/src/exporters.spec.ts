@@ -33,12 +33,6 @@ for (const [id, format] of Object.entries(EXPORT_FORMATS) as [ExportFormatId, (t
   });
 }
 
-test('auditd: apply-to-children items are written for the program only, and reported as partial', () => {
-  const { content, partial } = EXPORT_FORMATS['auditd-rules'].exporter.export(GOLDEN_ITEMS);
-  assert.deepEqual(partial?.map((p) => p.item.value), ['/opt/jamf/bin/jamf']);
-  assert.match(content, /## \/opt\/jamf\/bin\/jamf: apply-to-children has no auditd equivalent/);
-  assert.match(content, /^-a never,exit -F exe=\/opt\/jamf\/bin\/jamf$/m);
-});
 
 test('golden: mdatp-json with global scope', () => {
   golden('mdatp_managed.global.json', new MdatpManagedJsonExporter().export(GOLDEN_ITEMS, { useGlobalScope: true }).content);
@@ -89,11 +83,12 @@ test('property: line formats emit exactly one line per exported rule, never an i
       for (const id of ['mdatp-cli', 'auditd-rules', 'cisco-csv'] as const) {
         const { content, skipped } = EXPORT_FORMATS[id].exporter.export(items);
         const lines = content.split(/\r?\n/).filter((l) => l !== '' && !l.startsWith('#'));
-        const ruleLines = lines.filter((l) => !/^set -e$/.test(l) && !l.startsWith('Type,'));
+        const ruleLines = lines.filter((l) => !/^set -e$/.test(l) && !l.startsWith('ExclusionGUID,'));
         const exported = items.length - skipped.length;
         if (id === 'auditd-rules') {
           assert.ok(ruleLines.length <= exported, `${id}: ${ruleLines.length} lines for ${exported} items`);
-          for (const l of ruleLines) assert.match(l, /^-a never,exit -F (exe|dir)=\/\S*$/);
+          // Directory rules carry perm=rwa since issue 19 (executions from the directory stay recorded).
+          for (const l of ruleLines) assert.match(l, /^-a never,exit -F (exe|dir)=\/\S*( -F perm=rwa)?$/);
         } else if (id === 'cisco-csv') {
           assert.equal(ruleLines.length, exported);
         } else {

@@ -22,4 +22,8 @@ export const GOLDEN_ITEMS: readonly ExportableExclusion[] = [
   { type: 'process', value: '/opt/ünïcødé/bin/日本語-tool', isDirectory: false, user: '_svc', applyToChildren: false, globalScopeEligible: true, reason: 'unicode' },
   { type: 'process', value: "/opt/x/bin/$(rm -rf ~)`id`;'", isDirectory: false, user: '=cmd|calc', applyToChildren: false, globalScopeEligible: true, reason: '=HYPERLINK("x")' },
   { type: 'path', value: '/opt/tab\there', isDirectory: false, user: '', applyToChildren: false, globalScopeEligible: true, reason: 'tab' },
+  // Hostile audit items: since issue 19 only audit-exe/audit-dir reach auditd rules, so they carry the rule-syntax cases.
+  { type: 'audit-dir', value: '/opt/evil\n-a always,exit -F dir=/', isDirectory: true, user: '', applyToChildren: false, globalScopeEligible: true, reason: 'newline' },
+  { type: 'audit-exe', value: '/opt/x y/bin/$(id)', isDirectory: false, user: '', applyToChildren: false, globalScopeEligible: true, reason: 'space' },
+  { type: 'audit-dir', value: '/opt/ünïcødé/spool', isDirectory: true, user: '', applyToChildren: false, globalScopeEligible: true, reason: 'unicode' },
 ];

@@ -1,7 +1,7 @@
 import { UNREVIEWED_MARK } from './unreviewed-marking';
 import { ExportableExclusion } from '@fleettune/rules';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
-import { toMdatpEntry } from './mdatp-exclusion-mapping';
+import { MDE_CHILD_SCOPE_REASON, toMdatpEntry } from './mdatp-exclusion-mapping';
 import { shellQuote } from './shell-quote';
 import { lineUnsafeReason } from './value-checks';
 
@@ -23,6 +23,8 @@ export class MdatpCliExporter implements ExclusionExporter {
       const e = toMdatpEntry(item, options.useGlobalScope ?? false);
       if ('skip' in e) {
         skipped.push({ item, reason: e.skip });
+        // Said in the script too: whoever runs it sees what it leaves out. (The value is one line: checked above.)
+        if (e.skip === MDE_CHILD_SCOPE_REASON) lines.push(`# not exported: ${item.value}: ${e.skip}`);
         continue;
       }
       if (e.$type === 'excludedFileExtension') {

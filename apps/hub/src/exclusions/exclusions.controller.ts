@@ -64,7 +64,19 @@ export class ExclusionsController {
     enum: ['approved', 'all'],
     description: 'approved (default): only items whose current decision is approved. all: every item, and the file is marked UNREVIEWED',
   })
-  async export(@Param('id') id: string, @Query('format') format: string, @Query('include') include: string | undefined, @Res() res: Response): Promise<void> {
+  @ApiQuery({
+    name: 'muteExecInDirectories',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'auditd-rules only: directory rules also mute executions from the directory (default false: -F perm=rwa keeps them recorded)',
+  })
+  async export(
+    @Param('id') id: string,
+    @Query('format') format: string,
+    @Query('include') include: string | undefined,
+    @Res() res: Response,
+    @Query('muteExecInDirectories') muteExec?: string,
+  ): Promise<void> {
     const spec = EXPORT_FORMATS[format as ExportFormatId];
     if (!Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, format) || !spec) {
       throw new BadRequestException(`format must be one of: ${Object.keys(EXPORT_FORMATS).join(', ')}`);
@@ -72,17 +84,22 @@ export class ExclusionsController {
     if (include !== undefined && include !== 'approved' && include !== 'all') {
       throw new BadRequestException('include must be "approved" (the default) or "all"');
     }
+    if (muteExec !== undefined && muteExec !== 'true' && muteExec !== 'false') {
+      throw new BadRequestException('muteExecInDirectories must be true or false');
+    }
     // What is exported is what was reviewed: pending, rejected and snoozed items (and approvals a later
     // widening voided) only with include=all, and then the file itself says it is unreviewed.
     const all = include === 'all';
     const items = all ? (await this.sets.byId(id)).items : (await this.sets.approvedItems(id)).items;
-    const { content, skipped } = spec.exporter.export(items, { unreviewed: all });
+    const { content, skipped, partial } = spec.exporter.export(items, { unreviewed: all, muteExecInDirectories: muteExec === 'true' });
     res
       .status(200)
       .setHeader('Content-Type', spec.contentType)
       .setHeader('Content-Disposition', `attachment; filename="${all ? 'UNREVIEWED-' : ''}${spec.fileName}"`)
       .setHeader('X-Fleettune-Review', all ? 'unreviewed' : 'approved-only')
       .setHeader('X-Fleettune-Skipped-Items', String(skipped.length))
+      // Written with less effect than the item asks (e.g. a Cisco process path with * on an old connector).
+      .setHeader('X-Fleettune-Partial-Items', String(partial?.length ?? 0))
       .send(content);
   }
 }

@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { TestDatabase } from '@fleettune/db-tools';
-import { EXPORT_FORMATS } from '@fleettune/exporters';
+import { AUDITD_NOT_AUDIT_EVIDENCE_REASON, EXPORT_FORMATS, MDE_CHILD_SCOPE_REASON } from '@fleettune/exporters';
 import { digestToken } from '../auth/token-digest';
 import { PrismaService } from '../database/prisma.service';
 import { ExclusionRecomputeService } from '../exclusions/exclusion-recompute.service';
@@ -150,20 +150,24 @@ test('webhook push: only approved items, signed body, retried with backoff while
   assert.deepEqual(Object.keys(doc.exports).sort(), Object.keys(EXPORT_FORMATS).sort());
   assert.match(doc.exports['cisco-json'].content, /syncagent/);
   assert.doesNotMatch(received[2].body, /buildcache|sync\.log|alice|bob/);
-  assert.equal(doc.exports['auditd-rules'].partial.length, 1, 'apply-to-children is reported as partial for auditd');
+  // Since issue 19: the process item comes from exec data, not audit records, so auditd skips it (with why),
+  // and MDE refuses its child scope instead of exporting the parent alone.
+  assert.deepEqual(doc.exports['auditd-rules'].skipped.map((s: { reason: string }) => s.reason), [AUDITD_NOT_AUDIT_EVIDENCE_REASON]);
+  assert.deepEqual(doc.exports['mdatp-json'].skipped.map((s: { reason: string }) => s.reason), [MDE_CHILD_SCOPE_REASON]);
 });
 
 test('pull export per target: approved items only, ETag and If-None-Match 304, new approval changes the ETag', async () => {
   const t = await api('POST', '/api/v1/policy-targets', { name: 'ansible', kind: 'pull' });
   assert.equal(t.status, 201);
   assert.equal(t.body.secret, undefined);
-  const path = `/api/v1/policy-targets/${t.body.id}/export?format=mdatp-json`;
+  // Cisco's format: the approved agent item is a process with children, which MDE formats refuse (issue 19).
+  const path = `/api/v1/policy-targets/${t.body.id}/export?format=cisco-json`;
   assert.equal((await api('GET', `/api/v1/policy-targets/${t.body.id}/export?format=nope`)).status, 400);
   const first = await api('GET', path, undefined, VIEWER);
   assert.equal(first.status, 200);
   const etag = first.headers.get('etag')!;
   assert.match(etag, /^"[0-9a-f]{64}"$/);
-  const paths = first.body.exclusionSettings.exclusions.map((e: { path?: string; name?: string }) => e.path ?? e.name);
+  const paths = first.body.data.map((e: { path?: string; process?: { path: string } }) => e.process?.path ?? e.path);
   assert.deepEqual(paths, ['/opt/syncagent/bin/syncagent']);
 
   const again = await api('GET', path, undefined, VIEWER, { 'if-none-match': etag });
@@ -177,7 +181,7 @@ test('pull export per target: approved items only, ETag and If-None-Match 304, n
   const changed = await api('GET', path, undefined, VIEWER, { 'if-none-match': etag });
   assert.equal(changed.status, 200);
   assert.notEqual(changed.headers.get('etag'), etag);
-  assert.equal(changed.body.exclusionSettings.exclusions.length, 2);
+  assert.equal(changed.body.data.length, 2);
 
   // A snoozed item is not approved: it leaves the export again.
   await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'snoozed', comment: 'wait', snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() }, APPROVER);
