@@ -87,10 +87,18 @@ async function recomputeLatest(): Promise<{ id: string; version: number; items: 
   return (await api('GET', '/api/v1/exclusion-sets/latest')).body;
 }
 
+type CiscoV3 = { exclusionType: string; path?: string; process?: { path: string }; engineSettings?: { fileScan: { applyToChildProcesses: boolean } } };
+
+/** The pulled Cisco exclusions (API v3 shape since issue 19: the child scope is engineSettings.fileScan's), child scope beside the process path. */
 async function pulled(): Promise<{ exclusionType: string; path?: string; process?: { path: string; applyToChildProcesses: boolean } }[]> {
   const r = await api('GET', `/api/v1/policy-targets/${pullTarget}/export?format=cisco-json`, undefined, VIEWER);
   assert.equal(r.status, 200);
-  return (typeof r.body === 'string' ? JSON.parse(r.body) : r.body).exclusions;
+  const data = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body).data as CiscoV3[];
+  return data.map((d) => ({
+    exclusionType: d.exclusionType,
+    path: d.path,
+    process: d.process ? { path: d.process.path, applyToChildProcesses: d.engineSettings?.fileScan.applyToChildProcesses ?? false } : undefined,
+  }));
 }
 
 const find = (set: { items: Item[] }, type: string, value: string) => set.items.find((i) => i.type === type && i.value === value);

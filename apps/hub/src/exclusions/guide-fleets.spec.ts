@@ -138,6 +138,7 @@ test('Linux fleet: the guide\'s exec bars judged over each capture; no launcher,
 });
 
 test('Linux fleet exports: MDE never carries a child scope silently; auditd holds only audit-evidenced items', async () => {
+  // Nothing is approved here: the exports are of the whole set (include=all), as a reviewer previews them.
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[] };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren]));
   const syncd = set.items.find((i) => i.type === 'process' && i.value === '/opt/sync/bin/syncd');
@@ -148,30 +149,30 @@ test('Linux fleet exports: MDE never carries a child scope silently; auditd hold
 
   // MDE: the parent-with-children item is refused in every format (counted in the header; the script says why).
   for (const f of ['mdatp-json', 'mdatp-cli', 'mdatp-plist']) {
-    const res = await api(`/api/v1/exclusion-sets/${set.id}/export?format=${f}`);
+    const res = await api(`/api/v1/exclusion-sets/${set.id}/export?format=${f}&include=all`);
     assert.equal(res.status, 200, f);
     const written = res.text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
     assert.ok(!written.includes('/opt/sync/bin/syncd'), `${f} exports syncd without its children`);
     assert.ok(written.includes('/opt/mdm/bin/mdm-agent'), f);
     assert.ok(Number(res.headers.get('x-fleettune-skipped-items')) >= 1, f);
   }
-  const cli = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=mdatp-cli`)).text;
+  const cli = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=mdatp-cli&include=all`)).text;
   assert.match(cli, /^# not exported: \/opt\/sync\/bin\/syncd: apply-to-children has no Defender equivalent/m);
 
   // auditd: only audit initiators and directories (the spool writer; the snapshotter, whose execve records pass
   // 1000 in a window); not the RTP-only indexer, not the exec-data process items (syncd, mdm-agent).
-  const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules`)).text.split('\n').filter((l) => l.startsWith('-a '));
+  const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all`)).text.split('\n').filter((l) => l.startsWith('-a '));
   assert.deepEqual(rules.sort(), [
     '-a never,exit -F dir=/var/lib/backupd/spool -F perm=rwa',
     '-a never,exit -F exe=/opt/backup/bin/backupd',
     '-a never,exit -F exe=/opt/backup/bin/snapshotter',
   ]);
-  const muted = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&muteExecInDirectories=true`)).text;
+  const muted = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=true`)).text;
   assert.match(muted, /^-a never,exit -F dir=\/var\/lib\/backupd\/spool$/m);
-  assert.equal((await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&muteExecInDirectories=maybe`)).status, 400);
+  assert.equal((await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=maybe`)).status, 400);
 
   // Cisco: API v3 shape, the child scope under engineSettings.fileScan.
-  const cisco = JSON.parse((await api(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-json`)).text) as {
+  const cisco = JSON.parse((await api(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-json&include=all`)).text) as {
     data: { exclusionType: string; process?: Record<string, unknown>; engineSettings?: { fileScan: { applyToChildProcesses: boolean } } }[];
   };
   const p = cisco.data.find((d) => d.process?.path === '/opt/sync/bin/syncd');
