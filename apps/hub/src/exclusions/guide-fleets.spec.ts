@@ -60,7 +60,14 @@ async function api(path: string): Promise<{ status: number; text: string; header
 }
 
 before(async () => {
-  ({ db, hub } = await startTestHub('guide_fleets_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL }));
+  ({ db, hub } = await startTestHub('guide_fleets_spec', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    // Three agents from one test process share the loopback address and one enrollment burst; this spec
+    // is about the guides' rules, so each host counts on its own (host-independence.spec covers that bar).
+    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
+    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
+  }));
   base = `http://127.0.0.1:${hub.httpPort}`;
   client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
   for (let h = 1; h <= 3; h++) linux.push(await enroll(`lnx-${h}`, 'linux'));
