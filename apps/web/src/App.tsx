@@ -1,5 +1,5 @@
 import { FormEvent, useCallback, useEffect, useState } from 'react';
-import { Api, ApiError, Role, isRoleName, loadCapabilities, roleAllows, tokenStore } from './api';
+import { Api, ApiError, Role, isRole, loadCapabilities, roleAllows, tokenStore } from './api';
 import { ErrorBox } from './components';
 import { Session, SessionContext, href, useHashRoute } from './context';
 import { SafeText } from './safe';
@@ -14,7 +14,7 @@ import { CostPage } from './pages/CostPage';
 async function openSession(token: string, onUnauthorized: () => void): Promise<Session> {
   const api = new Api(token, onUnauthorized);
   const [me, caps] = await Promise.all([api.get<{ name: string; role: string }>('/api/v1/me'), loadCapabilities()]);
-  if (!isRoleName(me.role)) throw new Error(`unknown role ${me.role}`);
+  if (!isRole(me.role)) throw new Error(`unknown role ${me.role}`);
   return { api, me: { name: me.name, role: me.role }, caps };
 }
 

@@ -1,9 +1,6 @@
-export const ROLES = ['viewer', 'approver', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export function roleAllows(held: Role | undefined, needed: Role): boolean {
-  return !!held && ROLES.indexOf(held) >= ROLES.indexOf(needed);
-}
+// The API's shared types and rules (roles, pages, views): one definition for the hub and the dashboard.
+export { HOST_TAG_PATTERN, MAX_HOST_TAGS, PUSH_HISTORY_PATH, ROLES, isRole, pushSucceeded, roleAllows } from '@fleettune/api-contract';
+export type { AgentStatusView, HostView, NoiseRow, Page, PushHistoryRow, Role } from '@fleettune/api-contract';
 
 /** The API's error body: {statusCode, error, message, issues?}. */
 export class ApiError extends Error {
@@ -150,42 +147,3 @@ export async function loadCapabilities(): Promise<Capabilities> {
   };
 }
 
-export function isRoleName(v: string): v is Role {
-  return (ROLES as readonly string[]).includes(v);
-}
-
-/** A page of a cursor-paged list ({items, nextCursor, total?}). */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-  total?: number;
-}
-
-/** One row of GET /api/v1/policy-pushes: a webhook push or a served pull. */
-export interface PushRow {
-  id: string;
-  target: { id: string; name: string; kind: string; deleted: boolean };
-  set: { id: string; version: number };
-  mode: 'webhook' | 'pull' | string;
-  format: string | null;
-  itemCount: number;
-  status: string;
-  attempts: number;
-  requestedBy: string;
-  createdAt: string;
-  finishedAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  lastAttempt: { attempt: number; at: string; statusCode: number | null; error: string | null; durationMs: number } | null;
-}
-
-export const PUSH_HISTORY_PATH = '/api/v1/policy-pushes';
-
-/** A push that reached its target: a webhook the receiver took (2xx) or a pull that was served. */
-export function pushSucceeded(p: PushRow): boolean {
-  return p.status === 'delivered' || p.status === 'served';
-}
-
-/** Host tags: the hub's rule (lower case, digits, . _ : -; at most 63 characters, 20 per host). */
-export const TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,62}$/;
-export const MAX_TAGS = 20;

@@ -1,12 +1,12 @@
-import { PushRow, pushSucceeded } from './api';
+import { PushHistoryRow, pushSucceeded } from './api';
 import { TrendMarker } from './TrendChart';
 
 /** The moment a push took effect: when the receiver took it (or the pull was served). */
-export function pushTime(p: PushRow): number {
+export function pushTime(p: PushHistoryRow): number {
   return Date.parse(p.finishedAt ?? p.createdAt) / 1000;
 }
 
-export function pushLabel(p: PushRow): string {
+export function pushLabel(p: PushHistoryRow): string {
   return p.mode === 'pull' ? `pull v${p.set.version} by ${p.target.name}` : `push v${p.set.version} → ${p.target.name}`;
 }
 
@@ -32,7 +32,7 @@ export function approvalsOf(items: Array<{ value: string; decision?: unknown }>)
  * One marker per kind and bucket: ten approvals in the same hour are one
  * line "10 approvals" (all named in the tooltip), not ten overlapping lines.
  */
-export function trendMarkers(pushes: PushRow[], approvals: Approval[], bucketSeconds: number): TrendMarker[] {
+export function trendMarkers(pushes: PushHistoryRow[], approvals: Approval[], bucketSeconds: number): TrendMarker[] {
   const groups = new Map<string, { t: number; kind: TrendMarker['kind']; labels: string[] }>();
   const add = (kind: TrendMarker['kind'], t: number, label: string) => {
     const key = `${kind}:${Math.floor(t / bucketSeconds)}`;

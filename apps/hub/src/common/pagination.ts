@@ -11,12 +11,8 @@ export const pageQueryShape = {
 export const pageQuerySchema = z.object(pageQueryShape);
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 
-export interface Page<T> {
-  items: T[];
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-  total?: number;
-}
+import type { Page } from '@fleettune/api-contract';
+export type { Page };
 
 export function encodeCursor(value: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');

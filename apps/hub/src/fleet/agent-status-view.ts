@@ -1,28 +1,8 @@
+import type { AgentStatusView as ContractAgentStatusView } from '@fleettune/api-contract';
 import { PrismaService } from '../database/prisma.service';
 
-/** A host's latest agent health (issues 7/8), as GET /api/v1/hosts shows it; null until its agent reports one. */
-export interface AgentStatusView {
-  /** Sequence of the batch that carried it, and when the hub committed that batch. */
-  sequence: number;
-  reportedAt: Date;
-  spoolPendingBatches: number;
-  spoolBytes: number;
-  /** 0 = unbounded. */
-  spoolBoundBytes: number;
-  droppedBatchesTotal: number;
-  droppedEventsTotal: number;
-  mergesTotal: number;
-  rejectedBatchesTotal: number;
-  /** Watchdog degrade level, 0 = normal. */
-  degradeLevel: number;
-  degraded: boolean;
-  pausedSources: string[];
-  /** 0 = unknown. */
-  rssBytes: number;
-  cpuPercent: number;
-  /** Inputs that yielded no event ("<source> <input>: why"); the agent keeps sending them until the input yields events. */
-  inputWarnings: string[];
-}
+/** A host's latest agent health as the hub builds it; the wire type lives in the API contract. */
+export type AgentStatusView = ContractAgentStatusView<Date>;
 
 /**
  * The latest statuses of the given hosts, one indexed primary-key lookup.

@@ -1,9 +1,10 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import type { HostView as ContractHostView, NoiseRow as ContractNoiseRow } from '@fleettune/api-contract';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 import { HostsQuery, NoiseKind, TrendQuery } from './noise-query.dto';
 import { NOISE_BIN_SECONDS } from '../exclusions/rollup-apply-sql';
-import { AgentStatusView, loadAgentStatuses } from './agent-status-view';
+import { loadAgentStatuses } from './agent-status-view';
 
 /** A host is `online` when it reported within this many seconds, otherwise `stale`. */
 export const HOST_STALE_AFTER_SECONDS = (() => {
@@ -11,32 +12,9 @@ export const HOST_STALE_AFTER_SECONDS = (() => {
   return Number.isInteger(v) && v > 0 ? v : 900;
 })();
 
-export interface HostView {
-  id: string;
-  hostname: string;
-  os: string;
-  agentVersion: string | null;
-  createdAt: Date;
-  lastSeenAt: Date | null;
-  status: 'online' | 'stale';
-  /** Labels set by admins (PUT /api/v1/hosts/:id/tags), sorted. */
-  tags: string[];
-  /** Spool backlog, drops, refused batches and watchdog state its agent last reported (issues 7/8); null before the first report. */
-  agentStatus: AgentStatusView | null;
-}
-
-export interface NoiseRow {
-  /** The path, parent, directory, extension, audit key or syscall. */
-  subject: string;
-  /** Same as subject for path-like kinds (kept for older clients). */
-  path?: string;
-  count: number;
-  hosts: number;
-  /** count / seconds between the first window start and the last window end. */
-  ratePerSecond: number;
-  firstWindowStart: Date;
-  lastWindowEnd: Date;
-}
+/** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
+export type HostView = ContractHostView<Date>;
+export type NoiseRow = ContractNoiseRow<Date>;
 
 export interface NoiseQuery {
   top: number;

@@ -1,10 +1,10 @@
+import { HOST_TAG_PATTERN, MAX_HOST_TAGS } from '@fleettune/api-contract';
 import { z } from 'zod';
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
-/** A host tag: lower-case letters, digits and . _ : - (starting with a letter or digit), at most 63 characters. */
-export const HOST_TAG_PATTERN = /^[a-z0-9][a-z0-9._:-]{0,62}$/;
-export const MAX_HOST_TAGS = 20;
+// The tag rule is shared with the dashboard through the API contract.
+export { HOST_TAG_PATTERN, MAX_HOST_TAGS };
 export const hostTagSchema = z.string().regex(HOST_TAG_PATTERN, 'a tag is 1-63 of a-z 0-9 . _ : - starting with a letter or digit');
 
 /** Body of PUT /api/v1/hosts/:id/tags: the host's complete tag list (replaces the old one; duplicates collapse). */

@@ -1,28 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import type { PushHistoryRow as ContractPushHistoryRow } from '@fleettune/api-contract';
 import type { Prisma } from '../generated/prisma/client';
 import { Page, decodeCursor, encodeCursor } from '../common/pagination';
 import { PrismaService } from '../database/prisma.service';
 import { publicDeliveryError, publicStatusCode } from '../webhooks/signed-webhook-sender';
 
-/** One push (webhook) or served pull, fleet-wide, as viewers may see it: no target URL or secret. */
-export interface PushHistoryRow {
-  id: string;
-  target: { id: string; name: string; kind: string; deleted: boolean };
-  set: { id: string; version: number };
-  mode: string;
-  format: string | null;
-  itemCount: number;
-  status: string;
-  attempts: number;
-  requestedBy: string;
-  createdAt: Date;
-  /** When the receiver took it (webhook 2xx) or the pull was served; null while queued/retrying or when failed. */
-  finishedAt: Date | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  /** The latest delivery attempt of a webhook push; null before the first one (and for pulls). */
-  lastAttempt: { attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number } | null;
-}
+/** One push (webhook) or served pull, fleet-wide, as viewers may see it (the API contract's row, Date timestamps). */
+export type PushHistoryRow = ContractPushHistoryRow<Date>;
 
 export interface PushHistoryQuery {
   limit: number;

@@ -1,15 +1,10 @@
 import { FormEvent, useState } from 'react';
-import { PUSH_HISTORY_PATH, ROLES, Role } from '../api';
+import { Page, PUSH_HISTORY_PATH, ROLES, Role } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
 import { useAsync, useSession } from '../context';
 import { SafeText, cleanText, fmtDate } from '../safe';
 import { PushHistory } from './PushHistory';
 
-interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-  total?: number;
-}
 interface Token {
   id: string;
   name: string;

@@ -1,25 +1,6 @@
+import type { AgentStatusView } from '../api';
 import { SafeText, fmtDate, fmtInt } from '../safe';
 
-/** What a host's agent last reported about itself (issues 7/8); null before its first report or from an older hub. */
-export interface AgentStatus {
-  sequence: number;
-  reportedAt: string;
-  spoolPendingBatches: number;
-  spoolBytes: number;
-  /** 0 = unbounded. */
-  spoolBoundBytes: number;
-  droppedBatchesTotal: number;
-  droppedEventsTotal: number;
-  mergesTotal: number;
-  rejectedBatchesTotal: number;
-  degradeLevel: number;
-  degraded: boolean;
-  pausedSources: string[];
-  rssBytes: number;
-  cpuPercent: number;
-  /** Inputs that yielded no event (absent from older hubs). */
-  inputWarnings?: string[];
-}
 
 export function fmtBytes(n: number | null | undefined): string {
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return '–';
@@ -39,7 +20,7 @@ function num(v: unknown): number | undefined {
 }
 
 /** Badges for the hosts table: "degraded" (watchdog level > 0 or paused sources), "dropping" (spool dropped windows), "refused" (hub refused batches). */
-export function AgentHealthBadges({ status }: { status: AgentStatus | null | undefined }) {
+export function AgentHealthBadges({ status }: { status: AgentStatusView | null | undefined }) {
   if (!status) return <span className="muted">–</span>;
   const dropped = num(status.droppedBatchesTotal) ?? 0;
   const rejected = num(status.rejectedBatchesTotal) ?? 0;
@@ -67,7 +48,7 @@ export function AgentHealthBadges({ status }: { status: AgentStatus | null | und
 }
 
 /** "12 (3.1 MiB)": the backlog cell of the hosts table. */
-export function SpoolBacklog({ status }: { status: AgentStatus | null | undefined }) {
+export function SpoolBacklog({ status }: { status: AgentStatusView | null | undefined }) {
   if (!status) return <>–</>;
   return (
     <>
@@ -77,7 +58,7 @@ export function SpoolBacklog({ status }: { status: AgentStatus | null | undefine
 }
 
 /** The host detail's list of everything the agent reported. */
-export function AgentHealthDetail({ status }: { status: AgentStatus | null | undefined }) {
+export function AgentHealthDetail({ status }: { status: AgentStatusView | null | undefined }) {
   if (!status) return <p className="muted">The agent has not reported its spool and watchdog state yet (older agents do not).</p>;
   const bound = num(status.spoolBoundBytes);
   const paused = Array.isArray(status.pausedSources) ? status.pausedSources : [];

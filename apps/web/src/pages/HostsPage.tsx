@@ -1,26 +1,15 @@
 import { FormEvent, useMemo, useState } from 'react';
-import { MAX_TAGS, TAG_PATTERN, roleAllows } from '../api';
+import { HOST_TAG_PATTERN, MAX_HOST_TAGS, roleAllows } from '../api';
+import type { HostView } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
 import { href, useAsync, useSession } from '../context';
 import { FilterSelect, useFleetFacets } from '../filters';
 import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
 import { TrendChart } from '../TrendChart';
 import { NoiseRow, NoiseTable } from './NoisePage';
-import { AgentHealthBadges, AgentHealthDetail, AgentStatus, SpoolBacklog } from './AgentHealth';
+import { AgentHealthBadges, AgentHealthDetail, SpoolBacklog } from './AgentHealth';
 
-export interface Host {
-  id: string;
-  hostname: string;
-  os: string;
-  agentVersion: string | null;
-  lastSeenAt: string | null;
-  createdAt: string;
-  status: 'online' | 'stale';
-  /** Present once the hub has host tags. */
-  tags?: string[];
-  /** Spool/drop/watchdog state the agent last reported; null before its first report, absent from older hubs. */
-  agentStatus?: AgentStatus | null;
-}
+export type Host = HostView;
 
 const TAGS_PATH = '/api/v1/hosts/{id}/tags';
 
@@ -38,8 +27,8 @@ export function Tags({ tags }: { tags?: string[] }) {
 /** Parses "a, b c" into tags; returns the problems instead when a tag breaks the hub's rule. */
 export function parseTags(text: string): { tags: string[]; problems: string[] } {
   const tags = [...new Set(text.split(/[\s,]+/).filter(Boolean))];
-  const problems = tags.filter((t) => !TAG_PATTERN.test(t)).map((t) => `"${cleanText(t).slice(0, 70)}" is not a tag (a-z, 0-9, . _ : -; up to 63)`);
-  if (tags.length > MAX_TAGS) problems.push(`at most ${MAX_TAGS} tags per host (${tags.length} given)`);
+  const problems = tags.filter((t) => !HOST_TAG_PATTERN.test(t)).map((t) => `"${cleanText(t).slice(0, 70)}" is not a tag (a-z, 0-9, . _ : -; up to 63)`);
+  if (tags.length > MAX_HOST_TAGS) problems.push(`at most ${MAX_HOST_TAGS} tags per host (${tags.length} given)`);
   return { tags, problems };
 }
 

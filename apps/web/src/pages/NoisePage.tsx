@@ -3,16 +3,9 @@ import { Card, ErrorBox, Loading, TimeRangeSelect, sinceOf } from '../components
 import { href, useAsync, useSession } from '../context';
 import { FilterSelect, useFleetFacets, useTagFilterAvailable } from '../filters';
 import { SafeText, fmtDate, fmtInt, fmtRate } from '../safe';
+import type { NoiseRow } from '../api';
 
-export interface NoiseRow {
-  subject: string;
-  path?: string;
-  count: number;
-  hosts: number;
-  ratePerSecond?: number;
-  firstWindowStart: string;
-  lastWindowEnd: string;
-}
+export type { NoiseRow } from '../api';
 
 export const NOISE_SECTIONS: Array<{ kind: string; endpoint: string; title: string; trend: boolean }> = [
   { kind: 'exec', endpoint: 'execs', title: 'Top executables', trend: true },

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import { Page, PUSH_HISTORY_PATH, PushRow } from '../api';
+import { Page, PUSH_HISTORY_PATH, PushHistoryRow } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
 import { useAsync, useSession } from '../context';
 import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
 
 const PAGE = 20;
 
-function lastResult(p: PushRow): string {
+function lastResult(p: PushHistoryRow): string {
   if (p.mode === 'pull') return p.lastStatusCode ? `served ${p.lastStatusCode}` : 'served';
   const a = p.lastAttempt;
   if (!a) return p.status === 'queued' ? 'not tried yet' : (p.lastError ?? '–');
@@ -23,7 +23,7 @@ export function PushHistory({ targetId, refresh = 0, title = 'Push history' }: {
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors[cursors.length - 1];
   useEffect(() => setCursors([]), [targetId, refresh]);
-  const list = useAsync(() => api.get<Page<PushRow>>(PUSH_HISTORY_PATH, { limit: PAGE, cursor, targetId }), [cursor, targetId, refresh]);
+  const list = useAsync(() => api.get<Page<PushHistoryRow>>(PUSH_HISTORY_PATH, { limit: PAGE, cursor, targetId }), [cursor, targetId, refresh]);
   const pending = (list.data?.items ?? []).some((p) => p.status === 'queued' || p.status === 'retrying');
   useEffect(() => {
     if (!pending) return;

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Page, PUSH_HISTORY_PATH, PushRow, pushSucceeded } from '../api';
+import { Page, PUSH_HISTORY_PATH, PushHistoryRow, pushSucceeded } from '../api';
 import { changePercent, meanRate, approvalsOf, pushLabel, pushTime, trendMarkers } from '../closed-loop';
 import { Card, ErrorBox, Loading, TimeRangeSelect, sinceOf } from '../components';
 import { useAsync, useSession } from '../context';
@@ -70,7 +70,7 @@ export function beforeAfterSpans(at: number, minutes: number, now: number) {
 }
 
 /** Closed loop: did the noise fall after a push? Mean rate in the N before vs the N after. */
-function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject: string; pushes: PushRow[]; filters: Filters }) {
+function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject: string; pushes: PushHistoryRow[]; filters: Filters }) {
   const { api } = useSession();
   const ok = pushes.filter(pushSucceeded);
   const [pushId, setPushId] = useState('');
@@ -205,7 +205,7 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
     [kind, subject, bucket, range, os, tag],
   );
   const pushes = useAsync(
-    async () => (caps.has('get', PUSH_HISTORY_PATH) ? (await api.get<Page<PushRow>>(PUSH_HISTORY_PATH, { limit: 500 })).items : []),
+    async () => (caps.has('get', PUSH_HISTORY_PATH) ? (await api.get<Page<PushHistoryRow>>(PUSH_HISTORY_PATH, { limit: 500 })).items : []),
     [],
   );
   const approvals = useAsync(async () => {

@@ -1,0 +1,6 @@
+export * from './roles';
+export * from './page';
+export * from './timestamp';
+export * from './hosts';
+export * from './noise';
+export * from './policy-pushes';

@@ -1,0 +1,28 @@
+import type { Timestamp } from './timestamp';
+
+export const PUSH_HISTORY_PATH = '/api/v1/policy-pushes';
+
+/** One row of GET /api/v1/policy-pushes: a webhook push or a served pull, as viewers may see it (no URL, no secret). */
+export interface PushHistoryRow<T extends Timestamp = string> {
+  id: string;
+  target: { id: string; name: string; kind: string; deleted: boolean };
+  set: { id: string; version: number };
+  mode: string;
+  format: string | null;
+  itemCount: number;
+  status: string;
+  attempts: number;
+  requestedBy: string;
+  createdAt: T;
+  /** When the receiver took it (webhook 2xx) or the pull was served; null while queued/retrying or when failed. */
+  finishedAt: T | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** The latest delivery attempt of a webhook push; null before the first one (and for pulls). */
+  lastAttempt: { attempt: number; at: T; statusCode: number | null; error: string | null; durationMs: number } | null;
+}
+
+/** A push that reached its target: a webhook the receiver took (2xx) or a pull that was served. */
+export function pushSucceeded(p: Pick<PushHistoryRow<Timestamp>, 'status'>): boolean {
+  return p.status === 'delivered' || p.status === 'served';
+}
