@@ -3,15 +3,9 @@ import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { AlertDeliveryService } from './alert-delivery.service';
-import {
-  DetectorConfig,
-  ExecNoiseRow,
-  FileNoiseRow,
-  NoisySubject,
-  detectNoisySubjects,
-  detectorConfig,
-} from './alert-detector';
-import { CoveringExclusion, isCoveredByAny } from './exclusion-coverage';
+import { DetectorConfig, NoisySubject, detectorConfig } from './alert-detector';
+import { runAlertDetectionInWorker } from './alert-detection-runner';
+import { CoveringExclusion } from './exclusion-coverage';
 
 export interface EvaluateOptions {
   /** Detection reference time; defaults to the latest window_end in the data. */
@@ -28,6 +22,8 @@ export interface EvaluationResult {
   updated: string[];
   /** Newly noisy subjects kept quiet: cooldown after resolve, or covered by an approved exclusion. */
   suppressed: Array<{ subject: string; why: string }>;
+  /** Noisy subjects left for the next run because FLEETTUNE_ALERTS_MAX_PER_RUN was reached. */
+  capped: number;
 }
 
 const MAX_SAMPLE_HOSTS = 5;
@@ -57,7 +53,7 @@ export class AlertEvaluationService {
   }
 
   async evaluate(opts: EvaluateOptions = {}): Promise<EvaluationResult> {
-    const result: EvaluationResult = { now: null, noisySubjects: 0, created: [], updated: [], suppressed: [] };
+    const result: EvaluationResult = { now: null, noisySubjects: 0, created: [], updated: [], suppressed: [], capped: 0 };
     const [range] = await this.prisma.$queryRaw<{ first: Date | null; last: Date | null; hosts: number }[]>`
       SELECT MIN(window_start) AS first, MAX(window_end) AS last, COUNT(DISTINCT host_id)::int AS hosts FROM ingest_batches`;
     if (!range.first || !range.last) return { ...result, skipped: 'no data ingested yet' };
@@ -71,7 +67,6 @@ export class AlertEvaluationService {
     }
 
     const binSeconds = this.detector.windowMinutes * 60;
-    const nowSec = now.getTime() / 1000;
     const recentStart = new Date(now.getTime() - this.detector.recentBins * binSeconds * 1000);
     const baselineStart = new Date(recentStart.getTime() - this.config.FLEETTUNE_ALERTS_BASELINE_SECONDS * 1000);
     const [{ baselineBatches, hostsReporting }] = await this.prisma.$queryRaw<{ baselineBatches: number; hostsReporting: number }[]>`
@@ -81,33 +76,36 @@ export class AlertEvaluationService {
     // Without any baseline every noisy app would look new (a hub that was down for a week, say).
     if (baselineBatches === 0) return { ...result, skipped: 'no baseline data in the look-back period' };
 
-    // Pass 1: what is noisy now. Pass 2: the same plus the baseline of only those subjects.
-    const recentExecs = await this.execRows(nowSec, binSeconds, recentStart, now);
-    const recentFiles = await this.fileRows(nowSec, binSeconds, recentStart, now);
-    const first = detectNoisySubjects(recentExecs, recentFiles, this.detector);
-    if (first.noisy.length === 0) {
-      await this.delivery.enqueuePending();
-      return result;
-    }
-    const baseExecs = first.execPatterns.length
-      ? await this.execRows(nowSec, binSeconds, baselineStart, recentStart, first.execPatterns)
-      : [];
-    const baseFiles = first.filePatterns.length
-      ? await this.fileRows(nowSec, binSeconds, baselineStart, recentStart, first.filePatterns)
-      : [];
-    const detection = detectNoisySubjects([...recentExecs, ...baseExecs], [...recentFiles, ...baseFiles], this.detector);
-    result.noisySubjects = detection.noisy.length;
+    // Reading the noise, both detection passes and the coverage match run in a worker thread (issue 13 item 6).
+    const detection = await runAlertDetectionInWorker({
+      databaseUrl: this.config.DATABASE_URL,
+      nowMs: now.getTime(),
+      binSeconds,
+      recentStartMs: recentStart.getTime(),
+      baselineStartMs: baselineStart.getTime(),
+      detector: this.detector,
+      approved: await this.approvedExclusions(),
+    });
+    result.noisySubjects = detection.noisySubjects;
+    for (const subject of detection.covered) result.suppressed.push({ subject, why: 'covered by an approved exclusion' });
 
-    const approved = await this.approvedExclusions();
-    for (const s of detection.noisy) {
-      if (isCoveredByAny(s.group, s.subject, approved)) {
-        if (s.isNew) result.suppressed.push({ subject: s.subject, why: 'covered by an approved exclusion' });
-        continue;
+    // Broadest first, so a cap keeps the alerts that matter most.
+    const noisy = [...detection.uncovered].sort((a, b) => b.hostIds.length - a.hostIds.length || b.ratePerSecond - a.ratePerSecond);
+    const maxPerRun = this.config.FLEETTUNE_ALERTS_MAX_PER_RUN;
+    for (const [i, s] of noisy.entries()) {
+      if (result.created.length + result.updated.length >= maxPerRun) {
+        result.capped = noisy.length - i;
+        break;
       }
       const outcome = await this.record(s, hostsReporting);
       if (outcome.created) result.created.push(outcome.created);
       if (outcome.updated) result.updated.push(outcome.updated);
       if (outcome.suppressed) result.suppressed.push({ subject: s.subject, why: outcome.suppressed });
+    }
+    if (result.capped > 0) {
+      this.logger.warn(
+        `alerts capped: ${result.created.length + result.updated.length} recorded, ${result.capped} noisy subjects left for the next run (FLEETTUNE_ALERTS_MAX_PER_RUN=${maxPerRun})`,
+      );
     }
     await this.delivery.enqueuePending();
     if (result.created.length || result.updated.length) {
@@ -216,51 +214,6 @@ export class AlertEvaluationService {
       this.logger.warn(`approved exclusions unavailable, none applied: ${err instanceof Error ? err.message : String(err)}`);
       return [];
     }
-  }
-
-  // Bins count back from now: bin b holds windows starting in [now - (b+1)·W, now - b·W), so bin 0 is the latest W.
-  private async execRows(nowSec: number, binSeconds: number, from: Date, to: Date, patterns?: string[]): Promise<ExecNoiseRow[]> {
-    const filter = patterns
-      ? Prisma.sql`AND (path LIKE ANY(${patterns}::text[]) OR parent_path LIKE ANY(${patterns}::text[]))`
-      : Prisma.empty;
-    const rows = await this.prisma.$queryRaw<
-      { host_id: string; path: string; parent_path: string; user: string; bin: number; count: bigint; first: Date; last: Date }[]
-    >`
-      SELECT host_id::text, path, parent_path, "user",
-             (ceil((${nowSec}::float8 - extract(epoch FROM window_start)) / ${binSeconds}::float8) - 1)::int AS bin,
-             SUM(count)::bigint AS count, MIN(window_start) AS first, MAX(window_end) AS last
-      FROM exec_counts
-      WHERE window_start >= ${from} AND window_start < ${to} ${filter}
-      GROUP BY 1, 2, 3, 4, 5`;
-    return rows.map((r) => ({
-      hostId: r.host_id,
-      path: r.path,
-      parentPath: r.parent_path,
-      user: r.user,
-      bin: r.bin,
-      count: Number(r.count),
-      firstStartMs: r.first.getTime(),
-      lastEndMs: r.last.getTime(),
-    }));
-  }
-
-  private async fileRows(nowSec: number, binSeconds: number, from: Date, to: Date, patterns?: string[]): Promise<FileNoiseRow[]> {
-    const filter = patterns ? Prisma.sql`AND path LIKE ANY(${patterns}::text[])` : Prisma.empty;
-    const rows = await this.prisma.$queryRaw<{ host_id: string; path: string; bin: number; count: bigint; first: Date; last: Date }[]>`
-      SELECT host_id::text, path,
-             (ceil((${nowSec}::float8 - extract(epoch FROM window_start)) / ${binSeconds}::float8) - 1)::int AS bin,
-             SUM(count)::bigint AS count, MIN(window_start) AS first, MAX(window_end) AS last
-      FROM file_counts
-      WHERE window_start >= ${from} AND window_start < ${to} ${filter}
-      GROUP BY 1, 2, 3`;
-    return rows.map((r) => ({
-      hostId: r.host_id,
-      path: r.path,
-      bin: r.bin,
-      count: Number(r.count),
-      firstStartMs: r.first.getTime(),
-      lastEndMs: r.last.getTime(),
-    }));
   }
 }
 

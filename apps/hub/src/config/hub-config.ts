@@ -77,7 +77,7 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_AGENT_ROWS_PER_DAY: z.coerce.number().int().min(1).default(20_000_000),
   /** Events one agent may report per UTC day: the larger of a batch's event count and its rows' counts (per table). */
   FLEETTUNE_AGENT_EVENTS_PER_DAY: z.coerce.number().int().min(1).default(100_000_000_000),
-  /** A batch whose window ends more than this far past the hub's clock is refused (FAILED_PRECONDITION: the agent retries later). */
+  /** A batch whose window starts more than this far after the hub's clock is refused (FAILED_PRECONDITION: the agent retries later). */
   FLEETTUNE_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** Whole days of raw counts kept before today; older daily partitions are dropped. */
   FLEETTUNE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
@@ -120,6 +120,8 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_ALERTS_JUMP_FACTOR: z.coerce.number().gt(1).default(10),
   /** After an alert is resolved, the same subject does not alert again for this long. */
   FLEETTUNE_ALERTS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).default(86_400),
+  /** Most alerts one evaluation creates or updates (each notifies every channel); the rest wait for the next run, counted and logged. */
+  FLEETTUNE_ALERTS_MAX_PER_RUN: z.coerce.number().int().min(1).default(100),
   /** Delivery tries per (alert, channel), exponential backoff from the base delay up to the max delay. */
   /** With the defaults: 10 s, 20 s, ... doubling up to 1 h between tries, about two days of tries in all. */
   FLEETTUNE_ALERTS_DELIVERY_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(60),
