@@ -13,6 +13,7 @@ import { DatabaseModule } from './database/database.module';
 import { ExclusionsModule } from './exclusions/exclusions.module';
 import { FleetModule } from './fleet/fleet.module';
 import { HealthModule } from './health/health.module';
+import { HostIdentityModule } from './host-identity/host-identity.module';
 import { IngestModule } from './ingest/ingest.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -45,6 +46,7 @@ export class AppModule {
         HealthModule,
         IngestModule,
         AgentsModule,
+        HostIdentityModule,
         FleetModule,
         ExclusionsModule,
         PolicyPushModule,

@@ -38,6 +38,8 @@ export interface HostView<T extends Timestamp = string> {
   lastSeenAt: T | null;
   /** `online` when it reported within FLEETTUNE_HOST_STALE_SECONDS. */
   status: 'online' | 'stale';
+  /** Issue 13: active, pending (awaits admin approval, cannot upload) or blocked (agent revoked; an admin must lift it). */
+  enrollment: 'active' | 'pending' | 'blocked';
   /** Labels set by admins (PUT /api/v1/hosts/:id/tags), sorted. */
   tags: string[];
   /** What its agent last reported about itself; null before the first report. */

@@ -32,12 +32,24 @@ export class AuthBootstrapService implements OnModuleInit {
     if (this.config.FLEETTUNE_ENROLL_SECRET) {
       const [secretHash, legacy] = this.digester.candidates(this.config.FLEETTUNE_ENROLL_SECRET);
       await this.prisma.enrollmentSecret.updateMany({ where: { secretHash: legacy }, data: { secretHash } });
-      await this.prisma.enrollmentSecret.upsert({
+      const row = await this.prisma.enrollmentSecret.upsert({
         where: { secretHash },
         create: { secretHash, name: 'bootstrap' },
         update: {},
       });
-      this.logger.log('bootstrap enrollment secret is active');
+      // Issue 13: the bootstrap secret is short-lived and use-limited. Its lifetime counts from when it
+      // was first stored (a restart does not extend it); the limits are re-applied at every start.
+      const ttlHours = this.config.FLEETTUNE_ENROLL_SECRET_TTL_HOURS;
+      const maxUses = this.config.FLEETTUNE_ENROLL_SECRET_MAX_USES;
+      const expiresAt = ttlHours > 0 ? new Date(row.createdAt.getTime() + ttlHours * 3600_000) : null;
+      await this.prisma.enrollmentSecret.update({ where: { id: row.id }, data: { expiresAt, maxUses: maxUses > 0 ? maxUses : null } });
+      const until = expiresAt ? `until ${expiresAt.toISOString()}` : 'with no expiry';
+      const uses = maxUses > 0 ? `${row.uses} of ${maxUses} uses taken` : `${row.uses} uses, no limit`;
+      if (expiresAt && expiresAt <= new Date()) {
+        this.logger.warn(`bootstrap enrollment secret EXPIRED at ${expiresAt.toISOString()} (FLEETTUNE_ENROLL_SECRET_TTL_HOURS): create a new one with POST /api/v1/enrollment-secrets`);
+      } else {
+        this.logger.log(`bootstrap enrollment secret is active ${until}, ${uses}`);
+      }
     }
   }
 }

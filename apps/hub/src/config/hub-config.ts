@@ -49,6 +49,25 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_ADMIN_TOKEN: secret,
   /** Bootstraps an enrollment secret agents can enroll with. */
   FLEETTUNE_ENROLL_SECRET: secret,
+  /**
+   * The bootstrap enrollment secret (FLEETTUNE_ENROLL_SECRET) expires this many hours after it was
+   * first stored (0 = never) and enrolls at most FLEETTUNE_ENROLL_SECRET_MAX_USES hosts (0 = no limit).
+   * Re-applied at every start, so changing them takes effect; for more hosts create secrets over REST.
+   */
+  FLEETTUNE_ENROLL_SECRET_TTL_HOURS: z.coerce.number().min(0).default(24),
+  FLEETTUNE_ENROLL_SECRET_MAX_USES: z.coerce.number().int().min(0).default(1000),
+  /** Enroll calls (accepted or not) one peer address may make per minute, and the whole hub; past them RESOURCE_EXHAUSTED. */
+  FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  FLEETTUNE_ENROLL_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** "1": new hosts are pending until an admin approves them (POST /api/v1/hosts/:id/approve); pending hosts cannot upload. */
+  FLEETTUNE_ENROLL_REQUIRE_APPROVAL: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+  /** Hours an admin-issued re-key token (POST /api/v1/hosts/:id/rekey) stays valid. */
+  FLEETTUNE_REKEY_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * "1" lets the gRPC port listen without TLS on a non-loopback BIND_HOST (tokens and the enrollment
+   * secret then cross the network in clear text; logged loudly at start). Without it the hub refuses.
+   */
+  FLEETTUNE_ALLOW_PLAINTEXT_GRPC: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   /** Prefix of the BullMQ queues, so several hubs/tests can share one Redis. */
   FLEETTUNE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('fleettune'),
   /** How often the exclusion set is recomputed; 0 disables the schedule. */
@@ -186,12 +205,28 @@ export const hubConfigSchema = z.object({
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopbackBind(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 const checkedConfigSchema = hubConfigSchema.superRefine((c, ctx) => {
   if (Boolean(c.GRPC_TLS_CERT_FILE) !== Boolean(c.GRPC_TLS_KEY_FILE)) {
     ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_KEY_FILE'], message: 'GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE go together' });
   }
   if (c.GRPC_TLS_CLIENT_CA_FILE && !c.GRPC_TLS_CERT_FILE) {
     ctx.addIssue({ code: 'custom', path: ['GRPC_TLS_CLIENT_CA_FILE'], message: 'mTLS needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE too' });
+  }
+  // Only a process that binds gRPC (the ingest role) can leak agent credentials on it.
+  if (c.FLEETTUNE_ROLES.includes('ingest') && !c.GRPC_TLS_CERT_FILE && !isLoopbackBind(c.BIND_HOST) && !c.FLEETTUNE_ALLOW_PLAINTEXT_GRPC) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['BIND_HOST'],
+      message:
+        `gRPC would listen on ${c.BIND_HOST} without TLS (agent tokens and the enrollment secret in clear text): ` +
+        'set GRPC_TLS_CERT_FILE/GRPC_TLS_KEY_FILE, bind to 127.0.0.1 behind a TLS proxy, or set FLEETTUNE_ALLOW_PLAINTEXT_GRPC=1 to accept the risk',
+    });
   }
   for (const key of ['GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE'] as const) {
     const f = c[key];

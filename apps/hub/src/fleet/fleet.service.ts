@@ -97,7 +97,7 @@ function hostStatus(lastSeenAt: Date | null, now = Date.now()): 'online' | 'stal
   return lastSeenAt && now - lastSeenAt.getTime() <= HOST_STALE_AFTER_SECONDS * 1000 ? 'online' : 'stale';
 }
 
-const HOST_SELECT = { id: true, hostname: true, os: true, agentVersion: true, createdAt: true, lastSeenAt: true, tags: true } as const;
+const HOST_SELECT = { id: true, hostname: true, os: true, agentVersion: true, createdAt: true, lastSeenAt: true, tags: true, status: true } as const;
 
 /** noise_subjects.key of (kind, subject, '') for bound values: the expression of SUBJECT_KEY_SQL (rollup-apply-sql.ts). */
 function subjectKey(kind: string, subject: string): Prisma.Sql {
@@ -169,16 +169,17 @@ export class FleetService {
     const now = Date.now();
     const statuses = await loadAgentStatuses(this.prisma, rows.map((h) => h.id));
     return {
-      rows: rows.map((h) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, now), agentStatus: statuses.get(h.id) ?? null })),
+      rows: rows.map(({ status: enrollment, ...h }) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, now), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(h.id) ?? null })),
       total,
     };
   }
 
   async host(id: string): Promise<HostView> {
-    const h = await this.prisma.host.findUnique({ where: { id }, select: HOST_SELECT });
-    if (!h) throw new NotFoundException(`host ${id} not found`);
+    const found = await this.prisma.host.findUnique({ where: { id }, select: HOST_SELECT });
+    if (!found) throw new NotFoundException(`host ${id} not found`);
+    const { status: enrollment, ...h } = found;
     const statuses = await loadAgentStatuses(this.prisma, [id]);
-    return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt), agentStatus: statuses.get(id) ?? null };
+    return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(id) ?? null };
   }
 
   /** Replaces a host's tags (validated by the controller); duplicates collapse, stored sorted. */

@@ -117,8 +117,11 @@ test('string lengths: batch strings up to the limit pass, one character more is 
   const max = DEFAULT_BATCH_LIMITS.maxStringLength;
   await assertAccepted(batch({ execs: [{ path: `/${'s'.repeat(max - 1)}`, parentPath: '', user: '', count: 1 }] }), 'a path of exactly the limit');
   await assertRefused(batch({ execs: [{ path: `/${'s'.repeat(max)}`, parentPath: '', user: '', count: 1 }] }), status.INVALID_ARGUMENT, 'a long path');
-  assert.ok(await enroll('h'.repeat(255)));
-  await assert.rejects(enroll('h'.repeat(256)), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
+  // Issue 13: host names are DNS names, at most 253 characters in labels of at most 63.
+  const longest = `${'h'.repeat(63)}.${'h'.repeat(63)}.${'h'.repeat(63)}.${'h'.repeat(61)}`;
+  assert.ok(await enroll(longest));
+  await assert.rejects(enroll(`${longest}h`), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
+  await assert.rejects(enroll('h'.repeat(64)), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
 });
 
 test('enroll ids and versions: NUL and control characters are INVALID_ARGUMENT, never INTERNAL', async () => {

@@ -80,18 +80,24 @@ export class BatchIngestService {
     this.quota = { rowsPerDay: config.FLEETTUNE_AGENT_ROWS_PER_DAY, eventsPerDay: config.FLEETTUNE_AGENT_EVENTS_PER_DAY };
   }
 
-  async ingest(hostId: string, batch: CountBatch): Promise<IngestOutcome> {
+  /**
+   * `agent` (issue 13): the sending agent; its batch sequences are stored offset by its
+   * sequence base, so idempotency is per (agent, sequence): an agent that replaced another on the
+   * same host (admin re-key) starts again at 1 without its batches being taken for duplicates.
+   */
+  async ingest(hostId: string, batch: CountBatch, agent?: { agentId: string; sequenceBase: bigint }): Promise<IngestOutcome> {
     const started = process.hrtime.bigint();
     const windowStart = new Date(batch.windowStartMs);
     const windowEnd = new Date(batch.windowEndMs);
-    const sequence = BigInt(batch.sequence);
+    const sequence = (agent?.sequenceBase ?? 0n) + BigInt(batch.sequence);
+    const agentId = agent?.agentId ?? null;
     const { execs, files, auditKeys, syscalls } = batch;
     const outcome = await retryOnConflict(() => this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<Array<{ inserted: number }>>`
         WITH b AS (
-          INSERT INTO ingest_batches (host_id, sequence, source, window_start, window_end, events, skipped, dropped)
+          INSERT INTO ingest_batches (host_id, sequence, source, window_start, window_end, events, skipped, dropped, agent_id)
           VALUES (${hostId}::uuid, ${sequence}, ${batch.source}, ${windowStart}, ${windowEnd},
-                  ${BigInt(batch.events)}, ${BigInt(batch.skipped)}, ${BigInt(batch.dropped)})
+                  ${BigInt(batch.events)}, ${BigInt(batch.skipped)}, ${BigInt(batch.dropped)}, ${agentId}::uuid)
           ON CONFLICT (host_id, sequence) DO NOTHING
           RETURNING 1
         ), e AS (

@@ -95,9 +95,15 @@ function checkString(where: string, s: string, limits: BatchLimits, required: bo
   return undefined;
 }
 
+/** Agent batch sequences stay below this (2^40). */
+export const MAX_AGENT_SEQUENCE = 2 ** 40;
+
 /** Returns the first problem with a batch, or undefined when it may be stored. */
 export function findBatchProblem(batch: CountBatch, nowMs: number, limits: BatchLimits = DEFAULT_BATCH_LIMITS): string | undefined {
-  if (!Number.isSafeInteger(batch.sequence) || batch.sequence < 1) return 'sequence must be a positive integer';
+  // Below 2^40: each agent of a host stores its sequences in its own 2^40 range (enrollment.repository.ts).
+  if (!Number.isSafeInteger(batch.sequence) || batch.sequence < 1 || batch.sequence >= MAX_AGENT_SEQUENCE) {
+    return 'sequence must be a positive integer below 2^40';
+  }
   if (!SOURCE_NAME.test(batch.source)) return 'source must match [a-z0-9-]{1,32}';
   const { windowStartMs: start, windowEndMs: end } = batch;
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end <= start) return 'window must have start < end';

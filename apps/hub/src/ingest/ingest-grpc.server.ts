@@ -20,8 +20,9 @@ import {
   EnrollResponse,
   PROTO_ROOT,
 } from '@fleettune/proto';
-import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { HUB_CONFIG, HubConfig, isLoopbackBind } from '../config/hub-config';
 import { hasRole } from '../config/hub-roles';
+import { clientCertFingerprint } from './client-cert-fingerprint';
 import { AgentAuthenticator, AuthenticatedAgent } from './agent-authenticator.service';
 import { DailyQuotaExceeded, quotaDay } from './agent-daily-quota';
 import { AgentStreamGate } from './agent-stream-gate';
@@ -80,7 +81,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     this.server.addService(this.serviceDefinition(), {
       enroll: (call: ServerUnaryCall<EnrollRequest | GrpcError, EnrollResponse>, callback: sendUnaryData<EnrollResponse>) => {
         const request = call.request;
-        (request instanceof GrpcError ? Promise.reject(request) : this.enrollment.enroll(request, call.getPeer())).then(
+        (request instanceof GrpcError ? Promise.reject(request) : this.enrollment.enroll(request, { peer: call.getPeer(), certFingerprint: clientCertFingerprint(call) })).then(
           (res) => callback(null, res),
           (err: unknown) => {
             if (!(err instanceof GrpcError)) this.logger.error(err);
@@ -101,6 +102,13 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     this.health.setStatus('', 'SERVING');
     this.health.setStatus(SERVICE_NAME, 'SERVING');
     this.logger.log(`gRPC listening on ${this.config.BIND_HOST}:${this.boundPort}`);
+    if (!this.config.GRPC_TLS_CERT_FILE && !isLoopbackBind(this.config.BIND_HOST)) {
+      // Only reachable with FLEETTUNE_ALLOW_PLAINTEXT_GRPC=1 (hub-config.ts refuses it otherwise).
+      this.logger.warn(
+        `PLAINTEXT gRPC on non-loopback ${this.config.BIND_HOST}:${this.boundPort} (FLEETTUNE_ALLOW_PLAINTEXT_GRPC=1): ` +
+          'agent tokens and the enrollment secret cross the network in clear text; terminate TLS in front of this port or set GRPC_TLS_CERT_FILE',
+      );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -176,7 +184,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
       call.emit('error', toServiceError(err));
     };
     // Admission happens once per stream, right after authentication, before any message is decoded.
-    const agentPromise = this.authenticator.authenticate(call.metadata).then((agent: AuthenticatedAgent) => {
+    const agentPromise = this.authenticator.authenticate(call.metadata, clientCertFingerprint(call)).then((agent: AuthenticatedAgent) => {
       if (closed) throw new GrpcError(GrpcStatus.CANCELLED, 'stream closed');
       if (!this.streamGate.tryOpen(agent.agentId)) {
         this.metrics?.refusedBy('streams');
@@ -224,7 +232,7 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
             if (exhausted instanceof DailyQuotaExceeded) this.metrics?.refusedBy(exhausted.kind);
             throw exhausted;
           }
-          const outcome = await this.ingest.ingest(agent.hostId, batch).catch((err: unknown) => {
+          const outcome = await this.ingest.ingest(agent.hostId, batch, agent).catch((err: unknown) => {
             if (err instanceof DailyQuotaExceeded) {
               this.metrics?.refusedBy(err.kind);
               this.streamGate.markExhausted(agent.hostId, day, err);

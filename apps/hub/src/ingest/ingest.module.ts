@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { AgentAuthenticator } from './agent-authenticator.service';
 import { AgentEnrollmentService } from './agent-enrollment.service';
+import { AgentCredentialRepository } from './agent-credential.repository';
+import { EnrollmentRepository } from './enrollment.repository';
 import { BatchIngestService } from './batch-ingest.service';
 import { IngestGrpcServer } from './ingest-grpc.server';
 
 @Module({
-  providers: [AgentEnrollmentService, AgentAuthenticator, BatchIngestService, IngestGrpcServer],
+  providers: [AgentEnrollmentService, EnrollmentRepository, AgentCredentialRepository, AgentAuthenticator, BatchIngestService, IngestGrpcServer],
   exports: [IngestGrpcServer, BatchIngestService],
 })
 export class IngestModule {}

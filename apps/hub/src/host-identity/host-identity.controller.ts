@@ -1,0 +1,69 @@
+import { Controller, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTokenGuard } from '../auth/api-token.guard';
+import { RequireRole } from '../auth/require-role.decorator';
+import { AuditAction } from '../audit-log/audit-log.interceptor';
+import { ZodBody } from '../common/zod-validation';
+import { z } from 'zod';
+import { HostIdentityService, RekeyGrant } from './host-identity.service';
+import { HostStanding } from './host-identity.repository';
+
+/** An optional reason, kept in the audit log with the action; nothing else is accepted. */
+const hostActionBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
+const HostActionBody = () =>
+  ApiBody({ required: false, schema: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } });
+
+@ApiTags('hosts')
+@ApiBearerAuth()
+@UseGuards(ApiTokenGuard)
+@RequireRole('admin')
+@Controller('api/v1/hosts')
+export class HostIdentityController {
+  constructor(private readonly hosts: HostIdentityService) {}
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @AuditAction('host.approve')
+  @HostActionBody()
+  @ApiOkResponse({ description: 'The host, now active: its agent may upload (with FLEETTUNE_ENROLL_REQUIRE_APPROVAL=1 new hosts start pending)' })
+  @ApiConflictResponse({ description: 'The host is blocked' })
+  @ApiNotFoundResponse({ description: 'No such host' })
+  approve(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
+    return this.hosts.approve(id);
+  }
+
+  @Post(':id/block')
+  @HttpCode(200)
+  @AuditAction('host.block')
+  @HostActionBody()
+  @ApiOkResponse({ description: 'The host, now blocked: every agent of it revoked, no enrollment can take it until unblocked' })
+  @ApiNotFoundResponse({ description: 'No such host' })
+  block(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
+    return this.hosts.block(id);
+  }
+
+  @Post(':id/unblock')
+  @HttpCode(200)
+  @AuditAction('host.unblock')
+  @HostActionBody()
+  @ApiOkResponse({ description: 'The host, block lifted; it has no working agent until re-keyed' })
+  @ApiNotFoundResponse({ description: 'No such host' })
+  unblock(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
+    return this.hosts.unblock(id);
+  }
+
+  @Post(':id/rekey')
+  @HttpCode(200)
+  @AuditAction('host.rekey')
+  @HostActionBody()
+  @ApiOkResponse({
+    description:
+      '{hostId, rekeyToken, expiresAt, revokedAgents}: the host\'s agents are revoked; the one-time rekeyToken (shown once, valid ' +
+      'FLEETTUNE_REKEY_TOKEN_TTL_HOURS) enrolls the next agent onto this host when given in place of the enrollment secret',
+  })
+  @ApiConflictResponse({ description: 'The host is blocked: unblock it first' })
+  @ApiNotFoundResponse({ description: 'No such host' })
+  rekey(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<RekeyGrant> {
+    return this.hosts.rekey(id);
+  }
+}

@@ -1,0 +1,31 @@
+import type { ServiceError } from '@grpc/grpc-js';
+import type { AgentServiceClient, CountBatch, EnrollRequest, EnrollResponse } from '@fleettune/proto';
+
+/** For specs: one Enroll call; resolves with the credentials or rejects with the gRPC status. */
+export function enrollAgent(client: AgentServiceClient, req: Partial<EnrollRequest> & { enrollSecret: string; hostname: string }): Promise<EnrollResponse> {
+  return new Promise((resolve, reject) =>
+    client.enroll({ os: 'linux', agentVersion: 'spec', machineId: '', ...req }, (err: ServiceError | null, res?: EnrollResponse) =>
+      err ? reject(err) : resolve(res!),
+    ),
+  );
+}
+
+/** For specs: a small valid batch of one exec row. */
+export function specBatch(hostId: string, sequence: number, path = '/usr/bin/id', count = 1): CountBatch {
+  const start = Date.now() - 3600_000 - (Date.now() % 60_000);
+  return {
+    hostId,
+    sequence,
+    windowStartMs: start,
+    windowEndMs: start + 60_000,
+    source: 'linux-audit',
+    events: count,
+    skipped: 0,
+    dropped: 0,
+    execs: [{ path, parentPath: '/opt/app/bin/app', user: 'root', count }],
+    files: [],
+    auditKeys: [],
+    syscalls: [],
+    hostCost: [],
+  };
+}
