@@ -56,10 +56,10 @@ async function main(): Promise<void> {
       const hostname = file.replace('.audit.log', '');
       const started = Date.now();
       const res = await runAgent([
-        'run', '--hub', hub.grpcAddress, '--enroll-secret', env.FLEETTUNE_ENROLL_SECRET,
+        'run', '--hub', hub.grpcAddress,
         '--source', 'linux-audit', '--input', path.join(logsDir, file), '--hostname', hostname,
         '--state-dir', path.join(REPO, '.fleettune', 'demo-agents', hostname), '--once',
-      ]);
+      ], { FLEETTUNE_ENROLL_SECRET: env.FLEETTUNE_ENROLL_SECRET }); // never on argv: ps shows argv to every local user
       if (res.code !== 0) throw new Error(`agent for ${hostname} failed:\n${res.stderr}`);
       process.stdout.write(`    ${hostname.padEnd(10)} ${file}  uploaded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }

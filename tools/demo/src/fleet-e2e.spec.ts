@@ -50,9 +50,9 @@ after(async () => {
 
 async function replay(h: (typeof HOSTS)[number], stateDir = path.join(stateRoot, h.hostname)): Promise<void> {
   const res = await runAgent([
-    'run', '--hub', hub.grpcAddress, '--enroll-secret', ENROLL, '--source', 'linux-audit',
+    'run', '--hub', hub.grpcAddress, '--source', 'linux-audit',
     '--input', h.log, '--hostname', h.hostname, '--state-dir', stateDir, '--once',
-  ]);
+  ], { FLEETTUNE_ENROLL_SECRET: ENROLL });
   assert.equal(res.code, 0, `agent ${h.hostname} failed: ${res.stderr}`);
 }
 

@@ -12,20 +12,27 @@ import { BatchSpool, spoolMaxBytes } from '../spool/batch-spool';
 import { pausableSources } from '../watchdog/pausable-sources';
 import { cliResourceLimits, nonNegativeNumber, startWatchdog } from '../watchdog/start-watchdog';
 import { AgentCredentials, AgentStateDir } from '../state/agent-state-dir';
-import { machineIdFor, platformOs } from '../state/host-identity';
-import { createHubClient, enrollWithHub } from '../uplink/hub-client';
+import { dnsHostName, machineIdFor, platformOs } from '../state/host-identity';
+import { ARGV_SECRET_WARNING, EnrollSecretSpec, enrollSecretSpec } from '../state/enroll-secret';
+import { createHubClient, enrollWithHub, hubChannelCredentials } from '../uplink/hub-client';
+import { isLoopbackHub } from '../uplink/hub-tls';
 import { HubUplink } from '../uplink/hub-uplink';
 import { AGENT_VERSION } from '../version';
 
 interface RunOptions {
   hub: string;
   enrollSecret?: string;
+  enrollSecretFile?: string;
+  tls: boolean;
+  plaintext: boolean;
   /** Repeatable: `name` or `name=input`. */
   source: string[];
   input?: string;
   mdatpCommand?: string;
   audisp: boolean;
   hostname: string;
+  /** --hostname as given, before dnsHostName(). */
+  osHostname?: string;
   stateDir: string;
   once: boolean;
   windowSeconds: number;
@@ -52,14 +59,21 @@ function defaultStateDir(): string {
 
 const log = (msg: string) => process.stderr.write(`fleettune-agent: ${msg}\n`);
 
-async function ensureEnrolled(state: AgentStateDir, o: RunOptions, client: ReturnType<typeof createHubClient>): Promise<AgentCredentials> {
+async function ensureEnrolled(
+  state: AgentStateDir,
+  o: RunOptions,
+  secret: EnrollSecretSpec,
+  client: ReturnType<typeof createHubClient>,
+): Promise<AgentCredentials> {
   const existing = state.loadCredentials();
-  if (existing && existing.hub === o.hub && existing.hostname === o.hostname) return existing;
-  if (!o.enrollSecret) {
-    throw new Error(`not enrolled with ${o.hub} yet: pass --enroll-secret (or FLEETTUNE_ENROLL_SECRET)`);
+  // An agent enrolled before host names had to be DNS names keeps its credentials.
+  if (existing && existing.hub === o.hub && (existing.hostname === o.hostname || existing.hostname === o.osHostname)) return existing;
+  const enrollSecret = secret.read();
+  if (!enrollSecret) {
+    throw new Error(`not enrolled with ${o.hub} yet: pass --enroll-secret-file FILE (or FLEETTUNE_ENROLL_SECRET)`);
   }
   const res = await enrollWithHub(client, {
-    enrollSecret: o.enrollSecret,
+    enrollSecret,
     hostname: o.hostname,
     os: platformOs(),
     agentVersion: AGENT_VERSION,
@@ -68,6 +82,7 @@ async function ensureEnrolled(state: AgentStateDir, o: RunOptions, client: Retur
   const creds: AgentCredentials = { hub: o.hub, agentId: res.agentId, hostId: res.hostId, agentToken: res.agentToken, hostname: o.hostname };
   state.saveCredentials(creds);
   log(`enrolled as host ${res.hostId} (${o.hostname})`);
+  secret.forget(log);
   return creds;
 }
 
@@ -90,11 +105,18 @@ async function run(o: RunOptions): Promise<void> {
     if (s.input !== undefined && s.input !== '-' && !fs.existsSync(s.input)) throw new Error(`input ${s.input} does not exist`);
     if (o.once && s.input === undefined && s.name !== 'mdatp-rtp') throw new Error(`--once needs an input file for ${s.name}: a spawned tool never ends by itself`);
   }
+  const secret = enrollSecretSpec(o);
+  if (secret.source === 'argv') log(ARGV_SECRET_WARNING);
+  const reported = dnsHostName(o.hostname);
+  if (reported !== o.hostname) log(`host name ${JSON.stringify(o.hostname)} is not a DNS name; reporting ${reported}`);
+  o.osHostname = o.hostname;
+  o.hostname = reported;
+  if (o.plaintext && !isLoopbackHub(o.hub)) log(`WARNING: --plaintext to ${o.hub}: the agent token and enrollment secret cross the network in clear text`);
   const state = new AgentStateDir(o.stateDir);
   if (state.tightenedFrom !== undefined) log(`state dir ${o.stateDir} was mode ${state.tightenedFrom.toString(8)}; tightened to 700`);
-  const client = createHubClient(o.hub);
+  const client = createHubClient(o.hub, hubChannelCredentials(o.hub, o));
   try {
-    const creds = await ensureEnrolled(state, o, client);
+    const creds = await ensureEnrolled(state, o, secret, client);
     const spool = new BatchSpool(state.spoolDir, { maxBytes: spoolMaxBytes(o.spoolMaxMb), log }); // issue 7: bounded (merge, then drop counted)
     const watchdogOptions = { baseWindowMs: o.windowSeconds * 1000, limits: cliResourceLimits(o), spool, log: (l: string) => log(`watchdog ${l}`) };
     startHostCost(spool, { windowMs: o.windowSeconds * 1000, log }); // issue 9: product CPU/RSS + auditd health on every batch
@@ -199,7 +221,10 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('Enroll with a hub and stream window counts of a source to it')
     .requiredOption('--hub <host:port>', 'hub gRPC address', hubAddress)
-    .addOption(new Option('--enroll-secret <secret>', 'enrollment secret (first run only)').env('FLEETTUNE_ENROLL_SECRET'))
+    .option('--enroll-secret-file <file>', 'file holding the enrollment secret (first run only; deleted after enrolling). Or FLEETTUNE_ENROLL_SECRET')
+    .option('--enroll-secret <secret>', 'enrollment secret on the command line: visible to every local user in ps, prefer --enroll-secret-file')
+    .option('--tls', 'TLS to the hub even on loopback, verified against the system roots (FLEETTUNE_HUB_CA_FILE: a CA of your own); default for non-loopback hubs', false)
+    .option('--plaintext', 'no TLS even to a non-loopback hub (tokens and the secret in clear text; for a TLS-terminating sidecar on the path)', false)
     .addOption(
       new Option(
         '--source <name[=input]>',

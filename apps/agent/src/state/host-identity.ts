@@ -23,3 +23,22 @@ export function machineIdFor(hostname: string): string {
 export function platformOs(): 'linux' | 'darwin' {
   return process.platform === 'darwin' ? 'darwin' : 'linux';
 }
+
+/**
+ * The hub accepts only DNS host names (letters, digits, inner hyphens; labels of 1-63 joined by dots;
+ * at most 253 characters) and refuses anything else. OS host names can hold more (`my_box`, a
+ * macOS "Jane's MacBook Pro"), so the agent reports the nearest DNS name: other characters become
+ * hyphens, hyphen runs collapse, labels are trimmed to 63, the name to 253.
+ */
+export function dnsHostName(name: string): string {
+  const labels = name
+    .trim()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .split('.')
+    .map((l) => l.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-{2,}/g, '-').slice(0, 63).replace(/^-+|-+$/g, ''))
+    .filter((l) => l.length > 0);
+  let out = labels.join('.');
+  while (out.length > 253) out = out.slice(0, out.lastIndexOf('.'));
+  return out || 'host';
+}
