@@ -1,22 +1,37 @@
 import * as fs from 'node:fs';
 import { ChannelCredentials, Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient, EnrollRequest, EnrollResponse } from '@fleettune/proto';
+import { isLoopbackHub, systemRootCertificates } from './hub-tls';
 
-/**
- * TLS to the hub when FLEETTUNE_HUB_CA_FILE names the CA that signed the
- * hub's certificate; FLEETTUNE_AGENT_CERT_FILE / _KEY_FILE add a client
- * certificate for hubs that require mTLS.
- */
-export function hubChannelCredentials(env: NodeJS.ProcessEnv = process.env): ChannelCredentials {
-  const ca = env.FLEETTUNE_HUB_CA_FILE;
-  if (!ca) return credentials.createInsecure();
-  const cert = env.FLEETTUNE_AGENT_CERT_FILE;
-  const key = env.FLEETTUNE_AGENT_KEY_FILE;
-  if (Boolean(cert) !== Boolean(key)) throw new Error('FLEETTUNE_AGENT_CERT_FILE and FLEETTUNE_AGENT_KEY_FILE go together');
-  return credentials.createSsl(fs.readFileSync(ca), key ? fs.readFileSync(key) : null, cert ? fs.readFileSync(cert) : null);
+export interface HubTransportOptions {
+  /** `--tls`: TLS even to a loopback hub, verified against the system roots unless a CA file is set. */
+  tls?: boolean;
+  /** `--plaintext`: no TLS even to a non-loopback hub (tokens and the enrollment secret in clear text). */
+  plaintext?: boolean;
 }
 
-export function createHubClient(hub: string, creds: ChannelCredentials = hubChannelCredentials()): AgentServiceClient {
+/**
+ * The channel to the hub (issue 13 item 9). TLS unless the hub is on loopback or `--plaintext` is
+ * given: verified against FLEETTUNE_HUB_CA_FILE when set, else against the system roots
+ * (hub-tls.ts). FLEETTUNE_AGENT_CERT_FILE / _KEY_FILE add a client certificate for hubs that
+ * require mTLS; the hub binds the agent to it at enrollment.
+ */
+export function hubChannelCredentials(hub = '127.0.0.1:0', o: HubTransportOptions = {}, env: NodeJS.ProcessEnv = process.env): ChannelCredentials {
+  const ca = env.FLEETTUNE_HUB_CA_FILE;
+  const cert = env.FLEETTUNE_AGENT_CERT_FILE;
+  const key = env.FLEETTUNE_AGENT_KEY_FILE;
+  if (o.tls && o.plaintext) throw new Error('--tls and --plaintext exclude each other');
+  const useTls = !o.plaintext && (o.tls || Boolean(ca) || Boolean(cert) || !isLoopbackHub(hub));
+  if (!useTls) return credentials.createInsecure();
+  if (Boolean(cert) !== Boolean(key)) throw new Error('FLEETTUNE_AGENT_CERT_FILE and FLEETTUNE_AGENT_KEY_FILE go together');
+  return credentials.createSsl(
+    ca ? fs.readFileSync(ca) : systemRootCertificates(env),
+    key ? fs.readFileSync(key) : null,
+    cert ? fs.readFileSync(cert) : null,
+  );
+}
+
+export function createHubClient(hub: string, creds: ChannelCredentials = hubChannelCredentials(hub)): AgentServiceClient {
   return new AgentServiceClient(hub, creds, {
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_send_message_length': 8 * 1024 * 1024,
