@@ -8,6 +8,8 @@ COPY . .
 RUN npm ci && npm run db:generate && npx tsc -b apps/hub tools/db && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# Listening on every interface means gRPC needs GRPC_TLS_CERT_FILE/GRPC_TLS_KEY_FILE: the hub refuses a
+# non-loopback plaintext bind unless FLEETTUNE_ALLOW_PLAINTEXT_GRPC=1 (deploy/k8s and docker-compose.yml wire TLS).
 ENV NODE_ENV=production BIND_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /src/package.json ./

@@ -65,7 +65,9 @@ test('the hub Deployment is wired: selector, probes on /readyz, /healthz and grp
   assert.equal(ports.get('http'), 8080);
   assert.equal(c.readinessProbe.httpGet.path, '/readyz');
   assert.equal(c.livenessProbe.httpGet.path, '/healthz');
-  assert.equal(c.startupProbe.grpc.port, 50051);
+  // Issue 13: the gRPC port is TLS, and kubelet's native gRPC probe speaks plaintext only, so start-up
+  // is gated on the port accepting connections instead.
+  assert.equal(c.startupProbe.tcpSocket.port, 'grpc');
   // The hub source must really serve what the probes ask for.
   const health = fs.readFileSync(path.join(REPO, 'apps/hub/src/health/health.controller.ts'), 'utf8');
   assert.match(health, /@Get\('readyz'\)/);
@@ -98,7 +100,8 @@ test('Services and the Ingress target existing pods and named ports', () => {
     for (const p of s.spec.ports) assert.ok(portNames.has(p.targetPort), `${s.metadata.name}: targetPort ${p.targetPort}`);
   }
   for (const ing of all.filter((d) => d.kind === 'Ingress')) {
-    assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/backend-protocol'], 'GRPC');
+    // Issue 13: re-encrypted to the pods (GRPCS), never plaintext gRPC behind the controller.
+    assert.equal(ing.metadata.annotations['nginx.ingress.kubernetes.io/backend-protocol'], 'GRPCS');
     for (const r of ing.spec.rules) {
       for (const p of r.http.paths) {
         const svc = services.find((s) => s.metadata.name === p.backend.service.name);
@@ -132,4 +135,40 @@ test('docker-compose.yml parses and its dependencies exist', () => {
   }
   assert.deepEqual(c.services.migrate.command, ['node', 'tools/db/dist/cli.js', 'deploy']);
   assert.ok(fs.existsSync(path.join(REPO, 'deploy/hub.Dockerfile')));
+});
+
+test('no plaintext gRPC anywhere: the hub serves TLS in k8s and compose, no Service speaks h2c (issue 13)', () => {
+  const all = manifests().map((m) => m.doc);
+  const cm = all.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'fleettune-hub')!;
+  assert.ok(cm.data.GRPC_TLS_CERT_FILE && cm.data.GRPC_TLS_KEY_FILE, 'the ConfigMap names the gRPC certificate and key');
+  assert.notEqual(cm.data.FLEETTUNE_ALLOW_PLAINTEXT_GRPC, '1', 'plaintext is not opted into');
+  const dep = all.find((d) => d.kind === 'Deployment' && d.metadata.name === 'fleettune-hub')!;
+  const c = dep.spec.template.spec.containers[0];
+  const certDir = path.posix.dirname(cm.data.GRPC_TLS_CERT_FILE);
+  const mount = c.volumeMounts.find((m: Obj) => m.mountPath === certDir);
+  assert.ok(mount, `a volume is mounted at ${certDir}`);
+  const volume = dep.spec.template.spec.volumes.find((v: Obj) => v.name === mount.name);
+  assert.ok(volume?.secret?.secretName, 'the certificate comes from a Secret');
+  assert.equal(path.posix.dirname(cm.data.GRPC_TLS_KEY_FILE), certDir);
+  for (const s of all.filter((d) => d.kind === 'Service')) {
+    for (const p of s.spec.ports) assert.notEqual(p.appProtocol, 'kubernetes.io/h2c', `${s.metadata.name}: plaintext HTTP/2 port`);
+  }
+  const compose = yaml.load(fs.readFileSync(path.join(REPO, 'deploy/docker-compose.yml'), 'utf8')) as Obj;
+  const hub = compose.services.hub;
+  assert.ok(hub.environment.GRPC_TLS_CERT_FILE && hub.environment.GRPC_TLS_KEY_FILE, 'compose wires gRPC TLS');
+  assert.equal(hub.environment.FLEETTUNE_ALLOW_PLAINTEXT_GRPC, undefined);
+  assert.ok(hub.volumes.some((v: string) => v.split(':')[1] === path.posix.dirname(hub.environment.GRPC_TLS_CERT_FILE)), 'compose mounts the certificate');
+  for (const p of hub.ports as string[]) if (p.endsWith(':8080')) assert.match(p, /^127\.0\.0\.1:/, 'plain HTTP only on loopback');
+});
+
+test('no deploy recipe puts the enrollment secret on an agent\'s command line (issue 13)', () => {
+  const files = ['deploy/systemd/fleettune-agent.service', 'deploy/launchd/com.fleettune.agent.plist', 'deploy/docker-compose.yml', 'deploy/README.md', 'README.md'];
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(REPO, f), 'utf8');
+    // A value after the flag ("$SECRET", '...', ${...}) or the flag as a plist argument.
+    assert.doesNotMatch(text, /--enroll-secret(?:\s+|=)["'$]|<string>--enroll-secret<\/string>/, `${f} passes --enroll-secret on argv`);
+  }
+  assert.match(fs.readFileSync(path.join(REPO, 'deploy/systemd/fleettune-agent.service'), 'utf8'), /ExecStart=[^]*--enroll-secret-file /);
+  assert.match(fs.readFileSync(path.join(REPO, 'deploy/launchd/com.fleettune.agent.plist'), 'utf8'), /<string>--enroll-secret-file<\/string>/);
+  assert.doesNotMatch(fs.readFileSync(path.join(REPO, 'deploy/systemd/fleettune-agent.service'), 'utf8'), /FLEETTUNE_ENROLL_SECRET=/, 'the secret is not left in agent.env');
 });
