@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     GRPC_PORT: '0',
     BIND_HOST: '127.0.0.1',
     FLEETTUNE_ENROLL_SECRET: ENROLL,
+    // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
+    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
     FLEETTUNE_QUEUE_PREFIX: `bench-ingest-${process.pid}`,
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'warn',

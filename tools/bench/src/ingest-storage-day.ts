@@ -54,6 +54,8 @@ async function main(): Promise<void> {
   const db = await createMigratedTestDatabase('bench_storage');
   const hub = await startHubProcess({
     DATABASE_URL: db.url, HTTP_PORT: '0', GRPC_PORT: '0', BIND_HOST: '127.0.0.1', FLEETTUNE_ENROLL_SECRET: secret,
+    // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
+    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
     FLEETTUNE_QUEUE_PREFIX: `bench-storage-${process.pid}`, FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0', LOG_LEVEL: 'warn',
     FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '3600',
   });
