@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { createMigratedTestDatabase } from '@fleettune/db-tools';
 import { isLoopbackBind, loadHubConfig } from './hub-config';
 
 /** Issue 13 item 9: gRPC carries bearer tokens and the enrollment secret; plaintext must not reach the network by default. */
 const MAIN = path.resolve(__dirname, '..', 'main.js');
+const KEY = { FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64') };
 
 function runHub(env: Record<string, string>, untilOutput?: RegExp): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -34,13 +36,13 @@ test('the hub refuses to start with gRPC on a non-loopback address without TLS',
 });
 
 test('the same check as a config rule: loopback binds and TLS pass, the explicit opt-in passes', () => {
-  assert.throws(() => loadHubConfig({ BIND_HOST: '10.1.2.3' }), /without TLS/);
-  assert.throws(() => loadHubConfig({ BIND_HOST: '::' }), /without TLS/);
-  assert.doesNotThrow(() => loadHubConfig({ BIND_HOST: '127.0.0.1' }));
-  assert.doesNotThrow(() => loadHubConfig({}));
-  assert.doesNotThrow(() => loadHubConfig({ BIND_HOST: '0.0.0.0', FLEETTUNE_ALLOW_PLAINTEXT_GRPC: '1' }));
-  assert.doesNotThrow(() => loadHubConfig({ BIND_HOST: '0.0.0.0', FLEETTUNE_ROLES: 'api,worker' }), 'no gRPC port without the ingest role');
-  assert.throws(() => loadHubConfig({ BIND_HOST: '0.0.0.0', FLEETTUNE_ALLOW_PLAINTEXT_GRPC: 'yes' }), /FLEETTUNE_ALLOW_PLAINTEXT_GRPC/);
+  assert.throws(() => loadHubConfig({ ...KEY, BIND_HOST: '10.1.2.3' }), /without TLS/);
+  assert.throws(() => loadHubConfig({ ...KEY, BIND_HOST: '::' }), /without TLS/);
+  assert.doesNotThrow(() => loadHubConfig({ ...KEY, BIND_HOST: '127.0.0.1' }));
+  assert.doesNotThrow(() => loadHubConfig({ ...KEY }));
+  assert.doesNotThrow(() => loadHubConfig({ ...KEY, BIND_HOST: '0.0.0.0', FLEETTUNE_ALLOW_PLAINTEXT_GRPC: '1' }));
+  assert.doesNotThrow(() => loadHubConfig({ ...KEY, BIND_HOST: '0.0.0.0', FLEETTUNE_ROLES: 'api,worker' }), 'no gRPC port without the ingest role');
+  assert.throws(() => loadHubConfig({ ...KEY, BIND_HOST: '0.0.0.0', FLEETTUNE_ALLOW_PLAINTEXT_GRPC: 'yes' }), /FLEETTUNE_ALLOW_PLAINTEXT_GRPC/);
   for (const h of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', 'localhost']) assert.ok(isLoopbackBind(h), h);
   for (const h of ['0.0.0.0', '::', '10.0.0.1', 'hub.example.org', '128.0.0.1']) assert.ok(!isLoopbackBind(h), h);
 });
@@ -55,6 +57,7 @@ test('with FLEETTUNE_ALLOW_PLAINTEXT_GRPC=1 it starts and says loudly that gRPC 
         HTTP_PORT: '0',
         DATABASE_URL: db.url,
         FLEETTUNE_ALLOW_PLAINTEXT_GRPC: '1',
+        ...KEY,
         FLEETTUNE_QUEUE_PREFIX: `plaintext-spec-${process.pid}`,
         FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
         FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '0',

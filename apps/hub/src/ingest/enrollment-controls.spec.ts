@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient } from '@fleettune/proto';
+import { randomBytes } from 'node:crypto';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
 import { loadHubConfig } from '../config/hub-config';
 import { PrismaService } from '../database/prisma.service';
@@ -169,6 +170,8 @@ test('the bootstrap secret has a use limit and expires (counted from when it was
     LOG_LEVEL: 'silent',
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_ENROLL_SECRET_MAX_USES: '2',
+    // One key for every restart: the secret's stored digest is peppered with it.
+    FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'),
   };
   let h = await startHub(loadHubConfig(env));
   let c = new AgentServiceClient(`127.0.0.1:${h.grpcPort}`, credentials.createInsecure());
