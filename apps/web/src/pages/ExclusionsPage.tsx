@@ -273,6 +273,12 @@ function Diff({ setId }: { setId: string }) {
                 <li key={i}>
                   <code>{cleanText(x.type ?? (x.item as Record<string, unknown> | undefined)?.type ?? '')}</code>{' '}
                   <SafeText value={x.value ?? (x.item as Record<string, unknown> | undefined)?.value ?? JSON.stringify(x)} max={100} />
+                  {Array.isArray(x.widened) && x.widened.length ? (
+                    <span className="risk high" data-testid="diff-widened">
+                      {' '}
+                      widened: <SafeText value={x.widened.filter((w) => typeof w === 'string').join('; ')} max={120} />
+                    </span>
+                  ) : null}
                 </li>
               ))}
             </ul>
