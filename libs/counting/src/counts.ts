@@ -28,4 +28,10 @@ export interface WindowCounts {
   files: FileCountRow[];
   keys: NamedCountRow[];
   syscalls: NamedCountRow[];
+  /**
+   * Events by the program that caused them (ObservedEvent.initiator, audit
+   * exe= of syscall and user-space records): aureport -x. Absent when the
+   * window has none (sources without the notion).
+   */
+  initiators?: NamedCountRow[];
 }

@@ -9,6 +9,7 @@ class WindowBucket {
   readonly files = new CountTable<[string, string, string]>();
   readonly keys = new CountTable<[string]>();
   readonly syscalls = new CountTable<[string]>();
+  readonly initiators = new CountTable<[string]>();
 
   constructor(readonly startMs: number) {}
 }
@@ -46,6 +47,7 @@ export class WindowAggregator {
     for (const f of event.files) bucket.files.add([f.path, f.op, f.processPath], w);
     for (const k of event.keys) bucket.keys.add([k], w);
     if (event.syscall) bucket.syscalls.add([event.syscall], w);
+    if (event.initiator !== undefined) bucket.initiators.add([event.initiator], w);
   }
 
   /**
@@ -89,6 +91,7 @@ export class WindowAggregator {
   private emit(start: number): WindowCounts {
     const b = this.buckets.get(start)!;
     this.buckets.delete(start);
+    const initiators = [...b.initiators.entries()].map(([[name], count]) => ({ name, count }));
     return {
       source: this.options.source,
       windowStartMs: start,
@@ -99,6 +102,7 @@ export class WindowAggregator {
       files: [...b.files.entries()].map(([[path, op, processPath], count]) => ({ path, op, processPath, count })),
       keys: [...b.keys.entries()].map(([[name], count]) => ({ name, count })),
       syscalls: [...b.syscalls.entries()].map(([[name], count]) => ({ name, count })),
+      ...(initiators.length > 0 ? { initiators } : {}),
     };
   }
 }

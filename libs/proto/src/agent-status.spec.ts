@@ -21,7 +21,7 @@ const oldStyle: CountBatch = {
   execs: [{ path: '/usr/bin/id', parentPath: '/bin/sh', user: 'root', count: 7 }],
   files: [],
   auditKeys: [{ name: 'exec', count: 10 }],
-  syscalls: [],
+  initiators: [], syscalls: [],
   hostCost: [],
 };
 

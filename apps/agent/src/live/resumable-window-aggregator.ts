@@ -9,6 +9,8 @@ export interface WindowSnapshot {
   files: Array<[string, string, string, number]>;
   keys: Array<[string, number]>;
   syscalls: Array<[string, number]>;
+  /** Absent in older checkpoints and when the window has none. */
+  initiators?: Array<[string, number]>;
 }
 
 export interface WindowAggregatorSnapshot {
@@ -27,6 +29,7 @@ class Bucket {
   readonly files = new Map<string, number>();
   readonly keys = new Map<string, number>();
   readonly syscalls = new Map<string, number>();
+  readonly initiators = new Map<string, number>();
   constructor(readonly startMs: number) {}
 }
 
@@ -69,6 +72,7 @@ export class ResumableWindowAggregator {
     for (const f of e.files) bump(b.files, f.path + SEP + f.op + SEP + f.processPath, times);
     for (const k of e.keys) bump(b.keys, k, times);
     if (e.syscall) bump(b.syscalls, e.syscall, times);
+    if (e.initiator !== undefined) bump(b.initiators, e.initiator, times);
   }
 
   /**
@@ -117,6 +121,7 @@ export class ResumableWindowAggregator {
         files: rows3(b.files),
         keys: [...b.keys],
         syscalls: [...b.syscalls],
+        ...(b.initiators.size > 0 ? { initiators: [...b.initiators] } : {}),
       })),
     };
   }
@@ -132,6 +137,7 @@ export class ResumableWindowAggregator {
       for (const [p, op, pr, n] of w.files) bump(b.files, p + SEP + op + SEP + pr, n);
       for (const [k, n] of w.keys) bump(b.keys, k, n);
       for (const [k, n] of w.syscalls) bump(b.syscalls, k, n);
+      for (const [k, n] of w.initiators ?? []) bump(b.initiators, k, n);
       this.buckets.set(w.startMs, b);
     }
   }
@@ -167,6 +173,7 @@ export class ResumableWindowAggregator {
       files: rows3(b.files).map(([path, op, processPath, count]) => ({ path, op, processPath, count })),
       keys: [...b.keys].map(([name, count]) => ({ name, count })),
       syscalls: [...b.syscalls].map(([name, count]) => ({ name, count })),
+      ...(b.initiators.size > 0 ? { initiators: [...b.initiators].map(([name, count]) => ({ name, count })) } : {}),
     };
   }
 }

@@ -31,7 +31,8 @@ export function fitWindowForHub(w: WindowCounts): WindowCounts {
     w.execs.some((r) => bad(r.path, true) || bad(r.parentPath, false) || bad(r.user, false)) ||
     w.files.some((r) => bad(r.path, true) || bad(r.processPath, false)) ||
     w.keys.some((r) => bad(r.name, true)) ||
-    w.syscalls.some((r) => bad(r.name, true));
+    w.syscalls.some((r) => bad(r.name, true)) ||
+    (w.initiators ?? []).some((r) => bad(r.name, true));
   if (!needs) return w;
   return {
     ...w,
@@ -39,6 +40,7 @@ export function fitWindowForHub(w: WindowCounts): WindowCounts {
     files: w.files.map((r) => ({ ...r, path: fit(r.path, true), processPath: fit(r.processPath, false) })),
     keys: w.keys.map((r) => ({ ...r, name: fit(r.name, true) })),
     syscalls: w.syscalls.map((r) => ({ ...r, name: fit(r.name, true) })),
+    ...(w.initiators ? { initiators: w.initiators.map((r) => ({ ...r, name: fit(r.name, true) })) } : {}),
   };
 }
 
@@ -56,16 +58,17 @@ export const MAX_BATCH_TEXT = 1 << 20;
  */
 export function hubParts(w: WindowCounts): WindowCounts[] {
   const size = (...xs: string[]) => xs.reduce((n, x) => n + x.length, 24);
-  const rows = w.execs.length + w.files.length + w.keys.length + w.syscalls.length;
+  const initiators = w.initiators ?? [];
+  const rows = w.execs.length + w.files.length + w.keys.length + w.syscalls.length + initiators.length;
   if (rows <= 1000 && w.execs.every((r) => r.path.length < 512) && w.files.every((r) => r.path.length < 512)) return [w]; // the usual window, at once
   const parts: WindowCounts[] = [];
-  let cur: WindowCounts = { ...w, execs: [], files: [], keys: [], syscalls: [] };
+  let cur: WindowCounts = { ...w, execs: [], files: [], keys: [], syscalls: [], initiators: [] };
   let n = 0;
   let text = 0;
   const room = (t: number) => {
     if (n > 0 && (n + 1 > MAX_BATCH_ROWS || text + t > MAX_BATCH_TEXT)) {
       parts.push(cur);
-      cur = { ...w, events: 0, skipped: 0, execs: [], files: [], keys: [], syscalls: [] };
+      cur = { ...w, events: 0, skipped: 0, execs: [], files: [], keys: [], syscalls: [], initiators: [] };
       n = 0;
       text = 0;
     }
@@ -87,6 +90,10 @@ export function hubParts(w: WindowCounts): WindowCounts[] {
   for (const r of w.syscalls) {
     room(size(r.name));
     cur.syscalls.push(r);
+  }
+  for (const r of initiators) {
+    room(size(r.name));
+    cur.initiators!.push(r);
   }
   parts.push(cur);
   return parts;

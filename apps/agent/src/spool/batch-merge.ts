@@ -22,7 +22,7 @@ export const DEFAULT_MERGE_LIMITS: MergeLimits = {
 };
 
 export function rowCount(b: CountBatch): number {
-  return b.execs.length + b.files.length + b.auditKeys.length + b.syscalls.length;
+  return b.execs.length + b.files.length + b.auditKeys.length + b.syscalls.length + (b.initiators?.length ?? 0);
 }
 
 export function encodedBytes(b: CountBatch): number {
@@ -67,6 +67,8 @@ export function mergeBatches(a: CountBatch, b: CountBatch, limits: MergeLimits =
     files: sumBy([...a.files, ...b.files], (r) => k(r.path, r.op, r.processPath), (r) => r.count, (r, count) => ({ ...r, count })),
     auditKeys: sumBy([...a.auditKeys, ...b.auditKeys], (r) => r.name, (r) => r.count, (r, count) => ({ ...r, count })),
     syscalls: sumBy([...a.syscalls, ...b.syscalls], (r) => r.name, (r) => r.count, (r, count) => ({ ...r, count })),
+    // Batches spooled by an agent before initiators existed decode with none.
+    initiators: sumBy([...(a.initiators ?? []), ...(b.initiators ?? [])], (r) => r.name, (r) => r.count, (r, count) => ({ ...r, count })),
     hostCost: boundCostWindows([...(a.hostCost ?? []), ...(b.hostCost ?? [])], limits.maxCostWindows),
   };
 }
@@ -78,7 +80,7 @@ export function mergeBatches(a: CountBatch, b: CountBatch, limits: MergeLimits =
  * events were lost and when (skipped lines stay skipped, cost windows stay).
  */
 export function dropRows(b: CountBatch): CountBatch {
-  return { ...b, events: 0, dropped: b.dropped + b.events, execs: [], files: [], auditKeys: [], syscalls: [] };
+  return { ...b, events: 0, dropped: b.dropped + b.events, execs: [], files: [], auditKeys: [], syscalls: [], initiators: [] };
 }
 
 export function isDropRecord(b: CountBatch): boolean {

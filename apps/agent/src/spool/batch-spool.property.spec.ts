@@ -78,7 +78,7 @@ function runScenario(ops: Op[], maxBytes: number, compactionChunkBytes: number):
           clock[src] += W;
           const hostCost = o.cost ? [{ windowStartMs: start, windowEndMs: start + W, samples: 6, coveredMs: W, products: [{ name: 'auditd', product: 'auditd', cpuMs: 10, peakRssKb: 1, peakHwmKb: 1, processes: 1 }], auditd: undefined }] : [];
           const before = spool.lastAppended();
-          const got = spool.append({ hostId: 'h', source: src ? 'mdatp' : 'linux-audit', windowStartMs: start, windowEndMs: start + W, events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], syscalls: [], hostCost });
+          const got = spool.append({ hostId: 'h', source: src ? 'mdatp' : 'linux-audit', windowStartMs: start, windowEndMs: start + W, events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost });
           assert.equal(got.sequence, before + 1, 'sequences are consecutive for appends');
           inputEvents += events;
           for (const r of execs) add(input, r.path, r.count);
@@ -186,7 +186,7 @@ test('property: with room to merge, nothing is dropped and every per-key count a
         ops.forEach((o, i) => {
           const execs = o.rows.map((r) => ({ path: PATHS[r.p], parentPath: '', user: 'root', count: r.n }));
           for (const r of execs) add(want, r.path, r.count);
-          spool.append({ hostId: 'h', source: 'linux-audit', windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events: execs.reduce((s, r) => s + r.count, 0), skipped: 0, dropped: 0, execs, files: [], auditKeys: [], syscalls: [], hostCost: [] });
+          spool.append({ hostId: 'h', source: 'linux-audit', windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events: execs.reduce((s, r) => s + r.count, 0), skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost: [] });
           assert.ok(spool.stats().fileBytes <= 1200, `spool ${spool.stats().fileBytes} bytes over its bound`);
         });
         assert.equal(spool.stats().droppedEvents, 0);

@@ -22,7 +22,7 @@ function batch(windowStartMs: number): Omit<CountBatch, 'sequence'> {
     execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
     files: [],
     auditKeys: [],
-    syscalls: [],
+    initiators: [], syscalls: [],
     hostCost: [],
   };
 }

@@ -57,7 +57,7 @@ test('outage with a small spool bound: hub totals = input - reported drops, no d
       for (const r of execs) input.set(r.path, (input.get(r.path) ?? 0) + r.count);
       const events = execs.reduce((s, r) => s + r.count, 0);
       inputEvents += events;
-      const b: Omit<CountBatch, 'sequence'> = { hostId, source, windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], syscalls: [], hostCost: [] };
+      const b: Omit<CountBatch, 'sequence'> = { hostId, source, windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost: [] };
       spool.append(b);
     };
     // Connected for a while.

@@ -15,6 +15,7 @@ export function windowToBatch(hostId: string, w: WindowCounts, dropped = 0): Omi
     files: w.files.map((r) => ({ path: r.path, op: r.op, processPath: r.processPath, count: r.count })),
     auditKeys: w.keys.map((r) => ({ name: r.name, count: r.count })),
     syscalls: w.syscalls.map((r) => ({ name: r.name, count: r.count })),
+    initiators: (w.initiators ?? []).map((r) => ({ name: r.name, count: r.count })),
     hostCost: [],
   };
 }

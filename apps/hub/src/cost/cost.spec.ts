@@ -66,7 +66,7 @@ function costWindow(start: number, auditdCpuMs: number, lostDelta = 0): HostCost
 }
 
 function batch(hostId: string, sequence: number, start: number, events: number, hostCost: HostCostWindow[], execs: CountBatch['execs'] = []): CountBatch {
-  return { hostId, sequence, windowStartMs: start, windowEndMs: start + MIN, source: 'linux-audit', events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], syscalls: [], hostCost };
+  return { hostId, sequence, windowStartMs: start, windowEndMs: start + MIN, source: 'linux-audit', events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost };
 }
 
 test('cost windows ride on batches: stored once, per host over time, fleet-wide, before/after with medians and no-reduction flags', async () => {

@@ -102,6 +102,11 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
       SELECT 'syscall', s.syscall, '', b.host_seq, b.os, '', floor(extract(epoch FROM s.window_start) / ${NOISE_BIN_SECONDS})::int,
              SUM(s.count)::bigint, MIN(s.window_start), MAX(s.window_start)
       FROM _rb b JOIN syscall_counts s ON s.host_id = b.host_id AND s.window_start = b.window_start AND s.sequence = b.sequence
+      GROUP BY 2, 4, 5, 7
+      UNION ALL
+      SELECT 'initiator', i.initiator, '', b.host_seq, b.os, '', floor(extract(epoch FROM i.window_start) / ${NOISE_BIN_SECONDS})::int,
+             SUM(i.count)::bigint, MIN(i.window_start), MAX(i.window_start)
+      FROM _rb b JOIN initiator_counts i ON i.host_id = b.host_id AND i.window_start = b.window_start AND i.sequence = b.sequence
       GROUP BY 2, 4, 5, 7`,
   },
   // 2. Subject ids: keys are hashed once per distinct subject, not per row.

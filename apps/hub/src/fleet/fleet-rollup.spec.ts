@@ -62,6 +62,7 @@ const LONG = '/var/' + 'd'.repeat(2400) + '/f.log';
 const FILES = ['/var/log/syslog', '/var/log/app/a.log', '/home/u1/.cache/c-1.tmp', '/home/u2/.cache/c-2.TMP', '/x', '/etc/passwd', '/var/tmp/noext', '/srv/data/archive.tar.gz', LONG];
 const KEYS = ['exec', 'buildcache', 'appcache'];
 const SYSCALLS = ['execve', 'openat', 'unlinkat'];
+const INITIATORS = ['/usr/sbin/sshd', '/usr/bin/sudo', '/opt/app/bin/sync'];
 
 function randomBatch(r: () => number, hostId: string, sequence: number): CountBatch {
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
@@ -80,6 +81,7 @@ function randomBatch(r: () => number, hostId: string, sequence: number): CountBa
     files: Array.from({ length: n(7) }, () => ({ path: pick(FILES), op: pick(['write', 'create']), processPath: pick(EXECS), count: 1 + n(900) })),
     auditKeys: Array.from({ length: n(3) }, () => ({ name: pick(KEYS), count: 1 + n(50) })),
     syscalls: Array.from({ length: n(3) }, () => ({ name: pick(SYSCALLS), count: 1 + n(50) })),
+    initiators: Array.from({ length: n(3) }, () => ({ name: pick(INITIATORS), count: 1 + n(50) })),
   });
 }
 
@@ -180,6 +182,7 @@ const RAW: Record<string, { table: string; subject: string; where: string; end: 
   extension: { table: 'file_counts', subject: "lower(substring(path from '\\.([^./]{1,32})$'))", where: "AND path ~ '[^/]\\.[^./]{1,32}$'", end: 'window_end', source: true },
   key: { table: 'audit_key_counts', subject: 'key', where: '', end: 'window_start', source: false },
   syscall: { table: 'syscall_counts', subject: 'syscall', where: '', end: 'window_start', source: false },
+  initiator: { table: 'initiator_counts', subject: 'initiator', where: '', end: 'window_start', source: false },
 };
 
 /** The raw filter with since/until rounded outward to whole hours (the documented rollup semantics). */
@@ -306,6 +309,7 @@ const ENDPOINTS: Record<string, string> = {
   extension: 'extensions',
   key: 'keys',
   syscall: 'syscalls',
+  initiator: 'initiators',
 };
 
 test('every noise endpoint equals the raw tables under every filter (after tags are set)', async () => {
@@ -342,6 +346,7 @@ test('drill-down and trends equal the raw tables', async () => {
     ['extension', 'tmp'],
     ['key', 'buildcache'],
     ['syscall', 'openat'],
+    ['initiator', '/usr/sbin/sshd'],
     ['exec', '/never/seen'],
   ];
   for (const f of filterSets()) {
@@ -349,7 +354,7 @@ test('drill-down and trends equal the raw tables', async () => {
       const got = await get<unknown>(`/api/v1/noise/subject${qs({ kind, subject, ...f })}`);
       assert.deepEqual(got, await rawSubject(kind, subject, f), `subject ${kind} ${subject.slice(0, 40)} ${JSON.stringify(f)}`);
     }
-    for (const kind of ['exec', 'parent', 'file', 'directory', 'extension', 'key', 'syscall']) {
+    for (const kind of ['exec', 'parent', 'file', 'directory', 'extension', 'key', 'syscall', 'initiator']) {
       for (const bucket of ['hour', 'day', 'minute']) {
         const subject = subjects.find(([k]) => k === kind)?.[1];
         for (const s of [undefined, subject]) {

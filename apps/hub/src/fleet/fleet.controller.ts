@@ -168,6 +168,15 @@ export class FleetController {
     return this.fleet.topNoise('syscall', q);
   }
 
+  @Get('noise/initiators')
+  @NoiseQueryParams()
+  @ApiOkResponse({
+    description: `Fleet-wide initiators: events by the program that caused them (audit exe= of syscall and user-space records such as USER_ACCT or CRED_ACQ; what aureport -x counts and what the MDE auditd guidance excludes by -F exe=). ${NOISE_ROW_DOC}`,
+  })
+  initiators(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
+    return this.fleet.topNoise('initiator', q);
+  }
+
   @Get('noise/subject')
   @ApiQuery({ name: 'kind', required: false, enum: NOISE_KINDS })
   @ApiQuery({ name: 'subject', required: true })
@@ -178,8 +187,8 @@ export class FleetController {
   }
 
   @Get('noise/trend')
-  @ApiQuery({ name: 'kind', required: false, enum: ['exec', 'file', 'parent', 'directory', 'extension', 'key', 'syscall'] })
-  @ApiQuery({ name: 'subject', required: false, description: 'a path/key/syscall; without it only the fleet total' })
+  @ApiQuery({ name: 'kind', required: false, enum: ['exec', 'file', 'parent', 'directory', 'extension', 'key', 'syscall', 'initiator'] })
+  @ApiQuery({ name: 'subject', required: false, description: 'a path/key/syscall/initiator; without it only the fleet total' })
   @ApiQuery({ name: 'bucket', required: false, enum: ['auto', 'minute', 'hour', 'day'], description: 'auto (default) picks one from the span of the data' })
   @ApiQuery({ name: 'hostId', required: false, schema: { type: 'string', format: 'uuid' } })
   @FilterParams()

@@ -91,6 +91,14 @@ const KINDS: Record<NoiseKind, KindSql> = {
     hasSource: false,
     pathLike: false,
   },
+  initiator: {
+    table: Prisma.sql`initiator_counts`,
+    subject: Prisma.sql`initiator`,
+    extraWhere: Prisma.empty,
+    end: Prisma.sql`window_start`,
+    hasSource: false,
+    pathLike: false,
+  },
 };
 
 function hostStatus(lastSeenAt: Date | null, now = Date.now()): 'online' | 'stale' {

@@ -31,13 +31,13 @@ export const noiseQuerySchema = z.object({
 
 export type NoiseQueryDto = z.infer<typeof noiseQuerySchema>;
 
-export const NOISE_KINDS = ['exec', 'parent', 'file', 'directory', 'extension', 'key', 'syscall'] as const;
+export const NOISE_KINDS = ['exec', 'parent', 'file', 'directory', 'extension', 'key', 'syscall', 'initiator'] as const;
 export type NoiseKind = (typeof NOISE_KINDS)[number];
 
 export const hostNoiseQuerySchema = noiseQuerySchema.extend({ kind: z.enum(NOISE_KINDS).default('exec') }).omit({ hostId: true });
 
 export const trendQuerySchema = z.object({
-  kind: z.enum(['exec', 'file', 'parent', 'directory', 'extension', 'key', 'syscall']).default('exec'),
+  kind: z.enum(['exec', 'file', 'parent', 'directory', 'extension', 'key', 'syscall', 'initiator']).default('exec'),
   /** A path (or key/syscall); without it only the fleet total is returned. */
   subject: z.string().min(1).max(4096).optional(),
   /** `auto`: minute, hour or day, whichever gives at most a few hundred points over the data's span. */

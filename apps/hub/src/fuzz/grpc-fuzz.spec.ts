@@ -138,7 +138,7 @@ function validBatch(hostId: string, sequence: number): CountBatch {
     execs: [{ path: '/usr/bin/id', parentPath: '/bin/sh', user: 'root', count: 3 }],
     files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/usr/bin/id', count: 2 }],
     auditKeys: [{ name: 'exec', count: 3 }],
-    syscalls: [{ name: 'execve', count: 3 }],
+    initiators: [], syscalls: [{ name: 'execve', count: 3 }],
     hostCost: [],
   };
 }
@@ -273,7 +273,7 @@ test('hostile and forged CountBatch messages get a proper status and never land 
         execs: h.manyRows ? Array.from({ length: h.manyRows }, (_, i) => ({ path: `/bin/x${i}`, parentPath: '', user: '', count: 1 })) : h.execs,
         files: h.files,
         auditKeys: h.auditKeys,
-        syscalls: h.syscalls,
+        initiators: [], syscalls: h.syscalls,
         hostCost: h.hostCost,
       };
       let frame: Buffer;

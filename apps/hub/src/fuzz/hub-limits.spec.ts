@@ -69,7 +69,7 @@ function batch(extra: Partial<CountBatch> = {}): CountBatch {
     execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
     files: [],
     auditKeys: [],
-    syscalls: [],
+    initiators: [], syscalls: [],
     hostCost: [],
     ...extra,
   };

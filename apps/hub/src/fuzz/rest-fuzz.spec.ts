@@ -88,7 +88,7 @@ async function seedHost(): Promise<string> {
       execs: [{ path: '/usr/bin/id', parentPath: '/bin/bash', user: 'root', count: 2 }],
       files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/usr/bin/id', count: 1 }],
       auditKeys: [{ name: 'exec', count: 2 }],
-      syscalls: [{ name: 'execve', count: 2 }],
+      initiators: [], syscalls: [{ name: 'execve', count: 2 }],
       hostCost: [],
     };
     await new Promise<void>((resolve, reject) => {

@@ -21,7 +21,7 @@ export class DailyQuotaExceeded extends GrpcError {
 }
 
 export function batchRows(batch: CountBatch): number {
-  return batch.execs.length + batch.files.length + batch.auditKeys.length + batch.syscalls.length;
+  return batch.execs.length + batch.files.length + batch.auditKeys.length + batch.syscalls.length + (batch.initiators?.length ?? 0);
 }
 
 /**
@@ -32,7 +32,7 @@ export function batchRows(batch: CountBatch): number {
  */
 export function batchEventsCharged(batch: CountBatch): number {
   const sum = (rs: ReadonlyArray<{ count: number }>) => rs.reduce((n, r) => n + r.count, 0);
-  return Math.max(batch.events, sum(batch.execs), sum(batch.files), sum(batch.auditKeys), sum(batch.syscalls));
+  return Math.max(batch.events, sum(batch.execs), sum(batch.files), sum(batch.auditKeys), sum(batch.syscalls), sum(batch.initiators ?? []));
 }
 
 /** The UTC day a batch received at `nowMs` counts toward. */

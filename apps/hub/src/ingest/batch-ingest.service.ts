@@ -92,6 +92,7 @@ export class BatchIngestService {
     const sequence = (agent?.sequenceBase ?? 0n) + BigInt(batch.sequence);
     const agentId = agent?.agentId ?? null;
     const { execs, files, auditKeys, syscalls } = batch;
+    const initiators = batch.initiators ?? [];
     const outcome = await retryOnConflict(() => this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<Array<{ inserted: number }>>`
         WITH b AS (
@@ -123,6 +124,11 @@ export class BatchIngestService {
           INSERT INTO syscall_counts (host_id, sequence, window_start, syscall, count)
           SELECT ${hostId}::uuid, ${sequence}, ${windowStart}, t.name, t.cnt
           FROM unnest(${syscalls.map((r) => r.name)}::text[], ${syscalls.map((r) => String(r.count))}::bigint[]) AS t(name, cnt)
+          WHERE EXISTS (SELECT 1 FROM b)
+        ), i AS (
+          INSERT INTO initiator_counts (host_id, sequence, window_start, initiator, count)
+          SELECT ${hostId}::uuid, ${sequence}, ${windowStart}, t.name, t.cnt
+          FROM unnest(${initiators.map((r) => r.name)}::text[], ${initiators.map((r) => String(r.count))}::bigint[]) AS t(name, cnt)
           WHERE EXISTS (SELECT 1 FROM b)
         ), p AS (
           INSERT INTO rollup_pending (host_id, sequence, window_start)

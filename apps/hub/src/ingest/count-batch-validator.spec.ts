@@ -19,7 +19,7 @@ function valid(): CountBatch {
     execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
     files: [{ path: '/var/log/x.log', op: 'modify', processPath: '', count: 2 }],
     auditKeys: [{ name: 'exec', count: 1 }],
-    syscalls: [{ name: 'execve', count: 1 }],
+    initiators: [], syscalls: [{ name: 'execve', count: 1 }],
     hostCost: [],
   };
 }

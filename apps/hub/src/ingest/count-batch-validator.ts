@@ -113,7 +113,8 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
     const p = checkCount(name, v, true, limits.maxCount);
     if (p) return p;
   }
-  const rows = batch.execs.length + batch.files.length + batch.auditKeys.length + batch.syscalls.length;
+  const initiators = batch.initiators ?? [];
+  const rows = batch.execs.length + batch.files.length + batch.auditKeys.length + batch.syscalls.length + initiators.length;
   if (rows > limits.maxRows) return `batch has ${rows} rows, more than ${limits.maxRows}`;
   const max = limits.maxCount;
   for (const [i, r] of batch.execs.entries()) {
@@ -132,7 +133,7 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
       checkCount(`files[${i}]`, r.count, false, max);
     if (p) return p;
   }
-  for (const [list, rs] of [['audit_keys', batch.auditKeys], ['syscalls', batch.syscalls]] as const) {
+  for (const [list, rs] of [['audit_keys', batch.auditKeys], ['syscalls', batch.syscalls], ['initiators', initiators]] as const) {
     for (const [i, r] of rs.entries()) {
       const p = checkString(`${list}[${i}].name`, r.name, limits, true) ?? checkCount(`${list}[${i}]`, r.count, false, max);
       if (p) return p;
@@ -140,7 +141,7 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
   }
   // Each row is at most maxCount (checked above) and rows at most maxRows, so this sum stays exact.
   let total = 0;
-  for (const rs of [batch.execs, batch.files, batch.auditKeys, batch.syscalls]) for (const r of rs) total += r.count;
+  for (const rs of [batch.execs, batch.files, batch.auditKeys, batch.syscalls, initiators]) for (const r of rs) total += r.count;
   if (total > max) return `the batch's row counts add up to ${total}, more than the allowed ${max} per batch`;
   return findAgentStatusProblem(batch.agentStatus);
 }

@@ -62,7 +62,7 @@ function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}
     execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
     files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
     auditKeys: [{ name: 'exec', count: 2 }],
-    syscalls: [{ name: 'execve', count: 2 }],
+    initiators: [], syscalls: [{ name: 'execve', count: 2 }],
     hostCost: [],
     ...extra,
   };

@@ -68,6 +68,10 @@ function batch(sequence: number, start: number): CountBatch {
       { name: 'execve', count: sequence },
       { name: 'openat', count: 1000 * sequence },
     ],
+    initiators: [
+      { name: '/usr/sbin/sshd', count: sequence },
+      { name: '/usr/bin/sudo', count: 1000 * sequence },
+    ],
   });
 }
 const sumOf = (seqs: number[]) => seqs.reduce((a, s) => a + 1001 * s, 0);

@@ -6,9 +6,9 @@ import { deleteExpiredRollups, RollupRetentionReport } from './rollup-retention'
  * The raw count tables, RANGE-partitioned on window_start: one partition per
  * UTC day plus a DEFAULT partition that catches every other timestamp (clock
  * skew, replays from long-offline agents), so an insert never fails for want
- * of a partition. Migration 20261124082215_partition_count_tables.
+ * of a partition. Migrations 20261124082215_partition_count_tables, 20261207033258_initiator_counts.
  */
-export const PARTITIONED_TABLES = ['exec_counts', 'file_counts', 'audit_key_counts', 'syscall_counts'] as const;
+export const PARTITIONED_TABLES = ['exec_counts', 'file_counts', 'audit_key_counts', 'syscall_counts', 'initiator_counts'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
 export interface PartitionMaintenanceOptions {

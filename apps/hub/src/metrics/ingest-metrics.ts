@@ -84,6 +84,7 @@ export class IngestMetrics {
     if (batch.files.length) this.rows.inc({ table: 'file_counts' }, batch.files.length);
     if (batch.auditKeys.length) this.rows.inc({ table: 'audit_key_counts' }, batch.auditKeys.length);
     if (batch.syscalls.length) this.rows.inc({ table: 'syscall_counts' }, batch.syscalls.length);
+    if (batch.initiators?.length) this.rows.inc({ table: 'initiator_counts' }, batch.initiators.length);
     this.rows.inc({ table: 'ingest_batches' }, 1);
     if (batch.events) this.agentEvents.inc(batch.events);
     if (batch.skipped) this.agentSkipped.inc(batch.skipped);

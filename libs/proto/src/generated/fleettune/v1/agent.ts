@@ -64,6 +64,11 @@ export interface CountBatch {
   auditKeys: NamedCount[];
   syscalls: NamedCount[];
   /**
+   * Events by the program that caused them (audit exe= of syscall and user-space
+   * records: aureport -x); empty for sources without the notion.
+   */
+  initiators: NamedCount[];
+  /**
    * What the security products cost on the host (CPU, memory) and auditd's
    * health, per wall-clock sampling window. The windows need not equal this
    * batch's window: the agent attaches whatever sampling windows completed
@@ -520,6 +525,7 @@ function createBaseCountBatch(): CountBatch {
     files: [],
     auditKeys: [],
     syscalls: [],
+    initiators: [],
     hostCost: [],
   };
 }
@@ -561,6 +567,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     }
     for (const v of message.syscalls) {
       NamedCount.encode(v!, writer.uint32(98).fork()).join();
+    }
+    for (const v of message.initiators) {
+      NamedCount.encode(v!, writer.uint32(106).fork()).join();
     }
     for (const v of message.hostCost) {
       HostCostWindow.encode(v!, writer.uint32(162).fork()).join();
@@ -680,6 +689,14 @@ export const CountBatch: MessageFns<CountBatch> = {
             message.syscalls.push(NamedCount.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.initiators.push(NamedCount.decode(reader, reader.uint32()));
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
@@ -740,6 +757,9 @@ export const CountBatch: MessageFns<CountBatch> = {
       syscalls: globalThis.Array.isArray(object?.syscalls)
         ? object.syscalls.map((e: any) => NamedCount.fromJSON(e))
         : [],
+      initiators: globalThis.Array.isArray(object?.initiators)
+        ? object.initiators.map((e: any) => NamedCount.fromJSON(e))
+        : [],
       hostCost: globalThis.Array.isArray(object?.hostCost)
         ? object.hostCost.map((e: any) => HostCostWindow.fromJSON(e))
         : globalThis.Array.isArray(object?.host_cost)
@@ -791,6 +811,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     if (message.syscalls?.length) {
       obj.syscalls = message.syscalls.map((e) => NamedCount.toJSON(e));
     }
+    if (message.initiators?.length) {
+      obj.initiators = message.initiators.map((e) => NamedCount.toJSON(e));
+    }
     if (message.hostCost?.length) {
       obj.hostCost = message.hostCost.map((e) => HostCostWindow.toJSON(e));
     }
@@ -817,6 +840,7 @@ export const CountBatch: MessageFns<CountBatch> = {
     message.files = object.files?.map((e) => FileCount.fromPartial(e)) || [];
     message.auditKeys = object.auditKeys?.map((e) => NamedCount.fromPartial(e)) || [];
     message.syscalls = object.syscalls?.map((e) => NamedCount.fromPartial(e)) || [];
+    message.initiators = object.initiators?.map((e) => NamedCount.fromPartial(e)) || [];
     message.hostCost = object.hostCost?.map((e) => HostCostWindow.fromPartial(e)) || [];
     message.agentStatus = (object.agentStatus !== undefined && object.agentStatus !== null)
       ? AgentStatus.fromPartial(object.agentStatus)
