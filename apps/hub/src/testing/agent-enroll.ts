@@ -26,6 +26,7 @@ export function specBatch(hostId: string, sequence: number, path = '/usr/bin/id'
     files: [],
     auditKeys: [],
     syscalls: [],
+    initiators: [],
     hostCost: [],
   };
 }
