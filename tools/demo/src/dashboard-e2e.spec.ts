@@ -666,3 +666,24 @@ test('a viewer sees no approve, recompute or alert buttons, and the API refuses 
   assert.equal((await viewer.raw('GET', '/api/v1/noise/execs')).status, 200);
   assert.deepEqual(dialogs, [], 'no script from the data ran in any page');
 });
+
+test('a pending host is marked in the hosts list and an admin approves it from its page (issue 13)', { skip: SKIP }, async (t) => {
+  if (!hasRoute('post', '/api/v1/hosts/{id}/approve')) return t.skip('this hub has no host approval API yet');
+  const [pending] = await sql<{ id: string }>(
+    `INSERT INTO hosts (id, hostname, os, status) VALUES (gen_random_uuid(), 'zz-pending-laptop', 'darwin', 'pending') RETURNING id::text AS id`,
+  );
+  const { context, page } = await signIn(ADMIN);
+  try {
+    await page.getByTestId('nav-hosts').click();
+    const row = page.getByTestId('hosts-table').locator('tbody tr', { hasText: 'zz-pending-laptop' });
+    await row.waitFor();
+    assert.match((await row.getByTestId('host-enrollment').textContent())!, /pending/);
+    await goHash(page, `/hosts/${pending.id}`);
+    await page.getByRole('button', { name: 'Approve host' }).click();
+    await page.getByTestId('host-detail').getByTestId('host-enrollment').waitFor({ state: 'detached' });
+    assert.equal((await admin.get<{ enrollment: string }>(`/api/v1/hosts/${pending.id}`)).enrollment, 'active');
+    await shot(page, '16-host-approved');
+  } finally {
+    await context.close();
+  }
+});

@@ -115,6 +115,37 @@ function HostTrend({ id }: { id: string }) {
   );
 }
 
+/** Issue 13: a pending host cannot upload until approved; a blocked one (agent revoked) until an admin lifts it and re-keys it. */
+function EnrollmentBadge({ enrollment }: { enrollment: Host['enrollment'] }) {
+  const why = enrollment === 'pending' ? 'awaits admin approval: its agent cannot upload yet' : 'blocked: its agent was revoked; an admin must lift the block and re-key it';
+  return (
+    <span className="status stale" title={why} data-testid="host-enrollment">
+      {' '}
+      {enrollment}
+    </span>
+  );
+}
+
+function EnrollmentAction({ host, onDone }: { host: Host; onDone: () => void }) {
+  const { api } = useSession();
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const action = host.enrollment === 'pending' ? 'approve' : 'unblock';
+  return (
+    <p>
+      <button
+        onClick={() => {
+          setError(undefined);
+          api.post(`/api/v1/hosts/${encodeURIComponent(host.id)}/${action}`).then(onDone, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
+        }}
+      >
+        {action === 'approve' ? 'Approve host' : 'Lift block'}
+      </button>{' '}
+      <span className="muted">{action === 'approve' ? 'lets its agent upload' : 'then re-key it (POST /api/v1/hosts/{id}/rekey) to give it a new agent'}</span>
+      <ErrorBox error={error} />
+    </p>
+  );
+}
+
 const PAGE = 50;
 
 function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }) {
@@ -136,11 +167,13 @@ function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }
       <ErrorBox error={host.error} />
       {host.data ? (
         <p>
-          <span className={`status ${host.data.status}`}>{host.data.status}</span> · OS <SafeText value={host.data.os} max={30} /> · agent{' '}
+          <span className={`status ${host.data.status}`}>{host.data.status}</span>
+          {host.data.enrollment !== 'active' ? <EnrollmentBadge enrollment={host.data.enrollment} /> : null} · OS <SafeText value={host.data.os} max={30} /> · agent{' '}
           <SafeText value={host.data.agentVersion ?? '–'} max={30} /> · last seen {fmtDate(host.data.lastSeenAt)} · enrolled {fmtDate(host.data.createdAt)}{' '}
           <Tags tags={host.data.tags} />
         </p>
       ) : null}
+      {host.data && canTag && host.data.enrollment !== 'active' ? <EnrollmentAction host={host.data} onDone={() => { host.reload(); onTagsSaved(); }} /> : null}
       {host.data ? <AgentHealthDetail status={host.data.agentStatus} /> : null}
       {host.data && canTag ? (
         <TagEditor
@@ -265,6 +298,7 @@ export function HostsPage({ id }: { id?: string }) {
                 </td>
                 <td>
                   <span className={`status ${h.status}`}>{h.status}</span>
+                  {h.enrollment !== 'active' ? <EnrollmentBadge enrollment={h.enrollment} /> : null}
                 </td>
                 <td>
                   <SafeText value={h.os} max={20} />
