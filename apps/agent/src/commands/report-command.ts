@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { Presets, SingleBar } from 'cli-progress';
 import { ActivityReportCounter } from '../report/activity-report';
 import { formatReportTable } from '../report/report-table';
 import { findEventSource, SUPPORTED_SOURCE_NAMES } from '../sources/event-sources';
@@ -63,8 +62,10 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   }
 
   // A progress bar only where a person watches a large input being read: never in pipes or logs.
+  // cli-progress is loaded only when a bar is shown (start-up time counts for a one-shot report).
+  const { Presets, SingleBar } = io.stderr.isTTY ? await import('cli-progress') : { Presets: undefined, SingleBar: undefined };
   const bar =
-    io.stderr.isTTY && input.sizeBytes && input.sizeBytes >= (io.progressMinBytes ?? PROGRESS_MIN_BYTES)
+    SingleBar && Presets && input.sizeBytes && input.sizeBytes >= (io.progressMinBytes ?? PROGRESS_MIN_BYTES)
       ? new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'reading [{bar}] {percentage}% {value}/{total} bytes', clearOnComplete: true }, Presets.shades_classic)
       : undefined;
   let done = 0;
