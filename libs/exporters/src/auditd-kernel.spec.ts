@@ -32,6 +32,8 @@ test('auditd export loads into the kernel with auditctl -R', { skip: unavailable
     { ...base, type: 'process', value: join(root, 'bin', 'syncagent'), applyToChildren: true },
     { ...base, type: 'audit-exe', value: join(root, 'bin', 'backupd') },
     { ...base, type: 'audit-dir', value: join(root, 'spool'), isDirectory: true },
+    // The -x form: one initiator in one directory.
+    { ...base, type: 'audit-dir', value: join(root, 'cache'), isDirectory: true, evidence: { auditInitiator: join(root, 'bin', 'backupd') } },
     { ...base, type: 'path', value: join(root, 'cache'), isDirectory: true },
     { ...base, type: 'wildcard', value: join(root, 'cache', '*.tmp') },
   ];
@@ -40,10 +42,11 @@ test('auditd export loads into the kernel with auditctl -R', { skip: unavailable
   // skipped with the wildcard; the directory rule keeps executions recorded (perm=rwa).
   assert.deepEqual(skipped.map((s) => s.item.type).sort(), ['path', 'process', 'wildcard']);
   const rules = content.split('\n').filter((l) => l.startsWith('-a '));
-  assert.equal(rules.length, 2);
+  assert.equal(rules.length, 3);
+  assert.ok(rules.includes(`-a never,exit -F exe=${join(root, 'bin', 'backupd')} -F dir=${join(root, 'cache')} -F perm=rwa`));
   // And the form that mutes executions too, when asked.
   const muted = new AuditdRulesExporter().export(items, { muteExecInDirectories: true }).content.split('\n').filter((l) => l.startsWith('-a '));
-  assert.equal(muted.length, 2);
+  assert.equal(muted.length, 3);
   const file = join(root, '10-fleettune-exclusions.rules');
   writeFileSync(file, content);
 

@@ -32,6 +32,9 @@ const MAC_ONLY_ROOTS = ['/Users', '/Applications', '/System', '/Library', '/priv
  * "AuditD exclusion – support tool syntax"):
  * - `-e <exe>` "Removes all events by this initiator": `-F exe=<exe>`.
  * - `-d <dir>` "Removes filesystem events targeting this directory": `-F dir=<dir> -F perm=rwa`.
+ * - `-x <exe> <dir>` "exclude access to subdirectories by specific initiators": `-F exe=<exe> -F dir=<dir> -F perm=rwa`,
+ *   written for an audit-dir item whose records come (nearly) all from one initiator
+ *   (`evidence.auditInitiator`): it mutes only that program there, narrower than `-d`.
  *   `perm=rwa` keeps the rule to reads, writes and attribute changes, so a program
  *   executed from the directory is still recorded (the support tool never excludes
  *   execve either); `muteExecInDirectories` drops it to mute executions too.
@@ -60,7 +63,11 @@ export class AuditdRulesExporter implements ExclusionExporter {
         skipped.push({ item, reason: why });
         continue;
       }
-      const rule = `-a never,exit -F ${filter}=${item.value}${filter === 'dir' ? dirPerm : ''}`;
+      const initiator = filter === 'dir' ? item.evidence?.auditInitiator : undefined;
+      const initiatorWhy = initiator === undefined ? undefined : unusableForAuditd(initiator);
+      // An initiator that cannot be written (a space in its path...) falls back to the whole directory.
+      const exe = initiator !== undefined && !initiatorWhy ? `-F exe=${initiator} ` : '';
+      const rule = `-a never,exit ${exe}-F ${filter}=${item.value}${filter === 'dir' ? dirPerm : ''}`;
       if (seen.has(rule)) continue;
       seen.add(rule);
       lines.push(rule);

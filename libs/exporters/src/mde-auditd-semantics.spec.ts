@@ -87,3 +87,16 @@ test('auditd: a directory rule keeps executions recorded unless asked to mute th
   const muted = new AuditdRulesExporter().export([dir], { muteExecInDirectories: true }).content;
   assert.match(muted, /^-a never,exit -F dir=\/var\/lib\/backupd\/spool$/m);
 });
+
+test('auditd: the guide\'s -x form (initiator + directory) for a directory one program writes', () => {
+  const spool: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/backupd/spool', isDirectory: true, evidence: { auditInitiator: '/opt/backup/bin/backupd' } };
+  const spaced: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/other', isDirectory: true, evidence: { auditInitiator: '/opt/My App/bin/app' } };
+  const rules = new AuditdRulesExporter().export([spool, spaced]).content.split('\n').filter((l) => l.startsWith('-a '));
+  assert.deepEqual(rules, [
+    '-a never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa',
+    // An initiator auditctl cannot carry falls back to the whole directory (-d).
+    '-a never,exit -F dir=/var/lib/other -F perm=rwa',
+  ]);
+  const muted = new AuditdRulesExporter().export([spool], { muteExecInDirectories: true }).content;
+  assert.match(muted, /^-a never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool$/m);
+});

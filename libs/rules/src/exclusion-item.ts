@@ -73,6 +73,13 @@ export interface ExclusionEvidence {
   /** scan: files Defender scanned for the process (fleet total) and its rank among processes by that count, 1 = most. */
   filesScanned?: number;
   scanRank?: number;
+  /**
+   * audit-dir: the one program that made at least `auditDirInitiatorShare` of the directory's
+   * audit records, and its share; the auditd export then mutes that program in the directory
+   * (`-F exe= -F dir=`, the MDE support tool's `-x`) rather than the whole directory.
+   */
+  auditInitiator?: string;
+  auditInitiatorShare?: number;
   /** Up to 5 affected host ids, smallest first; ids that contain a per-host user name are left out. */
   sampleHostIds: string[];
 }
@@ -93,11 +100,11 @@ export interface ExclusionItem {
   evidence: ExclusionEvidence;
 }
 
-/** What an exporter needs from an item. */
+/** What an exporter needs from an item (of the evidence, only the auditd initiator). */
 export type ExportableExclusion = Pick<
   ExclusionItem,
   'type' | 'value' | 'isDirectory' | 'user' | 'applyToChildren' | 'globalScopeEligible' | 'reason'
->;
+> & { evidence?: Pick<ExclusionEvidence, 'auditInitiator'> };
 
 export interface RejectedSubject {
   /** The generalized path or pattern that was considered. */

@@ -206,3 +206,26 @@ test('property: exec, files-scanned and audit data together never give two items
     { numRuns: 200 },
   );
 });
+
+test('auditd directories: one initiator making nearly all of a directory\'s records is kept for the -x form (issue 19)', () => {
+  const rows: FleetActivityRow[] = [];
+  for (const hostId of hosts.slice(0, 3)) {
+    // backupd makes 95% of the spool's records, rm the rest.
+    rows.push({ kind: 'audit-dir', path: '/var/lib/backup/spool', parentPath: '/opt/backup/bin/backupd', hostId, windowStartMs: T0, count: 1900 });
+    rows.push({ kind: 'audit-dir', path: '/var/lib/backup/spool', parentPath: '/usr/bin/rm', hostId, windowStartMs: T0, count: 100 });
+    // Two writers share the cache: no single initiator.
+    rows.push({ kind: 'audit-dir', path: '/var/cache/shared', parentPath: '/opt/a/bin/a', hostId, windowStartMs: T0, count: 1200 });
+    rows.push({ kind: 'audit-dir', path: '/var/cache/shared', parentPath: '/opt/b/bin/b', hostId, windowStartMs: T0, count: 800 });
+  }
+  const { items } = recommendExclusions(rows, { hostsReporting: 3 });
+  const spool = items.find((i) => i.type === 'audit-dir' && i.value === '/var/lib/backup/spool');
+  assert.equal(spool?.evidence.auditInitiator, '/opt/backup/bin/backupd');
+  assert.equal(spool?.evidence.auditInitiatorShare, 0.95);
+  assert.match(spool!.reason, /95% of them by \/opt\/backup\/bin\/backupd/);
+  const shared = items.find((i) => i.type === 'audit-dir' && i.value === '/var/cache/shared');
+  assert.ok(shared);
+  assert.equal(shared.evidence.auditInitiator, undefined, '60/40: the whole directory');
+  // A stricter share setting: no -x for the spool either.
+  const strict = recommendExclusions(rows, { hostsReporting: 3, config: { auditDirInitiatorShare: 0.99 } }).items.find((i) => i.value === '/var/lib/backup/spool');
+  assert.equal(strict?.evidence.auditInitiator, undefined);
+});

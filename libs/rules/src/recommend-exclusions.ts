@@ -4,6 +4,7 @@ import {
   baseName,
   hasControlChars,
   hasWildcard,
+  isAbsolutePath,
   parentDir,
 } from '@fleettune/paths';
 import { assessRisk, isGlobalScopeEligible } from './exclusion-risk';
@@ -225,7 +226,8 @@ export function recommendExclusions(
     }
     const pid = idOf(g.path);
     let parent = -1;
-    if (x.kind === 'exec' && x.parentPath) {
+    // exec: the parent program; audit-dir / audit-path: the initiator of the records (for auditd's -x form).
+    if ((x.kind === 'exec' || x.kind === 'audit-dir' || x.kind === 'audit-path') && x.parentPath) {
       const gp = generalizer.generalize(x.parentPath, hide);
       if (gp.removedUser && !/^\d+$/.test(gp.removedUser)) scrubber.addName(gp.removedUser);
       if (!hasControlChars(gp.path) && gp.path !== g.path) parent = idOf(gp.path);
@@ -684,7 +686,20 @@ export function recommendExclusions(
         reject(s.value, 'auditd rules take one literal path; a per-user location cannot be expressed fleet-wide');
         continue;
       }
-      const reason = `${isExe ? 'audit records initiated by this program' : 'audit records about files in this directory'}: peak ${evidence.peakWindowCount} in ${describeWindow} on a host (threshold ${threshold}), ${fleet}`;
+      let reason = `${isExe ? 'audit records initiated by this program' : 'audit records about files in this directory'}: peak ${evidence.peakWindowCount} in ${describeWindow} on a host (threshold ${threshold}), ${fleet}`;
+      if (!isExe) {
+        // MDE auditd guide: "The -x flag is used to exclude access to subdirectories by specific initiators".
+        // When one program makes (nearly) all of a directory's records, exe + dir mutes only that program
+        // there: narrower than the whole directory, whoever the program is.
+        const topId = topParent(s);
+        const initiator = topId === undefined ? undefined : pathById[topId];
+        const share = topId === undefined ? 0 : (s.parents.get(topId) ?? 0) / s.total;
+        if (initiator && share >= cfg.auditDirInitiatorShare && !hasWildcard(initiator) && isAbsolutePath(initiator)) {
+          evidence.auditInitiator = initiator;
+          evidence.auditInitiatorShare = round(share, 4);
+          reason += `; ${round(share * 100, 1)}% of them by ${initiator}, so the auditd rule is that initiator in this directory (the guide's -x form)`;
+        }
+      }
       items.push(makeItem(isExe ? 'audit-exe' : 'audit-dir', s.value, !isExe, '', false, false, reason, evidence));
     }
   }

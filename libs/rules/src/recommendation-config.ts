@@ -33,6 +33,11 @@ export interface RecommendationConfig {
   /** auditd records per window for an initiator or directory to be a candidate. */
   auditWindowThreshold: number;
   /**
+   * An audit-dir item whose records come at least this share (0..1] from one initiator is
+   * exported as that initiator in that directory (MDE support tool's `-x exe dir`), not the whole directory.
+   */
+  auditDirInitiatorShare: number;
+  /**
    * Files Defender scanned for one process on one host in one window
    * (real-time-protection-statistics) for the process to be a candidate.
    */
@@ -85,6 +90,7 @@ export const DEFAULT_RECOMMENDATION_CONFIG: Readonly<RecommendationConfig> = Obj
   logWindowThreshold: 200,
   logFileSuffixes: ['.log', '.journal', '.journal~', '-journal', '.jnl'],
   auditWindowThreshold: 1000,
+  auditDirInitiatorShare: 0.9,
   scanWindowThreshold: 1000,
   maxScanProcesses: 20,
   extensionWindowThreshold: 1000,
@@ -122,6 +128,7 @@ export function resolveRecommendationConfig(partial: Partial<RecommendationConfi
     if (!(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new RangeError(`${k} must be a positive number`);
   }
   if (!(cfg.minPrevalence >= 0 && cfg.minPrevalence <= 1)) throw new RangeError('minPrevalence must be within 0..1');
+  if (!(cfg.auditDirInitiatorShare > 0 && cfg.auditDirInitiatorShare <= 1)) throw new RangeError('auditDirInitiatorShare must be within (0, 1]');
   if (!(cfg.minHosts >= 1)) throw new RangeError('minHosts must be at least 1');
   return cfg;
 }

@@ -13,6 +13,8 @@ export const RAW_KINDS: readonly FleetActivityKind[] = ['audit-exe', 'audit-dir'
 export interface RawActivityRow {
   kind: FleetActivityKind;
   path: string;
+  /** audit-dir: the initiator (process_path) of the records; '' otherwise. */
+  parentPath: string;
   hostId: string;
   /** 20-minute rollup bin (epoch seconds / ROLLUP_BIN_SECONDS). */
   bin: number;
@@ -23,6 +25,8 @@ export interface RawActivityRow {
 export interface RawActivityGroup {
   kind: FleetActivityKind;
   path: string;
+  /** audit-dir: the initiator (process_path) of the records; '' otherwise. */
+  parentPath: string;
   cells: string;
 }
 
@@ -55,47 +59,47 @@ export async function readRawActivity(client: Client, sinceBin: number, skipKind
   const bin = `floor(extract(epoch from window_start) / ${ROLLUP_BIN_SECONDS})::int`;
   const parts: string[] = [];
   if (!skipKinds.has('audit-exe')) {
-    parts.push(`SELECT 'audit-exe' AS kind, process_path AS path, host_id, ${bin} AS bin, sum(count) AS n
+    parts.push(`SELECT 'audit-exe' AS kind, process_path AS path, '' AS parent, host_id, ${bin} AS bin, sum(count) AS n
                 FROM file_counts WHERE source = '${AUDIT_SOURCE}' AND process_path <> '' AND window_start >= $1::timestamp
-                GROUP BY 2, 3, 4`);
-    parts.push(`SELECT 'audit-exe' AS kind, path, host_id, ${bin} AS bin, sum(count) AS n
+                GROUP BY 2, 4, 5`);
+    parts.push(`SELECT 'audit-exe' AS kind, path, '' AS parent, host_id, ${bin} AS bin, sum(count) AS n
                 FROM exec_counts WHERE source = '${AUDIT_SOURCE}' AND window_start >= $1::timestamp
-                GROUP BY 2, 3, 4`);
+                GROUP BY 2, 4, 5`);
   }
   if (!skipKinds.has('audit-dir')) {
     parts.push(`SELECT 'audit-dir' AS kind, CASE WHEN strpos(path, '/') = 1 THEN COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/') ELSE path END AS path,
-                       host_id, ${bin} AS bin, sum(count) AS n
+                       process_path AS parent, host_id, ${bin} AS bin, sum(count) AS n
                 FROM file_counts WHERE source = '${AUDIT_SOURCE}' AND window_start >= $1::timestamp
-                GROUP BY 2, 3, 4`);
+                GROUP BY 2, 3, 4, 5`);
   }
   if (!skipKinds.has('scan')) {
-    parts.push(`SELECT 'scan' AS kind, path, host_id, ${bin} AS bin, sum(count) AS n
+    parts.push(`SELECT 'scan' AS kind, path, '' AS parent, host_id, ${bin} AS bin, sum(count) AS n
                 FROM exec_counts WHERE source = '${MDATP_RTP_SOURCE}' AND window_start >= $1::timestamp
-                GROUP BY 2, 3, 4`);
+                GROUP BY 2, 4, 5`);
   }
   if (parts.length === 0) return { groups: [], strays: [], cells: 0 };
   // Packed per subject like the rollup cells (rollup_hosts numbers instead of uuids), so a few
   // hundred thousand cells cross the wire as strings, not one JS object each.
-  const res = await client.query<[FleetActivityKind, string, string | null, string | null, string]>({
+  const res = await client.query<[FleetActivityKind, string, string, string | null, string | null, string]>({
     text: `WITH x AS (${parts.join(' UNION ALL ')}),
                 xh AS (SELECT x.*, h.seq FROM x LEFT JOIN rollup_hosts h ON h.host_id = x.host_id)
-           SELECT kind, path, string_agg(seq::text || ',' || (bin - $2::int)::text || ',' || n::text, ';'), NULL, count(*)::text
-           FROM xh WHERE seq IS NOT NULL GROUP BY kind, path
+           SELECT kind, path, parent, string_agg(seq::text || ',' || (bin - $2::int)::text || ',' || n::text, ';'), NULL, count(*)::text
+           FROM xh WHERE seq IS NOT NULL GROUP BY kind, path, parent
            UNION ALL
-           SELECT kind, path, NULL, host_id::text, bin || ',' || n::text FROM xh WHERE seq IS NULL`,
+           SELECT kind, path, parent, NULL, host_id::text, bin || ',' || n::text FROM xh WHERE seq IS NULL`,
     // The sources are this module's constants, inlined: a parameter only some of the kinds read would be
     // untyped (and fail the query) once the rollup carries those kinds and they are skipped.
     values: [since, sinceBin],
     rowMode: 'array',
   });
   const out: RawActivity = { groups: [], strays: [], cells: 0 };
-  for (const [kind, path, cells, hostId, n] of res.rows) {
+  for (const [kind, path, parentPath, cells, hostId, n] of res.rows) {
     if (cells !== null) {
-      out.groups.push({ kind, path, cells });
+      out.groups.push({ kind, path, parentPath, cells });
       out.cells += Number(n);
     } else if (hostId !== null) {
       const [b, c] = n.split(',');
-      out.strays.push({ kind, path, hostId, bin: Number(b), count: Number(c) });
+      out.strays.push({ kind, path, parentPath, hostId, bin: Number(b), count: Number(c) });
       out.cells++;
     }
   }

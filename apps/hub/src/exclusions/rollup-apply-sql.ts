@@ -190,7 +190,8 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
         SELECT 'audit-exe', process_path, '', '', host_seq, sequence, bin, window_start, window_end, count FROM _fb
         WHERE source = '${AUDIT_SOURCE}' AND process_path <> ''
         UNION ALL
-        SELECT 'audit-dir', CASE WHEN strpos(f.path, '/') = 1 THEN p.dir ELSE f.path END, '', '', f.host_seq, f.sequence, f.bin, f.window_start, f.window_end, f.count
+        -- audit-dir keeps the initiator as its parent: one program making a directory's records gives auditd's -x form.
+        SELECT 'audit-dir', CASE WHEN strpos(f.path, '/') = 1 THEN p.dir ELSE f.path END, f.process_path, '', f.host_seq, f.sequence, f.bin, f.window_start, f.window_end, f.count
         FROM _fb f JOIN _pp p ON p.path = f.path WHERE f.source = '${AUDIT_SOURCE}'
       ), per_window AS (
         -- Grouped on the plain timestamps first: the bin and window length (numeric arithmetic)

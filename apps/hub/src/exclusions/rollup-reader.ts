@@ -175,13 +175,13 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   // Raw kinds first: one subject per (kind, path). Files scanned are also kept per program,
   // host and bin, to take them back out of the exec cells below.
   const rawSubject = new Map<string, number>();
-  const subjectFor = (kind: FleetActivityKind, path: string) => {
-    const key = kind + '\u0000' + path;
+  const subjectFor = (kind: FleetActivityKind, path: string, parentPath: string) => {
+    const key = kind + '\u0000' + path + '\u0000' + parentPath;
     let sIdx = rawSubject.get(key);
     if (sIdx === undefined) {
       sIdx = subjects.length;
       rawSubject.set(key, sIdx);
-      subjects.push({ kind, path });
+      subjects.push(parentPath ? { kind, path, parentPath } : { kind, path });
     }
     return sIdx;
   };
@@ -193,7 +193,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   const scanCellKey = (host: number, binOffset: number) => host * 1048576 + binOffset;
   let row = 0;
   for (const g of raw.groups) {
-    const s = subjectFor(g.kind, g.path);
+    const s = subjectFor(g.kind, g.path, g.parentPath);
     let scanned: Map<number, number> | undefined;
     if (correctScans && g.kind === 'scan') scannedAsExec.set(g.path, (scanned = scannedAsExec.get(g.path) ?? new Map()));
     decode(g.cells, (x) => {
@@ -209,7 +209,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   }
   for (const r of raw.strays) {
     const host = hostIndexOf(r.hostId);
-    cols.subjectOfRow[row] = subjectFor(r.kind, r.path);
+    cols.subjectOfRow[row] = subjectFor(r.kind, r.path, r.parentPath);
     cols.hostOfRow[row] = host;
     cols.windowStartMs[row] = r.bin * ROLLUP_BIN_SECONDS * 1000;
     cols.count[row] = r.count;

@@ -14,6 +14,8 @@ export interface PushedItem {
   approvedBy?: string;
   approvedAt?: Date;
   comment?: string;
+  /** audit-dir: the one initiator of the directory's records, for auditd's exe + dir form. */
+  evidence?: { auditInitiator?: string };
 }
 
 export function pushedItems(items: readonly ExclusionItemView[]): PushedItem[] {
@@ -29,7 +31,13 @@ export function pushedItems(items: readonly ExclusionItemView[]): PushedItem[] {
     approvedBy: i.decision.decidedBy,
     approvedAt: i.decision.decidedAt,
     comment: i.decision.comment,
+    ...(auditInitiatorOf(i) ? { evidence: { auditInitiator: auditInitiatorOf(i) } } : {}),
   }));
+}
+
+function auditInitiatorOf(i: ExclusionItemView): string | undefined {
+  const a = (i.evidence as { auditInitiator?: unknown } | null | undefined)?.auditInitiator;
+  return typeof a === 'string' ? a : undefined;
 }
 
 /** Every export format of the items, as the webhook body carries them. */
