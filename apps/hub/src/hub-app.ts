@@ -13,6 +13,7 @@ import { hasRole } from './config/hub-roles';
 import { IngestGrpcServer } from './ingest/ingest-grpc.server';
 import { mountDashboard } from './web/dashboard';
 import { refuseApiRoutes } from './web/api-role';
+import { useSecurityHeaders } from './web/security-headers';
 
 export interface RunningHub {
   app: INestApplication;
@@ -31,6 +32,7 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
   const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  useSecurityHeaders(app);
   app.useGlobalFilters(new ApiErrorFilter());
   useStrictJsonBody(app);
   app.useGlobalInterceptors(new TextSafetyInterceptor());

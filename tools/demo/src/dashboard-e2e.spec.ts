@@ -687,3 +687,24 @@ test('a pending host is marked in the hosts list and an admin approves it from i
     await context.close();
   }
 });
+
+test('API docs: the Swagger UI renders and lists the operations under the hub-wide CSP, with no violation', { skip: SKIP }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (/Content[- ]Security[- ]Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  try {
+    const res = await page.goto(`${hub.httpUrl}/api/docs`);
+    assert.match(res!.headers()['content-security-policy'] ?? '', /script-src 'self'/);
+    await page.locator('.swagger-ui .info .title', { hasText: 'fleettune hub' }).waitFor();
+    await page.locator('.opblock').first().waitFor();
+    assert.ok((await page.locator('.opblock').count()) > 20, 'the operations are listed');
+    await shot(page, '20-api-docs');
+  } finally {
+    await context.close();
+  }
+  assert.deepEqual(problems, [], 'nothing was refused by the CSP');
+});

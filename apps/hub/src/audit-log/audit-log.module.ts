@@ -3,12 +3,13 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditLogController } from './audit-log.controller';
 import { AuditLogInterceptor } from './audit-log.interceptor';
 import { AuditLogService } from './audit-log.service';
+import { AuthFailureAudit } from './auth-failure-audit';
 
 /** Global: inject AuditLogService anywhere to record a write. */
 @Global()
 @Module({
   controllers: [AuditLogController],
-  providers: [AuditLogService, { provide: APP_INTERCEPTOR, useClass: AuditLogInterceptor }],
-  exports: [AuditLogService],
+  providers: [AuditLogService, AuthFailureAudit, { provide: APP_INTERCEPTOR, useClass: AuditLogInterceptor }],
+  exports: [AuditLogService, AuthFailureAudit],
 })
 export class AuditLogModule {}

@@ -11,6 +11,7 @@ import { REQUIRED_ROLE } from './require-role.decorator';
 import { Role, isRole, roleAllows } from './roles';
 import { bearerFrom, lookUpApiToken } from './bearer-token';
 import { TokenDigester } from './token-digest';
+import { AuthFailureAudit } from '../audit-log/auth-failure-audit';
 
 export interface AuthenticatedPrincipal {
   tokenId: string;
@@ -18,7 +19,14 @@ export interface AuthenticatedPrincipal {
   role: Role;
 }
 
-export type AuthenticatedRequest = { principal?: AuthenticatedPrincipal; headers: Record<string, unknown> };
+export type AuthenticatedRequest = {
+  principal?: AuthenticatedPrincipal;
+  headers: Record<string, unknown>;
+  ip?: string;
+  method?: string;
+  route?: { path?: string };
+  socket?: { remoteAddress?: string };
+};
 
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
@@ -26,17 +34,29 @@ export class ApiTokenGuard implements CanActivate {
     private readonly prisma: PrismaService,
     private readonly reflector: Reflector,
     private readonly digester: TokenDigester,
+    private readonly failures: AuthFailureAudit,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    if (!bearerFrom(request.headers)) throw new UnauthorizedException('bearer token required');
+    const route = `${request.method ?? ''} ${request.route?.path ?? ''}`.trim();
+    const client = request.ip ?? request.socket?.remoteAddress ?? 'unknown';
+    // Refusals are audited (rate-limited per client, so guessing cannot flood the log).
+    const refuse = (reason: string) => {
+      this.failures.record({ channel: 'rest', outcome: '401', reason, client, route });
+      return new UnauthorizedException(reason);
+    };
+    if (!bearerFrom(request.headers)) throw refuse('bearer token required');
     const token = await lookUpApiToken(this.prisma, this.digester, request);
-    if (!token || token.revokedAt || !isRole(token.role)) throw new UnauthorizedException('invalid or revoked token');
+    if (!token || token.revokedAt || !isRole(token.role)) throw refuse('invalid or revoked token');
     const needed =
       this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]) ??
       'viewer';
-    if (!roleAllows(token.role, needed)) throw new ForbiddenException(`this action needs the ${needed} role`);
+    if (!roleAllows(token.role, needed)) {
+      const reason = `this action needs the ${needed} role`;
+      this.failures.record({ channel: 'rest', outcome: '403', reason, client: `token:${token.name}`, route, actor: { actor: `token:${token.name}`, role: token.role, tokenId: token.id } });
+      throw new ForbiddenException(reason);
+    }
     request.principal = { tokenId: token.id, name: token.name, role: token.role };
     return true;
   }

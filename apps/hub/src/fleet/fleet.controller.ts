@@ -18,6 +18,7 @@ import {
   NoiseQueryDto,
   TrendQuery,
   hostNoiseQuerySchema,
+  HOSTS_DEFAULT_PAGE,
   hostsQuerySchema,
   noiseFilterShape,
   noiseQuerySchema,
@@ -63,7 +64,7 @@ export class FleetController {
   constructor(private readonly fleet: FleetService) {}
 
   @Get('hosts')
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000 }, description: 'default: every host' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000, default: HOSTS_DEFAULT_PAGE }, description: 'page size (X-Total-Count gives the total)' })
   @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
   @ApiQuery({ name: 'status', required: false, enum: ['online', 'stale'] })
   @ApiQuery({ name: 'q', required: false, description: 'hostname contains (case-insensitive)' })

@@ -155,7 +155,8 @@ export function binRange(since?: Date, until?: Date): { fromBin?: number; toBin?
 export class FleetService {
   constructor(private readonly prisma: PrismaService) {}
 
-  async listHosts(q: HostsQuery = { offset: 0 }): Promise<{ rows: HostView[]; total: number }> {
+  /** REST always passes a page (HostsQuery defaults `limit`); in-process callers may omit it to get every host. */
+  async listHosts(q: Omit<HostsQuery, 'limit'> & { limit?: number } = { offset: 0 }): Promise<{ rows: HostView[]; total: number }> {
     const staleBefore = new Date(Date.now() - HOST_STALE_AFTER_SECONDS * 1000);
     const where: Prisma.HostWhereInput = {
       ...(q.os ? { os: q.os } : {}),

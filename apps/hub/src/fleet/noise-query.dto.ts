@@ -5,6 +5,8 @@ const optionalText = (max: number) => z.string().trim().min(1).max(max).optional
 
 // The tag rule is shared with the dashboard through the API contract.
 export { HOST_TAG_PATTERN, MAX_HOST_TAGS };
+/** GET /hosts without `limit`: one page (it used to return every host). */
+export const HOSTS_DEFAULT_PAGE = 500;
 export const hostTagSchema = z.string().regex(HOST_TAG_PATTERN, 'a tag is 1-63 of a-z 0-9 . _ : - starting with a letter or digit');
 
 /** Body of PUT /api/v1/hosts/:id/tags: the host's complete tag list (replaces the old one; duplicates collapse). */
@@ -47,7 +49,8 @@ export const trendQuerySchema = z.object({
 export type TrendQuery = z.infer<typeof trendQuerySchema>;
 
 export const hostsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** A page, never the whole fleet by default: X-Total-Count says how many match. */
+  limit: z.coerce.number().int().min(1).max(10_000).default(HOSTS_DEFAULT_PAGE),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
   status: z.enum(['online', 'stale']).optional(),
   q: z.string().trim().min(1).max(200).optional(),

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { TokenDigester } from '../auth/token-digest';
+import { AuthFailureAudit } from '../audit-log/auth-failure-audit';
 import { GrpcError } from './grpc-error';
 import { AgentCredentialRepository, AgentStanding } from './agent-credential.repository';
 
@@ -21,6 +22,7 @@ export class AgentAuthenticator {
   constructor(
     private readonly agents: AgentCredentialRepository,
     private readonly digester: TokenDigester,
+    private readonly failures: AuthFailureAudit,
   ) {}
 
   /** Re-reads the agent's revocation state and its host's standing at most once a second per agent. */
@@ -46,14 +48,25 @@ export class AgentAuthenticator {
   async authenticate(metadata: Metadata, certFingerprint: string | null = null): Promise<AuthenticatedAgent> {
     const [header] = metadata.get('authorization');
     const match = typeof header === 'string' ? /^Bearer\s+(\S{1,512})$/i.exec(header) : null;
-    if (!match) throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'agent token required');
+    if (!match) {
+      this.failures.record({ channel: 'grpc', outcome: 'UNAUTHENTICATED', reason: 'agent token required', client: 'agent' });
+      throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'agent token required');
+    }
     // Peppered digest, or the unpeppered one older hubs stored (docs/security.md section 7).
     const [peppered, legacy] = this.digester.candidates(match[1]);
     const agent = await this.agents.byTokenHash([peppered, legacy]);
-    assertStanding(agent);
+    try {
+      assertStanding(agent);
+    } catch (err) {
+      // Refusals are audited (rate-limited per client, so a flood of bad tokens cannot flood the log).
+      const reason = !agent ? 'unknown agent token' : err instanceof Error ? err.message : String(err);
+      this.failures.record({ channel: 'grpc', outcome: err instanceof GrpcError ? GrpcStatus[err.code] : 'UNAUTHENTICATED', reason, client: agent ? `agent:${agent.id}` : 'agent' });
+      throw err;
+    }
     // A token stored by an older hub is upgraded to the peppered digest on its first use.
     if (agent!.tokenHash === legacy) await this.agents.upgradeTokenHash(agent!.id, legacy, peppered);
     if (agent!.certFingerprint && agent!.certFingerprint !== certFingerprint) {
+      this.failures.record({ channel: 'grpc', outcome: 'UNAUTHENTICATED', reason: 'another client certificate', client: `agent:${agent!.id}` });
       throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'this agent enrolled with another client certificate');
     }
     return { agentId: agent!.id, hostId: agent!.hostId, sequenceBase: agent!.sequenceBase };

@@ -22,11 +22,6 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-// The dashboard loads only its own scripts and talks only to this hub.
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
-
 /**
  * Serves the dashboard at `/` (a single-page app: unknown paths get index.html).
  * Files are read once at start; /api, /healthz, /readyz and /metrics are left to Nest.
@@ -58,9 +53,7 @@ export function mountDashboard(app: INestApplication, dir = dashboardDir()): boo
       body = files.get(key)!;
     }
     res.setHeader('Content-Type', TYPES[path.extname(key)] ?? 'application/octet-stream');
-    res.setHeader('Content-Security-Policy', CSP);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+    // CSP, nosniff and the referrer policy come from the hub-wide security headers (security-headers.ts).
     res.setHeader('Cache-Control', key.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
     res.status(200).end(req.method === 'HEAD' ? undefined : body);
   });
