@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 
 export interface HubProcess {
   child: ChildProcess;
@@ -24,15 +24,21 @@ export function rssOf(pid: number): number {
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
+/** A secrets key for a throw-away test or benchmark database: the same for every hub process over it. Never for real data. */
+export function throwAwayKeyFor(databaseUrl: string): string {
+  return createHash('sha256').update(`fleettune throw-away secrets key\0${databaseUrl}`).digest('base64');
+}
+
 /** Starts `apps/hub/dist/main.js` as its own process and waits for its ready line. */
 export async function startHubProcess(
   env: Record<string, string>,
   opts: { timeoutMs?: number; logTo?: NodeJS.WritableStream; nodeArgs?: string[] } = {},
 ): Promise<HubProcess> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(REPO, 'apps/hub/dist/main.js')], {
-    // The hub refuses to start without a secrets key; tests and benchmarks use fresh databases, so a fresh key
-    // is right for them. A caller that keeps its database (the demo) passes its own, kept key.
-    env: { FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'), ...process.env, ...env },
+    // The hub refuses to start without a secrets key. Tests and benchmarks get one derived from their
+    // database URL: every process over one database (roles, restarts in chaos runs) must share it, and
+    // these databases are throw-away. A caller that keeps its database (the demo) passes its own key.
+    env: { FLEETTUNE_SECRETS_KEY: throwAwayKeyFor(env.DATABASE_URL ?? process.env.DATABASE_URL ?? ''), ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
 import { loadHubConfig } from '../config/hub-config';
 import { RunningHub, startHub } from '../hub-app';
@@ -22,8 +22,8 @@ export async function startTestHub(name: string, env: Record<string, string> = {
         LOG_LEVEL: 'silent',
         // Specs run their webhook receivers on 127.0.0.1; every other internal address stays refused.
         FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1',
-        // A fresh key per hub: its database is fresh too.
-        FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'),
+        // Derived from the (throw-away) database, so a spec that restarts a hub over it keeps its tokens and secrets.
+        FLEETTUNE_SECRETS_KEY: createHash('sha256').update(`fleettune throw-away secrets key\0${db.url}`).digest('base64'),
         ...env,
       }),
     );
