@@ -12,7 +12,11 @@ let hub: RunningHub;
 let client: AgentServiceClient;
 
 before(async () => {
-  ({ db, hub } = await startTestHub('stream_metrics_spec', { FLEETTUNE_ENROLL_SECRET: ENROLL }));
+  ({ db, hub } = await startTestHub('stream_metrics_spec', {
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    // The spec holds three streams of one agent open; the per-agent default (2) would refuse the third.
+    FLEETTUNE_AGENT_MAX_STREAMS: '3',
+  }));
   client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
 });
 
