@@ -14,3 +14,4 @@ export * from './system-tree-policy';
 export * from './host-independence';
 export * from './host-scoped-suggestions';
 export * from './exec-rate-judge';
+export * from './platform-partition';
