@@ -12,3 +12,4 @@ export { shellQuote } from './shell-quote';
 export { xmlEscape } from './xml-escape';
 export { csvField } from './csv-field';
 export * from './unreviewed-marking';
+export * from './export-platforms';

@@ -2,6 +2,7 @@ import type { ExclusionEvidence, ExclusionItem, RecommendationResult, RejectedSu
 import { exclusionIdentityKey } from './exclusion-set-diff';
 import { FleetActivityColumns, FleetActivityRow, FleetActivitySubject, isFleetActivityColumns, toFleetActivityColumns } from './fleet-activity-row';
 import { recommendExclusions, RecommendOptions } from './recommend-exclusions';
+import { HostScopedSuggestion, recommendWithHostSuggestions, RecommendationWithSuggestions } from './host-scoped-suggestions';
 
 /** The platforms hosts enroll as (EnrollRequest.os). */
 export type Platform = 'linux' | 'darwin';
@@ -10,6 +11,8 @@ export const PLATFORMS: readonly Platform[] = ['darwin', 'linux'];
 export function isPlatform(s: unknown): s is Platform {
   return s === 'linux' || s === 'darwin';
 }
+
+const MAX_SUGGESTIONS = 200;
 
 /** One platform's share of an item's evidence: prevalence is hosts of that platform over hosts of that platform. */
 export interface PlatformEvidence {
@@ -96,6 +99,20 @@ const platformOf = (hostPlatforms: ReadonlyMap<string, string>, hostId: string) 
  * when the fleet has more than one.
  */
 export function recommendExclusionsPerPlatform(input: readonly FleetActivityRow[] | FleetActivityColumns, options: PerPlatformOptions): RecommendationResult {
+  const { items, rejected } = perPlatform(input, options, (cols, o) => ({ ...recommendExclusions(cols, o), suggestions: [] }));
+  return { items, rejected };
+}
+
+/** recommendWithHostSuggestions per platform: the fleet items as above, and each platform's host-scoped suggestions. */
+export function recommendWithHostSuggestionsPerPlatform(input: readonly FleetActivityRow[] | FleetActivityColumns, options: PerPlatformOptions): RecommendationWithSuggestions {
+  return perPlatform(input, options, recommendWithHostSuggestions);
+}
+
+function perPlatform(
+  input: readonly FleetActivityRow[] | FleetActivityColumns,
+  options: PerPlatformOptions,
+  engine: (cols: FleetActivityColumns, o: RecommendOptions) => RecommendationWithSuggestions,
+): RecommendationWithSuggestions {
   const cols = isFleetActivityColumns(input) ? input : toFleetActivityColumns(input);
   const rowPlatform: string[] = cols.hostIds.map((h) => platformOf(options.hostPlatforms, h));
   const reporting: Record<string, number> = {};
@@ -111,10 +128,18 @@ export function recommendExclusionsPerPlatform(input: readonly FleetActivityRow[
   const byKey = new Map<string, Array<{ platform: string; item: ExclusionItem }>>();
   const rejected: RejectedSubject[] = [];
   const seenRejected = new Set<string>();
+  const suggestions: HostScopedSuggestion[] = [];
+  const seenSuggestions = new Set<string>();
   for (const p of platforms) {
     const part = platforms.length === 1 ? cols : subsetColumns(cols, (i) => cols.hostOfRow[i] >= 0 && rowPlatform[cols.hostOfRow[i]] === p);
     const hostsReporting = options.hostsReportingByPlatform?.[p] ?? reporting[p] ?? 0;
-    const r = recommendExclusions(part, { config: options.config, hostsReporting });
+    const r = engine(part, { config: options.config, hostsReporting, independenceKeys: options.independenceKeys });
+    for (const sg of r.suggestions) {
+      const k = exclusionIdentityKey(sg);
+      if (seenSuggestions.has(k) || suggestions.length >= MAX_SUGGESTIONS) continue;
+      seenSuggestions.add(k);
+      suggestions.push({ ...sg, evidence: { ...sg.evidence, platforms: [p] } as PlatformScopedEvidence });
+    }
     for (const item of r.items) {
       const k = exclusionIdentityKey(item);
       let list = byKey.get(k);
@@ -145,7 +170,7 @@ export function recommendExclusionsPerPlatform(input: readonly FleetActivityRow[
   }
   // The engine's own order within a platform (by weight); across platforms, by weight too.
   items.sort((a, b) => weight(b) - weight(a) || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
-  return { items, rejected };
+  return { items, rejected, suggestions };
 }
 
 /** Paths only a Mac has (for items stored without per-platform evidence). */

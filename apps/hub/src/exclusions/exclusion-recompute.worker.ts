@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { newPgClient } from '../database/pg-client';
-import { HostEnrollment, hostIndependenceKeys, recommendWithHostSuggestions } from '@fleettune/rules';
+import { HostEnrollment, hostIndependenceKeys, recommendWithHostSuggestionsPerPlatform } from '@fleettune/rules';
 import { storeExclusionSet } from './exclusion-set-store';
 import { readRollup } from './rollup-reader';
 import type { RecomputeWorkerInput, RecomputeWorkerMessage } from './recompute-worker-runner';
@@ -20,7 +20,10 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const independenceKeys = hostIndependenceKeys(enrollments, input.independence);
-  const result = recommendWithHostSuggestions(rollup.columns, { hostsReporting: rollup.hostsReporting, config: input.config, independenceKeys });
+  // One set per platform (issue 19 item 5): prevalence among the platform's hosts, items from its hosts' activity only.
+  const hostsReportingByPlatform: Record<string, number> = {};
+  for (const os of rollup.hostPlatforms.values()) hostsReportingByPlatform[os] = (hostsReportingByPlatform[os] ?? 0) + 1;
+  const result = recommendWithHostSuggestionsPerPlatform(rollup.columns, { hostPlatforms: rollup.hostPlatforms, hostsReportingByPlatform, config: input.config, independenceKeys });
   const cpu = process.cpuUsage(cpu0);
   const engineMs = performance.now() - t0;
   const t1 = performance.now();
@@ -32,6 +35,7 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
       jobId: input.jobId,
       config: input.config,
       hostsReporting: rollup.hostsReporting,
+      hostsReportingByPlatform,
       lookbackBins: input.lookbackBins,
       result,
     });

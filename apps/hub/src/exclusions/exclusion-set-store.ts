@@ -13,6 +13,8 @@ export interface StoreExclusionSetInput {
   jobId: string | null;
   config: RecommendationConfig;
   hostsReporting: number;
+  /** Hosts reporting per platform: each platform's prevalence denominator (recommendExclusionsPerPlatform). */
+  hostsReportingByPlatform?: Record<string, number>;
   lookbackBins: number;
   result: RecommendationResult & { suggestions?: HostScopedSuggestion[] };
 }
@@ -49,6 +51,7 @@ export async function storeExclusionSet(client: Client, input: StoreExclusionSet
     const params = {
       config: { ...input.config },
       hostsReporting: input.hostsReporting,
+      ...(input.hostsReportingByPlatform ? { hostsReportingByPlatform: input.hostsReportingByPlatform } : {}),
       lookbackBins: input.lookbackBins,
       rejected: result.rejected.slice(0, 200),
       // Below the fleet bar: shown with the set, never items, so never pushed, pulled or exported.

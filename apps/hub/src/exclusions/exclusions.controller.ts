@@ -4,10 +4,12 @@ import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger
 import { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
+import { itemsForPlatform } from '@fleettune/rules';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { QUEUES } from '../jobs/job-registry';
 import { ExclusionScheduleService } from './exclusion-schedule.service';
+import { platformOrBadRequest } from './export-platform';
 import { ExclusionSetDiffView, ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
 
 @ApiTags('exclusions')
@@ -70,12 +72,19 @@ export class ExclusionsController {
     enum: ['true', 'false'],
     description: 'auditd-rules only: directory rules also mute executions from the directory (default false: -F perm=rwa keeps them recorded)',
   })
+  @ApiQuery({
+    name: 'os',
+    enum: ['linux', 'darwin'],
+    required: false,
+    description: "Only this platform's items. Default: the format's platform (mdatp-json, auditd-rules: linux; mdatp-plist: darwin; cisco-*: the whole set when it is one platform's, else darwin; mdatp-cli: all)",
+  })
   async export(
     @Param('id') id: string,
     @Query('format') format: string,
     @Query('include') include: string | undefined,
     @Res() res: Response,
     @Query('muteExecInDirectories') muteExec?: string,
+    @Query('os') os?: string,
   ): Promise<void> {
     const spec = EXPORT_FORMATS[format as ExportFormatId];
     if (!Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, format) || !spec) {
@@ -90,10 +99,14 @@ export class ExclusionsController {
     // What is exported is what was reviewed: pending, rejected and snoozed items (and approvals a later
     // widening voided) only with include=all, and then the file itself says it is unreviewed.
     const all = include === 'all';
-    const items = all ? (await this.sets.byId(id)).items : (await this.sets.approvedItems(id)).items;
+    const { set, items: approved } = await this.sets.approvedItems(id);
+    // One platform's items (issue 19 item 5); whether the set is mixed is judged on the whole set.
+    const platform = platformOrBadRequest(format as ExportFormatId, os, set.items);
+    const items = itemsForPlatform(all ? set.items : approved, platform);
     const { content, skipped, partial } = spec.exporter.export(items, { unreviewed: all, muteExecInDirectories: muteExec === 'true' });
     res
       .status(200)
+      .setHeader('X-Fleettune-Platform', platform ?? 'all')
       .setHeader('Content-Type', spec.contentType)
       .setHeader('Content-Disposition', `attachment; filename="${all ? 'UNREVIEWED-' : ''}${spec.fileName}"`)
       .setHeader('X-Fleettune-Review', all ? 'unreviewed' : 'approved-only')

@@ -11,8 +11,8 @@ import { BatchIngestService } from '../ingest/batch-ingest.service';
 export const FIXTURE_T0 = Date.UTC(2026, 10, 24, 5, 0, 0);
 let sequence = 1;
 
-export async function addHost(prisma: PrismaService, hostname: string): Promise<string> {
-  const h = await prisma.host.create({ data: { hostname, os: 'linux' } });
+export async function addHost(prisma: PrismaService, hostname: string, os: 'linux' | 'darwin' = 'linux'): Promise<string> {
+  const h = await prisma.host.create({ data: { hostname, os } });
   return h.id;
 }
 

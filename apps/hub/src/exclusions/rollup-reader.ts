@@ -8,6 +8,8 @@ import { RAW_KINDS, RawActivity, readRawActivity } from './raw-activity-reader';
 export interface RollupInput {
   columns: FleetActivityColumns;
   hostsReporting: number;
+  /** Host id -> hosts.os (linux | darwin, from enrollment) of every host in `columns.hostIds`. */
+  hostPlatforms: Map<string, string>;
   /** Time of the rollup queries alone (database + transfer), ms. */
   queryMs: number;
   /** Time to decode the rows into columns, ms. */
@@ -40,7 +42,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   const client = newPgClient({ connectionString: databaseUrl });
   await client.connect();
   const extra: Client[] = [];
-  let subjectsRes, hostsRes;
+  let subjectsRes, hostsRes, osRes;
   let raw: RawActivity = { groups: [], strays: [], cells: 0 };
   let rollupKinds = new Set<string>();
   // Bins travel relative to the first one read: fewer digits in the largest result of the job.
@@ -50,7 +52,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     const maxRes = await client.query<{ max: number | null }>('SELECT max(bin) AS max FROM activity_rollups');
     const maxBin = maxRes.rows[0]?.max;
     if (maxBin === null || maxBin === undefined) {
-      return { columns: emptyColumns(), hostsReporting: 0, queryMs: performance.now() - started, decodeMs: 0, rawRows: 0 };
+      return { columns: emptyColumns(), hostsReporting: 0, hostPlatforms: new Map(), queryMs: performance.now() - started, decodeMs: 0, rawRows: 0 };
     }
     const since = maxBin - lookbackBins + 1;
     sinceBin = since;
@@ -92,6 +94,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
       [ids],
     );
     hostsRes = await client.query<{ seq: number; host_id: string }>('SELECT seq, host_id::text AS host_id FROM rollup_hosts');
+    osRes = await client.query<{ id: string; os: string }>('SELECT id::text AS id, os FROM hosts');
   } finally {
     await Promise.all([client, ...extra].map((c) => c.end().catch(() => undefined)));
   }
@@ -271,7 +274,9 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
         activeStartMs: cols.activeStartMs.subarray(0, row),
         activeEndMs: cols.activeEndMs.subarray(0, row),
       };
-  return { columns, hostsReporting: hostIds.length, queryMs, decodeMs: performance.now() - t, rawRows };
+  const osById = new Map(osRes.rows.map((r) => [r.id, r.os]));
+  const hostPlatforms = new Map(hostIds.map((id) => [id, osById.get(id) ?? 'unknown']));
+  return { columns, hostsReporting: hostIds.length, hostPlatforms, queryMs, decodeMs: performance.now() - t, rawRows };
 }
 
 function emptyColumns(): FleetActivityColumns {

@@ -1,5 +1,5 @@
-import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
-import type { ExclusionType } from '@fleettune/rules';
+import { EXPORT_FORMATS, ExportFormatId, exportPlatform } from '@fleettune/exporters';
+import { ExclusionType, itemPlatforms, itemsForPlatform } from '@fleettune/rules';
 import type { ExclusionItemView } from '../exclusions/exclusion-sets.service';
 
 export interface PushedItem {
@@ -11,6 +11,8 @@ export interface PushedItem {
   globalScopeEligible: boolean;
   reason: string;
   risk: unknown;
+  /** The platforms the item is for (issue 19 item 5): each format carries its platform's items only. */
+  platforms: string[];
   approvedBy?: string;
   approvedAt?: Date;
   comment?: string;
@@ -28,6 +30,7 @@ export function pushedItems(items: readonly ExclusionItemView[]): PushedItem[] {
     globalScopeEligible: i.globalScopeEligible,
     reason: i.reason,
     risk: i.risk,
+    platforms: itemPlatforms(i),
     approvedBy: i.decision.decidedBy,
     approvedAt: i.decision.decidedAt,
     comment: i.decision.comment,
@@ -43,9 +46,11 @@ function auditInitiatorOf(i: ExclusionItemView): string | undefined {
 /** Every export format of the items, as the webhook body carries them. */
 export function allExports(items: readonly PushedItem[]) {
   const out: Record<string, { fileName: string; contentType: string; content: string; skipped: { value: string; reason: string }[]; partial: { value: string; reason: string }[] }> = {};
+  const setPlatforms = new Set(items.flatMap((i) => i.platforms));
   for (const id of Object.keys(EXPORT_FORMATS) as ExportFormatId[]) {
     const f = EXPORT_FORMATS[id];
-    const r = f.exporter.export(items);
+    // Each format with its platform's items (export-platforms.ts), as a pull without os= serves it.
+    const r = f.exporter.export(itemsForPlatform(items, exportPlatform(id, undefined, setPlatforms)));
     out[id] = {
       fileName: f.fileName,
       contentType: f.contentType,

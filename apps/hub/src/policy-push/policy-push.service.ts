@@ -3,6 +3,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
 import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
+import { itemsForPlatform } from '@fleettune/rules';
+import { platformOrBadRequest } from '../exclusions/export-platform';
 import { AuthenticatedPrincipal } from '../auth/api-token.guard';
 import { PrismaService } from '../database/prisma.service';
 import { ExclusionSetsService } from '../exclusions/exclusion-sets.service';
@@ -129,7 +131,7 @@ export class PolicyPushService {
    * content's sha256, so If-None-Match gets 304 until an approval (or a new
    * version) changes what would be served. Served pulls are recorded.
    */
-  async pull(targetId: string, format: string, ifNoneMatch: string | undefined, principal: AuthenticatedPrincipal) {
+  async pull(targetId: string, format: string, ifNoneMatch: string | undefined, principal: AuthenticatedPrincipal, os?: string) {
     if (!Object.prototype.hasOwnProperty.call(EXPORT_FORMATS, format)) {
       throw new BadRequestException(`format must be one of: ${Object.keys(EXPORT_FORMATS).join(', ')}`);
     }
@@ -139,7 +141,8 @@ export class PolicyPushService {
     if (!latest) throw new NotFoundException('no exclusion set has been computed yet');
     const { set, items } = await this.sets.approvedItems(latest.id);
     const spec = EXPORT_FORMATS[format as ExportFormatId];
-    const pushed = pushedItems(items);
+    const all = pushedItems(items);
+    const pushed = itemsForPlatform(all, platformOrBadRequest(format as ExportFormatId, os, all));
     const { content, skipped } = spec.exporter.export(pushed);
     const digest = createHash('sha256').update(content).digest('hex');
     const etag = `"${digest}"`;

@@ -63,15 +63,17 @@ export class PolicyTargetsController {
 
   @Get(':id/export')
   @ApiQuery({ name: 'format', enum: Object.keys(EXPORT_FORMATS) })
+  @ApiQuery({ name: 'os', enum: ['linux', 'darwin'], required: false, description: "Only this platform's items (default: the format's platform)" })
   @ApiOkResponse({ description: 'Approved items of the latest set; ETag/If-None-Match (304 when unchanged)' })
   async export(
     @Param('id') id: string,
     @Query('format') format: string,
+    @Query('os') os: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Req() req: AuthenticatedRequest,
     @Res() res: Response,
   ): Promise<void> {
-    const r = await this.push.pull(id, String(format ?? ''), ifNoneMatch, req.principal!);
+    const r = await this.push.pull(id, String(format ?? ''), ifNoneMatch, req.principal!, typeof os === 'string' ? os : undefined);
     res.setHeader('ETag', r.etag).setHeader('Cache-Control', 'no-cache').setHeader('X-Fleettune-Set-Version', String(r.setVersion));
     if (r.notModified) {
       res.status(304).end();
