@@ -7,6 +7,7 @@ import { openDirectoryInput } from '../sources/directory-input';
 import { formatSourceDetails, sourceDetailsJson } from '../report/source-details-report';
 import { formatReportBy, REPORT_BY_DIMENSIONS, ReportByCounter, ReportByDimension } from '../pipeline/report-by';
 import { LINUX_AUDIT_PARALLEL_MIN_BYTES, readLinuxAuditFile } from '../sources/linux-audit-file';
+import { AgentPlatform, hostPlatform, parsePlatform, platformMismatch } from '../state/source-platforms';
 
 export interface ReportOptions {
   source: string;
@@ -15,6 +16,8 @@ export interface ReportOptions {
   json: boolean;
   /** Extra section counting along one dimension, with rates per second. */
   by?: ReportByDimension;
+  /** The platform the captures come from (default: this host's); shown, and checked against the source. */
+  platform?: AgentPlatform;
 }
 
 export interface ReportIo {
@@ -71,6 +74,9 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   let done = 0;
   bar?.start(input.sizeBytes ?? 0, 0);
 
+  const platform = o.platform ?? hostPlatform();
+  const mismatch = platformMismatch(source.name, platform);
+  if (mismatch) io.stderr.write(`fleettune-agent: WARNING: ${mismatch}\n`);
   const counter = new ActivityReportCounter();
   let read;
   let grouped: ReportByCounter | undefined;
@@ -105,8 +111,8 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   const by = grouped?.build(o.top, report.durationSeconds);
   io.stdout.write(
     o.json
-      ? JSON.stringify({ ...report, ...sourceDetailsJson(read, o.top), ...(by ? { by } : {}) }) + '\n'
-      : formatReportTable(report, input.label) + formatSourceDetails(read, o.top) + (by ? formatReportBy(by) : ''),
+      ? JSON.stringify({ ...report, platform, ...sourceDetailsJson(read, o.top), ...(by ? { by } : {}) }) + '\n'
+      : `Platform: ${platform}\n` + formatReportTable(report, input.label) + formatSourceDetails(read, o.top) + (by ? formatReportBy(by) : ''),
   );
   return 0;
 }
@@ -119,6 +125,7 @@ export function registerReportCommand(program: Command): void {
     .option('--source <name>', `event source (${SUPPORTED_SOURCE_NAMES.join(', ')})`, 'linux-audit')
     .option('--top <N>', 'rows per section', positiveInt, 20)
     .option('--json', 'print one JSON object instead of tables', false)
+    .option('--platform <darwin|linux>', "platform the captures come from, for another host's captures (a Mac's support bundle read on a Linux box); default: this host's", parsePlatform)
     .addOption(new Option('--by <dimension>', 'also count by one dimension, with rates per second').choices([...REPORT_BY_DIMENSIONS]))
     .action(async (opts: ReportOptions) => {
       const code = await runReport(opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });

@@ -14,6 +14,7 @@ import { cliResourceLimits, nonNegativeNumber, startWatchdog } from '../watchdog
 import { AgentCredentials, AgentStateDir } from '../state/agent-state-dir';
 import { dnsHostName, machineIdFor, platformOs } from '../state/host-identity';
 import { ARGV_SECRET_WARNING, EnrollSecretSpec, enrollSecretSpec } from '../state/enroll-secret';
+import { AgentPlatform, parsePlatform, platformMismatch } from '../state/source-platforms';
 import { createHubClient, enrollWithHub, hubChannelCredentials } from '../uplink/hub-client';
 import { isLoopbackHub } from '../uplink/hub-tls';
 import { HubUplink } from '../uplink/hub-uplink';
@@ -33,6 +34,8 @@ interface RunOptions {
   hostname: string;
   /** --hostname as given, before dnsHostName(). */
   osHostname?: string;
+  /** The platform the host enrolls as: this host's, or another's whose captures are replayed. */
+  platform: AgentPlatform;
   stateDir: string;
   once: boolean;
   windowSeconds: number;
@@ -66,22 +69,26 @@ async function ensureEnrolled(
   client: ReturnType<typeof createHubClient>,
 ): Promise<AgentCredentials> {
   const existing = state.loadCredentials();
-  // An agent enrolled before host names had to be DNS names keeps its credentials.
-  if (existing && existing.hub === o.hub && (existing.hostname === o.hostname || existing.hostname === o.osHostname)) return existing;
+  // An agent enrolled before host names had to be DNS names keeps its credentials; a change of --platform enrolls again.
+  const sameHost = existing && existing.hub === o.hub && (existing.hostname === o.hostname || existing.hostname === o.osHostname);
+  if (existing && sameHost && (existing.os ?? platformOs()) === o.platform) return existing;
   const enrollSecret = secret.read();
   if (!enrollSecret) {
+    if (existing && sameHost) {
+      throw new Error(`enrolled as ${existing.os ?? platformOs()}, now --platform ${o.platform}: pass --enroll-secret-file FILE (or FLEETTUNE_ENROLL_SECRET) to enroll again as ${o.platform}`);
+    }
     throw new Error(`not enrolled with ${o.hub} yet: pass --enroll-secret-file FILE (or FLEETTUNE_ENROLL_SECRET)`);
   }
   const res = await enrollWithHub(client, {
     enrollSecret,
     hostname: o.hostname,
-    os: platformOs(),
+    os: o.platform,
     agentVersion: AGENT_VERSION,
     machineId: machineIdFor(o.hostname),
   }, { log });
-  const creds: AgentCredentials = { hub: o.hub, agentId: res.agentId, hostId: res.hostId, agentToken: res.agentToken, hostname: o.hostname };
+  const creds: AgentCredentials = { hub: o.hub, agentId: res.agentId, hostId: res.hostId, agentToken: res.agentToken, hostname: o.hostname, os: o.platform };
   state.saveCredentials(creds);
-  log(`enrolled as host ${res.hostId} (${o.hostname})`);
+  log(`enrolled as host ${res.hostId} (${o.hostname}, ${o.platform})`);
   secret.forget(log);
   return creds;
 }
@@ -112,6 +119,10 @@ async function run(o: RunOptions): Promise<void> {
   o.osHostname = o.hostname;
   o.hostname = reported;
   if (o.plaintext && !isLoopbackHub(o.hub)) log(`WARNING: --plaintext to ${o.hub}: the agent token and enrollment secret cross the network in clear text`);
+  for (const s of specs) {
+    const mismatch = platformMismatch(s.name, o.platform);
+    if (mismatch) log(`WARNING: ${mismatch}`);
+  }
   const state = new AgentStateDir(o.stateDir);
   if (state.tightenedFrom !== undefined) log(`state dir ${o.stateDir} was mode ${state.tightenedFrom.toString(8)}; tightened to 700`);
   const client = createHubClient(o.hub, hubChannelCredentials(o.hub, o));
@@ -237,6 +248,7 @@ export function registerRunCommand(program: Command): void {
     .option('--input <file|->', "log file to follow across rotation (read to its end and exit with --once) for a single --source; '-' = stdin (linux-audit: auditd plugin stream)")
     .option('--audisp', 'auditd plugin mode: read audit records from stdin until it closes (same as --input -)', false)
     .option('--hostname <name>', 'host name to report (simulates a fleet from one machine)', os.hostname())
+    .option('--platform <darwin|linux>', "platform the host enrolls as, for replaying another host's captures (a Mac's support bundle read on a Linux box); default: this host's", parsePlatform, platformOs())
     .option('--state-dir <dir>', 'credentials, checkpoints and spool', defaultStateDir())
     .option('--once', 'exit 0 once every batch of the input is acknowledged', false)
     .option('--window-seconds <n>', 'length of a count window', positiveInt, 60)

@@ -8,6 +8,8 @@ export interface AgentCredentials {
   hostId: string;
   agentToken: string;
   hostname: string;
+  /** The platform the host enrolled as (`--platform`); absent in older files: this host's platform. */
+  os?: 'linux' | 'darwin';
 }
 
 export interface InputCheckpoint {
