@@ -33,6 +33,15 @@ export interface ScopedExclusion {
   /** `{ level, flags }`; anything else (a stored row gone wrong) reads as high risk without flags. */
   risk?: unknown;
   platform?: string | null;
+  /** Stored evidence: an item the engine recommended for one platform names it in `evidence.platforms`. */
+  evidence?: unknown;
+}
+
+/** The one platform an item is limited to: its `platform`, else its evidence's single platform; undefined for every platform. */
+function limitedPlatform(item: ScopedExclusion): string | undefined {
+  if (item.platform) return item.platform;
+  const named = (item.evidence as { platforms?: unknown } | null | undefined)?.platforms;
+  return Array.isArray(named) && named.length === 1 && typeof named[0] === 'string' ? named[0] : undefined;
 }
 
 const RISK_RANK: Record<string, number> = { low: 0, medium: 1, high: 2 };
@@ -52,7 +61,8 @@ export function exclusionScopeOf(item: ScopedExclusion): ExclusionScope {
     riskLevel: level === 'low' || level === 'medium' || level === 'high' ? level : 'high',
     riskFlags: [...new Set(flags)].sort(),
   };
-  if (item.platform) scope.platform = item.platform;
+  const platform = limitedPlatform(item);
+  if (platform) scope.platform = platform;
   return scope;
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { recommendExclusions } from './recommend-exclusions';
 import { itemPlatforms, itemsForPlatform, recommendExclusionsPerPlatform } from './platform-partition';
 import type { FleetActivityRow } from './fleet-activity-row';
+import { compareExclusionScope, exclusionScopeOf } from './exclusion-scope-digest';
 
 const W = 20 * 60_000;
 const T0 = 1_700_000_400_000 - (1_700_000_400_000 % W);
@@ -63,4 +64,14 @@ test('items stored without platform evidence: told by their path, else both', ()
   assert.deepEqual(itemPlatforms({ value: '/home/*/.cache/x' }), ['linux']);
   assert.deepEqual(itemPlatforms({ value: '.log' }), ['darwin', 'linux']);
   assert.deepEqual(itemPlatforms({ value: '/Users/x', evidence: { platforms: ['linux'] } }), ['linux'], 'evidence wins');
+});
+
+test('an approval binds the platform: a Linux-only item that becomes every-platform is widened, the reverse narrowed', () => {
+  const row = { type: 'path', value: '/opt/acme/state.db', user: '', applyToChildren: false, isDirectory: false, globalScopeEligible: false, risk: { level: 'low', flags: [] } };
+  const linuxOnly = exclusionScopeOf({ ...row, evidence: { platforms: ['linux'] } });
+  const both = exclusionScopeOf({ ...row, evidence: { platforms: ['darwin', 'linux'] } });
+  assert.equal(linuxOnly.platform, 'linux');
+  assert.equal(both.platform, undefined);
+  assert.equal(compareExclusionScope(linuxOnly, both).relation, 'widened');
+  assert.equal(compareExclusionScope(both, linuxOnly).relation, 'narrower');
 });
