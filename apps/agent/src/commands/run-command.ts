@@ -70,13 +70,18 @@ async function ensureEnrolled(
 ): Promise<AgentCredentials> {
   const existing = state.loadCredentials();
   // An agent enrolled before host names had to be DNS names keeps its credentials; a change of --platform enrolls again.
-  const sameHost = existing && existing.hub === o.hub && (existing.hostname === o.hostname || existing.hostname === o.osHostname);
-  if (existing && sameHost && (existing.os ?? platformOs()) === o.platform) return existing;
+  if (existing && existing.hub === o.hub && (existing.hostname === o.hostname || existing.hostname === o.osHostname)) {
+    const enrolledAs = existing.os ?? platformOs();
+    // The hub keeps a host's platform from its enrollment and never re-enrolls a machine by itself.
+    if (enrolledAs !== o.platform) {
+      throw new Error(
+        `this host enrolled as ${enrolledAs}; --platform ${o.platform} would count its data in the other platform's set: replay another platform's captures as a host of their own (--hostname NAME --state-dir DIR)`,
+      );
+    }
+    return existing;
+  }
   const enrollSecret = secret.read();
   if (!enrollSecret) {
-    if (existing && sameHost) {
-      throw new Error(`enrolled as ${existing.os ?? platformOs()}, now --platform ${o.platform}: pass --enroll-secret-file FILE (or FLEETTUNE_ENROLL_SECRET) to enroll again as ${o.platform}`);
-    }
     throw new Error(`not enrolled with ${o.hub} yet: pass --enroll-secret-file FILE (or FLEETTUNE_ENROLL_SECRET)`);
   }
   const res = await enrollWithHub(client, {
