@@ -36,6 +36,9 @@ async function deploy(name: string, roleSets: string[]): Promise<Deployment> {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_QUEUE_PREFIX: `roles-${name}-${process.pid}`,
+    // Every agent of this spec runs on this machine: the enroll-burst and shared-peer rules would count them as one host.
+    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
+    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'warn',
   });
