@@ -95,6 +95,8 @@ test(`one run records at most FLEETTUNE_ALERTS_MAX_PER_RUN (${MAX_PER_RUN}) aler
   const first = await api.evaluate<{ created: string[]; updated: string[]; capped: number }>();
   assert.equal(first.created.length + first.updated.length, MAX_PER_RUN);
   assert.ok(first.capped > 0, JSON.stringify(first));
+  const metrics = await (await fetch(`http://127.0.0.1:${hub.httpPort}/metrics`)).text();
+  assert.match(metrics, new RegExp(`^fleettune_alerts_capped_total ${first.capped}$`, 'm'));
   const second = await api.evaluate<{ created: string[]; updated: string[]; capped: number }>();
   assert.equal(second.created.length + second.updated.length, MAX_PER_RUN);
   const open = await api.ok<unknown[]>('GET', '/api/v1/alerts?status=open&limit=500');

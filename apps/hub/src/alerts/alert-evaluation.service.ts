@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
@@ -39,12 +41,21 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 export class AlertEvaluationService {
   private readonly logger = new Logger(AlertEvaluationService.name);
   readonly detector: DetectorConfig;
+  private readonly cappedTotal?: Counter;
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly delivery: AlertDeliveryService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Optional() metrics?: MetricsRegistry,
   ) {
+    this.cappedTotal = metrics
+      ? new Counter({
+          name: 'fleettune_alerts_capped_total',
+          help: 'Noisy subjects an evaluation left for the next run because FLEETTUNE_ALERTS_MAX_PER_RUN was reached',
+          registers: [metrics.registry],
+        })
+      : undefined;
     const binSeconds = detectorConfig({ recentBins: 1, jumpFactor: 2 }).windowMinutes * 60;
     this.detector = detectorConfig({
       recentBins: Math.max(1, Math.ceil(config.FLEETTUNE_ALERTS_RECENT_SECONDS / binSeconds)),
@@ -103,6 +114,7 @@ export class AlertEvaluationService {
       if (outcome.suppressed) result.suppressed.push({ subject: s.subject, why: outcome.suppressed });
     }
     if (result.capped > 0) {
+      this.cappedTotal?.inc(result.capped);
       this.logger.warn(
         `alerts capped: ${result.created.length + result.updated.length} recorded, ${result.capped} noisy subjects left for the next run (FLEETTUNE_ALERTS_MAX_PER_RUN=${maxPerRun})`,
       );
