@@ -432,8 +432,9 @@ test("the exclusion engine's rollup (activity_rollups) equals its definition ove
       UNION ALL SELECT 'audit-exe', path, '', '', host_id, sequence, window_start, window_end, count FROM exec_counts WHERE source = 'linux-audit'
       UNION ALL SELECT 'audit-exe', process_path, '', '', host_id, sequence, window_start, window_end, count FROM file_counts
       WHERE source = 'linux-audit' AND process_path <> ''
+      -- audit-dir keeps the initiator as its parent (issue 19: auditd's -x form needs it).
       UNION ALL SELECT 'audit-dir', CASE WHEN strpos(path, '/') = 1 THEN COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/') ELSE path END,
-             '', '', host_id, sequence, window_start, window_end, count FROM file_counts WHERE source = 'linux-audit'
+             process_path, '', host_id, sequence, window_start, window_end, count FROM file_counts WHERE source = 'linux-audit'
     ), pb AS (
       SELECT kind, path, parent_path, usr, host_id, sequence, floor(extract(epoch FROM window_start) / 1200)::int AS bin,
              GREATEST(1, round(extract(epoch FROM window_end - window_start)))::int AS secs, SUM(count) AS cnt
