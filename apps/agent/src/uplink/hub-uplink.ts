@@ -169,7 +169,7 @@ export class HubUplink {
       });
       call.on('error', (err: ServiceError) => {
         if (err.code === GrpcStatus.UNAUTHENTICATED) {
-          finish(new UplinkFatalError(`the hub refused this agent's credentials (${err.details}); re-enroll with a fresh --state-dir or a new enroll secret`));
+          finish(new UplinkFatalError(`the hub refused this agent's credentials (${err.details}); revoked or re-keyed: an admin re-keys the host (POST /api/v1/hosts/{id}/rekey), then this agent enrolls with that one-time token (--enroll-secret-file) after credentials.json is removed from its state dir`));
         } else if (err.code === GrpcStatus.INVALID_ARGUMENT || err.code === GrpcStatus.PERMISSION_DENIED) {
           // The hub handles a stream's batches in order, so the oldest
           // unacked one is the batch it refused. Resending it would loop
