@@ -160,6 +160,13 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_POLICY_PUSH_BACKOFF_MS: z.coerce.number().int().min(1).default(5_000),
   /** Timeout of one webhook request. */
   FLEETTUNE_POLICY_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Most time one git push (ls-remote, fetch, commit, push together) may take; the git processes are killed past it. */
+  FLEETTUNE_POLICY_GIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  /**
+   * "1" lets git policy targets use file:// remotes (a repository on the hub's own disk: tests, a
+   * mirror on a shared mount). Off by default: a file:// target reads and writes the hub's file system.
+   */
+  FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
   // ---- outbound calls (webhooks, Slack) ----
   /**
    * Addresses outbound calls may reach although they are loopback, private, link-local or otherwise

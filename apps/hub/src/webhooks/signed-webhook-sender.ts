@@ -58,8 +58,13 @@ export class SignedWebhookSender {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be an http(s) URL';
     if (u.username || u.password) return 'credentials in the URL are not supported';
+    return this.hostProblem(u.hostname);
+  }
+
+  /** Why outbound calls may not reach this host (the same address policy as webhooks), or undefined. Git remotes use it. */
+  async hostProblem(hostname: string): Promise<string | undefined> {
     try {
-      await this.addresses.resolve(u.hostname);
+      await this.addresses.resolve(hostname);
       return undefined;
     } catch (err) {
       // A name that does not resolve yet may be registered later; one that resolves inside is refused now.
