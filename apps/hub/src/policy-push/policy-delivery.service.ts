@@ -3,6 +3,9 @@ import { PrismaService } from '../database/prisma.service';
 import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
 import { SecretBox } from '../secrets/secret-box';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { GitPolicyCommit } from './git-policy-files';
+import { GitPolicyPublisher, GitPublishError } from './git-policy-publisher';
+import { GitRemote, parseGitRemote } from './git-remote';
 
 export class PolicyDeliveryFailedError extends Error {}
 
@@ -22,6 +25,7 @@ export class PolicyDeliveryService {
     private readonly sender: SignedWebhookSender,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly box: SecretBox,
+    private readonly git: GitPolicyPublisher,
   ) {}
 
   async deliver(pushId: string, body: string, attempt: number, maxAttempts: number): Promise<{ status: string; statusCode?: number }> {
@@ -29,6 +33,7 @@ export class PolicyDeliveryService {
     if (!push) return { status: 'gone' };
     if (push.status === 'delivered') return { status: 'delivered' };
     const target = push.target;
+    if (target.kind === 'git') return this.deliverToGit(push, target, body, attempt, maxAttempts);
     if (!target.url || !target.secret || target.deletedAt || !target.enabled) {
       await this.prisma.policyPush.update({ where: { id: pushId }, data: { status: 'failed', lastError: 'target deleted or disabled' } });
       return { status: 'failed' };
@@ -59,5 +64,60 @@ export class PolicyDeliveryService {
     this.logger.warn(`push ${pushId} to ${target.name}: attempt ${attempt}/${maxAttempts} failed: ${r.error}`);
     if (r.permanent) return { status: 'failed' };
     throw new PolicyDeliveryFailedError(`webhook delivery failed: ${r.error}`);
+  }
+
+  /**
+   * One attempt of a git push. The remote is checked again here (settings and
+   * DNS may have changed since the target was created); a refused remote
+   * fails at once, a git error is retried like a webhook's.
+   */
+  private async deliverToGit(
+    push: { id: string },
+    target: { name: string; url: string | null; secret: string | null; branch: string | null; directory: string | null; enabled: boolean; deletedAt: Date | null },
+    body: string,
+    attempt: number,
+    maxAttempts: number,
+  ): Promise<{ status: string }> {
+    const pushId = push.id;
+    const fail = async (error: string, final: boolean) => {
+      await this.prisma.policyDeliveryAttempt.create({ data: { pushId, attempt, error: error.slice(0, 1000), durationMs: Math.round(performance.now() - started) } });
+      await this.prisma.policyPush.update({ where: { id: pushId }, data: { status: final ? 'failed' : 'retrying', attempts: attempt, lastError: error.slice(0, 1000) } });
+      this.logger.warn(`git push ${pushId} to ${target.name}: attempt ${attempt}/${maxAttempts} failed: ${error}`);
+    };
+    const started = performance.now();
+    if (!target.url || target.deletedAt || !target.enabled) {
+      await fail('target deleted or disabled', true);
+      return { status: 'failed' };
+    }
+    const url = target.secret ? this.box.open(target.secret, 'policy_targets.secret') : target.url;
+    const remote = await this.checkedRemote(url);
+    if (typeof remote === 'string') {
+      await fail(`url: ${remote}`, true);
+      return { status: 'failed' };
+    }
+    const commit = JSON.parse(body) as GitPolicyCommit;
+    try {
+      const r = await this.git.publish({ remote, branch: target.branch ?? 'main', directory: target.directory ?? '', files: commit.files, message: commit.message });
+      const durationMs = Math.round(performance.now() - started);
+      await this.prisma.policyDeliveryAttempt.create({ data: { pushId, attempt, durationMs } });
+      await this.prisma.policyPush.update({
+        where: { id: pushId },
+        data: { status: r.status === 'committed' ? 'delivered' : 'unchanged', commitSha: r.status === 'committed' ? r.commit : null, attempts: attempt, lastError: null, deliveredAt: new Date() },
+      });
+      return { status: r.status === 'committed' ? 'delivered' : 'unchanged' };
+    } catch (err) {
+      const message = err instanceof GitPublishError ? err.message : `git push failed: ${(err as Error).message}`;
+      const final = attempt >= maxAttempts;
+      await fail(message, final);
+      if (final) return { status: 'failed' };
+      throw new PolicyDeliveryFailedError(message);
+    }
+  }
+
+  private async checkedRemote(url: string): Promise<GitRemote | string> {
+    const remote = parseGitRemote(url, this.config.FLEETTUNE_POLICY_GIT_ALLOW_LOCAL);
+    if ('problem' in remote) return remote.problem;
+    const refused = remote.host ? await this.sender.hostProblem(remote.host) : undefined;
+    return refused ?? remote;
   }
 }

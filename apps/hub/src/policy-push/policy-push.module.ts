@@ -6,11 +6,12 @@ import { PolicyDeliveryService } from './policy-delivery.service';
 import { ExclusionSetPushController, PolicyTargetsController } from './policy-targets.controller';
 import { PolicyPushesController } from './policy-pushes.controller';
 import { PushHistoryService } from './push-history.service';
+import { GitPolicyPublisher } from './git-policy-publisher';
 
-/** Policy targets, webhook pushes (BullMQ, signed, retried) and ETag pulls of approved exclusions. */
+/** Policy targets, webhook pushes (BullMQ, signed, retried), git commits and ETag pulls of approved exclusions. */
 @Module({
   imports: [ExclusionsModule],
   controllers: [PolicyTargetsController, ExclusionSetPushController, PolicyPushesController],
-  providers: [PolicyPushService, PolicyDeliveryService, PolicyPushProcessor, PushHistoryService],
+  providers: [PolicyPushService, PolicyDeliveryService, PolicyPushProcessor, PushHistoryService, GitPolicyPublisher],
 })
 export class PolicyPushModule {}

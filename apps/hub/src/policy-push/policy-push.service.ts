@@ -13,12 +13,17 @@ import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { QUEUES, addJob } from '../jobs/job-registry';
 import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
 import { SecretBox } from '../secrets/secret-box';
+import { gitPolicyCommit } from './git-policy-files';
+import { branchProblem, directoryProblem, parseGitRemote } from './git-remote';
 
 export interface PolicyTargetView {
   id: string;
   name: string;
   kind: string;
   url: string | null;
+  /** git targets: the branch and the directory ('' = root) the files are committed to. */
+  branch?: string | null;
+  directory?: string | null;
   enabled: boolean;
   createdAt: Date;
   createdBy: string;
@@ -37,8 +42,10 @@ export class PolicyPushService {
     private readonly box: SecretBox,
   ) {}
 
-  async createTarget(body: { name: string; kind: 'webhook' | 'pull'; url?: string; secret?: string }, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
+  async createTarget(body: PolicyTargetInput, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
+    if (body.kind === 'git') return this.createGitTarget(body, principal);
     if (body.kind === 'webhook' && !body.url) throw new BadRequestException('a webhook target needs a url');
+    if (body.branch !== undefined || body.directory !== undefined) throw new BadRequestException('branch and directory belong to git targets');
     const problem = body.url ? await this.sender.urlProblem(body.url) : undefined;
     if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = body.kind === 'webhook' ? (body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : null;
@@ -46,6 +53,45 @@ export class PolicyPushService {
       data: { name: body.name, kind: body.kind, url: body.url ?? null, secret: secret && this.box.seal(secret, 'policy_targets.secret'), createdBy: principal.name },
     });
     return { ...view(t), ...(secret ? { secret } : {}) };
+  }
+
+  /**
+   * A git target: the URL is checked like a webhook's (https/ssh hosts against
+   * the outbound address policy; file:// only when the hub allows local
+   * repositories). A URL with credentials (https://user:token@host/...) is
+   * sealed whole in `secret`; `url` keeps it without them.
+   */
+  private async createGitTarget(body: PolicyTargetInput, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
+    if (!body.url) throw new BadRequestException('a git target needs a url');
+    if (body.secret !== undefined) throw new BadRequestException('a git target takes its credentials in the url (https://user:token@host/repo.git) or from the hub\'s ssh keys');
+    const remote = await this.gitRemote(body.url);
+    const branch = body.branch ?? 'main';
+    const directory = (body.directory ?? '').replace(/^\/+|\/+$/g, '');
+    const bad = branchProblem(branch);
+    if (bad) throw new BadRequestException(`branch: ${bad}`);
+    const badDir = directoryProblem(directory);
+    if (badDir) throw new BadRequestException(`directory: ${badDir}`);
+    const t = await this.prisma.policyTarget.create({
+      data: {
+        name: body.name,
+        kind: 'git',
+        url: remote.display,
+        secret: remote.hasCredentials ? this.box.seal(remote.url, 'policy_targets.secret') : null,
+        branch,
+        directory,
+        createdBy: principal.name,
+      },
+    });
+    return view(t);
+  }
+
+  /** The remote a git URL names, or 400 with why it may not be used. */
+  async gitRemote(url: string) {
+    const remote = parseGitRemote(url, this.config.FLEETTUNE_POLICY_GIT_ALLOW_LOCAL);
+    if ('problem' in remote) throw new BadRequestException(`url: ${remote.problem}`);
+    const refused = remote.host ? await this.sender.hostProblem(remote.host) : undefined;
+    if (refused) throw new BadRequestException(`url: ${refused}`);
+    return remote;
   }
 
   async listTargets(withUrls = true): Promise<PolicyTargetView[]> {
@@ -91,6 +137,7 @@ export class PolicyPushService {
    */
   async push(setId: string, targetId: string, principal: AuthenticatedPrincipal) {
     const target = await this.target(targetId);
+    if (target.kind === 'git') return this.pushToGit(setId, target, principal);
     if (target.kind !== 'webhook' || !target.url) throw new ConflictException(`target ${target.name} is a ${target.kind} target; config management pulls from GET /api/v1/policy-targets/${target.id}/export`);
     if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
     const { set, items } = await this.sets.approvedItems(setId);
@@ -115,6 +162,37 @@ export class PolicyPushService {
         setId: set.id,
         setVersion: set.version,
         mode: 'webhook',
+        items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
+        itemCount: pushed.length,
+        digest,
+        status: 'queued',
+        requestedBy: principal.name,
+      },
+    });
+    await addJob(this.queue, 'deliverPolicyPush', { pushId: id, body }, this.config, { jobId: id });
+    return { pushId: id, targetId: target.id, setId: set.id, setVersion: set.version, items: pushed.length, digest, status: 'queued' };
+  }
+
+  /**
+   * Queues a git push of the set's APPROVED items: the files and the message
+   * are built here, once (every retry commits the same bytes); the job clones,
+   * commits only when the files changed, and pushes (PolicyDeliveryService).
+   */
+  private async pushToGit(setId: string, target: { id: string; name: string; enabled: boolean }, principal: AuthenticatedPrincipal) {
+    if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
+    const { set, items } = await this.sets.approvedItems(setId);
+    const pushed = pushedItems(items);
+    const id = crypto.randomUUID();
+    const commit = gitPolicyCommit(set, pushed, id);
+    const body = JSON.stringify(commit);
+    const digest = createHash('sha256').update(JSON.stringify(commit.files)).digest('hex');
+    await this.prisma.policyPush.create({
+      data: {
+        id,
+        targetId: target.id,
+        setId: set.id,
+        setVersion: set.version,
+        mode: 'git',
         items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
         itemCount: pushed.length,
         digest,
@@ -176,6 +254,24 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
-function view(t: { id: string; name: string; kind: string; url: string | null; enabled: boolean; createdAt: Date; createdBy: string }): PolicyTargetView {
-  return { id: t.id, name: t.name, kind: t.kind, url: t.url, enabled: t.enabled, createdAt: t.createdAt, createdBy: t.createdBy };
+export interface PolicyTargetInput {
+  name: string;
+  kind: 'webhook' | 'pull' | 'git';
+  url?: string;
+  secret?: string;
+  branch?: string;
+  directory?: string;
+}
+
+function view(t: { id: string; name: string; kind: string; url: string | null; branch: string | null; directory: string | null; enabled: boolean; createdAt: Date; createdBy: string }): PolicyTargetView {
+  return {
+    id: t.id,
+    name: t.name,
+    kind: t.kind,
+    url: t.url,
+    ...(t.kind === 'git' ? { branch: t.branch, directory: t.directory } : {}),
+    enabled: t.enabled,
+    createdAt: t.createdAt,
+    createdBy: t.createdBy,
+  };
 }

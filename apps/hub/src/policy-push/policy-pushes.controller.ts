@@ -6,7 +6,7 @@ import { Page, pageQueryShape } from '../common/pagination';
 import { ZodQuery } from '../common/zod-validation';
 import { PushHistoryRow, PushHistoryService } from './push-history.service';
 
-export const PUSH_STATUSES = ['queued', 'retrying', 'delivered', 'failed', 'served'] as const;
+export const PUSH_STATUSES = ['queued', 'retrying', 'delivered', 'failed', 'served', 'unchanged'] as const;
 
 const historyQuery = z
   .object({
@@ -14,7 +14,7 @@ const historyQuery = z
     cursor: pageQueryShape.cursor,
     targetId: z.uuid().optional(),
     status: z.enum(PUSH_STATUSES).optional(),
-    mode: z.enum(['webhook', 'pull']).optional(),
+    mode: z.enum(['webhook', 'pull', 'git']).optional(),
     since: z.coerce.date().optional(),
     until: z.coerce.date().optional(),
   })
@@ -33,7 +33,7 @@ export class PolicyPushesController {
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiQuery({ name: 'targetId', required: false, schema: { type: 'string', format: 'uuid' }, description: 'only pushes to this target' })
   @ApiQuery({ name: 'status', required: false, enum: PUSH_STATUSES })
-  @ApiQuery({ name: 'mode', required: false, enum: ['webhook', 'pull'] })
+  @ApiQuery({ name: 'mode', required: false, enum: ['webhook', 'pull', 'git'] })
   @ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' }, description: 'created at or after' })
   @ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' }, description: 'created before' })
   @ApiOkResponse({

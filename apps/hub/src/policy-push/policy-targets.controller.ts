@@ -11,11 +11,19 @@ import { PolicyPushService } from './policy-push.service';
 const targetBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    kind: z.enum(['webhook', 'pull']).default('webhook'),
-    url: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    kind: z.enum(['webhook', 'pull', 'git']).default('webhook'),
+    // webhook/pull: http(s); git: https, ssh or file (checked by the service, which knows the hub's settings).
+    url: z.string().max(2000).optional(),
     secret: z.string().min(16, 'at least 16 characters').max(512).optional(),
+    branch: z.string().max(200).optional(),
+    directory: z.string().max(500).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.kind !== 'git' && b.url !== undefined && !z.url({ protocol: /^https?$/ }).safeParse(b.url).success) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
+    }
+  });
 
 const pushBody = z.object({ targetId: z.uuid() }).strict();
 
@@ -28,7 +36,7 @@ export class PolicyTargetsController {
 
   @Post()
   @RequireRole('admin')
-  @ApiBody({ schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['webhook', 'pull'] }, url: { type: 'string' }, secret: { type: 'string', description: 'HMAC key; generated and returned once when absent' } } } })
+  @ApiBody({ schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['webhook', 'pull', 'git'] }, url: { type: 'string', description: 'webhook: http(s); git: https://[user:token@]host/repo.git, ssh://git@host/repo.git or file:///path (when allowed)' }, secret: { type: 'string', description: 'webhook HMAC key; generated and returned once when absent' }, branch: { type: 'string', description: 'git: branch to commit to (default main)' }, directory: { type: 'string', description: 'git: directory in the repository for the files (default: root)' } } } })
   create(@ZodBody(targetBody) body: z.infer<typeof targetBody>, @Req() req: AuthenticatedRequest) {
     return this.push.createTarget(body, req.principal!);
   }

@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { TestDatabase } from '@fleettune/db-tools';
+import { EXPORT_FORMATS } from '@fleettune/exporters';
+import { digestToken } from '../auth/token-digest';
+import { PrismaService } from '../database/prisma.service';
+import { ExclusionRecomputeService } from '../exclusions/exclusion-recompute.service';
+import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
+import type { RunningHub } from '../hub-app';
+import { startTestHub } from '../testing/test-hub';
+import { BatchIngestService } from '../ingest/batch-ingest.service';
+
+const ADMIN = 'git-spec-admin-token-000000000000';
+const APPROVER = 'git-spec-approver-token-000000000';
+let db: TestDatabase;
+let hub: RunningHub;
+let prisma: PrismaService;
+let base: string;
+let scratch: string;
+
+before(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'fleettune-git-spec-'));
+  ({ db, hub } = await startTestHub('git_policy_target_spec', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '100',
+    FLEETTUNE_POLICY_PUSH_ATTEMPTS: '2',
+    FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: '1',
+    LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
+  }));
+  prisma = hub.app.get(PrismaService);
+  await prisma.apiToken.create({ data: { name: 'carol-approver', role: 'approver', tokenHash: digestToken(APPROVER) } });
+  base = `http://127.0.0.1:${hub.httpPort}`;
+  const ingest = hub.app.get(BatchIngestService);
+  await ingestNoisyHost(ingest, await addHost(prisma, 'web-01'), 'alice');
+  await ingestNoisyHost(ingest, await addHost(prisma, 'web-02'), 'bob');
+  await hub.app.get(ExclusionRecomputeService).recompute();
+});
+
+after(async () => {
+  await hub?.close();
+  await db?.drop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+async function api(method: string, path: string, body?: unknown, token = ADMIN) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+function bareRepo(name: string): string {
+  const dir = join(scratch, name);
+  execFileSync('git', ['init', '-q', '--bare', dir]);
+  return dir;
+}
+
+const gitIn = (repo: string, ...args: string[]) => execFileSync('git', ['--git-dir', repo, ...args], { encoding: 'utf8' });
+const commitsOn = (repo: string, branch: string) => {
+  try {
+    return gitIn(repo, 'rev-list', branch).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+/** Pushes the set to the target and waits for the job to finish; the push log row. */
+async function pushAndWait(setId: string, targetId: string) {
+  const push = await api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId }, APPROVER);
+  assert.equal(push.status, 202, push.text);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const log = (await api('GET', `/api/v1/policy-targets/${targetId}/pushes`)).body as Array<{ id: string; status: string; commitSha: string | null; lastError: string | null }>;
+    const row = log.find((r) => r.id === push.body.pushId);
+    if (row && !['queued', 'retrying'].includes(row.status)) return row;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('push did not finish');
+}
+
+type Item = { id: string; type: string; value: string };
+
+test('git target: one commit of every format with approved items only, none when unchanged, a new one when an approval changes the files', async () => {
+  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
+  const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent' && i.type === 'process')!;
+  const chunks = set.items.find((i) => i.value === '/var/tmp/buildcache/*/chunk-*.tmp')!;
+  const log = set.items.find((i) => i.value === '/home/*/.cache/syncagent/sync.log')!;
+  assert.ok(agent && chunks && log, 'fixture items');
+  await api('POST', `/api/v1/exclusion-items/${agent.id}/decision`, { decision: 'approved', comment: 'vendor agent' }, APPROVER);
+  await api('POST', `/api/v1/exclusion-items/${chunks.id}/decision`, { decision: 'rejected', comment: 'world-writable' }, APPROVER);
+
+  const repo = bareRepo('policy.git');
+  const created = await api('POST', '/api/v1/policy-targets', { name: 'gitops', kind: 'git', url: `file://${repo}`, branch: 'main' });
+  assert.equal(created.status, 201, created.text);
+  assert.deepEqual([created.body.kind, created.body.branch, created.body.directory, created.body.url], ['git', 'main', '', `file://${repo}`]);
+
+  const first = await pushAndWait(set.id, created.body.id);
+  assert.equal(first.status, 'delivered', JSON.stringify(first));
+  const commits = commitsOn(repo, 'main');
+  assert.equal(commits.length, 1, 'exactly one commit');
+  assert.equal(first.commitSha, commits[0]);
+  const names = gitIn(repo, 'ls-tree', '--name-only', 'main').trim().split('\n').sort();
+  assert.deepEqual(names, Object.values(EXPORT_FORMATS).map((f) => f.fileName).sort(), 'one file per format, stable names');
+  for (const name of names) {
+    const content = gitIn(repo, 'show', `main:${name}`);
+    assert.doesNotMatch(content, /buildcache|chunk-/, `${name}: the rejected item never appears`);
+    assert.doesNotMatch(content, /alice|bob/, `${name}: no per-host user names`);
+    assert.doesNotMatch(content, /20\d\d-\d\d-\d\dT\d\d:/, `${name}: no timestamps`);
+  }
+  // The approved process: every format that carries processes has it (MDE formats refuse its child scope, auditd its evidence; issue 19).
+  for (const name of ['cisco-secure-endpoint-exclusions.csv', 'cisco-secure-endpoint-exclusions.json']) {
+    assert.match(gitIn(repo, 'show', `main:${name}`), /\/opt\/syncagent\/bin\/syncagent/, name);
+  }
+  const message = gitIn(repo, 'log', '-1', '--format=%B', 'main');
+  assert.match(message, new RegExp(`exclusion set v${set.version}\\b`));
+  assert.match(message, /Approved by: carol-approver/);
+
+  // Same approved items: no commit, and the push says so.
+  const again = await pushAndWait(set.id, created.body.id);
+  assert.equal(again.status, 'unchanged', JSON.stringify(again));
+  assert.equal(again.commitSha, null);
+  assert.deepEqual(commitsOn(repo, 'main'), commits, 'no new commit');
+
+  // One more approval changes the files: exactly one more commit, on top of the first.
+  await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, APPROVER);
+  const third = await pushAndWait(set.id, created.body.id);
+  assert.equal(third.status, 'delivered', JSON.stringify(third));
+  const after = commitsOn(repo, 'main');
+  assert.equal(after.length, 2);
+  assert.equal(after[1], commits[0], 'the new commit is a child of the first');
+  assert.match(gitIn(repo, 'show', 'main:cisco-secure-endpoint-exclusions.json'), /\/home\/\*\/\.cache\/syncagent\/sync\.log/);
+  assert.doesNotMatch(gitIn(repo, 'show', 'main:cisco-secure-endpoint-exclusions.json'), /alice|bob/);
+  // No clone is left behind in the hub's temp directory.
+  assert.deepEqual(readdirSync(tmpdir()).filter((d) => d.startsWith('fleettune-git-') && !d.startsWith('fleettune-git-spec-')), []);
+});
+
+test('git target: directory and branch are honoured; a branch that exists keeps its history and other files', async () => {
+  const repo = bareRepo('infra.git');
+  // The repository already has a branch with someone's file on it.
+  const seed = join(scratch, 'seed');
+  execFileSync('git', ['init', '-q', seed]);
+  execFileSync('git', ['-C', seed, 'checkout', '-q', '-b', 'policy']);
+  execFileSync('sh', ['-c', 'echo "# ops" > README.md'], { cwd: seed });
+  execFileSync('git', ['-C', seed, 'add', 'README.md']);
+  execFileSync('git', ['-C', seed, '-c', 'user.name=ops', '-c', 'user.email=ops@example.com', 'commit', '-q', '-m', 'ops readme']);
+  execFileSync('git', ['-C', seed, 'push', '-q', repo, 'policy']);
+
+  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
+  const t = await api('POST', '/api/v1/policy-targets', { name: 'puppet', kind: 'git', url: `file://${repo}`, branch: 'policy', directory: 'modules/edr/files' });
+  assert.equal(t.status, 201, t.text);
+  const r = await pushAndWait(set.id, t.body.id);
+  assert.equal(r.status, 'delivered', JSON.stringify(r));
+  assert.equal(commitsOn(repo, 'policy').length, 2, 'one commit on top of the existing one');
+  const files = gitIn(repo, 'ls-tree', '-r', '--name-only', 'policy').trim().split('\n').sort();
+  assert.deepEqual(files, ['README.md', ...Object.values(EXPORT_FORMATS).map((f) => `modules/edr/files/${f.fileName}`)].sort());
+  assert.deepEqual(commitsOn(repo, 'main'), [], 'no other branch touched');
+});
+
+test('git target: bad URLs, branches and directories are refused; credentials are sealed, never shown', async () => {
+  const bad = async (body: Record<string, unknown>, why: RegExp) => {
+    const r = await api('POST', '/api/v1/policy-targets', { name: 'x', kind: 'git', ...body });
+    assert.equal(r.status, 400, `${JSON.stringify(body)} -> ${r.text}`);
+    assert.match(r.text, why);
+  };
+  await bad({}, /needs a url/);
+  await bad({ url: 'git@github.com:acme/policy.git' }, /not a URL|https:\/\/, ssh:\/\/ or file:\/\//);
+  await bad({ url: 'ext::sh -c touch% /tmp/pwned' }, /spaces|URL/);
+  await bad({ url: 'http://example.com/policy.git' }, /https:\/\/, ssh:\/\/ or file:\/\//);
+  await bad({ url: 'https://10.1.2.3/policy.git' }, /private/);
+  await bad({ url: 'https://[::1]/policy.git' }, /loopback/);
+  await bad({ url: 'ssh://git@169.254.169.254/policy.git' }, /link-local/);
+  await bad({ url: 'ssh://git:pw@example.com/policy.git' }, /no password/);
+  await bad({ url: 'file:///srv/x.git', branch: '--upload-pack=touch' }, /branch/);
+  await bad({ url: 'file:///srv/x.git', branch: 'a..b' }, /branch/);
+  await bad({ url: 'file:///srv/x.git', directory: '../outside' }, /directory/);
+  await bad({ url: 'file:///srv/x.git', directory: '.git/hooks' }, /directory/);
+  await bad({ url: 'file:///srv/x.git', secret: 'a-secret-that-is-long-enough' }, /credentials in the url/);
+
+  // A token in an https URL is stored sealed; the target shows the URL without it.
+  const token = 'ghp_s3cretTokenValue1234567890';
+  const t = await api('POST', '/api/v1/policy-targets', { name: 'gh', kind: 'git', url: `https://x-access-token:${token}@93.184.215.14/acme/policy.git` });
+  assert.equal(t.status, 201, t.text);
+  assert.equal(t.body.url, 'https://93.184.215.14/acme/policy.git');
+  assert.doesNotMatch(JSON.stringify((await api('GET', '/api/v1/policy-targets')).body), new RegExp(token));
+  const row = await prisma.policyTarget.findUniqueOrThrow({ where: { id: t.body.id } });
+  assert.ok(row.secret && !row.secret.includes(token), 'sealed at rest');
+  assert.doesNotMatch(row.url ?? '', new RegExp(token));
+});
+
+test('git target: a remote that fails is retried, then failed with git\'s reason', async () => {
+  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
+  const t = await api('POST', '/api/v1/policy-targets', { name: 'gone', kind: 'git', url: `file://${join(scratch, 'missing.git')}` });
+  assert.equal(t.status, 201, t.text);
+  const r = await pushAndWait(set.id, t.body.id);
+  assert.equal(r.status, 'failed');
+  assert.match(r.lastError ?? '', /git ls-remote failed/);
+  const attempts = await prisma.policyDeliveryAttempt.count({ where: { pushId: r.id } });
+  assert.equal(attempts, 2, 'retried up to FLEETTUNE_POLICY_PUSH_ATTEMPTS');
+});
