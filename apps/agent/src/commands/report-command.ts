@@ -8,6 +8,7 @@ import { formatSourceDetails, sourceDetailsJson } from '../report/source-details
 import { formatReportBy, REPORT_BY_DIMENSIONS, ReportByCounter, ReportByDimension } from '../pipeline/report-by';
 import { LINUX_AUDIT_PARALLEL_MIN_BYTES, readLinuxAuditFile } from '../sources/linux-audit-file';
 import { AgentPlatform, hostPlatform, parsePlatform, platformMismatch } from '../state/source-platforms';
+import { executableFormatOfFile } from '../report/executable-format';
 
 export interface ReportOptions {
   source: string;
@@ -108,6 +109,8 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   bar?.stop();
 
   const report = counter.build(source.name, read, o.top);
+  // Captures of this host: each program's format from its file (a script is never a Mach-O/ELF process exclusion).
+  if (platform === hostPlatform()) for (const e of report.execs) if (e.path.startsWith('/')) e.format = executableFormatOfFile(e.path);
   const by = grouped?.build(o.top, report.durationSeconds);
   io.stdout.write(
     o.json

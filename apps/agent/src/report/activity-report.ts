@@ -9,6 +9,8 @@ export interface ExecReportRow {
   count: number;
   parents: Array<{ path: string; count: number }>;
   users: Array<{ user: string; count: number }>;
+  /** The program file's format on this host, from its magic bytes (report only; see executable-format.ts). */
+  format?: string;
 }
 export interface FileReportRow {
   path: string;
