@@ -72,6 +72,18 @@ export class UsernameGeneralizer {
     return this.generalize(rawPath, alsoHide).path;
   }
 
+  /**
+   * Any text (an audit key, a host name) with every occurrence of these names
+   * replaced by `*`, by the same rules as inside paths: whole `/`-segments
+   * always, embedded only for names of at least `minEmbeddedNameLength`.
+   */
+  hideNames(text: string, names: readonly string[]): string {
+    const sorted = names.length > 1 ? [...names].sort((a, b) => b.length - a.length) : names;
+    let out = text;
+    for (const name of sorted) out = this.hideEmbedded(out, name, 0);
+    return out;
+  }
+
   private hideEmbedded(path: string, name: string, fromIndex: number): string {
     if (name === '' || name === '*' || name === 'root' || path.indexOf(name, fromIndex) < 0 || isDigits(name)) return path;
     const head = path.slice(0, fromIndex);

@@ -1,6 +1,7 @@
 import {
   PathShape,
   UsernameGeneralizer,
+  isRedactedUserClass,
   baseName,
   hasControlChars,
   hasWildcard,
@@ -175,7 +176,8 @@ export function recommendExclusions(
     if (!x || !KINDS.has(x.kind) || typeof x.path !== 'string' || x.path === '') continue;
     subjectValid[s] = 1;
     const userClass = users.classify(x.user, x.uid);
-    const localUser = userClass === 'local' && x.user ? x.user : undefined;
+    // `local` from a redacting agent is a class, not a name: nothing to hide (the agent already did).
+    const localUser = userClass === 'local' && x.user && !isRedactedUserClass(x.user) ? x.user : undefined;
     localUserOf[s] = localUser;
     if (localUser && !/^\d+$/.test(localUser)) scrubber.addName(localUser);
     scopeOf[s] = users.scopeFor(x.user, x.uid);

@@ -1,3 +1,5 @@
+import { REDACTED_LOCAL_USER, redactedSystemName } from '@fleettune/paths';
+
 export type UserClass = 'root' | 'system' | 'local' | 'unknown';
 
 /**
@@ -15,6 +17,10 @@ export class UserScopeClassifier {
 
   classify(user: string | undefined, uid?: number): UserClass {
     const u = user ?? '';
+    // Classes from an agent in privacy mode (--redact-users): it looked the account up on its host.
+    const redactedSystem = redactedSystemName(u);
+    if (redactedSystem !== undefined) return redactedSystem === 'root' ? 'root' : 'system';
+    if (u === REDACTED_LOCAL_USER) return 'local';
     if (u === 'root' || uid === 0 || u === '0') return 'root';
     if (u === '' && uid === undefined) return 'unknown';
     if (u.startsWith('_')) return 'system';
@@ -33,6 +39,8 @@ export class UserScopeClassifier {
   scopeFor(user: string | undefined, uid?: number): string {
     const c = this.classify(user, uid);
     if (c === 'root') return 'root';
+    const redactedSystem = redactedSystemName(user ?? '');
+    if (redactedSystem !== undefined) return /^\d+$/.test(redactedSystem) ? '' : redactedSystem;
     if (c === 'system' && user && !/^\d+$/.test(user)) return user;
     return '';
   }
