@@ -121,7 +121,7 @@ export class UserPathRedactor {
 
   /**
    * A host name without people's names in it (`alices-macbook-pro` ->
-   * `*s-macbook-pro`): macOS names hosts after their owner by default. Host
+   * `users-macbook-pro`): macOS names hosts after their owner by default. Host
    * names are case-insensitive, so the match is too; a name with nothing to
    * hide is returned as it was.
    */
@@ -129,7 +129,8 @@ export class UserPathRedactor {
     const lower = hostname.toLowerCase();
     const names = [...this.personNames.map((n) => n.toLowerCase()), ...this.realNameParts];
     const hidden = names.length ? this.generalizer.hideNames(lower, names) : lower;
-    return hidden === lower ? hostname : hidden;
+    // `*` is not valid in a DNS name (the hub refuses it): a hidden name reads `user`.
+    return hidden === lower ? hostname : hidden.replace(/\*/g, 'user');
   }
 
   private classOf(a: LocalAccount): string {

@@ -9,6 +9,10 @@ import { formatReportBy, REPORT_BY_DIMENSIONS, ReportByCounter, ReportByDimensio
 import { LINUX_AUDIT_PARALLEL_MIN_BYTES, readLinuxAuditFile } from '../sources/linux-audit-file';
 import { AgentPlatform, hostPlatform, parsePlatform, platformMismatch } from '../state/source-platforms';
 import { executableFormatOfFile } from '../report/executable-format';
+import type { ObservedEvent } from '@fleettune/counting';
+import { ACCOUNTS_FILE_ENV } from '../privacy/local-account-database';
+import { redactEvent, redactReportValues } from '../privacy/batch-redaction';
+import { REDACT_USERS_ENV, userRedactorFor } from '../privacy/privacy-mode';
 
 export interface ReportOptions {
   source: string;
@@ -19,6 +23,9 @@ export interface ReportOptions {
   by?: ReportByDimension;
   /** The platform the captures come from (default: this host's); shown, and checked against the source. */
   platform?: AgentPlatform;
+  /** Privacy mode (issue 18): the report shows what `run --redact-users` would send. */
+  redactUsers?: boolean;
+  accountsFile?: string;
 }
 
 export interface ReportIo {
@@ -78,21 +85,34 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   const platform = o.platform ?? hostPlatform();
   const mismatch = platformMismatch(source.name, platform);
   if (mismatch) io.stderr.write(`fleettune-agent: WARNING: ${mismatch}\n`);
+  let redactor;
+  try {
+    redactor = userRedactorFor(o, (msg) => io.stderr.write(`fleettune-agent: ${msg}\n`));
+  } catch (err) {
+    io.stderr.write(`fleettune-agent: ${(err as Error).message}\n`);
+    return EXIT_USAGE;
+  }
   const counter = new ActivityReportCounter();
   let read;
   let grouped: ReportByCounter | undefined;
   try {
     const byCounter = o.by ? new ReportByCounter(o.by) : undefined;
     grouped = byCounter;
+    const count = (e: ObservedEvent) => {
+      const x = redactor ? redactEvent(e, redactor) : e;
+      counter.add(x);
+      byCounter?.add(x);
+    };
     // Large regular linux-audit files: the parallel file reader (same counts; events arrive as distinct events with counts).
     if (source.name === 'linux-audit' && input.isFile && (input.sizeBytes ?? 0) >= (io.parallelMinBytes ?? LINUX_AUDIT_PARALLEL_MIN_BYTES)) {
       (input.chunks as { destroy?: () => void }).destroy?.();
-      read = await readLinuxAuditFile(o.input, (e, n) => {
+      read = await readLinuxAuditFile(o.input, (raw, n) => {
+        const e = redactor ? redactEvent(raw, redactor) : raw;
         counter.add({ ...e, weight: n });
         if (byCounter) for (let i = 0; i < n; i++) byCounter.add(e);
       });
       bar?.update(input.sizeBytes ?? 0);
-    } else read = await source.read(input.chunks, byCounter ? (e) => (counter.add(e), byCounter.add(e)) : (e) => counter.add(e), {
+    } else read = await source.read(input.chunks, redactor ? count : byCounter ? (e) => (counter.add(e), byCounter.add(e)) : (e) => counter.add(e), {
       onBytes: bar
         ? (n) => {
             done += n;
@@ -112,11 +132,14 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   // Captures of this host: each program's format from its file (a script is never a Mach-O/ELF process exclusion).
   if (platform === hostPlatform()) for (const e of report.execs) if (e.path.startsWith('/')) e.format = executableFormatOfFile(e.path);
   const by = grouped?.build(o.top, report.durationSeconds);
-  io.stdout.write(
-    o.json
-      ? JSON.stringify({ ...report, platform, ...sourceDetailsJson(read, o.top), ...(by ? { by } : {}) }) + '\n'
-      : `Platform: ${platform}\n` + formatReportTable(report, input.label) + formatSourceDetails(read, o.top) + (by ? formatReportBy(by) : ''),
-  );
+  if (o.json) {
+    const doc = { ...report, platform, ...sourceDetailsJson(read, o.top), ...(by ? { by } : {}), ...(redactor ? { usersRedacted: true } : {}) };
+    // Last pass: names first seen late in the input are hidden in earlier rows and source sections too.
+    io.stdout.write(JSON.stringify(redactor ? redactReportValues(doc, redactor) : doc) + '\n');
+  } else {
+    const text = `Platform: ${platform}\n` + formatReportTable(report, input.label) + formatSourceDetails(read, o.top) + (by ? formatReportBy(by) : '');
+    io.stdout.write(redactor ? redactor.redactText(text) : text);
+  }
   return 0;
 }
 
@@ -130,6 +153,8 @@ export function registerReportCommand(program: Command): void {
     .option('--json', 'print one JSON object instead of tables', false)
     .option('--platform <darwin|linux>', "platform the captures come from, for another host's captures (a Mac's support bundle read on a Linux box); default: this host's", parsePlatform)
     .addOption(new Option('--by <dimension>', 'also count by one dimension, with rates per second').choices([...REPORT_BY_DIMENSIONS]))
+    .option('--redact-users', `privacy mode (also ${REDACT_USERS_ENV}=1): show what run --redact-users sends: per-user path segments as *, users as local or system:<name>`, false)
+    .addOption(new Option('--accounts-file <passwd file>', 'local account database for --redact-users (default: /etc/passwd; dscl on macOS)').env(ACCOUNTS_FILE_ENV))
     .action(async (opts: ReportOptions) => {
       const code = await runReport(opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
       if (code !== 0) process.exitCode = code;

@@ -19,8 +19,13 @@ import { createHubClient, enrollWithHub, hubChannelCredentials } from '../uplink
 import { isLoopbackHub } from '../uplink/hub-tls';
 import { HubUplink } from '../uplink/hub-uplink';
 import { AGENT_VERSION } from '../version';
+import { ACCOUNTS_FILE_ENV } from '../privacy/local-account-database';
+import { REDACT_HOSTNAME_ENV, REDACT_USERS_ENV, reportedHostname, userRedactorFor } from '../privacy/privacy-mode';
 
 interface RunOptions {
+  redactUsers: boolean;
+  redactHostname: boolean;
+  accountsFile?: string;
   hub: string;
   enrollSecret?: string;
   enrollSecretFile?: string;
@@ -62,15 +67,21 @@ function defaultStateDir(): string {
 
 const log = (msg: string) => process.stderr.write(`fleettune-agent: ${msg}\n`);
 
+/**
+ * `hostname` is the name the hub is told (a pseudonym under
+ * --redact-hostname); the machine id is still derived from the real one, so
+ * turning the mode on re-enrolls the same host record under its new name.
+ */
 async function ensureEnrolled(
   state: AgentStateDir,
   o: RunOptions,
+  hostname: string,
   secret: EnrollSecretSpec,
   client: ReturnType<typeof createHubClient>,
 ): Promise<AgentCredentials> {
   const existing = state.loadCredentials();
   // An agent enrolled before host names had to be DNS names keeps its credentials; a change of --platform enrolls again.
-  if (existing && existing.hub === o.hub && (existing.hostname === o.hostname || existing.hostname === o.osHostname)) {
+  if (existing && existing.hub === o.hub && (existing.hostname === hostname || (hostname === o.hostname && existing.hostname === o.osHostname))) {
     const enrolledAs = existing.os ?? platformOs();
     // The hub keeps a host's platform from its enrollment and never re-enrolls a machine by itself.
     if (enrolledAs !== o.platform) {
@@ -86,14 +97,14 @@ async function ensureEnrolled(
   }
   const res = await enrollWithHub(client, {
     enrollSecret,
-    hostname: o.hostname,
+    hostname,
     os: o.platform,
     agentVersion: AGENT_VERSION,
     machineId: machineIdFor(o.hostname),
   }, { log });
-  const creds: AgentCredentials = { hub: o.hub, agentId: res.agentId, hostId: res.hostId, agentToken: res.agentToken, hostname: o.hostname, os: o.platform };
+  const creds: AgentCredentials = { hub: o.hub, agentId: res.agentId, hostId: res.hostId, agentToken: res.agentToken, hostname, os: o.platform };
   state.saveCredentials(creds);
-  log(`enrolled as host ${res.hostId} (${o.hostname}, ${o.platform})`);
+  log(`enrolled as host ${res.hostId} (${hostname}, ${o.platform})`);
   secret.forget(log);
   return creds;
 }
@@ -130,15 +141,18 @@ async function run(o: RunOptions): Promise<void> {
   }
   const state = new AgentStateDir(o.stateDir);
   if (state.tightenedFrom !== undefined) log(`state dir ${o.stateDir} was mode ${state.tightenedFrom.toString(8)}; tightened to 700`);
+  // Issue 18: with --redact-users nothing per-user is spooled (spoolSink) or sent (uplink, for older spooled batches).
+  const redactor = userRedactorFor(o, log);
+  const hostname = dnsHostName(reportedHostname(o.hostname, o, state.dir, redactor));
   const client = createHubClient(o.hub, hubChannelCredentials(o.hub, o));
   try {
-    const creds = await ensureEnrolled(state, o, secret, client);
+    const creds = await ensureEnrolled(state, o, hostname, secret, client);
     const spool = new BatchSpool(state.spoolDir, { maxBytes: spoolMaxBytes(o.spoolMaxMb), log }); // issue 7: bounded (merge, then drop counted)
     const watchdogOptions = { baseWindowMs: o.windowSeconds * 1000, limits: cliResourceLimits(o), spool, log: (l: string) => log(`watchdog ${l}`) };
     startHostCost(spool, { windowMs: o.windowSeconds * 1000, log }); // issue 9: product CPU/RSS + auditd health on every batch
     const pendingBefore = spool.stats().pending;
     if (pendingBefore) log(`${pendingBefore} unacknowledged batches in the spool will be resent`);
-    const uplink = new HubUplink(client, spool, creds.agentToken, { log });
+    const uplink = new HubUplink(client, spool, creds.agentToken, { log, redactor, onPolicyRefusal: o.once ? 'stop' : 'retry' });
     const warnings = new InputWarnings(log);
     uplink.reportInputWarnings(() => warnings.list());
     const stop = () => uplink.stop();
@@ -154,7 +168,7 @@ async function run(o: RunOptions): Promise<void> {
       const r = await countAudispStream(process.stdin as AsyncIterable<Buffer>, {
         source: specs[0].name,
         windowMs: o.windowSeconds * 1000,
-        sink: spoolSink(spool, creds.hostId),
+        sink: spoolSink(spool, creds.hostId, redactor),
         onWindows: () => uplink.notify(),
       });
       log(`stdin ended: ${r.events} events, ${r.skipped} skipped lines, ${r.windows} window batches`);
@@ -174,7 +188,7 @@ async function run(o: RunOptions): Promise<void> {
     const makeRunner = (spec: LiveSourceSpec): LiveSourceRunner =>
       makeLiveSourceRunner(spec, {
         stateDir: state.dir,
-        sink: spoolSink(spool, creds.hostId),
+        sink: spoolSink(spool, creds.hostId, redactor),
         windowMs: o.windowSeconds * 1000,
         pollSeconds: o.pollSeconds,
         mdatpCommand: o.mdatpCommand,
@@ -261,6 +275,9 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option('--spool-max-mb <n>', 'size bound of the spool: past it, unsent windows are merged, then the oldest dropped (counted, reported to the hub) [default: 256]').env('FLEETTUNE_SPOOL_MAX_MB').argParser(nonNegativeNumber))
     .option('--max-cpu-percent <n>', 'watchdog: CPU limit, % of one core averaged over a minute (0 = none); over it the agent degrades', nonNegativeNumber, 10)
     .option('--max-rss-mb <n>', 'watchdog: memory (RSS) limit in MB (0 = none); over it the agent degrades', nonNegativeNumber, 200)
+    .option('--redact-users', `privacy mode (also ${REDACT_USERS_ENV}=1): home and per-user path segments become *, user names a class (local, system:<name>), before anything is spooled`, false)
+    .option('--redact-hostname', `send a keyed hash of the host name instead of the name (also ${REDACT_HOSTNAME_ENV}=1; key in the state dir)`, false)
+    .addOption(new Option('--accounts-file <passwd file>', 'local account database for --redact-users (default: /etc/passwd; dscl on macOS)').env(ACCOUNTS_FILE_ENV))
     .addOption(new Option('--mdatp-command <shell command>', 'command printing mdatp real-time-protection-statistics JSON (default: mdatp diagnostic real-time-protection-statistics --output json)').env(MDATP_RTP_COMMAND_ENV))
     .action(async (o: RunOptions) => {
       await run(o);

@@ -1,4 +1,6 @@
 import type { WindowCounts } from '@fleettune/counting';
+import type { UserPathRedactor } from '@fleettune/paths';
+import { redactBatch } from '../privacy/batch-redaction';
 import { BatchSpool } from '../spool/batch-spool';
 import { windowToBatch } from '../uplink/window-batch';
 
@@ -104,13 +106,18 @@ export function batchesOf(windows: readonly WindowCounts[]): WindowCounts[] {
   return windows.flatMap((w) => hubParts(fitWindowForHub(w)));
 }
 
-export function spoolSink(spool: BatchSpool, hostId: string): WindowSink {
+/**
+ * Appends to the spool. With a redactor (--redact-users) each batch is
+ * redacted here, before it is written: nothing per-user reaches the spool.
+ */
+export function spoolSink(spool: BatchSpool, hostId: string, redactor?: UserPathRedactor): WindowSink {
   return {
     lastSequence() {
       return spool.lastAppended();
     },
     append(w) {
-      return spool.append(windowToBatch(hostId, fitWindowForHub(w))).sequence;
+      const batch = windowToBatch(hostId, fitWindowForHub(w));
+      return spool.append(redactor ? redactBatch(batch, redactor) : batch).sequence;
     },
   };
 }

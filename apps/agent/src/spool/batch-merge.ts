@@ -31,7 +31,8 @@ export function encodedBytes(b: CountBatch): number {
 
 /** Whether two batches may become one: same host and source, and the union window stays acceptable. */
 export function mayMerge(a: CountBatch, b: CountBatch, limits: MergeLimits = DEFAULT_MERGE_LIMITS): boolean {
-  if (a.hostId !== b.hostId || a.source !== b.source) return false;
+  // A redacted batch never absorbs an unredacted one: its flag would then vouch for user names it carries.
+  if (a.hostId !== b.hostId || a.source !== b.source || Boolean(a.usersRedacted) !== Boolean(b.usersRedacted)) return false;
   const span = Math.max(a.windowEndMs, b.windowEndMs) - Math.min(a.windowStartMs, b.windowStartMs);
   // The row sum is an upper bound of the merged rows, so the check is cheap and safe.
   return span <= limits.maxWindowMs && rowCount(a) + rowCount(b) <= limits.maxRows;
@@ -70,6 +71,7 @@ export function mergeBatches(a: CountBatch, b: CountBatch, limits: MergeLimits =
     // Batches spooled by an agent before initiators existed decode with none.
     initiators: sumBy([...(a.initiators ?? []), ...(b.initiators ?? [])], (r) => r.name, (r) => r.count, (r, count) => ({ ...r, count })),
     hostCost: boundCostWindows([...(a.hostCost ?? []), ...(b.hostCost ?? [])], limits.maxCostWindows),
+    ...(a.usersRedacted && b.usersRedacted ? { usersRedacted: true } : {}),
   };
 }
 

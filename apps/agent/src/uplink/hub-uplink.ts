@@ -1,5 +1,7 @@
 import { ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck, CountBatch } from '@fleettune/proto';
+import type { UserPathRedactor } from '@fleettune/paths';
+import { redactBatch } from '../privacy/batch-redaction';
 import { BatchSpool } from '../spool/batch-spool';
 import { AgentStatusReporter, DegradeStateSource } from './agent-status';
 import { bearer } from './hub-client';
@@ -10,12 +12,27 @@ export interface UplinkOptions {
   initialBackoffMs: number;
   maxBackoffMs: number;
   log: (msg: string) => void;
+  /**
+   * --redact-users: a batch spooled before the mode was turned on is
+   * redacted as it is sent, so nothing per-user leaves the host either way.
+   */
+  redactor?: UserPathRedactor;
+  /**
+   * What to do when the hub's policy refuses the batches (FAILED_PRECONDITION,
+   * e.g. a hub that requires --redact-users): `retry` keeps them spooled and
+   * tries again at the longest backoff (a long-running agent: the hub or the
+   * agent's settings may change), `stop` keeps them spooled and fails (--once).
+   */
+  onPolicyRefusal: 'retry' | 'stop';
 }
 
-const DEFAULTS: UplinkOptions = { maxInFlight: 32, initialBackoffMs: 500, maxBackoffMs: 60_000, log: () => undefined };
+const DEFAULTS: UplinkOptions = { maxInFlight: 32, initialBackoffMs: 500, maxBackoffMs: 60_000, log: () => undefined, onPolicyRefusal: 'retry' };
 
 /** Failures retrying cannot fix: the agent must stop and say so. */
 export class UplinkFatalError extends Error {}
+
+/** The hub refused the batches by policy; they stay in the spool. */
+export class HubPolicyRefusal extends Error {}
 
 /**
  * Drains the spool to the hub over one bidirectional stream at a time. On any
@@ -72,6 +89,16 @@ export class HubUplink {
         attempt = 0;
       } catch (err) {
         if (err instanceof UplinkFatalError) throw err;
+        if (err instanceof HubPolicyRefusal) {
+          const spooled = this.spool.stats().pending;
+          if (this.options.onPolicyRefusal === 'stop') {
+            throw new UplinkFatalError(`${err.message}; the ${spooled} unsent batches are kept in the spool`);
+          }
+          this.options.log(`${err.message}; the ${spooled} unsent batches are kept in the spool, retrying in ${this.options.maxBackoffMs} ms`);
+          attempt = 20;
+          for (let waited = 0; waited < this.options.maxBackoffMs && !this.stopped; waited += 500) await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
         const delay = Math.random() * Math.min(this.options.maxBackoffMs, this.options.initialBackoffMs * 2 ** attempt);
         attempt = Math.min(attempt + 1, 20);
         this.options.log(`upload interrupted (${(err as Error).message}); retrying in ${Math.round(delay)} ms`);
@@ -131,8 +158,9 @@ export class HubUplink {
         }
         const out: CountBatch[] = [];
         while (inFlight.length + out.length < this.options.maxInFlight) {
-          const batch = this.spool.nextToSend(lastWritten);
-          if (!batch) break;
+          const spooled = this.spool.nextToSend(lastWritten);
+          if (!spooled) break;
+          const batch = this.options.redactor && !spooled.usersRedacted ? redactBatch(spooled, this.options.redactor) : spooled;
           out.push(batch);
           lastWritten = batch.sequence;
         }
@@ -170,6 +198,9 @@ export class HubUplink {
       call.on('error', (err: ServiceError) => {
         if (err.code === GrpcStatus.UNAUTHENTICATED) {
           finish(new UplinkFatalError(`the hub refused this agent's credentials (${err.details}); revoked or re-keyed: an admin re-keys the host (POST /api/v1/hosts/{id}/rekey), then this agent enrolls with that one-time token (--enroll-secret-file) after credentials.json is removed from its state dir`));
+        } else if (err.code === GrpcStatus.FAILED_PRECONDITION) {
+          // Not this batch's fault but the hub's policy: never set aside, never dropped.
+          finish(new HubPolicyRefusal(`the hub refused the batches: ${err.details}`));
         } else if (err.code === GrpcStatus.INVALID_ARGUMENT || err.code === GrpcStatus.PERMISSION_DENIED) {
           // The hub handles a stream's batches in order, so the oldest
           // unacked one is the batch it refused. Resending it would loop

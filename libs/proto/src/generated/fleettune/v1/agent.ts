@@ -79,7 +79,16 @@ export interface CountBatch {
    * The agent's own health at the moment this batch was sent (issues 7/8).
    * Absent from older agents; the hub then keeps what it last knew.
    */
-  agentStatus?: AgentStatus | undefined;
+  agentStatus?:
+    | AgentStatus
+    | undefined;
+  /**
+   * True when the agent ran with --redact-users (issue 18): per-user path
+   * segments are already `*`, user fields are a class (`local`,
+   * `system:<name>`). A hub that requires it refuses other batches with
+   * FAILED_PRECONDITION. False from older agents.
+   */
+  usersRedacted?: boolean | undefined;
 }
 
 /**
@@ -577,6 +586,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     if (message.agentStatus !== undefined) {
       AgentStatus.encode(message.agentStatus, writer.uint32(170).fork()).join();
     }
+    if (message.usersRedacted !== undefined) {
+      writer.uint32(176).bool(message.usersRedacted);
+    }
     return writer;
   },
 
@@ -713,6 +725,14 @@ export const CountBatch: MessageFns<CountBatch> = {
             message.agentStatus = AgentStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.usersRedacted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -770,6 +790,11 @@ export const CountBatch: MessageFns<CountBatch> = {
         : isSet(object.agent_status)
         ? AgentStatus.fromJSON(object.agent_status)
         : undefined,
+      usersRedacted: isSet(object.usersRedacted)
+        ? globalThis.Boolean(object.usersRedacted)
+        : isSet(object.users_redacted)
+        ? globalThis.Boolean(object.users_redacted)
+        : undefined,
     };
   },
 
@@ -820,6 +845,9 @@ export const CountBatch: MessageFns<CountBatch> = {
     if (message.agentStatus !== undefined) {
       obj.agentStatus = AgentStatus.toJSON(message.agentStatus);
     }
+    if (message.usersRedacted !== undefined) {
+      obj.usersRedacted = message.usersRedacted;
+    }
     return obj;
   },
 
@@ -845,6 +873,7 @@ export const CountBatch: MessageFns<CountBatch> = {
     message.agentStatus = (object.agentStatus !== undefined && object.agentStatus !== null)
       ? AgentStatus.fromPartial(object.agentStatus)
       : undefined;
+    message.usersRedacted = object.usersRedacted ?? undefined;
     return message;
   },
 };
