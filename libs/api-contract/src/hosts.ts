@@ -42,6 +42,8 @@ export interface HostView<T extends Timestamp = string> {
   enrollment: 'active' | 'pending' | 'blocked';
   /** Labels set by admins (PUT /api/v1/hosts/:id/tags), sorted. */
   tags: string[];
+  /** Its newest batch came from an agent with --redact-users: no user names or home paths leave that host (issue 18). */
+  usersRedacted: boolean;
   /** What its agent last reported about itself; null before the first report. */
   agentStatus: AgentStatusView<T> | null;
 }

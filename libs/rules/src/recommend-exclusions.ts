@@ -1,7 +1,6 @@
 import {
   PathShape,
   UsernameGeneralizer,
-  isRedactedUserClass,
   baseName,
   hasControlChars,
   hasWildcard,
@@ -175,9 +174,7 @@ export function recommendExclusions(
     const x = inSubjects[s];
     if (!x || !KINDS.has(x.kind) || typeof x.path !== 'string' || x.path === '') continue;
     subjectValid[s] = 1;
-    const userClass = users.classify(x.user, x.uid);
-    // `local` from a redacting agent is a class, not a name: nothing to hide (the agent already did).
-    const localUser = userClass === 'local' && x.user && !isRedactedUserClass(x.user) ? x.user : undefined;
+    const localUser = users.localName(x.user, x.uid);
     localUserOf[s] = localUser;
     if (localUser && !/^\d+$/.test(localUser)) scrubber.addName(localUser);
     scopeOf[s] = users.scopeFor(x.user, x.uid);

@@ -1,4 +1,4 @@
-import { REDACTED_LOCAL_USER, redactedSystemName } from '@fleettune/paths';
+import { isRedactedUserClass, REDACTED_LOCAL_USER, redactedSystemName } from '@fleettune/paths';
 
 export type UserClass = 'root' | 'system' | 'local' | 'unknown';
 
@@ -29,6 +29,17 @@ export class UserScopeClassifier {
     if (effectiveUid !== undefined && effectiveUid < this.systemUidMax) return 'system';
     if (u !== '' && numeric === undefined && this.systemUsers.has(u) && (uid === undefined || uid < this.systemUidMax)) return 'system';
     return u === '' ? 'unknown' : 'local';
+  }
+
+  /**
+   * The per-host name of a person's account, to hide wherever it appears;
+   * undefined for root, system accounts, unknown users and the `local` class
+   * a redacting agent sends (a class, not a name: hiding it would mangle
+   * /usr/local).
+   */
+  localName(user: string | undefined, uid?: number): string | undefined {
+    if (!user || isRedactedUserClass(user)) return undefined;
+    return this.classify(user, uid) === 'local' ? user : undefined;
   }
 
   /**

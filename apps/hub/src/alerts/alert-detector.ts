@@ -159,7 +159,7 @@ export function detectNoisySubjects(
   const users = new UserScopeClassifier(cfg.systemUsers, cfg.systemUidMax);
   const policy = new ExclusionSafetyPolicy();
   const scrubber = new PerHostNameScrubber();
-  const hide = (raw: string, localUser: string | undefined): string | undefined => {
+  const hide = (raw: string, localUser: string | readonly string[] | undefined): string | undefined => {
     if (!raw) return undefined;
     const g = generalizer.generalize(raw, localUser);
     if (g.removedUser && !/^\d+$/.test(g.removedUser)) scrubber.addName(g.removedUser);
@@ -168,7 +168,7 @@ export function detectNoisySubjects(
 
   // Exec rows, generalized once.
   const ex = execs.map((r) => {
-    const localUser = users.classify(r.user) === 'local' && r.user ? r.user : undefined;
+    const localUser = users.localName(r.user);
     if (localUser) scrubber.addName(localUser);
     const path = hide(r.path, localUser);
     const parent = hide(r.parentPath, localUser);
@@ -223,8 +223,20 @@ export function detectNoisySubjects(
   // Files: each path, then what is left of its directory once its individually noisy files are taken out.
   const fileThreshold = (p: string) => (isLogLike(p, cfg.logFileSuffixes) ? Math.min(cfg.logWindowThreshold, cfg.pathWindowThreshold) : cfg.pathWindowThreshold);
   const fileSubjects: Subject[] = [];
+  // People's accounts seen on each host (its exec rows): a file path there that names one outside a
+  // home directory (/var/tmp/cache/alice/...) is per-host too, and is generalized as the exclusion
+  // engine does; otherwise a fleet from agents with --redact-users (which hide those names on the host)
+  // would group differently from the same fleet without it.
+  const namesOfHost = new Map<string, string[]>();
+  for (const r of execs) {
+    const name = users.localName(r.user);
+    if (!name || /^\d+$/.test(name)) continue;
+    const list = namesOfHost.get(r.hostId);
+    if (!list) namesOfHost.set(r.hostId, [name]);
+    else if (!list.includes(name)) list.push(name);
+  }
   for (const r of files) {
-    const path = hide(r.path, undefined);
+    const path = hide(r.path, namesOfHost.get(r.hostId));
     if (!path) continue;
     const s = subjectOf('path', path);
     if (s.cells.size === 0) fileSubjects.push(s);

@@ -207,6 +207,14 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_ROLLUP_BUSY_INTERVAL_MS: z.coerce.number().int().min(1).default(200),
   /** Most batches one rollup transaction applies. */
   FLEETTUNE_ROLLUP_BATCHES_PER_STEP: z.coerce.number().int().min(1).default(2000),
+  /**
+   * Issue 18: refuse batches from agents not in privacy mode (--redact-users)
+   * with FAILED_PRECONDITION; they stay spooled on the host, nothing is stored.
+   */
+  FLEETTUNE_REQUIRE_REDACTED_USERS: z
+    .enum(['0', '1', 'true', 'false'], { message: 'must be 1, 0, true or false' })
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -72,7 +72,8 @@ export class FleetController {
   @ApiQuery({ name: 'tag', required: false, schema: { type: 'string', pattern: HOST_TAG_PATTERN.source }, description: 'only hosts carrying this tag' })
   @ApiOkResponse({
     description:
-      'Enrolled hosts by hostname, each with status online|stale (last seen within FLEETTUNE_HOST_STALE_SECONDS, default 900), tags (sorted) ' +
+      'Enrolled hosts by hostname, each with status online|stale (last seen within FLEETTUNE_HOST_STALE_SECONDS, default 900), tags (sorted), ' +
+      'usersRedacted (its newest batch came from an agent with --redact-users: no user names or home paths leave that host) ' +
       'and agentStatus (spool backlog, drop/merge/refused totals, watchdog degrade level and paused sources its agent last reported; null before the first report). ' +
       'An array; the header X-Total-Count gives the number of matching hosts for paging with limit/offset.',
   })

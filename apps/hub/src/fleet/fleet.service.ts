@@ -105,7 +105,7 @@ function hostStatus(lastSeenAt: Date | null, now = Date.now()): 'online' | 'stal
   return lastSeenAt && now - lastSeenAt.getTime() <= HOST_STALE_AFTER_SECONDS * 1000 ? 'online' : 'stale';
 }
 
-const HOST_SELECT = { id: true, hostname: true, os: true, agentVersion: true, createdAt: true, lastSeenAt: true, tags: true, status: true } as const;
+const HOST_SELECT = { id: true, hostname: true, os: true, agentVersion: true, createdAt: true, lastSeenAt: true, tags: true, status: true, usersRedacted: true } as const;
 
 /** noise_subjects.key of (kind, subject, '') for bound values: the expression of SUBJECT_KEY_SQL (rollup-apply-sql.ts). */
 function subjectKey(kind: string, subject: string): Prisma.Sql {

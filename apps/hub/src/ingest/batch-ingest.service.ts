@@ -134,7 +134,8 @@ export class BatchIngestService {
           INSERT INTO rollup_pending (host_id, sequence, window_start)
           SELECT ${hostId}::uuid, ${sequence}, ${windowStart} WHERE EXISTS (SELECT 1 FROM b)
         ), h AS (
-          UPDATE hosts SET last_seen_at = ${new Date()} WHERE id = ${hostId}::uuid AND EXISTS (SELECT 1 FROM b)
+          UPDATE hosts SET last_seen_at = ${new Date()}, users_redacted = ${batch.usersRedacted === true}
+          WHERE id = ${hostId}::uuid AND EXISTS (SELECT 1 FROM b)
         )${agentStatusCte(hostId, sequence, batch.agentStatus, new Date())}
         SELECT count(*)::int AS inserted FROM b`;
       if (Number(rows[0]?.inserted ?? 0) === 0) return 'duplicate' as const;

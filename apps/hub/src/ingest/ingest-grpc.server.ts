@@ -36,6 +36,11 @@ import { IngestMetrics } from '../metrics/ingest-metrics';
 
 const SERVICE_NAME = 'fleettune.v1.AgentService';
 
+/** Said to an agent whose batches this hub must refuse (FLEETTUNE_REQUIRE_REDACTED_USERS); the agent keeps them spooled. */
+export const REDACTION_REQUIRED =
+  'this hub requires user redaction (FLEETTUNE_REQUIRE_REDACTED_USERS): restart the agent with --redact-users (or FLEETTUNE_REDACT_USERS=1); ' +
+  'the batch was not stored and stays in the agent\'s spool';
+
 /**
  * What the upload deserializer hands the handler: the message's bytes, not
  * yet decoded. grpc-js deserializes each message as it arrives, before the
@@ -217,6 +222,10 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
             maxRows: this.config.FLEETTUNE_MAX_BATCH_ROWS,
           });
           if (problem) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, problem);
+          if (this.config.FLEETTUNE_REQUIRE_REDACTED_USERS && !batch.usersRedacted) {
+            this.metrics?.refusedBy('users-not-redacted');
+            throw new GrpcError(GrpcStatus.FAILED_PRECONDITION, REDACTION_REQUIRED);
+          }
           const now = Date.now();
           const aheadMs = batch.windowStartMs - now;
           if (aheadMs > this.config.FLEETTUNE_MAX_CLOCK_SKEW_SECONDS * 1000) {

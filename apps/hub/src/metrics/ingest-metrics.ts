@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { CountBatch } from '@fleettune/proto';
 import { MetricsRegistry } from './metrics-registry';
 
-export type IngestRefusalReason = 'streams' | 'rows-per-day' | 'events-per-day' | 'future-window';
+export type IngestRefusalReason = 'streams' | 'rows-per-day' | 'events-per-day' | 'future-window' | 'users-not-redacted';
 
 /**
  * Ingest-path metrics. Fed by BatchIngestService (every batch, committed or

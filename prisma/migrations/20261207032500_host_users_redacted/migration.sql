@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "hosts" ADD COLUMN     "users_redacted" BOOLEAN NOT NULL DEFAULT false;
