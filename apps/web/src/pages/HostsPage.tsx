@@ -11,6 +11,20 @@ import { AgentHealthBadges, AgentHealthDetail, SpoolBacklog } from './AgentHealt
 
 export type Host = HostView;
 
+/** Says that this host's data carries no user names or home paths (agent privacy mode, issue 18). */
+export function RedactedBadge({ redacted }: { redacted?: boolean }) {
+  if (!redacted) return null;
+  return (
+    <span
+      className="status redacted"
+      data-testid="host-redacted"
+      title="The agent runs with --redact-users: home directories are /home/*/, users are local or system:<name>; no user name leaves this host"
+    >
+      users redacted
+    </span>
+  );
+}
+
 const TAGS_PATH = '/api/v1/hosts/{id}/tags';
 
 export function Tags({ tags }: { tags?: string[] }) {
@@ -167,7 +181,7 @@ function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }
       <ErrorBox error={host.error} />
       {host.data ? (
         <p>
-          <span className={`status ${host.data.status}`}>{host.data.status}</span>
+          <span className={`status ${host.data.status}`}>{host.data.status}</span> <RedactedBadge redacted={host.data.usersRedacted} />
           {host.data.enrollment !== 'active' ? <EnrollmentBadge enrollment={host.data.enrollment} /> : null} · OS <SafeText value={host.data.os} max={30} /> · agent{' '}
           <SafeText value={host.data.agentVersion ?? '–'} max={30} /> · last seen {fmtDate(host.data.lastSeenAt)} · enrolled {fmtDate(host.data.createdAt)}{' '}
           <Tags tags={host.data.tags} />
@@ -297,7 +311,7 @@ export function HostsPage({ id }: { id?: string }) {
                   </a>
                 </td>
                 <td>
-                  <span className={`status ${h.status}`}>{h.status}</span>
+                  <span className={`status ${h.status}`}>{h.status}</span> <RedactedBadge redacted={h.usersRedacted} />
                   {h.enrollment !== 'active' ? <EnrollmentBadge enrollment={h.enrollment} /> : null}
                 </td>
                 <td>
