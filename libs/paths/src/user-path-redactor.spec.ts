@@ -105,6 +105,11 @@ test('names learned from user fields are hidden in later paths; system names are
   assert.equal(r.redactPath('/var/tmp/cache/carol/x'), '/var/tmp/cache/*/x');
   assert.equal(r.redactText('carol_cache'), '*_cache');
   assert.equal(r.redactText('exec'), 'exec');
+  assert.equal(
+    r.redactText('cisco-support /Users/zoe/Downloads/execs.txt: 12 lines skipped (carol)'),
+    'cisco-support /Users/*/Downloads/execs.txt: 12 lines skipped (*)',
+    'paths in free text lose their home segment even for a name never seen',
+  );
 });
 
 test('host names lose people\'s names and real names, case-insensitively', () => {

@@ -113,10 +113,19 @@ export class UserPathRedactor {
     return this.generalizer.generalize(p, names).path;
   }
 
-  /** Free text that may embed a person's name (an audit rule key such as `alice_cache`). */
+  /**
+   * Free text that may embed a person's name (an audit rule key such as
+   * `alice_cache`) or paths (a warning naming its input file): every
+   * whitespace-separated word that is a path is redacted as a path, and
+   * people's names are hidden in the rest.
+   */
   redactText(text: string): string {
+    if (!text) return text;
     const names = this.personNames;
-    return names.length && text ? this.generalizer.hideNames(text, names) : text;
+    return text
+      .split(/(\s+)/)
+      .map((word) => (word.startsWith('/') ? this.redactPath(word) : names.length ? this.generalizer.hideNames(word, names) : word))
+      .join('');
   }
 
   /**

@@ -170,7 +170,10 @@ export class HubUplink {
           this.spool.markSent(lastWritten);
           // The agent's health as of now, on every batch (issues 7/8): the
           // hub keeps the latest committed one per host.
-          const status = this.statusReporter.status();
+          const reported = this.statusReporter.status();
+          // Input warnings name the input file, which may sit in a home directory.
+          const redactor = this.options.redactor;
+          const status = redactor && reported.inputWarnings?.length ? { ...reported, inputWarnings: reported.inputWarnings.map((w) => redactor.redactText(w)) } : reported;
           for (const batch of out) {
             batch.agentStatus = status;
             inFlight.push(batch);
