@@ -708,3 +708,24 @@ test('API docs: the Swagger UI renders and lists the operations under the hub-wi
   }
   assert.deepEqual(problems, [], 'nothing was refused by the CSP');
 });
+
+test('a host whose agent runs --redact-users carries the "users redacted" badge; the others do not', { skip: SKIP }, async () => {
+  // Last, so the hosts the other tests counted on are unchanged: one more simulated host, in privacy mode.
+  const res = await runAgent([
+    'run', '--hub', hub.grpcAddress, '--enroll-secret', ENROLL, '--source', 'linux-audit', '--redact-users',
+    '--input', path.join(LOGS, `${HOSTS[0]}.audit.log`), '--hostname', 'private-04', '--state-dir', path.join(stateRoot, 'private-04'), '--once',
+  ]);
+  assert.equal(res.code, 0, res.stderr);
+  const { context, page } = await signIn(ADMIN);
+  try {
+    await page.getByTestId('nav-hosts').click();
+    const row = page.getByTestId('hosts-table').locator('tbody tr', { hasText: 'private-04' });
+    await row.getByTestId('host-redacted').waitFor();
+    assert.equal(await page.getByTestId('hosts-table').getByTestId('host-redacted').count(), 1, 'only the redacting host is marked');
+    await row.locator('a', { hasText: 'private-04' }).click();
+    await page.getByTestId('host-detail').getByTestId('host-redacted').waitFor();
+    await shot(page, '17-host-users-redacted');
+  } finally {
+    await context.close();
+  }
+});
