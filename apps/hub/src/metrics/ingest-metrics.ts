@@ -64,7 +64,7 @@ export class IngestMetrics {
     });
     this.refused = new Counter({
       name: 'fleettune_ingest_refused_total',
-      help: 'Streams or batches refused by a per-agent limit, by reason (streams | rows-per-day | events-per-day | future-window)',
+      help: 'Streams or batches refused by a per-agent limit, by reason (streams | rows-per-day | events-per-day | future-window | users-not-redacted)',
       labelNames: ['reason'],
       registers,
     });
