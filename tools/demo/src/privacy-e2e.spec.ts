@@ -42,6 +42,9 @@ async function startFleet(name: string, env: Record<string, string>): Promise<Fl
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_QUEUE_PREFIX: `e2e-${name}-${process.pid}`,
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    // Every simulated host runs on this one machine, enrolled in one burst: count them as the hosts they stand for.
+    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
+    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
     FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
     FLEETTUNE_ALERTS_LEARNING_SECONDS: '0',
     FLEETTUNE_ALERTS_BASELINE_SECONDS: '60',
