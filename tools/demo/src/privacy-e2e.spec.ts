@@ -160,6 +160,10 @@ test('the same logs with and without --redact-users: equal exclusion sets, alert
 
   // Same fleet totals: redaction renames, it never loses or doubles a count.
   const total = async (f: Fleet) => (await f.api.get<Array<{ count: number }>>('/api/v1/noise/execs?top=1000')).reduce((n, r) => n + r.count, 0);
+  // The noise API reads rollups, which the worker applies shortly after the acks: wait for both fleets.
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
+    if ((await total(redacted)) === (await total(plain))) break;
+  }
   assert.equal(await total(redacted), await total(plain));
 
   const [a, b] = [await plain.api.recomputeExclusions(), await redacted.api.recomputeExclusions()];
