@@ -73,9 +73,9 @@ function passwdOf(h: (typeof HOSTS)[number]): string {
 
 async function replay(f: Fleet, h: (typeof HOSTS)[number], extra: string[], stateDir: string) {
   return runAgent(
-    ['run', '--hub', f.hub.grpcAddress, '--enroll-secret', ENROLL, '--source', 'linux-audit', '--input', h.log,
+    ['run', '--hub', f.hub.grpcAddress, '--source', 'linux-audit', '--input', h.log,
       '--hostname', h.hostname, '--state-dir', stateDir, '--once', ...extra],
-    { FLEETTUNE_ACCOUNTS_FILE: passwdOf(h) },
+    { FLEETTUNE_ACCOUNTS_FILE: passwdOf(h), FLEETTUNE_ENROLL_SECRET: ENROLL },
   );
 }
 

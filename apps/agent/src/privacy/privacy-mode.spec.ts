@@ -109,7 +109,7 @@ test('the account database: passwd file, dscl on macOS, and a clear problem when
   const r = new UserPathRedactor(mac.accounts, mac.systemUidMax);
   assert.equal(r.userClass('501'), 'local');
   assert.equal(r.userClass('89'), 'system:_spotlight');
-  assert.equal(r.redactHostname('Liddell-iMac'), '*-imac');
+  assert.equal(r.redactHostname('Liddell-iMac'), 'user-imac');
 });
 
 test('FLEETTUNE_REDACT_USERS is a strict boolean', () => {
