@@ -2,7 +2,7 @@ import type { CountBatch } from '@fleettune/proto';
 import type { ObservedEvent } from '@fleettune/counting';
 import type { UserPathRedactor } from '@fleettune/paths';
 
-type BatchRows = Pick<CountBatch, 'execs' | 'files' | 'auditKeys' | 'syscalls' | 'usersRedacted'>;
+type BatchRows = Pick<CountBatch, 'execs' | 'files' | 'auditKeys' | 'syscalls' | 'usersRedacted'> & { initiators?: CountBatch['initiators'] };
 
 /** Sums rows that became equal once redacted (`/home/alice/x` and `/home/bob/x` on one host). */
 function summed<T extends { count: number }>(rows: readonly T[], key: (r: T) => string): T[] {
@@ -35,7 +35,9 @@ export function redactBatch<T extends BatchRows>(b: T, r: UserPathRedactor): T {
     (f) => JSON.stringify([f.path, f.op, f.processPath]),
   );
   const auditKeys = summed(b.auditKeys.map((k) => ({ ...k, name: r.redactText(k.name) })), (k) => k.name);
-  return { ...b, execs, files, auditKeys, syscalls: b.syscalls, usersRedacted: true };
+  // Initiators are programs (paths, or a name when the source gives no path).
+  const initiators = b.initiators && summed(b.initiators.map((k) => ({ ...k, name: r.redactText(k.name) })), (k) => k.name);
+  return { ...b, execs, files, auditKeys, syscalls: b.syscalls, ...(initiators ? { initiators } : {}), usersRedacted: true };
 }
 
 /** One event as `report --redact-users` counts it (the same rules as redactBatch). */
@@ -46,6 +48,7 @@ export function redactEvent(e: ObservedEvent, r: UserPathRedactor): ObservedEven
     exec: e.exec && { ...e.exec, path: r.redactPath(e.exec.path), parentPath: r.redactPath(e.exec.parentPath), user: r.userClass(e.exec.user) },
     files: e.files.map((f) => ({ ...f, path: r.redactPath(f.path), processPath: r.redactPath(f.processPath) })),
     keys: e.keys.map((k) => r.redactText(k)),
+    ...(e.initiator !== undefined ? { initiator: r.redactText(e.initiator) } : {}),
   };
 }
 

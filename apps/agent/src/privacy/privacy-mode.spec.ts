@@ -67,7 +67,8 @@ test('redactBatch: paths, users and keys redacted, equal rows summed, counts kep
     ],
     auditKeys: [{ name: 'dave_watch', count: 5 }],
     syscalls: [{ name: 'execve', count: 6 }],
-  } as Pick<CountBatch, 'execs' | 'files' | 'auditKeys' | 'syscalls' | 'usersRedacted'>;
+    initiators: [{ name: '/home/dave/bin/tool', count: 2 }, { name: '/home/erin/bin/tool', count: 4 }],
+  } as Pick<CountBatch, 'execs' | 'files' | 'auditKeys' | 'syscalls' | 'usersRedacted' | 'initiators'>;
   const out = redactBatch(b, r);
   assert.equal(out.usersRedacted, true);
   assert.deepEqual(out.execs, [
@@ -77,6 +78,7 @@ test('redactBatch: paths, users and keys redacted, equal rows summed, counts kep
   assert.deepEqual(out.files, [{ path: '/var/tmp/cache/*/x', op: 'modify', processPath: '/home/*/bin/tool', count: 5 }]);
   assert.deepEqual(out.auditKeys, [{ name: '*_watch', count: 5 }]);
   assert.deepEqual(out.syscalls, b.syscalls);
+  assert.deepEqual(out.initiators, [{ name: '/home/*/bin/tool', count: 6 }]);
   assert.deepEqual(redactBatch(out, r), out);
 });
 
