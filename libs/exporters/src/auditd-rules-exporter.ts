@@ -3,7 +3,29 @@ import { ExportableExclusion } from '@fleettune/rules';
 import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
 import { UNREVIEWED_MARK } from './unreviewed-marking';
 
-export const AUDITD_RULES_FILE_NAME = '10-fleettune-exclusions.rules';
+/**
+ * 99-: sorts after the host's own rules files (Debian's 99-finalize.rules included), so they load
+ * before the `-i` line of this file and keep auditctl's stop-at-the-first-error behaviour; see the class.
+ */
+export const AUDITD_RULES_FILE_NAME = '99-fleettune-exclusions.rules';
+
+/**
+ * The header of the rules file: what it does to the load, in the file itself (an
+ * operator reading /etc/audit/rules.d/ must not need our docs to know).
+ */
+export const AUDITD_LOAD_NOTES = [
+  '## Safe where a path below does not exist. The kernel refuses an exe=/dir= rule whose path (or its',
+  '## parent directory) is absent with "Error sending add rule data request (No such file or directory)",',
+  '## and auditctl -R / augenrules --load stop at the first such error. Therefore:',
+  '## - The -i line below tells auditctl to report such a line and go on, and to exit 0. It holds from',
+  '##   that line to the end of the load: the host\'s rules files sort BEFORE this one (99-) and load',
+  '##   exactly as without it (an error there still stops the load and fails it); only files sorted',
+  '##   after this one and augenrules\' final -e line load past errors (reported, never fewer rules).',
+  '## - The rules use -A (insert at the head of the exit list) instead of -a: loaded last, they are',
+  '##   still evaluated before the host\'s always rules, and auditd stops at the first matching rule.',
+  '-i',
+];
+
 
 /**
  * Why a process or path item is not an auditd rule. They come from exec,
@@ -22,9 +44,9 @@ export const AUDITD_MAC_PATH_REASON = 'a macOS path: auditd runs on Linux';
 const MAC_ONLY_ROOTS = ['/Users', '/Applications', '/System', '/Library', '/private', '/Volumes', '/cores', '/Network'];
 
 /**
- * A rules.d file of `-a never,exit` rules. The 10- prefix sorts it before the
- * broad `always` rules, which matters because auditd stops at the first
- * matching rule. auditctl splits rules on whitespace and has no quoting, so
+ * A rules.d file of `-A never,exit` rules (AUDITD_LOAD_NOTES: loaded after the
+ * host's rules, inserted ahead of them, each absent path skipped with `-i`,
+ * never stopping what follows). auditctl splits rules on whitespace and has no quoting, so
  * any value with whitespace, quotes, control characters or a wildcard is
  * skipped rather than written as a broken or widened rule.
  *
@@ -45,11 +67,12 @@ export class AuditdRulesExporter implements ExclusionExporter {
     const dirPerm = options.muteExecInDirectories ? '' : ' -F perm=rwa';
     const lines = [
       `## ${AUDITD_RULES_FILE_NAME}: fleettune recommended audit exclusions.`,
-      '## Install in /etc/audit/rules.d/ so it loads before the broad rules, then run augenrules --load.',
+      '## Install in /etc/audit/rules.d/ and run augenrules --load (or auditctl -R this file).',
       ...(options.unreviewed ? [`## ${UNREVIEWED_MARK}`] : []),
       options.muteExecInDirectories
         ? '## Directory rules mute every record about the directory, executions included (asked for).'
         : '## Directory rules carry -F perm=rwa: reads, writes and attribute changes are muted, executions from the directory are still recorded.',
+      ...AUDITD_LOAD_NOTES,
     ];
     const seen = new Set<string>();
     for (const item of items) {
@@ -67,7 +90,7 @@ export class AuditdRulesExporter implements ExclusionExporter {
       const initiatorWhy = initiator === undefined ? undefined : unusableForAuditd(initiator);
       // An initiator that cannot be written (a space in its path...) falls back to the whole directory.
       const exe = initiator !== undefined && !initiatorWhy ? `-F exe=${initiator} ` : '';
-      const rule = `-a never,exit ${exe}-F ${filter}=${item.value}${filter === 'dir' ? dirPerm : ''}`;
+      const rule = `-A never,exit ${exe}-F ${filter}=${item.value}${filter === 'dir' ? dirPerm : ''}`;
       if (seen.has(rule)) continue;
       seen.add(rule);
       lines.push(rule);

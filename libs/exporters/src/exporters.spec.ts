@@ -83,12 +83,12 @@ test('property: line formats emit exactly one line per exported rule, never an i
       for (const id of ['mdatp-cli', 'auditd-rules', 'cisco-csv'] as const) {
         const { content, skipped } = EXPORT_FORMATS[id].exporter.export(items);
         const lines = content.split(/\r?\n/).filter((l) => l !== '' && !l.startsWith('#'));
-        const ruleLines = lines.filter((l) => !/^set -e$/.test(l) && !l.startsWith('ExclusionGUID,'));
+        const ruleLines = lines.filter((l) => !/^set -e$/.test(l) && l !== '-i' && !l.startsWith('ExclusionGUID,'));
         const exported = items.length - skipped.length;
         if (id === 'auditd-rules') {
           assert.ok(ruleLines.length <= exported, `${id}: ${ruleLines.length} lines for ${exported} items`);
           // Directory rules carry perm=rwa since issue 19 (executions from the directory stay recorded).
-          for (const l of ruleLines) assert.match(l, /^-a never,exit -F (exe|dir)=\/\S*( -F perm=rwa)?$/);
+          for (const l of ruleLines) assert.match(l, /^-A never,exit -F (exe|dir)=\/\S*( -F perm=rwa)?$/);
         } else if (id === 'cisco-csv') {
           assert.equal(ruleLines.length, exported);
         } else {

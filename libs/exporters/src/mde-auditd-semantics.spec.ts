@@ -66,10 +66,10 @@ test('auditd: only audit-evidenced items; RTP/exec process items, paths and macO
     { ...base, type: 'audit-exe', value: '/Applications/Acme.app/Contents/MacOS/Acme' },
   ];
   const { content, skipped } = new AuditdRulesExporter().export(items);
-  const rules = content.split('\n').filter((l) => l.startsWith('-a '));
+  const rules = content.split('\n').filter((l) => l.startsWith('-A '));
   assert.deepEqual(rules, [
-    '-a never,exit -F exe=/opt/backup/bin/backupd',
-    '-a never,exit -F dir=/var/lib/backupd/spool -F perm=rwa',
+    '-A never,exit -F exe=/opt/backup/bin/backupd',
+    '-A never,exit -F dir=/var/lib/backupd/spool -F perm=rwa',
   ]);
   const why = new Map(skipped.map((s) => [s.item.value, s.reason]));
   assert.equal(why.get('/opt/indexer/bin/indexer'), AUDITD_NOT_AUDIT_EVIDENCE_REASON);
@@ -82,21 +82,21 @@ test('auditd: only audit-evidenced items; RTP/exec process items, paths and macO
 test('auditd: a directory rule keeps executions recorded unless asked to mute them', () => {
   const dir: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/backupd/spool', isDirectory: true };
   const kept = new AuditdRulesExporter().export([dir]).content;
-  assert.match(kept, /^-a never,exit -F dir=\/var\/lib\/backupd\/spool -F perm=rwa$/m);
+  assert.match(kept, /^-A never,exit -F dir=\/var\/lib\/backupd\/spool -F perm=rwa$/m);
   assert.match(kept, /executions from the directory are still recorded/);
   const muted = new AuditdRulesExporter().export([dir], { muteExecInDirectories: true }).content;
-  assert.match(muted, /^-a never,exit -F dir=\/var\/lib\/backupd\/spool$/m);
+  assert.match(muted, /^-A never,exit -F dir=\/var\/lib\/backupd\/spool$/m);
 });
 
 test('auditd: the guide\'s -x form (initiator + directory) for a directory one program writes', () => {
   const spool: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/backupd/spool', isDirectory: true, evidence: { auditInitiator: '/opt/backup/bin/backupd' } };
   const spaced: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/other', isDirectory: true, evidence: { auditInitiator: '/opt/My App/bin/app' } };
-  const rules = new AuditdRulesExporter().export([spool, spaced]).content.split('\n').filter((l) => l.startsWith('-a '));
+  const rules = new AuditdRulesExporter().export([spool, spaced]).content.split('\n').filter((l) => l.startsWith('-A '));
   assert.deepEqual(rules, [
-    '-a never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa',
+    '-A never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa',
     // An initiator auditctl cannot carry falls back to the whole directory (-d).
-    '-a never,exit -F dir=/var/lib/other -F perm=rwa',
+    '-A never,exit -F dir=/var/lib/other -F perm=rwa',
   ]);
   const muted = new AuditdRulesExporter().export([spool], { muteExecInDirectories: true }).content;
-  assert.match(muted, /^-a never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool$/m);
+  assert.match(muted, /^-A never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool$/m);
 });

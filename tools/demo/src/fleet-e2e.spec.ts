@@ -144,7 +144,7 @@ test('the exclusion job recommends the noisy per-user log, generalized, and the 
     assert.equal(r.status, 200, format);
     const text = await r.text();
     for (const h of HOSTS) assert.ok(!text.includes(h.user), `${format} export must not name ${h.user}`);
-    if (format === 'auditd-rules') assert.match(text, /^-a never,exit -F exe=\/opt\/syncagent\/bin\/syncagent$/m);
+    if (format === 'auditd-rules') assert.match(text, /^-A never,exit -F exe=\/opt\/syncagent\/bin\/syncagent$/m);
   }
 });
 

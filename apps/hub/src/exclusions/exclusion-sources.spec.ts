@@ -126,8 +126,8 @@ test('extension, file-name, files-scanned and auditd items from ingested data; n
   assert.match(cisco, /^,File Name,index\.lock,/m);
   const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all`)).text;
   // Only backupd writes the spool: the guide's -x form (that initiator in that directory); executions stay recorded (issue 19).
-  assert.match(rules, /^-a never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool -F perm=rwa$/m);
-  assert.match(rules, /^-a never,exit -F exe=\/opt\/backup\/bin\/backupd$/m);
+  assert.match(rules, /^-A never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool -F perm=rwa$/m);
+  assert.match(rules, /^-A never,exit -F exe=\/opt\/backup\/bin\/backupd$/m);
   assert.doesNotMatch(rules, /index\.lock|\.log$/m);
   for (const u of USERS) assert.ok(!JSON.stringify(set).includes(u), `recommendations name ${u}`);
 });

@@ -169,14 +169,14 @@ test('Linux fleet exports: MDE never carries a child scope silently; auditd hold
   // auditd: only audit initiators and directories (the spool writer; the snapshotter, whose execve records pass
   // 1000 in a window); not the RTP-only indexer, not the exec-data process items (syncd, mdm-agent). backupd
   // makes all of the spool's records: the guide's -x form, that initiator in that directory.
-  const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all`)).text.split('\n').filter((l) => l.startsWith('-a '));
+  const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all`)).text.split('\n').filter((l) => l.startsWith('-A '));
   assert.deepEqual(rules.sort(), [
-    '-a never,exit -F exe=/opt/backup/bin/backupd',
-    '-a never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa',
-    '-a never,exit -F exe=/opt/backup/bin/snapshotter',
+    '-A never,exit -F exe=/opt/backup/bin/backupd',
+    '-A never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa',
+    '-A never,exit -F exe=/opt/backup/bin/snapshotter',
   ]);
   const muted = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=true`)).text;
-  assert.match(muted, /^-a never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool$/m);
+  assert.match(muted, /^-A never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool$/m);
   assert.equal((await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=maybe`)).status, 400);
 
   // Cisco: API v3 shape, the child scope under engineSettings.fileScan.

@@ -17,8 +17,8 @@ test('pushed items keep the audit-dir initiator, so the pushed auditd export has
   } as unknown as ExclusionItemView;
   const pushed = pushedItems([item]);
   assert.equal(pushed[0].evidence?.auditInitiator, '/opt/backup/bin/backupd');
-  const rules = allExports(pushed)['auditd-rules'].content.split('\n').filter((l) => l.startsWith('-a '));
-  assert.deepEqual(rules, ['-a never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa']);
+  const rules = allExports(pushed)['auditd-rules'].content.split('\n').filter((l) => l.startsWith('-A '));
+  assert.deepEqual(rules, ['-A never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa']);
   // Items without an initiator carry no evidence field at all (the webhook body stays as it was).
   const plain = pushedItems([{ ...item, evidence: { ...evidence, auditInitiator: undefined } } as unknown as ExclusionItemView]);
   assert.equal('evidence' in plain[0], false);
