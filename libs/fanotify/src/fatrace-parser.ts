@@ -71,6 +71,8 @@ export interface FatraceParserOptions extends LineEventReaderOptions {
   now?: () => number;
   /** Day that `-t` time-of-day stamps belong to (local time); default: the day of now(). */
   baseDateMs?: number;
+  /** The recording ended by then (a file's mtime); a first stamp later than it is from the day before. Default: now() when baseDateMs is absent. */
+  recordedUntilMs?: number;
 }
 
 // [time ]comm(pid)[ [uid:gid]]: TYPES path… — comm is at most 15 bytes
@@ -98,7 +100,8 @@ export class FatraceParser extends LineEventReader {
   ) {
     super(onEvent, options);
     this.now = options.now ?? Date.now;
-    this.clock = new TimeOfDayClock(options.baseDateMs ?? this.now());
+    // A live stream (no base date) cannot carry stamps later than now; a file, none later than its mtime.
+    this.clock = new TimeOfDayClock(options.baseDateMs ?? this.now(), options.recordedUntilMs ?? (options.baseDateMs === undefined ? this.now() : undefined));
   }
 
   protected line(buf: Buffer, start: number, end: number): void {

@@ -20,6 +20,8 @@ export interface TracerParserOptions extends LineEventReaderOptions {
   startTimeMs?: number;
   /** Day of `HH:MM:SS` stamps (local time); default the day of now(). */
   baseDateMs?: number;
+  /** The recording ended by then (a file's mtime); a first stamp later than it is from the day before. Default: now() when baseDateMs is absent. */
+  recordedUntilMs?: number;
 }
 
 /** One header column: the regex of its value (one capture group). */
@@ -62,7 +64,8 @@ export abstract class HeaderTableParser extends LineEventReader {
     super(onEvent, options);
     this.now = options.now ?? Date.now;
     this.startTimeMs = options.startTimeMs;
-    this.clock = new TimeOfDayClock(options.baseDateMs ?? this.now());
+    // A live stream (no base date) cannot carry stamps later than now; a file, none later than its mtime.
+    this.clock = new TimeOfDayClock(options.baseDateMs ?? this.now(), options.recordedUntilMs ?? (options.baseDateMs === undefined ? this.now() : undefined));
   }
 
   protected abstract row(get: Row): void;

@@ -12,7 +12,7 @@ import { findExecutable, SpawnedTool } from './spawned-tool';
 export const fanotifySource: EventSource = lineParserSource(
   'fanotify',
   'fatrace output, text or -j JSON (fanotify file events; directory events on the directory)',
-  (onEvent, onSkip, baseDateMs) => new FatraceParser(onEvent, { onSkip, baseDateMs }),
+  (onEvent, onSkip, baseDateMs) => new FatraceParser(onEvent, { onSkip, baseDateMs, recordedUntilMs: baseDateMs }),
 );
 
 export interface FatraceProcessOptions {

@@ -20,7 +20,7 @@ export const dtraceIosnoopSource: EventSource = lineParserSource(
 export const bccExecsnoopSource: EventSource = lineParserSource(
   'bcc-execsnoop',
   'bcc execsnoop output (execs; parent from earlier execs of PPID)',
-  (onEvent, onSkip, baseDateMs) => new ExecsnoopParser(onEvent, { onSkip, baseDateMs }),
+  (onEvent, onSkip, baseDateMs) => new ExecsnoopParser(onEvent, { onSkip, baseDateMs, recordedUntilMs: baseDateMs }),
 );
 
 /** bcc opensnoop output (default, -T, -U, -e). Relative paths are kept as given. */
