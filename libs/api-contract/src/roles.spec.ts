@@ -13,5 +13,5 @@ test('host tags and push outcomes follow the documented rules', () => {
   assert.ok(HOST_TAG_PATTERN.test('prod:eu-1'));
   assert.ok(!HOST_TAG_PATTERN.test('Prod'));
   assert.ok(!HOST_TAG_PATTERN.test('a'.repeat(64)));
-  assert.deepEqual(['delivered', 'served', 'failed', 'queued'].map((status) => pushSucceeded({ status })), [true, true, false, false]);
+  assert.deepEqual(['delivered', 'served', 'unchanged', 'failed', 'queued', 'retrying'].map((status) => pushSucceeded({ status })), [true, true, true, false, false, false]);
 });

@@ -127,6 +127,14 @@ test('git target: one commit of every format with approved items only, none when
   assert.equal(again.status, 'unchanged', JSON.stringify(again));
   assert.equal(again.commitSha, null);
   assert.deepEqual(commitsOn(repo, 'main'), commits, 'no new commit');
+  // The fleet-wide history shows both, with the commit, as successful pushes.
+  const history = (await api('GET', `/api/v1/policy-pushes?mode=git&targetId=${created.body.id}`, undefined, APPROVER)).body as {
+    items: Array<{ id: string; status: string; commitSha: string | null; mode: string }>;
+  };
+  assert.deepEqual(history.items.map((h) => [h.id, h.mode, h.status, h.commitSha]), [
+    [again.id, 'git', 'unchanged', null],
+    [first.id, 'git', 'delivered', commits[0]],
+  ]);
 
   // One more approval changes the files: exactly one more commit, on top of the first.
   await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, APPROVER);

@@ -67,6 +67,7 @@ export class PushHistoryService {
           deliveredAt: true,
           lastStatusCode: true,
           lastError: true,
+          commitSha: true,
           target: { select: { id: true, name: true, kind: true, deletedAt: true } },
           attemptLog: { orderBy: { attempt: 'desc' }, take: 1 },
         },
@@ -92,6 +93,7 @@ export class PushHistoryService {
           finishedAt: p.deliveredAt,
           lastStatusCode: code(p.lastStatusCode),
           lastError: err(p.lastError),
+          commitSha: p.commitSha,
           lastAttempt: a ? { attempt: a.attempt, at: a.at, statusCode: code(a.statusCode), error: err(a.error), durationMs: a.durationMs } : null,
         };
       }),
