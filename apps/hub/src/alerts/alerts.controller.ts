@@ -3,6 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
+import { apiDate } from '../common/query-date';
 import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { ZodBody, ZodQuery } from '../common/zod-validation';
@@ -16,7 +17,7 @@ const listQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
-const evaluateBody = z.object({ now: z.coerce.date().optional() }).strict();
+const evaluateBody = z.object({ now: apiDate.optional() }).strict();
 const actionBody = z.object({ note: z.string().max(2000).optional() }).strict();
 const channelBody = z
   .object({

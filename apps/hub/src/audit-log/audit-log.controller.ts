@@ -1,6 +1,7 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { apiDate } from '../common/query-date';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { Page, decodeCursor, encodeCursor, pageQueryShape } from '../common/pagination';
@@ -12,8 +13,8 @@ const auditQuerySchema = z.object({
   cursor: pageQueryShape.cursor,
   action: z.string().max(200).optional(),
   actor: z.string().max(200).optional(),
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: apiDate.optional(),
+  until: apiDate.optional(),
 });
 
 @ApiTags('audit-log')

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { apiDate } from '../common/query-date';
 
 export const hostCostQuerySchema = z.object({
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: apiDate.optional(),
+  until: apiDate.optional(),
   /** Only this product (auditd, mdatp, ...) in the per-window rows. */
   product: z.string().trim().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(5000).default(500),
@@ -10,8 +11,8 @@ export const hostCostQuerySchema = z.object({
 export type HostCostQuery = z.infer<typeof hostCostQuerySchema>;
 
 export const fleetCostQuerySchema = z.object({
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: apiDate.optional(),
+  until: apiDate.optional(),
   product: z.string().trim().min(1).max(64).optional(),
   top: z.coerce.number().int().min(1).max(1000).default(20),
 });
@@ -29,7 +30,7 @@ export const beforeAfterQuerySchema = z
     /** Comma-separated host ids; default: every host with data in both periods. */
     hostIds: uuidList.optional(),
     /** The moment of the change; default with pushId: when the push was delivered (or created). */
-    at: z.coerce.date().optional(),
+    at: apiDate.optional(),
     /** A policy push (apps/hub/src/policy-push): its time, and its items as the targeted noise. */
     pushId: z.uuid().optional(),
     /** Length of each of the two equal periods, minutes (fractions allowed). */

@@ -1,5 +1,6 @@
 import { HOST_TAG_PATTERN, MAX_HOST_TAGS } from '@fleettune/api-contract';
 import { z } from 'zod';
+import { apiDate } from '../common/query-date';
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
@@ -15,8 +16,8 @@ export type HostTagsBody = z.infer<typeof hostTagsBodySchema>;
 
 /** Filters every noise query accepts. */
 export const noiseFilterShape = {
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  since: apiDate.optional(),
+  until: apiDate.optional(),
   /** Only hosts whose `os` equals this (e.g. linux, darwin). */
   os: optionalText(64),
   /** Only counts from this agent source (e.g. linux-audit); exec/file kinds only. */

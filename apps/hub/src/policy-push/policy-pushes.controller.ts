@@ -1,6 +1,7 @@
 import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { apiDate } from '../common/query-date';
 import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { Page, pageQueryShape } from '../common/pagination';
 import { ZodQuery } from '../common/zod-validation';
@@ -15,8 +16,8 @@ const historyQuery = z
     targetId: z.uuid().optional(),
     status: z.enum(PUSH_STATUSES).optional(),
     mode: z.enum(['webhook', 'pull', 'git']).optional(),
-    since: z.coerce.date().optional(),
-    until: z.coerce.date().optional(),
+    since: apiDate.optional(),
+    until: apiDate.optional(),
   })
   .strict();
 

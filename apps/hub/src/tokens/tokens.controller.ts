@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { apiDate } from '../common/query-date';
 import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { ROLES } from '../auth/roles';
@@ -21,7 +22,7 @@ const createTokenSchema = z.object({ name, role: z.enum(ROLES) }).strict();
 const createSecretSchema = z
   .object({
     name,
-    expiresAt: z.coerce.date().refine((d) => d.getTime() > Date.now(), 'must be in the future').optional(),
+    expiresAt: apiDate.refine((d) => d.getTime() > Date.now(), 'must be in the future').optional(),
     maxUses: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();
