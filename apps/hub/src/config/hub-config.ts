@@ -167,6 +167,8 @@ export const hubConfigSchema = z.object({
    * mirror on a shared mount). Off by default: a file:// target reads and writes the hub's file system.
    */
   FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+  /** PEM CA bundle git trusts for https:// policy remotes (an internal git server with a private CA); empty: the system's. */
+  FLEETTUNE_POLICY_GIT_CA_FILE: z.string().optional(),
   // ---- outbound calls (webhooks, Slack) ----
   /**
    * Addresses outbound calls may reach although they are loopback, private, link-local or otherwise
@@ -243,7 +245,7 @@ const checkedConfigSchema = hubConfigSchema.superRefine((c, ctx) => {
         'set GRPC_TLS_CERT_FILE/GRPC_TLS_KEY_FILE, bind to 127.0.0.1 behind a TLS proxy, or set FLEETTUNE_ALLOW_PLAINTEXT_GRPC=1 to accept the risk',
     });
   }
-  for (const key of ['GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE'] as const) {
+  for (const key of ['GRPC_TLS_CERT_FILE', 'GRPC_TLS_KEY_FILE', 'GRPC_TLS_CLIENT_CA_FILE', 'FLEETTUNE_POLICY_GIT_CA_FILE'] as const) {
     const f = c[key];
     if (f && !fs.existsSync(f)) ctx.addIssue({ code: 'custom', path: [key], message: `file ${f} does not exist` });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -13,6 +13,7 @@ import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
+import { GitHttpsServer, startGitHttpsServer } from '../testing/git-https-server';
 
 const ADMIN = 'git-spec-admin-token-000000000000';
 const APPROVER = 'git-spec-approver-token-000000000';
@@ -21,14 +22,22 @@ let hub: RunningHub;
 let prisma: PrismaService;
 let base: string;
 let scratch: string;
+let https: GitHttpsServer;
+const HTTPS_TOKEN = 'glpat-s3cret-push-token-0123';
 
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'fleettune-git-spec-'));
+  // A self-signed certificate for 127.0.0.1; the hub trusts it through FLEETTUNE_POLICY_GIT_CA_FILE.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(scratch, 'key.pem'), '-out', join(scratch, 'cert.pem')], { stdio: 'ignore' });
+  mkdirSync(join(scratch, 'https-root', 'acme'), { recursive: true });
+  https = await startGitHttpsServer(join(scratch, 'https-root'), { cert: readFileSync(join(scratch, 'cert.pem')), key: readFileSync(join(scratch, 'key.pem')) }, 'bot', HTTPS_TOKEN);
   ({ db, hub } = await startTestHub('git_policy_target_spec', {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '100',
     FLEETTUNE_POLICY_PUSH_ATTEMPTS: '2',
     FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: '1',
+    FLEETTUNE_POLICY_GIT_CA_FILE: join(scratch, 'cert.pem'),
     LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
   }));
   prisma = hub.app.get(PrismaService);
@@ -42,6 +51,7 @@ before(async () => {
 
 after(async () => {
   await hub?.close();
+  await https?.close();
   await db?.drop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
@@ -211,4 +221,28 @@ test('git target: a remote that fails is retried, then failed with git\'s reason
   assert.match(r.lastError ?? '', /git ls-remote failed/);
   const attempts = await prisma.policyDeliveryAttempt.count({ where: { pushId: r.id } });
   assert.equal(attempts, 2, 'retried up to FLEETTUNE_POLICY_PUSH_ATTEMPTS');
+});
+
+test('git target over https: the token from the sealed URL authenticates the push; a wrong one fails without showing it', async () => {
+  const repo = join(scratch, 'https-root', 'acme', 'policy.git');
+  execFileSync('git', ['init', '-q', '--bare', repo]);
+  execFileSync('git', ['--git-dir', repo, 'config', 'http.receivepack', 'true']);
+  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
+  const t = await api('POST', '/api/v1/policy-targets', { name: 'gitlab', kind: 'git', url: `https://bot:${HTTPS_TOKEN}@${https.origin.slice('https://'.length)}/acme/policy.git` });
+  assert.equal(t.status, 201, t.text);
+  assert.equal(t.body.url, `${https.origin}/acme/policy.git`);
+  const r = await pushAndWait(set.id, t.body.id);
+  assert.equal(r.status, 'delivered', JSON.stringify(r));
+  assert.deepEqual(commitsOn(repo, 'main'), [r.commitSha]);
+  assert.ok(https.authorizations.includes(`Basic ${Buffer.from(`bot:${HTTPS_TOKEN}`).toString('base64')}`), 'the token was sent');
+  assert.equal((await pushAndWait(set.id, t.body.id)).status, 'unchanged');
+
+  const wrong = 'glpat-wrong-token-value-9999';
+  const w = await api('POST', '/api/v1/policy-targets', { name: 'gitlab-wrong', kind: 'git', url: `https://bot:${wrong}@${https.origin.slice('https://'.length)}/acme/policy.git` });
+  const failed = await pushAndWait(set.id, w.body.id);
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.lastError ?? '', /Authentication failed|401|could not read/i);
+  const stored = (await prisma.policyDeliveryAttempt.findMany({ where: { pushId: failed.id } })).map((a) => a.error).join('\n') + (failed.lastError ?? '');
+  assert.doesNotMatch(stored, new RegExp(wrong), 'the token is in no recorded error');
+  assert.equal(commitsOn(repo, 'main').length, 1);
 });
