@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -245,4 +245,33 @@ test('git target over https: the token from the sealed URL authenticates the pus
   const stored = (await prisma.policyDeliveryAttempt.findMany({ where: { pushId: failed.id } })).map((a) => a.error).join('\n') + (failed.lastError ?? '');
   assert.doesNotMatch(stored, new RegExp(wrong), 'the token is in no recorded error');
   assert.equal(commitsOn(repo, 'main').length, 1);
+});
+
+test('git target over ssh://: git runs ssh in batch mode with the remote command, and the push lands', async () => {
+  // No sshd here: an `ssh` first on PATH that records its arguments and runs the remote command locally
+  // (what sshd would do on the git server), so git's own ssh transport is exercised end to end.
+  const bin = join(scratch, 'fake-ssh-bin');
+  mkdirSync(bin);
+  const log = join(scratch, 'ssh-args.log');
+  writeFileSync(
+    join(bin, 'ssh'),
+    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n[ "$1" = "-G" ] && exit 0\nfor last; do :; done\nexec sh -c "$last"\n`,
+    { mode: 0o755 },
+  );
+  const repo = bareRepo('ssh-policy.git');
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${bin}:${savedPath}`;
+  try {
+    const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
+    const t = await api('POST', '/api/v1/policy-targets', { name: 'ssh', kind: 'git', url: `ssh://git@127.0.0.1${repo}` });
+    assert.equal(t.status, 201, t.text);
+    const r = await pushAndWait(set.id, t.body.id);
+    assert.equal(r.status, 'delivered', JSON.stringify(r));
+    assert.deepEqual(commitsOn(repo, 'main'), [r.commitSha]);
+  } finally {
+    process.env.PATH = savedPath;
+  }
+  const calls = readFileSync(log, 'utf8');
+  assert.match(calls, /-o BatchMode=yes .*git@127\.0\.0\.1 .*git-upload-pack/);
+  assert.match(calls, /-o BatchMode=yes .*git@127\.0\.0\.1 .*git-receive-pack/);
 });
