@@ -51,5 +51,22 @@ export default [
         },
       ],
     },
+  },  {
+    // Data access lives in repositories (<feature>/*.repository.ts, *-store.ts, *-reader.ts):
+    // controllers, guards, interceptors, processors and view helpers call services or repositories.
+    files: ['apps/hub/src/**/*.controller.ts', 'apps/hub/src/**/*.guard.ts', 'apps/hub/src/**/*.interceptor.ts', 'apps/hub/src/**/*.processor.ts', 'apps/hub/src/**/*-view.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'pg', message: 'SQL belongs in a repository' }],
+          patterns: [
+            { group: ['**/database/prisma.service', '**/database/ingest-prisma.service', '**/database/pg-client'], message: 'data access belongs in a repository (<feature>/*.repository.ts)' },
+            // Row types may shape a view; queries may not run here.
+            { group: ['**/generated/prisma/*', '@prisma/*'], message: 'data access belongs in a repository (<feature>/*.repository.ts)', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
   },
 ];

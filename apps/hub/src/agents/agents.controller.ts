@@ -2,16 +2,8 @@ import { Controller, Get, NotFoundException, Param, Post, UseGuards } from '@nes
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
-import { PrismaService } from '../database/prisma.service';
 import { HostIdentityService } from '../host-identity/host-identity.service';
-
-interface AgentView {
-  id: string;
-  hostId: string;
-  hostname: string;
-  createdAt: Date;
-  revokedAt: Date | null;
-}
+import { AgentRepository, AgentView } from './agent.repository';
 
 @ApiTags('agents')
 @ApiBearerAuth()
@@ -20,15 +12,14 @@ interface AgentView {
 @Controller('api/v1/agents')
 export class AgentsController {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly agents: AgentRepository,
     private readonly hostIdentity: HostIdentityService,
   ) {}
 
   @Get()
   @ApiOkResponse({ description: 'Enrolled agents and whether they are revoked' })
   async list(): Promise<AgentView[]> {
-    const rows = await this.prisma.agent.findMany({ include: { host: { select: { hostname: true } } }, orderBy: { createdAt: 'asc' }, take: 10_000 });
-    return rows.map((a) => ({ id: a.id, hostId: a.hostId, hostname: a.host.hostname, createdAt: a.createdAt, revokedAt: a.revokedAt }));
+    return this.agents.list();
   }
 
   /**
@@ -40,14 +31,9 @@ export class AgentsController {
   @ApiOkResponse({ description: 'The agent, now revoked; its host is blocked until an admin lifts it' })
   async revoke(@Param('id') id: string): Promise<AgentView> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`agent ${id} not found`);
-    const found = await this.prisma.agent.findUnique({ where: { id } });
-    if (!found) throw new NotFoundException(`agent ${id} not found`);
-    const a = await this.prisma.agent.update({
-      where: { id },
-      data: { revokedAt: found.revokedAt ?? new Date() },
-      include: { host: { select: { hostname: true } } },
-    });
+    const agent = await this.agents.markRevoked(id);
+    if (!agent) throw new NotFoundException(`agent ${id} not found`);
     await this.hostIdentity.revokeAgent(id);
-    return { id: a.id, hostId: a.hostId, hostname: a.host.hostname, createdAt: a.createdAt, revokedAt: a.revokedAt };
+    return agent;
   }
 }

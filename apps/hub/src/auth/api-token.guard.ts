@@ -6,11 +6,10 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { PrismaService } from '../database/prisma.service';
 import { REQUIRED_ROLE } from './require-role.decorator';
 import { Role, isRole, roleAllows } from './roles';
-import { bearerFrom, lookUpApiToken } from './bearer-token';
-import { TokenDigester } from './token-digest';
+import { bearerFrom } from './bearer-token';
+import { ApiTokenRepository } from './api-token.repository';
 import { AuthFailureAudit } from '../audit-log/auth-failure-audit';
 
 export interface AuthenticatedPrincipal {
@@ -31,9 +30,8 @@ export type AuthenticatedRequest = {
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly tokens: ApiTokenRepository,
     private readonly reflector: Reflector,
-    private readonly digester: TokenDigester,
     private readonly failures: AuthFailureAudit,
   ) {}
 
@@ -47,7 +45,7 @@ export class ApiTokenGuard implements CanActivate {
       return new UnauthorizedException(reason);
     };
     if (!bearerFrom(request.headers)) throw refuse('bearer token required');
-    const token = await lookUpApiToken(this.prisma, this.digester, request);
+    const token = await this.tokens.lookUp(request);
     if (!token || token.revokedAt || !isRole(token.role)) throw refuse('invalid or revoked token');
     const needed =
       this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]) ??

@@ -1,14 +1,17 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiTokenGuard } from './api-token.guard';
+import { ApiTokenRepository } from './api-token.repository';
 import { AuthBootstrapService } from './auth-bootstrap.service';
 import { REST_RATE_WINDOW_MS, RestRateLimitGuard } from './rest-rate-limit.guard';
 
+// Global: every controller's @UseGuards(ApiTokenGuard) resolves the guard's repository.
+@Global()
 @Module({
   // The limit itself is chosen per request (token or anonymous) by RestRateLimitGuard.
   imports: [ThrottlerModule.forRoot({ throttlers: [{ ttl: REST_RATE_WINDOW_MS, limit: 1 }] })],
-  providers: [AuthBootstrapService, ApiTokenGuard, { provide: APP_GUARD, useClass: RestRateLimitGuard }],
-  exports: [ApiTokenGuard],
+  providers: [AuthBootstrapService, ApiTokenRepository, ApiTokenGuard, { provide: APP_GUARD, useClass: RestRateLimitGuard }],
+  exports: [ApiTokenGuard, ApiTokenRepository],
 })
 export class AuthModule {}

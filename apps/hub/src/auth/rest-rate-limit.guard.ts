@@ -11,9 +11,7 @@ import {
   normalizeIp,
 } from '@nestjs/throttler';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { PrismaService } from '../database/prisma.service';
-import { lookUpApiToken } from './bearer-token';
-import { TokenDigester } from './token-digest';
+import { ApiTokenRepository } from './api-token.repository';
 
 /** The window the per-second limits count in. */
 export const REST_RATE_WINDOW_MS = 1000;
@@ -32,9 +30,8 @@ export class RestRateLimitGuard extends ThrottlerGuard {
     @InjectThrottlerOptions() options: ThrottlerModuleOptions,
     @InjectThrottlerStorage() storage: ThrottlerStorage,
     reflector: Reflector,
-    private readonly prisma: PrismaService,
+    private readonly tokens: ApiTokenRepository,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    private readonly digester: TokenDigester,
   ) {
     super(options, storage, reflector);
   }
@@ -45,7 +42,7 @@ export class RestRateLimitGuard extends ThrottlerGuard {
 
   protected override async handleRequest(props: ThrottlerRequest): Promise<boolean> {
     const req = props.context.switchToHttp().getRequest<{ headers: Record<string, unknown>; ip?: string; socket?: { remoteAddress?: string } }>();
-    const token = await lookUpApiToken(this.prisma, this.digester, req).catch(() => null);
+    const token = await this.tokens.lookUp(req).catch(() => null);
     const valid = token !== null && token.revokedAt === null;
     // IPv6 clients are counted per /64: one host can hold a whole subnet of addresses.
     const ip = req.ip ?? req.socket?.remoteAddress;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { FleetController } from './fleet.controller';
+import { AgentStatusRepository } from './agent-status.repository';
 import { FleetService } from './fleet.service';
 
-@Module({ controllers: [FleetController], providers: [FleetService] })
+@Module({ controllers: [FleetController], providers: [FleetService, AgentStatusRepository] })
 export class FleetModule {}

@@ -4,7 +4,7 @@ import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 import { HostsQuery, NoiseKind, TrendQuery } from './noise-query.dto';
 import { NOISE_BIN_SECONDS } from '../exclusions/rollup-apply-sql';
-import { loadAgentStatuses } from './agent-status-view';
+import { AgentStatusRepository } from './agent-status.repository';
 
 /** A host is `online` when it reported within this many seconds, otherwise `stale`. */
 export const HOST_STALE_AFTER_SECONDS = (() => {
@@ -153,7 +153,10 @@ export function binRange(since?: Date, until?: Date): { fromBin?: number; toBin?
  */
 @Injectable()
 export class FleetService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly agentStatuses: AgentStatusRepository,
+  ) {}
 
   /** REST always passes a page (HostsQuery defaults `limit`); in-process callers may omit it to get every host. */
   async listHosts(q: Omit<HostsQuery, 'limit'> & { limit?: number } = { offset: 0 }): Promise<{ rows: HostView[]; total: number }> {
@@ -176,7 +179,7 @@ export class FleetService {
       this.prisma.host.count({ where }),
     ]);
     const now = Date.now();
-    const statuses = await loadAgentStatuses(this.prisma, rows.map((h) => h.id));
+    const statuses = await this.agentStatuses.latestFor(rows.map((h) => h.id));
     return {
       rows: rows.map(({ status: enrollment, ...h }) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, now), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(h.id) ?? null })),
       total,
@@ -187,7 +190,7 @@ export class FleetService {
     const found = await this.prisma.host.findUnique({ where: { id }, select: HOST_SELECT });
     if (!found) throw new NotFoundException(`host ${id} not found`);
     const { status: enrollment, ...h } = found;
-    const statuses = await loadAgentStatuses(this.prisma, [id]);
+    const statuses = await this.agentStatuses.latestFor([id]);
     return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(id) ?? null };
   }
 

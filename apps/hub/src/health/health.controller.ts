@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, OnModuleDestroy, ServiceUnavailableE
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import Redis from 'ioredis';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { PrismaService } from '../database/prisma.service';
+import { HealthRepository } from './health.repository';
 
 type Check = { ok: boolean; error?: string };
 
@@ -27,7 +27,7 @@ export class HealthController implements OnModuleDestroy {
   private readonly redis: Redis;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly database: HealthRepository,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
     this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -47,7 +47,7 @@ export class HealthController implements OnModuleDestroy {
   async readyz(): Promise<{ status: 'ready'; checks: Record<string, Check> }> {
     if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect().catch(() => undefined);
     const [postgres, redis] = await Promise.all([
-      probe(() => this.prisma.$queryRaw`SELECT 1`, 2_000),
+      probe(() => this.database.ping(), 2_000),
       probe(() => this.redis.ping(), 2_000),
     ]);
     const checks = { postgres, redis };
