@@ -11,7 +11,7 @@ import { TextSafetyInterceptor } from './common/text-safety.interceptor';
 import { HubConfig } from './config/hub-config';
 import { hasRole } from './config/hub-roles';
 import { IngestGrpcServer } from './ingest/ingest-grpc.server';
-import { mountDashboard } from './web/dashboard';
+import { dashboardDir, mountDashboard } from './web/dashboard';
 import { refuseApiRoutes } from './web/api-role';
 import { useSecurityHeaders } from './web/security-headers';
 
@@ -41,7 +41,7 @@ export async function startHub(config: HubConfig): Promise<RunningHub> {
     await app.listen(config.HTTP_PORT, config.BIND_HOST);
     return running(app);
   }
-  mountDashboard(app);
+  mountDashboard(app, dashboardDir(config));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

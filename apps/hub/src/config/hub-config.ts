@@ -198,6 +198,11 @@ export const hubConfigSchema = z.object({
     .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64 (openssl rand -base64 32)'),
   /** Server-side pepper of API token and enrollment secret digests; derived from FLEETTUNE_SECRETS_KEY when unset. */
   FLEETTUNE_TOKEN_PEPPER: z.string().min(16, 'must be at least 16 characters').optional(),
+  // ---- dashboard ----
+  /** A host is `online` when it reported within this many seconds, otherwise `stale`. */
+  FLEETTUNE_HOST_STALE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Where the built dashboard is; default apps/web/dist beside the hub. */
+  FLEETTUNE_WEB_DIR: z.string().optional(),
   // ---- rollup worker ----
   /** How often the rollup worker looks for pending batches (ms); 0 turns its loop off (readers still catch up on demand). */
   FLEETTUNE_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
@@ -264,3 +269,22 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
 }
 
 export const HUB_CONFIG = Symbol('HUB_CONFIG');
+
+/**
+ * The settings the admin CLI (`cli.js token|enroll-secret …`) reads: the
+ * database, and the token pepper when the CLI runs with the hub's
+ * environment. Read here so no other module reads the environment.
+ */
+export interface HubCliConfig {
+  DATABASE_URL: string;
+  FLEETTUNE_TOKEN_PEPPER?: string;
+  FLEETTUNE_SECRETS_KEY?: string;
+}
+
+export function loadHubCliConfig(env: NodeJS.ProcessEnv = process.env): HubCliConfig {
+  return {
+    DATABASE_URL: env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/fleettune',
+    FLEETTUNE_TOKEN_PEPPER: env.FLEETTUNE_TOKEN_PEPPER || undefined,
+    FLEETTUNE_SECRETS_KEY: env.FLEETTUNE_SECRETS_KEY || undefined,
+  };
+}

@@ -1,4 +1,5 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import type { HostView as ContractHostView, NoiseRow as ContractNoiseRow } from '@fleettune/api-contract';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
@@ -6,11 +7,6 @@ import { HostsQuery, NoiseKind, TrendQuery } from './noise-query.dto';
 import { NOISE_BIN_SECONDS } from '../exclusions/rollup-apply-sql';
 import { AgentStatusRepository } from './agent-status.repository';
 
-/** A host is `online` when it reported within this many seconds, otherwise `stale`. */
-export const HOST_STALE_AFTER_SECONDS = (() => {
-  const v = Number(process.env.FLEETTUNE_HOST_STALE_SECONDS ?? '');
-  return Number.isInteger(v) && v > 0 ? v : 900;
-})();
 
 /** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
 export type HostView = ContractHostView<Date>;
@@ -101,8 +97,8 @@ const KINDS: Record<NoiseKind, KindSql> = {
   },
 };
 
-function hostStatus(lastSeenAt: Date | null, now = Date.now()): 'online' | 'stale' {
-  return lastSeenAt && now - lastSeenAt.getTime() <= HOST_STALE_AFTER_SECONDS * 1000 ? 'online' : 'stale';
+function hostStatus(lastSeenAt: Date | null, staleAfterSeconds: number, now = Date.now()): 'online' | 'stale' {
+  return lastSeenAt && now - lastSeenAt.getTime() <= staleAfterSeconds * 1000 ? 'online' : 'stale';
 }
 
 const HOST_SELECT = { id: true, hostname: true, os: true, agentVersion: true, createdAt: true, lastSeenAt: true, tags: true, status: true, usersRedacted: true } as const;
@@ -156,11 +152,12 @@ export class FleetService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly agentStatuses: AgentStatusRepository,
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
 
   /** REST always passes a page (HostsQuery defaults `limit`); in-process callers may omit it to get every host. */
   async listHosts(q: Omit<HostsQuery, 'limit'> & { limit?: number } = { offset: 0 }): Promise<{ rows: HostView[]; total: number }> {
-    const staleBefore = new Date(Date.now() - HOST_STALE_AFTER_SECONDS * 1000);
+    const staleBefore = new Date(Date.now() - this.config.FLEETTUNE_HOST_STALE_SECONDS * 1000);
     const where: Prisma.HostWhereInput = {
       ...(q.os ? { os: q.os } : {}),
       ...(q.tag ? { tags: { has: q.tag } } : {}),
@@ -181,7 +178,7 @@ export class FleetService {
     const now = Date.now();
     const statuses = await this.agentStatuses.latestFor(rows.map((h) => h.id));
     return {
-      rows: rows.map(({ status: enrollment, ...h }) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, now), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(h.id) ?? null })),
+      rows: rows.map(({ status: enrollment, ...h }) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS, now), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(h.id) ?? null })),
       total,
     };
   }
@@ -191,7 +188,7 @@ export class FleetService {
     if (!found) throw new NotFoundException(`host ${id} not found`);
     const { status: enrollment, ...h } = found;
     const statuses = await this.agentStatuses.latestFor([id]);
-    return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(id) ?? null };
+    return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(id) ?? null };
   }
 
   /** Replaces a host's tags (validated by the controller); duplicates collapse, stored sorted. */

@@ -1,3 +1,4 @@
+import { HubCliConfig, loadHubCliConfig } from '../config/hub-config';
 import { Command, InvalidArgumentError } from 'commander';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
@@ -8,18 +9,15 @@ import { CredentialStore } from './tokens.service';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
-function defaultDatabaseUrl(env: NodeJS.ProcessEnv): string {
-  return env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/fleettune';
-}
 
 /** `cli.js token create|list|revoke` and `cli.js enroll-secret create|list|revoke`; each write is audit-logged as actor "cli". */
-export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, env = process.env): Command {
+export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, env: HubCliConfig = loadHubCliConfig()): Command {
   const program = new Command('fleettune-hub-cli').description('fleettune hub administration (uses DATABASE_URL)');
   program.exitOverride();
   program.configureOutput({ writeOut: io.out, writeErr: io.err });
 
   async function withStore<T>(fn: (store: CredentialStore, prisma: PrismaClient) => Promise<T>): Promise<T> {
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: defaultDatabaseUrl(env) }) });
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.DATABASE_URL }) });
     try {
       // The hub's pepper when the CLI has it (same environment as the hub); else legacy digests, upgraded on first use.
       const digester = env.FLEETTUNE_TOKEN_PEPPER || env.FLEETTUNE_SECRETS_KEY ? TokenDigester.fromConfig(env) : undefined;

@@ -5,6 +5,7 @@ import { PrismaService } from '../database/prisma.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
 import { buildCli } from './token-cli';
+import { loadHubCliConfig } from '../config/hub-config';
 
 const ADMIN = 'tokens-spec-admin-token-0123456789';
 let db: TestDatabase;
@@ -104,7 +105,7 @@ test('enrollment secrets: created with expiry and use limit, listed without the 
 
 test('every write is in the audit log (who, what, when), secrets redacted; the CLI writes are too', async () => {
   let out = '';
-  const cli = buildCli({ out: (s) => (out += s), err: (s) => (out += s) }, { DATABASE_URL: db.url });
+  const cli = buildCli({ out: (s) => (out += s), err: (s) => (out += s) }, loadHubCliConfig({ DATABASE_URL: db.url }));
   await cli.parseAsync(['node', 'cli', 'token', 'create', '--name', 'from cli', '--role', 'approver', '--json']);
   const created = JSON.parse(out) as { token: string; role: string };
   assert.equal(created.role, 'approver');

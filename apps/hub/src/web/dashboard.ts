@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Where the built dashboard is: FLEETTUNE_WEB_DIR, else apps/web/dist beside this hub. */
-export function dashboardDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FLEETTUNE_WEB_DIR || path.resolve(__dirname, '..', '..', '..', 'web', 'dist');
+export function dashboardDir(config: { FLEETTUNE_WEB_DIR?: string } = {}): string {
+  return config.FLEETTUNE_WEB_DIR || path.resolve(__dirname, '..', '..', '..', 'web', 'dist');
 }
 
 const NOT_DASHBOARD = /^\/(api|healthz|readyz|metrics)(\/|$|\?)/;
