@@ -172,3 +172,23 @@ test('no deploy recipe puts the enrollment secret on an agent\'s command line (i
   assert.match(fs.readFileSync(path.join(REPO, 'deploy/launchd/com.fleettune.agent.plist'), 'utf8'), /<string>--enroll-secret-file<\/string>/);
   assert.doesNotMatch(fs.readFileSync(path.join(REPO, 'deploy/systemd/fleettune-agent.service'), 'utf8'), /FLEETTUNE_ENROLL_SECRET=/, 'the secret is not left in agent.env');
 });
+
+test('process roles: the front runs api+ingest, a separate worker Deployment runs the jobs, and compose does the same', () => {
+  const all = manifests().map((m) => m.doc);
+  const roles = (d: Obj) => d.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'FLEETTUNE_ROLES')?.value;
+  const front = all.find((d) => d.kind === 'Deployment' && d.metadata.name === 'fleettune-hub')!;
+  const worker = all.find((d) => d.kind === 'Deployment' && d.metadata.name === 'fleettune-worker')!;
+  assert.equal(roles(front), 'api,ingest');
+  assert.equal(roles(worker), 'worker');
+  const schema = fs.readFileSync(path.join(REPO, 'apps/hub/src/config/hub-roles.ts'), 'utf8');
+  for (const r of ['api', 'ingest', 'worker']) assert.match(schema, new RegExp(`'${r}'`), `${r} is a hub role`);
+  // No Service or the gRPC ingress sends traffic to workers.
+  const workerLabels = worker.spec.template.metadata.labels;
+  for (const s of all.filter((d) => d.kind === 'Service')) {
+    assert.ok(!Object.entries(s.spec.selector).every(([k, v]) => workerLabels[k] === v), `${s.metadata.name} selects worker pods`);
+  }
+  const compose = yaml.load(fs.readFileSync(path.join(REPO, 'deploy/docker-compose.yml'), 'utf8')) as Obj;
+  assert.equal(compose.services.hub.environment.FLEETTUNE_ROLES, 'api,ingest');
+  assert.equal(compose.services.worker.environment.FLEETTUNE_ROLES, 'worker');
+  assert.equal(compose.services.worker.ports, undefined, 'the worker publishes no port');
+});
