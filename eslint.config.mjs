@@ -3,20 +3,7 @@ import tseslint from 'typescript-eslint';
 
 // Pure libs carry the product's logic; keeping them free of Nest, databases
 // and the network is what lets them be tested alone and reused by the agent.
-const NOT_IN_PURE_LIBS = [
-  '@nestjs/*',
-  '@prisma/*',
-  'pg',
-  'ioredis',
-  'bullmq',
-  'express',
-  'node:net',
-  'node:http',
-  'node:https',
-  'net',
-  'http',
-  'https',
-];
+const NOT_IN_PURE_LIBS = ['@nestjs/*', '@prisma/*', 'pg', 'ioredis', 'bullmq', 'express', 'node:net', 'node:http', 'node:https', 'net', 'http', 'https'];
 
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '.nx/**', 'apps/web/build/**'] },
@@ -51,19 +38,33 @@ export default [
         },
       ],
     },
-  },  {
+  },
+  {
     // Data access lives in repositories (<feature>/*.repository.ts, *-store.ts, *-reader.ts):
     // controllers, guards, interceptors, processors and view helpers call services or repositories.
-    files: ['apps/hub/src/**/*.controller.ts', 'apps/hub/src/**/*.guard.ts', 'apps/hub/src/**/*.interceptor.ts', 'apps/hub/src/**/*.processor.ts', 'apps/hub/src/**/*-view.ts'],
+    files: [
+      'apps/hub/src/**/*.controller.ts',
+      'apps/hub/src/**/*.guard.ts',
+      'apps/hub/src/**/*.interceptor.ts',
+      'apps/hub/src/**/*.processor.ts',
+      'apps/hub/src/**/*-view.ts',
+    ],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: [{ name: 'pg', message: 'SQL belongs in a repository' }],
           patterns: [
-            { group: ['**/database/prisma.service', '**/database/ingest-prisma.service', '**/database/pg-client'], message: 'data access belongs in a repository (<feature>/*.repository.ts)' },
+            {
+              group: ['**/database/prisma.service', '**/database/ingest-prisma.service', '**/database/pg-client'],
+              message: 'data access belongs in a repository (<feature>/*.repository.ts)',
+            },
             // Row types may shape a view; queries may not run here.
-            { group: ['**/generated/prisma/*', '@prisma/*'], message: 'data access belongs in a repository (<feature>/*.repository.ts)', allowTypeImports: true },
+            {
+              group: ['**/generated/prisma/*', '@prisma/*'],
+              message: 'data access belongs in a repository (<feature>/*.repository.ts)',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

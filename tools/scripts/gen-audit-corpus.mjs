@@ -66,9 +66,13 @@ function clock(start) {
   };
 }
 
-function syscallRec(id, { arch, nr, success = 'yes', exit = 0, items = 0, ppid, pid, uid = 0, comm, exe, key = '(null)', a1 = '7ffd0', a2 = '0', tty = '(none)', node, enriched }) {
+function syscallRec(
+  id,
+  { arch, nr, success = 'yes', exit = 0, items = 0, ppid, pid, uid = 0, comm, exe, key = '(null)', a1 = '7ffd0', a2 = '0', tty = '(none)', node, enriched },
+) {
   let s = `${node ? `node=${node} ` : ''}type=SYSCALL msg=audit(${id}): arch=${arch} syscall=${nr} success=${success} exit=${exit} a0=3 a1=${a1} a2=${a2} a3=0 items=${items} ppid=${ppid} pid=${pid} ${ids(uid)} tty=${tty} ses=${uid === 0 ? 4294967295 : 3} comm="${comm}" exe="${exe}" key=${key}`;
-  if (enriched) s += `${GS}ARCH=${enriched.machine} SYSCALL=${enriched.name} AUID="${uid === 0 ? 'unset' : 'user'}" UID="${uid === 0 ? 'root' : 'user'}" GID="${uid === 0 ? 'root' : 'user'}"`;
+  if (enriched)
+    s += `${GS}ARCH=${enriched.machine} SYSCALL=${enriched.name} AUID="${uid === 0 ? 'unset' : 'user'}" UID="${uid === 0 ? 'root' : 'user'}" GID="${uid === 0 ? 'root' : 'user'}"`;
   return s;
 }
 const pre = (node) => (node ? `node=${node} ` : '');
@@ -84,39 +88,103 @@ function archActivity(c, arch, machine, opts = {}) {
   const out = [];
   const en = (name) => (enriched ? { machine, name } : undefined);
   const sc = (name) => num(machine, name);
-  let pid = 4000 + Number.parseInt(arch.slice(-3), 16) % 500;
+  let pid = 4000 + (Number.parseInt(arch.slice(-3), 16) % 500);
   const shell = '/usr/bin/bash';
   const progs = ['/usr/bin/ls', '/usr/bin/git', '/usr/bin/python3.11', '/usr/bin/ls', '/usr/lib/jvm/bin/java', '/usr/bin/ls'];
   for (const prog of progs) {
     const id = c.next();
     pid++;
     const argv = [path.basename(prog), '-l'];
-    out.push(syscallRec(id, { arch, nr: sc('execve'), items: 2, ppid: 4000, pid, comm: path.basename(prog), exe: prog, key: '"exec"', node, enriched: en('execve') }));
-    out.push(execveRec(id, argv, node), cwdRec(id, '/srv/app', node), pathRec(id, 0, prog, 'NORMAL', node), pathRec(id, 1, '/lib/ld-linux.so', 'NORMAL', node), proctitle(id, argv, node));
+    out.push(
+      syscallRec(id, { arch, nr: sc('execve'), items: 2, ppid: 4000, pid, comm: path.basename(prog), exe: prog, key: '"exec"', node, enriched: en('execve') }),
+    );
+    out.push(
+      execveRec(id, argv, node),
+      cwdRec(id, '/srv/app', node),
+      pathRec(id, 0, prog, 'NORMAL', node),
+      pathRec(id, 1, '/lib/ld-linux.so', 'NORMAL', node),
+      proctitle(id, argv, node),
+    );
   }
   // A failed execve (no such file): not an exec, still an execve syscall event.
   {
     const id = c.next();
-    out.push(syscallRec(id, { arch, nr: sc('execve'), success: 'no', exit: -2, items: 1, ppid: 4000, pid: pid + 1, comm: 'bash', exe: shell, key: '"exec"', node, enriched: en('execve') }));
+    out.push(
+      syscallRec(id, {
+        arch,
+        nr: sc('execve'),
+        success: 'no',
+        exit: -2,
+        items: 1,
+        ppid: 4000,
+        pid: pid + 1,
+        comm: 'bash',
+        exe: shell,
+        key: '"exec"',
+        node,
+        enriched: en('execve'),
+      }),
+    );
     out.push(cwdRec(id, '/srv/app', node), pathRec(id, 0, '/usr/bin/nope', 'UNKNOWN', node), proctitle(id, ['bash'], node));
   }
   // File activity: open for write (openat, or open where the arch has it), unlink, rename.
   const openName = sc('openat') >= 0 ? 'openat' : 'open';
   for (let i = 0; i < 3; i++) {
     const id = c.next();
-    out.push(syscallRec(id, { arch, nr: sc(openName), items: 1, ppid: 1, pid: 900, comm: 'rsyslogd', exe: '/usr/sbin/rsyslogd', key: '"logs"', a1: openName === 'open' ? '441' : '7ffd0', a2: openName === 'open' ? '1b6' : '441', node, enriched: en(openName) }));
+    out.push(
+      syscallRec(id, {
+        arch,
+        nr: sc(openName),
+        items: 1,
+        ppid: 1,
+        pid: 900,
+        comm: 'rsyslogd',
+        exe: '/usr/sbin/rsyslogd',
+        key: '"logs"',
+        a1: openName === 'open' ? '441' : '7ffd0',
+        a2: openName === 'open' ? '1b6' : '441',
+        node,
+        enriched: en(openName),
+      }),
+    );
     out.push(cwdRec(id, '/', node), pathRec(id, 0, `/var/log/app${i}.log`, 'NORMAL', node), proctitle(id, ['rsyslogd'], node));
   }
   const unlinkName = sc('unlinkat') >= 0 ? 'unlinkat' : 'unlink';
   {
     const id = c.next();
-    out.push(syscallRec(id, { arch, nr: sc(unlinkName), items: 2, ppid: 1, pid: 901, comm: 'tmpwatch', exe: '/usr/sbin/tmpwatch', key: '"tmp"', node, enriched: en(unlinkName) }));
+    out.push(
+      syscallRec(id, {
+        arch,
+        nr: sc(unlinkName),
+        items: 2,
+        ppid: 1,
+        pid: 901,
+        comm: 'tmpwatch',
+        exe: '/usr/sbin/tmpwatch',
+        key: '"tmp"',
+        node,
+        enriched: en(unlinkName),
+      }),
+    );
     out.push(cwdRec(id, '/tmp', node), pathRec(id, 0, '/tmp/', 'PARENT', node), pathRec(id, 1, 'old.tmp', 'DELETE', node), proctitle(id, ['tmpwatch'], node));
   }
   const renameName = sc('renameat2') >= 0 ? 'renameat2' : sc('renameat') >= 0 ? 'renameat' : 'rename';
   {
     const id = c.next();
-    out.push(syscallRec(id, { arch, nr: sc(renameName), items: 4, ppid: 1, pid: 902, comm: 'dpkg', exe: '/usr/bin/dpkg', key: '"pkg"', node, enriched: en(renameName) }));
+    out.push(
+      syscallRec(id, {
+        arch,
+        nr: sc(renameName),
+        items: 4,
+        ppid: 1,
+        pid: 902,
+        comm: 'dpkg',
+        exe: '/usr/bin/dpkg',
+        key: '"pkg"',
+        node,
+        enriched: en(renameName),
+      }),
+    );
     out.push(
       cwdRec(id, '/', node),
       pathRec(id, 0, '/usr/lib/', 'PARENT', node),
@@ -269,7 +337,17 @@ function write(name, lines) {
     const id = c.next();
     lines.push(
       syscallRec(id, { arch: 'c000003e', nr: x(59), items: 1, ppid: 10, pid: 11, comm: 'cron', exe: '/usr/sbin/cron', node: 'web1', key: '"exec"' }),
-      syscallRec(id, { arch: 'c00000b7', nr: num('aarch64', 'execve'), items: 1, ppid: 20, pid: 21, comm: 'cron', exe: '/usr/sbin/cron', node: 'arm-db2', key: '"exec"' }),
+      syscallRec(id, {
+        arch: 'c00000b7',
+        nr: num('aarch64', 'execve'),
+        items: 1,
+        ppid: 20,
+        pid: 21,
+        comm: 'cron',
+        exe: '/usr/sbin/cron',
+        node: 'arm-db2',
+        key: '"exec"',
+      }),
       pathRec(id, 0, '/usr/sbin/cron', 'NORMAL', 'web1'),
       pathRec(id, 0, '/usr/sbin/cron', 'NORMAL', 'arm-db2'),
       proctitle(id, ['cron'], 'web1'),
@@ -302,29 +380,89 @@ function write(name, lines) {
     `type=${type} msg=audit(${c.next()}): pid=${pid} uid=${uid} auid=${auid} ses=${auid === 4294967295 ? 4294967295 : 9} subj=unconfined msg='${msg}'${enriched ? `${GS}UID="root" AUID="${auid === 4294967295 ? 'unset' : 'user'}"` : ''}`;
   for (const enriched of [false, true]) {
     lines.push(
-      user('USER_AUTH', 'op=PAM:authentication grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', { enriched }),
-      user('USER_ACCT', 'op=PAM:accounting grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', { enriched }),
-      user('CRYPTO_KEY_USER', 'op=destroy kind=session fp=? direction=both spid=5101 suid=105 rport=50522 laddr=10.0.0.2 lport=22  exe="/usr/sbin/sshd" hostname=? addr=10.0.0.5 terminal=? res=success', { enriched }),
-      user('CRED_ACQ', 'op=PAM:setcred grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', { enriched }),
+      user('USER_AUTH', 'op=PAM:authentication grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', {
+        enriched,
+      }),
+      user('USER_ACCT', 'op=PAM:accounting grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', {
+        enriched,
+      }),
+      user(
+        'CRYPTO_KEY_USER',
+        'op=destroy kind=session fp=? direction=both spid=5101 suid=105 rport=50522 laddr=10.0.0.2 lport=22  exe="/usr/sbin/sshd" hostname=? addr=10.0.0.5 terminal=? res=success',
+        { enriched },
+      ),
+      user('CRED_ACQ', 'op=PAM:setcred grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', {
+        enriched,
+      }),
       `type=LOGIN msg=audit(${c.next()}): pid=5100 uid=0 subj=unconfined old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=9 res=1`,
-      user('USER_START', 'op=PAM:session_open grantors=pam_loginuid,pam_unix acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', { auid: 1000, enriched }),
-      user('USER_LOGIN', `op=login id=1000 exe=${hex('/usr/sbin/sshd')} hostname=10.0.0.5 addr=10.0.0.5 terminal=/dev/pts/1 res=success`, { auid: 1000, enriched }),
-      user('USER_ACCT', 'op=PAM:accounting grantors=pam_permit acct="user" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/1 res=success', { pid: 5200, uid: 1000, auid: 1000, enriched }),
-      user('USER_CMD', 'cwd="/home/user" cmd=73797374656D63746C20726573746172742061707061 exe="/usr/bin/sudo" terminal=pts/1 res=success', { pid: 5200, uid: 1000, auid: 1000, enriched }),
-      user('CRED_REFR', 'op=PAM:setcred grantors=pam_permit acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/1 res=success', { pid: 5200, uid: 0, auid: 1000, enriched }),
-      user('USER_START', 'op=PAM:session_open grantors=pam_limits,pam_unix acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/1 res=success', { pid: 5200, uid: 0, auid: 1000, enriched }),
-      user('USER_ACCT', 'op=PAM:accounting grantors=pam_permit acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success', { pid: 5300, enriched }),
-      user('CRED_ACQ', 'op=PAM:setcred grantors=pam_permit acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success', { pid: 5300, enriched }),
+      user(
+        'USER_START',
+        'op=PAM:session_open grantors=pam_loginuid,pam_unix acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success',
+        { auid: 1000, enriched },
+      ),
+      user('USER_LOGIN', `op=login id=1000 exe=${hex('/usr/sbin/sshd')} hostname=10.0.0.5 addr=10.0.0.5 terminal=/dev/pts/1 res=success`, {
+        auid: 1000,
+        enriched,
+      }),
+      user('USER_ACCT', 'op=PAM:accounting grantors=pam_permit acct="user" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/1 res=success', {
+        pid: 5200,
+        uid: 1000,
+        auid: 1000,
+        enriched,
+      }),
+      user('USER_CMD', 'cwd="/home/user" cmd=73797374656D63746C20726573746172742061707061 exe="/usr/bin/sudo" terminal=pts/1 res=success', {
+        pid: 5200,
+        uid: 1000,
+        auid: 1000,
+        enriched,
+      }),
+      user('CRED_REFR', 'op=PAM:setcred grantors=pam_permit acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/1 res=success', {
+        pid: 5200,
+        uid: 0,
+        auid: 1000,
+        enriched,
+      }),
+      user('USER_START', 'op=PAM:session_open grantors=pam_limits,pam_unix acct="root" exe="/usr/bin/sudo" hostname=? addr=? terminal=/dev/pts/1 res=success', {
+        pid: 5200,
+        uid: 0,
+        auid: 1000,
+        enriched,
+      }),
+      user('USER_ACCT', 'op=PAM:accounting grantors=pam_permit acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success', {
+        pid: 5300,
+        enriched,
+      }),
+      user('CRED_ACQ', 'op=PAM:setcred grantors=pam_permit acct="root" exe="/usr/sbin/cron" hostname=? addr=? terminal=cron res=success', {
+        pid: 5300,
+        enriched,
+      }),
       user('SERVICE_START', 'unit=app comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? res=success', { pid: 1, enriched }),
       user('SERVICE_STOP', 'unit=app comm="systemd" exe="/usr/lib/systemd/systemd" hostname=? addr=? terminal=? res=success', { pid: 1, enriched }),
-      user('USER_END', 'op=PAM:session_close grantors=pam_loginuid,pam_unix acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', { auid: 1000, enriched }),
-      user('CRED_DISP', 'op=PAM:setcred grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', { auid: 1000, enriched }),
+      user(
+        'USER_END',
+        'op=PAM:session_close grantors=pam_loginuid,pam_unix acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success',
+        { auid: 1000, enriched },
+      ),
+      user('CRED_DISP', 'op=PAM:setcred grantors=pam_permit acct="user" exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=ssh res=success', {
+        auid: 1000,
+        enriched,
+      }),
       `type=DAEMON_ROTATE msg=audit(${c.next()}): op=rotate-logs auid=4294967295 pid=1 subj=unconfined res=success`,
     );
     // An exec by sudo between the user records.
     const id = c.next();
     lines.push(
-      syscallRec(id, { arch: 'c000003e', nr: 59, items: 1, ppid: 5200, pid: 5201, comm: 'systemctl', exe: '/usr/bin/systemctl', key: '"exec"', enriched: enriched ? { machine: 'x86_64', name: 'execve' } : undefined }),
+      syscallRec(id, {
+        arch: 'c000003e',
+        nr: 59,
+        items: 1,
+        ppid: 5200,
+        pid: 5201,
+        comm: 'systemctl',
+        exe: '/usr/bin/systemctl',
+        key: '"exec"',
+        enriched: enriched ? { machine: 'x86_64', name: 'execve' } : undefined,
+      }),
       pathRec(id, 0, '/usr/bin/systemctl', 'NORMAL'),
       proctitle(id, ['systemctl', 'restart', 'app']),
     );

@@ -16,7 +16,9 @@ function redact(url: string): string {
 export async function preflight(config: HubConfig): Promise<string[]> {
   const problems: string[] = [];
   if (!config.FLEETTUNE_SECRETS_KEY) {
-    problems.push('FLEETTUNE_SECRETS_KEY is not set: it encrypts stored webhook secrets and Slack URLs; generate one with `openssl rand -base64 32` and keep it outside the database (docs/security.md section 7)');
+    problems.push(
+      'FLEETTUNE_SECRETS_KEY is not set: it encrypts stored webhook secrets and Slack URLs; generate one with `openssl rand -base64 32` and keep it outside the database (docs/security.md section 7)',
+    );
   }
   const pg = newPgClient({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 3_000 });
   try {
@@ -41,9 +43,7 @@ export async function preflight(config: HubConfig): Promise<string[]> {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    problems.push(
-      `Redis at ${redact(config.REDIS_URL)} is unreachable (${err instanceof Error ? err.message : String(err)}); start it with: ${START_REDIS}`,
-    );
+    problems.push(`Redis at ${redact(config.REDIS_URL)} is unreachable (${err instanceof Error ? err.message : String(err)}); start it with: ${START_REDIS}`);
   } finally {
     redis.disconnect();
   }

@@ -107,7 +107,10 @@ export function App() {
           ))}
           <span className="spacer" />
           <span className="who" data-testid="whoami">
-            <SafeText value={session.me.name} max={30} /> · <span className={`role ${session.me.role}`} data-testid="role">{session.me.role}</span>
+            <SafeText value={session.me.name} max={30} /> ·{' '}
+            <span className={`role ${session.me.role}`} data-testid="role">
+              {session.me.role}
+            </span>
           </span>
           <button onClick={() => signOut()} data-testid="signout">
             sign out

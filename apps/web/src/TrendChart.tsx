@@ -93,7 +93,8 @@ export function TrendChart({
             return lo === hi ? [lo - bucketSeconds, hi + bucketSeconds] : [lo, hi];
           },
         },
-        n: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+        n: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+      },
       legend: { live: true },
       hooks: { draw: [(u) => placeMarkers(u, markers, el)] },
     };

@@ -146,4 +146,3 @@ export async function loadCapabilities(): Promise<Capabilities> {
     exportFormats: formats?.length ? formats : ['mdatp-json', 'mdatp-cli', 'mdatp-plist', 'cisco-csv', 'cisco-json', 'auditd-rules'],
   };
 }
-

@@ -22,7 +22,19 @@ export function useTagFilterAvailable(): boolean {
 }
 
 /** A menu of values (cleaned for display; the raw value is what is sent). */
-export function FilterSelect({ label, value, options, onChange, testId }: { label: string; value: string; options: string[]; onChange: (v: string) => void; testId?: string }) {
+export function FilterSelect({
+  label,
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: string;
+  options: string[];
+  onChange: (v: string) => void;
+  testId?: string;
+}) {
   return (
     <label>
       {label}{' '}

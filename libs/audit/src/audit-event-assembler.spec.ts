@@ -50,7 +50,7 @@ test('like aureport: a multi-record event ends once an event >= 2 s newer starts
 
 test('like aureport: an event whose first record is user-space or PROCTITLE ends with it', async () => {
   const lines = [
-    rec('USER_START', '10.000:1', "pid=1 uid=0 msg='op=PAM:session_open acct=\"bob\" exe=\"/usr/sbin/runuser\" res=success'"),
+    rec('USER_START', '10.000:1', 'pid=1 uid=0 msg=\'op=PAM:session_open acct="bob" exe="/usr/sbin/runuser" res=success\''),
     rec('USER_START', '10.000:1', "pid=1 uid=0 msg='op=PAM:session_open res=success'"),
     rec('PROCTITLE', '10.000:2', 'proctitle="x"'),
     sys('10.000:2', 59, '/bin/a'),

@@ -9,9 +9,27 @@ const RENAME_SYSCALLS: ReadonlySet<string> = new Set(['rename', 'renameat', 'ren
 
 /** Syscalls that look at a path without changing it: a NORMAL item of theirs is an 'open'. */
 const READ_ONLY_SYSCALLS: ReadonlySet<string> = new Set([
-  'stat', 'lstat', 'newfstatat', 'fstatat64', 'statx', 'access', 'faccessat', 'faccessat2',
-  'readlink', 'readlinkat', 'getxattr', 'lgetxattr', 'listxattr', 'llistxattr', 'chdir',
-  'statfs', 'uselib', 'connect', 'open_by_handle_at', 'name_to_handle_at', 'openat2',
+  'stat',
+  'lstat',
+  'newfstatat',
+  'fstatat64',
+  'statx',
+  'access',
+  'faccessat',
+  'faccessat2',
+  'readlink',
+  'readlinkat',
+  'getxattr',
+  'lgetxattr',
+  'listxattr',
+  'llistxattr',
+  'chdir',
+  'statfs',
+  'uselib',
+  'connect',
+  'open_by_handle_at',
+  'name_to_handle_at',
+  'openat2',
 ]);
 
 // open(2) flag bits (same values on x86_64, aarch64 and i386).
@@ -73,10 +91,7 @@ export class AuditEventInterpreter {
     const initiator = d.initiator;
     if (!d.hasSyscall) return initiator === undefined ? { timestampMs, files: [], keys } : { timestampMs, files: [], keys, initiator };
 
-    const name =
-      syscallName(d.arch, d.syscallNumber) ||
-      d.interpretedSyscall ||
-      (d.syscallNumber >= 0 ? String(d.syscallNumber) : '');
+    const name = syscallName(d.arch, d.syscallNumber) || d.interpretedSyscall || (d.syscallNumber >= 0 ? String(d.syscallNumber) : '');
 
     let exec: ObservedExec | undefined;
     let files: ObservedFile[] = [];

@@ -101,7 +101,15 @@ function step(node: TrieNode, k: unknown): TrieNode {
 }
 
 type ExecTuple = [path: string, parentPath: string, user: string, pid: number | null, ppid: number | null];
-type TallyTuple = [files: ObservedEvent['files'], keys: string[], syscall: string | null, exec: ExecTuple | null, timestampMs: number | null, weight: number | null, initiator?: string | null];
+type TallyTuple = [
+  files: ObservedEvent['files'],
+  keys: string[],
+  syscall: string | null,
+  exec: ExecTuple | null,
+  timestampMs: number | null,
+  weight: number | null,
+  initiator?: string | null,
+];
 
 const q = JSON.stringify;
 

@@ -39,11 +39,55 @@ const REAL_LINES: string[] = (() => {
 })();
 
 const SNIPPETS = [
-  ' exe="/x"', ' exe=2F7820', ' exe=2F78A', ' key="k"', ' key=(null)', ' key=6B3101', ' name="a b"', ' name=2F746D70',
-  ' nametype=CREATE', ' nametype=DELETE', ' objtype=PARENT', ' item=3', ' pid=7', ' ppid=9', ' uid=5', ' a1=241', ' a2=ff',
-  ' arch=40000003', ' syscall=2', ' success=no', ' SYSCALL=open', ' UID="bob"', ' UID=626F62', 'ARCH=x86_64', 'OUID="root"',
-  '\x1d', ' cwd="/tmp"', 'node=h1 ', ')', ':', '(', '"', '=', ' ', '\t', '\r', '\x00', '\x01', '\x7f', '\xc3\xa9', '\xff', '\xe2\x82',
-  'type=PATH msg=audit(1.001:2): ', 'msg=audit(', ' exe=', ' name=', ' item=', 'NORMAL', '(null)',
+  ' exe="/x"',
+  ' exe=2F7820',
+  ' exe=2F78A',
+  ' key="k"',
+  ' key=(null)',
+  ' key=6B3101',
+  ' name="a b"',
+  ' name=2F746D70',
+  ' nametype=CREATE',
+  ' nametype=DELETE',
+  ' objtype=PARENT',
+  ' item=3',
+  ' pid=7',
+  ' ppid=9',
+  ' uid=5',
+  ' a1=241',
+  ' a2=ff',
+  ' arch=40000003',
+  ' syscall=2',
+  ' success=no',
+  ' SYSCALL=open',
+  ' UID="bob"',
+  ' UID=626F62',
+  'ARCH=x86_64',
+  'OUID="root"',
+  '\x1d',
+  ' cwd="/tmp"',
+  'node=h1 ',
+  ')',
+  ':',
+  '(',
+  '"',
+  '=',
+  ' ',
+  '\t',
+  '\r',
+  '\x00',
+  '\x01',
+  '\x7f',
+  '\xc3\xa9',
+  '\xff',
+  '\xe2\x82',
+  'type=PATH msg=audit(1.001:2): ',
+  'msg=audit(',
+  ' exe=',
+  ' name=',
+  ' item=',
+  'NORMAL',
+  '(null)',
 ];
 
 /** latin1 string, one char per byte. */
@@ -91,8 +135,26 @@ const line: fc.Arbitrary<Line> = fc
   .map(([l, ms]) => ms.reduce((acc, m) => m(acc), l));
 
 const RECORD_FIELDS = [
-  'node', 'type', 'timestampMs', 'serial', 'arch', 'syscallNumber', 'success', 'a1', 'a2', 'pid', 'ppid', 'uid', 'exe',
-  'keys', 'interpretedSyscall', 'interpretedUid', 'name', 'nametype', 'item', 'cwd',
+  'node',
+  'type',
+  'timestampMs',
+  'serial',
+  'arch',
+  'syscallNumber',
+  'success',
+  'a1',
+  'a2',
+  'pid',
+  'ppid',
+  'uid',
+  'exe',
+  'keys',
+  'interpretedSyscall',
+  'interpretedUid',
+  'name',
+  'nametype',
+  'item',
+  'cwd',
 ] as const;
 
 function outcome(r: unknown, rec: AuditRecord) {
@@ -191,17 +253,30 @@ test('whole recorded logs: same events and skips as the reference pipeline', () 
     const input = readFileSync(path.join(FIXTURES_DIR, f));
     const expected = referenceRead(input);
     assert.ok(expected.events.length > 100);
-    for (const [chunk, offset] of [[1 << 20, 0], [65536, 1], [4093, 2], [777, 3]]) {
+    for (const [chunk, offset] of [
+      [1 << 20, 0],
+      [65536, 1],
+      [4093, 2],
+      [777, 3],
+    ]) {
       assert.deepEqual(readerRead(input, chunk, offset), expected, `${f} chunk ${chunk} offset ${offset}`);
     }
   }
 });
 
 test('a line split across chunks is scanned whole (separator and bad bytes on either side)', () => {
-  const l = Buffer.from(REAL_LINES.find((x) => x.includes('\x1d') && x.includes('type=SYSCALL'))!, 'latin1');
+  const l = Buffer.from(
+    REAL_LINES.find((x) => x.includes('\x1d') && x.includes('type=SYSCALL'))!,
+    'latin1',
+  );
   for (let cut = 0; cut <= l.length; cut += 7) {
     const scans: number[] = [];
-    const s = new AuditLineSplitter((b, st, e, scan) => scans.push(scan === LINE_UNSCANNED ? scan : scan - st), () => undefined, 1 << 20, true);
+    const s = new AuditLineSplitter(
+      (b, st, e, scan) => scans.push(scan === LINE_UNSCANNED ? scan : scan - st),
+      () => undefined,
+      1 << 20,
+      true,
+    );
     s.push(l.subarray(0, cut));
     s.push(Buffer.concat([l.subarray(cut), Buffer.from('\n')]));
     s.end();

@@ -101,13 +101,75 @@ function shortLatin1(b: Buffer, s: number, e: number): string {
     case 12:
       return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
     case 13:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
+      return String.fromCharCode(
+        b[s],
+        b[s + 1],
+        b[s + 2],
+        b[s + 3],
+        b[s + 4],
+        b[s + 5],
+        b[s + 6],
+        b[s + 7],
+        b[s + 8],
+        b[s + 9],
+        b[s + 10],
+        b[s + 11],
+        b[s + 12],
+      );
     case 14:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
+      return String.fromCharCode(
+        b[s],
+        b[s + 1],
+        b[s + 2],
+        b[s + 3],
+        b[s + 4],
+        b[s + 5],
+        b[s + 6],
+        b[s + 7],
+        b[s + 8],
+        b[s + 9],
+        b[s + 10],
+        b[s + 11],
+        b[s + 12],
+        b[s + 13],
+      );
     case 15:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
+      return String.fromCharCode(
+        b[s],
+        b[s + 1],
+        b[s + 2],
+        b[s + 3],
+        b[s + 4],
+        b[s + 5],
+        b[s + 6],
+        b[s + 7],
+        b[s + 8],
+        b[s + 9],
+        b[s + 10],
+        b[s + 11],
+        b[s + 12],
+        b[s + 13],
+        b[s + 14],
+      );
     case 16:
-      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
+      return String.fromCharCode(
+        b[s],
+        b[s + 1],
+        b[s + 2],
+        b[s + 3],
+        b[s + 4],
+        b[s + 5],
+        b[s + 6],
+        b[s + 7],
+        b[s + 8],
+        b[s + 9],
+        b[s + 10],
+        b[s + 11],
+        b[s + 12],
+        b[s + 13],
+        b[s + 14],
+        b[s + 15],
+      );
     default:
       return latin1(b, s, e);
   }
@@ -354,7 +416,9 @@ export class AuditLineParser {
     const dot = i;
     i++;
     if (i + 3 >= end) return false;
-    const d0 = b[i] - 48, d1 = b[i + 1] - 48, d2 = b[i + 2] - 48;
+    const d0 = b[i] - 48,
+      d1 = b[i + 1] - 48,
+      d2 = b[i + 2] - 48;
     if (d0 < 0 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9 || b[i + 3] !== 0x3a) return false;
     i += 4;
     const colon = dot + 4;
@@ -435,7 +499,15 @@ export class AuditLineParser {
         // One pass over the raw fields: the first ' name=' of each wanted name
         // (a field name always follows a space, so this equals a search per name).
         // Each space is looked at, and the name after it told by its first byte.
-        let vArch = -1, vSyscall = -1, vSuccess = -1, vA1 = -1, vA2 = -1, vPpid = -1, vPid = -1, vUid = -1, vExe = -1;
+        let vArch = -1,
+          vSyscall = -1,
+          vSuccess = -1,
+          vA1 = -1,
+          vA2 = -1,
+          vPpid = -1,
+          vPid = -1,
+          vUid = -1,
+          vExe = -1;
         let missing = 9;
         for (let i = from; missing > 0; i++) {
           while (b[i] !== SPACE) i++; // stops at rawLimit at the latest: b[k] is a space
@@ -565,7 +637,10 @@ export class AuditLineParser {
       case Kind.Path: {
         // One pass for the first ' item=', ' name=', ' nametype=' and ' objtype=' (as in SYSCALL);
         // objtype (older kernels) only matters without nametype.
-        let item = -1, n = -1, vNametype = -1, vObjtype = -1;
+        let item = -1,
+          n = -1,
+          vNametype = -1,
+          vObjtype = -1;
         for (let i = from; i < rawEnd; i++) {
           while (i < rawEnd && b[i] !== SPACE) i++;
           if (i >= rawEnd) break;
@@ -709,15 +784,23 @@ export class AuditLineParser {
   private onKey(vStart: number, vEnd: number, rec: AuditRecord): boolean {
     const b = this.b;
     // key=(null), on most records: no key (as decodeAuditString says, without the cache lookup).
-    if (vEnd - vStart === 6 && b[vStart] === 0x28 && b[vStart + 1] === 0x6e && b[vStart + 2] === 0x75 && b[vStart + 3] === 0x6c && b[vStart + 4] === 0x6c && b[vStart + 5] === 0x29) return true;
+    if (
+      vEnd - vStart === 6 &&
+      b[vStart] === 0x28 &&
+      b[vStart + 1] === 0x6e &&
+      b[vStart + 2] === 0x75 &&
+      b[vStart + 3] === 0x6c &&
+      b[vStart + 4] === 0x6c &&
+      b[vStart + 5] === 0x29
+    )
+      return true;
     const v = this.values.get(b, vStart, vEnd, makeDecoded);
     if (v === TRUNCATED_VALUE) return false;
     if (v === undefined || v === '') return true; // key=(null): the rule had no key
     if (v.indexOf(KEY_SEPARATOR) < 0) {
       if (rec.keys.length === 0) rec.keys = [v];
       else rec.keys.push(v);
-    }
-    else for (const k of v.split(KEY_SEPARATOR)) if (k && k !== '(null)') rec.keys.push(k);
+    } else for (const k of v.split(KEY_SEPARATOR)) if (k && k !== '(null)') rec.keys.push(k);
     return true;
   }
 }

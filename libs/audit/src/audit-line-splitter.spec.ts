@@ -5,7 +5,11 @@ import { AuditLineSplitter } from './audit-line-splitter';
 function split(chunks: Buffer[], max: number) {
   const lines: string[] = [];
   let tooLong = 0;
-  const s = new AuditLineSplitter((b, a, e) => lines.push(b.toString('latin1', a, e)), () => tooLong++, max);
+  const s = new AuditLineSplitter(
+    (b, a, e) => lines.push(b.toString('latin1', a, e)),
+    () => tooLong++,
+    max,
+  );
   for (const c of chunks) s.push(c);
   s.end();
   return { lines, tooLong };
@@ -31,12 +35,20 @@ test('an over-long line is counted once and dropped, in one chunk or many', () =
 });
 
 test('a 10 MB line streamed in 64 KiB chunks is skipped without buffering it', () => {
-  const s = new AuditLineSplitter(() => undefined, () => undefined, 1 << 20);
+  const s = new AuditLineSplitter(
+    () => undefined,
+    () => undefined,
+    1 << 20,
+  );
   const chunk = Buffer.alloc(1 << 16, 0x41);
   let maxPending = 0;
   const lines: string[] = [];
   let tooLong = 0;
-  const s2 = new AuditLineSplitter((b, a, e) => lines.push(b.toString('latin1', a, e)), () => tooLong++, 1 << 20);
+  const s2 = new AuditLineSplitter(
+    (b, a, e) => lines.push(b.toString('latin1', a, e)),
+    () => tooLong++,
+    1 << 20,
+  );
   for (let i = 0; i < 160; i++) {
     s2.push(chunk);
     maxPending = Math.max(maxPending, (s2 as unknown as { pendingBytes: number }).pendingBytes);

@@ -7,7 +7,9 @@ import { AuditLogReader } from './audit-log-reader';
 import { collect, FIXTURES_DIR, summarize } from './testing/collect';
 
 const BASE = readFileSync(path.join(FIXTURES_DIR, 'samples', 'audit_raw_normal_golibaudit.log'));
-const BASE_LINES = BASE.toString('latin1').split('\n').filter((l) => l.length > 0);
+const BASE_LINES = BASE.toString('latin1')
+  .split('\n')
+  .filter((l) => l.length > 0);
 
 /** Lines that can never be taken for a record of another event. */
 const noiseLine = fc.oneof(
@@ -58,7 +60,10 @@ test('noise lines inserted anywhere never change the counts, only skipped', asyn
       for (const [at, noise] of inserts) lines.splice(at % (lines.length + 1), 0, noise);
       const { events, stats } = await collect(Buffer.from(lines.join('\n') + '\n', 'latin1'), chunk);
       assert.deepEqual(summarize(events), expected);
-      assert.deepEqual(events.map((e) => e.files), clean.events.map((e) => e.files));
+      assert.deepEqual(
+        events.map((e) => e.files),
+        clean.events.map((e) => e.files),
+      );
       assert.ok(stats.skipped <= inserts.length);
     }),
     { numRuns: 200 },

@@ -37,9 +37,7 @@ test('raw sample: hex exe decoded, failed syscall is not an exec, relative PATH 
 
 test('hex exe of a SYSCALL record is decoded', async () => {
   const text = sample('audit_raw_normal_golibaudit.log').toString('latin1').split('\n')[0];
-  const { events } = await collect(
-    text.replace('syscall=42 success=no', 'syscall=59 success=yes') + '\n',
-  );
+  const { events } = await collect(text.replace('syscall=42 success=no', 'syscall=59 success=yes') + '\n');
   assert.equal(events[0].exec!.path, '/usr/bin/python2.7;58d1ccfb (deleted)');
 });
 
@@ -83,9 +81,8 @@ test('file ops: create, open vs modify by openat flags, distinct (path, op) once
     'type=PATH msg=audit(2.002:3): item=0 name="/etc/y" nametype=NORMAL',
   ];
   const { events } = await collect(lines.join('\n'));
-  assert.deepEqual(events.map((e) => e.files.map((f) => `${f.op} ${f.path}`)), [
-    ['create /tmp/ftwatch/a.log'],
-    ['open /etc/x'],
-    ['modify /etc/y'],
-  ]);
+  assert.deepEqual(
+    events.map((e) => e.files.map((f) => `${f.op} ${f.path}`)),
+    [['create /tmp/ftwatch/a.log'], ['open /etc/x'], ['modify /etc/y']],
+  );
 });

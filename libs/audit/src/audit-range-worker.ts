@@ -12,10 +12,7 @@ export interface AuditRangeJob {
   options: AuditRangeScanOptions;
 }
 
-export type AuditRangeWorkerMessage =
-  | { job: number; index: number; result: AuditRangeResult }
-  | { job: number; done: true }
-  | { job: number; error: string };
+export type AuditRangeWorkerMessage = { job: number; index: number; result: AuditRangeResult } | { job: number; done: true } | { job: number; error: string };
 
 /**
  * Worker thread entry: reads the ranges of each job it is sent, one after

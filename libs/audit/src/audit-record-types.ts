@@ -79,7 +79,22 @@ export function isSingleRecordEventType(name: string): boolean {
 const KERNEL_INITIATOR_TYPES = new Set(['SECCOMP', 'NETFILTER_CFG', 'ANOM_ABEND', 'ANOM_LINK', 'ANOM_CREAT', 'ANOM_EXEC', 'ANOM_MK_EXEC']);
 
 /** Records without an exe= field, or whose exe= aureport does not read (the event's SYSCALL names the program). */
-const NO_INITIATOR_TYPES = new Set(['PROCTITLE', 'EOE', 'LOGIN', 'DAEMON_START', 'DAEMON_END', 'DAEMON_ABORT', 'DAEMON_CONFIG', 'DAEMON_ROTATE', 'DAEMON_RESUME', 'DAEMON_ACCEPT', 'DAEMON_CLOSE', 'DAEMON_ERR', 'USER_AVC', 'TEST']);
+const NO_INITIATOR_TYPES = new Set([
+  'PROCTITLE',
+  'EOE',
+  'LOGIN',
+  'DAEMON_START',
+  'DAEMON_END',
+  'DAEMON_ABORT',
+  'DAEMON_CONFIG',
+  'DAEMON_ROTATE',
+  'DAEMON_RESUME',
+  'DAEMON_ACCEPT',
+  'DAEMON_CLOSE',
+  'DAEMON_ERR',
+  'USER_AVC',
+  'TEST',
+]);
 
 /**
  * True for record types whose `exe=` names the program that caused the event

@@ -3,10 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeAuditValue, parseHexNumber } from './audit-value-decoder';
 
 test('bare hex values decode to text (exe with a space, cwd)', () => {
-  assert.equal(
-    decodeAuditValue('2F7573722F62696E2F707974686F6E322E373B3538643163636662202864656C6574656429'),
-    '/usr/bin/python2.7;58d1ccfb (deleted)',
-  );
+  assert.equal(decodeAuditValue('2F7573722F62696E2F707974686F6E322E373B3538643163636662202864656C6574656429'), '/usr/bin/python2.7;58d1ccfb (deleted)');
   assert.equal(decodeAuditValue('2F746D702F6120622063'), '/tmp/a b c');
 });
 

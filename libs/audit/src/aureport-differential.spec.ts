@@ -39,7 +39,9 @@ function aureportCounts(file: string) {
       .map((m) => [m[2], Number(m[1])] as [string, number]);
   const sort = (r: Array<[string, number]>) => r.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const run = (args: string[]) => execFileSync('aureport', args, { encoding: 'utf8' });
-  const execOut = execFileSync('sh', ['-c', 'ausearch -if "$1" -sc execve -sv yes --raw 2>/dev/null | aureport -x --summary', 'sh', file], { encoding: 'utf8' });
+  const execOut = execFileSync('sh', ['-c', 'ausearch -if "$1" -sc execve -sv yes --raw 2>/dev/null | aureport -x --summary', 'sh', file], {
+    encoding: 'utf8',
+  });
   return {
     events: Number(/Number of events: (\d+)/.exec(run(['-if', file]))?.[1] ?? 0),
     execs: sort(rows(execOut)),

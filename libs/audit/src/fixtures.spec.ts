@@ -34,11 +34,7 @@ function rows(out: string): Array<[string, number]> {
 function liveExpected(log: string): Expected {
   const run = (args: string[]) => execFileSync('aureport', args, { encoding: 'utf8' });
   // Through sh: aureport reads stdin only when it is a FIFO (Node's stdio pipes are socketpairs).
-  const execSummary = execFileSync(
-    'sh',
-    ['-c', 'ausearch -if "$1" -sc execve -sv yes --raw | aureport -x --summary', 'sh', log],
-    { encoding: 'utf8' },
-  );
+  const execSummary = execFileSync('sh', ['-c', 'ausearch -if "$1" -sc execve -sv yes --raw | aureport -x --summary', 'sh', log], { encoding: 'utf8' });
   const events = /Number of events: (\d+)/.exec(run(['-if', log]))![1];
   return {
     events: Number(events),
@@ -53,9 +49,7 @@ const norm = (r: Array<[string, number]>) => [...r].sort((a, b) => b[1] - a[1] |
 
 for (const name of LOGS) {
   const log = path.join(FIXTURES_DIR, name);
-  const sources: Array<[string, () => Expected]> = [
-    ['saved expected JSON', () => JSON.parse(readFileSync(log + '.expected.json', 'utf8')) as Expected],
-  ];
+  const sources: Array<[string, () => Expected]> = [['saved expected JSON', () => JSON.parse(readFileSync(log + '.expected.json', 'utf8')) as Expected]];
   if (hasAureport) sources.push(['live aureport', () => liveExpected(log)]);
 
   for (const [label, load] of sources) {

@@ -52,7 +52,12 @@ test('the scanning splitter gives the same lines as the plain one, each with its
       const run = (scan: boolean) => {
         const lines: Array<[string, number]> = [];
         let tooLong = 0;
-        const s = new AuditLineSplitter((b, st, e, sc) => lines.push([b.toString('latin1', st, e), sc === LINE_UNSCANNED || sc === LINE_PLAIN ? sc : sc - st]), () => tooLong++, 40, scan);
+        const s = new AuditLineSplitter(
+          (b, st, e, sc) => lines.push([b.toString('latin1', st, e), sc === LINE_UNSCANNED || sc === LINE_PLAIN ? sc : sc - st]),
+          () => tooLong++,
+          40,
+          scan,
+        );
         const backing = Buffer.alloc(input.length + offset);
         input.copy(backing, offset);
         for (let i = 0; i < input.length; i += size) s.push(backing.subarray(offset + i, offset + Math.min(input.length, i + size)));
@@ -61,7 +66,10 @@ test('the scanning splitter gives the same lines as the plain one, each with its
       };
       const plain = run(false);
       const scanned = run(true);
-      assert.deepEqual(scanned.lines.map((l) => l[0]), plain.lines.map((l) => l[0]));
+      assert.deepEqual(
+        scanned.lines.map((l) => l[0]),
+        plain.lines.map((l) => l[0]),
+      );
       assert.equal(scanned.tooLong, plain.tooLong);
       for (const [text, sc] of scanned.lines) {
         const b = Buffer.from(text, 'latin1');

@@ -38,7 +38,7 @@ export function findSpecialBytes(buf: Buffer, words: Int32Array, wordsAt: number
     // A byte b sets its high bit here iff b < 0x20 (x - 0x20 borrows), b > 0x7e
     // (x + 1 carries into bit 7, or bit 7 is set already). A borrow or carry
     // only crosses from a byte that is flagged itself, so clean words never flag.
-    if ((((x - 0x20202020) | 0) | ((x + 0x01010101) | 0) | x) & 0x80808080) {
+    if (((x - 0x20202020) | 0 | ((x + 0x01010101) | 0) | x) & 0x80808080) {
       const p = w * 4 + wordsAt - base;
       out[n] = p;
       n += SPECIAL[buf[p]];

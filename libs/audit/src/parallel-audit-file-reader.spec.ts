@@ -21,8 +21,14 @@ const DEMO_LOGS = path.join(REPO, 'tools', 'demo', 'logs');
 const RECORDED: string[] = [
   path.join(FIXTURES_DIR, 'host-a.enriched.log'),
   path.join(FIXTURES_DIR, 'host-b.raw.log'),
-  ...fs.readdirSync(path.join(FIXTURES_DIR, 'samples')).filter((f) => f.endsWith('.log')).map((f) => path.join(FIXTURES_DIR, 'samples', f)),
-  ...fs.readdirSync(DEMO_LOGS).filter((f) => f.endsWith('.audit.log')).map((f) => path.join(DEMO_LOGS, f)),
+  ...fs
+    .readdirSync(path.join(FIXTURES_DIR, 'samples'))
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => path.join(FIXTURES_DIR, 'samples', f)),
+  ...fs
+    .readdirSync(DEMO_LOGS)
+    .filter((f) => f.endsWith('.audit.log'))
+    .map((f) => path.join(DEMO_LOGS, f)),
 ];
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-parallel-audit-'));
@@ -104,10 +110,13 @@ test('every line its own range, and the event limits at their smallest', async (
 
 test('an exec in a later range names its parent from an earlier range', async () => {
   const parent = 'type=SYSCALL msg=audit(1700000000.000:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=100 uid=0 exe="/usr/bin/bash" key=(null)\n';
-  const filler = Array.from({ length: 200 }, (_, i) => `type=USER_LOGIN msg=audit(1700000004.${String(i % 1000).padStart(3, '0')}:${i + 2}): pid=5 uid=0 msg='op=login res=success'\n`).join('');
+  const filler = Array.from(
+    { length: 200 },
+    (_, i) => `type=USER_LOGIN msg=audit(1700000004.${String(i % 1000).padStart(3, '0')}:${i + 2}): pid=5 uid=0 msg='op=login res=success'\n`,
+  ).join('');
   const child = 'type=SYSCALL msg=audit(1700000009.000:999): arch=c000003e syscall=59 success=yes exit=0 ppid=100 pid=200 uid=0 exe="/usr/bin/ls" key=(null)\n';
   // A later event ends the child's in the same range (else the main thread would end it at the end of the file).
-  const trailer = 'type=USER_LOGIN msg=audit(1700000019.000:1000): pid=5 uid=0 msg=\'op=login res=success\'\n';
+  const trailer = "type=USER_LOGIN msg=audit(1700000019.000:1000): pid=5 uid=0 msg='op=login res=success'\n";
   const file = writeTemp(parent + filler + child + trailer);
   const par = await assertSameAsSequential(file, { workers: 2, splitAt: [parent.length + 10], headBytes: 100 });
   const execs = [...par.tally.events()].filter(([e]) => e.exec?.path === '/usr/bin/ls');
@@ -159,12 +168,19 @@ test('readAuditFile: sequential under the size threshold, parallel above, equal 
 
 // Random logs: slices of real logs, interleaved line by line (events spread
 // over each other), with broken lines and a last line that may lack its newline.
-const LINES: string[] = CONCATENATED.toString('latin1').split('\n').filter((l) => l.length > 0);
+const LINES: string[] = CONCATENATED.toString('latin1')
+  .split('\n')
+  .filter((l) => l.length > 0);
 const BROKEN = ['garbage', 'type=SYSCALL msg=audit(', 'type=NOPE msg=audit(1.0:1): x=1', '\x00\x01', '\xff\xfe', '', 'type=EOE msg=audit(1700000000.000:5):'];
 
 const slice = fc.tuple(fc.nat(LINES.length - 1), fc.integer({ min: 1, max: 40 })).map(([at, n]) => LINES.slice(at, at + n));
 const randomLog = fc
-  .tuple(fc.array(slice, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength: 200 }), fc.array(fc.tuple(fc.nat(), fc.constantFrom(...BROKEN)), { maxLength: 5 }), fc.boolean())
+  .tuple(
+    fc.array(slice, { minLength: 1, maxLength: 4 }),
+    fc.array(fc.nat(), { maxLength: 200 }),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom(...BROKEN)), { maxLength: 5 }),
+    fc.boolean(),
+  )
   .map(([slices, picks, broken, lastNewline]) => {
     // Interleave the slices: each pick takes the next line of one slice.
     const queues = slices.map((s) => [...s]);

@@ -55,7 +55,12 @@ export function defaultAuditReadWorkers(): number {
 }
 
 function readerOptions(o: AuditRangeScanOptions) {
-  return { maxLineBytes: o.maxLineBytes, maxOpenEvents: o.maxOpenEvents, eventTimeoutSeconds: o.eventTimeoutSeconds, maxTrackedProcesses: o.maxTrackedProcesses };
+  return {
+    maxLineBytes: o.maxLineBytes,
+    maxOpenEvents: o.maxOpenEvents,
+    eventTimeoutSeconds: o.eventTimeoutSeconds,
+    maxTrackedProcesses: o.maxTrackedProcesses,
+  };
 }
 
 class StatsSum {
@@ -68,7 +73,8 @@ class StatsSum {
     s.bytes += o.bytes;
     s.skipped += o.skipped;
     for (const [k, v] of Object.entries(o.skippedReasons) as Array<[SkipReason, number]>) s.skippedReasons[k] = (s.skippedReasons[k] ?? 0) + v;
-    if (o.firstTimestampMs !== undefined && (s.firstTimestampMs === undefined || o.firstTimestampMs < s.firstTimestampMs)) s.firstTimestampMs = o.firstTimestampMs;
+    if (o.firstTimestampMs !== undefined && (s.firstTimestampMs === undefined || o.firstTimestampMs < s.firstTimestampMs))
+      s.firstTimestampMs = o.firstTimestampMs;
     if (o.lastTimestampMs !== undefined && (s.lastTimestampMs === undefined || o.lastTimestampMs > s.lastTimestampMs)) s.lastTimestampMs = o.lastTimestampMs;
   }
 }
@@ -116,8 +122,7 @@ export async function readAuditFileParallel(file: string, options: AuditFileRead
     const size = fs.fstatSync(fd).size;
     const cuts = options.splitAt ?? evenCuts(size, options.ranges ?? Math.max(1, workers));
     const ranges = planAuditFileRanges(fd, size, cuts, options.headBytes ?? DEFAULT_HEAD_BYTES);
-    const results =
-      workers > 0 ? await auditRangeWorkerPool.scan(file, ranges, workers, scanOptions) : ranges.map((r) => scanAuditRange(fd, r, scanOptions));
+    const results = workers > 0 ? await auditRangeWorkerPool.scan(file, ranges, workers, scanOptions) : ranges.map((r) => scanAuditRange(fd, r, scanOptions));
 
     const tally = new AuditEventTally(options.exactEvents === true);
     const sum = new StatsSum();

@@ -47,15 +47,23 @@ test('execs are found on every arch by its own number, and with a quoted success
     ['14', 11],
     ['80000016', 11],
     ['40000028', 11],
-  ].map(([arch, nr], i) => `type=SYSCALL msg=audit(1700000000.00${i}:${i + 1}): arch=${arch} syscall=${nr} success=yes exit=0 ${S} tty=pts0 ses=1 comm="ls" exe="/usr/bin/ls" key=(null)`);
-  lines.push(`type=SYSCALL msg=audit(1700000000.010:20): arch=c000003e syscall=59 success="yes" exit=0 ${S} tty="(none)" ses=1 comm="ls" exe="/usr/bin/ls" key=(null)`);
+  ].map(
+    ([arch, nr], i) =>
+      `type=SYSCALL msg=audit(1700000000.00${i}:${i + 1}): arch=${arch} syscall=${nr} success=yes exit=0 ${S} tty=pts0 ses=1 comm="ls" exe="/usr/bin/ls" key=(null)`,
+  );
+  lines.push(
+    `type=SYSCALL msg=audit(1700000000.010:20): arch=c000003e syscall=59 success="yes" exit=0 ${S} tty="(none)" ses=1 comm="ls" exe="/usr/bin/ls" key=(null)`,
+  );
   lines.push(`type=PATH msg=audit(1700000000.010:20): item=0 name="/usr/bin/ls" inode=1 dev="00:2f" mode=0100755 ouid=0 ogid=0 rdev="00:00" nametype=NORMAL`);
   // aarch64 syscall 59 is pipe2, not an exec.
   lines.push(`type=SYSCALL msg=audit(1700000000.011:21): arch=c00000b7 syscall=59 success=yes exit=0 ${S} tty=pts0 ses=1 comm="sh" exe="/bin/sh" key=(null)`);
   const { events, stats } = await collect(lines.join('\n') + '\n');
   assert.equal(stats.skipped, 0);
   assert.equal(events.filter((e) => e.exec?.path === '/usr/bin/ls').length, 8);
-  assert.deepEqual(events.map((e) => e.syscall), ['execve', 'execve', 'execve', 'execve', 'execve', 'execve', 'execve', 'execve', 'pipe2']);
+  assert.deepEqual(
+    events.map((e) => e.syscall),
+    ['execve', 'execve', 'execve', 'execve', 'execve', 'execve', 'execve', 'execve', 'pipe2'],
+  );
   assert.equal(events[7].exec?.ppid, 10);
 });
 
@@ -70,9 +78,6 @@ test('initiator: the exe= of user-space records (hex or quoted), and the last re
   ].join('\n');
   const { events } = await collect(text + '\n');
   // Events end in their own order (single-record ones at once): compare the set.
-  assert.deepEqual(
-    events.map((e) => e.initiator ?? '-').sort(),
-    ['-', '/usr/sbin/cron', '/usr/sbin/crond', '/usr/sbin/sshd', '/usr/sbin/xtables-nft-multi'],
-  );
+  assert.deepEqual(events.map((e) => e.initiator ?? '-').sort(), ['-', '/usr/sbin/cron', '/usr/sbin/crond', '/usr/sbin/sshd', '/usr/sbin/xtables-nft-multi']);
   assert.equal(events[0].exec, undefined);
 });

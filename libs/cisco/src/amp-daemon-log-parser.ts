@@ -61,7 +61,10 @@ export class AmpDaemonLogParser {
   private readonly splitter: LineSplitter;
   private readonly s = { lines: 0, rx: 0, first: undefined as number | undefined, last: undefined as number | undefined };
 
-  constructor(private readonly onRx: (rx: AmpDaemonRx) => void, private readonly options: AmpDaemonLogParserOptions = {}) {
+  constructor(
+    private readonly onRx: (rx: AmpDaemonRx) => void,
+    private readonly options: AmpDaemonLogParserOptions = {},
+  ) {
     this.tally = new SkipTally(options.onSkip);
     this.splitter = new LineSplitter(
       (l) => this.line(l),

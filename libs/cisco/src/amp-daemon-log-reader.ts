@@ -19,7 +19,10 @@ export class AmpDaemonLogReader {
   readonly tree: ProcessTreeRebuilder;
   private readonly parser: AmpDaemonLogParser;
 
-  constructor(private readonly onEvent: (e: ObservedEvent) => void, private readonly options: AmpDaemonLogReaderOptions = {}) {
+  constructor(
+    private readonly onEvent: (e: ObservedEvent) => void,
+    private readonly options: AmpDaemonLogReaderOptions = {},
+  ) {
     this.tree = new ProcessTreeRebuilder(options);
     this.parser = new AmpDaemonLogParser((rx) => this.rx(rx), options);
   }

@@ -24,10 +24,16 @@ function read(input: Buffer | string, options: AmpDaemonLogReaderOptions = OPTS,
 test("the tuning guide's example line, field by field", () => {
   const rxs: AmpDaemonRx[] = [];
   const p = new AmpDaemonLogParser((r) => rxs.push(r), OPTS);
-  p.push(Buffer.from('Aug 19 09:47:29 devs-Mac.local [2537] [fileop]:[info]-[kext_processor.c@938]:[210962]: Daemon Rx: VNODE:EXECUTE X:6210 P:3296 PP:3200 U:502 [/bin/rm]\n'));
+  p.push(
+    Buffer.from(
+      'Aug 19 09:47:29 devs-Mac.local [2537] [fileop]:[info]-[kext_processor.c@938]:[210962]: Daemon Rx: VNODE:EXECUTE X:6210 P:3296 PP:3200 U:502 [/bin/rm]\n',
+    ),
+  );
   const s = p.end();
   assert.equal(s.skipped, 0);
-  assert.deepEqual(rxs, [{ timestampMs: Date.UTC(2026, 7, 19, 9, 47, 29), vnodeOp: 'EXECUTE', kind: 'exec', x: 6210, pid: 3296, ppid: 3200, uid: 502, path: '/bin/rm', line: 1 }]);
+  assert.deepEqual(rxs, [
+    { timestampMs: Date.UTC(2026, 7, 19, 9, 47, 29), vnodeOp: 'EXECUTE', kind: 'exec', x: 6210, pid: 3296, ppid: 3200, uid: 502, path: '/bin/rm', line: 1 },
+  ]);
 });
 
 test('ampdaemon.log: execs with parents from the rebuilt tree, file ops by process, users from dscl', () => {
@@ -64,8 +70,21 @@ test('unmapped uids stay numeric', () => {
 test('parent chain rebuilt from PP: up to PP:1, or until an unknown parent', () => {
   const { chains } = read(LOG);
   const chainOf = (path: string) => chains.filter(([p]) => p === path).map(([, c]) => c.map((n) => [n.pid, n.path]));
-  assert.deepEqual(chainOf('/usr/bin/true'), [[[3500, '/usr/bin/true'], [3296, '/bin/rm'], [3200, '/bin/bash'], [3100, '/Applications/Foo.app/Contents/MacOS/Foo'], [1, undefined]]]);
-  assert.deepEqual(chainOf('/usr/bin/grep'), [[[3400, '/usr/bin/grep'], [2999, undefined]]]);
+  assert.deepEqual(chainOf('/usr/bin/true'), [
+    [
+      [3500, '/usr/bin/true'],
+      [3296, '/bin/rm'],
+      [3200, '/bin/bash'],
+      [3100, '/Applications/Foo.app/Contents/MacOS/Foo'],
+      [1, undefined],
+    ],
+  ]);
+  assert.deepEqual(chainOf('/usr/bin/grep'), [
+    [
+      [3400, '/usr/bin/grep'],
+      [2999, undefined],
+    ],
+  ]);
 });
 
 test('process tree: bounded memory, PID reuse, loops', () => {
@@ -75,14 +94,23 @@ test('process tree: bounded memory, PID reuse, loops', () => {
   t.recordExec(12, 11, '/c', 0);
   assert.equal(t.size, 2);
   assert.equal(t.pathOf(10), undefined);
-  assert.deepEqual(t.chain(12).map((n) => n.pid), [12, 11, 10]);
+  assert.deepEqual(
+    t.chain(12).map((n) => n.pid),
+    [12, 11, 10],
+  );
   t.recordExec(11, 10, '/b2', 0); // pid reused
   assert.equal(t.pathOf(11), '/b2');
   const loop = new ProcessTreeRebuilder();
   loop.recordExec(5, 6, '/x', 0);
   loop.recordExec(6, 5, '/y', 0);
-  assert.deepEqual(loop.chain(5).map((n) => n.pid), [5, 6]);
-  assert.deepEqual(new ProcessTreeRebuilder().chain(7, 8).map((n) => n.pid), [7, 8]);
+  assert.deepEqual(
+    loop.chain(5).map((n) => n.pid),
+    [5, 6],
+  );
+  assert.deepEqual(
+    new ProcessTreeRebuilder().chain(7, 8).map((n) => n.pid),
+    [7, 8],
+  );
 });
 
 test('year inference: current year, or the year before when > 1 day in the future; Feb 29', () => {
@@ -96,8 +124,14 @@ test('year inference: current year, or the year before when > 1 day in the futur
   assert.equal(inferSyslogTime('Aug', 19, 9, 0, 0, 0, { referenceMs: Date.UTC(2026, 7, 20), utcOffsetMinutes: -420 }), Date.UTC(2026, 7, 19, 16));
   assert.equal(parseLineTimestamp('2026-08-19T09:47:29.5+02:00 host x'), Date.UTC(2026, 7, 19, 7, 47, 29, 500));
   // a log spanning new year, read in January: ordered times
-  const dec = read('Dec 31 23:59:59 h [1] [fileop]:[info]-[k.c@1]:[2]: Daemon Rx: VNODE:CREATE X:1 P:5 PP:1 U:0 [/a]\nJan  1 00:00:01 h [1] [fileop]:[info]-[k.c@1]:[2]: Daemon Rx: VNODE:CREATE X:1 P:5 PP:1 U:0 [/a]\n', { referenceMs: jan2, utcOffsetMinutes: 0 });
-  assert.deepEqual(dec.events.map((e) => e.timestampMs), [Date.UTC(2026, 11, 31, 23, 59, 59), Date.UTC(2027, 0, 1, 0, 0, 1)]);
+  const dec = read(
+    'Dec 31 23:59:59 h [1] [fileop]:[info]-[k.c@1]:[2]: Daemon Rx: VNODE:CREATE X:1 P:5 PP:1 U:0 [/a]\nJan  1 00:00:01 h [1] [fileop]:[info]-[k.c@1]:[2]: Daemon Rx: VNODE:CREATE X:1 P:5 PP:1 U:0 [/a]\n',
+    { referenceMs: jan2, utcOffsetMinutes: 0 },
+  );
+  assert.deepEqual(
+    dec.events.map((e) => e.timestampMs),
+    [Date.UTC(2026, 11, 31, 23, 59, 59), Date.UTC(2027, 0, 1, 0, 0, 1)],
+  );
 });
 
 test('bad Daemon Rx lines, bad timestamps, invalid UTF-8 and a 10 MB line are skipped with reasons', () => {
@@ -116,7 +150,14 @@ test('bad Daemon Rx lines, bad timestamps, invalid UTF-8 and a 10 MB line are sk
 
 test('dscl output: first name per uid, negative uids, junk lines counted', () => {
   const u = parseDsclUsers('root 0\nalias 0\nnobody -2\n\njunk\nfirst last 503\n');
-  assert.deepEqual([...u.byUid], [[0, 'root'], [-2, 'nobody'], [503, 'first last']]);
+  assert.deepEqual(
+    [...u.byUid],
+    [
+      [0, 'root'],
+      [-2, 'nobody'],
+      [503, 'first last'],
+    ],
+  );
   assert.equal(u.skippedLines, 1);
 });
 

@@ -141,7 +141,12 @@ export function orderSupportFiles<T extends { name: string }>(files: T[]): T[] {
   const rank = { users: 0, list: 1, log: 2 } as const;
   return files
     .filter((f) => supportFileRole(f.name))
-    .sort((a, b) => rank[supportFileRole(a.name)!] - rank[supportFileRole(b.name)!] || rotation(b.name) - rotation(a.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    .sort(
+      (a, b) =>
+        rank[supportFileRole(a.name)!] - rank[supportFileRole(b.name)!] ||
+        rotation(b.name) - rotation(a.name) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
 }
 
 /** Archives inside a support package worth opening (syslog.tar holds ampdaemon.log). */

@@ -15,20 +15,34 @@ const brief = (rows: CiscoScanCountRow[]) => rows.map((r) => [r.path, r.count]);
 test('execs.txt, count first', () => {
   const { rows, stats } = parse(fixture('execs.txt'), ciscoListKindFromName('/tmp/x/execs.txt'));
   assert.equal(stats.skipped, 0);
-  assert.deepEqual(brief(rows), [['/bin/rm', 1523], ['/bin/bash', 1200], ['/usr/bin/grep', 87], ['/Applications/Foo Bar.app/Contents/MacOS/Foo Bar', 5]]);
+  assert.deepEqual(brief(rows), [
+    ['/bin/rm', 1523],
+    ['/bin/bash', 1200],
+    ['/usr/bin/grep', 87],
+    ['/Applications/Foo Bar.app/Contents/MacOS/Foo Bar', 5],
+  ]);
   assert.equal(rows[0].kind, 'execs');
 });
 
 test('fileops.txt, path first (tab or space), paths with spaces', () => {
   const { rows, stats } = parse(fixture('fileops.txt'), ciscoListKindFromName('fileops.txt'));
   assert.equal(stats.skipped, 0);
-  assert.deepEqual(brief(rows), [['/Users/dev/Library/Logs/Foo/foo.log', 4100], ['/Users/dev/Library/Caches/Foo/tmp 1.db', 977], ['/private/var/folders/xy/T/a.tmp', 12]]);
+  assert.deepEqual(brief(rows), [
+    ['/Users/dev/Library/Logs/Foo/foo.log', 4100],
+    ['/Users/dev/Library/Caches/Foo/tmp 1.db', 977],
+    ['/private/var/folders/xy/T/a.tmp', 12],
+  ]);
   assert.equal(rows[0].kind, 'fileops');
 });
 
 test('other separators, quotes, header and unparseable lines reported with line numbers', () => {
   const { rows, stats } = parse('Count  Path\n12,/a/b\n"/c d",7\n/e: 3\n9 | /f\nnot a row\n\n  \n/only/path\n');
-  assert.deepEqual(brief(rows), [['/a/b', 12], ['/c d', 7], ['/e', 3], ['/f', 9]]);
+  assert.deepEqual(brief(rows), [
+    ['/a/b', 12],
+    ['/c d', 7],
+    ['/e', 3],
+    ['/f', 9],
+  ]);
   assert.deepEqual(stats.skippedReasons, { unparseable: 3 });
   assert.match(stats.messages[0], /^line 1: neither/);
 });
@@ -36,8 +50,15 @@ test('other separators, quotes, header and unparseable lines reported with line 
 test('numbers on both sides: the /path side wins, else the order most lines used', () => {
   assert.deepEqual(brief(parse('12 /tmp/x 34\n').rows), [['/tmp/x 34', 12]]);
   assert.deepEqual(brief(parse('/tmp/1 2\n').rows), [['/tmp/1', 2]]);
-  assert.deepEqual(brief(parse('5 app 6\n7 /bin/a\n8 /bin/b\n').rows), [['/bin/a', 7], ['/bin/b', 8], ['app 6', 5]]);
-  assert.deepEqual(brief(parse('5 app 6\n/bin/a 7\n').rows), [['/bin/a', 7], ['5 app', 6]]);
+  assert.deepEqual(brief(parse('5 app 6\n7 /bin/a\n8 /bin/b\n').rows), [
+    ['/bin/a', 7],
+    ['/bin/b', 8],
+    ['app 6', 5],
+  ]);
+  assert.deepEqual(brief(parse('5 app 6\n/bin/a 7\n').rows), [
+    ['/bin/a', 7],
+    ['5 app', 6],
+  ]);
   const alone = parse('5 app 6\n');
   assert.deepEqual(alone.rows, []);
   assert.deepEqual(alone.stats.skippedReasons, { ambiguous: 1 });
@@ -52,7 +73,10 @@ test('invalid UTF-8, control bytes, huge counts and a 10 MB line are skipped wit
     Buffer.from('/last 8'),
   ]);
   const { rows, stats } = parse(input, 'fileops', 1 << 16);
-  assert.deepEqual(brief(rows), [['/ok', 3], ['/last', 8]]);
+  assert.deepEqual(brief(rows), [
+    ['/ok', 3],
+    ['/last', 8],
+  ]);
   assert.deepEqual(stats.skippedReasons, { 'invalid-utf8': 1, 'control-bytes': 1, 'bad-count': 1, 'line-too-long': 1 });
 });
 
@@ -94,7 +118,10 @@ test('property: generated rows in either order read back exactly', () => {
       const text = rows.map(([segs, n, countFirst]) => (countFirst ? `${n} /${segs.join('/')}` : `/${segs.join('/')}\t${n}`)).join('\n');
       const { rows: got, stats } = parse(text);
       assert.equal(stats.skipped, 0);
-      assert.deepEqual(brief(got), rows.map(([segs, n]) => [`/${segs.join('/')}`, n]));
+      assert.deepEqual(
+        brief(got),
+        rows.map(([segs, n]) => [`/${segs.join('/')}`, n]),
+      );
     }),
     { numRuns: 200 },
   );

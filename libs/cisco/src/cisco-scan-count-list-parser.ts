@@ -61,7 +61,10 @@ export class CiscoScanCountListParser {
   /** Lines that could be read both ways, decided at end() by the majority order. */
   private pending: Array<{ line: number; a: { path: string; count: string }; b: { path: string; count: string } }> = [];
 
-  constructor(private readonly onRow: (row: CiscoScanCountRow) => void, private readonly options: CiscoScanCountListParserOptions) {
+  constructor(
+    private readonly onRow: (row: CiscoScanCountRow) => void,
+    private readonly options: CiscoScanCountListParserOptions,
+  ) {
     this.tally = new SkipTally(options.onSkip);
     this.splitter = new LineSplitter(
       (l) => this.line(l),

@@ -15,7 +15,10 @@ export class SkipTally {
   readonly reasons: Partial<Record<CiscoSkipReason, number>> = {};
   readonly messages: string[] = [];
 
-  constructor(private readonly onSkip?: (reason: CiscoSkipReason) => void, private readonly maxMessages = 20) {}
+  constructor(
+    private readonly onSkip?: (reason: CiscoSkipReason) => void,
+    private readonly maxMessages = 20,
+  ) {}
 
   add(reason: CiscoSkipReason, message?: string): void {
     this.skipped++;

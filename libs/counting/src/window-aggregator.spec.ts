@@ -19,9 +19,15 @@ test('events are counted per epoch-aligned window and emitted in order, once', (
   a.add(exec(60_200, '/usr/bin/date'));
   a.addSkipped();
   const early = a.flushBefore(120_000);
-  assert.deepEqual(early.map((w) => [w.windowStartMs, w.events, w.skipped]), [[60_000, 2, 0]]);
+  assert.deepEqual(
+    early.map((w) => [w.windowStartMs, w.events, w.skipped]),
+    [[60_000, 2, 0]],
+  );
   const rest = a.flushAll();
-  assert.deepEqual(rest.map((w) => [w.windowStartMs, w.events, w.skipped]), [[120_000, 1, 1]]);
+  assert.deepEqual(
+    rest.map((w) => [w.windowStartMs, w.events, w.skipped]),
+    [[120_000, 1, 1]],
+  );
   assert.equal(a.flushAll().length, 0);
 });
 

@@ -36,7 +36,10 @@ test('arbitrary bytes never throw; skipped reasons add up', () => {
       const p = new EsloggerEventParser(() => undefined);
       for (const c of chunks) p.push(Buffer.from(c));
       const s = p.end();
-      assert.equal(Object.values(s.skippedReasons).reduce((a, b) => a + b, 0), s.skipped);
+      assert.equal(
+        Object.values(s.skippedReasons).reduce((a, b) => a + b, 0),
+        s.skipped,
+      );
     }),
     { numRuns: 400 },
   );

@@ -82,7 +82,14 @@ test('the fixtures follow the key map: every create/rename/close/unlink key used
 test('audit_token: object and 8-int array [auid,euid,egid,ruid,rgid,pid,asid,pidversion]', () => {
   const fork = JSON.parse(REAL.toString('utf8').split('\n')[2]);
   assert.deepEqual(readAuditToken(fork.process.audit_token), {
-    auid: 501, euid: 501, egid: 20, ruid: 501, rgid: 20, pid: 19745, asid: 100013, pidversion: 35165,
+    auid: 501,
+    euid: 501,
+    egid: 20,
+    ruid: 501,
+    rgid: 20,
+    pid: 19745,
+    asid: 100013,
+    pidversion: 35165,
   });
   assert.deepEqual(readAuditToken({ auid: 1, euid: 2, egid: 3, ruid: 4, rgid: 5, pid: 6, asid: 7, pidversion: 8 }), readAuditToken([1, 2, 3, 4, 5, 6, 7, 8]));
   assert.equal(readAuditToken([1, 2, 3]), undefined);

@@ -195,10 +195,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Parses a whole buffer (tests, small inputs). */
-export function parseEslogger(
-  input: Buffer | string,
-  options: EsloggerParserOptions = {},
-): { events: ObservedEvent[]; stats: EsloggerEventParser['stats'] } {
+export function parseEslogger(input: Buffer | string, options: EsloggerParserOptions = {}): { events: ObservedEvent[]; stats: EsloggerEventParser['stats'] } {
   const events: ObservedEvent[] = [];
   const p = new EsloggerEventParser((e) => events.push(e), options);
   p.push(typeof input === 'string' ? Buffer.from(input) : input);

@@ -45,7 +45,10 @@ test('auditd export loads into the kernel with auditctl -R', { skip: unavailable
   assert.equal(rules.length, 3);
   assert.ok(rules.includes(`-A never,exit -F exe=${join(root, 'bin', 'backupd')} -F dir=${join(root, 'cache')} -F perm=rwa`));
   // And the form that mutes executions too, when asked.
-  const muted = new AuditdRulesExporter().export(items, { muteExecInDirectories: true }).content.split('\n').filter((l) => l.startsWith('-A '));
+  const muted = new AuditdRulesExporter()
+    .export(items, { muteExecInDirectories: true })
+    .content.split('\n')
+    .filter((l) => l.startsWith('-A '));
   assert.equal(muted.length, 3);
   const file = join(root, AUDITD_RULES_FILE_NAME);
   writeFileSync(file, content);
@@ -101,65 +104,69 @@ function augenrulesConcatenation(rulesDir: string, out: string): string {
 
 const augenrulesMissing = unavailable ?? (spawnSync('sh', ['-c', 'command -v augenrules']).status === 0 ? undefined : 'augenrules is not installed');
 
-test('auditd export with none of its paths present: augenrules load succeeds, host rules before and after it load, its rules go first', { skip: augenrulesMissing }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'fleettune-auditd-absent-'));
-  const rulesDir = join(root, 'rules.d');
-  mkdirSync(rulesDir);
-  mkdirSync(join(root, 'present'));
-  const key = `ftabsent${process.pid}`;
-  const absent = `/nonexistent-fleettune-${process.pid}`;
-  const base = { isDirectory: false, user: '', applyToChildren: false, globalScopeEligible: true, reason: 'test' };
-  const items: ExportableExclusion[] = [
-    { ...base, type: 'audit-exe', value: `${absent}/bin/backupd` },
-    { ...base, type: 'audit-dir', value: `${absent}/spool`, isDirectory: true },
-    { ...base, type: 'audit-dir', value: `${absent}/cache`, isDirectory: true, evidence: { auditInitiator: `${absent}/bin/backupd` } },
-    // One path that exists, to see where the loaded rules land in the list.
-    { ...base, type: 'audit-dir', value: join(root, 'present'), isDirectory: true },
-  ];
-  const exported = new AuditdRulesExporter().export(items).content;
-  const hostBefore = `-a always,exit -F arch=b64 -S mknodat -F key=${key}before`;
-  const hostAfter = `-a always,exit -F arch=b64 -S mknodat -F key=${key}after`;
-  const presentRule = ['never,exit', '-F', `dir=${join(root, 'present')}`, '-F', 'perm=rwa'];
-  const cleanUp = () => {
-    spawnSync('auditctl', ['-D', '-k', `${key}before`]);
-    spawnSync('auditctl', ['-D', '-k', `${key}after`]);
-    spawnSync('auditctl', ['-D', '-k', `${key}broken`]);
-    spawnSync('auditctl', ['-d', ...presentRule]);
-  };
-  try {
-    // A host's rules.d: its own rules sort before ours (30-), a later file after (99-zz-), and -e moved last.
-    writeFileSync(join(rulesDir, '30-host.rules'), `${hostBefore}\n`);
-    writeFileSync(join(rulesDir, AUDITD_RULES_FILE_NAME), exported);
-    writeFileSync(join(rulesDir, '99-zz-host-later.rules'), `${hostAfter}\n`);
-    const concatenated = augenrulesConcatenation(rulesDir, join(root, 'audit.rules'));
-    const r = spawnSync('auditctl', ['-R', join(root, 'audit.rules')], { encoding: 'utf8' });
-    const listed = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
-    cleanUp();
-    assert.equal(r.status, 0, `augenrules' file fails to load:\n${r.stderr}\n${concatenated}`);
-    // Each absent path is refused by the kernel and reported, never fatal.
-    assert.equal((r.stderr.match(/No such file or directory/g) ?? []).length, 3, r.stderr);
-    const lines = listed.split('\n');
-    const at = (pred: (l: string) => boolean) => lines.findIndex(pred);
-    const before = at((l) => l.includes(`key=${key}before`));
-    const after = at((l) => l.includes(`key=${key}after`));
-    const ours = at((l) => l.includes(join(root, 'present')));
-    assert.ok(before >= 0, `the host rule before our file is loaded:\n${listed}`);
-    assert.ok(after >= 0, `the host rule after our file is loaded:\n${listed}`);
-    assert.ok(ours >= 0 && ours < before, `our rule is ahead of the host's (first match wins):\n${listed}`);
-    assert.ok(!listed.includes(absent), 'no rule of an absent path');
+test(
+  'auditd export with none of its paths present: augenrules load succeeds, host rules before and after it load, its rules go first',
+  { skip: augenrulesMissing },
+  () => {
+    const root = mkdtempSync(join(tmpdir(), 'fleettune-auditd-absent-'));
+    const rulesDir = join(root, 'rules.d');
+    mkdirSync(rulesDir);
+    mkdirSync(join(root, 'present'));
+    const key = `ftabsent${process.pid}`;
+    const absent = `/nonexistent-fleettune-${process.pid}`;
+    const base = { isDirectory: false, user: '', applyToChildren: false, globalScopeEligible: true, reason: 'test' };
+    const items: ExportableExclusion[] = [
+      { ...base, type: 'audit-exe', value: `${absent}/bin/backupd` },
+      { ...base, type: 'audit-dir', value: `${absent}/spool`, isDirectory: true },
+      { ...base, type: 'audit-dir', value: `${absent}/cache`, isDirectory: true, evidence: { auditInitiator: `${absent}/bin/backupd` } },
+      // One path that exists, to see where the loaded rules land in the list.
+      { ...base, type: 'audit-dir', value: join(root, 'present'), isDirectory: true },
+    ];
+    const exported = new AuditdRulesExporter().export(items).content;
+    const hostBefore = `-a always,exit -F arch=b64 -S mknodat -F key=${key}before`;
+    const hostAfter = `-a always,exit -F arch=b64 -S mknodat -F key=${key}after`;
+    const presentRule = ['never,exit', '-F', `dir=${join(root, 'present')}`, '-F', 'perm=rwa'];
+    const cleanUp = () => {
+      spawnSync('auditctl', ['-D', '-k', `${key}before`]);
+      spawnSync('auditctl', ['-D', '-k', `${key}after`]);
+      spawnSync('auditctl', ['-D', '-k', `${key}broken`]);
+      spawnSync('auditctl', ['-d', ...presentRule]);
+    };
+    try {
+      // A host's rules.d: its own rules sort before ours (30-), a later file after (99-zz-), and -e moved last.
+      writeFileSync(join(rulesDir, '30-host.rules'), `${hostBefore}\n`);
+      writeFileSync(join(rulesDir, AUDITD_RULES_FILE_NAME), exported);
+      writeFileSync(join(rulesDir, '99-zz-host-later.rules'), `${hostAfter}\n`);
+      const concatenated = augenrulesConcatenation(rulesDir, join(root, 'audit.rules'));
+      const r = spawnSync('auditctl', ['-R', join(root, 'audit.rules')], { encoding: 'utf8' });
+      const listed = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
+      cleanUp();
+      assert.equal(r.status, 0, `augenrules' file fails to load:\n${r.stderr}\n${concatenated}`);
+      // Each absent path is refused by the kernel and reported, never fatal.
+      assert.equal((r.stderr.match(/No such file or directory/g) ?? []).length, 3, r.stderr);
+      const lines = listed.split('\n');
+      const at = (pred: (l: string) => boolean) => lines.findIndex(pred);
+      const before = at((l) => l.includes(`key=${key}before`));
+      const after = at((l) => l.includes(`key=${key}after`));
+      const ours = at((l) => l.includes(join(root, 'present')));
+      assert.ok(before >= 0, `the host rule before our file is loaded:\n${listed}`);
+      assert.ok(after >= 0, `the host rule after our file is loaded:\n${listed}`);
+      assert.ok(ours >= 0 && ours < before, `our rule is ahead of the host's (first match wins):\n${listed}`);
+      assert.ok(!listed.includes(absent), 'no rule of an absent path');
 
-    // The host's own files keep auditctl's semantics: an error there still stops and fails the load.
-    writeFileSync(join(rulesDir, '30-host.rules'), `-a always,exit -F dir=${absent}/host -F key=${key}broken\n${hostBefore}\n`);
-    augenrulesConcatenation(rulesDir, join(root, 'audit.rules'));
-    const strict = spawnSync('auditctl', ['-R', join(root, 'audit.rules')], { encoding: 'utf8' });
-    const afterBroken = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
-    cleanUp();
-    assert.notEqual(strict.status, 0, 'a broken host rule still fails the load');
-    assert.ok(!afterBroken.includes(`key=${key}before`), 'and still stops it there, as without our file');
-  } finally {
-    cleanUp();
-    rmSync(root, { recursive: true, force: true });
-  }
-  const final = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
-  assert.ok(!final.includes(key) && !final.includes(root), `our rules were removed:\n${final}`);
-});
+      // The host's own files keep auditctl's semantics: an error there still stops and fails the load.
+      writeFileSync(join(rulesDir, '30-host.rules'), `-a always,exit -F dir=${absent}/host -F key=${key}broken\n${hostBefore}\n`);
+      augenrulesConcatenation(rulesDir, join(root, 'audit.rules'));
+      const strict = spawnSync('auditctl', ['-R', join(root, 'audit.rules')], { encoding: 'utf8' });
+      const afterBroken = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
+      cleanUp();
+      assert.notEqual(strict.status, 0, 'a broken host rule still fails the load');
+      assert.ok(!afterBroken.includes(`key=${key}before`), 'and still stops it there, as without our file');
+    } finally {
+      cleanUp();
+      rmSync(root, { recursive: true, force: true });
+    }
+    const final = execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
+    assert.ok(!final.includes(key) && !final.includes(root), `our rules were removed:\n${final}`);
+  },
+);

@@ -18,14 +18,13 @@ export const AUDITD_LOAD_NOTES = [
   '## parent directory) is absent with "Error sending add rule data request (No such file or directory)",',
   '## and auditctl -R / augenrules --load stop at the first such error. Therefore:',
   '## - The -i line below tells auditctl to report such a line and go on, and to exit 0. It holds from',
-  '##   that line to the end of the load: the host\'s rules files sort BEFORE this one (99-) and load',
+  "##   that line to the end of the load: the host's rules files sort BEFORE this one (99-) and load",
   '##   exactly as without it (an error there still stops the load and fails it); only files sorted',
-  '##   after this one and augenrules\' final -e line load past errors (reported, never fewer rules).',
+  "##   after this one and augenrules' final -e line load past errors (reported, never fewer rules).",
   '## - The rules use -A (insert at the head of the exit list) instead of -a: loaded last, they are',
-  '##   still evaluated before the host\'s always rules, and auditd stops at the first matching rule.',
+  "##   still evaluated before the host's always rules, and auditd stops at the first matching rule.",
   '-i',
 ];
-
 
 /**
  * Why a process or path item is not an auditd rule. They come from exec,
@@ -78,7 +77,10 @@ export class AuditdRulesExporter implements ExclusionExporter {
     for (const item of items) {
       const filter = filterFor(item);
       if (!filter) {
-        skipped.push({ item, reason: item.type === 'process' || item.type === 'path' ? AUDITD_NOT_AUDIT_EVIDENCE_REASON : 'no auditd equivalent for this exclusion type' });
+        skipped.push({
+          item,
+          reason: item.type === 'process' || item.type === 'path' ? AUDITD_NOT_AUDIT_EVIDENCE_REASON : 'no auditd equivalent for this exclusion type',
+        });
         continue;
       }
       const why = unusableForAuditd(item.value);

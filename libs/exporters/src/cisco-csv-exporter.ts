@@ -12,7 +12,18 @@ import { lineUnsafeReason } from './value-checks';
  * ("True", or empty for false/unset).
  */
 export const CISCO_API_CSV_COLUMNS = [
-  'ExclusionGUID', 'Exclusion Type', 'Path', 'File Extension', 'Any Drive', 'FileScanEngine', 'FileScanChild', 'MAP', 'BP', 'SPP', 'Process Path', 'Process SHA',
+  'ExclusionGUID',
+  'Exclusion Type',
+  'Path',
+  'File Extension',
+  'Any Drive',
+  'FileScanEngine',
+  'FileScanChild',
+  'MAP',
+  'BP',
+  'SPP',
+  'Process Path',
+  'Process SHA',
 ];
 
 /** What the API columns cannot carry, after them: the process user (set in the console) and the engine's reason with notes. */
@@ -41,12 +52,24 @@ export class CiscoCsvExporter implements ExclusionExporter {
       const fileScan = a.engineSettings?.fileScan;
       // The reason is free text from the engine; flatten it so each exclusion stays one physical line.
       // CSV has no comments: an unreviewed sheet says so in every row's Reason.
-      const reason = (options.unreviewed ? UNREVIEWED_REASON_PREFIX : '') + [item.reason, ...exclusion.notes].join('; ').replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ');
+      const reason =
+        (options.unreviewed ? UNREVIEWED_REASON_PREFIX : '') +
+        [item.reason, ...exclusion.notes].join('; ').replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]+/g, ' ');
       const fields = [
-        '', a.exclusionType, a.path ?? '', a.fileExtension ?? '', '',
-        fileScan?.applyToEngine ? 'True' : '', fileScan?.applyToChildProcesses ? 'True' : '', '', '', '',
-        a.process?.path ?? '', a.process?.sha ?? '',
-        a.exclusionType === 'Process' ? exclusion.user : '', reason,
+        '',
+        a.exclusionType,
+        a.path ?? '',
+        a.fileExtension ?? '',
+        '',
+        fileScan?.applyToEngine ? 'True' : '',
+        fileScan?.applyToChildProcesses ? 'True' : '',
+        '',
+        '',
+        '',
+        a.process?.path ?? '',
+        a.process?.sha ?? '',
+        a.exclusionType === 'Process' ? exclusion.user : '',
+        reason,
       ];
       rows.push(fields.map(csvField).join(','));
     }

@@ -56,8 +56,7 @@ export const CISCO_PROCESS_EXCLUSION_MIN_CONNECTOR = '1.11.0';
  */
 export const CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY = 100;
 
-export const CISCO_PROCESS_LIMIT_REASON =
-  `beyond the per-policy limit of ${CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY} process exclusions (items are in rank order; the first ${CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY} are kept): split the set over two policies or approve fewer`;
+export const CISCO_PROCESS_LIMIT_REASON = `beyond the per-policy limit of ${CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY} process exclusions (items are in rank order; the first ${CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY} are kept): split the set over two policies or approve fewer`;
 
 /**
  * One mapping for the CSV and JSON exports. Cisco path exclusions cover a

@@ -1,9 +1,5 @@
 import { ExportableExclusion } from '@fleettune/rules';
-import {
-  CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY,
-  CISCO_PROCESS_EXCLUSION_MIN_CONNECTOR,
-  toCiscoExclusions,
-} from './cisco-exclusion-mapping';
+import { CISCO_MAX_PROCESS_EXCLUSIONS_PER_POLICY, CISCO_PROCESS_EXCLUSION_MIN_CONNECTOR, toCiscoExclusions } from './cisco-exclusion-mapping';
 import { ExclusionExporter, ExportOptions, ExportResult } from './exclusion-exporter';
 import { UNREVIEWED_JSON_KEY, UNREVIEWED_MARK } from './unreviewed-marking';
 

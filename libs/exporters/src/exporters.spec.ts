@@ -27,12 +27,18 @@ for (const [id, format] of Object.entries(EXPORT_FORMATS) as [ExportFormatId, (t
   test(`golden: ${id}`, () => {
     const result = format.exporter.export(GOLDEN_ITEMS);
     golden(format.fileName, result.content);
-    golden(`${format.fileName}.skipped.json`, JSON.stringify(result.skipped.map((s) => ({ value: s.item.value, reason: s.reason })), null, 2) + '\n');
+    golden(
+      `${format.fileName}.skipped.json`,
+      JSON.stringify(
+        result.skipped.map((s) => ({ value: s.item.value, reason: s.reason })),
+        null,
+        2,
+      ) + '\n',
+    );
     // Only XML gives markup meaning; the other formats carry it as inert data.
     if (id === 'mdatp-plist') assert.equal(result.content.includes('<script>'), false, 'markup is never emitted raw in XML');
   });
 }
-
 
 test('golden: mdatp-json with global scope', () => {
   golden('mdatp_managed.global.json', new MdatpManagedJsonExporter().export(GOLDEN_ITEMS, { useGlobalScope: true }).content);
@@ -47,7 +53,10 @@ test('mdatp json: shape, scopes and global only for eligible full paths', () => 
     const v = e.path ?? e.name ?? '';
     if (e.scopes.includes('global')) assert.ok(!v.includes('*') && e.$type !== 'excludedFileExtension');
   }
-  assert.deepEqual(ex.find((e) => e.$type === 'excludedFileExtension'), { $type: 'excludedFileExtension', extension: '.journal', scopes: ['epp'] });
+  assert.deepEqual(
+    ex.find((e) => e.$type === 'excludedFileExtension'),
+    { $type: 'excludedFileExtension', extension: '.journal', scopes: ['epp'] },
+  );
   assert.deepEqual(ex.find((e) => e.path === '/var/log/acme/agent.log')?.scopes, ['epp', 'global']);
   assert.deepEqual(ex.find((e) => e.path === '/Users/*/Library/Logs/Acme/acme.log')?.scopes, ['epp']);
   const noGlobal = JSON.parse(new MdatpManagedJsonExporter().export(GOLDEN_ITEMS).content);

@@ -12,7 +12,12 @@ import { lineUnsafeReason } from './value-checks';
  */
 export class MdatpCliExporter implements ExclusionExporter {
   export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
-    const lines = ['#!/bin/sh', '# fleettune recommended Microsoft Defender for Endpoint exclusions', ...(options.unreviewed ? [`# ${UNREVIEWED_MARK}`] : []), 'set -e'];
+    const lines = [
+      '#!/bin/sh',
+      '# fleettune recommended Microsoft Defender for Endpoint exclusions',
+      ...(options.unreviewed ? [`# ${UNREVIEWED_MARK}`] : []),
+      'set -e',
+    ];
     const skipped: SkippedExclusion[] = [];
     for (const item of items) {
       const unsafe = lineUnsafeReason(item.value);

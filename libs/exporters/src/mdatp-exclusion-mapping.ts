@@ -11,7 +11,7 @@ import { AUDIT_ONLY_REASON } from './value-checks';
  * looks done, so it is refused, with this reason, in every MDE format.
  */
 export const MDE_CHILD_SCOPE_REASON =
-  'apply-to-children has no Defender equivalent: an MDE process exclusion covers the process itself, never the child processes it starts, so this item (recommended for its children\'s noise) would silently do nothing; exclude the children\'s files by path, or use the Cisco export';
+  "apply-to-children has no Defender equivalent: an MDE process exclusion covers the process itself, never the child processes it starts, so this item (recommended for its children's noise) would silently do nothing; exclude the children's files by path, or use the Cisco export";
 
 export type MdatpExclusionEntry =
   | { $type: 'excludedPath'; isDirectory: boolean; path: string; scopes: string[] }

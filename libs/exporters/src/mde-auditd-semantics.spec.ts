@@ -15,7 +15,11 @@ const MDE = ['mdatp-json', 'mdatp-cli', 'mdatp-plist'] as const;
 test('MDE: a child-scoped process item is refused with its reason in every MDE format, never exported as the process alone', () => {
   for (const id of MDE) {
     const { content, skipped } = EXPORT_FORMATS[id].exporter.export([parent, plain]);
-    assert.deepEqual(skipped.map((s) => [s.item.value, s.reason]), [['/opt/jamf/bin/jamf', MDE_CHILD_SCOPE_REASON]], id);
+    assert.deepEqual(
+      skipped.map((s) => [s.item.value, s.reason]),
+      [['/opt/jamf/bin/jamf', MDE_CHILD_SCOPE_REASON]],
+      id,
+    );
     assert.ok(content.includes('/opt/acme/bin/acme-helper'), `${id}: the plain process item is exported`);
     const written = content.split('\n').filter((l) => !l.startsWith('#'));
     assert.ok(!written.some((l) => l.includes('/opt/jamf/bin/jamf')), `${id} exports the parent without its children`);
@@ -44,8 +48,13 @@ test('property: no MDE export ever carries a child-scoped item, and each one is 
           if (it.value.startsWith('/')) assert.equal(s.reason, MDE_CHILD_SCOPE_REASON);
         }
         // Nothing written names a value that only child-scoped items carry.
-        const onlyChildScoped = [...new Set(items.map((i) => i.value))].filter((v) => items.filter((i) => i.value === v).every((i) => i.type === 'process' && i.applyToChildren));
-        const written = content.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+        const onlyChildScoped = [...new Set(items.map((i) => i.value))].filter((v) =>
+          items.filter((i) => i.value === v).every((i) => i.type === 'process' && i.applyToChildren),
+        );
+        const written = content
+          .split('\n')
+          .filter((l) => !l.startsWith('#'))
+          .join('\n');
         for (const v of onlyChildScoped) assert.ok(!written.includes(v), `${id} writes ${v}`);
       }
     }),
@@ -67,10 +76,7 @@ test('auditd: only audit-evidenced items; RTP/exec process items, paths and macO
   ];
   const { content, skipped } = new AuditdRulesExporter().export(items);
   const rules = content.split('\n').filter((l) => l.startsWith('-A '));
-  assert.deepEqual(rules, [
-    '-A never,exit -F exe=/opt/backup/bin/backupd',
-    '-A never,exit -F dir=/var/lib/backupd/spool -F perm=rwa',
-  ]);
+  assert.deepEqual(rules, ['-A never,exit -F exe=/opt/backup/bin/backupd', '-A never,exit -F dir=/var/lib/backupd/spool -F perm=rwa']);
   const why = new Map(skipped.map((s) => [s.item.value, s.reason]));
   assert.equal(why.get('/opt/indexer/bin/indexer'), AUDITD_NOT_AUDIT_EVIDENCE_REASON);
   assert.equal(why.get('/opt/jamf/bin/jamf'), AUDITD_NOT_AUDIT_EVIDENCE_REASON);
@@ -88,10 +94,25 @@ test('auditd: a directory rule keeps executions recorded unless asked to mute th
   assert.match(muted, /^-A never,exit -F dir=\/var\/lib\/backupd\/spool$/m);
 });
 
-test('auditd: the guide\'s -x form (initiator + directory) for a directory one program writes', () => {
-  const spool: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/backupd/spool', isDirectory: true, evidence: { auditInitiator: '/opt/backup/bin/backupd' } };
-  const spaced: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/other', isDirectory: true, evidence: { auditInitiator: '/opt/My App/bin/app' } };
-  const rules = new AuditdRulesExporter().export([spool, spaced]).content.split('\n').filter((l) => l.startsWith('-A '));
+test("auditd: the guide's -x form (initiator + directory) for a directory one program writes", () => {
+  const spool: ExportableExclusion = {
+    ...base,
+    type: 'audit-dir',
+    value: '/var/lib/backupd/spool',
+    isDirectory: true,
+    evidence: { auditInitiator: '/opt/backup/bin/backupd' },
+  };
+  const spaced: ExportableExclusion = {
+    ...base,
+    type: 'audit-dir',
+    value: '/var/lib/other',
+    isDirectory: true,
+    evidence: { auditInitiator: '/opt/My App/bin/app' },
+  };
+  const rules = new AuditdRulesExporter()
+    .export([spool, spaced])
+    .content.split('\n')
+    .filter((l) => l.startsWith('-A '));
   assert.deepEqual(rules, [
     '-A never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa',
     // An initiator auditctl cannot carry falls back to the whole directory (-d).

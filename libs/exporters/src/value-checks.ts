@@ -11,7 +11,9 @@ export function lineUnsafeReason(value: string): string | undefined {
 
 /** Characters XML 1.0 cannot represent at all (plist is XML 1.0). */
 export function hasXmlForbiddenChars(value: string): boolean {
-  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(value) || /[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/.test(value);
+  return (
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.test(value) || /[\ud800-\udbff](?![\udc00-\udfff])|(^|[^\ud800-\udbff])[\udc00-\udfff]/.test(value)
+  );
 }
 
 export const AUDIT_ONLY_REASON = 'auditd-only item; this format has no equivalent';

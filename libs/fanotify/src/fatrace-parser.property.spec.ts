@@ -35,9 +35,7 @@ function run(input: Buffer, chunk = 1 << 20, options: FatraceParserOptions = OPT
 const noiseLine = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 200 }).map((a) => Buffer.from(a.map((b) => (b === 10 ? 0 : b))).subarray(0)),
   fc.string({ minLength: 1, maxLength: 100 }).map((s) => Buffer.from('\u0000' + s.replace(/\n/g, ' '))),
-  fc.nat(JSON_LINES.length - 1).chain((i) =>
-    fc.integer({ min: 1, max: Math.max(1, JSON_LINES[i].length - 1) }).map((cut) => JSON_LINES[i].subarray(0, cut)),
-  ),
+  fc.nat(JSON_LINES.length - 1).chain((i) => fc.integer({ min: 1, max: Math.max(1, JSON_LINES[i].length - 1) }).map((cut) => JSON_LINES[i].subarray(0, cut))),
   fc.constantFrom(
     Buffer.from('{"pid":1,"types":"W","path":"/x"'),
     Buffer.from('{"pid":1,"types":"Q","path":"/x"}'),
@@ -59,7 +57,10 @@ test('arbitrary bytes never throw', () => {
       const p = new FatraceParser(() => undefined, OPTS);
       for (const c of chunks) p.push(Buffer.from(c));
       const s = p.end();
-      assert.equal(Object.values(s.skippedReasons).reduce((a, b) => a + b, 0), s.skipped);
+      assert.equal(
+        Object.values(s.skippedReasons).reduce((a, b) => a + b, 0),
+        s.skipped,
+      );
     }),
     { numRuns: 400 },
   );
@@ -69,24 +70,20 @@ test('noise lines inserted anywhere are skipped with a reason and never change t
   const clean = run(Buffer.concat(MIXED.flatMap((l) => [l, Buffer.from('\n')])));
   assert.equal(clean.stats.skipped, 0);
   fc.assert(
-    fc.property(
-      fc.array(fc.tuple(fc.nat(MIXED.length), noiseLine), { maxLength: 12 }),
-      fc.integer({ min: 1, max: 700 }),
-      (inserts, chunk) => {
-        const ls = [...MIXED];
-        let noise = 0;
-        for (const [at, n] of inserts) {
-          // a noise line that is only whitespace is a blank line (ignored), one that
-          // happens to look like an event is not noise: neither is inserted
-          if (n.toString('latin1').trim() === '' || (hasEventShape(n) && n[0] !== 0x7b)) continue;
-          ls.splice(at % (ls.length + 1), 0, n);
-          noise++;
-        }
-        const got = run(Buffer.concat(ls.flatMap((l) => [l, Buffer.from('\n')])), chunk);
-        assert.deepEqual(got.events, clean.events);
-        assert.equal(got.stats.skipped, noise);
-      },
-    ),
+    fc.property(fc.array(fc.tuple(fc.nat(MIXED.length), noiseLine), { maxLength: 12 }), fc.integer({ min: 1, max: 700 }), (inserts, chunk) => {
+      const ls = [...MIXED];
+      let noise = 0;
+      for (const [at, n] of inserts) {
+        // a noise line that is only whitespace is a blank line (ignored), one that
+        // happens to look like an event is not noise: neither is inserted
+        if (n.toString('latin1').trim() === '' || (hasEventShape(n) && n[0] !== 0x7b)) continue;
+        ls.splice(at % (ls.length + 1), 0, n);
+        noise++;
+      }
+      const got = run(Buffer.concat(ls.flatMap((l) => [l, Buffer.from('\n')])), chunk);
+      assert.deepEqual(got.events, clean.events);
+      assert.equal(got.stats.skipped, noise);
+    }),
     { numRuns: 300 },
   );
 });

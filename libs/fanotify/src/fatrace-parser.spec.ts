@@ -64,8 +64,14 @@ const recorded = readdirSync(RECORDED).filter((f) => f.endsWith('.txt') || f.end
 
 test('there are real recordings of every variant', () => {
   for (const v of ['text-default', 'text-t', 'text-tt-u', 'text-t-u-e-P', 'json-default', 'json-t', 'json-tt-u-e-P']) {
-    assert.ok(recorded.some((f) => f.startsWith(v + '.')), v);
-    assert.ok(recorded.some((f) => f.startsWith('workload-' + v + '.')), 'workload-' + v);
+    assert.ok(
+      recorded.some((f) => f.startsWith(v + '.')),
+      v,
+    );
+    assert.ok(
+      recorded.some((f) => f.startsWith('workload-' + v + '.')),
+      'workload-' + v,
+    );
   }
 });
 

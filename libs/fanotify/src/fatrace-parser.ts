@@ -45,13 +45,28 @@ export function fatraceTypesToOps(types: string): FileOp[] | undefined {
   let rename = false;
   for (let i = 0; i < types.length; i++) {
     switch (types.charCodeAt(i)) {
-      case 87: w = true; break; // W
-      case 79: case 82: or = true; break; // O R
-      case 67: c = true; break; // C
-      case 43: create = true; break; // +
-      case 68: del = true; break; // D
-      case 60: case 62: rename = true; break; // < >
-      default: return undefined;
+      case 87:
+        w = true;
+        break; // W
+      case 79:
+      case 82:
+        or = true;
+        break; // O R
+      case 67:
+        c = true;
+        break; // C
+      case 43:
+        create = true;
+        break; // +
+      case 68:
+        del = true;
+        break; // D
+      case 60:
+      case 62:
+        rename = true;
+        break; // < >
+      default:
+        return undefined;
     }
   }
   const ops: FileOp[] = [];
@@ -163,7 +178,8 @@ export class FatraceParser extends LineEventReader {
       const bytes = byteArray(r.path_raw);
       if (!bytes) return this.skip('bad-record');
       path = decodeEscapingInvalid(bytes);
-    } else if (r.path === undefined && r.path_raw === undefined) path = ''; // device/inode only
+    } else if (r.path === undefined && r.path_raw === undefined)
+      path = ''; // device/inode only
     else return this.skip('bad-record');
     let timestampMs: number;
     if (r.timestamp === undefined) timestampMs = this.now();

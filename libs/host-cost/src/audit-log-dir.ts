@@ -65,7 +65,9 @@ export function logGrowth(before: readonly LogFileEntry[], after: readonly LogFi
     return { bytes, rotations };
   }
   const unchanged = (f: LogFileEntry) => before.some((b) => b.name !== current && b.size === f.size && b.mtimeMs === f.mtimeMs);
-  const changed = after.filter((f) => !unchanged(f) && !(f.name === current && prevCurrent && f.size === prevCurrent.size && f.mtimeMs === prevCurrent.mtimeMs));
+  const changed = after.filter(
+    (f) => !unchanged(f) && !(f.name === current && prevCurrent && f.size === prevCurrent.size && f.mtimeMs === prevCurrent.mtimeMs),
+  );
   if (changed.length === 0) return { bytes: 0, rotations: 0 };
   changed.sort((a, b) => a.mtimeMs - b.mtimeMs || b.name.localeCompare(a.name));
   let bytes = 0;

@@ -261,9 +261,7 @@ export class CostWindowAggregator {
         windowEndMs: w.start + this.o.windowMs,
         samples: w.samples,
         coveredMs: w.coveredMs,
-        products: [...w.products.values()]
-          .map((p) => ({ ...p, cpuMs: Math.round(p.cpuMs) }))
-          .sort((a, b) => b.cpuMs - a.cpuMs || a.name.localeCompare(b.name)),
+        products: [...w.products.values()].map((p) => ({ ...p, cpuMs: Math.round(p.cpuMs) })).sort((a, b) => b.cpuMs - a.cpuMs || a.name.localeCompare(b.name)),
         auditd: w.auditdTouched ? w.auditd : undefined,
       });
     }

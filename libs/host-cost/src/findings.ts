@@ -75,7 +75,9 @@ export function costFindings(input: FindingInput, o: FindingOptions = {}): Findi
     out.push({
       code: 'audit-lost-events',
       severity: 'critical',
-      message: `the kernel lost ${a.lostDelta} audit events in the window (lost ${a.lostTotal} since boot)` + (a.rateLimit > 0 ? `; rate_limit is ${a.rateLimit}/s` : ''),
+      message:
+        `the kernel lost ${a.lostDelta} audit events in the window (lost ${a.lostTotal} since boot)` +
+        (a.rateLimit > 0 ? `; rate_limit is ${a.rateLimit}/s` : ''),
       advice:
         (a.rateLimit > 0 ? 'Raise or remove the rate limit (auditctl -r 0). ' : '') +
         'Raise the backlog (auditctl -b) and reduce the event volume with exclusions for noisy, low-threat initiators and paths; security products miss what is lost.',
@@ -89,7 +91,12 @@ export function costFindings(input: FindingInput, o: FindingOptions = {}): Findi
       advice: 'Pushed auditd exclusions take effect only after a reboot; remove -e 2 from the rules (rules.d) to allow changes, then restart.',
     });
   } else if (a.enabled === 0) {
-    out.push({ code: 'audit-disabled', severity: 'info', message: 'kernel auditing is disabled (enabled 0)', advice: 'Products relying on auditd (e.g. MDE on Linux) see no audit events.' });
+    out.push({
+      code: 'audit-disabled',
+      severity: 'info',
+      message: 'kernel auditing is disabled (enabled 0)',
+      advice: 'Products relying on auditd (e.g. MDE on Linux) see no audit events.',
+    });
   }
   if (a.enabled >= 1 && a.pid === 0) {
     out.push({

@@ -111,10 +111,13 @@ test('auditctl -l: keys, paths and owning products', () => {
   ]);
   assert.deepEqual(parseAuditctlRules(fx('auditctl-l.empty.txt')), []);
   const never = parseAuditctlRules('-a never,exit -F exe=/opt/app/bin/app\n-a exit,never -F dir=/opt/app/cfg\n');
-  assert.deepEqual(never.map((r) => [r.action, r.list, r.exes, r.paths]), [
-    ['never', 'exit', ['/opt/app/bin/app'], []],
-    ['never', 'exit', [], ['/opt/app/cfg']],
-  ]);
+  assert.deepEqual(
+    never.map((r) => [r.action, r.list, r.exes, r.paths]),
+    [
+      ['never', 'exit', ['/opt/app/bin/app'], []],
+      ['never', 'exit', [], ['/opt/app/cfg']],
+    ],
+  );
 });
 
 test('auditd.conf (3.x overflow_action and 2.x disp_qos) and plugins', () => {
@@ -171,9 +174,18 @@ test('product matcher: exact names, 15-byte comm, globs, config', () => {
 
 test('cost windows: CPU between samples to the window of the later sample; lost delta; rules; log growth', () => {
   const agg = new CostWindowAggregator({ windowMs: 10_000 });
-  const st = (lost: number, backlog: number) => parseAuditctlStatus(fx('auditctl-s.running.txt').replace('lost 0', `lost ${lost}`).replace('backlog 0', `backlog ${backlog}`))!;
+  const st = (lost: number, backlog: number) =>
+    parseAuditctlStatus(fx('auditctl-s.running.txt').replace('lost 0', `lost ${lost}`).replace('backlog 0', `backlog ${backlog}`))!;
   const rules = parseAuditctlRules(fx('auditctl-l.txt'));
-  const proc = (ticks: number, rss: number, pid = 11002, start = 380121) => ({ pid, startTimeTicks: start, name: 'auditd', product: 'auditd', cpuTicks: ticks, rssKb: rss, hwmKb: 5000 });
+  const proc = (ticks: number, rss: number, pid = 11002, start = 380121) => ({
+    pid,
+    startTimeTicks: start,
+    name: 'auditd',
+    product: 'auditd',
+    cpuTicks: ticks,
+    rssKb: rss,
+    hwmKb: 5000,
+  });
   agg.add({ atMs: 100_000, processes: [proc(300, 4000)], auditd: { status: st(5, 0), rules } });
   agg.add({ atMs: 105_000, processes: [proc(350, 4200)], auditd: { status: st(5, 10), rules } });
   agg.add({ atMs: 110_000, processes: [proc(420, 4100)], auditd: { status: st(9, 3), rules } });
@@ -191,7 +203,10 @@ test('cost windows: CPU between samples to the window of the later sample; lost 
   assert.deepEqual(w1.products, [{ name: 'auditd', product: 'auditd', cpuMs: 1200, peakRssKb: 4200, peakHwmKb: 5000, processes: 1 }]);
   assert.equal(w1.auditd!.lostDelta, 4);
   assert.equal(w1.auditd!.backlogMax, 10);
-  assert.deepEqual(w1.auditd!.rulesByProduct, [{ name: '(other)', count: 2 }, { name: 'mdatp', count: 2 }]);
+  assert.deepEqual(w1.auditd!.rulesByProduct, [
+    { name: '(other)', count: 2 },
+    { name: 'mdatp', count: 2 },
+  ]);
   assert.equal(w2.windowStartMs, 110_000);
   assert.equal(w2.coveredMs, 5_000);
   assert.equal(w2.products[0].cpuMs, 70);
@@ -226,7 +241,14 @@ test('findings: lost, immutable, lossy dispatch, noisy watched path, high CPU', 
     rules,
     noisyPaths: [{ path: '/tmp/fthc-rec/watch/app.log', count: 5000 }],
   });
-  assert.deepEqual(f.map((x) => x.code).sort(), ['audit-dispatch-lossy', 'audit-immutable', 'audit-lost-events', 'product-high-cpu', 'rule-watches-noisy-path', 'rule-watches-noisy-path']);
+  assert.deepEqual(f.map((x) => x.code).sort(), [
+    'audit-dispatch-lossy',
+    'audit-immutable',
+    'audit-lost-events',
+    'product-high-cpu',
+    'rule-watches-noisy-path',
+    'rule-watches-noisy-path',
+  ]);
   assert.match(f.find((x) => x.code === 'audit-lost-events')!.advice, /auditctl -r 0/);
 });
 
@@ -251,9 +273,12 @@ test('cost windows: a late sample still closes the window before (slack); a long
   agg.add({ atMs: 110_030, processes: [proc(100)] }); // 30 ms late
   agg.add({ atMs: 130_000, processes: [proc(300)] }); // 20 s later: two windows
   const ws = agg.takeComplete();
-  assert.deepEqual(ws.map((w) => [w.windowStartMs, w.coveredMs, w.products[0]?.cpuMs]), [
-    [100_000, 10_000, 1000],
-    [110_000, 10_000, 1000],
-    [120_000, 10_000, 1000],
-  ]);
+  assert.deepEqual(
+    ws.map((w) => [w.windowStartMs, w.coveredMs, w.products[0]?.cpuMs]),
+    [
+      [100_000, 10_000, 1000],
+      [110_000, 10_000, 1000],
+      [120_000, 10_000, 1000],
+    ],
+  );
 });

@@ -3,7 +3,6 @@ import { AuditLineSplitter } from '@fleettune/audit';
 import type { ObservedEvent } from '@fleettune/counting';
 import { DEFAULT_MAX_LINE_BYTES } from './line-splitter';
 
-
 export interface LineReadStats {
   events: number;
   bytes: number;

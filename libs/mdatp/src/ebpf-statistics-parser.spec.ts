@@ -16,14 +16,23 @@ const SAMPLE = fixture('mdatp_ebpf_statistics.txt');
 test('real sample: initiator paths and syscall ids (named on x86_64)', () => {
   const { rows, stats } = parse(SAMPLE);
   assert.equal(stats.skipped, 0);
-  assert.deepEqual(rows.filter((r) => r.section === 'initiators'), [
-    { section: 'initiators', path: '/usr/lib/postgresql/12/bin/psql', count: 902 },
-    { section: 'initiators', path: '/usr/bin/clamscan', count: 349 },
-    { section: 'initiators', path: '/usr/sbin/zabbix_agent2', count: 27 },
-    { section: 'initiators', path: '/usr/lib/postgresql/12/bin/postgres', count: 10 },
-  ]);
+  assert.deepEqual(
+    rows.filter((r) => r.section === 'initiators'),
+    [
+      { section: 'initiators', path: '/usr/lib/postgresql/12/bin/psql', count: 902 },
+      { section: 'initiators', path: '/usr/bin/clamscan', count: 349 },
+      { section: 'initiators', path: '/usr/sbin/zabbix_agent2', count: 27 },
+      { section: 'initiators', path: '/usr/lib/postgresql/12/bin/postgres', count: 10 },
+    ],
+  );
   const sys = rows.flatMap((r) => (r.section === 'syscalls' ? [[r.number, r.syscall, r.count]] : []));
-  assert.deepEqual(sys.slice(0, 5), [[80, 'chdir', 9034], [57, 'fork', 8932], [60, 'exit', 8929], [59, 'execve', 4942], [112, 'setsid', 4898]]);
+  assert.deepEqual(sys.slice(0, 5), [
+    [80, 'chdir', 9034],
+    [57, 'fork', 8932],
+    [60, 'exit', 8929],
+    [59, 'execve', 4942],
+    [112, 'setsid', 4898],
+  ]);
   assert.equal(sys.length, 10);
 });
 

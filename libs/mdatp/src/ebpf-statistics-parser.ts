@@ -32,7 +32,10 @@ export class EbpfStatisticsParser {
   private rows = 0;
   private lineNo = 0;
 
-  constructor(private readonly onRow: (row: EbpfStatisticsRow) => void, private readonly options: EbpfStatisticsParserOptions = {}) {
+  constructor(
+    private readonly onRow: (row: EbpfStatisticsRow) => void,
+    private readonly options: EbpfStatisticsParserOptions = {},
+  ) {
     this.tally = new SkipTally(options.onSkip);
     this.splitter = new LineSplitter(
       (l) => this.line(l),

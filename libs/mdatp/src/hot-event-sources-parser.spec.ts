@@ -1,13 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { HotEventSource, HotEventSourcesParser, HotEventSourcesParserOptions, HotEventSourcesSection, hotEventSourcesKindFromName } from './hot-event-sources-parser';
+import {
+  HotEventSource,
+  HotEventSourcesParser,
+  HotEventSourcesParserOptions,
+  HotEventSourcesSection,
+  hotEventSourcesKindFromName,
+} from './hot-event-sources-parser';
 import { chunked, fixture } from './testing/helpers';
 
 function parse(input: Buffer | string, chunk = 1 << 16, options: HotEventSourcesParserOptions = {}) {
   const sources: HotEventSource[] = [];
   const sections: HotEventSourcesSection[] = [];
-  const p = new HotEventSourcesParser((s) => sources.push(s), (s) => sections.push(s), options);
+  const p = new HotEventSourcesParser(
+    (s) => sources.push(s),
+    (s) => sections.push(s),
+    options,
+  );
   for (const c of chunked(Buffer.isBuffer(input) ? input : Buffer.from(input, 'utf8'), chunk)) p.push(c);
   return { sources, sections, stats: p.end() };
 }
@@ -19,20 +29,33 @@ const EXEC_JSON = fixture('mdatp_hot_event_sources_executables_report.json');
 test('console output: files and executables sections, counts, time span, (deleted) suffix', () => {
   const { sources, sections, stats } = parse(CONSOLE);
   assert.equal(stats.skipped, 0);
-  assert.deepEqual(sections.map((s) => [s.kind, s.totalEvents, s.durationMs]), [['files', 11179, 12000], ['executables', 47382, 18000]]);
+  assert.deepEqual(
+    sections.map((s) => [s.kind, s.totalEvents, s.durationMs]),
+    [
+      ['files', 11179, 12000],
+      ['executables', 47382, 18000],
+    ],
+  );
   const files = sources.filter((s) => s.kind === 'files');
   const execs = sources.filter((s) => s.kind === 'executables');
   assert.equal(files.length, 10);
   assert.equal(execs.length, 11);
   assert.deepEqual(files[0], { kind: 'files', path: '/mnt/RamDisk/postgres_data/pg_wal/0000000100000014000000A5', count: 2832 });
   assert.deepEqual(execs[1], { kind: 'executables', path: '/usr/lib/postgresql/12/bin/postgres', count: 5721, deleted: true });
-  assert.equal(files.reduce((a, s) => a + s.count, 0), 2832 + 632 + 619 + 618 + 618 + 616 + 615 + 614 + 514 + 496);
+  assert.equal(
+    files.reduce((a, s) => a + s.count, 0),
+    2832 + 632 + 619 + 618 + 618 + 616 + 615 + 614 + 514 + 496,
+  );
 });
 
 test('JSON report: authCount + notifyCount per path, µs start/end, kind from the file name', () => {
-  const { sources, sections, stats } = parse(EXEC_JSON, 1 << 16, { defaultKind: hotEventSourcesKindFromName('x/mdatp_hot_event_sources_executables_report.json') });
+  const { sources, sections, stats } = parse(EXEC_JSON, 1 << 16, {
+    defaultKind: hotEventSourcesKindFromName('x/mdatp_hot_event_sources_executables_report.json'),
+  });
   assert.equal(stats.skipped, 0);
-  assert.deepEqual(sections, [{ kind: 'executables', kindKnown: true, totalEvents: 48165, startTimeMs: 1729534260988, endTimeMs: 1729534280026, durationMs: 19038, format: 'json' }]);
+  assert.deepEqual(sections, [
+    { kind: 'executables', kindKnown: true, totalEvents: 48165, startTimeMs: 1729534260988, endTimeMs: 1729534280026, durationMs: 19038, format: 'json' },
+  ]);
   assert.deepEqual(sources, [
     { kind: 'executables', path: '/usr/lib/postgresql/12/bin/psql', count: 8126, authCount: 8126, notifyCount: 0, pidCount: 2487 },
     { kind: 'executables', path: '/usr/lib/postgresql/12/bin/postgres', count: 5127, authCount: 5127, notifyCount: 0, pidCount: 2144 },
@@ -40,13 +63,19 @@ test('JSON report: authCount + notifyCount per path, µs start/end, kind from th
   const f = parse(FILES_JSON);
   assert.equal(f.sections[0].kind, 'files');
   assert.equal(f.sections[0].kindKnown, false);
-  assert.deepEqual(f.sources.map((s) => s.count), [2832, 632]);
+  assert.deepEqual(
+    f.sources.map((s) => s.count),
+    [2832, 632],
+  );
 });
 
 test('a report cut short keeps its complete entries', () => {
   const text = FILES_JSON.toString('utf8');
   const { sources, stats } = parse(text.slice(0, text.lastIndexOf('"pidCount"')));
-  assert.deepEqual(sources.map((s) => s.path), ['/mnt/RamDisk/postgres_data/pg_wal/0000000100000014000000A5']);
+  assert.deepEqual(
+    sources.map((s) => s.path),
+    ['/mnt/RamDisk/postgres_data/pg_wal/0000000100000014000000A5'],
+  );
   assert.deepEqual(stats.skippedReasons, { 'truncated-json': 1 });
 });
 
@@ -65,7 +94,9 @@ test('property: chunking and noise lines before a report never change its entrie
   const clean = JSON.stringify(parse(EXEC_JSON).sources);
   const noise = fc.oneof(
     fc.string({ maxLength: 80 }).map((s) => 'x' + s.replace(/[\r\n{[]/g, ' ')),
-    fc.uint8Array({ maxLength: 80 }).map((a) => Buffer.from([0x21, ...a.filter((b) => b !== 0x0a && b !== 0x0d && b !== 0x7b && b !== 0x5b)]).toString('latin1')),
+    fc
+      .uint8Array({ maxLength: 80 })
+      .map((a) => Buffer.from([0x21, ...a.filter((b) => b !== 0x0a && b !== 0x0d && b !== 0x7b && b !== 0x5b)]).toString('latin1')),
   );
   fc.assert(
     fc.property(fc.array(noise, { maxLength: 5 }), fc.integer({ min: 1, max: 300 }), (lines, chunk) => {

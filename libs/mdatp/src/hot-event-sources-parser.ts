@@ -88,12 +88,22 @@ export class HotEventSourcesParser {
 
   end(): HotEventSourcesStats {
     this.scanner.end();
-    return { sections: this.sections, sources: this.sources, skipped: this.tally.skipped, skippedReasons: { ...this.tally.reasons }, messages: [...this.tally.messages] };
+    return {
+      sections: this.sections,
+      sources: this.sources,
+      skipped: this.tally.skipped,
+      skippedReasons: { ...this.tally.reasons },
+      messages: [...this.tally.messages],
+    };
   }
 
   private newSection(s: Omit<HotEventSourcesSection, 'kind' | 'kindKnown'> & { kind?: HotEventSourcesKind }): HotEventSourcesSection {
     const kind = s.kind ?? this.nextKind;
-    const sec: HotEventSourcesSection = { ...s, kind: kind ?? this.options.defaultKind ?? 'files', kindKnown: kind !== undefined || this.options.defaultKind !== undefined };
+    const sec: HotEventSourcesSection = {
+      ...s,
+      kind: kind ?? this.options.defaultKind ?? 'files',
+      kindKnown: kind !== undefined || this.options.defaultKind !== undefined,
+    };
     this.nextKind = undefined;
     this.sections++;
     this.onSection(sec);
@@ -188,7 +198,10 @@ export class HotEventSourcesParser {
     } else {
       const s = salvageArray(text, EVENT_SOURCE_KEY);
       if (!s.found) {
-        this.tally.add(truncated ? 'truncated-json' : 'malformed-json', `line ${line}: JSON ${truncated ? 'ends midway' : 'does not parse'} before "eventSource", skipped`);
+        this.tally.add(
+          truncated ? 'truncated-json' : 'malformed-json',
+          `line ${line}: JSON ${truncated ? 'ends midway' : 'does not parse'} before "eventSource", skipped`,
+        );
         return;
       }
       elements = [];

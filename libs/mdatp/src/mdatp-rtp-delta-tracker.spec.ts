@@ -5,7 +5,13 @@ import { MdatpRtpCounter, MdatpRtpPoll } from './mdatp-rtp-statistics-parser';
 import { MdatpRtpDelta, MdatpRtpDeltaTracker } from './mdatp-rtp-delta-tracker';
 
 let index = 0;
-const c = (pid: number, files: number, timeNs = files * 10, path: string | null = `/p${pid}`, name: string | null = path ? path.slice(1) : null): MdatpRtpCounter => ({
+const c = (
+  pid: number,
+  files: number,
+  timeNs = files * 10,
+  path: string | null = `/p${pid}`,
+  name: string | null = path ? path.slice(1) : null,
+): MdatpRtpCounter => ({
   pid,
   name,
   path,
@@ -18,10 +24,16 @@ const brief = (ds: MdatpRtpDelta[]) => ds.map((d) => [d.pid, d.filesScanned, d.s
 
 test('first poll: the counters since the daemon started; then new - old', () => {
   const t = new MdatpRtpDeltaTracker();
-  assert.deepEqual(brief(t.add(poll([c(1, 10), c(2, 5)])).deltas), [[1, 10, 100, 'first'], [2, 5, 50, 'first']]);
+  assert.deepEqual(brief(t.add(poll([c(1, 10), c(2, 5)])).deltas), [
+    [1, 10, 100, 'first'],
+    [2, 5, 50, 'first'],
+  ]);
   const r = t.add(poll([c(1, 15), c(2, 5), c(3, 2)]));
   assert.equal(r.daemonRestart, false);
-  assert.deepEqual(brief(r.deltas), [[1, 5, 50, 'delta'], [3, 2, 20, 'new']]); // unchanged pid 2 left out
+  assert.deepEqual(brief(r.deltas), [
+    [1, 5, 50, 'delta'],
+    [3, 2, 20, 'new'],
+  ]); // unchanged pid 2 left out
 });
 
 test("firstPoll 'baseline' only remembers the first poll", () => {
@@ -39,11 +51,19 @@ test('daemon restart (most shared counters go down): the new counters are the de
   t2.add(poll([c(1, 100), c(2, 50), c(3, 40)]));
   const r2 = t2.add(poll([c(1, 3), c(2, 7), c(3, 45), c(4, 1)]));
   assert.equal(r2.daemonRestart, true);
-  assert.deepEqual(brief(r2.deltas), [[1, 3, 30, 'daemon-restart'], [2, 7, 70, 'daemon-restart'], [3, 45, 450, 'daemon-restart'], [4, 1, 10, 'new']]);
+  assert.deepEqual(brief(r2.deltas), [
+    [1, 3, 30, 'daemon-restart'],
+    [2, 7, 70, 'daemon-restart'],
+    [3, 45, 450, 'daemon-restart'],
+    [4, 1, 10, 'new'],
+  ]);
   // after the restart, deltas continue from the new values, and forgotten pids count whole if they come back
   t2.add(poll([c(1, 5), c(2, 7), c(3, 45)]));
   t2.add(poll([c(1, 5)]));
-  assert.deepEqual(brief(t2.add(poll([c(1, 9), c(2, 8)])).deltas), [[1, 4, 40, 'delta'], [2, 1, 10, 'delta']]);
+  assert.deepEqual(brief(t2.add(poll([c(1, 9), c(2, 8)])).deltas), [
+    [1, 4, 40, 'delta'],
+    [2, 1, 10, 'delta'],
+  ]);
 });
 
 test('a single counter going down (pid reused by the same program) counts whole, the others stay deltas', () => {
@@ -51,27 +71,41 @@ test('a single counter going down (pid reused by the same program) counts whole,
   t.add(poll([c(1, 100), c(2, 50), c(3, 40)]));
   const r = t.add(poll([c(1, 110), c(2, 4), c(3, 41)]));
   assert.equal(r.daemonRestart, false);
-  assert.deepEqual(brief(r.deltas), [[1, 10, 100, 'delta'], [2, 4, 40, 'counter-reset'], [3, 1, 10, 'delta']]);
+  assert.deepEqual(brief(r.deltas), [
+    [1, 10, 100, 'delta'],
+    [2, 4, 40, 'counter-reset'],
+    [3, 1, 10, 'delta'],
+  ]);
 });
 
 test('scan time going down alone also means the counter restarted', () => {
   const t = new MdatpRtpDeltaTracker();
   t.add(poll([c(1, 10, 1000), c(2, 10, 1000), c(3, 10, 1000)]));
-  assert.deepEqual(brief(t.add(poll([c(1, 12, 900), c(2, 11, 1100), c(3, 11, 1100)])).deltas), [[1, 12, 900, 'counter-reset'], [2, 1, 100, 'delta'], [3, 1, 100, 'delta']]);
+  assert.deepEqual(brief(t.add(poll([c(1, 12, 900), c(2, 11, 1100), c(3, 11, 1100)])).deltas), [
+    [1, 12, 900, 'counter-reset'],
+    [2, 1, 100, 'delta'],
+    [3, 1, 100, 'delta'],
+  ]);
 });
 
 test('pid reused by another program counts whole and takes the new path', () => {
   const t = new MdatpRtpDeltaTracker();
   t.add(poll([c(1, 100, 1000, '/bin/a')]));
   const r = t.add(poll([c(1, 120, 1200, '/bin/b')]));
-  assert.deepEqual(r.deltas.map((d) => [d.path, d.filesScanned, d.kind]), [['/bin/b', 120, 'pid-reused']]);
+  assert.deepEqual(
+    r.deltas.map((d) => [d.path, d.filesScanned, d.kind]),
+    [['/bin/b', 120, 'pid-reused']],
+  );
 });
 
 test('a process that exited (null name/path) keeps its path and counts only its growth', () => {
   const t = new MdatpRtpDeltaTracker();
   t.add(poll([c(7, 10, 100, '/usr/bin/x', 'x')]));
   const r = t.add(poll([c(7, 12, 120, null, null)]));
-  assert.deepEqual(r.deltas.map((d) => [d.pid, d.name, d.path, d.filesScanned, d.kind]), [[7, 'x', '/usr/bin/x', 2, 'delta']]);
+  assert.deepEqual(
+    r.deltas.map((d) => [d.pid, d.name, d.path, d.filesScanned, d.kind]),
+    [[7, 'x', '/usr/bin/x', 2, 'delta']],
+  );
 });
 
 test('pids missing from an incomplete poll are neither gone nor reset', () => {
@@ -123,7 +157,12 @@ function simulate(steps: Array<{ scans: Array<[number, number]>; restart: boolea
       total += n;
     }
     const listed = [...counters].filter(([pid]) => !s.dropped.includes(pid));
-    const r = t.add(poll(listed.map(([pid, n]) => c(pid, n)), s.dropped.length === 0));
+    const r = t.add(
+      poll(
+        listed.map(([pid, n]) => c(pid, n)),
+        s.dropped.length === 0,
+      ),
+    );
     for (const d of r.deltas) {
       assert.ok(d.filesScanned >= 0 && d.scanTimeNs >= 0, 'never negative');
       assert.ok(d.filesScanned <= (trueSince.get(d.pid) ?? 0), `pid ${d.pid}: delta ${d.filesScanned} > real ${trueSince.get(d.pid)} (doubled)`);
@@ -156,16 +195,23 @@ test('property: with daemon restarts and incomplete polls, deltas are never nega
 
 test('property: a restart right after a poll, seen by every shared counter, loses nothing', () => {
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 8 }), fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 1, maxLength: 8 }), (before, after) => {
-      const t = new MdatpRtpDeltaTracker();
-      t.add(poll(before.map((n, i) => c(i + 1, n + 100))));
-      // after the restart every listed counter is smaller than before (< 100 <= old)
-      const r = t.add(poll(after.map((n, i) => c(i + 1, n))));
-      const listedShared = Math.min(before.length, after.length);
-      const down = after.slice(0, listedShared).length;
-      if (down > 0) assert.equal(r.daemonRestart, true);
-      assert.equal(r.deltas.reduce((a, d) => a + d.filesScanned, 0), after.reduce((a, b) => a + b, 0));
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 1, max: 1000 }), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 1, maxLength: 8 }),
+      (before, after) => {
+        const t = new MdatpRtpDeltaTracker();
+        t.add(poll(before.map((n, i) => c(i + 1, n + 100))));
+        // after the restart every listed counter is smaller than before (< 100 <= old)
+        const r = t.add(poll(after.map((n, i) => c(i + 1, n))));
+        const listedShared = Math.min(before.length, after.length);
+        const down = after.slice(0, listedShared).length;
+        if (down > 0) assert.equal(r.daemonRestart, true);
+        assert.equal(
+          r.deltas.reduce((a, d) => a + d.filesScanned, 0),
+          after.reduce((a, b) => a + b, 0),
+        );
+      },
+    ),
     { numRuns: 300 },
   );
 });

@@ -22,7 +22,15 @@ test('real macOS capture: 8 counters, numbers from strings, null name/path, ns t
   assert.equal(polls[0].complete, true);
   const c = polls[0].counters;
   assert.equal(c.length, 8);
-  assert.deepEqual(c[0], { pid: 1, name: 'launchd', path: '/sbin/launchd', isActive: true, filesScanned: 2071, scanTimeNs: 35706172777n, maxFileScanTimeNs: 143635500n });
+  assert.deepEqual(c[0], {
+    pid: 1,
+    name: 'launchd',
+    path: '/sbin/launchd',
+    isActive: true,
+    filesScanned: 2071,
+    scanTimeNs: 35706172777n,
+    maxFileScanTimeNs: 143635500n,
+  });
   assert.deepEqual([c[7].pid, c[7].name, c[7].path, c[7].filesScanned], [91498, null, null, 1]);
 });
 
@@ -47,20 +55,33 @@ test('high_cpu_parser.py views: per pid (id name count path) and --group by name
   );
   assert.deepEqual(
     sum.byName.map((n) => [n.name, n.filesScanned, n.pids]),
-    [['launchd', 2071, 1], ['opendirectoryd', 568, 1], ['biomed', 312, 1], ['powerd', 68, 1], ['None', 27, 2], ['thermalmonitord', 14, 1], ['configd', 5, 1]],
+    [
+      ['launchd', 2071, 1],
+      ['opendirectoryd', 568, 1],
+      ['biomed', 312, 1],
+      ['powerd', 68, 1],
+      ['None', 27, 2],
+      ['thermalmonitord', 14, 1],
+      ['configd', 5, 1],
+    ],
   );
   assert.equal(sum.totalFilesScanned, 2071 + 5 + 68 + 312 + 14 + 568 + 26 + 1);
   assert.equal(sum.processes[0].scanTimeNs, 35706172777);
 });
 
 test('snake_case keys, numbers as JSON numbers, duplicate keys, pid given as text', () => {
-  const doc = '{"counters":[{"id":"7","name":"a","path":"/a","total_files_scanned":12,"total_scan_time":"99","max_file_scan_time":5},' + '{"id":8,"name":"b","name":"b2","path":"/b","totalFilesScanned":"3"}]}';
+  const doc =
+    '{"counters":[{"id":"7","name":"a","path":"/a","total_files_scanned":12,"total_scan_time":"99","max_file_scan_time":5},' +
+    '{"id":8,"name":"b","name":"b2","path":"/b","totalFilesScanned":"3"}]}';
   const { polls, stats } = parse(doc);
   assert.equal(stats.skipped, 0);
-  assert.equal(show(polls[0].counters), show([
-    { pid: 7, name: 'a', path: '/a', filesScanned: 12, scanTimeNs: 99n, maxFileScanTimeNs: 5n },
-    { pid: 8, name: 'b2', path: '/b', filesScanned: 3, scanTimeNs: 0n, maxFileScanTimeNs: 0n },
-  ]));
+  assert.equal(
+    show(polls[0].counters),
+    show([
+      { pid: 7, name: 'a', path: '/a', filesScanned: 12, scanTimeNs: 99n, maxFileScanTimeNs: 5n },
+      { pid: 8, name: 'b2', path: '/b', filesScanned: 3, scanTimeNs: 0n, maxFileScanTimeNs: 0n },
+    ]),
+  );
 });
 
 test('scan time beyond 2^53 ns stays exact', () => {
@@ -90,7 +111,10 @@ test('truncated JSON: complete counters kept, poll incomplete, clear message', (
   const { polls, stats } = parse(text.slice(0, cut));
   assert.equal(polls.length, 1);
   assert.equal(polls[0].complete, false);
-  assert.deepEqual(polls[0].counters.map((c) => c.pid), [1, 533, 535]);
+  assert.deepEqual(
+    polls[0].counters.map((c) => c.pid),
+    [1, 533, 535],
+  );
   assert.deepEqual(stats.skippedReasons, { 'truncated-json': 1 });
   assert.match(stats.messages[0], /ends midway after 3 complete counter/);
 });
@@ -107,14 +131,27 @@ test('successive polls appended to one stream (pretty and one per line), with po
   const input = `{"pollTimeMs": 1732426000000}\n${a}\n{"pollTimeMs": 1732426060000}\n${b}\n${b}\n`;
   const { polls, stats } = parse(input, 7);
   assert.equal(stats.skipped, 0);
-  assert.deepEqual(polls.map((p) => [p.index, p.counters.length, p.pollTimeMs]), [[0, 8, 1732426000000], [1, 1, 1732426060000], [2, 1, undefined]]);
+  assert.deepEqual(
+    polls.map((p) => [p.index, p.counters.length, p.pollTimeMs]),
+    [
+      [0, 8, 1732426000000],
+      [1, 1, 1732426060000],
+      [2, 1, undefined],
+    ],
+  );
 });
 
 test('a truncated poll followed by the next poll: the next one is still read whole', () => {
   const a = SAMPLE.toString('utf8');
   const cut = a.slice(0, a.indexOf('"id": 561'));
   const { polls, stats } = parse(cut + '\n' + a);
-  assert.deepEqual(polls.map((p) => [p.counters.length, p.complete]), [[4, false], [8, true]]);
+  assert.deepEqual(
+    polls.map((p) => [p.counters.length, p.complete]),
+    [
+      [4, false],
+      [8, true],
+    ],
+  );
   assert.deepEqual(stats.skippedReasons, { 'truncated-json': 1 });
 });
 
@@ -128,14 +165,20 @@ test('a counter with a non-UTF-8 path is skipped, the others kept', () => {
   const good = Buffer.from('{"counters":[{"id":1,"path":"/ok","totalFilesScanned":"4"},{"id":2,"path":"/bad');
   const input = Buffer.concat([good, Buffer.from([0xff, 0xfe]), Buffer.from('","totalFilesScanned":"9"}]}')]);
   const { polls, stats } = parse(input);
-  assert.deepEqual(polls[0].counters.map((c) => c.pid), [1]);
+  assert.deepEqual(
+    polls[0].counters.map((c) => c.pid),
+    [1],
+  );
   assert.equal(polls[0].complete, false);
   assert.deepEqual(stats.skippedReasons, { 'invalid-utf8': 1 });
 });
 
 test('a counter with no usable id / files count is skipped, the others kept', () => {
   const { polls, stats } = parse('{"counters":[{"id":1,"totalFilesScanned":"x"},{"name":"n","totalFilesScanned":"1"},{"id":3,"totalFilesScanned":"2"},7]}');
-  assert.deepEqual(polls[0].counters.map((c) => c.pid), [3]);
+  assert.deepEqual(
+    polls[0].counters.map((c) => c.pid),
+    [3],
+  );
   assert.deepEqual(stats.skippedReasons, { 'bad-counter': 3 });
 });
 
@@ -185,7 +228,10 @@ test('property: truncating the output anywhere never throws and only keeps real 
       const { polls, stats } = parse(SAMPLE.subarray(0, cut));
       for (const p of polls) {
         assert.equal(p.complete, cut === SAMPLE.length || /^\s*$/.test(SAMPLE.subarray(cut).toString()));
-        assert.deepEqual(p.counters.map((c) => show(c)), full.slice(0, p.counters.length));
+        assert.deepEqual(
+          p.counters.map((c) => show(c)),
+          full.slice(0, p.counters.length),
+        );
       }
       if (polls.length === 0 || !polls[0].complete) assert.ok(stats.skipped >= (cut > 0 && !/^\s*$/.test(SAMPLE.subarray(0, cut).toString()) ? 1 : 0));
     }),
@@ -195,8 +241,16 @@ test('property: truncating the output anywhere never throws and only keeps real 
 
 const noiseLine = fc.oneof(
   fc.string({ maxLength: 120 }).map((s) => 'x' + s.replace(/[\r\n{[]/g, ' ')),
-  fc.uint8Array({ maxLength: 120 }).map((a) => Buffer.from([0x21, ...a.filter((b) => b !== 0x0a && b !== 0x7b && b !== 0x5b && b !== 0x0d)]).toString('latin1')),
-  fc.constantFrom('Process id: x', 'ERROR: real-time protection statistics are disabled', '\u0000\u0001garbage', '} ] } stray closers', 'Total files scanned: 5'),
+  fc
+    .uint8Array({ maxLength: 120 })
+    .map((a) => Buffer.from([0x21, ...a.filter((b) => b !== 0x0a && b !== 0x7b && b !== 0x5b && b !== 0x0d)]).toString('latin1')),
+  fc.constantFrom(
+    'Process id: x',
+    'ERROR: real-time protection statistics are disabled',
+    '\u0000\u0001garbage',
+    '} ] } stray closers',
+    'Total files scanned: 5',
+  ),
 );
 
 test('property: noise lines between polls never change the counters, only skipped', () => {

@@ -76,7 +76,10 @@ export class MdatpRtpStatisticsParser {
   private textPids = new Set<number>();
   private textRecord: Partial<{ pid: number; name: string | null; path: string | null; files: number; time: bigint; active: boolean }> | undefined;
 
-  constructor(private readonly onPoll: (poll: MdatpRtpPoll) => void, options: MdatpRtpParserOptions = {}) {
+  constructor(
+    private readonly onPoll: (poll: MdatpRtpPoll) => void,
+    options: MdatpRtpParserOptions = {},
+  ) {
     this.tally = new SkipTally(options.onSkip);
     this.scanner = new JsonDocumentScanner(
       {
@@ -108,7 +111,13 @@ export class MdatpRtpStatisticsParser {
   }
 
   get stats(): MdatpRtpParseStats {
-    return { polls: this.polls, counters: this.counters, skipped: this.tally.skipped, skippedReasons: { ...this.tally.reasons }, messages: [...this.tally.messages] };
+    return {
+      polls: this.polls,
+      counters: this.counters,
+      skipped: this.tally.skipped,
+      skippedReasons: { ...this.tally.reasons },
+      messages: [...this.tally.messages],
+    };
   }
 
   private emit(counters: MdatpRtpCounter[], complete: boolean, format: 'json' | 'text', pollTimeMs?: number): void {
@@ -138,7 +147,10 @@ export class MdatpRtpStatisticsParser {
     // Cut short or damaged: keep every complete counter.
     const s = salvageArray(text, COUNTERS_KEY);
     if (!s.found) {
-      this.tally.add(truncated ? 'truncated-json' : 'malformed-json', `line ${line}: JSON document ${truncated ? 'ends midway' : 'does not parse'} before any counters (${bytes.length} bytes), skipped`);
+      this.tally.add(
+        truncated ? 'truncated-json' : 'malformed-json',
+        `line ${line}: JSON document ${truncated ? 'ends midway' : 'does not parse'} before any counters (${bytes.length} bytes), skipped`,
+      );
       return;
     }
     const counters: MdatpRtpCounter[] = [];
@@ -289,7 +301,15 @@ export class MdatpRtpStatisticsParser {
     }
     if (this.textPids.has(r.pid)) this.endTextPoll(); // the same pid again: the next poll
     this.textPids.add(r.pid);
-    this.textPoll.push({ pid: r.pid, name: r.name ?? null, path: r.path ?? null, isActive: r.active, filesScanned: r.files, scanTimeNs: r.time ?? 0n, maxFileScanTimeNs: 0n });
+    this.textPoll.push({
+      pid: r.pid,
+      name: r.name ?? null,
+      path: r.path ?? null,
+      isActive: r.active,
+      filesScanned: r.files,
+      scanTimeNs: r.time ?? 0n,
+      maxFileScanTimeNs: 0n,
+    });
   }
 
   private endTextPoll(): void {

@@ -16,7 +16,10 @@ export class SkipTally {
   /** First few human-readable problems, for the report. */
   readonly messages: string[] = [];
 
-  constructor(private readonly onSkip?: (reason: MdatpSkipReason) => void, private readonly maxMessages = 20) {}
+  constructor(
+    private readonly onSkip?: (reason: MdatpSkipReason) => void,
+    private readonly maxMessages = 20,
+  ) {}
 
   add(reason: MdatpSkipReason, message?: string, n = 1): void {
     this.skipped += n;

@@ -23,7 +23,10 @@ test('fully random names collapse to the directory', () => {
 
 test('too few siblings stay literal', () => {
   const groups = new PathShape().group(['/a/b/log-1.txt', '/a/b/log-2.txt']);
-  assert.deepEqual(groups.map((x) => x.kind), ['path', 'path']);
+  assert.deepEqual(
+    groups.map((x) => x.kind),
+    ['path', 'path'],
+  );
 });
 
 test('shapes of common generated names', () => {

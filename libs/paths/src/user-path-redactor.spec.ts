@@ -112,7 +112,7 @@ test('names learned from user fields are hidden in later paths; system names are
   );
 });
 
-test('host names lose people\'s names and real names, case-insensitively', () => {
+test("host names lose people's names and real names, case-insensitively", () => {
   const r = new UserPathRedactor(accounts(), LINUX_SYSTEM_UID_MAX);
   assert.equal(r.redactHostname('Alices-MacBook-Pro'), 'users-macbook-pro');
   assert.equal(r.redactHostname('smith-laptop'), 'user-laptop');

@@ -16,10 +16,7 @@ test('per-user home and runtime locations become one pattern', () => {
 });
 
 test('macOS per-user temp folders resolve to the real /private path', () => {
-  assert.equal(
-    g.generalizePath('/private/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/tmp.x1'),
-    '/private/var/folders/*/*/T/tmp.x1',
-  );
+  assert.equal(g.generalizePath('/private/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/tmp.x1'), '/private/var/folders/*/*/T/tmp.x1');
   assert.equal(g.generalizePath('/var/folders/ab/cd_ef/C/com.app/x'), '/private/var/folders/*/*/C/com.app/x');
   assert.equal(g.generalizePath('/System/Volumes/Data/Users/carol/x'), '/Users/*/x');
 });
@@ -54,7 +51,13 @@ test('property: the output never contains the home-directory user name', () => {
       const input = root + [user, ...tail].join('/');
       const out = g.generalize(input);
       assert.equal(out.removedUser, user);
-      assert.ok(!out.path.split('/').slice(2).some((s) => s.includes(user)), `${input} -> ${out.path}`);
+      assert.ok(
+        !out.path
+          .split('/')
+          .slice(2)
+          .some((s) => s.includes(user)),
+        `${input} -> ${out.path}`,
+      );
     }),
     { numRuns: 500 },
   );
@@ -62,9 +65,13 @@ test('property: the output never contains the home-directory user name', () => {
 
 test('property: generalizing is idempotent', () => {
   fc.assert(
-    fc.property(fc.constantFrom('/home/', '/Users/', '/run/user/', '/var/folders/a/', '/opt/'), fc.array(segment, { minLength: 1, maxLength: 6 }), (root, segs) => {
-      const once = g.generalizePath(root + segs.join('/'));
-      assert.equal(g.generalizePath(once), once);
-    }),
+    fc.property(
+      fc.constantFrom('/home/', '/Users/', '/run/user/', '/var/folders/a/', '/opt/'),
+      fc.array(segment, { minLength: 1, maxLength: 6 }),
+      (root, segs) => {
+        const once = g.generalizePath(root + segs.join('/'));
+        assert.equal(g.generalizePath(once), once);
+      },
+    ),
   );
 });

@@ -94,7 +94,10 @@ export class UsernameGeneralizer {
       // split/join is a literal replace-all; the name may hold regex metacharacters.
       // Very short names would shred unrelated words, so they are replaced only as whole segments.
       else if (name.length >= this.minEmbeddedNameLength && seg.includes(name)) {
-        parts[i] = seg.split(name).join('*').replace(/\*{2,}/g, '*');
+        parts[i] = seg
+          .split(name)
+          .join('*')
+          .replace(/\*{2,}/g, '*');
       }
     }
     return head + parts.join('/');

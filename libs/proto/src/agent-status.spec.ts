@@ -21,7 +21,8 @@ const oldStyle: CountBatch = {
   execs: [{ path: '/usr/bin/id', parentPath: '/bin/sh', user: 'root', count: 7 }],
   files: [],
   auditKeys: [{ name: 'exec', count: 10 }],
-  initiators: [], syscalls: [],
+  initiators: [],
+  syscalls: [],
   hostCost: [],
 };
 

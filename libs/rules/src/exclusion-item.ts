@@ -101,10 +101,9 @@ export interface ExclusionItem {
 }
 
 /** What an exporter needs from an item (of the evidence, only the auditd initiator). */
-export type ExportableExclusion = Pick<
-  ExclusionItem,
-  'type' | 'value' | 'isDirectory' | 'user' | 'applyToChildren' | 'globalScopeEligible' | 'reason'
-> & { evidence?: Pick<ExclusionEvidence, 'auditInitiator'> };
+export type ExportableExclusion = Pick<ExclusionItem, 'type' | 'value' | 'isDirectory' | 'user' | 'applyToChildren' | 'globalScopeEligible' | 'reason'> & {
+  evidence?: Pick<ExclusionEvidence, 'auditInitiator'>;
+};
 
 export interface RejectedSubject {
   /** The generalized path or pattern that was considered. */

@@ -39,10 +39,6 @@ export function assessRisk(input: RiskInput): ExclusionRisk {
   if (pathLike && isInSystemTree(input.value)) flags.push('system-tree');
 
   const high: RiskFlag[] = ['world-writable', 'interpreter', 'extension-wide', 'system-tree'];
-  const level = flags.some((f) => high.includes(f))
-    ? 'high'
-    : flags.some((f) => f !== 'global-scope')
-      ? 'medium'
-      : 'low';
+  const level = flags.some((f) => high.includes(f)) ? 'high' : flags.some((f) => f !== 'global-scope') ? 'medium' : 'low';
   return { level, flags };
 }

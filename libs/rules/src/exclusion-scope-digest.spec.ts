@@ -4,8 +4,13 @@ import { compareExclusionScope, describeScopeChange, exclusionScopeDigest, exclu
 import { diffExclusionSets } from './exclusion-set-diff';
 
 const approved = {
-  type: 'process', value: '/opt/.x/implantd', user: 'root', applyToChildren: false, isDirectory: false,
-  globalScopeEligible: true, risk: { level: 'low', flags: ['global-scope'] },
+  type: 'process',
+  value: '/opt/.x/implantd',
+  user: 'root',
+  applyToChildren: false,
+  isDirectory: false,
+  globalScopeEligible: true,
+  risk: { level: 'low', flags: ['global-scope'] },
 };
 
 test('the digest covers every field that decides what is silenced, and only those', () => {
@@ -14,8 +19,14 @@ test('the digest covers every field that decides what is silenced, and only thos
   assert.equal(exclusionScopeDigest({ ...approved, risk: { level: 'low', flags: ['global-scope', 'global-scope'] } }), d, 'flags are a set');
   assert.equal(exclusionScopeDigest({ ...approved, reason: 'other words' } as typeof approved), d, 'the reason is not scope');
   for (const change of [
-    { applyToChildren: true }, { isDirectory: true }, { globalScopeEligible: false }, { user: '' }, { value: '/opt/.x/implant*' },
-    { risk: { level: 'high', flags: ['global-scope'] } }, { risk: { level: 'low', flags: ['global-scope', 'interpreter'] } }, { platform: 'linux' },
+    { applyToChildren: true },
+    { isDirectory: true },
+    { globalScopeEligible: false },
+    { user: '' },
+    { value: '/opt/.x/implant*' },
+    { risk: { level: 'high', flags: ['global-scope'] } },
+    { risk: { level: 'low', flags: ['global-scope', 'interpreter'] } },
+    { platform: 'linux' },
   ]) {
     assert.notEqual(exclusionScopeDigest({ ...approved, ...change }), d, JSON.stringify(change));
   }
@@ -43,7 +54,10 @@ test('widening any field (children, directory, global, risk, new flag, platform)
   assert.equal(mixed.relation, 'widened');
   // Per-platform: limited -> every platform widens, every platform -> limited narrows.
   assert.equal(compareExclusionScope(exclusionScopeOf({ ...approved, platform: 'darwin' }), a).relation, 'widened');
-  assert.equal(compareExclusionScope(exclusionScopeOf({ ...approved, platform: 'darwin' }), exclusionScopeOf({ ...approved, platform: 'linux' })).relation, 'widened');
+  assert.equal(
+    compareExclusionScope(exclusionScopeOf({ ...approved, platform: 'darwin' }), exclusionScopeOf({ ...approved, platform: 'linux' })).relation,
+    'widened',
+  );
   assert.equal(compareExclusionScope(a, exclusionScopeOf({ ...approved, platform: 'linux' })).relation, 'narrower');
   // Another identity is never the approved exclusion.
   assert.equal(compareExclusionScope(a, exclusionScopeOf({ ...approved, value: '/opt/.x/*' })).relation, 'widened');
@@ -55,17 +69,29 @@ test('strictly narrower keeps the approval; the same scope is "same"', () => {
   const cmp = compareExclusionScope(wide, exclusionScopeOf(approved));
   assert.equal(cmp.relation, 'narrower');
   assert.deepEqual(cmp.changes.map(describeScopeChange), [
-    'applyToChildren true→false', 'risk.level high→low', 'risk.flags [apply-to-children,global-scope,interpreter]→[global-scope]',
+    'applyToChildren true→false',
+    'risk.level high→low',
+    'risk.flags [apply-to-children,global-scope,interpreter]→[global-scope]',
   ]);
 });
 
 test('the set diff flags a widened item: "widened: applyToChildren false→true"', () => {
   const prev = [{ ...approved, reason: 'noisy', evidence: { hosts: 2 } }];
-  const next = [{ ...approved, applyToChildren: true, reason: 'noisy', risk: { level: 'high' as const, flags: ['apply-to-children', 'global-scope', 'interpreter'] }, evidence: { hosts: 2 } }];
+  const next = [
+    {
+      ...approved,
+      applyToChildren: true,
+      reason: 'noisy',
+      risk: { level: 'high' as const, flags: ['apply-to-children', 'global-scope', 'interpreter'] },
+      evidence: { hosts: 2 },
+    },
+  ];
   const d = diffExclusionSets(prev as never, next as never);
   assert.equal(d.changed.length, 1);
   assert.deepEqual(d.changed[0].widened, [
-    'applyToChildren false→true', 'risk.level low→high', 'risk.flags [global-scope]→[apply-to-children,global-scope,interpreter]',
+    'applyToChildren false→true',
+    'risk.level low→high',
+    'risk.flags [global-scope]→[apply-to-children,global-scope,interpreter]',
   ]);
   const narrowed = diffExclusionSets(next as never, prev as never);
   assert.equal(narrowed.changed[0].widened, undefined, 'a narrowing is a change, not a widening');

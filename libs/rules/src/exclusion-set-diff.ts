@@ -36,10 +36,11 @@ export interface ExclusionSetDiff {
   unchanged: number;
 }
 
-type Comparable = ExclusionIdentity & Pick<ExclusionItem, 'applyToChildren' | 'isDirectory' | 'globalScopeEligible' | 'reason'> & {
-  risk?: Partial<ExclusionItem['risk']> | null;
-  evidence?: Partial<ExclusionItem['evidence']> | null;
-};
+type Comparable = ExclusionIdentity &
+  Pick<ExclusionItem, 'applyToChildren' | 'isDirectory' | 'globalScopeEligible' | 'reason'> & {
+    risk?: Partial<ExclusionItem['risk']> | null;
+    evidence?: Partial<ExclusionItem['evidence']> | null;
+  };
 
 /**
  * What changed between two versions of the set, with why: added items carry
@@ -92,7 +93,8 @@ export function diffExclusionSets(previous: readonly Comparable[], next: readonl
       why: refused ? `refused this time: ${refused}` : 'no longer over the thresholds in the data of this run',
     });
   }
-  const order = (a: ExclusionDiffEntry, b: ExclusionDiffEntry) => (a.value < b.value ? -1 : a.value > b.value ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
+  const order = (a: ExclusionDiffEntry, b: ExclusionDiffEntry) =>
+    a.value < b.value ? -1 : a.value > b.value ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0;
   diff.added.sort(order);
   diff.removed.sort(order);
   diff.changed.sort(order);

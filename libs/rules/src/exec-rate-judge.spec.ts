@@ -50,8 +50,28 @@ test('a capture crossing a clock edge is judged once (1,620 executions, not 713 
   assert.equal(it.evidence.execBar, 'rate');
   // The hub's rollup gives one row per bin with the first and last active moment: the same verdict.
   const binned: FleetActivityRow[] = HOSTS.flatMap((h) => [
-    { kind: 'exec', path: '/opt/backup/bin/snapshotter', parentPath: '/opt/backup/bin/backupd', user: 'root', hostId: h, windowStartMs: T0, count: 713, activeStartMs: start, activeEndMs: T0 + W },
-    { kind: 'exec', path: '/opt/backup/bin/snapshotter', parentPath: '/opt/backup/bin/backupd', user: 'root', hostId: h, windowStartMs: T0 + W, count: 907, activeStartMs: T0 + W, activeEndMs: T0 + W + 14 * MIN },
+    {
+      kind: 'exec',
+      path: '/opt/backup/bin/snapshotter',
+      parentPath: '/opt/backup/bin/backupd',
+      user: 'root',
+      hostId: h,
+      windowStartMs: T0,
+      count: 713,
+      activeStartMs: start,
+      activeEndMs: T0 + W,
+    },
+    {
+      kind: 'exec',
+      path: '/opt/backup/bin/snapshotter',
+      parentPath: '/opt/backup/bin/backupd',
+      user: 'root',
+      hostId: h,
+      windowStartMs: T0 + W,
+      count: 907,
+      activeStartMs: T0 + W,
+      activeEndMs: T0 + W + 14 * MIN,
+    },
   ]);
   const again = recommendExclusions(binned, { hostsReporting: 3, config: RATE_ONLY }).items.find((i) => i.value === '/opt/backup/bin/snapshotter');
   assert.equal(again?.evidence.execCount, 1620);
@@ -70,8 +90,14 @@ test('every program that misses the bars is listed with why; far-below programs 
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3, config: { burstPerSecondThreshold: 100 } });
   assert.deepEqual(items, []);
   const why = (s: string) => rejected.find((r) => r.subject === s)?.why ?? '';
-  assert.match(why('/opt/agent/bin/poller'), /below the execution bars on every host \(> 1\/s over at least 15 min, or >= 1000 within 20 min\): best 972 executions in 18 min \(0\.9\/s\): 0\.9\/s is not more than 1\/s; 972 is fewer than 1000/);
-  assert.match(why('/opt/agent/bin/flash'), /best 600 executions in 2 min \(5\/s\): active 2 min, shorter than the 15 min a rate is judged over; 600 is fewer than 1000/);
+  assert.match(
+    why('/opt/agent/bin/poller'),
+    /below the execution bars on every host \(> 1\/s over at least 15 min, or >= 1000 within 20 min\): best 972 executions in 18 min \(0\.9\/s\): 0\.9\/s is not more than 1\/s; 972 is fewer than 1000/,
+  );
+  assert.match(
+    why('/opt/agent/bin/flash'),
+    /best 600 executions in 2 min \(5\/s\): active 2 min, shorter than the 15 min a rate is judged over; 600 is fewer than 1000/,
+  );
   assert.match(why('1 other programs'), /less than half of every execution bar/);
 });
 
@@ -108,7 +134,11 @@ test('property: a host passes exactly when some run of its minutes passes a bar 
         let sum = 0;
         for (let j = i; j < cells.length && cells[j].bin === cells[i].bin + (j - i); j++) {
           sum += cells[j].count;
-          if (sum > 1200 * (j - i + 1) && (j - i <= 1 || (i === 0 || cells[i - 1].bin !== cells[i].bin - 1) && (j === cells.length - 1 || cells[j + 1].bin !== cells[j].bin + 1))) expect = true;
+          if (
+            sum > 1200 * (j - i + 1) &&
+            (j - i <= 1 || ((i === 0 || cells[i - 1].bin !== cells[i].bin - 1) && (j === cells.length - 1 || cells[j + 1].bin !== cells[j].bin + 1)))
+          )
+            expect = true;
         }
       }
       assert.equal(v.passes, expect, JSON.stringify(cells.map((c) => [c.bin, c.count])));

@@ -117,7 +117,8 @@ export function describeExecBars(bars: ExecRateBars): string {
 
 function describeMiss(m: ExecMeasure, bars: ExecRateBars): string {
   const parts: string[] = [];
-  if (m.seconds < bars.execMinSpanSeconds) parts.push(`active ${describeSeconds(m.seconds)}, shorter than the ${describeSeconds(bars.execMinSpanSeconds)} a rate is judged over`);
+  if (m.seconds < bars.execMinSpanSeconds)
+    parts.push(`active ${describeSeconds(m.seconds)}, shorter than the ${describeSeconds(bars.execMinSpanSeconds)} a rate is judged over`);
   else parts.push(`${round(m.ratePerSecond, 3)}/s is not more than ${bars.execPerSecondThreshold}/s`);
   if (m.seconds > bars.execCountSpanSeconds) parts.push(`spread over more than ${describeSeconds(bars.execCountSpanSeconds)}`);
   else parts.push(`${m.count} is fewer than ${bars.execCountThreshold}`);

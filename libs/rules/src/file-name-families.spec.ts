@@ -7,11 +7,15 @@ const opts = { extensionMinDirectories: 3, filenameMinDirectories: 2 };
 
 test('extensions and names count distinct directories, not files', () => {
   const paths = [
-    '/var/log/a/a.log', '/var/log/b/b.log', '/var/log/c/c.log',
+    '/var/log/a/a.log',
+    '/var/log/b/b.log',
+    '/var/log/c/c.log',
     // 50 numbered logs in one directory are one directory.
     ...Array.from({ length: 50 }, (_, i) => `/var/lib/x/part-${i}.dat`),
-    '/home/*/src/r1/.git/index.lock', '/home/*/src/r2/.git/index.lock',
-    '/home/*/.bashrc', '/root/.bashrc',
+    '/home/*/src/r1/.git/index.lock',
+    '/home/*/src/r2/.git/index.lock',
+    '/home/*/.bashrc',
+    '/root/.bashrc',
     '/home/*/logs/*.log',
   ];
   const { families, extensionFamilyOf, nameFamilyOf } = findFileFamilies(paths, opts);

@@ -7,8 +7,12 @@ import { recommendWithHostSuggestions } from './host-scoped-suggestions';
 
 const T = Date.UTC(2026, 10, 1, 12, 0, 0);
 const ON = { enrollBurstSeconds: 60, countSharedPeerOnce: true };
-const host = (hostId: string, secret: string | null, atS: number | null, peer: string | null): HostEnrollment =>
-  ({ hostId, enrollmentSecretId: secret, enrolledAtMs: atS === null ? null : T + atS * 1000, peerAddress: peer });
+const host = (hostId: string, secret: string | null, atS: number | null, peer: string | null): HostEnrollment => ({
+  hostId,
+  enrollmentSecretId: secret,
+  enrolledAtMs: atS === null ? null : T + atS * 1000,
+  peerAddress: peer,
+});
 const groups = (keys: Map<string, string>) => {
   const by = new Map<string, string[]>();
   for (const [h, k] of keys) by.set(k, [...(by.get(k) ?? []), h]);
@@ -16,7 +20,13 @@ const groups = (keys: Map<string, string>) => {
 };
 
 test('hosts enrolled in one burst from one secret count once; the next burst is another witness', () => {
-  const hosts = [host('a', 's1', 0, '10.0.0.1'), host('b', 's1', 5, '10.0.0.2'), host('c', 's1', 59, '10.0.0.3'), host('d', 's1', 61, '10.0.0.4'), host('e', 's2', 1, '10.0.0.5')];
+  const hosts = [
+    host('a', 's1', 0, '10.0.0.1'),
+    host('b', 's1', 5, '10.0.0.2'),
+    host('c', 's1', 59, '10.0.0.3'),
+    host('d', 's1', 61, '10.0.0.4'),
+    host('e', 's2', 1, '10.0.0.5'),
+  ];
   assert.deepEqual(groups(hostIndependenceKeys(hosts, ON)), ['a,b,c', 'd', 'e']);
 });
 
@@ -34,7 +44,15 @@ test('hosts that enrolled from one peer address count once; settings turn each r
   assert.deepEqual(groups(hostIndependenceKeys(burst, { ...ON, enrollBurstSeconds: 0 })), ['x', 'y']);
 });
 
-const exec = (hostId: string, path: string, count = 5000): FleetActivityRow => ({ kind: 'exec', path, parentPath: '/opt/acme/bin/acmed', user: 'root', hostId, windowStartMs: T, count });
+const exec = (hostId: string, path: string, count = 5000): FleetActivityRow => ({
+  kind: 'exec',
+  path,
+  parentPath: '/opt/acme/bin/acmed',
+  user: 'root',
+  hostId,
+  windowStartMs: T,
+  count,
+});
 
 test('sybils from one burst do not pass the fleet bar; two independent hosts do', () => {
   const rows = ['s1', 's2', 's3'].map((h) => exec(h, '/opt/.x/implantd'));
@@ -43,10 +61,16 @@ test('sybils from one burst do not pass the fleet bar; two independent hosts do'
   assert.deepEqual(blocked.items, []);
   const independent = hostIndependenceKeys([host('s1', 'k', 0, '10.9.0.1'), host('s2', 'k', 600, '10.9.0.2'), host('s3', 'k', 1200, '10.9.0.3')], ON);
   const passed = recommendExclusions(rows, { hostsReporting: 10, independenceKeys: independent });
-  assert.deepEqual(passed.items.map((i) => [i.value, i.evidence.hosts, i.evidence.independentHosts]), [['/opt/.x/implantd', 3, undefined]]);
+  assert.deepEqual(
+    passed.items.map((i) => [i.value, i.evidence.hosts, i.evidence.independentHosts]),
+    [['/opt/.x/implantd', 3, undefined]],
+  );
   const sameBurstPlusOne = new Map([...sybils, ['s3', 's3']]);
   const two = recommendExclusions(rows, { hostsReporting: 10, independenceKeys: sameBurstPlusOne });
-  assert.deepEqual(two.items.map((i) => [i.evidence.hosts, i.evidence.independentHosts]), [[3, 2]]);
+  assert.deepEqual(
+    two.items.map((i) => [i.evidence.hosts, i.evidence.independentHosts]),
+    [[3, 2]],
+  );
 });
 
 test("review: one host's noise (process /opt/.x/implantd) is a host-scoped suggestion: marked, never fleet-wide, never low", () => {
@@ -63,7 +87,10 @@ test("review: one host's noise (process /opt/.x/implantd) is a host-scoped sugge
   assert.match(s.whyNotFleet, /1 independent host; fleet items need 2/);
   // Sybils of one burst: still only a suggestion, and it says why.
   const sybilRows = ['a', 'b', 'c'].map((h) => exec(h, '/opt/.x/implantd'));
-  const keys = hostIndependenceKeys(['a', 'b', 'c'].map((h, i) => host(h, 'k', i, `10.0.0.${i}`)), ON);
+  const keys = hostIndependenceKeys(
+    ['a', 'b', 'c'].map((h, i) => host(h, 'k', i, `10.0.0.${i}`)),
+    ON,
+  );
   const sy = recommendWithHostSuggestions(sybilRows, { hostsReporting: 3, independenceKeys: keys });
   assert.deepEqual(sy.items, []);
   assert.match(sy.suggestions[0]?.whyNotFleet ?? '', /3 hosts enrolled together or from one address/);

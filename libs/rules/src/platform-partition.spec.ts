@@ -26,7 +26,7 @@ function mixedFleet(): FleetActivityRow[] {
 
 const hostPlatforms = new Map<string, string>([...MACS.map((h) => [h, 'darwin'] as const), ...LINUX.map((h) => [h, 'linux'] as const)]);
 
-test('per platform: prevalence among the platform\'s hosts, each item tagged with its platforms, one item for both', () => {
+test("per platform: prevalence among the platform's hosts, each item tagged with its platforms, one item for both", () => {
   const { items } = recommendExclusionsPerPlatform(mixedFleet(), { hostPlatforms });
   const by = new Map(items.map((i) => [i.value, i]));
   const mac = by.get('/Users/*/Library/Logs/Acme/acme.log');
@@ -43,12 +43,22 @@ test('per platform: prevalence among the platform\'s hosts, each item tagged wit
   const diluted = recommendExclusions(mixedFleet(), { hostsReporting: 6 }).items.find((i) => i.value === '/Users/*/Library/Logs/Acme/acme.log');
   assert.equal(diluted?.evidence.prevalence, 0.5);
 
-  assert.deepEqual(itemsForPlatform(items, 'linux').map((i) => i.value).sort(), ['/opt/acme/bin/acme-helper', '/var/lib/appd/journal.db']);
-  assert.deepEqual(itemsForPlatform(items, 'darwin').map((i) => i.value).sort(), ['/Users/*/Library/Logs/Acme/acme.log', '/opt/acme/bin/acme-helper']);
+  assert.deepEqual(
+    itemsForPlatform(items, 'linux')
+      .map((i) => i.value)
+      .sort(),
+    ['/opt/acme/bin/acme-helper', '/var/lib/appd/journal.db'],
+  );
+  assert.deepEqual(
+    itemsForPlatform(items, 'darwin')
+      .map((i) => i.value)
+      .sort(),
+    ['/Users/*/Library/Logs/Acme/acme.log', '/opt/acme/bin/acme-helper'],
+  );
   assert.equal(itemsForPlatform(items, undefined).length, items.length);
 });
 
-test('a one-platform fleet gets exactly the engine\'s set, tagged with that platform', () => {
+test("a one-platform fleet gets exactly the engine's set, tagged with that platform", () => {
   const rows = mixedFleet().filter((r) => LINUX.includes(r.hostId));
   const one = recommendExclusionsPerPlatform(rows, { hostPlatforms: new Map(LINUX.map((h) => [h, 'linux'])) });
   const plain = recommendExclusions(rows, { hostsReporting: 3 });
@@ -67,7 +77,15 @@ test('items stored without platform evidence: told by their path, else both', ()
 });
 
 test('an approval binds the platform: a Linux-only item that becomes every-platform is widened, the reverse narrowed', () => {
-  const row = { type: 'path', value: '/opt/acme/state.db', user: '', applyToChildren: false, isDirectory: false, globalScopeEligible: false, risk: { level: 'low', flags: [] } };
+  const row = {
+    type: 'path',
+    value: '/opt/acme/state.db',
+    user: '',
+    applyToChildren: false,
+    isDirectory: false,
+    globalScopeEligible: false,
+    risk: { level: 'low', flags: [] },
+  };
   const linuxOnly = exclusionScopeOf({ ...row, evidence: { platforms: ['linux'] } });
   const both = exclusionScopeOf({ ...row, evidence: { platforms: ['darwin', 'linux'] } });
   assert.equal(linuxOnly.platform, 'linux');

@@ -104,7 +104,10 @@ export function recommendExclusionsPerPlatform(input: readonly FleetActivityRow[
 }
 
 /** recommendWithHostSuggestions per platform: the fleet items as above, and each platform's host-scoped suggestions. */
-export function recommendWithHostSuggestionsPerPlatform(input: readonly FleetActivityRow[] | FleetActivityColumns, options: PerPlatformOptions): RecommendationWithSuggestions {
+export function recommendWithHostSuggestionsPerPlatform(
+  input: readonly FleetActivityRow[] | FleetActivityColumns,
+  options: PerPlatformOptions,
+): RecommendationWithSuggestions {
   return perPlatform(input, options, recommendWithHostSuggestions);
 }
 
@@ -163,7 +166,13 @@ function perPlatform(
       ...base.item.evidence,
       platforms: list.map((x) => x.platform).sort(),
       byPlatform: list
-        .map((x) => ({ platform: x.platform, hosts: x.item.evidence.hosts, hostsReporting: x.item.evidence.hostsReporting, prevalence: x.item.evidence.prevalence, totalCount: x.item.evidence.totalCount }))
+        .map((x) => ({
+          platform: x.platform,
+          hosts: x.item.evidence.hosts,
+          hostsReporting: x.item.evidence.hostsReporting,
+          prevalence: x.item.evidence.prevalence,
+          totalCount: x.item.evidence.totalCount,
+        }))
         .sort((a, b) => (a.platform < b.platform ? -1 : 1)),
     };
     items.push({ ...base.item, evidence });
@@ -192,7 +201,10 @@ export function itemPlatforms(item: { value: string; evidence?: unknown }): Plat
 }
 
 /** The items for one platform; every item when `platform` is undefined. */
-export function itemsForPlatform<T extends { value: string; evidence?: unknown; platforms?: string[] }>(items: readonly T[], platform: Platform | undefined): T[] {
+export function itemsForPlatform<T extends { value: string; evidence?: unknown; platforms?: string[] }>(
+  items: readonly T[],
+  platform: Platform | undefined,
+): T[] {
   if (!platform) return [...items];
   return items.filter((i) => (i.platforms ? i.platforms.includes(platform) : itemPlatforms(i).includes(platform)));
 }

@@ -18,7 +18,8 @@ function exec(hostId: string, path: string, parentPath: string, count: number, u
   return { kind: 'exec', path, parentPath, user, uid: user === 'root' ? 0 : 501, hostId, windowStartMs: T0, count };
 }
 
-const LAUNCHER_VALUES = /\/(launchd|xpcproxy|systemd|init|cron|crond|anacron|atd|sshd|login|loginwindow|sudo|su|doas|polkitd|pkexec|gdm|lightdm|sddm|runuser|containerd(-shim[^/]*)?|dockerd|runc|crio|podman|conmon|kubelet|Terminal|iTerm2|gnome-terminal(-server)?|xterm|tmux|screen)$/;
+const LAUNCHER_VALUES =
+  /\/(launchd|xpcproxy|systemd|init|cron|crond|anacron|atd|sshd|login|loginwindow|sudo|su|doas|polkitd|pkexec|gdm|lightdm|sddm|runuser|containerd(-shim[^/]*)?|dockerd|runc|crio|podman|conmon|kubelet|Terminal|iTerm2|gnome-terminal(-server)?|xterm|tmux|screen)$/;
 
 test('policy: launchers of both OSes by name, shim families by prefix, terminals by bundle', () => {
   const p = new ProcessLauncherPolicy(['my-supervisor']);
@@ -79,11 +80,22 @@ test('macOS: a job started by launchd never makes launchd an item; the refusal n
   }
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3 });
   const values = items.map((i) => i.value);
-  assert.deepEqual(values.filter((v) => LAUNCHER_VALUES.test(v)), [], JSON.stringify(values));
+  assert.deepEqual(
+    values.filter((v) => LAUNCHER_VALUES.test(v)),
+    [],
+    JSON.stringify(values),
+  );
   const helper = items.find((i) => i.value === '/opt/x/bin/helper');
   assert.equal(helper?.applyToChildren, true, 'the program below launchd that uniquely identifies the application');
-  const why = (subject: string) => rejected.filter((r) => r.subject === subject).map((r) => r.why).join(' | ');
-  assert.match(why('/bin/rm'), /\/sbin\/launchd refused \(OS launcher: init or launcher\): the child it starts, \/bin\/bash, cannot be excluded either \(bash is a shell/);
+  const why = (subject: string) =>
+    rejected
+      .filter((r) => r.subject === subject)
+      .map((r) => r.why)
+      .join(' | ');
+  assert.match(
+    why('/bin/rm'),
+    /\/sbin\/launchd refused \(OS launcher: init or launcher\): the child it starts, \/bin\/bash, cannot be excluded either \(bash is a shell/,
+  );
   assert.match(why('/usr/bin/defaults'), /\/usr\/libexec\/xpcproxy refused \(OS launcher/);
   assert.match(why('/bin/ls'), /Terminal refused \(OS launcher: terminal\): the child it starts, \/bin\/zsh/);
   assert.match(why('/usr/bin/sudo'), /loginwindow refused \(OS launcher: session, login or privilege daemon\)/);
@@ -127,9 +139,17 @@ test('Linux: systemd, cron, sshd, sudo and container runtimes are never items; e
   }
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3 });
   const values = items.map((i) => i.value);
-  assert.deepEqual(values.filter((v) => LAUNCHER_VALUES.test(v)), [], JSON.stringify(values));
+  assert.deepEqual(
+    values.filter((v) => LAUNCHER_VALUES.test(v)),
+    [],
+    JSON.stringify(values),
+  );
   assert.ok(values.includes('/opt/backup/bin/backupd'), 'an ordinary initiator still passes');
-  const why = (subject: string) => rejected.filter((r) => r.subject === subject).map((r) => r.why).join(' | ');
+  const why = (subject: string) =>
+    rejected
+      .filter((r) => r.subject === subject)
+      .map((r) => r.why)
+      .join(' | ');
   assert.match(why('/usr/bin/find'), /\/usr\/sbin\/cron refused \(OS launcher: init or launcher\): the child it starts, \/usr\/bin\/find/);
   assert.match(why('/usr/bin/curl'), /\/usr\/lib\/systemd\/systemd refused \(OS launcher: init or launcher\): the child it starts, \/bin\/sh/);
   assert.match(why('/usr/bin/id'), /\/usr\/sbin\/sshd refused \(OS launcher: session, login or privilege daemon\)/);
@@ -143,28 +163,33 @@ test('Linux: systemd, cron, sshd, sudo and container runtimes are never items; e
 });
 
 test('property: whatever the process trees, no item is a launcher and every refused utility is explained', () => {
-  const launchers = fc.constantFrom('/sbin/launchd', '/usr/libexec/xpcproxy', '/usr/lib/systemd/systemd', '/usr/sbin/cron', '/usr/sbin/sshd', '/usr/bin/containerd-shim-runc-v2', '/usr/bin/tmux');
+  const launchers = fc.constantFrom(
+    '/sbin/launchd',
+    '/usr/libexec/xpcproxy',
+    '/usr/lib/systemd/systemd',
+    '/usr/sbin/cron',
+    '/usr/sbin/sshd',
+    '/usr/bin/containerd-shim-runc-v2',
+    '/usr/bin/tmux',
+  );
   const apps = fc.constantFrom('/opt/a/bin/a', '/opt/b/bin/b', '/bin/bash', '/bin/sh', '/usr/bin/python3');
   const utils = fc.constantFrom('/usr/bin/grep', '/bin/rm', '/usr/bin/find');
   fc.assert(
-    fc.property(
-      fc.array(fc.tuple(utils, apps, launchers, fc.nat(2), fc.integer({ min: 2500, max: 5000 })), { minLength: 1, maxLength: 30 }),
-      (specs) => {
-        const rows: FleetActivityRow[] = [];
-        for (const [u, a, l, h, n] of specs) {
-          rows.push(exec(`h${h}`, u, a, n));
-          rows.push(exec(`h${h}`, a, l, 10));
-          rows.push(exec(`h${h}`, l, l, n));
-        }
-        // minHosts 1: a tree on one host must be explained too (the fleet bar, default 2, is not what this tests).
-        const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3, config: { minHosts: 1 } });
-        for (const it of items) assert.doesNotMatch(it.value, LAUNCHER_VALUES, it.value);
-        for (const [u] of specs) {
-          const explained = rejected.some((r) => r.subject === u) || items.some((i) => i.applyToChildren && i.reason.includes(u));
-          assert.ok(explained, u);
-        }
-      },
-    ),
+    fc.property(fc.array(fc.tuple(utils, apps, launchers, fc.nat(2), fc.integer({ min: 2500, max: 5000 })), { minLength: 1, maxLength: 30 }), (specs) => {
+      const rows: FleetActivityRow[] = [];
+      for (const [u, a, l, h, n] of specs) {
+        rows.push(exec(`h${h}`, u, a, n));
+        rows.push(exec(`h${h}`, a, l, 10));
+        rows.push(exec(`h${h}`, l, l, n));
+      }
+      // minHosts 1: a tree on one host must be explained too (the fleet bar, default 2, is not what this tests).
+      const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3, config: { minHosts: 1 } });
+      for (const it of items) assert.doesNotMatch(it.value, LAUNCHER_VALUES, it.value);
+      for (const [u] of specs) {
+        const explained = rejected.some((r) => r.subject === u) || items.some((i) => i.applyToChildren && i.reason.includes(u));
+        assert.ok(explained, u);
+      }
+    }),
     { numRuns: 150 },
   );
 });

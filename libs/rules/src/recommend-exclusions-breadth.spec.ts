@@ -63,7 +63,10 @@ test('a busy extension across many directories and hosts becomes one extension i
   // Never-exclude and script extensions are refused with a reason.
   for (const ext of ['.sh', '.tmp']) {
     assert.ok(!byKey.has(`extension ${ext}`));
-    assert.ok(rejected.some((r) => r.subject === ext && /never-exclude/.test(r.why)), ext);
+    assert.ok(
+      rejected.some((r) => r.subject === ext && /never-exclude/.test(r.why)),
+      ext,
+    );
   }
 });
 
@@ -129,9 +132,26 @@ test('property: extension and file-name items are never on the deny-lists, and (
   const name = fc.constantFrom('index.lock', 'bash', 'python3', 'LOCK', 'state.json', 'cat', 'x.sh', 'run');
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.nat(7), fc.nat(9), fc.oneof(ext.map((e) => `f${e}`), name), fc.integer({ min: 1, max: 3000 })), { minLength: 1, maxLength: 80 }),
+      fc.array(
+        fc.tuple(
+          fc.nat(7),
+          fc.nat(9),
+          fc.oneof(
+            ext.map((e) => `f${e}`),
+            name,
+          ),
+          fc.integer({ min: 1, max: 3000 }),
+        ),
+        { minLength: 1, maxLength: 80 },
+      ),
       (specs) => {
-        const rows: FleetActivityRow[] = specs.map(([h, d, file, count]) => ({ kind: 'file', path: `/data/d${d}/${file}`, hostId: `h${h}`, windowStartMs: T0, count }));
+        const rows: FleetActivityRow[] = specs.map(([h, d, file, count]) => ({
+          kind: 'file',
+          path: `/data/d${d}/${file}`,
+          hostId: `h${h}`,
+          windowStartMs: T0,
+          count,
+        }));
         const { items } = recommendExclusions(rows, { hostsReporting: 8, config: { extensionMinDirectories: 2, filenameMinDirectories: 2 } });
         const keys = items.map((i) => `${i.type}\u0000${i.value}\u0000${i.user}`);
         assert.equal(new Set(keys).size, keys.length);
@@ -163,7 +183,10 @@ test('auditd directories: rows already summed per directory and per-file rows ma
   assert.equal(dir?.value, '/var/lib/backup/spool');
   assert.equal(dir?.evidence.peakWindowCount, 1100);
   assert.equal(dir?.evidence.hosts, 3);
-  assert.deepEqual(items.filter((i) => i.type === 'audit-exe').map((i) => i.value), ['/opt/backup/bin/backupd']);
+  assert.deepEqual(
+    items.filter((i) => i.type === 'audit-exe').map((i) => i.value),
+    ['/opt/backup/bin/backupd'],
+  );
   assert.ok(rejected.some((r) => r.subject === '/usr/bin'));
   assert.ok(rejected.some((r) => r.subject === '/usr/bin/rm' && /utility/.test(r.why)));
 });
@@ -188,10 +211,19 @@ test('property: exec, files-scanned and audit data together never give two items
   const kind = fc.constantFrom('exec' as const, 'scan' as const, 'audit-exe' as const);
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(kind, program, parent, fc.nat(4), fc.integer({ min: 1, max: 5000 }), fc.constantFrom('root', 'alice', '')), { minLength: 1, maxLength: 60 }),
+      fc.array(fc.tuple(kind, program, parent, fc.nat(4), fc.integer({ min: 1, max: 5000 }), fc.constantFrom('root', 'alice', '')), {
+        minLength: 1,
+        maxLength: 60,
+      }),
       (specs) => {
         const rows: FleetActivityRow[] = specs.map(([k, path, parentPath, h, count, user]) => ({
-          kind: k, path, parentPath: k === 'exec' ? parentPath : undefined, user: k === 'exec' ? user : undefined, hostId: `h${h}`, windowStartMs: T0, count,
+          kind: k,
+          path,
+          parentPath: k === 'exec' ? parentPath : undefined,
+          user: k === 'exec' ? user : undefined,
+          hostId: `h${h}`,
+          windowStartMs: T0,
+          count,
         }));
         const { items } = recommendExclusions(rows, { hostsReporting: 5, config: { scanWindowThreshold: 500, maxScanProcesses: 3 } });
         const keys = items.map((i) => `${i.type}\u0000${i.value}`);
@@ -207,7 +239,7 @@ test('property: exec, files-scanned and audit data together never give two items
   );
 });
 
-test('auditd directories: one initiator making nearly all of a directory\'s records is kept for the -x form (issue 19)', () => {
+test("auditd directories: one initiator making nearly all of a directory's records is kept for the -x form (issue 19)", () => {
   const rows: FleetActivityRow[] = [];
   for (const hostId of hosts.slice(0, 3)) {
     // backupd makes 95% of the spool's records, rm the rest.
@@ -226,6 +258,8 @@ test('auditd directories: one initiator making nearly all of a directory\'s reco
   assert.ok(shared);
   assert.equal(shared.evidence.auditInitiator, undefined, '60/40: the whole directory');
   // A stricter share setting: no -x for the spool either.
-  const strict = recommendExclusions(rows, { hostsReporting: 3, config: { auditDirInitiatorShare: 0.99 } }).items.find((i) => i.value === '/var/lib/backup/spool');
+  const strict = recommendExclusions(rows, { hostsReporting: 3, config: { auditDirInitiatorShare: 0.99 } }).items.find(
+    (i) => i.value === '/var/lib/backup/spool',
+  );
   assert.equal(strict?.evidence.auditInitiator, undefined);
 });

@@ -48,8 +48,7 @@ function redacted(input: FleetActivityRow[]): FleetActivityRow[] {
   });
 }
 
-const comparable = (res: ReturnType<typeof recommendExclusions>) =>
-  res.items.map((i) => ({ ...i, evidence: { ...i.evidence, sampleHostIds: [] } }));
+const comparable = (res: ReturnType<typeof recommendExclusions>) => res.items.map((i) => ({ ...i, evidence: { ...i.evidence, sampleHostIds: [] } }));
 
 test('redacted input (local, system:<name>, /home/*/) gives the same items, users and evidence', () => {
   const plain = recommendExclusions(rows(), { hostsReporting: 3 });
@@ -60,7 +59,10 @@ test('redacted input (local, system:<name>, /home/*/) gives the same items, user
   // `local` is a class, never a name to hide: /usr/local survives.
   assert.ok(values.includes('process /usr/local/bin/backupd root'), values.join('\n'));
   assert.ok(values.includes('process /usr/lib/erlang/erts/bin/inet_gethost www-data'), values.join('\n'));
-  assert.ok(values.some((v) => v.startsWith('wildcard /home/*/.cache/syncagent')), values.join('\n'));
+  assert.ok(
+    values.some((v) => v.startsWith('wildcard /home/*/.cache/syncagent')),
+    values.join('\n'),
+  );
   assert.ok(!JSON.stringify(red).match(/alice|bob|carol|system:/));
 });
 

@@ -76,7 +76,10 @@ test('fleet scenario: generalized, grouped, safe recommendations with evidence',
 
   // Ranked by prevalence x volume.
   const scores = items.map((i) => i.evidence.prevalence * i.evidence.totalCount);
-  assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+  assert.deepEqual(
+    scores,
+    [...scores].sort((a, b) => b - a),
+  );
 
   const text = JSON.stringify({ items, rejected });
   for (const u of users) assert.ok(!text.includes(u), `user ${u} leaked`);
@@ -85,7 +88,13 @@ test('fleet scenario: generalized, grouped, safe recommendations with evidence',
 test('thresholds are configurable and applied per evaluation window', () => {
   const rows: FleetActivityRow[] = [
     // 1-minute rows: 20 of them form one 20-minute window of 1000.
-    ...Array.from({ length: 20 }, (_, m) => ({ kind: 'file' as const, path: '/var/lib/app/state.db', hostId: 'h1', windowStartMs: T0 + m * 60_000, count: 50 })),
+    ...Array.from({ length: 20 }, (_, m) => ({
+      kind: 'file' as const,
+      path: '/var/lib/app/state.db',
+      hostId: 'h1',
+      windowStartMs: T0 + m * 60_000,
+      count: 50,
+    })),
   ];
   assert.equal(recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST }).items.length, 1);
   assert.equal(recommendExclusions(rows, { hostsReporting: 1, config: { ...ONE_HOST, pathWindowThreshold: 1001 } }).items.length, 0);
@@ -96,7 +105,11 @@ test('thresholds are configurable and applied per evaluation window', () => {
   // since issue 19 it carries 1200 executions in a 20-minute window by itself).
   const rateOnly = { execCountThreshold: 100_000 };
   const execRows: FleetActivityRow[] = [{ kind: 'exec', path: '/opt/x/bin/x', hostId: 'h1', windowStartMs: T0, count: 1200 }];
-  assert.equal(recommendExclusions(execRows, { hostsReporting: 1, config: { ...ONE_HOST, ...rateOnly } }).items.length, 0, 'exactly 1/s is not more than once per second');
+  assert.equal(
+    recommendExclusions(execRows, { hostsReporting: 1, config: { ...ONE_HOST, ...rateOnly } }).items.length,
+    0,
+    'exactly 1/s is not more than once per second',
+  );
   assert.equal(recommendExclusions(execRows, { hostsReporting: 1, config: ONE_HOST }).items.length, 1, '1200 >= 1000 within 20 minutes');
   execRows[0].count = 1201;
   assert.equal(recommendExclusions(execRows, { hostsReporting: 1, config: { ...ONE_HOST, ...rateOnly } }).items.length, 1);
@@ -108,19 +121,33 @@ test('log files qualify at the lower log threshold', () => {
     { kind: 'file', path: '/var/lib/acme/data.bin', hostId: 'h1', windowStartMs: T0, count: 250 },
   ];
   const { items } = recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST });
-  assert.deepEqual(items.map((i) => i.value), ['/var/log/acme/agent.log']);
+  assert.deepEqual(
+    items.map((i) => i.value),
+    ['/var/log/acme/agent.log'],
+  );
   assert.match(items[0].reason, /log\/journal/);
   assert.equal(items[0].globalScopeEligible, true);
 });
 
 test('users: root and system accounts are kept, local and mixed users are blank', () => {
-  const mk = (path: string, user: string, uid: number | undefined, hostId: string): FleetActivityRow => ({ kind: 'exec', path, user, uid, hostId, windowStartMs: T0, count: 5000 });
+  const mk = (path: string, user: string, uid: number | undefined, hostId: string): FleetActivityRow => ({
+    kind: 'exec',
+    path,
+    user,
+    uid,
+    hostId,
+    windowStartMs: T0,
+    count: 5000,
+  });
   const { items } = recommendExclusions(
     [
-      mk('/opt/a/bin/a', 'root', 0, 'h1'), mk('/opt/a/bin/a', 'root', 0, 'h2'),
+      mk('/opt/a/bin/a', 'root', 0, 'h1'),
+      mk('/opt/a/bin/a', 'root', 0, 'h2'),
       mk('/opt/b/bin/b', '_spotlight', 89, 'h1'),
-      mk('/opt/c/bin/c', 'alice', 501, 'h1'), mk('/opt/c/bin/c', 'bob', 502, 'h2'),
-      mk('/opt/d/bin/d', 'root', 0, 'h1'), mk('/opt/d/bin/d', 'alice', 501, 'h2'),
+      mk('/opt/c/bin/c', 'alice', 501, 'h1'),
+      mk('/opt/c/bin/c', 'bob', 502, 'h2'),
+      mk('/opt/d/bin/d', 'root', 0, 'h1'),
+      mk('/opt/d/bin/d', 'alice', 501, 'h2'),
     ],
     { hostsReporting: 2, config: ONE_HOST },
   );
@@ -134,7 +161,10 @@ test('macOS: scripts and .app bundles are never process exclusions', () => {
     { kind: 'exec', path: '/Applications/Foo.app', hostId: 'm1', windowStartMs: T0, count: 3000 },
   ];
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST });
-  assert.deepEqual(items.map((i) => [i.value, i.applyToChildren]), [['/Library/Acme/Acme.app/Contents/MacOS/Acme', true]]);
+  assert.deepEqual(
+    items.map((i) => [i.value, i.applyToChildren]),
+    [['/Library/Acme/Acme.app/Contents/MacOS/Acme', true]],
+  );
   assert.ok(rejected.some((r) => r.subject === '/Applications/Foo.app' && /Contents\/MacOS/.test(r.why)));
 });
 
@@ -146,7 +176,10 @@ test('audit rows become auditd items; wildcards and shells are refused', () => {
     { kind: 'audit-path', path: '/home/alice/.cache/x/y', user: 'alice', uid: 1000, hostId: 'h1', windowStartMs: T0, count: 5000 },
   ];
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 1, config: ONE_HOST });
-  assert.deepEqual(items.map((i) => [i.type, i.value]).sort(), [['audit-dir', '/var/lib/backup/spool'], ['audit-exe', '/opt/backup/bin/backupd']]);
+  assert.deepEqual(items.map((i) => [i.type, i.value]).sort(), [
+    ['audit-dir', '/var/lib/backup/spool'],
+    ['audit-exe', '/opt/backup/bin/backupd'],
+  ]);
   assert.ok(rejected.some((r) => r.subject === '/bin/bash'));
   assert.ok(rejected.some((r) => r.subject === '/home/*/.cache/x' && /literal/.test(r.why)));
   assert.ok(!JSON.stringify(rejected).includes('alice'));
@@ -180,7 +213,16 @@ test('property: no per-host user name appears in any item', () => {
           { kind: 'file', path: `/Users/${u}/Library/${t}/x-${u}-y.db`, hostId, windowStartMs: T0, count: 2000 },
           { kind: 'file', path: `/var/mail/${u}`, user: u, uid: 1000 + h, hostId, windowStartMs: T0, count: 2000 },
           { kind: 'file', path: `/srv/${t}/${other}/data`, user: u, uid: 1000 + h, hostId, windowStartMs: T0, count: 2000 },
-          { kind: 'exec', path: `/home/${u}/bin/tool`, parentPath: `/home/${u}/.local/${u}/agent`, user: u, uid: 1000 + h, hostId, windowStartMs: T0, count: 5000 },
+          {
+            kind: 'exec',
+            path: `/home/${u}/bin/tool`,
+            parentPath: `/home/${u}/.local/${u}/agent`,
+            user: u,
+            uid: 1000 + h,
+            hostId,
+            windowStartMs: T0,
+            count: 5000,
+          },
           { kind: 'exec', path: '/usr/bin/grep', parentPath: `/opt/${t}/${u}/runner`, user: u, uid: 1000 + h, hostId, windowStartMs: T0, count: 5000 },
         );
       });
@@ -205,7 +247,15 @@ test('sanity: a larger synthetic fleet completes and stays linear in shape', () 
   const nSubjects = 50;
   for (let h = 0; h < nHosts; h++) {
     for (let s = 0; s < nSubjects; s++) {
-      rows.push({ kind: s % 2 ? 'file' : 'exec', path: s % 5 === 0 ? `/home/u${h}/app/s${s}.dat` : `/opt/app${s}/bin/p${s}`, user: `u${h}`, uid: 1000 + h, hostId: `host-${h}`, windowStartMs: T0 + (s % 3) * W, count: 1000 + s * 10 });
+      rows.push({
+        kind: s % 2 ? 'file' : 'exec',
+        path: s % 5 === 0 ? `/home/u${h}/app/s${s}.dat` : `/opt/app${s}/bin/p${s}`,
+        user: `u${h}`,
+        uid: 1000 + h,
+        hostId: `host-${h}`,
+        windowStartMs: T0 + (s % 3) * W,
+        count: 1000 + s * 10,
+      });
     }
   }
   const { items } = recommendExclusions(rows, { hostsReporting: nHosts });
@@ -219,13 +269,34 @@ test('bursts: a parent running utilities ~50/s for 20 s is recommended with appl
   ['alice', 'bob', 'carol'].forEach((user, h) => {
     const hostId = `web-${h}`;
     // 1100 date + 550 id in one 60 s agent window: 0.9/s over 20 minutes, 18/s within the minute.
-    rows.push({ kind: 'exec', path: '/usr/bin/date', parentPath: '/opt/syncagent/bin/syncagent', user, hostId, windowStartMs: T0 + 60_000, windowSeconds: 60, count: 1100 });
-    rows.push({ kind: 'exec', path: '/usr/bin/id', parentPath: '/opt/syncagent/bin/syncagent', user, hostId, windowStartMs: T0 + 60_000, windowSeconds: 60, count: 550 });
+    rows.push({
+      kind: 'exec',
+      path: '/usr/bin/date',
+      parentPath: '/opt/syncagent/bin/syncagent',
+      user,
+      hostId,
+      windowStartMs: T0 + 60_000,
+      windowSeconds: 60,
+      count: 1100,
+    });
+    rows.push({
+      kind: 'exec',
+      path: '/usr/bin/id',
+      parentPath: '/opt/syncagent/bin/syncagent',
+      user,
+      hostId,
+      windowStartMs: T0 + 60_000,
+      windowSeconds: 60,
+      count: 550,
+    });
     // A quiet program that never bursts.
     rows.push({ kind: 'exec', path: '/opt/quiet/bin/q', user: 'root', hostId, windowStartMs: T0, windowSeconds: 60, count: 40 });
   });
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3 });
-  assert.deepEqual(items.map((i) => [i.type, i.value, i.applyToChildren, i.user]), [['process', '/opt/syncagent/bin/syncagent', true, '']]);
+  assert.deepEqual(
+    items.map((i) => [i.type, i.value, i.applyToChildren, i.user]),
+    [['process', '/opt/syncagent/bin/syncagent', true, '']],
+  );
   const e = items[0].evidence;
   assert.equal(e.burstHosts, 3);
   assert.equal(e.peakBurstRatePerSecond, 18.333, 'the largest single (program, parent, user) row: a lower bound of the sum');

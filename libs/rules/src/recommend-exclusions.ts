@@ -1,28 +1,8 @@
-import {
-  PathShape,
-  UsernameGeneralizer,
-  baseName,
-  hasControlChars,
-  hasWildcard,
-  isAbsolutePath,
-  parentDir,
-} from '@fleettune/paths';
+import { PathShape, UsernameGeneralizer, baseName, hasControlChars, hasWildcard, isAbsolutePath, parentDir } from '@fleettune/paths';
 import { assessRisk, isGlobalScopeEligible } from './exclusion-risk';
-import {
-  ExclusionEvidence,
-  ExclusionItem,
-  ExclusionType,
-  RecommendationResult,
-  RejectedSubject,
-} from './exclusion-item';
+import { ExclusionEvidence, ExclusionItem, ExclusionType, RecommendationResult, RejectedSubject } from './exclusion-item';
 import { ExclusionSafetyPolicy } from './exclusion-safety-policy';
-import {
-  FleetActivityColumns,
-  FleetActivityKind,
-  FleetActivityRow,
-  isFleetActivityColumns,
-  toFleetActivityColumns,
-} from './fleet-activity-row';
+import { FleetActivityColumns, FleetActivityKind, FleetActivityRow, isFleetActivityColumns, toFleetActivityColumns } from './fleet-activity-row';
 import { RecommendationConfig, resolveRecommendationConfig } from './recommendation-config';
 import { UserScopeClassifier } from './user-scope-classifier';
 import { PerHostNameScrubber } from './per-host-name-scrubber';
@@ -124,10 +104,7 @@ interface Candidate {
  * thresholds apply, because each of 1200 temp files is quiet on its own.
  * Work is linear in the rows: three passes at most, all state in Maps.
  */
-export function recommendExclusions(
-  input: readonly FleetActivityRow[] | FleetActivityColumns,
-  options: RecommendOptions,
-): RecommendationResult {
+export function recommendExclusions(input: readonly FleetActivityRow[] | FleetActivityColumns, options: RecommendOptions): RecommendationResult {
   const cfg = resolveRecommendationConfig(options.config);
   const cols = isFleetActivityColumns(input) ? input : toFleetActivityColumns(input);
   const windowMs = cfg.windowMinutes * 60_000;
@@ -421,10 +398,14 @@ export function recommendExclusions(
       return s.logLike ? Math.min(cfg.logWindowThreshold, base) : base;
     }
     switch (s.kind) {
-      case 'file': return s.logLike ? Math.min(cfg.logWindowThreshold, cfg.pathWindowThreshold) : cfg.pathWindowThreshold;
-      case 'exec': return cfg.execPerSecondThreshold * windowSeconds;
-      case 'scan': return cfg.scanWindowThreshold;
-      default: return cfg.auditWindowThreshold;
+      case 'file':
+        return s.logLike ? Math.min(cfg.logWindowThreshold, cfg.pathWindowThreshold) : cfg.pathWindowThreshold;
+      case 'exec':
+        return cfg.execPerSecondThreshold * windowSeconds;
+      case 'scan':
+        return cfg.scanWindowThreshold;
+      default:
+        return cfg.auditWindowThreshold;
     }
   };
 
@@ -526,11 +507,17 @@ export function recommendExclusions(
     if (!passesFleetBar(evidence)) {
       const prevalence = cfg.minPrevalence > 0 ? ` and ${round(cfg.minPrevalence * 100, 2)}% of reporting hosts` : '';
       const independent = evidence.independentHosts !== undefined ? ` (${evidence.independentHosts} independent)` : '';
-      reject(scrubber.redact(s.value), `over its bar on ${evidence.hosts}${independent} of ${evidence.hostsReporting} hosts; a fleet recommendation needs at least ${cfg.minHosts} independent hosts${prevalence}`);
+      reject(
+        scrubber.redact(s.value),
+        `over its bar on ${evidence.hosts}${independent} of ${evidence.hostsReporting} hosts; a fleet recommendation needs at least ${cfg.minHosts} independent hosts${prevalence}`,
+      );
       continue;
     }
     if (s.family && (evidence.independentHosts ?? evidence.hosts) < familyMinHosts) {
-      reject(scrubber.redact(s.value), `${s.family.type === 'extension' ? 'extension' : 'file name'} busy on only ${evidence.hosts} hosts; an item that covers every directory needs at least ${familyMinHosts}`);
+      reject(
+        scrubber.redact(s.value),
+        `${s.family.type === 'extension' ? 'extension' : 'file name'} busy on only ${evidence.hosts} hosts; an item that covers every directory needs at least ${familyMinHosts}`,
+      );
       continue;
     }
     (s.kind === 'scan' ? scanCandidates : candidates).push({ subject: s, evidence, threshold });
@@ -543,7 +530,8 @@ export function recommendExclusions(
     if (barShare(verdict.measure, execBars) < 0.5) quietPrograms++;
     else reject(scrubber.redact(subject.value), `below the execution bars on every host (${describeExecBars(execBars)}): ${verdict.why}`);
   }
-  if (quietPrograms > 0) reject(`${quietPrograms} other programs`, `executed less than half of every execution bar on every host (${describeExecBars(execBars)})`);
+  if (quietPrograms > 0)
+    reject(`${quietPrograms} other programs`, `executed less than half of every execution bar on every host (${describeExecBars(execBars)})`);
   // MDE (high_cpu_parser.py): the top processes by files scanned, fleet-wide.
   scanCandidates.sort((a, b) => b.evidence.totalCount - a.evidence.totalCount || (a.subject.value < b.subject.value ? -1 : 1));
   scanCandidates.forEach((c, k) => {
@@ -559,9 +547,10 @@ export function recommendExclusions(
   const parentPlans = new Map<string, { pairs: Set<number>; children: Set<string>; coversInterpreter: boolean; via: Set<string> }>();
   const describeWindow = `one ${cfg.windowMinutes}-minute window`;
   const describeExecRate = (e: ExclusionEvidence) => {
-    const avg = e.execCount !== undefined
-      ? `executed ${describeMeasure({ count: e.execCount, seconds: e.execSeconds ?? windowSeconds, ratePerSecond: e.peakRatePerSecond, startMs: 0 })} on a host (${e.execBar === 'rate' ? `more than ${cfg.execPerSecondThreshold}/s` : `at least ${cfg.execCountThreshold} within ${cfg.windowMinutes} min`}; bars ${describeExecBars(execBars)})`
-      : `executed up to ${e.peakRatePerSecond}/s over ${describeWindow} (threshold ${cfg.execPerSecondThreshold}/s)`;
+    const avg =
+      e.execCount !== undefined
+        ? `executed ${describeMeasure({ count: e.execCount, seconds: e.execSeconds ?? windowSeconds, ratePerSecond: e.peakRatePerSecond, startMs: 0 })} on a host (${e.execBar === 'rate' ? `more than ${cfg.execPerSecondThreshold}/s` : `at least ${cfg.execCountThreshold} within ${cfg.windowMinutes} min`}; bars ${describeExecBars(execBars)})`
+        : `executed up to ${e.peakRatePerSecond}/s over ${describeWindow} (threshold ${cfg.execPerSecondThreshold}/s)`;
     if (!e.burstHosts) return avg;
     return `${avg}, in bursts of up to ${e.peakBurstRatePerSecond}/s within a ${e.burstWindowSeconds}-second agent window on ${e.burstHosts} hosts (burst threshold ${cfg.burstPerSecondThreshold}/s)`;
   };
@@ -603,7 +592,9 @@ export function recommendExclusions(
   };
   const coversInterpreter = (child: string, chain: readonly string[]) => {
     const kind = policy.deniedProgramKind(child);
-    return kind === 'shell' || kind === 'interpreter' || chain.some((c) => policy.deniedProgramKind(c) !== 'utility' && policy.deniedProgramKind(c) !== undefined);
+    return (
+      kind === 'shell' || kind === 'interpreter' || chain.some((c) => policy.deniedProgramKind(c) !== 'utility' && policy.deniedProgramKind(c) !== undefined)
+    );
   };
 
   for (const { subject: s, evidence, threshold } of candidates) {
@@ -622,9 +613,10 @@ export function recommendExclusions(
       }
       evidence.directories = f.directories;
       evidence.distinctPaths = f.paths;
-      const what = f.type === 'extension'
-        ? `busy ${f.value} files${s.logLike ? ' (log/journal type)' : ''} in ${f.directories} directories (${f.paths} distinct paths)`
-        : `file name recurring in ${f.directories} directories (${f.paths} distinct paths)`;
+      const what =
+        f.type === 'extension'
+          ? `busy ${f.value} files${s.logLike ? ' (log/journal type)' : ''} in ${f.directories} directories (${f.paths} distinct paths)`
+          : `file name recurring in ${f.directories} directories (${f.paths} distinct paths)`;
       const reason = `${what}: peak ${evidence.peakWindowCount} file events in ${describeWindow} on a host (threshold ${threshold}), ${fleet}; matches this ${f.type === 'extension' ? 'extension' : 'name'} in every directory`;
       items.push(makeItem(f.type, f.value, false, '', false, false, reason, evidence));
       continue;
@@ -650,9 +642,8 @@ export function recommendExclusions(
         reject(s.value, verdict.why!);
         continue;
       }
-      const what = s.members > 1
-        ? `${s.members} same-shaped files${isDirectory ? ' in this directory' : ''}`
-        : s.logLike ? 'frequently written log/journal file' : 'file';
+      const what =
+        s.members > 1 ? `${s.members} same-shaped files${isDirectory ? ' in this directory' : ''}` : s.logLike ? 'frequently written log/journal file' : 'file';
       const reason = `${what}: peak ${evidence.peakWindowCount} file events in ${describeWindow} on a host (threshold ${threshold}), ${fleet}`;
       items.push(makeItem(type, s.value, isDirectory, '', false, false, reason, evidence));
     } else if (s.kind === 'exec') {
@@ -825,7 +816,13 @@ function mergeSameExclusions(items: ExclusionItem[]): ExclusionItem[] {
     prior.isDirectory ||= it.isDirectory;
     if (prior.user !== it.user) prior.user = '';
     const interpreter = prior.risk.flags.includes('interpreter') || it.risk.flags.includes('interpreter');
-    prior.risk = assessRisk({ type: prior.type, value: prior.value, isDirectory: prior.isDirectory, applyToChildren: prior.applyToChildren, coversInterpreter: interpreter });
+    prior.risk = assessRisk({
+      type: prior.type,
+      value: prior.value,
+      isDirectory: prior.isDirectory,
+      applyToChildren: prior.applyToChildren,
+      coversInterpreter: interpreter,
+    });
   }
   return out;
 }

@@ -20,7 +20,10 @@ function item(value: string, hosts: number, hostsReporting: number, totalCount: 
 test('under the cap nothing is dropped and the order is by volume, as before', () => {
   const items = [item('/a', 3, 5, 10), item('/b', 1, 5, 1e9), item('/c', 2, 5, 100)];
   const { kept, dropped } = selectTopRecommendations(items, 3);
-  assert.deepEqual(kept.map((i) => i.value), ['/b', '/c', '/a']);
+  assert.deepEqual(
+    kept.map((i) => i.value),
+    ['/b', '/c', '/a'],
+  );
   assert.deepEqual(dropped, []);
 });
 

@@ -30,7 +30,12 @@ test('review: /private/etc/sudoers.d, pam.d and ssh (any case) are refused like 
 });
 
 test('review: libraries in /usr/lib*, /lib* and anywhere (libpam.so.0, libc.so.6, .dylib) are refused', () => {
-  for (const p of ['/usr/lib/x86_64-linux-gnu/libpam.so.0', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2', '/usr/lib/python3/dist-packages/x.py']) {
+  for (const p of [
+    '/usr/lib/x86_64-linux-gnu/libpam.so.0',
+    '/usr/lib/x86_64-linux-gnu/libc.so.6',
+    '/lib64/ld-linux-x86-64.so.2',
+    '/usr/lib/python3/dist-packages/x.py',
+  ]) {
     assert.match(refusedPath(p), /system tree/, p);
   }
   assert.match(refusedPath('/opt/acme/lib/libacme.so.1.2'), /shared library/);
@@ -83,7 +88,11 @@ test('programs: libraries, web roots and rc files are never processes; programs 
   const r = assessRisk({ type: 'process', value: '/usr/libexec/acme/acmed', isDirectory: false, applyToChildren: false, coversInterpreter: false });
   assert.equal(r.level, 'high');
   assert.ok(r.flags.includes('system-tree'));
-  assert.ok(assessRisk({ type: 'process', value: '/Library/Security/x', isDirectory: false, applyToChildren: false, coversInterpreter: false }).flags.includes('system-tree'));
+  assert.ok(
+    assessRisk({ type: 'process', value: '/Library/Security/x', isDirectory: false, applyToChildren: false, coversInterpreter: false }).flags.includes(
+      'system-tree',
+    ),
+  );
 });
 
 const file = (hostId: string, path: string, count: number): FleetActivityRow => ({ kind: 'file', path, hostId, windowStartMs: T0, count });
@@ -94,23 +103,46 @@ test('review, through the engine: four numbered files never turn a system direct
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 2 });
   for (const d of dirs) {
     assert.ok(!items.some((i) => i.value === d || i.value.startsWith(d + '/')), `${d}: ${JSON.stringify(items.map((i) => i.value))}`);
-    assert.ok(rejected.some((r) => r.subject === d), `${d} refused with a reason`);
+    assert.ok(
+      rejected.some((r) => r.subject === d),
+      `${d} refused with a reason`,
+    );
   }
 });
 
 test('review, through the engine: the noisy paths of the review are refused on every host count', () => {
   const paths = [
-    '/private/etc/sudoers.d/zz', '/private/etc/pam.d/sshd', '/private/etc/ssh/sshd_config', '/var/www/html/shell.php5',
-    '/usr/lib/x86_64-linux-gnu/libpam.so.0', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/home/alice/.bashrc',
+    '/private/etc/sudoers.d/zz',
+    '/private/etc/pam.d/sshd',
+    '/private/etc/ssh/sshd_config',
+    '/var/www/html/shell.php5',
+    '/usr/lib/x86_64-linux-gnu/libpam.so.0',
+    '/usr/lib/x86_64-linux-gnu/libc.so.6',
+    '/home/alice/.bashrc',
   ];
   const rows = paths.flatMap((p) => ['h1', 'h2', 'h3'].map((h) => ({ ...file(h, p, 5000), user: 'alice', uid: 1000 })));
   const { items, rejected } = recommendExclusions(rows, { hostsReporting: 3 });
-  assert.deepEqual(items.map((i) => i.value), []);
-  for (const p of paths.map((x) => x.replace('/home/alice/', '/home/*/'))) assert.ok(rejected.some((r) => r.subject === p), p);
+  assert.deepEqual(
+    items.map((i) => i.value),
+    [],
+  );
+  for (const p of paths.map((x) => x.replace('/home/alice/', '/home/*/')))
+    assert.ok(
+      rejected.some((r) => r.subject === p),
+      p,
+    );
 });
 
 test('review: one agent cannot get process /opt/.x/implantd into the fleet set (minHosts 2 by default)', () => {
-  const implant: FleetActivityRow = { kind: 'exec', path: '/opt/.x/implantd', parentPath: '/sbin/init', user: 'root', hostId: 'h-evil', windowStartMs: T0, count: 50_000 };
+  const implant: FleetActivityRow = {
+    kind: 'exec',
+    path: '/opt/.x/implantd',
+    parentPath: '/sbin/init',
+    user: 'root',
+    hostId: 'h-evil',
+    windowStartMs: T0,
+    count: 50_000,
+  };
   const audit: FleetActivityRow = { kind: 'audit-exe', path: '/opt/.x/implantd', hostId: 'h-evil', windowStartMs: T0, count: 50_000 };
   const quiet: FleetActivityRow = { kind: 'exec', path: '/opt/ok/bin/ok', hostId: 'h-good', windowStartMs: T0, count: 1 };
   const { items } = recommendExclusions([implant, audit, quiet], { hostsReporting: 2 });

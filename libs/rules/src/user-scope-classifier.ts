@@ -11,7 +11,10 @@ export type UserClass = 'root' | 'system' | 'local' | 'unknown';
 export class UserScopeClassifier {
   private readonly systemUsers: Set<string>;
 
-  constructor(systemUsers: Iterable<string>, private readonly systemUidMax: number) {
+  constructor(
+    systemUsers: Iterable<string>,
+    private readonly systemUidMax: number,
+  ) {
     this.systemUsers = new Set(systemUsers);
   }
 

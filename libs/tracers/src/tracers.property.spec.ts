@@ -54,7 +54,10 @@ for (const c of CASES) {
         const p = c.make(() => undefined);
         for (const ch of chunks) p.push(Buffer.from(ch));
         const s = p.end();
-        assert.equal(Object.values(s.skippedReasons).reduce((a, b) => a + b, 0), s.skipped);
+        assert.equal(
+          Object.values(s.skippedReasons).reduce((a, b) => a + b, 0),
+          s.skipped,
+        );
       }),
       { numRuns: 300 },
     );
@@ -65,7 +68,9 @@ for (const c of CASES) {
     const clean = runParser(c.make, join(lines));
     assert.equal(clean.stats.skipped, 0);
     // whatever the current header is, a line is noise if the parser skips it after each header
-    const headers = lines.filter((_, i) => runParser(c.make, join(lines.slice(0, i + 1))).stats.events === runParser(c.make, join(lines.slice(0, i))).stats.events);
+    const headers = lines.filter(
+      (_, i) => runParser(c.make, join(lines.slice(0, i + 1))).stats.events === runParser(c.make, join(lines.slice(0, i))).stats.events,
+    );
     const isNoise = (b: Buffer) =>
       (headers.length === 0 ? [Buffer.alloc(0)] : headers).every((h) => {
         const r = runParser(c.make, join(h.length ? [h, b] : [b]));

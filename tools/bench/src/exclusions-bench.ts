@@ -17,7 +17,10 @@ import { spawn, ChildProcess } from 'node:child_process';
 
 /** Starts the hub (through exclusions-bench-hub.js) and waits for its ready line. */
 async function startHub(env: Record<string, string>, logTo: NodeJS.WritableStream): Promise<{ child: ChildProcess; httpUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'exclusions-bench-hub.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(__dirname, 'exclusions-bench-hub.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const capture = (d: Buffer) => {
     output = (output + d.toString()).slice(-20_000);
@@ -68,11 +71,20 @@ function subjects(n: number): Array<[string, string, string, string]> {
   const out: Array<[string, string, string, string]> = [];
   for (let i = 0; out.length < n; i++) {
     switch (i % 5) {
-      case 0: out.push(['exec', `/opt/app${i}/bin/app${i}d`, '/usr/lib/systemd/systemd', 'root']); break;
-      case 1: out.push(['exec', `/usr/bin/${UTILITIES[i % UTILITIES.length]}`, `/opt/agent${i}/bin/runner`, i % 2 ? 'root' : 'daemon']); break;
-      case 2: out.push(['file', `/var/cache/app${i % 20}/chunk-${i}.tmp`, '', '']); break;
-      case 3: out.push(['file', `/var/log/app${i}/app${i}.log`, '', '']); break;
-      default: out.push(['exec', `/opt/quiet${i}/bin/q`, '/sbin/init', 'root']);
+      case 0:
+        out.push(['exec', `/opt/app${i}/bin/app${i}d`, '/usr/lib/systemd/systemd', 'root']);
+        break;
+      case 1:
+        out.push(['exec', `/usr/bin/${UTILITIES[i % UTILITIES.length]}`, `/opt/agent${i}/bin/runner`, i % 2 ? 'root' : 'daemon']);
+        break;
+      case 2:
+        out.push(['file', `/var/cache/app${i % 20}/chunk-${i}.tmp`, '', '']);
+        break;
+      case 3:
+        out.push(['file', `/var/log/app${i}/app${i}.log`, '', '']);
+        break;
+      default:
+        out.push(['exec', `/opt/quiet${i}/bin/q`, '/sbin/init', 'root']);
     }
   }
   return out;
@@ -166,18 +178,21 @@ async function main(): Promise<void> {
   log(`hub log: ${logFile}`);
   try {
     await seed(db.url, o.hosts, o.subjects, o.bins, o.rawProcesses, log);
-    hub = await startHub({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      BIND_HOST: '127.0.0.1',
-      FLEETTUNE_ADMIN_TOKEN: admin,
-      // A fresh database per run, so a fresh key.
-      FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'),
-      FLEETTUNE_QUEUE_PREFIX: `bench-exclusions-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'info',
-    }, hubLog);
+    hub = await startHub(
+      {
+        DATABASE_URL: db.url,
+        HTTP_PORT: '0',
+        GRPC_PORT: '0',
+        BIND_HOST: '127.0.0.1',
+        FLEETTUNE_ADMIN_TOKEN: admin,
+        // A fresh database per run, so a fresh key.
+        FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'),
+        FLEETTUNE_QUEUE_PREFIX: `bench-exclusions-${process.pid}`,
+        FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+        LOG_LEVEL: 'info',
+      },
+      hubLog,
+    );
     hub.child.once('exit', (code, signal) => log(`hub process exited (code ${code}, signal ${signal})`));
     const call = async <T>(method: string, path: string): Promise<T> => {
       const res = await fetch(hub!.httpUrl + path, { method, headers: { authorization: `Bearer ${admin}` } });

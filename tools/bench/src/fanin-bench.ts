@@ -37,28 +37,35 @@ async function main(): Promise<void> {
   if (rounds < 3) log(`WARNING: ${rounds} round(s) per agent; use --duration-s >= ${(3 * o.intervalMs) / 1000} for 3`);
   const db = await createMigratedTestDatabase('bench_fanin');
   log(`database ${db.name}; load average ${os.loadavg()[0].toFixed(1)}`);
-  const hub = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ENROLL_SECRET: enrollSecret,
-    // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
-    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
-    FLEETTUNE_QUEUE_PREFIX: `bench-fanin-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-    // The per-agent rate limit (FLEETTUNE_AGENT_BATCHES_PER_SECOND 50, burst
-    // 200) is per agent, so its defaults are far above 1 batch/min and are
-    // deliberately left as shipped: the bench measures the default hub.
-    ...(o.poolSize ? { FLEETTUNE_DB_POOL_SIZE: String(o.poolSize) } : {}),
-  }, o.hubLog ? { logTo: fs.createWriteStream(o.hubLog) } : {});
+  const hub = await startHubProcess(
+    {
+      DATABASE_URL: db.url,
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      BIND_HOST: '127.0.0.1',
+      FLEETTUNE_ENROLL_SECRET: enrollSecret,
+      // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
+      FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000',
+      FLEETTUNE_ENROLL_PER_MINUTE: '1000000',
+      FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
+      FLEETTUNE_QUEUE_PREFIX: `bench-fanin-${process.pid}`,
+      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+      LOG_LEVEL: 'warn',
+      // The per-agent rate limit (FLEETTUNE_AGENT_BATCHES_PER_SECOND 50, burst
+      // 200) is per agent, so its defaults are far above 1 batch/min and are
+      // deliberately left as shipped: the bench measures the default hub.
+      ...(o.poolSize ? { FLEETTUNE_DB_POOL_SIZE: String(o.poolSize) } : {}),
+    },
+    o.hubLog ? { logTo: fs.createWriteStream(o.hubLog) } : {},
+  );
   const idleRss = hub.rssBytes();
   const rss = watchRss(hub.pid);
   try {
     const templates = await loadTemplates({ windowMs });
     const hosts = makeHostProfiles(o.agents, templates, { runId: randomBytes(3).toString('hex'), seed: 11, outlierFraction: 0.01, appDropChance: 0.15 });
-    log(`${o.agents} agents, one window each ${o.intervalMs} ms (${((o.agents / o.intervalMs) * 1000).toFixed(1)} batches/s), ${o.durationS} s, top ${o.maxRows || 'all'} rows`);
+    log(
+      `${o.agents} agents, one window each ${o.intervalMs} ms (${((o.agents / o.intervalMs) * 1000).toFixed(1)} batches/s), ${o.durationS} s, top ${o.maxRows || 'all'} rows`,
+    );
     let streamingPeak = 0;
     // Hub CPU from the first streaming progress tick to the end: CPU per batch
     // is the per-core figure docs/scaling.md extrapolates from.
@@ -144,7 +151,9 @@ async function main(): Promise<void> {
         formatFleetResult(result) +
           `\nhub RSS            idle ${out.hubRssMiB.idle} MiB, peak ${out.hubRssMiB.peak} MiB (${o.agents} streams open)` +
           `\nerrors by code     ${Object.keys(errorsByCode).length ? JSON.stringify(errorsByCode) : 'none'}` +
-          (hubCpu ? `\nhub CPU            ${hubCpu.seconds.toFixed(1)} s while streaming = ${hubCpu.coresBusy.toFixed(2)} cores busy, ${hubCpu.msPerBatch.toFixed(1)} ms per batch` : '') +
+          (hubCpu
+            ? `\nhub CPU            ${hubCpu.seconds.toFixed(1)} s while streaming = ${hubCpu.coresBusy.toFixed(2)} cores busy, ${hubCpu.msPerBatch.toFixed(1)} ms per batch`
+            : '') +
           `\nhub event loop     lag p99 ${out.hubMetrics.eventLoopLagP99Ms} ms, max ${out.hubMetrics.eventLoopLagMaxMs} ms (prom-client, since start)` +
           `\nrollup at end      lag ${rollupAtEnd.lagSeconds} s, ${rollupAtEnd.pending} batches pending; caught up ${rollupCatchUpS === null ? 'NOT within 90 s' : `after ${rollupCatchUpS.toFixed(0)} s`}` +
           `\n/metrics           fleettune_agents_active ${out.hubMetrics.agentsActive}` +

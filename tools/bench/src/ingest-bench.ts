@@ -32,7 +32,11 @@ const INGEST_GOAL_OF_COPY = 0.5;
 const RawUploadClient = makeGenericClientConstructor(
   { uploadBatches: { ...AgentServiceService.uploadBatches, requestSerialize: (b: Buffer) => b } },
   'fleettune.v1.AgentService',
-) as unknown as new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => GrpcClient & {
+) as unknown as new (
+  address: string,
+  creds: ReturnType<typeof credentials.createInsecure>,
+  options?: object,
+) => GrpcClient & {
   uploadBatches(md: Metadata): import('@grpc/grpc-js').ClientDuplexStream<Buffer, BatchAck>;
 };
 
@@ -72,7 +76,9 @@ async function main(): Promise<void> {
     BIND_HOST: '127.0.0.1',
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
-    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
+    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000',
+    FLEETTUNE_ENROLL_PER_MINUTE: '1000000',
+    FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
     FLEETTUNE_QUEUE_PREFIX: `bench-ingest-${process.pid}`,
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
     LOG_LEVEL: 'warn',
@@ -98,7 +104,9 @@ async function main(): Promise<void> {
     });
     const totalRows = copyRowsFor(items, SEQ_OFFSET_COPY).rows;
     const bytes = perAgent.flat().reduce((n, b) => n + b.length, 0);
-    log(`${items.length} batches, ${totalRows} rows (incl. one ingest_batches row each), ${(bytes / 1048576).toFixed(1)} MiB of protobuf; load average ${os.loadavg()[0].toFixed(1)}`);
+    log(
+      `${items.length} batches, ${totalRows} rows (incl. one ingest_batches row each), ${(bytes / 1048576).toFixed(1)} MiB of protobuf; load average ${os.loadavg()[0].toFixed(1)}`,
+    );
 
     // The machine is shared, so COPY and the hub alternate in rounds (each
     // round: COPY of that round's rows, then the same rows through the hub)
@@ -244,7 +252,13 @@ async function main(): Promise<void> {
       agents: o.agents,
       maxInFlight: o.maxInFlight,
       copy: { seconds: copySeconds, rowsPerSecond: Math.round(copyRate) },
-      hub: { seconds: hubSeconds, rowsPerSecond: Math.round(hubRate), batchesPerSecond: items.length / hubSeconds, errors, peakRssMiB: Math.round(rss.peak() / 1048576) },
+      hub: {
+        seconds: hubSeconds,
+        rowsPerSecond: Math.round(hubRate),
+        batchesPerSecond: items.length / hubSeconds,
+        errors,
+        peakRssMiB: Math.round(rss.peak() / 1048576),
+      },
       ratio: hubRate / copyRate,
       // Issue #8's goal: rows committed per second through the hub path (gRPC -> validate -> commit -> ack) >= 50 % of COPY.
       goal: INGEST_GOAL_OF_COPY,
@@ -272,11 +286,15 @@ async function main(): Promise<void> {
             `${Math.round(rollup.rowsPerBusySecond).toLocaleString('en-US')} rows/s; lag max ${rollup.maxLagSeconds.toFixed(1)} s (${rollup.maxPendingBatches} batches pending)`,
           `incl. rollups       ${Math.round(hubWithRollupsRate).toLocaleString('en-US')} rows/s = ${(result.hubWithRollups.ratio * 100).toFixed(1)}% of COPY ` +
             `(hub time + ${tailSeconds.toFixed(2)} s until the rollups had every batch)`,
-          `rollup capacity     ${Math.round(rollup.rowsPerBusySecond / 100 * 60).toLocaleString('en-US')} hosts sending 100 rows a minute, on this machine's spare CPU ` +
+          `rollup capacity     ${Math.round((rollup.rowsPerBusySecond / 100) * 60).toLocaleString('en-US')} hosts sending 100 rows a minute, on this machine's spare CPU ` +
             `(the derived tables lag under a full-speed flood like this one, and catch up after it)`,
           `/metrics rows       ${metricRows} (fleettune_ingest_rows_total)`,
           ...(Object.keys(extra).length
-            ? [`hub extra writes    ${Object.entries(extra).map(([t, n]) => `${t} ${n} rows`).join(', ')} (by the rollup worker, after the acks; COPY does not write these)`]
+            ? [
+                `hub extra writes    ${Object.entries(extra)
+                  .map(([t, n]) => `${t} ${n} rows`)
+                  .join(', ')} (by the rollup worker, after the acks; COPY does not write these)`,
+              ]
             : []),
           formatStorage(storage),
         ].join('\n') + '\n',

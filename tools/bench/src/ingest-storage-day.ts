@@ -24,7 +24,7 @@ async function waitForPartition(db: string, name: string, timeoutMs: number): Pr
   const c = new Client({ connectionString: db });
   await c.connect();
   try {
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
       const r = await c.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
       if (r.rowCount) return true;
       await new Promise((res) => setTimeout(res, 200));
@@ -53,24 +53,41 @@ async function main(): Promise<void> {
   const secret = `bench-enroll-${randomBytes(12).toString('hex')}`;
   const db = await createMigratedTestDatabase('bench_storage');
   const hub = await startHubProcess({
-    DATABASE_URL: db.url, HTTP_PORT: '0', GRPC_PORT: '0', BIND_HOST: '127.0.0.1', FLEETTUNE_ENROLL_SECRET: secret,
+    DATABASE_URL: db.url,
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    BIND_HOST: '127.0.0.1',
+    FLEETTUNE_ENROLL_SECRET: secret,
     // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
-    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_PER_MINUTE: '1000000', FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
-    FLEETTUNE_QUEUE_PREFIX: `bench-storage-${process.pid}`, FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0', LOG_LEVEL: 'warn',
+    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000',
+    FLEETTUNE_ENROLL_PER_MINUTE: '1000000',
+    FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
+    FLEETTUNE_QUEUE_PREFIX: `bench-storage-${process.pid}`,
+    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'warn',
     FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '3600',
   });
   try {
     const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
     const dayPartition = (t: string) => `${t}_p${new Date(yesterday).toISOString().slice(0, 10).replace(/-/g, '')}`;
     if (!(await waitForPartition(db.url, dayPartition('syscall_counts'), 60_000))) {
-      log('warning: the hub has not created yesterday\'s partitions; rows will land in the default partitions');
+      log("warning: the hub has not created yesterday's partitions; rows will land in the default partitions");
     }
     const templates = await loadTemplates({ windowMs });
     const hosts = makeHostProfiles(o.hosts, templates, { runId: randomBytes(3).toString('hex'), seed: 13, outlierFraction: 0, appDropChance: 0.15 });
     const r = await runFleet({
-      hub: hub.grpcAddress, enrollSecret: secret, hosts, intervalMs: o.intervalMs, windowMs,
-      durationMs: windows * o.intervalMs, maxRows: o.maxRows, maxInFlight: 32, enrollConcurrency: 4, ownConnection: true,
-      firstWindowStartMs: yesterday, drainTimeoutMs: 900_000,
+      hub: hub.grpcAddress,
+      enrollSecret: secret,
+      hosts,
+      intervalMs: o.intervalMs,
+      windowMs,
+      durationMs: windows * o.intervalMs,
+      maxRows: o.maxRows,
+      maxInFlight: 32,
+      enrollConcurrency: 4,
+      ownConnection: true,
+      firstWindowStartMs: yesterday,
+      drainTimeoutMs: 900_000,
       progressEveryMs: 10_000,
       onProgress: (p) => log(`${(p.elapsedMs / 1000).toFixed(0)}s ${p.phase}: acked ${p.acked}/${o.hosts * windows} (${p.rowsAcked} rows), errors ${p.errors}`),
     });
@@ -101,12 +118,27 @@ async function main(): Promise<void> {
     const raw = sum((t) => t.raw);
     // What grows with hosts: the partitions holding the rows plus ingest_batches, without the fixed
     // cost of the empty partitions made ahead (a few KiB of empty indexes each, per table, not per host).
-    const filled = Object.values(partitions).flat().filter((p) => p.rows > 0).reduce((a, p) => a + p.bytes, 0)
-      + sum((t) => t.table === 'ingest_batches');
-    const perHostDay = { all: total / o.hosts / days, raw: raw / o.hosts / days, other: (total - raw) / o.hosts / days, rawFilledPartitions: filled / o.hosts / days };
+    const filled =
+      Object.values(partitions)
+        .flat()
+        .filter((p) => p.rows > 0)
+        .reduce((a, p) => a + p.bytes, 0) + sum((t) => t.table === 'ingest_batches');
+    const perHostDay = {
+      all: total / o.hosts / days,
+      raw: raw / o.hosts / days,
+      other: (total - raw) / o.hosts / days,
+      rawFilledPartitions: filled / o.hosts / days,
+    };
     const result = {
-      hosts: o.hosts, windows, windowSeconds: o.windowS, maxRows: o.maxRows, days,
-      rowsPerWindow: r.rowsAcked / (o.hosts * windows), tables, partitions, bytesPerHostDay: perHostDay,
+      hosts: o.hosts,
+      windows,
+      windowSeconds: o.windowS,
+      maxRows: o.maxRows,
+      days,
+      rowsPerWindow: r.rowsAcked / (o.hosts * windows),
+      tables,
+      partitions,
+      bytesPerHostDay: perHostDay,
     };
     if (o.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -55,7 +55,10 @@ export async function measureStorage(databaseUrl: string, windowSeconds: number)
 
 export function formatStorage(s: StorageReport): string {
   const mib = (b: number) => (b / 1048576).toFixed(1);
-  const lines = s.tables.map((t) => `  ${t.table.padEnd(17)} ${String(t.rows).padStart(9)} rows  ${mib(t.totalBytes).padStart(8)} MiB  ${t.bytesPerRow.toFixed(0).padStart(4)} B/row (heap+indexes)`);
+  const lines = s.tables.map(
+    (t) =>
+      `  ${t.table.padEnd(17)} ${String(t.rows).padStart(9)} rows  ${mib(t.totalBytes).padStart(8)} MiB  ${t.bytesPerRow.toFixed(0).padStart(4)} B/row (heap+indexes)`,
+  );
   return [
     `storage             ${mib(s.totalBytes)} MiB for ${s.batches} windows = ${(s.bytesPerWindow / 1024).toFixed(0)} KiB/window`,
     ...lines,

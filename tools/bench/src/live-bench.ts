@@ -138,7 +138,17 @@ async function main(): Promise<void> {
     .option('--cpu-prof <dir>', 'write a V8 CPU profile of the agent to this directory (node --cpu-prof)')
     .option('--json', 'print the result as JSON')
     .parse()
-    .opts<{ rate: number; durationS: number; windowSeconds: number; maxPercent: number; pollSeconds: number; settleS: number; idleS: number; cpuProf?: string; json?: boolean }>();
+    .opts<{
+      rate: number;
+      durationS: number;
+      windowSeconds: number;
+      maxPercent: number;
+      pollSeconds: number;
+      settleS: number;
+      idleS: number;
+      cpuProf?: string;
+      json?: boolean;
+    }>();
 
   const why = auditUnavailable();
   if (why) {
@@ -190,14 +200,22 @@ async function main(): Promise<void> {
         ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : []),
         path.join(REPO, 'apps/agent/dist/main.js'),
         'run',
-        '--hub', hub.grpcAddress,
-        '--enroll-secret', enrollSecret,
-        '--source', 'linux-audit',
-        '--input', session.logFile,
-        '--state-dir', path.join(dir, 'agent-state'),
-        '--hostname', hostname,
-        '--window-seconds', String(o.windowSeconds),
-        '--poll-seconds', String(o.pollSeconds),
+        '--hub',
+        hub.grpcAddress,
+        '--enroll-secret',
+        enrollSecret,
+        '--source',
+        'linux-audit',
+        '--input',
+        session.logFile,
+        '--state-dir',
+        path.join(dir, 'agent-state'),
+        '--hostname',
+        hostname,
+        '--window-seconds',
+        String(o.windowSeconds),
+        '--poll-seconds',
+        String(o.pollSeconds),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -208,7 +208,12 @@ function wholeProcess(inputs: Array<{ label: string; file: string }>, n: number,
     }
     console.log(line);
   }
-  console.log(`  load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPU(s) (ratios are only meaningful on a quiet machine)`);
+  console.log(
+    `  load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${os.cpus().length} CPU(s) (ratios are only meaningful on a quiet machine)`,
+  );
   console.log('');
 }
 
@@ -238,13 +243,33 @@ async function main(): Promise<void> {
 
   wholeProcess(inputs, a.processRuns, withAureport);
   if (a.processOnly) return;
-  console.log(`IN PROCESS (the reader in a warm process; second line): node ${process.version}, ${a.runs} run(s) each, interleaved, best run counts; inputs in ${DIR}`);
-  console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPU(s)`);
+  console.log(
+    `IN PROCESS (the reader in a warm process; second line): node ${process.version}, ${a.runs} run(s) each, interleaved, best run counts; inputs in ${DIR}`,
+  );
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${os.cpus().length} CPU(s)`,
+  );
   console.log('wall = elapsed time; cpu = user+system CPU time (the fair measure on a loaded machine; of all threads for "product")');
   const threads = defaultAuditReadWorkers();
   console.log(`product = readAuditFile, as \`report --input <file>\` runs it: on files >= 32 MB, ${threads} worker thread(s), main thread waiting`);
   const rows: string[][] = [
-    ['log', 'MB', 'events', 'ours wall s', 'ours cpu s', 'ours MB/s wall/cpu', 'events/s (cpu)', 'aureport wall s', 'aureport cpu s', 'aureport MB/s wall/cpu', 'ratio wall', 'ratio cpu'],
+    [
+      'log',
+      'MB',
+      'events',
+      'ours wall s',
+      'ours cpu s',
+      'ours MB/s wall/cpu',
+      'events/s (cpu)',
+      'aureport wall s',
+      'aureport cpu s',
+      'aureport MB/s wall/cpu',
+      'ratio wall',
+      'ratio cpu',
+    ],
   ];
   let worstWall = Number.POSITIVE_INFINITY;
   let worstCpu = Number.POSITIVE_INFINITY;
@@ -261,7 +286,8 @@ async function main(): Promise<void> {
     for (let r = 0; r < a.runs; r++) {
       for (const kind of ['single', 'product'] as const) {
         const o = kind === 'single' ? parseOurs(i.file) : await parseProduct(i.file);
-        if (kind === 'product' && r === 0 && i === inputs[0]) cold.push(`first product run (threads started cold): ${o.seconds.toFixed(2)} s wall on ${i.label}`);
+        if (kind === 'product' && r === 0 && i === inputs[0])
+          cold.push(`first product run (threads started cold): ${o.seconds.toFixed(2)} s wall on ${i.label}`);
         const b = best[kind];
         if (!b.run || o.seconds < b.run.seconds) b.run = o;
         b.cpu = Math.min(b.cpu, o.cpuSeconds);

@@ -182,9 +182,22 @@ class Fleet {
 
   agentArgs(h: LogInput): string[] {
     return [
-      'run', '--hub', `127.0.0.1:${this.grpcPort}`, '--enroll-secret', ENROLL, '--source', 'linux-audit',
-      '--input', h.log, '--hostname', h.hostname, '--state-dir', path.join(this.stateRoot, h.hostname),
-      '--once', '--window-seconds', WINDOW_SECONDS,
+      'run',
+      '--hub',
+      `127.0.0.1:${this.grpcPort}`,
+      '--enroll-secret',
+      ENROLL,
+      '--source',
+      'linux-audit',
+      '--input',
+      h.log,
+      '--hostname',
+      h.hostname,
+      '--state-dir',
+      path.join(this.stateRoot, h.hostname),
+      '--once',
+      '--window-seconds',
+      WINDOW_SECONDS,
     ];
   }
 
@@ -328,15 +341,19 @@ async function agentCutOffLongBacklog(fleet: Fleet, inputs: LogInput[]): Promise
   const spoolDir = path.join(fleet.stateRoot, input.hostname, 'spool');
   let last = -1;
   let stableSince = Date.now();
-  await waitFor('the spool to stop growing', async () => {
-    const now = fs.existsSync(spoolDir) ? dirBytes(spoolDir) : 0;
-    if (now !== last || now === 0) {
-      last = now;
-      stableSince = Date.now();
-    }
-    await sleep(200);
-    return Date.now() - stableSince > 2_000;
-  }, 90_000);
+  await waitFor(
+    'the spool to stop growing',
+    async () => {
+      const now = fs.existsSync(spoolDir) ? dirBytes(spoolDir) : 0;
+      if (now !== last || now === 0) {
+        last = now;
+        stableSince = Date.now();
+      }
+      await sleep(200);
+      return Date.now() - stableSince > 2_000;
+    },
+    90_000,
+  );
   const outageSeconds = (Date.now() - outageStarted) / 1000;
   await fleet.startHub(limits);
   const back = Date.now();
@@ -426,7 +443,12 @@ async function main(): Promise<void> {
     const key = inputs.map((i) => i.log).join('\n');
     if (!expectedFor.has(key)) expectedFor.set(key, await expectedTotals(inputs));
     const expected = expectedFor.get(key)!;
-    const fleet = await Fleet.create(name.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 40));
+    const fleet = await Fleet.create(
+      name
+        .replace(/[^a-z0-9]+/gi, '_')
+        .toLowerCase()
+        .slice(0, 40),
+    );
     let note: string;
     let got: Totals = { events: -1, execs: -1, files: -1 };
     try {

@@ -28,10 +28,7 @@ async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command()
     .name('node tools/db/dist/cli.js')
-    .description(
-      'Prisma migrations for fleettune without Prisma native engines.\n' +
-        'DATABASE_URL defaults to postgresql://postgres@127.0.0.1:5432/fleettune',
-    )
+    .description('Prisma migrations for fleettune without Prisma native engines.\n' + 'DATABASE_URL defaults to postgresql://postgres@127.0.0.1:5432/fleettune')
     .option('--schema <path>', 'schema file (default prisma/schema.prisma)')
     .option('--migrations <dir>', 'migrations directory (default prisma/migrations)')
     .exitOverride()
@@ -87,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
       const pending = new Set(r.unapplied);
       log(`${r.migrations.length} migration(s) in prisma/migrations`);
       for (const m of r.migrations) {
-        log(`  ${pending.has(m) ? 'pending' : r.failed.includes(m) ? 'FAILED ' : 'applied'}  ${m}${r.edited.includes(m) ? '  (EDITED after being applied)' : ''}`);
+        log(
+          `  ${pending.has(m) ? 'pending' : r.failed.includes(m) ? 'FAILED ' : 'applied'}  ${m}${r.edited.includes(m) ? '  (EDITED after being applied)' : ''}`,
+        );
       }
       for (const m of r.unknownInDatabase) log(`  only in database  ${m}`);
       for (const m of r.failed) if (!r.migrations.includes(m)) log(`  FAILED  ${m}`);

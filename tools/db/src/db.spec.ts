@@ -51,7 +51,10 @@ test('a fresh database is created and migrated; _prisma_migrations checksums are
   const url = newDbUrl('fresh');
 
   const first = await applyMigrations({ databaseUrl: url });
-  assert.deepEqual(first.applied, expected.map((m) => m.name));
+  assert.deepEqual(
+    first.applied,
+    expected.map((m) => m.name),
+  );
 
   const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
     url,

@@ -2,11 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
-import {
-  bindMigrationAwareSqlAdapterFactory,
-  type SqlDriverAdapter,
-  type SqlMigrationAwareDriverAdapterFactory,
-} from '@prisma/driver-adapter-utils';
+import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine, SchemaEngineModule } from './engine-types';
 import type pg from 'pg';
 import { type ConnParams, connectClient, maintenanceParams, newPool, quoteIdent, withDatabase } from './pg';
@@ -129,11 +125,7 @@ export interface SchemaFile {
   content: string;
 }
 
-export async function openEngine(
-  conn: ConnParams,
-  schema: SchemaFile | undefined,
-  log: (msg: string) => void,
-): Promise<EngineSession> {
+export async function openEngine(conn: ConnParams, schema: SchemaFile | undefined, log: (msg: string) => void): Promise<EngineSession> {
   const mod = await loadSchemaEngine();
   const factory = new FleettunePgFactory(conn, log);
   const engineLog = (line: unknown) => {

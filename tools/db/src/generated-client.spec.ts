@@ -21,10 +21,7 @@ function listTs(dir: string): string[] {
 }
 
 test('generated Prisma client compiles with tsconfig.base.json options and queries via @prisma/adapter-pg', async () => {
-  assert.ok(
-    existsSync(join(GENERATED, 'client.ts')),
-    `no generated client at ${GENERATED}; run: PRISMA_SCHEMA_ENGINE_BINARY=/bin/true npx prisma generate`,
-  );
+  assert.ok(existsSync(join(GENERATED, 'client.ts')), `no generated client at ${GENERATED}; run: PRISMA_SCHEMA_ENGINE_BINARY=/bin/true npx prisma generate`);
   const base = ts.readConfigFile(join(REPO_ROOT, 'tsconfig.base.json'), (p) => ts.sys.readFile(p));
   assert.equal(base.error, undefined);
   const parsed = ts.parseJsonConfigFileContent(base.config, ts.sys, REPO_ROOT);

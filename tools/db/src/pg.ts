@@ -3,8 +3,7 @@ import pg from 'pg';
 
 export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/fleettune';
 
-export const START_POSTGRES_HINT =
-  'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+export const START_POSTGRES_HINT = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
 
 /** Connection parameters passed to pg one by one (never as a connectionString: see shadow DB work-around). */
 export interface ConnParams {
@@ -132,10 +131,7 @@ export class DatabaseUnreachableError extends Error {
     readonly target: string,
     readonly causeCode: string,
   ) {
-    super(
-      `PostgreSQL is not reachable at ${target} (${causeCode}). ` +
-        `Start it with: ${START_POSTGRES_HINT}`,
-    );
+    super(`PostgreSQL is not reachable at ${target} (${causeCode}). ` + `Start it with: ${START_POSTGRES_HINT}`);
     this.name = 'DatabaseUnreachableError';
   }
 }
@@ -201,18 +197,13 @@ export async function databaseExists(admin: pg.Client, name: string): Promise<bo
 }
 
 /** CREATE DATABASE unless it exists; tolerates a concurrent creator. Returns true if this call created it. */
-export async function createDatabaseIfMissing(
-  p: ConnParams,
-  opts: { template?: string } = {},
-): Promise<boolean> {
+export async function createDatabaseIfMissing(p: ConnParams, opts: { template?: string } = {}): Promise<boolean> {
   // Common case first: the database exists (needs no access to the maintenance database).
   if (await targetExists(p)) return false;
   return withClient(maintenanceParams(p), async (admin) => {
     if (await databaseExists(admin, p.database)) return false;
     try {
-      await admin.query(
-        `CREATE DATABASE ${quoteIdent(p.database)}` + (opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ''),
-      );
+      await admin.query(`CREATE DATABASE ${quoteIdent(p.database)}` + (opts.template ? ` TEMPLATE ${quoteIdent(opts.template)}` : ''));
       return true;
     } catch (err) {
       const code = (err as { code?: string }).code;
@@ -248,11 +239,7 @@ export function advisoryKey(name: string): bigint {
 }
 
 /** Session-level advisory lock held on its own connection until release(). */
-export async function acquireAdvisoryLock(
-  p: ConnParams,
-  name: string,
-  log?: (msg: string) => void,
-): Promise<{ release(): Promise<void> }> {
+export async function acquireAdvisoryLock(p: ConnParams, name: string, log?: (msg: string) => void): Promise<{ release(): Promise<void> }> {
   const client = await connectClient(p);
   const key = advisoryKey(name).toString();
   try {

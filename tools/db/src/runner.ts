@@ -2,15 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { DiagnoseMigrationHistoryOutput, SchemaFilter } from './engine-types';
 import { normalizeEngineError, openEngine, type EngineSession, type SchemaFile } from './engine';
 import { type PathOptions, readMigrationsList, resolvePaths, writeMigration } from './migrations';
-import {
-  acquireAdvisoryLock,
-  type ConnParams,
-  createDatabaseIfMissing,
-  targetExists,
-  parseDatabaseUrl,
-  redactUrl,
-  resolveDatabaseUrl,
-} from './pg';
+import { acquireAdvisoryLock, type ConnParams, createDatabaseIfMissing, targetExists, parseDatabaseUrl, redactUrl, resolveDatabaseUrl } from './pg';
 
 export type Logger = (msg: string) => void;
 
@@ -142,13 +134,7 @@ export async function createMigration(o: DevOptions): Promise<DevResult> {
       log('schema.prisma and the migrations are in sync: no migration created');
       return { appliedBefore: before.appliedMigrationNames, applied: [] };
     }
-    const dir = await writeMigration(
-      list,
-      created.generatedMigrationName,
-      created.migrationScript,
-      created.extension,
-      created.connectorType,
-    );
+    const dir = await writeMigration(list, created.generatedMigrationName, created.migrationScript, created.extension, created.connectorType);
     log(`created ${dir}`);
     if (o.createOnly) {
       return { appliedBefore: before.appliedMigrationNames, created: created.generatedMigrationName, script: created.migrationScript, applied: [] };
@@ -262,8 +248,7 @@ export async function migrationStatus(o: DbOptions = {}): Promise<StatusResult> 
     log,
     async ({ engine }) => {
       const h = await engine.diagnoseMigrationHistory({ migrationsList: list, optInToShadowDatabase: false, filters: NO_FILTER });
-      const unknownInDatabase =
-        h.history && h.history.diagnostic !== 'databaseIsBehind' ? h.history.unpersistedMigrationNames : [];
+      const unknownInDatabase = h.history && h.history.diagnostic !== 'databaseIsBehind' ? h.history.unpersistedMigrationNames : [];
       const unapplied = unappliedNames(h);
       return {
         migrations: list.migrationDirectories.map((d) => d.path),

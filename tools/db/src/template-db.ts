@@ -72,13 +72,15 @@ export async function ensureTemplateDatabase(o: TestDatabaseOptions = {}): Promi
  * Call drop() when done.
  */
 export async function createMigratedTestDatabase(prefix: string, o: TestDatabaseOptions = {}): Promise<TestDatabase> {
-  const safe = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40) || 'test';
+  const safe =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .slice(0, 40) || 'test';
   const server = parseDatabaseUrl(resolveDatabaseUrl(o.databaseUrl));
   const template = await ensureTemplateDatabase(o);
   const name = `${safe}_${randomBytes(6).toString('hex')}`;
-  await withClient(maintenanceParams(server), (c) =>
-    c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`),
-  );
+  await withClient(maintenanceParams(server), (c) => c.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`));
   let dropped = false;
   return {
     name,

@@ -28,11 +28,9 @@ export function referenceExecCounts(log: string): { counts: Map<string, number>;
   if (haveAureport()) {
     // A real pipe: aureport reads stdin only when it is a FIFO, and Node's
     // child stdin is a socket.
-    const summary = execFileSync(
-      'sh',
-      ['-c', 'ausearch -if "$1" -sc execve -sv yes --raw | aureport -x --summary', 'sh', log],
-      { maxBuffer: 1 << 30 },
-    ).toString();
+    const summary = execFileSync('sh', ['-c', 'ausearch -if "$1" -sc execve -sv yes --raw | aureport -x --summary', 'sh', log], {
+      maxBuffer: 1 << 30,
+    }).toString();
     return { counts: parseSummary(summary), live: true };
   }
   const expected = JSON.parse(fs.readFileSync(`${log}.expected.json`, 'utf8')) as { execs: Record<string, number> };

@@ -44,7 +44,9 @@ async function waitForRollups(url: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 250));
     }
     const s = (Date.now() - t0) / 1000;
-    process.stdout.write(`  rollup worker (the hub's, ${ROLLUP_STEP} batches a step): ${total} batches in ${s.toFixed(1)} s (${Math.round(total / s)} batches/s)\n`);
+    process.stdout.write(
+      `  rollup worker (the hub's, ${ROLLUP_STEP} batches a step): ${total} batches in ${s.toFixed(1)} s (${Math.round(total / s)} batches/s)\n`,
+    );
     const t = Date.now();
     await c.query('VACUUM ANALYZE noise_subjects, noise_fleet_hours, noise_host_hours, noise_host_bits, activity_rollups, rollup_hosts');
     process.stdout.write(`  vacuum analyze rollups: ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
@@ -225,9 +227,17 @@ async function main(): Promise<void> {
         if (i >= 4 && Math.min(...times) > 10 * BUDGET_MS) break;
       }
       times.sort((a, b) => a - b);
-      const r = { endpoint: ep.replace(hosts[0].id, '{id}').replace(since, '{6h ago}').replace(enc, '{top exec}'), p50: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1], status };
+      const r = {
+        endpoint: ep.replace(hosts[0].id, '{id}').replace(since, '{6h ago}').replace(enc, '{top exec}'),
+        p50: percentile(times, 50),
+        p95: percentile(times, 95),
+        max: times[times.length - 1],
+        status,
+      };
       results.push(r);
-      process.stdout.write(`${r.p95 <= BUDGET_MS ? 'ok  ' : 'SLOW'} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  [${r.status}] ${r.endpoint}\n`);
+      process.stdout.write(
+        `${r.p95 <= BUDGET_MS ? 'ok  ' : 'SLOW'} p50 ${r.p50.toFixed(1).padStart(7)} ms  p95 ${r.p95.toFixed(1).padStart(7)} ms  [${r.status}] ${r.endpoint}\n`,
+      );
     }
     const slow = results.filter((r) => r.p95 > BUDGET_MS || r.status !== 200);
     process.stdout.write(`\n${results.length - slow.length}/${results.length} endpoints answered 200 with p95 <= ${BUDGET_MS} ms\n`);

@@ -76,8 +76,20 @@ before(async () => {
   admin = new HubApi(hub.httpUrl, ADMIN);
   for (const h of HOSTS) {
     const res = await runAgent([
-      'run', '--hub', hub.grpcAddress, '--enroll-secret', ENROLL, '--source', 'linux-audit',
-      '--input', path.join(LOGS, `${h}.audit.log`), '--hostname', h, '--state-dir', path.join(stateRoot, h), '--once',
+      'run',
+      '--hub',
+      hub.grpcAddress,
+      '--enroll-secret',
+      ENROLL,
+      '--source',
+      'linux-audit',
+      '--input',
+      path.join(LOGS, `${h}.audit.log`),
+      '--hostname',
+      h,
+      '--state-dir',
+      path.join(stateRoot, h),
+      '--once',
     ]);
     assert.equal(res.code, 0, `agent ${h} failed: ${res.stderr}`);
   }
@@ -107,8 +119,14 @@ before(async () => {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
     ],
   });
 });
@@ -225,7 +243,15 @@ async function sql<T extends Record<string, unknown>>(text: string, params: unkn
   }
 }
 
-type PushRow = { id: string; target: { id: string; name: string }; status: string; attempts: number; mode: string; itemCount: number; finishedAt: string | null };
+type PushRow = {
+  id: string;
+  target: { id: string; name: string };
+  status: string;
+  attempts: number;
+  mode: string;
+  itemCount: number;
+  finishedAt: string | null;
+};
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -263,7 +289,11 @@ test('an admin signs in and sees the fleet top noise, hostile names shown inert'
     await page.getByTestId('noise-table-key').waitFor();
     await shot(page, '01-fleet-noise');
     // Drill down from a subject to the hosts behind it.
-    await table.locator('button.link').filter({ has: page.locator(`.safe[data-full="${realTop.subject}"]`) }).first().click();
+    await table
+      .locator('button.link')
+      .filter({ has: page.locator(`.safe[data-full="${realTop.subject}"]`) })
+      .first()
+      .click();
     await page.getByTestId('drill-down').locator('a').first().waitFor();
     await shot(page, '02-fleet-noise-drilldown');
     assert.deepEqual(dialogs, [], 'no script ran');
@@ -280,7 +310,10 @@ test('the trend page plots fleet noise and one subject over time', { skip: SKIP 
     await chart.locator('canvas').waitFor();
     const top = await admin.get<Array<{ subject: string }>>('/api/v1/noise/execs?top=3');
     const subject = top.find((r) => !r.subject.includes('quoted'))!.subject;
-    const pick = page.getByTestId('trend-subjects').locator('button.link').filter({ has: page.locator(`.safe[data-full="${subject}"]`) });
+    const pick = page
+      .getByTestId('trend-subjects')
+      .locator('button.link')
+      .filter({ has: page.locator(`.safe[data-full="${subject}"]`) });
     await pick.waitFor();
     await pick.click();
     await page.locator('.u-legend .u-series').nth(2).waitFor();
@@ -296,7 +329,7 @@ test('the trend page plots fleet noise and one subject over time', { skip: SKIP 
   }
 });
 
-test('hosts list with status and a host\'s own top noise', { skip: SKIP }, async () => {
+test("hosts list with status and a host's own top noise", { skip: SKIP }, async () => {
   const { context, page } = await signIn(ADMIN);
   try {
     await page.getByTestId('nav-hosts').click();
@@ -327,7 +360,10 @@ test('exclusions: evidence and risk per item, export download, approval', { skip
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-mdatp-json').click()]);
       const file = path.join(SHOTS, '..', `export-${download.suggestedFilename()}`);
       await download.saveAs(file);
-      return { name: download.suggestedFilename(), doc: JSON.parse(fs.readFileSync(file, 'utf8')) as { fleettuneReview?: string; exclusionSettings: { exclusions: unknown[] } } };
+      return {
+        name: download.suggestedFilename(),
+        doc: JSON.parse(fs.readFileSync(file, 'utf8')) as { fleettuneReview?: string; exclusionSettings: { exclusions: unknown[] } },
+      };
     };
     const approvedOnly = await exported();
     assert.equal(approvedOnly.doc.fleettuneReview, undefined, 'an approved-only export carries no unreviewed mark');
@@ -356,75 +392,94 @@ test('exclusions: evidence and risk per item, export download, approval', { skip
   }
 });
 
-test('push to a target: an admin adds a webhook target, an approver pushes the approved items, the push history shows them delivered', { skip: SKIP }, async (t) => {
-  if (!hasRoute('get', '/api/v1/policy-pushes')) return t.skip('this hub has no push history API');
-  // The admin adds the target in the Admin page; its signing secret is shown once.
-  const adminUi = await signIn(ADMIN);
-  let secret: string;
-  try {
-    await adminUi.page.getByTestId('nav-admin').click();
-    const card = adminUi.page.getByTestId('policy-targets');
-    await card.getByLabel('target name').fill('cm-webhook');
-    await card.getByLabel('webhook url').fill(receiverUrl);
-    await card.getByRole('button', { name: 'add target' }).click();
-    secret = (await adminUi.page.getByTestId('new-target-secret').locator('code').textContent())!;
-    assert.match(secret, /^whsec_/);
-  } finally {
-    await adminUi.context.close();
-  }
-  const targets = await admin.get<Array<{ id: string; name: string }>>('/api/v1/policy-targets');
-  const cm = targets.find((x) => x.name === 'cm-webhook')!;
-  const hostile = await admin.post<{ id: string }>('/api/v1/policy-targets', { name: HOSTILE_TARGET, kind: 'webhook', url: receiverUrl });
-  const approved = (await admin.get<{ items: Array<{ decision: { status: string } }> }>('/api/v1/exclusion-sets/latest')).items.filter(
-    (i) => i.decision.status === 'approved',
-  ).length;
-  assert.ok(approved > 0, 'the exclusions test approved an item');
+test(
+  'push to a target: an admin adds a webhook target, an approver pushes the approved items, the push history shows them delivered',
+  { skip: SKIP },
+  async (t) => {
+    if (!hasRoute('get', '/api/v1/policy-pushes')) return t.skip('this hub has no push history API');
+    // The admin adds the target in the Admin page; its signing secret is shown once.
+    const adminUi = await signIn(ADMIN);
+    let secret: string;
+    try {
+      await adminUi.page.getByTestId('nav-admin').click();
+      const card = adminUi.page.getByTestId('policy-targets');
+      await card.getByLabel('target name').fill('cm-webhook');
+      await card.getByLabel('webhook url').fill(receiverUrl);
+      await card.getByRole('button', { name: 'add target' }).click();
+      secret = (await adminUi.page.getByTestId('new-target-secret').locator('code').textContent())!;
+      assert.match(secret, /^whsec_/);
+    } finally {
+      await adminUi.context.close();
+    }
+    const targets = await admin.get<Array<{ id: string; name: string }>>('/api/v1/policy-targets');
+    const cm = targets.find((x) => x.name === 'cm-webhook')!;
+    const hostile = await admin.post<{ id: string }>('/api/v1/policy-targets', { name: HOSTILE_TARGET, kind: 'webhook', url: receiverUrl });
+    const approved = (await admin.get<{ items: Array<{ decision: { status: string } }> }>('/api/v1/exclusion-sets/latest')).items.filter(
+      (i) => i.decision.status === 'approved',
+    ).length;
+    assert.ok(approved > 0, 'the exclusions test approved an item');
 
-  const { context, page } = await signIn(approverToken);
-  try {
-    await page.getByTestId('nav-exclusions').click();
-    await page.getByTestId('push-target').selectOption(cm.id);
-    await page.getByTestId('push-button').click();
-    await page.getByTestId('notice').filter({ hasText: 'queued push' }).waitFor();
-    const history = page.getByTestId('push-history');
-    // The history refreshes itself while a push is queued: the row turns delivered without a reload.
-    await history.getByTestId('push-status').filter({ hasText: 'delivered' }).first().waitFor();
-    await page.getByTestId('push-target').selectOption(hostile.id);
-    await page.getByTestId('push-button').click();
-    await history.locator('tbody tr').nth(1).waitFor();
-    await waitFor('both pushes delivered', async () => ((await history.getByTestId('push-status').filter({ hasText: 'delivered' }).count()) === 2 ? true : undefined));
-    const text = (await history.textContent())!;
-    assert.ok(text.includes('cm-webhook'));
-    const name = history.locator('.safe', { hasText: '<script>' }).first();
-    assert.ok((await name.getAttribute('data-full'))!.startsWith(`hook "q" <script>alert('target')</script>red\\nline2 BBB`), 'markup as text, escapes made visible');
-    assert.ok(!text.includes('\u001b') && !text.includes('\n'), 'no raw control characters');
-    assert.equal(await page.locator('main script, main img').count(), 0, 'no injected elements');
-    await shot(page, '11-exclusions-push-history');
-  } finally {
-    await context.close();
-  }
-  // The API agrees with the page, and the receiver got exactly the two signed bodies.
-  const pushes = (await admin.get<{ items: PushRow[] }>('/api/v1/policy-pushes?mode=webhook')).items;
-  assert.deepEqual(pushes.map((p) => [p.target.id, p.status, p.attempts, p.itemCount]), [[hostile.id, 'delivered', 1, approved], [cm.id, 'delivered', 1, approved]]);
-  assert.equal(received.length, 2);
-  const mine = received.find((r) => JSON.parse(r.body).target.id === cm.id)!;
-  assert.equal(mine.signature, 'sha256=' + createHmac('sha256', secret).update(`${mine.timestamp}.${mine.body}`, 'utf8').digest('hex'), 'signed with the secret the page showed');
+    const { context, page } = await signIn(approverToken);
+    try {
+      await page.getByTestId('nav-exclusions').click();
+      await page.getByTestId('push-target').selectOption(cm.id);
+      await page.getByTestId('push-button').click();
+      await page.getByTestId('notice').filter({ hasText: 'queued push' }).waitFor();
+      const history = page.getByTestId('push-history');
+      // The history refreshes itself while a push is queued: the row turns delivered without a reload.
+      await history.getByTestId('push-status').filter({ hasText: 'delivered' }).first().waitFor();
+      await page.getByTestId('push-target').selectOption(hostile.id);
+      await page.getByTestId('push-button').click();
+      await history.locator('tbody tr').nth(1).waitFor();
+      await waitFor('both pushes delivered', async () =>
+        (await history.getByTestId('push-status').filter({ hasText: 'delivered' }).count()) === 2 ? true : undefined,
+      );
+      const text = (await history.textContent())!;
+      assert.ok(text.includes('cm-webhook'));
+      const name = history.locator('.safe', { hasText: '<script>' }).first();
+      assert.ok(
+        (await name.getAttribute('data-full'))!.startsWith(`hook "q" <script>alert('target')</script>red\\nline2 BBB`),
+        'markup as text, escapes made visible',
+      );
+      assert.ok(!text.includes('\u001b') && !text.includes('\n'), 'no raw control characters');
+      assert.equal(await page.locator('main script, main img').count(), 0, 'no injected elements');
+      await shot(page, '11-exclusions-push-history');
+    } finally {
+      await context.close();
+    }
+    // The API agrees with the page, and the receiver got exactly the two signed bodies.
+    const pushes = (await admin.get<{ items: PushRow[] }>('/api/v1/policy-pushes?mode=webhook')).items;
+    assert.deepEqual(
+      pushes.map((p) => [p.target.id, p.status, p.attempts, p.itemCount]),
+      [
+        [hostile.id, 'delivered', 1, approved],
+        [cm.id, 'delivered', 1, approved],
+      ],
+    );
+    assert.equal(received.length, 2);
+    const mine = received.find((r) => JSON.parse(r.body).target.id === cm.id)!;
+    assert.equal(
+      mine.signature,
+      'sha256=' + createHmac('sha256', secret).update(`${mine.timestamp}.${mine.body}`, 'utf8').digest('hex'),
+      'signed with the secret the page showed',
+    );
 
-  // Per target, in Admin: the target's own push history.
-  const again = await signIn(ADMIN);
-  try {
-    await again.page.getByTestId('nav-admin').click();
-    const row = again.page.getByTestId('policy-targets').locator('tr', { hasText: 'cm-webhook' });
-    await row.getByTestId('target-history').click();
-    const h = again.page.getByTestId('push-history');
-    await h.getByTestId('push-status').first().waitFor();
-    assert.equal(await h.locator('tbody tr').count(), 1, 'only the pushes to this target');
-    await shot(again.page, '12-admin-policy-targets');
-  } finally {
-    await again.context.close();
-  }
-  assert.deepEqual(dialogs, [], 'no script ran');
-});
+    // Per target, in Admin: the target's own push history.
+    const again = await signIn(ADMIN);
+    try {
+      await again.page.getByTestId('nav-admin').click();
+      const row = again.page.getByTestId('policy-targets').locator('tr', { hasText: 'cm-webhook' });
+      await row.getByTestId('target-history').click();
+      const h = again.page.getByTestId('push-history');
+      await h.getByTestId('push-status').first().waitFor();
+      assert.equal(await h.locator('tbody tr').count(), 1, 'only the pushes to this target');
+      await shot(again.page, '12-admin-policy-targets');
+    } finally {
+      await again.context.close();
+    }
+    assert.deepEqual(dialogs, [], 'no script ran');
+  },
+);
 
 test('closed loop: the trend plot marks the push, and before/after numbers for the subject match the raw counts', { skip: SKIP }, async (t) => {
   if (!hasRoute('get', '/api/v1/policy-pushes')) return t.skip('this hub has no push history API');
@@ -471,8 +526,14 @@ test('closed loop: the trend plot marks the push, and before/after numbers for t
     await page.getByTestId('before-after-window').selectOption(String(span / 60));
     const before = Number(pick.before);
     const after = Number(pick.after);
-    await ba.getByTestId('before-row').filter({ hasText: before.toLocaleString('en-US') }).waitFor();
-    await ba.getByTestId('after-row').filter({ hasText: after.toLocaleString('en-US') }).waitFor();
+    await ba
+      .getByTestId('before-row')
+      .filter({ hasText: before.toLocaleString('en-US') })
+      .waitFor();
+    await ba
+      .getByTestId('after-row')
+      .filter({ hasText: after.toLocaleString('en-US') })
+      .waitFor();
     const verdict = (await ba.getByTestId('before-after-verdict').textContent())!;
     const pct = Math.abs(((after - before) / before) * 100).toFixed(0);
     assert.equal(verdict.trim(), `${after < before ? 'fell' : after > before ? 'rose' : 'unchanged'} by ${pct} %`);
@@ -527,9 +588,17 @@ test('host tags: an admin edits them, the tag filter narrows the noise list, hos
     const all = await admin.get<Array<{ subject: string; count: number }>>('/api/v1/noise/execs?top=10');
     assert.ok(want.length > 0 && want.every((r) => r.hosts === 1), 'one host carries the tag');
     assert.ok(want[0].count < all[0].count || want[0].subject !== all[0].subject, 'the filter changes the answer');
-    await exec.locator('tbody tr').first().filter({ hasText: want[0].count.toLocaleString('en-US') }).waitFor();
+    await exec
+      .locator('tbody tr')
+      .first()
+      .filter({ hasText: want[0].count.toLocaleString('en-US') })
+      .waitFor();
     const cells = await exec.locator('tbody tr td.subject .safe').evaluateAll((els) => els.map((e) => e.getAttribute('data-full')));
-    assert.deepEqual(cells, want.map((r) => r.subject), 'exactly the tagged host\'s top programs');
+    assert.deepEqual(
+      cells,
+      want.map((r) => r.subject),
+      "exactly the tagged host's top programs",
+    );
     assert.ok(!cells.some((c) => c?.includes('quoted')), 'the hostile host (untagged) dropped out');
     await shot(page, '16-noise-tag-filter');
   } finally {
@@ -551,7 +620,10 @@ test('alerts: list and acknowledge', { skip: SKIP }, async (t) => {
   if (!open.length) {
     // The replayed demo logs hold no *newly* noisy app (no baseline to rise over): file one alert the way the
     // detector stores it, so acknowledging is still tested through the real endpoint.
-    const ok = await insertAlert().then(() => true, (err: Error) => (t.diagnostic(`could not insert an alert: ${err.message}`), false));
+    const ok = await insertAlert().then(
+      () => true,
+      (err: Error) => (t.diagnostic(`could not insert an alert: ${err.message}`), false),
+    );
     if (ok) open = await approver.get<Array<{ id: string }>>('/api/v1/alerts?status=open');
   }
   const { context, page } = await signIn(approverToken);
@@ -712,8 +784,21 @@ test('API docs: the Swagger UI renders and lists the operations under the hub-wi
 test('a host whose agent runs --redact-users carries the "users redacted" badge; the others do not', { skip: SKIP }, async () => {
   // Last, so the hosts the other tests counted on are unchanged: one more simulated host, in privacy mode.
   const res = await runAgent([
-    'run', '--hub', hub.grpcAddress, '--enroll-secret', ENROLL, '--source', 'linux-audit', '--redact-users',
-    '--input', path.join(LOGS, `${HOSTS[0]}.audit.log`), '--hostname', 'private-04', '--state-dir', path.join(stateRoot, 'private-04'), '--once',
+    'run',
+    '--hub',
+    hub.grpcAddress,
+    '--enroll-secret',
+    ENROLL,
+    '--source',
+    'linux-audit',
+    '--redact-users',
+    '--input',
+    path.join(LOGS, `${HOSTS[0]}.audit.log`),
+    '--hostname',
+    'private-04',
+    '--state-dir',
+    path.join(stateRoot, 'private-04'),
+    '--once',
   ]);
   assert.equal(res.code, 0, res.stderr);
   const { context, page } = await signIn(ADMIN);

@@ -50,16 +50,31 @@ async function main(): Promise<void> {
   const api = new HubApi(hub.httpUrl, env.FLEETTUNE_ADMIN_TOKEN);
   try {
     const logsDir = path.join(REPO, 'tools', 'demo', 'logs');
-    const logs = fs.readdirSync(logsDir).filter((f) => f.endsWith('.audit.log')).sort();
+    const logs = fs
+      .readdirSync(logsDir)
+      .filter((f) => f.endsWith('.audit.log'))
+      .sort();
     step(`replaying ${logs.length} real audit logs as ${logs.length} hosts`);
     for (const file of logs) {
       const hostname = file.replace('.audit.log', '');
       const started = Date.now();
-      const res = await runAgent([
-        'run', '--hub', hub.grpcAddress,
-        '--source', 'linux-audit', '--input', path.join(logsDir, file), '--hostname', hostname,
-        '--state-dir', path.join(REPO, '.fleettune', 'demo-agents', hostname), '--once',
-      ], { FLEETTUNE_ENROLL_SECRET: env.FLEETTUNE_ENROLL_SECRET }); // never on argv: ps shows argv to every local user
+      const res = await runAgent(
+        [
+          'run',
+          '--hub',
+          hub.grpcAddress,
+          '--source',
+          'linux-audit',
+          '--input',
+          path.join(logsDir, file),
+          '--hostname',
+          hostname,
+          '--state-dir',
+          path.join(REPO, '.fleettune', 'demo-agents', hostname),
+          '--once',
+        ],
+        { FLEETTUNE_ENROLL_SECRET: env.FLEETTUNE_ENROLL_SECRET },
+      ); // never on argv: ps shows argv to every local user
       if (res.code !== 0) throw new Error(`agent for ${hostname} failed:\n${res.stderr}`);
       process.stdout.write(`    ${hostname.padEnd(10)} ${file}  uploaded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     }
@@ -70,15 +85,30 @@ async function main(): Promise<void> {
 
     const hosts = await api.get<Array<{ hostname: string; os: string; lastSeenAt: string }>>('/api/v1/hosts');
     step(`fleet: ${hosts.length} hosts`);
-    process.stdout.write(renderTable(['host', 'os', 'last seen'], hosts.map((h) => [h.hostname, h.os, h.lastSeenAt])) + '\n');
+    process.stdout.write(
+      renderTable(
+        ['host', 'os', 'last seen'],
+        hosts.map((h) => [h.hostname, h.os, h.lastSeenAt]),
+      ) + '\n',
+    );
 
     const execs = await api.get<Array<{ path: string; count: number; hosts: number }>>('/api/v1/noise/execs?top=8');
     step('top executed programs, fleet-wide');
-    process.stdout.write(renderTable(['count', 'hosts', 'program'], execs.map((r) => [r.count, r.hosts, r.path])) + '\n');
+    process.stdout.write(
+      renderTable(
+        ['count', 'hosts', 'program'],
+        execs.map((r) => [r.count, r.hosts, r.path]),
+      ) + '\n',
+    );
 
     const files = await api.get<Array<{ path: string; count: number; hosts: number }>>('/api/v1/noise/files?top=8');
     step('top file paths, fleet-wide');
-    process.stdout.write(renderTable(['count', 'hosts', 'path'], files.map((r) => [r.count, r.hosts, r.path])) + '\n');
+    process.stdout.write(
+      renderTable(
+        ['count', 'hosts', 'path'],
+        files.map((r) => [r.count, r.hosts, r.path]),
+      ) + '\n',
+    );
 
     const set = await api.get<{
       id: string;
@@ -89,11 +119,21 @@ async function main(): Promise<void> {
     process.stdout.write(
       renderTable(
         ['type', 'value', 'user', 'children', 'hosts', 'events', 'why'],
-        set.items.map((i) => [i.type, i.value, i.user || '(any)', i.applyToChildren ? 'yes' : 'no', i.evidence.hosts ?? 0, i.evidence.totalCount ?? 0, i.reason]),
+        set.items.map((i) => [
+          i.type,
+          i.value,
+          i.user || '(any)',
+          i.applyToChildren ? 'yes' : 'no',
+          i.evidence.hosts ?? 0,
+          i.evidence.totalCount ?? 0,
+          i.reason,
+        ]),
       ) + '\n',
     );
     step('exports (approved items only; nothing is approved yet, so this one adds include=all and is marked UNREVIEWED)');
-    process.stdout.write(`    curl -H 'authorization: Bearer ${env.FLEETTUNE_ADMIN_TOKEN}' '${hub.httpUrl}/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json&include=all'\n`);
+    process.stdout.write(
+      `    curl -H 'authorization: Bearer ${env.FLEETTUNE_ADMIN_TOKEN}' '${hub.httpUrl}/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json&include=all'\n`,
+    );
     const mdatp = await api.raw('GET', `/api/v1/exclusion-sets/${set.id}/export?format=mdatp-json&include=all`);
     process.stdout.write((await mdatp.text()).split('\n').slice(0, 30).join('\n') + '\n');
 

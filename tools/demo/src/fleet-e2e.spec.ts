@@ -49,10 +49,10 @@ after(async () => {
 });
 
 async function replay(h: (typeof HOSTS)[number], stateDir = path.join(stateRoot, h.hostname)): Promise<void> {
-  const res = await runAgent([
-    'run', '--hub', hub.grpcAddress, '--source', 'linux-audit',
-    '--input', h.log, '--hostname', h.hostname, '--state-dir', stateDir, '--once',
-  ], { FLEETTUNE_ENROLL_SECRET: ENROLL });
+  const res = await runAgent(
+    ['run', '--hub', hub.grpcAddress, '--source', 'linux-audit', '--input', h.log, '--hostname', h.hostname, '--state-dir', stateDir, '--once'],
+    { FLEETTUNE_ENROLL_SECRET: ENROLL },
+  );
   assert.equal(res.code, 0, `agent ${h.hostname} failed: ${res.stderr}`);
 }
 
@@ -134,9 +134,25 @@ test('the exclusion job recommends the noisy per-user log, generalized, and the 
     assert.ok(!JSON.stringify(set).includes(h.user), `recommendations must not name ${h.user}`);
   }
   // auditd: the sync agent initiates most audit records (its chunk and log writes): an audit-exe item, written as an exe= rule.
-  assert.ok(set.items.some((i) => i.type === 'audit-exe' && i.value === '/opt/syncagent/bin/syncagent'), `expected the audit initiator, got ${JSON.stringify(set.items.map((i) => [i.type, i.value]))}`);
+  assert.ok(
+    set.items.some((i) => i.type === 'audit-exe' && i.value === '/opt/syncagent/bin/syncagent'),
+    `expected the audit initiator, got ${JSON.stringify(set.items.map((i) => [i.type, i.value]))}`,
+  );
   // Nothing from the deny-list, whatever the type (utilities, shells, interpreters, broad folders).
-  const denied = ['/usr/bin/date', '/usr/bin/id', '/usr/bin/rm', '/usr/bin/cat', '/usr/bin/node', '/bin/sh', '/usr/bin/sh', '/', '/tmp', '/var/tmp', '/usr/bin', '/home'];
+  const denied = [
+    '/usr/bin/date',
+    '/usr/bin/id',
+    '/usr/bin/rm',
+    '/usr/bin/cat',
+    '/usr/bin/node',
+    '/bin/sh',
+    '/usr/bin/sh',
+    '/',
+    '/tmp',
+    '/var/tmp',
+    '/usr/bin',
+    '/home',
+  ];
   for (const i of set.items) assert.ok(!denied.includes(i.value), `${i.type} ${i.value} is on the deny-list`);
   // Every export format, not only MDE's, is free of user names.
   for (const format of ['mdatp-json', 'mdatp-cli', 'mdatp-plist', 'cisco-csv', 'cisco-json', 'auditd-rules']) {

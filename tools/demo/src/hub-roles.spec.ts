@@ -69,8 +69,20 @@ after(async () => {
 async function replayAll(d: Deployment): Promise<void> {
   for (const h of LOGS) {
     const res = await runAgent([
-      'run', '--hub', d.grpcAddress, '--enroll-secret', ENROLL, '--source', 'linux-audit', '--input', h.log,
-      '--hostname', h.hostname, '--state-dir', path.join(stateRoot, d.name, h.hostname), '--once',
+      'run',
+      '--hub',
+      d.grpcAddress,
+      '--enroll-secret',
+      ENROLL,
+      '--source',
+      'linux-audit',
+      '--input',
+      h.log,
+      '--hostname',
+      h.hostname,
+      '--state-dir',
+      path.join(stateRoot, d.name, h.hostname),
+      '--once',
     ]);
     assert.equal(res.code, 0, `${d.name}: agent ${h.hostname} failed: ${res.stderr}`);
   }
@@ -97,7 +109,9 @@ async function settledExecs(d: Deployment): Promise<Noise> {
 
 function comparable(set: { items: Array<Record<string, unknown>> }) {
   return set.items
-    .map((i) => JSON.stringify([i.type, i.value, i.user, i.applyToChildren ?? null, i.risk ?? null, (i.evidence as { hosts?: number } | undefined)?.hosts ?? null]))
+    .map((i) =>
+      JSON.stringify([i.type, i.value, i.user, i.applyToChildren ?? null, i.risk ?? null, (i.evidence as { hosts?: number } | undefined)?.hosts ?? null]),
+    )
     .sort();
 }
 
@@ -119,7 +133,7 @@ test('each process runs only its roles: no gRPC without ingest, no REST API or d
   assert.equal((await fetch(`${apiProcess.httpUrl}/api/v1/hosts`, { headers: { authorization: `Bearer ${ADMIN}` } })).status, 200);
 });
 
-test('api + ingest + worker as separate processes give the all-in-one hub\'s noise and exclusion set', async () => {
+test("api + ingest + worker as separate processes give the all-in-one hub's noise and exclusion set", async () => {
   const [all, split] = deployments;
   for (const d of deployments) await replayAll(d);
   const [allExecs, splitExecs] = [await settledExecs(all), await settledExecs(split)];
@@ -130,9 +144,7 @@ test('api + ingest + worker as separate processes give the all-in-one hub\'s noi
   const [allResult, splitResult] = [await all.api.recomputeExclusions(), await split.api.recomputeExclusions()];
   assert.ok(allResult.items > 0, 'the all-in-one hub recommended something');
   assert.equal(splitResult.items, allResult.items);
-  const [allSet, splitSet] = await Promise.all(
-    [all, split].map((d) => d.api.get<{ items: Array<Record<string, unknown>> }>('/api/v1/exclusion-sets/latest')),
-  );
+  const [allSet, splitSet] = await Promise.all([all, split].map((d) => d.api.get<{ items: Array<Record<string, unknown>> }>('/api/v1/exclusion-sets/latest')));
   assert.deepEqual(comparable(splitSet), comparable(allSet));
 
   // Only the worker process ran the job (each process counts the jobs it ran).

@@ -73,14 +73,16 @@ function passwdOf(h: (typeof HOSTS)[number]): string {
 
 async function replay(f: Fleet, h: (typeof HOSTS)[number], extra: string[], stateDir: string) {
   return runAgent(
-    ['run', '--hub', f.hub.grpcAddress, '--source', 'linux-audit', '--input', h.log,
-      '--hostname', h.hostname, '--state-dir', stateDir, '--once', ...extra],
+    ['run', '--hub', f.hub.grpcAddress, '--source', 'linux-audit', '--input', h.log, '--hostname', h.hostname, '--state-dir', stateDir, '--once', ...extra],
     { FLEETTUNE_ACCOUNTS_FILE: passwdOf(h), FLEETTUNE_ENROLL_SECRET: ENROLL },
   );
 }
 
 const spooledBatches = (stateDir: string) =>
-  fs.readdirSync(path.join(stateDir, 'spool')).filter((n) => !n.endsWith('.json')).reduce((n, f) => n + fs.statSync(path.join(stateDir, 'spool', f)).size, 0);
+  fs
+    .readdirSync(path.join(stateDir, 'spool'))
+    .filter((n) => !n.endsWith('.json'))
+    .reduce((n, f) => n + fs.statSync(path.join(stateDir, 'spool', f)).size, 0);
 
 /** Waits until the rollup worker has applied every committed batch (the noise API reads rollups). */
 async function settled(f: Fleet): Promise<void> {
@@ -149,8 +151,20 @@ test('the same logs with and without --redact-users: equal exclusion sets, alert
   // FLEETTUNE_REDACT_USERS=1 does what --redact-users does (and delivers the spooled refused batches too).
   for (const h of HOSTS.slice(1)) {
     const r = await runAgent(
-      ['run', '--hub', redacted.hub.grpcAddress, '--source', 'linux-audit', '--input', h.log, '--hostname', h.hostname,
-        '--state-dir', path.join(root, 'redacted', h.hostname), '--once'],
+      [
+        'run',
+        '--hub',
+        redacted.hub.grpcAddress,
+        '--source',
+        'linux-audit',
+        '--input',
+        h.log,
+        '--hostname',
+        h.hostname,
+        '--state-dir',
+        path.join(root, 'redacted', h.hostname),
+        '--once',
+      ],
       { FLEETTUNE_ACCOUNTS_FILE: passwdOf(h), FLEETTUNE_REDACT_USERS: '1' },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -176,13 +190,18 @@ test('the same logs with and without --redact-users: equal exclusion sets, alert
 
   // Trends: the per-user log is one generalized subject under redaction; its points add up to the three per-user ones.
   const trendTotal = async (f: Fleet, subject: string) =>
-    (await f.api.get<{ points: Array<{ subject?: number }> }>(`/api/v1/noise/trend?kind=file&bucket=minute&subject=${encodeURIComponent(subject)}`)).points.reduce(
-      (n, p) => n + (p.subject ?? 0),
-      0,
-    );
+    (
+      await f.api.get<{ points: Array<{ subject?: number }> }>(`/api/v1/noise/trend?kind=file&bucket=minute&subject=${encodeURIComponent(subject)}`)
+    ).points.reduce((n, p) => n + (p.subject ?? 0), 0);
   const perUser = await Promise.all(USERS.map((u) => trendTotal(plain, `/home/${u}/.cache/syncagent/sync.log`)));
-  assert.ok(perUser.every((n) => n > 0), `every user's sync.log has a trend: ${perUser}`);
-  assert.equal(await trendTotal(redacted, '/home/*/.cache/syncagent/sync.log'), perUser.reduce((x, y) => x + y, 0));
+  assert.ok(
+    perUser.every((n) => n > 0),
+    `every user's sync.log has a trend: ${perUser}`,
+  );
+  assert.equal(
+    await trendTotal(redacted, '/home/*/.cache/syncagent/sync.log'),
+    perUser.reduce((x, y) => x + y, 0),
+  );
 
   // Alerts: the same detection on both fleets gives the same outcome and the same generalized subjects.
   // `now` is put one evaluation window (20 min) past the first minute of the logs, so the first minute is the
@@ -211,9 +230,18 @@ test('the same logs with and without --redact-users: equal exclusion sets, alert
   assert.deepEqual(redactedAlerts, plainAlerts);
 
   // The dashboard's per-host flag.
-  const hosts = async (f: Fleet) => (await f.api.get<Array<{ hostname: string; usersRedacted: boolean }>>('/api/v1/hosts')).map((h) => [h.hostname, h.usersRedacted]);
-  assert.deepEqual(await hosts(redacted), [['build-03', true], ['web-01', true], ['web-02', true]]);
-  assert.deepEqual(await hosts(plain), [['build-03', false], ['web-01', false], ['web-02', false]]);
+  const hosts = async (f: Fleet) =>
+    (await f.api.get<Array<{ hostname: string; usersRedacted: boolean }>>('/api/v1/hosts')).map((h) => [h.hostname, h.usersRedacted]);
+  assert.deepEqual(await hosts(redacted), [
+    ['build-03', true],
+    ['web-01', true],
+    ['web-02', true],
+  ]);
+  assert.deepEqual(await hosts(plain), [
+    ['build-03', false],
+    ['web-01', false],
+    ['web-02', false],
+  ]);
 });
 
 /** Every GET route of the OpenAPI document, path parameters filled from the fleet's own ids. */
@@ -232,10 +260,14 @@ async function everyGetResponse(f: Fleet): Promise<Array<{ route: string; status
   for (const [route, ops] of Object.entries(doc.paths)) {
     if (!('get' in ops) || route.includes('/jobs/') || route.startsWith('/api/docs')) continue;
     const collection = route.split('/').find((seg, i, all) => all[i + 1]?.startsWith('{')) ?? '';
-    const fills = route.includes('{') ? ids[collection] ?? [] : [''];
-    const queries = route.endsWith('/export') ? ['mdatp-json', 'mdatp-cli', 'mdatp-plist', 'cisco-csv', 'cisco-json', 'auditd-rules'].map((x) => `?format=${x}`)
-      : route.includes('/noise') && !route.endsWith('/trend') ? ['?top=1000']
-      : route.endsWith('/trend') ? ['?kind=file', '?kind=exec', '?kind=directory'] : [''];
+    const fills = route.includes('{') ? (ids[collection] ?? []) : [''];
+    const queries = route.endsWith('/export')
+      ? ['mdatp-json', 'mdatp-cli', 'mdatp-plist', 'cisco-csv', 'cisco-json', 'auditd-rules'].map((x) => `?format=${x}`)
+      : route.includes('/noise') && !route.endsWith('/trend')
+        ? ['?top=1000']
+        : route.endsWith('/trend')
+          ? ['?kind=file', '?kind=exec', '?kind=directory']
+          : [''];
     for (const id of fills) {
       for (const q of queries) {
         const url = route.replace(/\{[^}]+\}/, encodeURIComponent(id)) + q;
@@ -259,10 +291,23 @@ test('with redaction no table and no API response names a recorded user; without
   const responses = await everyGetResponse(redacted);
   assert.ok(responses.length > 20, `swept ${responses.length} responses`);
   const checked = responses.filter((r) => r.status === 200);
-  for (const prefix of ['/api/v1/hosts', '/api/v1/noise/files', '/api/v1/noise/trend', '/api/v1/exclusion-sets/latest', '/api/v1/alerts', '/api/v1/cost/fleet']) {
-    assert.ok(checked.some((r) => r.route.startsWith(prefix)), `${prefix} was answered`);
+  for (const prefix of [
+    '/api/v1/hosts',
+    '/api/v1/noise/files',
+    '/api/v1/noise/trend',
+    '/api/v1/exclusion-sets/latest',
+    '/api/v1/alerts',
+    '/api/v1/cost/fleet',
+  ]) {
+    assert.ok(
+      checked.some((r) => r.route.startsWith(prefix)),
+      `${prefix} was answered`,
+    );
   }
   for (const r of checked) assert.deepEqual(namesIn(r.body), [], `${r.route} names a user`);
   const plainResponses = await everyGetResponse(plain);
-  assert.ok(plainResponses.some((r) => namesIn(r.body).length === USERS.length), 'sanity: the plain fleet\'s API shows the names');
+  assert.ok(
+    plainResponses.some((r) => namesIn(r.body).length === USERS.length),
+    "sanity: the plain fleet's API shows the names",
+  );
 });

@@ -37,7 +37,20 @@ export async function idleRunRss(cmd: string[], settleMs = 4000): Promise<number
   fs.writeFileSync(input, '');
   const child = spawn(
     cmd[0]!,
-    [...cmd.slice(1), 'run', '--hub', '127.0.0.1:1', '--enroll-secret', 'sea-idle-measurement', '--source', 'linux-audit', '--input', input, '--state-dir', path.join(dir, 'state')],
+    [
+      ...cmd.slice(1),
+      'run',
+      '--hub',
+      '127.0.0.1:1',
+      '--enroll-secret',
+      'sea-idle-measurement',
+      '--source',
+      'linux-audit',
+      '--input',
+      input,
+      '--state-dir',
+      path.join(dir, 'state'),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

@@ -15,7 +15,10 @@ const K8S = path.join(REPO, 'deploy/k8s');
 
 function manifests(): Array<{ file: string; doc: Obj }> {
   const out: Array<{ file: string; doc: Obj }> = [];
-  for (const f of fs.readdirSync(K8S).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const f of fs
+    .readdirSync(K8S)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     for (const doc of yaml.loadAll(fs.readFileSync(path.join(K8S, f), 'utf8'))) if (doc) out.push({ file: f, doc: doc as Obj });
   }
   return out;
@@ -94,7 +97,10 @@ test('Services and the Ingress target existing pods and named ports', () => {
   const labels = dep.spec.template.metadata.labels;
   const portNames = new Set(dep.spec.template.spec.containers[0].ports.map((p: Obj) => p.name));
   const services = all.filter((d) => d.kind === 'Service');
-  assert.ok(services.some((s) => s.spec.clusterIP === 'None'), 'a headless Service for gRPC client-side LB');
+  assert.ok(
+    services.some((s) => s.spec.clusterIP === 'None'),
+    'a headless Service for gRPC client-side LB',
+  );
   for (const s of services) {
     for (const [k, v] of Object.entries(s.spec.selector)) assert.equal(labels[k], v, `${s.metadata.name}: selector`);
     for (const p of s.spec.ports) assert.ok(portNames.has(p.targetPort), `${s.metadata.name}: targetPort ${p.targetPort}`);
@@ -106,7 +112,10 @@ test('Services and the Ingress target existing pods and named ports', () => {
       for (const p of r.http.paths) {
         const svc = services.find((s) => s.metadata.name === p.backend.service.name);
         assert.ok(svc, `ingress backend ${p.backend.service.name}`);
-        assert.ok(svc.spec.ports.some((sp: Obj) => sp.name === p.backend.service.port.name), 'ingress backend port');
+        assert.ok(
+          svc.spec.ports.some((sp: Obj) => sp.name === p.backend.service.port.name),
+          'ingress backend port',
+        );
       }
     }
   }
@@ -157,12 +166,21 @@ test('no plaintext gRPC anywhere: the hub serves TLS in k8s and compose, no Serv
   const hub = compose.services.hub;
   assert.ok(hub.environment.GRPC_TLS_CERT_FILE && hub.environment.GRPC_TLS_KEY_FILE, 'compose wires gRPC TLS');
   assert.equal(hub.environment.FLEETTUNE_ALLOW_PLAINTEXT_GRPC, undefined);
-  assert.ok(hub.volumes.some((v: string) => v.split(':')[1] === path.posix.dirname(hub.environment.GRPC_TLS_CERT_FILE)), 'compose mounts the certificate');
+  assert.ok(
+    hub.volumes.some((v: string) => v.split(':')[1] === path.posix.dirname(hub.environment.GRPC_TLS_CERT_FILE)),
+    'compose mounts the certificate',
+  );
   for (const p of hub.ports as string[]) if (p.endsWith(':8080')) assert.match(p, /^127\.0\.0\.1:/, 'plain HTTP only on loopback');
 });
 
-test('no deploy recipe puts the enrollment secret on an agent\'s command line (issue 13)', () => {
-  const files = ['deploy/systemd/fleettune-agent.service', 'deploy/launchd/com.fleettune.agent.plist', 'deploy/docker-compose.yml', 'deploy/README.md', 'README.md'];
+test("no deploy recipe puts the enrollment secret on an agent's command line (issue 13)", () => {
+  const files = [
+    'deploy/systemd/fleettune-agent.service',
+    'deploy/launchd/com.fleettune.agent.plist',
+    'deploy/docker-compose.yml',
+    'deploy/README.md',
+    'README.md',
+  ];
   for (const f of files) {
     const text = fs.readFileSync(path.join(REPO, f), 'utf8');
     // A value after the flag ("$SECRET", '...', ${...}) or the flag as a plist argument.
@@ -170,7 +188,11 @@ test('no deploy recipe puts the enrollment secret on an agent\'s command line (i
   }
   assert.match(fs.readFileSync(path.join(REPO, 'deploy/systemd/fleettune-agent.service'), 'utf8'), /ExecStart=[^]*--enroll-secret-file /);
   assert.match(fs.readFileSync(path.join(REPO, 'deploy/launchd/com.fleettune.agent.plist'), 'utf8'), /<string>--enroll-secret-file<\/string>/);
-  assert.doesNotMatch(fs.readFileSync(path.join(REPO, 'deploy/systemd/fleettune-agent.service'), 'utf8'), /FLEETTUNE_ENROLL_SECRET=/, 'the secret is not left in agent.env');
+  assert.doesNotMatch(
+    fs.readFileSync(path.join(REPO, 'deploy/systemd/fleettune-agent.service'), 'utf8'),
+    /FLEETTUNE_ENROLL_SECRET=/,
+    'the secret is not left in agent.env',
+  );
 });
 
 test('process roles: the front runs api+ingest, a separate worker Deployment runs the jobs, and compose does the same', () => {

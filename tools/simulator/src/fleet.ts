@@ -164,7 +164,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
         let stopped = false;
         let call: ReturnType<AgentServiceClient['uploadBatches']> | undefined;
         let reconnectTimer: NodeJS.Timeout | undefined;
-        const offset = Math.floor(((host.index * 7919) % 1000) / 1000 * o.intervalMs);
+        const offset = Math.floor((((host.index * 7919) % 1000) / 1000) * o.intervalMs);
 
         const finishIfDone = () => {
           if (stopped && queue.length === 0 && inFlight.size === 0 && call) {
@@ -206,10 +206,13 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
             queue.unshift(...[...inFlight.values()].sort((a, b) => a.batch.sequence - b.batch.sequence));
             inFlight.clear();
             if (Date.now() > streamEnd + o.drainTimeoutMs) return resolveAgent(queue.length);
-            reconnectTimer = setTimeout(() => {
-              open();
-              pump();
-            }, 250 + Math.random() * 1000);
+            reconnectTimer = setTimeout(
+              () => {
+                open();
+                pump();
+              },
+              250 + Math.random() * 1000,
+            );
           });
           c.on('end', () => {
             closeOnce();
@@ -251,14 +254,17 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
         open();
         setTimeout(tick, offset);
         // Give up on this agent after the drain timeout.
-        setTimeout(() => {
-          clearTimeout(reconnectTimer);
-          if (queue.length || inFlight.size) {
-            error('unacked at drain timeout');
-            call?.cancel();
-            resolveAgent(queue.length + inFlight.size);
-          }
-        }, o.durationMs + offset + o.drainTimeoutMs).unref();
+        setTimeout(
+          () => {
+            clearTimeout(reconnectTimer);
+            if (queue.length || inFlight.size) {
+              error('unacked at drain timeout');
+              call?.cancel();
+              resolveAgent(queue.length + inFlight.size);
+            }
+          },
+          o.durationMs + offset + o.drainTimeoutMs,
+        ).unref();
       }),
   );
   const unackedPerAgent = await Promise.all(runs);

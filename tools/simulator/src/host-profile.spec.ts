@@ -27,7 +27,10 @@ test('each host gets its own identity and user; the recording user never leaks',
     const b = buildBatch(h, 'host-id', 1, Date.UTC(2026, 0, 1), { windowMs: 60_000, maxRows: 0 });
     const text = JSON.stringify(b);
     for (const t of templates) if (t.localUser !== h.user) assert.ok(!text.includes(`/home/${t.localUser}/`), `${h.hostname} leaks ${t.localUser}`);
-    assert.ok(b.files.some((f) => f.path.startsWith(`/home/${h.user}/`)), 'per-host user paths');
+    assert.ok(
+      b.files.some((f) => f.path.startsWith(`/home/${h.user}/`)),
+      'per-host user paths',
+    );
     assert.ok(b.execs.every((e) => e.count > 0) && b.files.every((f) => f.count > 0));
   }
 });
@@ -38,7 +41,10 @@ test('batches are deterministic per (host, sequence), vary between windows, and 
   const b = buildBatch(h, 'x', 7, 0 + 60_000, { windowMs: 60_000, maxRows: 0 });
   assert.deepEqual(a, b);
   const c = buildBatch(h, 'x', 8, 120_000, { windowMs: 60_000, maxRows: 0 });
-  assert.notDeepEqual(a.files.map((f) => f.count), c.files.map((f) => f.count));
+  assert.notDeepEqual(
+    a.files.map((f) => f.count),
+    c.files.map((f) => f.count),
+  );
   const capped = buildBatch(h, 'x', 9, 180_000, { windowMs: 60_000, maxRows: 50 });
   assert.ok(capped.execs.length + capped.files.length <= 50);
   assert.equal(capped.windowEndMs - capped.windowStartMs, 60_000);

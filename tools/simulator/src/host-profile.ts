@@ -14,7 +14,28 @@ export function rng(seed: number): () => number {
   };
 }
 
-const FIRST_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'rupert', 'sybil', 'trent', 'victor', 'walter', 'yara'];
+const FIRST_NAMES = [
+  'alice',
+  'bob',
+  'carol',
+  'dave',
+  'erin',
+  'frank',
+  'grace',
+  'heidi',
+  'ivan',
+  'judy',
+  'mallory',
+  'niaj',
+  'olivia',
+  'peggy',
+  'rupert',
+  'sybil',
+  'trent',
+  'victor',
+  'walter',
+  'yara',
+];
 
 /** Where a noisy outlier's extra app lives: a real-looking vendor sync daemon. */
 export const OUTLIER_EXEC = '/opt/acme/bin/acme-sync';
@@ -129,7 +150,12 @@ export function buildBatch(host: HostProfile, hostId: string, seq: number, windo
   const absent = host.absentApps;
   let execs = w.execs
     .filter((e) => !absent.has(e.path) && !absent.has(e.parentPath))
-    .map((e) => ({ path: substitute(e.path, from, to), parentPath: substitute(e.parentPath, from, to), user: e.user === from ? to : e.user, count: n(e.count) }));
+    .map((e) => ({
+      path: substitute(e.path, from, to),
+      parentPath: substitute(e.parentPath, from, to),
+      user: e.user === from ? to : e.user,
+      count: n(e.count),
+    }));
   let files = w.files
     .filter((f) => !absent.has(f.processPath))
     .map((f) => ({ path: substitute(f.path, from, to), op: f.op, processPath: substitute(f.processPath, from, to), count: n(f.count) }));
@@ -137,7 +163,12 @@ export function buildBatch(host: HostProfile, hostId: string, seq: number, windo
   if (host.outlier) {
     execs.push({ path: OUTLIER_EXEC, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: Math.round((shape.windowMs / 100) * (0.8 + 0.4 * r())) });
     files.push({ path: OUTLIER_LOG, op: 'modify', processPath: OUTLIER_EXEC, count: Math.round((shape.windowMs / 50) * (0.8 + 0.4 * r())) });
-    files.push({ path: `/home/${to}/.cache/acme/state.db`, op: 'modify', processPath: OUTLIER_EXEC, count: Math.round((shape.windowMs / 200) * (0.8 + 0.4 * r())) });
+    files.push({
+      path: `/home/${to}/.cache/acme/state.db`,
+      op: 'modify',
+      processPath: OUTLIER_EXEC,
+      count: Math.round((shape.windowMs / 200) * (0.8 + 0.4 * r())),
+    });
     // A chatty host sometimes overruns its spool bound: reported, never silent.
     if (r() < 0.05) dropped = Math.round(1000 * r()) + 1;
   }

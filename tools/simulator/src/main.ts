@@ -36,7 +36,7 @@ const program = new Command()
   .option('--shared-connection', 'all agents share one HTTP/2 connection (default: one connection each, like real hosts)')
   .option('--logs <files...>', 'recorded audit logs to build host templates from (default: tools/demo/logs/*.audit.log)')
   .option('--seed <n>', 'random seed (reproducible fleets)', positiveNumber, 1)
-  .option('--run-id <id>', 'distinguishes this run\'s hosts (machine ids); default random')
+  .option('--run-id <id>', "distinguishes this run's hosts (machine ids); default random")
   .option('--days-back <n>', 'start windows this many days in the past', nonNegative, 1)
   .option('--json', 'print the result as JSON on stdout');
 
@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     appDropChance: 0.15,
   });
   const first = Math.floor((Date.now() - o.daysBack * 86_400_000) / windowMs) * windowMs;
-  log(`${o.agents} agents -> ${o.hub}, one window each ${Math.round(intervalMs)} ms (${((o.agents / intervalMs) * 1000).toFixed(1)} batches/s) for ${o.durationS} s`);
+  log(
+    `${o.agents} agents -> ${o.hub}, one window each ${Math.round(intervalMs)} ms (${((o.agents / intervalMs) * 1000).toFixed(1)} batches/s) for ${o.durationS} s`,
+  );
   const result = await runFleet({
     hub: o.hub,
     enrollSecret: o.enrollSecret,
@@ -70,7 +72,9 @@ async function main(): Promise<void> {
     firstWindowStartMs: first,
     drainTimeoutMs: 60_000,
     onProgress: (p) =>
-      log(`${(p.elapsedMs / 1000).toFixed(0)}s ${p.phase}: enrolled ${p.enrolled}, streams ${p.streamsOpen}, sent ${p.sent}, acked ${p.acked} (${p.rowsAcked} rows), errors ${p.errors}`),
+      log(
+        `${(p.elapsedMs / 1000).toFixed(0)}s ${p.phase}: enrolled ${p.enrolled}, streams ${p.streamsOpen}, sent ${p.sent}, acked ${p.acked} (${p.rowsAcked} rows), errors ${p.errors}`,
+      ),
   });
   if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else process.stdout.write(formatFleetResult(result) + '\n');

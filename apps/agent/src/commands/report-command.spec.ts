@@ -34,7 +34,10 @@ for (const name of ['host-a.enriched.log', 'host-b.raw.log']) {
     assert.equal(r.skipped, 0);
     assert.deepEqual(norm(r.execs.map((e) => [e.path, e.count])), norm(expected.execs.map((e: { path: string; count: number }) => [e.path, e.count])));
     assert.deepEqual(norm(r.keys.map((e) => [e.key, e.count])), norm(expected.keys.map((e: { key: string; count: number }) => [e.key, e.count])));
-    assert.deepEqual(norm(r.syscalls.map((e) => [e.syscall, e.count])), norm(expected.syscalls.map((e: { syscall: string; count: number }) => [e.syscall, e.count])));
+    assert.deepEqual(
+      norm(r.syscalls.map((e) => [e.syscall, e.count])),
+      norm(expected.syscalls.map((e: { syscall: string; count: number }) => [e.syscall, e.count])),
+    );
     // sorted by count desc, ties by name
     for (const list of [r.execs.map((e) => [e.path, e.count]), r.keys.map((e) => [e.key, e.count])] as Array<Array<[string, number]>>) {
       assert.deepEqual(list, norm(list));

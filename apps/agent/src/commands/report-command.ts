@@ -77,7 +77,10 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
   const { Presets, SingleBar } = io.stderr.isTTY ? await import('cli-progress') : { Presets: undefined, SingleBar: undefined };
   const bar =
     SingleBar && Presets && input.sizeBytes && input.sizeBytes >= (io.progressMinBytes ?? PROGRESS_MIN_BYTES)
-      ? new SingleBar({ stream: io.stderr as NodeJS.WritableStream, format: 'reading [{bar}] {percentage}% {value}/{total} bytes', clearOnComplete: true }, Presets.shades_classic)
+      ? new SingleBar(
+          { stream: io.stderr as NodeJS.WritableStream, format: 'reading [{bar}] {percentage}% {value}/{total} bytes', clearOnComplete: true },
+          Presets.shades_classic,
+        )
       : undefined;
   let done = 0;
   bar?.start(input.sizeBytes ?? 0, 0);
@@ -112,14 +115,15 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
         if (byCounter) for (let i = 0; i < n; i++) byCounter.add(e);
       });
       bar?.update(input.sizeBytes ?? 0);
-    } else read = await source.read(input.chunks, redactor ? count : byCounter ? (e) => (counter.add(e), byCounter.add(e)) : (e) => counter.add(e), {
-      onBytes: bar
-        ? (n) => {
-            done += n;
-            bar.update(Math.min(done, input.sizeBytes ?? done));
-          }
-        : undefined,
-    });
+    } else
+      read = await source.read(input.chunks, redactor ? count : byCounter ? (e) => (counter.add(e), byCounter.add(e)) : (e) => counter.add(e), {
+        onBytes: bar
+          ? (n) => {
+              done += n;
+              bar.update(Math.min(done, input.sizeBytes ?? done));
+            }
+          : undefined,
+      });
   } catch (err) {
     bar?.stop();
     const code = (err as NodeJS.ErrnoException).code;
@@ -146,15 +150,25 @@ export async function runReport(o: ReportOptions, io: ReportIo): Promise<number>
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('Count exec, file, audit-key and syscall activity in a recorded log and print it (like the vendors\' per-host tools)')
+    .description("Count exec, file, audit-key and syscall activity in a recorded log and print it (like the vendors' per-host tools)")
     .requiredOption('--input <file|->', "log file to read, or '-' for stdin")
     .option('--source <name>', `event source (${SUPPORTED_SOURCE_NAMES.join(', ')})`, 'linux-audit')
     .option('--top <N>', 'rows per section', positiveInt, 20)
     .option('--json', 'print one JSON object instead of tables', false)
-    .option('--platform <darwin|linux>', "platform the captures come from, for another host's captures (a Mac's support bundle read on a Linux box); default: this host's", parsePlatform)
+    .option(
+      '--platform <darwin|linux>',
+      "platform the captures come from, for another host's captures (a Mac's support bundle read on a Linux box); default: this host's",
+      parsePlatform,
+    )
     .addOption(new Option('--by <dimension>', 'also count by one dimension, with rates per second').choices([...REPORT_BY_DIMENSIONS]))
-    .option('--redact-users', `privacy mode (also ${REDACT_USERS_ENV}=1): show what run --redact-users sends: per-user path segments as *, users as local or system:<name>`, false)
-    .addOption(new Option('--accounts-file <passwd file>', 'local account database for --redact-users (default: /etc/passwd; dscl on macOS)').env(ACCOUNTS_FILE_ENV))
+    .option(
+      '--redact-users',
+      `privacy mode (also ${REDACT_USERS_ENV}=1): show what run --redact-users sends: per-user path segments as *, users as local or system:<name>`,
+      false,
+    )
+    .addOption(
+      new Option('--accounts-file <passwd file>', 'local account database for --redact-users (default: /etc/passwd; dscl on macOS)').env(ACCOUNTS_FILE_ENV),
+    )
     .action(async (opts: ReportOptions) => {
       const code = await runReport(opts, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
       if (code !== 0) process.exitCode = code;

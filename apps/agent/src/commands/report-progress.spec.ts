@@ -26,7 +26,12 @@ function fakeTty(isTTY: boolean): Writable & { isTTY: boolean; columns: number; 
   return w;
 }
 
-async function report(source: string, input: string, stderr: ReturnType<typeof fakeTty>, extra: { by?: 'path'; progressMinBytes?: number } = {}): Promise<string> {
+async function report(
+  source: string,
+  input: string,
+  stderr: ReturnType<typeof fakeTty>,
+  extra: { by?: 'path'; progressMinBytes?: number } = {},
+): Promise<string> {
   let out = '';
   const code = await runReport(
     { source, input, top: 5, json: true, by: extra.by },

@@ -95,13 +95,17 @@ async function ensureEnrolled(
   if (!enrollSecret) {
     throw new Error(`not enrolled with ${o.hub} yet: pass --enroll-secret-file FILE (or FLEETTUNE_ENROLL_SECRET)`);
   }
-  const res = await enrollWithHub(client, {
-    enrollSecret,
-    hostname,
-    os: o.platform,
-    agentVersion: AGENT_VERSION,
-    machineId: machineIdFor(o.hostname),
-  }, { log });
+  const res = await enrollWithHub(
+    client,
+    {
+      enrollSecret,
+      hostname,
+      os: o.platform,
+      agentVersion: AGENT_VERSION,
+      machineId: machineIdFor(o.hostname),
+    },
+    { log },
+  );
   const creds: AgentCredentials = { hub: o.hub, agentId: res.agentId, hostId: res.hostId, agentToken: res.agentToken, hostname, os: o.platform };
   state.saveCredentials(creds);
   log(`enrolled as host ${res.hostId} (${hostname}, ${o.platform})`);
@@ -126,7 +130,8 @@ async function run(o: RunOptions): Promise<void> {
   }
   for (const s of specs) {
     if (s.input !== undefined && s.input !== '-' && !fs.existsSync(s.input)) throw new Error(`input ${s.input} does not exist`);
-    if (o.once && s.input === undefined && s.name !== 'mdatp-rtp') throw new Error(`--once needs an input file for ${s.name}: a spawned tool never ends by itself`);
+    if (o.once && s.input === undefined && s.name !== 'mdatp-rtp')
+      throw new Error(`--once needs an input file for ${s.name}: a spawned tool never ends by itself`);
   }
   const secret = enrollSecretSpec(o);
   if (secret.source === 'argv') log(ARGV_SECRET_WARNING);
@@ -253,7 +258,11 @@ export function registerRunCommand(program: Command): void {
     .requiredOption('--hub <host:port>', 'hub gRPC address', hubAddress)
     .option('--enroll-secret-file <file>', 'file holding the enrollment secret (first run only; deleted after enrolling). Or FLEETTUNE_ENROLL_SECRET')
     .option('--enroll-secret <secret>', 'enrollment secret on the command line: visible to every local user in ps, prefer --enroll-secret-file')
-    .option('--tls', 'TLS to the hub even on loopback, verified against the system roots (FLEETTUNE_HUB_CA_FILE: a CA of your own); default for non-loopback hubs', false)
+    .option(
+      '--tls',
+      'TLS to the hub even on loopback, verified against the system roots (FLEETTUNE_HUB_CA_FILE: a CA of your own); default for non-loopback hubs',
+      false,
+    )
     .option('--plaintext', 'no TLS even to a non-loopback hub (tokens and the secret in clear text; for a TLS-terminating sidecar on the path)', false)
     .addOption(
       new Option(
@@ -264,21 +273,47 @@ export function registerRunCommand(program: Command): void {
         .argParser((v: string, prev: string[]) => [...prev, v])
         .default([], 'linux-audit'),
     )
-    .option('--input <file|->', "log file to follow across rotation (read to its end and exit with --once) for a single --source; '-' = stdin (linux-audit: auditd plugin stream)")
+    .option(
+      '--input <file|->',
+      "log file to follow across rotation (read to its end and exit with --once) for a single --source; '-' = stdin (linux-audit: auditd plugin stream)",
+    )
     .option('--audisp', 'auditd plugin mode: read audit records from stdin until it closes (same as --input -)', false)
     .option('--hostname <name>', 'host name to report (simulates a fleet from one machine)', os.hostname())
-    .option('--platform <darwin|linux>', "platform the host enrolls as, for replaying another host's captures (a Mac's support bundle read on a Linux box); default: this host's", parsePlatform, platformOs())
+    .option(
+      '--platform <darwin|linux>',
+      "platform the host enrolls as, for replaying another host's captures (a Mac's support bundle read on a Linux box); default: this host's",
+      parsePlatform,
+      platformOs(),
+    )
     .option('--state-dir <dir>', 'credentials, checkpoints and spool', defaultStateDir())
     .option('--once', 'exit 0 once every batch of the input is acknowledged', false)
     .option('--window-seconds <n>', 'length of a count window', positiveInt, 60)
     .option('--poll-seconds <n>', 'how often a followed file is checked for growth, and mdatp-rtp polled', positiveInt, 2)
-    .addOption(new Option('--spool-max-mb <n>', 'size bound of the spool: past it, unsent windows are merged, then the oldest dropped (counted, reported to the hub) [default: 256]').env('FLEETTUNE_SPOOL_MAX_MB').argParser(nonNegativeNumber))
+    .addOption(
+      new Option(
+        '--spool-max-mb <n>',
+        'size bound of the spool: past it, unsent windows are merged, then the oldest dropped (counted, reported to the hub) [default: 256]',
+      )
+        .env('FLEETTUNE_SPOOL_MAX_MB')
+        .argParser(nonNegativeNumber),
+    )
     .option('--max-cpu-percent <n>', 'watchdog: CPU limit, % of one core averaged over a minute (0 = none); over it the agent degrades', nonNegativeNumber, 10)
     .option('--max-rss-mb <n>', 'watchdog: memory (RSS) limit in MB (0 = none); over it the agent degrades', nonNegativeNumber, 200)
-    .option('--redact-users', `privacy mode (also ${REDACT_USERS_ENV}=1): home and per-user path segments become *, user names a class (local, system:<name>), before anything is spooled`, false)
+    .option(
+      '--redact-users',
+      `privacy mode (also ${REDACT_USERS_ENV}=1): home and per-user path segments become *, user names a class (local, system:<name>), before anything is spooled`,
+      false,
+    )
     .option('--redact-hostname', `send a keyed hash of the host name instead of the name (also ${REDACT_HOSTNAME_ENV}=1; key in the state dir)`, false)
-    .addOption(new Option('--accounts-file <passwd file>', 'local account database for --redact-users (default: /etc/passwd; dscl on macOS)').env(ACCOUNTS_FILE_ENV))
-    .addOption(new Option('--mdatp-command <shell command>', 'command printing mdatp real-time-protection-statistics JSON (default: mdatp diagnostic real-time-protection-statistics --output json)').env(MDATP_RTP_COMMAND_ENV))
+    .addOption(
+      new Option('--accounts-file <passwd file>', 'local account database for --redact-users (default: /etc/passwd; dscl on macOS)').env(ACCOUNTS_FILE_ENV),
+    )
+    .addOption(
+      new Option(
+        '--mdatp-command <shell command>',
+        'command printing mdatp real-time-protection-statistics JSON (default: mdatp diagnostic real-time-protection-statistics --output json)',
+      ).env(MDATP_RTP_COMMAND_ENV),
+    )
     .action(async (o: RunOptions) => {
       await run(o);
     });

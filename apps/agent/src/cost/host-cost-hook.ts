@@ -11,7 +11,14 @@ export function costWindowToProto(w: CostWindow): HostCostWindow {
     windowEndMs: w.windowEndMs,
     samples: w.samples,
     coveredMs: w.coveredMs,
-    products: w.products.map((p) => ({ name: p.name, product: p.product, cpuMs: p.cpuMs, peakRssKb: p.peakRssKb, peakHwmKb: p.peakHwmKb, processes: p.processes })),
+    products: w.products.map((p) => ({
+      name: p.name,
+      product: p.product,
+      cpuMs: p.cpuMs,
+      peakRssKb: p.peakRssKb,
+      peakHwmKb: p.peakHwmKb,
+      processes: p.processes,
+    })),
     auditd: a && {
       enabled: a.enabled,
       pid: a.pid,

@@ -33,7 +33,12 @@ test(
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fthc-kernel-'));
     const key = `fthc-${process.pid}`;
     const noisy = startNoisyExecs(dir);
-    const pairs: Array<{ atMs: number; sampler: { cpuSeconds: number; rssKb: number; lost: number; backlog: number }; ps: { cpuSeconds: number; rssKb: number }; auditctl: { lost: number; backlog: number } }> = [];
+    const pairs: Array<{
+      atMs: number;
+      sampler: { cpuSeconds: number; rssKb: number; lost: number; backlog: number };
+      ps: { cpuSeconds: number; rssKb: number };
+      auditctl: { lost: number; backlog: number };
+    }> = [];
     const windows: CostWindow[] = [];
     let sampler: HostCostSampler | undefined;
     try {

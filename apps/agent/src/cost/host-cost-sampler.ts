@@ -270,7 +270,8 @@ export class HostCostSampler {
       if (!isLogName(name, base)) continue;
       try {
         const st = fs.statSync(path.join(dir, name));
-        if (st.isFile()) out.push({ name: name === base ? 'audit.log' : `audit.log${name.slice(base.length)}`, size: st.size, mtimeMs: st.mtimeMs, inode: st.ino });
+        if (st.isFile())
+          out.push({ name: name === base ? 'audit.log' : `audit.log${name.slice(base.length)}`, size: st.size, mtimeMs: st.mtimeMs, inode: st.ino });
       } catch {
         // rotated away meanwhile
       }

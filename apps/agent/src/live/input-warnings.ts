@@ -40,5 +40,7 @@ export function nothingFromInput(skipped: number, reasons: Record<string, number
     .slice(0, 3)
     .map(([r, n]) => `${r} x${n}`)
     .join(', ');
-  return skipped > 0 ? `0 events; ${skipped} lines/records skipped (${top}): is this the right --source for this file?` : '0 events: the input is empty or holds nothing this source reads';
+  return skipped > 0
+    ? `0 events; ${skipped} lines/records skipped (${top}): is this the right --source for this file?`
+    : '0 events: the input is empty or holds nothing this source reads';
 }

@@ -35,9 +35,18 @@ after(
 
 /** The fixture's first `headerLines` lines once, then its other lines repeated until the file passes 3.5 MiB. */
 function bigInput(name: string, source: string, headerLines: number): string {
-  const lines = fs.readFileSync(source, 'utf8').split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
-  const head = lines.slice(0, headerLines).map((l) => l + '\n').join('');
-  const body = lines.slice(headerLines).map((l) => l + '\n').join('');
+  const lines = fs
+    .readFileSync(source, 'utf8')
+    .split('\n')
+    .filter((l, i, all) => l !== '' || i < all.length - 1);
+  const head = lines
+    .slice(0, headerLines)
+    .map((l) => l + '\n')
+    .join('');
+  const body = lines
+    .slice(headerLines)
+    .map((l) => l + '\n')
+    .join('');
   assert.ok(body.length > 0, `${source} has rows`);
   const copies = Math.ceil((3.5 * MiB) / Buffer.byteLength(body));
   const file = path.join(dir, name);
@@ -64,15 +73,34 @@ const CASES: Array<[source: string, name: string, input: string, headerLines: nu
 
 let hostNo = 0;
 for (const [source, name, fixtureFile, headerLines] of CASES) {
-  test(`run --source ${source} (${name}, lines across three 1 MiB reads): the hub's totals equal report's`, { skip: unavailable, timeout: 240_000 }, async () => {
-    const input = bigInput(name, fixtureFile, headerLines);
-    assert.equal(boundariesInsideLines(input), 3, 'a line crosses each of the first three 1 MiB read boundaries');
-    const hostname = `boundaries-${process.pid}-${++hostNo}`;
-    const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
-    const r = await runAgent(['run', '--hub', hub.grpcAddress, '--enroll-secret', ENROLL_SECRET, '--hostname', hostname, '--state-dir', stateDir, '--once', '--source', source, '--input', input]);
-    assert.equal(r.code, 0, r.output);
-    const expected = await reportTotals(source, input);
-    assert.ok(expected.events > 1000, `${name}: the input has many events (${expected.events})`);
-    assert.deepEqual(await hubTotals(hub.dbUrl, hostname, source), expected);
-  });
+  test(
+    `run --source ${source} (${name}, lines across three 1 MiB reads): the hub's totals equal report's`,
+    { skip: unavailable, timeout: 240_000 },
+    async () => {
+      const input = bigInput(name, fixtureFile, headerLines);
+      assert.equal(boundariesInsideLines(input), 3, 'a line crosses each of the first three 1 MiB read boundaries');
+      const hostname = `boundaries-${process.pid}-${++hostNo}`;
+      const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
+      const r = await runAgent([
+        'run',
+        '--hub',
+        hub.grpcAddress,
+        '--enroll-secret',
+        ENROLL_SECRET,
+        '--hostname',
+        hostname,
+        '--state-dir',
+        stateDir,
+        '--once',
+        '--source',
+        source,
+        '--input',
+        input,
+      ]);
+      assert.equal(r.code, 0, r.output);
+      const expected = await reportTotals(source, input);
+      assert.ok(expected.events > 1000, `${name}: the input has many events (${expected.events})`);
+      assert.deepEqual(await hubTotals(hub.dbUrl, hostname, source), expected);
+    },
+  );
 }

@@ -106,7 +106,10 @@ function chaosRun(data: Buffer, seed: number, sink: WindowSink, crashes: boolean
   f.step();
   f.close();
   assert.ok(rotations > 0 || data.length < 300_000);
-  assert.deepEqual(logs.filter((l) => !l.startsWith('recovered')), []);
+  assert.deepEqual(
+    logs.filter((l) => !l.startsWith('recovered')),
+    [],
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
@@ -189,7 +192,15 @@ test('SIGKILL of a real process at random times, real spool: totals equal a one-
   // A last, clean run to the end of input.
   const spool = new BatchSpool(path.join(state, 'spool'));
   let now = T0;
-  const f = new LiveAuditFollower({ source: 'linux-audit', input: log, stateDir: state, sink: spoolSink(spool, 'h'), windowMs: WINDOW_MS, graceMs: 500, now: () => now });
+  const f = new LiveAuditFollower({
+    source: 'linux-audit',
+    input: log,
+    stateDir: state,
+    sink: spoolSink(spool, 'h'),
+    windowMs: WINDOW_MS,
+    graceMs: 500,
+    now: () => now,
+  });
   while (f.step().bytes > 0);
   now += 10_000;
   f.step();

@@ -32,7 +32,10 @@ export interface HubForAgents {
 export async function startHubForAgents(name: string): Promise<HubForAgents> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startTestHub } = require(TEST_HUB) as {
-    startTestHub(n: string, env: Record<string, string>): Promise<{ db: { url: string; drop(): Promise<void> }; hub: { grpcPort: number; close(): Promise<void> } }>;
+    startTestHub(
+      n: string,
+      env: Record<string, string>,
+    ): Promise<{ db: { url: string; drop(): Promise<void> }; hub: { grpcPort: number; close(): Promise<void> } }>;
   };
   const { db, hub } = await startTestHub(name, { FLEETTUNE_ENROLL_SECRET: ENROLL_SECRET });
   return {
@@ -70,10 +73,18 @@ export interface ComparableTotals {
   syscalls: Array<{ syscall: string; count: number }>;
 }
 
-const byName = <T>(f: (x: T) => string) => (a: T, b: T) => (f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0);
+const byName =
+  <T>(f: (x: T) => string) =>
+  (a: T, b: T) =>
+    f(a) < f(b) ? -1 : f(a) > f(b) ? 1 : 0;
 
 function normalize(t: ComparableTotals): ComparableTotals {
-  const ops = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const ops = (o: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([, n]) => n > 0)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
   return {
     events: t.events,
     skipped: t.skipped,
@@ -107,16 +118,25 @@ export async function hubTotals(dbUrl: string, hostname: string, source: string,
     if (host.rows.length !== 1) throw new Error(`${host.rows.length} hosts named ${hostname} at the hub`);
     const id = host.rows[0].id;
     const num = (v: unknown) => Number(v);
-    const b = await c.query('SELECT COALESCE(SUM(events),0) AS e, COALESCE(SUM(skipped),0) AS s FROM ingest_batches WHERE host_id = $1 AND source = $2', [id, source]);
+    const b = await c.query('SELECT COALESCE(SUM(events),0) AS e, COALESCE(SUM(skipped),0) AS s FROM ingest_batches WHERE host_id = $1 AND source = $2', [
+      id,
+      source,
+    ]);
     const ex = await c.query<{ path: string; parent_path: string; user: string; n: string }>(
       'SELECT path, parent_path, "user", SUM(count) AS n FROM exec_counts WHERE host_id = $1 AND source = $2 GROUP BY 1, 2, 3',
       [id, source],
     );
-    const fi = await c.query<{ path: string; op: string; n: string }>('SELECT path, op, SUM(count) AS n FROM file_counts WHERE host_id = $1 AND source = $2 GROUP BY 1, 2', [id, source]);
+    const fi = await c.query<{ path: string; op: string; n: string }>(
+      'SELECT path, op, SUM(count) AS n FROM file_counts WHERE host_id = $1 AND source = $2 GROUP BY 1, 2',
+      [id, source],
+    );
     // Keys and syscalls are stored per host, not per source: `hostKeys` false leaves them out (other sources on the host).
     const audit = hostKeys;
     const ke = await c.query<{ key: string; n: string }>('SELECT key, SUM(count) AS n FROM audit_key_counts WHERE host_id = $1 AND $2 GROUP BY 1', [id, audit]);
-    const sy = await c.query<{ syscall: string; n: string }>('SELECT syscall, SUM(count) AS n FROM syscall_counts WHERE host_id = $1 AND $2 GROUP BY 1', [id, audit]);
+    const sy = await c.query<{ syscall: string; n: string }>('SELECT syscall, SUM(count) AS n FROM syscall_counts WHERE host_id = $1 AND $2 GROUP BY 1', [
+      id,
+      audit,
+    ]);
     const execs = new Map<string, ComparableTotals['execs'][number]>();
     const add = <T extends { count: number }>(list: T[], match: (x: T) => boolean, make: () => T, n: number) => {
       const found = list.find(match);
@@ -128,8 +148,18 @@ export async function hubTotals(dbUrl: string, hostname: string, source: string,
       let e = execs.get(r.path);
       if (!e) execs.set(r.path, (e = { path: r.path, count: 0, parents: [], users: [] }));
       e.count += n;
-      add(e.parents, (p) => p.path === r.parent_path, () => ({ path: r.parent_path, count: 0 }), n);
-      add(e.users, (u) => u.user === r.user, () => ({ user: r.user, count: 0 }), n);
+      add(
+        e.parents,
+        (p) => p.path === r.parent_path,
+        () => ({ path: r.parent_path, count: 0 }),
+        n,
+      );
+      add(
+        e.users,
+        (u) => u.user === r.user,
+        () => ({ user: r.user, count: 0 }),
+        n,
+      );
     }
     const files = new Map<string, ComparableTotals['files'][number]>();
     for (const r of fi.rows) {

@@ -44,7 +44,18 @@ test('iosnoop: a restart in the middle of a section re-reads its column header (
   const log = path.join(dir, 'iosnoop.txt');
   const sink = memorySink();
   let now = Date.now();
-  const make = () => new LiveLineFollower({ source: 'dtrace-iosnoop', input: log, stateDir: path.join(dir, 'state'), sink, windowMs: 60_000, graceMs: 0, quietMs: 1, now: () => now, makeParser: liveLineParserFactory('dtrace-iosnoop')! });
+  const make = () =>
+    new LiveLineFollower({
+      source: 'dtrace-iosnoop',
+      input: log,
+      stateDir: path.join(dir, 'state'),
+      sink,
+      windowMs: 60_000,
+      graceMs: 0,
+      quietMs: 1,
+      now: () => now,
+      makeParser: liveLineParserFactory('dtrace-iosnoop')!,
+    });
   // Cut inside the third section (DEVICE ... columns), mid-line.
   const cut = IOSNOOP.indexOf('fsflush /var/adm/utmpx') + 4;
   fs.writeFileSync(log, IOSNOOP.subarray(0, cut));
@@ -60,7 +71,10 @@ test('iosnoop: a restart in the middle of a section re-reads its column header (
   second.close();
   const expected = allWindows(oneShot('dtrace-iosnoop', IOSNOOP, 60_000));
   assert.deepEqual(allWindows(sink.windows), expected);
-  assert.ok(expected.some((k) => k.includes('/var/adm/wtmpx')), 'rows after the restart are counted');
+  assert.ok(
+    expected.some((k) => k.includes('/var/adm/wtmpx')),
+    'rows after the restart are counted',
+  );
 });
 
 for (const seed of [1, 2, 3]) {

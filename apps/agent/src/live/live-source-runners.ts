@@ -52,7 +52,8 @@ export function parseLiveSources(values: readonly string[], input: string | unde
     const key = `${s.name}:${s.input === undefined || s.input === '-' ? s.input : path.resolve(s.input)}`;
     if (seen.has(key)) throw new Error(`source ${s.name} with input ${s.input ?? '(none)'} is given twice`);
     seen.add(key);
-    if (s.name === 'mdatp-rtp' && s.input !== undefined) throw new Error('mdatp-rtp polls its command (--mdatp-command); it takes no input file (report reads recorded polls)');
+    if (s.name === 'mdatp-rtp' && s.input !== undefined)
+      throw new Error('mdatp-rtp polls its command (--mdatp-command); it takes no input file (report reads recorded polls)');
     if (s.input === undefined && s.name !== 'mdatp-rtp' && !SPAWNABLE_SOURCES.includes(s.name)) {
       throw new Error(`source ${s.name} needs an input: --source ${s.name}=FILE (or --input FILE with one source)`);
     }
@@ -174,7 +175,12 @@ class StreamRunner implements LiveSourceRunner {
   }
 
   private async count(): Promise<number> {
-    const counter = new LiveLineCounter({ source: this.name, windowMs: this.c.windowMs, graceMs: DEFAULT_GRACE_MS, makeParser: liveLineParserFactory(this.name, this.c.log)! });
+    const counter = new LiveLineCounter({
+      source: this.name,
+      windowMs: this.c.windowMs,
+      graceMs: DEFAULT_GRACE_MS,
+      makeParser: liveLineParserFactory(this.name, this.c.log)!,
+    });
     const r = await countLiveStream(this.open(), counter, { sink: this.c.sink, onWindows: () => this.c.notify() });
     this.c.log(`${this.label} ended: ${r.bytes} bytes read, ${r.windows} window batches spooled`);
     return r.windows;
@@ -231,11 +237,25 @@ export function makeLiveSourceRunner(spec: LiveSourceSpec, c: LiveRunnerContext)
   if (spec.name === 'mdatp-rtp') return new MdatpPollRunner(new MdatpRtpPoller({ ...common, command: c.mdatpCommand }), c);
   if (spec.input === '-') {
     const stdin = c.stdin;
-    return new StreamRunner(`${spec.name} from stdin`, true, spec.name, () => stdin, () => stdin.destroy?.(), c);
+    return new StreamRunner(
+      `${spec.name} from stdin`,
+      true,
+      spec.name,
+      () => stdin,
+      () => stdin.destroy?.(),
+      c,
+    );
   }
   if (spec.input === undefined) {
     const tool = spec.name === 'fanotify' ? new FatraceProcessSource() : new EsloggerProcessSource();
-    return new StreamRunner(tool.label, false, spec.name, () => tool.start(), () => tool.stop(), c);
+    return new StreamRunner(
+      tool.label,
+      false,
+      spec.name,
+      () => tool.start(),
+      () => tool.stop(),
+      c,
+    );
   }
   const input = path.resolve(spec.input);
   if (spec.name === 'linux-audit') {

@@ -40,25 +40,32 @@ test('a stream (stdin, a spawned tool) in small pieces: windows as they complete
 
 const noFatrace = process.getuid?.() !== 0 ? 'not root' : !findExecutable('fatrace') ? 'fatrace not installed' : undefined;
 
-test('run --source fanotify without --input spawns fatrace: files written while it runs are counted, the open window is spooled on stop', { skip: noFatrace, timeout: 60_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-fatrace-'));
-  const sink = memorySink();
-  const logs: string[] = [];
-  const runner = makeLiveSourceRunner(
-    { name: 'fanotify' },
-    { stateDir: dir, sink, windowMs: 60_000, pollSeconds: 1, stdin: Readable.from([]), log: (m) => logs.push(m), notify: () => undefined },
-  );
-  assert.equal(runner.canRunOnce, false);
-  const running = runner.run();
-  await sleep(1500); // fatrace sets up its marks
-  const target = path.join(dir, 'written-by-child.txt');
-  for (let i = 0; i < 3; i++) spawnSync('sh', ['-c', `echo ${i} >> ${target}`]);
-  await sleep(1500);
-  runner.stop();
-  await running;
-  const files = sink.windows.flatMap((w) => w.files).filter((f) => f.path === target);
-  assert.ok(files.length > 0, `no event on ${target}; agent said: ${logs.join(' | ')}`);
-  assert.ok(files.some((f) => f.op === 'modify' || f.op === 'create'), JSON.stringify(files));
-  assert.ok(sink.windows.every((w) => w.events > 0));
-  assert.match(logs.join('\n'), /fatrace .*ended/);
-});
+test(
+  'run --source fanotify without --input spawns fatrace: files written while it runs are counted, the open window is spooled on stop',
+  { skip: noFatrace, timeout: 60_000 },
+  async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-fatrace-'));
+    const sink = memorySink();
+    const logs: string[] = [];
+    const runner = makeLiveSourceRunner(
+      { name: 'fanotify' },
+      { stateDir: dir, sink, windowMs: 60_000, pollSeconds: 1, stdin: Readable.from([]), log: (m) => logs.push(m), notify: () => undefined },
+    );
+    assert.equal(runner.canRunOnce, false);
+    const running = runner.run();
+    await sleep(1500); // fatrace sets up its marks
+    const target = path.join(dir, 'written-by-child.txt');
+    for (let i = 0; i < 3; i++) spawnSync('sh', ['-c', `echo ${i} >> ${target}`]);
+    await sleep(1500);
+    runner.stop();
+    await running;
+    const files = sink.windows.flatMap((w) => w.files).filter((f) => f.path === target);
+    assert.ok(files.length > 0, `no event on ${target}; agent said: ${logs.join(' | ')}`);
+    assert.ok(
+      files.some((f) => f.op === 'modify' || f.op === 'create'),
+      JSON.stringify(files),
+    );
+    assert.ok(sink.windows.every((w) => w.events > 0));
+    assert.match(logs.join('\n'), /fatrace .*ended/);
+  },
+);

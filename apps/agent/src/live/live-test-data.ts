@@ -27,7 +27,10 @@ export function totalsOf(windows: Iterable<Pick<WindowCounts, 'windowStartMs' | 
     for (const r of w.keys) add(`${p}|key|${r.name}`, r.count);
     for (const r of w.syscalls) add(`${p}|syscall|${r.name}`, r.count);
   }
-  return [...m].filter(([, n]) => n !== 0).map(([k, n]) => `${k}=${n}`).sort();
+  return [...m]
+    .filter(([, n]) => n !== 0)
+    .map(([k, n]) => `${k}=${n}`)
+    .sort();
 }
 
 /** The one-shot count of the whole input (the reference every live run must equal). */

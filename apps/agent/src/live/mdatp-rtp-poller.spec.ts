@@ -31,7 +31,18 @@ test('a crash between the checkpoint and the spool append: the restarted poller 
   let now = Date.UTC(2026, 0, 1, 0, 0, 30);
   let crash = false;
   const make = () =>
-    new MdatpRtpPoller({ source: 'mdatp-rtp', stateDir, sink, windowMs: 60_000, now: () => now, faults: { afterCheckpoint: () => { if (crash) throw new Crash(); } } });
+    new MdatpRtpPoller({
+      source: 'mdatp-rtp',
+      stateDir,
+      sink,
+      windowMs: 60_000,
+      now: () => now,
+      faults: {
+        afterCheckpoint: () => {
+          if (crash) throw new Crash();
+        },
+      },
+    });
   let p = make();
   p.count(poll(() => 0)); // baseline
   now += 20_000;

@@ -46,7 +46,22 @@ async function hostOs(hostname: string): Promise<string[]> {
 }
 
 const run = (hostname: string, stateDir: string, extra: string[], secret = true) =>
-  runAgent(['run', '--hub', hub.grpcAddress, ...(secret ? ['--enroll-secret', ENROLL_SECRET] : []), '--hostname', hostname, '--state-dir', stateDir, '--once', '--source', 'eslogger', '--input', ESLOGGER, ...extra]);
+  runAgent([
+    'run',
+    '--hub',
+    hub.grpcAddress,
+    ...(secret ? ['--enroll-secret', ENROLL_SECRET] : []),
+    '--hostname',
+    hostname,
+    '--state-dir',
+    stateDir,
+    '--once',
+    '--source',
+    'eslogger',
+    '--input',
+    ESLOGGER,
+    ...extra,
+  ]);
 
 test('run --platform: the host enrolls as the platform its captures come from; its state dir keeps it', { skip: unavailable, timeout: 180_000 }, async () => {
   const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
@@ -64,16 +79,21 @@ test('run --platform: the host enrolls as the platform its captures come from; i
   assert.deepEqual(await hostOs(hostname), ['darwin']);
 });
 
-test(`run without --platform enrolls as this host's platform (${thisPlatform}) and warns about another platform's capture`, { skip: unavailable, timeout: 180_000 }, async () => {
-  const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
-  const hostname = `this-host-${process.pid}`;
-  const r = await run(hostname, stateDir, []);
-  assert.equal(r.code, 0, r.output);
-  assert.deepEqual(await hostOs(hostname), [thisPlatform]);
-  if (thisPlatform === 'linux') assert.match(r.output, /WARNING: eslogger captures come from darwin hosts but they are counted as linux: pass --platform darwin/);
-});
+test(
+  `run without --platform enrolls as this host's platform (${thisPlatform}) and warns about another platform's capture`,
+  { skip: unavailable, timeout: 180_000 },
+  async () => {
+    const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
+    const hostname = `this-host-${process.pid}`;
+    const r = await run(hostname, stateDir, []);
+    assert.equal(r.code, 0, r.output);
+    assert.deepEqual(await hostOs(hostname), [thisPlatform]);
+    if (thisPlatform === 'linux')
+      assert.match(r.output, /WARNING: eslogger captures come from darwin hosts but they are counted as linux: pass --platform darwin/);
+  },
+);
 
-test('report --platform names the platform and warns when the source is the other platform\'s', async () => {
+test("report --platform names the platform and warns when the source is the other platform's", async () => {
   const io = () => {
     const o = { out: '', err: '' };
     return { o, io: { stdout: { write: (s: string) => (o.out += s) }, stderr: { write: (s: string) => (o.err += s) }, stdin: process.stdin } };
@@ -87,6 +107,9 @@ test('report --platform names the platform and warns when the source is the othe
   assert.match(wrong.o.out, /^Platform: linux\n/);
   assert.match(wrong.o.err, /WARNING: eslogger captures come from darwin hosts/);
   const dflt = io();
-  assert.equal(await runReport({ source: 'linux-audit', input: path.join(REPO, 'libs', 'audit', 'fixtures', 'host-b.raw.log'), top: 5, json: true }, dflt.io), 0);
+  assert.equal(
+    await runReport({ source: 'linux-audit', input: path.join(REPO, 'libs', 'audit', 'fixtures', 'host-b.raw.log'), top: 5, json: true }, dflt.io),
+    0,
+  );
   assert.equal((JSON.parse(dflt.o.out) as { platform: string }).platform, thisPlatform);
 });

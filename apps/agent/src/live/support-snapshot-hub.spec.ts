@@ -36,7 +36,22 @@ after(
 
 let hostNo = 0;
 async function runOnce(input: string, hostname = `support-${process.pid}-${++hostNo}`, stateDir = fs.mkdtempSync(path.join(dir, 'state-'))) {
-  const r = await runAgent(['run', '--hub', hub.grpcAddress, '--enroll-secret', ENROLL_SECRET, '--hostname', hostname, '--state-dir', stateDir, '--once', '--source', 'cisco-support', '--input', input]);
+  const r = await runAgent([
+    'run',
+    '--hub',
+    hub.grpcAddress,
+    '--enroll-secret',
+    ENROLL_SECRET,
+    '--hostname',
+    hostname,
+    '--state-dir',
+    stateDir,
+    '--once',
+    '--source',
+    'cisco-support',
+    '--input',
+    input,
+  ]);
   assert.equal(r.code, 0, r.output);
   return { hostname, stateDir, output: r.output };
 }
@@ -51,48 +66,71 @@ async function query<T extends object>(sql: string, args: unknown[]): Promise<T[
   }
 }
 
-test('run with execs.txt: every scan reaches the hub (report\'s counts), stamped over the 20 minutes before the list was written; a second run sends nothing again', { skip: unavailable, timeout: 180_000 }, async () => {
-  const input = path.join(dir, 'execs.txt');
-  fs.copyFileSync(path.join(CISCO, 'execs.txt'), input);
-  const written = Date.now() - 3600_000;
-  fs.utimesSync(input, written / 1000, written / 1000);
-  const host = await runOnce(input);
-  const expected = await reportTotals('cisco-support', input);
-  assert.equal(expected.events, 1523 + 1200 + 87 + 5);
-  assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
-  const span = await query<{ first: Date; last: Date }>(
-    `SELECT MIN(e.window_start) AS first, MAX(e.window_end) AS last FROM exec_counts e JOIN hosts h ON h.id = e.host_id WHERE h.hostname = $1`,
-    [host.hostname],
-  );
-  assert.ok(span[0].first.getTime() >= written - 20 * 60_000 - 60_000 && span[0].last.getTime() <= written + 60_000, `windows ${span[0].first.toISOString()}..${span[0].last.toISOString()}`);
-  // Same file, same agent: the snapshot is not sent twice.
-  await runOnce(input, host.hostname, host.stateDir);
-  assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
-});
+test(
+  "run with execs.txt: every scan reaches the hub (report's counts), stamped over the 20 minutes before the list was written; a second run sends nothing again",
+  { skip: unavailable, timeout: 180_000 },
+  async () => {
+    const input = path.join(dir, 'execs.txt');
+    fs.copyFileSync(path.join(CISCO, 'execs.txt'), input);
+    const written = Date.now() - 3600_000;
+    fs.utimesSync(input, written / 1000, written / 1000);
+    const host = await runOnce(input);
+    const expected = await reportTotals('cisco-support', input);
+    assert.equal(expected.events, 1523 + 1200 + 87 + 5);
+    assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
+    const span = await query<{ first: Date; last: Date }>(
+      `SELECT MIN(e.window_start) AS first, MAX(e.window_end) AS last FROM exec_counts e JOIN hosts h ON h.id = e.host_id WHERE h.hostname = $1`,
+      [host.hostname],
+    );
+    assert.ok(
+      span[0].first.getTime() >= written - 20 * 60_000 - 60_000 && span[0].last.getTime() <= written + 60_000,
+      `windows ${span[0].first.toISOString()}..${span[0].last.toISOString()}`,
+    );
+    // Same file, same agent: the snapshot is not sent twice.
+    await runOnce(input, host.hostname, host.stateDir);
+    assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
+  },
+);
 
-test('run with a whole support folder: lists and log counted once (999 writes, not 1,998), equal to report', { skip: unavailable, timeout: 180_000 }, async () => {
-  const pkg = path.join(dir, 'package');
-  fs.mkdirSync(path.join(pkg, 'Library', 'Logs', 'Cisco'), { recursive: true });
-  fs.writeFileSync(path.join(pkg, 'fileops.txt'), '/Users/dev/Library/Logs/Foo/foo.log\t999\n');
-  fs.copyFileSync(path.join(CISCO, 'execs.txt'), path.join(pkg, 'execs.txt'));
-  fs.writeFileSync(path.join(pkg, 'Library', 'Logs', 'Cisco', 'ampdaemon.log'), debugLogWith(999));
-  const host = await runOnce(pkg);
-  assert.match(host.output, /fileops counted once, from ampdaemon\.log/);
-  const expected = await reportTotals('cisco-support', pkg);
-  assert.deepEqual(expected.files.map((f) => [f.path, f.count]), [['/Users/dev/Library/Logs/Foo/foo.log', 999]]);
-  assert.equal(expected.events, 999 + 1523 + 1200 + 87 + 5);
-  assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
-});
+test(
+  'run with a whole support folder: lists and log counted once (999 writes, not 1,998), equal to report',
+  { skip: unavailable, timeout: 180_000 },
+  async () => {
+    const pkg = path.join(dir, 'package');
+    fs.mkdirSync(path.join(pkg, 'Library', 'Logs', 'Cisco'), { recursive: true });
+    fs.writeFileSync(path.join(pkg, 'fileops.txt'), '/Users/dev/Library/Logs/Foo/foo.log\t999\n');
+    fs.copyFileSync(path.join(CISCO, 'execs.txt'), path.join(pkg, 'execs.txt'));
+    fs.writeFileSync(path.join(pkg, 'Library', 'Logs', 'Cisco', 'ampdaemon.log'), debugLogWith(999));
+    const host = await runOnce(pkg);
+    assert.match(host.output, /fileops counted once, from ampdaemon\.log/);
+    const expected = await reportTotals('cisco-support', pkg);
+    assert.deepEqual(
+      expected.files.map((f) => [f.path, f.count]),
+      [['/Users/dev/Library/Logs/Foo/foo.log', 999]],
+    );
+    assert.equal(expected.events, 999 + 1523 + 1200 + 87 + 5);
+    assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
+  },
+);
 
 test('an input that yields no event is warned about on stderr and in the agent status the hub keeps', { skip: unavailable, timeout: 180_000 }, async () => {
   const input = path.join(dir, 'ampdaemon-info.log');
   // An ampdaemon.log not at Debug level: syslog lines, no Daemon Rx.
-  fs.writeFileSync(input, Array.from({ length: 12 }, (_, i) => `Aug 19 09:47:${String(i).padStart(2, '0')} devs-Mac.local [2537] [ampdaemon]:[info]-[daemon.c@1200]:[1]: heartbeat ${i}`).join('\n') + '\n');
+  fs.writeFileSync(
+    input,
+    Array.from(
+      { length: 12 },
+      (_, i) => `Aug 19 09:47:${String(i).padStart(2, '0')} devs-Mac.local [2537] [ampdaemon]:[info]-[daemon.c@1200]:[1]: heartbeat ${i}`,
+    ).join('\n') + '\n',
+  );
   const host = await runOnce(input);
   assert.match(host.output, /WARNING: cisco-support .*ampdaemon-info\.log: 0 events; 12 lines\/records skipped \(not-daemon-rx x12\)/);
   const totals = await hubTotals(hub.dbUrl, host.hostname, 'cisco-support');
   assert.deepEqual([totals.events, totals.skipped], [0, 12]);
-  const st = await query<{ input_warnings: string[] }>('SELECT s.input_warnings FROM host_agent_status s JOIN hosts h ON h.id = s.host_id WHERE h.hostname = $1', [host.hostname]);
+  const st = await query<{ input_warnings: string[] }>(
+    'SELECT s.input_warnings FROM host_agent_status s JOIN hosts h ON h.id = s.host_id WHERE h.hostname = $1',
+    [host.hostname],
+  );
   assert.equal(st.length, 1);
   assert.equal(st[0].input_warnings.length, 1);
   assert.match(st[0].input_warnings[0], /ampdaemon-info\.log: 0 events; 12 lines\/records skipped/);

@@ -20,7 +20,8 @@ export interface WindowSink {
 const MAX_HUB_STRING = 4096;
 export const UNKNOWN_PATH = '(unknown)';
 
-const fit = (s: string, required: boolean) => (required && s.length === 0 ? UNKNOWN_PATH : s.length > MAX_HUB_STRING ? s.slice(0, MAX_HUB_STRING - 1) + '…' : s);
+const fit = (s: string, required: boolean) =>
+  required && s.length === 0 ? UNKNOWN_PATH : s.length > MAX_HUB_STRING ? s.slice(0, MAX_HUB_STRING - 1) + '…' : s;
 
 /**
  * A window as the hub accepts it: an empty path (a source that could not

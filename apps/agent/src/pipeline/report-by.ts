@@ -88,9 +88,7 @@ export class ReportByCounter {
         count,
         perSecond: durationSeconds > 0 ? Math.round((count / durationSeconds) * 1000) / 1000 : null,
         detail: Object.fromEntries(
-          [...(this.details.get(key) ?? new Map<string, number>())]
-            .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-            .slice(0, DETAIL_ROWS),
+          [...(this.details.get(key) ?? new Map<string, number>())].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, DETAIL_ROWS),
         ),
       }));
     return { dimension: this.dimension, title: DESCRIPTION[this.dimension], distinct: this.counts.size, rows };

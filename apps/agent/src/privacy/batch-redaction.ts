@@ -34,9 +34,17 @@ export function redactBatch<T extends BatchRows>(b: T, r: UserPathRedactor): T {
     b.files.map((f) => ({ ...f, path: r.redactPath(f.path), processPath: r.redactPath(f.processPath) })),
     (f) => JSON.stringify([f.path, f.op, f.processPath]),
   );
-  const auditKeys = summed(b.auditKeys.map((k) => ({ ...k, name: r.redactText(k.name) })), (k) => k.name);
+  const auditKeys = summed(
+    b.auditKeys.map((k) => ({ ...k, name: r.redactText(k.name) })),
+    (k) => k.name,
+  );
   // Initiators are programs (paths, or a name when the source gives no path).
-  const initiators = b.initiators && summed(b.initiators.map((k) => ({ ...k, name: r.redactText(k.name) })), (k) => k.name);
+  const initiators =
+    b.initiators &&
+    summed(
+      b.initiators.map((k) => ({ ...k, name: r.redactText(k.name) })),
+      (k) => k.name,
+    );
   return { ...b, execs, files, auditKeys, syscalls: b.syscalls, ...(initiators ? { initiators } : {}), usersRedacted: true };
 }
 

@@ -42,11 +42,19 @@ for (const { log, user } of LOGS) {
     for (const accountsFile of [empty, undefined]) {
       const text = await report({ input, redactUsers: true, accountsFile, by: 'user' });
       assert.doesNotMatch(text, new RegExp(user), `${user} leaked (accounts: ${accountsFile ?? '/etc/passwd'})`);
-      const doc = JSON.parse(text) as { events: number; usersRedacted: boolean; files: Array<{ path: string; count: number }>; by: { rows: Array<{ key: string }> } };
+      const doc = JSON.parse(text) as {
+        events: number;
+        usersRedacted: boolean;
+        files: Array<{ path: string; count: number }>;
+        by: { rows: Array<{ key: string }> };
+      };
       const before = JSON.parse(plain) as { events: number; files: Array<{ count: number }> };
       assert.equal(doc.usersRedacted, true);
       assert.equal(doc.events, before.events, 'every event is still counted');
-      assert.equal(doc.files.reduce((n, f) => n + f.count, 0), before.files.reduce((n, f) => n + f.count, 0));
+      assert.equal(
+        doc.files.reduce((n, f) => n + f.count, 0),
+        before.files.reduce((n, f) => n + f.count, 0),
+      );
       assert.ok(doc.files.some((f) => f.path === '/home/*/.cache/syncagent/sync.log'));
       assert.ok(doc.by.rows.some((r) => r.key === 'local') && doc.by.rows.some((r) => r.key === 'system:root'));
     }
@@ -67,7 +75,10 @@ test('redactBatch: paths, users and keys redacted, equal rows summed, counts kep
     ],
     auditKeys: [{ name: 'dave_watch', count: 5 }],
     syscalls: [{ name: 'execve', count: 6 }],
-    initiators: [{ name: '/home/dave/bin/tool', count: 2 }, { name: '/home/erin/bin/tool', count: 4 }],
+    initiators: [
+      { name: '/home/dave/bin/tool', count: 2 },
+      { name: '/home/erin/bin/tool', count: 4 },
+    ],
   } as Pick<CountBatch, 'execs' | 'files' | 'auditKeys' | 'syscalls' | 'usersRedacted' | 'initiators'>;
   const out = redactBatch(b, r);
   assert.equal(out.usersRedacted, true);
@@ -107,7 +118,10 @@ test('the account database: passwd file, dscl on macOS, and a clear problem when
   };
   const mac = loadLocalAccounts({ platform: 'darwin', dsclList: (a) => dscl[a] });
   assert.equal(mac.systemUidMax, 500);
-  assert.deepEqual(mac.accounts.find((a) => a.name === 'alice'), { name: 'alice', uid: 501, shell: '/bin/zsh', home: '/Users/alice', realName: 'Alice Liddell' });
+  assert.deepEqual(
+    mac.accounts.find((a) => a.name === 'alice'),
+    { name: 'alice', uid: 501, shell: '/bin/zsh', home: '/Users/alice', realName: 'Alice Liddell' },
+  );
   const r = new UserPathRedactor(mac.accounts, mac.systemUidMax);
   assert.equal(r.userClass('501'), 'local');
   assert.equal(r.userClass('89'), 'system:_spotlight');

@@ -32,8 +32,12 @@ export function userRedactorFor(o: PrivacyFlags, log: (msg: string) => void, acc
   if (!(o.redactUsers || envFlag(REDACT_USERS_ENV))) return undefined;
   const db = loadLocalAccounts({ ...accounts, accountsFile: o.accountsFile ?? accounts.accountsFile });
   const redactor = new UserPathRedactor(db.accounts, db.systemUidMax);
-  if (db.problem) log(`--redact-users: cannot read the account database (${db.origin}: ${db.problem}); redacting from home-directory shapes and user fields only`);
-  else log(`--redact-users: ${db.accounts.length} accounts from ${db.origin}, ${redactor.personNames.length} of them people; their names and home directories stay on this host`);
+  if (db.problem)
+    log(`--redact-users: cannot read the account database (${db.origin}: ${db.problem}); redacting from home-directory shapes and user fields only`);
+  else
+    log(
+      `--redact-users: ${db.accounts.length} accounts from ${db.origin}, ${redactor.personNames.length} of them people; their names and home directories stay on this host`,
+    );
   return redactor;
 }
 

@@ -38,8 +38,7 @@ export interface ActivityReport {
 /** How many parents / users are listed per executable. */
 const DETAIL_ROWS = 5;
 
-const byCountThenName = (a: [string, number], b: [string, number]) =>
-  b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const byCountThenName = (a: [string, number], b: [string, number]) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /** (name, count) pairs of a one-column table, sorted by count desc then name. */
 function ranked(table: CountTable<[string]>, top: number): Array<[string, number]> {
@@ -96,10 +95,7 @@ export class ActivityReportCounter {
     const parents = grouped(this.execParents);
     const users = grouped(this.execUsers);
     const ops = grouped(this.fileOps);
-    const span =
-      read.firstTimestampMs !== undefined && read.lastTimestampMs !== undefined
-        ? (read.lastTimestampMs - read.firstTimestampMs) / 1000
-        : 0;
+    const span = read.firstTimestampMs !== undefined && read.lastTimestampMs !== undefined ? (read.lastTimestampMs - read.firstTimestampMs) / 1000 : 0;
     return {
       source,
       events: read.events,

@@ -27,7 +27,9 @@ const FILES = [
 ];
 
 const HAVE_TOOLS = spawnSync('aureport', ['--version']).status === 0 && spawnSync('ausearch', ['--version']).status === 0;
-const SKIP = HAVE_TOOLS ? false : 'aureport/ausearch not installed (apt-get install -y auditd; tools/scripts/test.sh installs it as root): corpus comparison skipped';
+const SKIP = HAVE_TOOLS
+  ? false
+  : 'aureport/ausearch not installed (apt-get install -y auditd; tools/scripts/test.sh installs it as root): corpus comparison skipped';
 
 type Metric = 'events' | 'syscalls' | 'keys' | 'initiators' | 'execs';
 
@@ -45,7 +47,8 @@ const APPARMOR_AVC =
   'aureport (and ausearch) drop every event holding an AppArmor AVC record: their AVC parser expects SELinux text (`avc:  denied {...}`) and skips the event when it finds `apparmor="..."` instead, though the kernel wrote the event';
 const NETFILTER_NO_PID =
   'aureport drops a NETFILTER_CFG event without pid= (`table=filter family=2 entries=0`, written alone by older kernels when a table registers): its parser fails on the missing fields; ausearch -i lists the event';
-const SYSCALL_ZERO = 'aureport -s never counts syscall number 0 (aureport-scan.c counts `syscall > 0` only): read on x86_64, io_setup on aarch64, restart_syscall on i386/arm; ausearch -i names them';
+const SYSCALL_ZERO =
+  'aureport -s never counts syscall number 0 (aureport-scan.c counts `syscall > 0` only): read on x86_64, io_setup on aarch64, restart_syscall on i386/arm; ausearch -i names them';
 
 /** Where aureport is wrong: our count keeps the kernel's truth (README "audit counts and aureport"). */
 const AUREPORT_DEFECTS: Defect[] = [
@@ -135,7 +138,8 @@ function ours(file: string, by?: string): { counts: Counts; by?: Map<string, num
 }
 
 type Difference = Omit<Defect, 'why'>;
-const byRow = (a: Difference, b: Difference) => (a.metric + '\0' + a.key < b.metric + '\0' + b.key ? -1 : a.metric + '\0' + a.key > b.metric + '\0' + b.key ? 1 : 0);
+const byRow = (a: Difference, b: Difference) =>
+  a.metric + '\0' + a.key < b.metric + '\0' + b.key ? -1 : a.metric + '\0' + a.key > b.metric + '\0' + b.key ? 1 : 0;
 
 function differences(file: string, mine: Counts, ref: Counts): Difference[] {
   const out: Difference[] = [];
@@ -157,10 +161,15 @@ for (const file of FILES) {
   test(`report --json on ${name} equals aureport / ausearch -i (aureport's own defects listed)`, { skip: SKIP }, () => {
     const { counts: mine, by } = ours(file, 'initiator');
     const ref = reference(file);
-    const expected = AUREPORT_DEFECTS.filter((d) => d.file === name).map(strip).sort(byRow);
+    const expected = AUREPORT_DEFECTS.filter((d) => d.file === name)
+      .map(strip)
+      .sort(byRow);
     assert.deepEqual(differences(file, mine, ref), expected);
     // `--by initiator` is aureport -x --summary -i row by row (with the same listed defects).
-    assert.deepEqual(differences(file, { ...mine, initiators: by ?? new Map() }, ref).filter((d) => d.metric === 'initiators'), expected.filter((d) => d.metric === 'initiators'));
+    assert.deepEqual(
+      differences(file, { ...mine, initiators: by ?? new Map() }, ref).filter((d) => d.metric === 'initiators'),
+      expected.filter((d) => d.metric === 'initiators'),
+    );
     // Syscalls also equal ausearch -i exactly, including those aureport -s leaves out
     // (but not the AppArmor events, which ausearch drops as well).
     const viaAusearch = new Map(mine.syscalls);

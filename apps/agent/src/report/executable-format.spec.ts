@@ -29,12 +29,15 @@ test('real files: an extension-less #! script is a script, the node binary is a 
   assert.equal(executableFormatOfFile(path.join(dir, 'missing')), 'unreadable');
 });
 
-test('report names each executable\'s format where it can read the file, so a script is never taken for a Mach-O/ELF program', async () => {
+test("report names each executable's format where it can read the file, so a script is never taken for a Mach-O/ELF program", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-exec-format-report-'));
   const script = path.join(dir, 'provision-helper');
   fs.writeFileSync(script, '#!/bin/bash\necho provisioning\n', { mode: 0o755 });
   // bcc execsnoop -T rows of the script and of a real binary (this node).
-  const input = ['TIME     PCOMM            PID    PPID   RET ARGS', `12:00:00 provision-helper 100 1 0 ${script}`, `12:00:01 node 101 1 0 ${process.execPath} -v`].join('\n') + '\n';
+  const input =
+    ['TIME     PCOMM            PID    PPID   RET ARGS', `12:00:00 provision-helper 100 1 0 ${script}`, `12:00:01 node 101 1 0 ${process.execPath} -v`].join(
+      '\n',
+    ) + '\n';
   let out = '';
   let err = '';
   const code = await runReport(

@@ -36,13 +36,7 @@ export function formatReportTable(r: ActivityReport, inputLabel: string): string
   section(
     'Executables (successful execve/execveat)',
     ['count', 'per sec', 'top parent', 'users', 'executable'],
-    r.execs.map((e) => [
-      String(e.count),
-      rate(e.count, d),
-      e.parents[0]?.path || '?',
-      e.users.map((u) => u.user || '?').join(','),
-      e.path,
-    ]),
+    r.execs.map((e) => [String(e.count), rate(e.count, d), e.parents[0]?.path || '?', e.users.map((u) => u.user || '?').join(','), e.path]),
     [true, true, false, false, false],
   );
   section(
@@ -58,10 +52,25 @@ export function formatReportTable(r: ActivityReport, inputLabel: string): string
     ]),
     [true, true, false, false],
   );
-  section('Audit keys', ['count', 'per sec', 'key'], r.keys.map((k) => [String(k.count), rate(k.count, d), k.key]), [true, true, false]);
-  section('Syscalls', ['count', 'per sec', 'syscall'], r.syscalls.map((s) => [String(s.count), rate(s.count, d), s.syscall]), [true, true, false]);
+  section(
+    'Audit keys',
+    ['count', 'per sec', 'key'],
+    r.keys.map((k) => [String(k.count), rate(k.count, d), k.key]),
+    [true, true, false],
+  );
+  section(
+    'Syscalls',
+    ['count', 'per sec', 'syscall'],
+    r.syscalls.map((s) => [String(s.count), rate(s.count, d), s.syscall]),
+    [true, true, false],
+  );
   if (r.initiators.length > 0) {
-    section('Initiators (events by program, as aureport -x)', ['count', 'per sec', 'program'], r.initiators.map((s) => [String(s.count), rate(s.count, d), s.initiator]), [true, true, false]);
+    section(
+      'Initiators (events by program, as aureport -x)',
+      ['count', 'per sec', 'program'],
+      r.initiators.map((s) => [String(s.count), rate(s.count, d), s.initiator]),
+      [true, true, false],
+    );
   }
   return out.join('\n') + '\n';
 }

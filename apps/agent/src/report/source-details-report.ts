@@ -24,7 +24,14 @@ export function formatSourceDetails(read: SourceReadResult, top: number): string
   for (const s of d.sections) {
     out.push('', s.title, '='.repeat(s.title.length));
     if (s.rows.length === 0) out.push('<no events of interest were found>');
-    else out.push(...table(s.columns, s.rows.slice(0, top).map((r) => r.map(String)), s.numeric));
+    else
+      out.push(
+        ...table(
+          s.columns,
+          s.rows.slice(0, top).map((r) => r.map(String)),
+          s.numeric,
+        ),
+      );
   }
   if (d.notes.length) out.push('', 'Notes', '=====', ...d.notes.map((n) => `- ${n}`));
   return out.join('\n') + '\n';

@@ -13,7 +13,9 @@ import { debugLogWith, SUPPORT_LOG_FILE } from './cisco-support-test-data';
 
 const LOG = SUPPORT_LOG_FILE;
 
-async function readSupport(input: string): Promise<{ events: ObservedEvent[]; total: number; notes: string[]; data: Record<string, unknown>; first?: number; last?: number }> {
+async function readSupport(
+  input: string,
+): Promise<{ events: ObservedEvent[]; total: number; notes: string[]; data: Record<string, unknown>; first?: number; last?: number }> {
   const src = findEventSource('cisco-support')!;
   const opened = (await openDirectoryInput('cisco-support', input)) ?? (await openInput(input));
   const events: ObservedEvent[] = [];
@@ -33,10 +35,18 @@ test('a support folder whose log and fileops.txt describe the same 999 writes co
   assert.equal(writes, 999, 'not 1,998');
   assert.equal(r.total, 999 + 12);
   assert.deepEqual(r.data.countedFrom, { execs: 'list', fileops: 'log' });
-  assert.ok(r.notes.some((n) => /fileops counted once, from ampdaemon\.log \(999 Daemon Rx lines\); fileops\.txt \(999 scans\) describes the same debug period/.test(n)), r.notes.join('\n'));
+  assert.ok(
+    r.notes.some((n) =>
+      /fileops counted once, from ampdaemon\.log \(999 Daemon Rx lines\); fileops\.txt \(999 scans\) describes the same debug period/.test(n),
+    ),
+    r.notes.join('\n'),
+  );
   // execs.txt has no counterpart in the log: it counts, stamped over the log's span (09:40:00 to 09:56:38).
   const execs = r.events.filter((e) => e.exec);
-  assert.equal(execs.reduce((n, e) => n + (e.weight ?? 1), 0), 12);
+  assert.equal(
+    execs.reduce((n, e) => n + (e.weight ?? 1), 0),
+    12,
+  );
   assert.ok(r.first !== undefined && r.last !== undefined && r.last - r.first === 998_000);
   for (const e of execs) assert.ok(e.timestampMs >= r.first! && e.timestampMs <= r.last!, 'stamped inside the log span');
   assert.ok(new Set(execs.map((e) => e.timestampMs)).size > 1, 'spread over the span, not one instant');

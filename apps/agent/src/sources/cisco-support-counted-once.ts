@@ -48,7 +48,8 @@ export function countedOnceNotes(
   const notes: string[] = [];
   for (const k of ['execs', 'fileops'] as const) {
     if (listTotals[k] === 0 || logTotals[k] === 0) {
-      if (counted[k] === 'list') notes.push(`${k} counted from ${LIST_FILE[k]} (${listTotals[k]} scans)${logHasSpan ? ', stamped over the ampdaemon.log span' : ''}`);
+      if (counted[k] === 'list')
+        notes.push(`${k} counted from ${LIST_FILE[k]} (${listTotals[k]} scans)${logHasSpan ? ', stamped over the ampdaemon.log span' : ''}`);
       continue;
     }
     notes.push(

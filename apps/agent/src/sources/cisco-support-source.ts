@@ -50,7 +50,11 @@ export function ciscoSupportRunMode(input: string): 'log' | 'snapshot' {
     const head = Buffer.alloc(64 << 10);
     const n = fs.readSync(fd, head, 0, head.length, 0);
     if (isZip(head.subarray(0, n))) return 'snapshot';
-    const first = head.subarray(0, n).toString('latin1').split('\n').find((l) => l.trim() !== '');
+    const first = head
+      .subarray(0, n)
+      .toString('latin1')
+      .split('\n')
+      .find((l) => l.trim() !== '');
     if (first === undefined) return 'log'; // empty yet: a log about to be written
     return first.includes('Daemon Rx:') || SYSLOG_START.test(first) ? 'log' : 'snapshot';
   } finally {
@@ -279,17 +283,23 @@ export const ciscoSupportSource: EventSource = {
       reasons.push({ 'line-too-long': tooLong });
     }
 
-    const chainRows = [...chains]
-      .map(([k, n]) => [n, ...k.split('\u0000')] as [number, string, string])
-      .sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? -1 : 1));
+    const chainRows = [...chains].map(([k, n]) => [n, ...k.split('\u0000')] as [number, string, string]).sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? -1 : 1));
     const rxTotal = logStats.reduce((a, s) => a + s.rx, 0);
     if (rxTotal) notes.push(`${rxTotal} Daemon Rx lines; Cisco's rule of thumb: exclude apps that exec children more than once a second`);
-    if (listRows.execs || listRows.fileops) notes.push(`scan-count lists: ${listRows.execs} exec scans, ${listRows.fileops} file-op scans (the lists carry no time span)`);
+    if (listRows.execs || listRows.fileops)
+      notes.push(`scan-count lists: ${listRows.execs} exec scans, ${listRows.fileops} file-op scans (the lists carry no time span)`);
     notes.push(...messages.slice(0, 8));
     const details: SourceDetails = {
       notes,
       sections: chainRows.length
-        ? [{ title: 'Exec parent chains (ampdaemon.log, PP: up to PP:1)', columns: ['count', 'executable', 'chain'], numeric: [true, false, false], rows: chainRows.slice(0, 1000) }]
+        ? [
+            {
+              title: 'Exec parent chains (ampdaemon.log, PP: up to PP:1)',
+              columns: ['count', 'executable', 'chain'],
+              numeric: [true, false, false],
+              rows: chainRows.slice(0, 1000),
+            },
+          ]
         : [],
       data: {
         listScans: listRows,
@@ -301,7 +311,17 @@ export const ciscoSupportSource: EventSource = {
     };
     // Lists stamped over the log's span share its time; lists alone have only an assumed span: no rates from it.
     const timed = listSpan === undefined || logSpan !== undefined;
-    if (!timed) notes.push(`rates left out: the scan-count lists carry no time span (stamped over the ${LIST_ASSUMED_SPAN_MS / 60_000} minutes before the list file was written)`);
-    return { events, skipped, skippedReasons: mergeReasons(...reasons), firstTimestampMs: timed ? first : undefined, lastTimestampMs: timed ? last : undefined, details };
+    if (!timed)
+      notes.push(
+        `rates left out: the scan-count lists carry no time span (stamped over the ${LIST_ASSUMED_SPAN_MS / 60_000} minutes before the list file was written)`,
+      );
+    return {
+      events,
+      skipped,
+      skippedReasons: mergeReasons(...reasons),
+      firstTimestampMs: timed ? first : undefined,
+      lastTimestampMs: timed ? last : undefined,
+      details,
+    };
   },
 };

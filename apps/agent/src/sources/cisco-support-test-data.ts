@@ -9,7 +9,9 @@ export function debugLogWith(writes: number): string {
   for (let i = 0; i < writes; i++) {
     const t = new Date(Date.UTC(2000, 0, 1, 9, 40, i));
     const hms = t.toISOString().slice(11, 19);
-    lines.push(`Aug 19 ${hms} devs-Mac.local [2537] [fileop]:[info]-[kext_processor.c@938]:[210962]: Daemon Rx: VNODE:WRITE X:${i} P:3100 PP:1 U:502 [${SUPPORT_LOG_FILE}]`);
+    lines.push(
+      `Aug 19 ${hms} devs-Mac.local [2537] [fileop]:[info]-[kext_processor.c@938]:[210962]: Daemon Rx: VNODE:WRITE X:${i} P:3100 PP:1 U:502 [${SUPPORT_LOG_FILE}]`,
+    );
   }
   return lines.join('\n') + '\n';
 }

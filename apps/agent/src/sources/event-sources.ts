@@ -6,7 +6,19 @@ import { esloggerSource } from './eslogger-source';
 import { fanotifySource } from './fanotify-source';
 import { bccExecsnoopSource, bccOpensnoopSource, dtraceIosnoopSource, dtraceNewprocSource } from './tracer-sources';
 
-const SOURCES: readonly EventSource[] = [linuxAuditSource, mdatpRtpSource, mdatpHotSourcesSource, mdatpEbpfSource, ciscoSupportSource, fanotifySource, esloggerSource, dtraceNewprocSource, dtraceIosnoopSource, bccExecsnoopSource, bccOpensnoopSource];
+const SOURCES: readonly EventSource[] = [
+  linuxAuditSource,
+  mdatpRtpSource,
+  mdatpHotSourcesSource,
+  mdatpEbpfSource,
+  ciscoSupportSource,
+  fanotifySource,
+  esloggerSource,
+  dtraceNewprocSource,
+  dtraceIosnoopSource,
+  bccExecsnoopSource,
+  bccOpensnoopSource,
+];
 
 export const SUPPORTED_SOURCE_NAMES: readonly string[] = SOURCES.map((s) => s.name);
 

@@ -64,9 +64,15 @@ test('eslogger, bcc and DTrace sources read their fixtures', async () => {
 
 test('FatraceProcessSource: a clear InputError when fatrace is not installed, and nothing spawned', () => {
   const src = new FatraceProcessSource({ envPath: '/nonexistent' });
-  assert.throws(() => src.start(), (err: unknown) => err instanceof InputError && /fatrace not found on PATH: install it/.test(err.message));
+  assert.throws(
+    () => src.start(),
+    (err: unknown) => err instanceof InputError && /fatrace not found on PATH: install it/.test(err.message),
+  );
   const es = new EsloggerProcessSource({ envPath: '/nonexistent' });
-  assert.throws(() => es.start(), (err: unknown) => err instanceof InputError && /eslogger not found on PATH/.test(err.message));
+  assert.throws(
+    () => es.start(),
+    (err: unknown) => err instanceof InputError && /eslogger not found on PATH/.test(err.message),
+  );
 });
 
 test('FatraceProcessSource: asks for -j -tt -e when the binary supports them, streams its output to the parser', async () => {
@@ -111,26 +117,30 @@ test('a spawned tool that fails reports its exit and stderr', async () => {
   }
 });
 
-test('FatraceProcessSource with the real fatrace (root only): sees a file another process writes, not its own', { skip: process.getuid?.() !== 0 || !findExecutable('fatrace') }, async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'real-fatrace-'));
-  const src = new FatraceProcessSource();
-  const events: ObservedEvent[] = [];
-  const reading = findEventSource('fanotify')!.read(src.start(), (e) => events.push(e));
-  try {
-    const target = path.join(dir, 'written-by-test.txt');
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline && !events.some((e) => e.files.some((f) => f.path === target && f.op === 'modify'))) {
-      // another process writes: fatrace -p ignores the agent's (this test's) own pid
-      execFileSync('sh', ['-c', `echo x > '${target}'`]);
-      await new Promise((r) => setTimeout(r, 200));
+test(
+  'FatraceProcessSource with the real fatrace (root only): sees a file another process writes, not its own',
+  { skip: process.getuid?.() !== 0 || !findExecutable('fatrace') },
+  async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'real-fatrace-'));
+    const src = new FatraceProcessSource();
+    const events: ObservedEvent[] = [];
+    const reading = findEventSource('fanotify')!.read(src.start(), (e) => events.push(e));
+    try {
+      const target = path.join(dir, 'written-by-test.txt');
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && !events.some((e) => e.files.some((f) => f.path === target && f.op === 'modify'))) {
+        // another process writes: fatrace -p ignores the agent's (this test's) own pid
+        execFileSync('sh', ['-c', `echo x > '${target}'`]);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      src.stop();
+      await reading;
+      rmSync(dir, { recursive: true, force: true });
     }
-  } finally {
-    src.stop();
-    await reading;
-    rmSync(dir, { recursive: true, force: true });
-  }
-  assert.ok(events.some((e) => e.files.some((f) => f.path.endsWith('/written-by-test.txt') && f.op === 'modify')));
-});
+    assert.ok(events.some((e) => e.files.some((f) => f.path.endsWith('/written-by-test.txt') && f.op === 'modify')));
+  },
+);
 
 test('fatrace -t stamps of a file are put on the day of its mtime', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fatrace-t-'));

@@ -33,11 +33,7 @@ export async function recordingDateOf(chunks: AsyncIterable<Buffer>): Promise<nu
 export function lineParserSource(
   name: string,
   description: string,
-  make: (
-    onEvent: (event: ObservedEvent) => void,
-    onSkip: ((reason: string) => void) | undefined,
-    baseDateMs: number | undefined,
-  ) => LineParserLike,
+  make: (onEvent: (event: ObservedEvent) => void, onSkip: ((reason: string) => void) | undefined, baseDateMs: number | undefined) => LineParserLike,
 ): EventSource {
   return {
     name,

@@ -25,10 +25,7 @@ after(async () => {
 
 // The demo logs together (~18 MB) are larger than two 4 MiB heads, so the worker threads' own counts are used.
 const concatenated = path.join(tmp, 'all.audit.log');
-fs.writeFileSync(
-  concatenated,
-  Buffer.concat(['build-03.audit.log', 'web-01.audit.log', 'web-02.audit.log'].map((f) => fs.readFileSync(path.join(DEMO, f)))),
-);
+fs.writeFileSync(concatenated, Buffer.concat(['build-03.audit.log', 'web-01.audit.log', 'web-02.audit.log'].map((f) => fs.readFileSync(path.join(DEMO, f)))));
 const INPUTS = [path.join(FIXTURES, 'host-a.enriched.log'), path.join(FIXTURES, 'host-b.raw.log'), path.join(DEMO, 'web-01.audit.log'), concatenated];
 
 async function report(input: string, parallelMinBytes: number, by?: string, json = true): Promise<string> {

@@ -27,7 +27,19 @@ async function run(source: string, input: string, stdin: string | Buffer = '', j
 }
 
 const rtp = (counters: Array<[number, string | null, number, number]>) =>
-  JSON.stringify({ counters: counters.map(([id, p, files, ns]) => ({ id, name: p ? path.basename(p) : null, path: p, totalFilesScanned: String(files), totalScanTime: String(ns) })) }, null, 2);
+  JSON.stringify(
+    {
+      counters: counters.map(([id, p, files, ns]) => ({
+        id,
+        name: p ? path.basename(p) : null,
+        path: p,
+        totalFilesScanned: String(files),
+        totalScanTime: String(ns),
+      })),
+    },
+    null,
+    2,
+  );
 
 test('the sources are registered', () => {
   for (const n of ['mdatp-rtp', 'mdatp-hot-sources', 'mdatp-ebpf', 'cisco-support']) assert.ok(findEventSource(n), n);
@@ -37,11 +49,20 @@ test('mdatp-rtp, one poll: execs = files scanned per process path; high_cpu_pars
   const r = (await run('mdatp-rtp', path.join(MDATP, 'mdatp_rtp_statistics_macos_excerpt.json'))) as Report;
   assert.equal(r.events, 3065);
   assert.equal(r.skipped, 0);
-  assert.deepEqual(r.execs.slice(0, 2).map((e) => [e.path, e.count]), [['/sbin/launchd', 2071], ['/usr/libexec/opendirectoryd', 568]]);
+  assert.deepEqual(
+    r.execs.slice(0, 2).map((e) => [e.path, e.count]),
+    [
+      ['/sbin/launchd', 2071],
+      ['/usr/libexec/opendirectoryd', 568],
+    ],
+  );
   const [perPid, byName] = r.details!.sections;
   assert.deepEqual(perPid.columns, ['pid', 'name', 'files', 'scan s', 'max file ms', 'path']);
   assert.deepEqual(perPid.rows[0], [1, 'launchd', 2071, 35.706, 143.636, '/sbin/launchd']);
-  assert.deepEqual(byName.rows.find((x) => x[3] === 'None'), [27, 0.032, 2, 'None', 'None']);
+  assert.deepEqual(
+    byName.rows.find((x) => x[3] === 'None'),
+    [27, 0.032, 2, 'None', 'None'],
+  );
   assert.equal(r.details!.data.totalScanTimeNs, 40379898630);
 });
 
@@ -54,11 +75,28 @@ test('mdatp-rtp, text form on stdin', async () => {
 test('mdatp-rtp, a directory of polls: deltas after the first poll, a daemon restart, rates over the poll span', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rtp-'));
   const polls = [
-    rtp([[1, '/sbin/launchd', 100, 1000], [50, '/usr/bin/a', 10, 100], [60, '/usr/bin/b', 5, 50]]),
-    rtp([[1, '/sbin/launchd', 130, 1300], [50, '/usr/bin/a', 10, 100], [60, '/usr/bin/b', 9, 90], [70, '/usr/bin/c', 4, 40]]),
+    rtp([
+      [1, '/sbin/launchd', 100, 1000],
+      [50, '/usr/bin/a', 10, 100],
+      [60, '/usr/bin/b', 5, 50],
+    ]),
+    rtp([
+      [1, '/sbin/launchd', 130, 1300],
+      [50, '/usr/bin/a', 10, 100],
+      [60, '/usr/bin/b', 9, 90],
+      [70, '/usr/bin/c', 4, 40],
+    ]),
     // daemon restart: every shared counter went down
-    rtp([[1, '/sbin/launchd', 3, 30], [50, '/usr/bin/a', 1, 10], [60, null, 2, 20]]),
-    rtp([[1, '/sbin/launchd', 5, 50], [50, '/usr/bin/a', 1, 10], [60, null, 2, 20]]),
+    rtp([
+      [1, '/sbin/launchd', 3, 30],
+      [50, '/usr/bin/a', 1, 10],
+      [60, null, 2, 20],
+    ]),
+    rtp([
+      [1, '/sbin/launchd', 5, 50],
+      [50, '/usr/bin/a', 1, 10],
+      [60, null, 2, 20],
+    ]),
   ];
   polls.forEach((p, i) => {
     const f = path.join(dir, `poll-${i}.json`);
@@ -67,7 +105,15 @@ test('mdatp-rtp, a directory of polls: deltas after the first poll, a daemon res
   });
   const r = (await run('mdatp-rtp', dir)) as Report;
   // poll 1: launchd +30, b +4, c 4 (new); poll 2 (restart): launchd 3, a 1, b 2; poll 3: launchd +2
-  assert.deepEqual(r.execs.map((e) => [e.path, e.count]), [['/sbin/launchd', 35], ['/usr/bin/b', 6], ['/usr/bin/c', 4], ['/usr/bin/a', 1]]);
+  assert.deepEqual(
+    r.execs.map((e) => [e.path, e.count]),
+    [
+      ['/sbin/launchd', 35],
+      ['/usr/bin/b', 6],
+      ['/usr/bin/c', 4],
+      ['/usr/bin/a', 1],
+    ],
+  );
   assert.equal(r.events, 46);
   assert.equal(r.durationSeconds, 180);
   assert.equal(r.details!.data.daemonRestarts, 1);
@@ -98,9 +144,21 @@ test('mdatp-hot-sources: console files + executables, JSON report kind from the 
   assert.equal(c.skipped, 0);
   assert.equal(c.files[0].path, '/mnt/RamDisk/postgres_data/pg_wal/0000000100000014000000A5');
   assert.equal(c.files[0].count, 2832);
-  assert.deepEqual(c.execs.slice(0, 2).map((e) => [e.path, e.count]), [['/usr/lib/postgresql/12/bin/psql', 8216], ['/usr/lib/postgresql/12/bin/postgres', 5721]]);
+  assert.deepEqual(
+    c.execs.slice(0, 2).map((e) => [e.path, e.count]),
+    [
+      ['/usr/lib/postgresql/12/bin/psql', 8216],
+      ['/usr/lib/postgresql/12/bin/postgres', 5721],
+    ],
+  );
   const j = (await run('mdatp-hot-sources', path.join(MDATP, 'mdatp_hot_event_sources_executables_report.json'))) as Report;
-  assert.deepEqual(j.execs.map((e) => [e.path, e.count]), [['/usr/lib/postgresql/12/bin/psql', 8126], ['/usr/lib/postgresql/12/bin/postgres', 5127]]);
+  assert.deepEqual(
+    j.execs.map((e) => [e.path, e.count]),
+    [
+      ['/usr/lib/postgresql/12/bin/psql', 8126],
+      ['/usr/lib/postgresql/12/bin/postgres', 5127],
+    ],
+  );
   assert.equal(j.durationSeconds, 19.038);
   const f = (await run('mdatp-hot-sources', path.join(MDATP, 'mdatp_hot_event_sources_files_report.json'))) as Report;
   assert.equal(f.files.length, 2);
@@ -110,15 +168,33 @@ test('mdatp-ebpf: initiators as execs, syscalls named', async () => {
   const r = (await run('mdatp-ebpf', path.join(MDATP, 'mdatp_ebpf_statistics.txt'))) as Report;
   assert.equal(r.skipped, 0);
   assert.deepEqual(r.execs.map((e) => [e.path, e.count])[0], ['/usr/lib/postgresql/12/bin/psql', 902]);
-  assert.deepEqual(r.syscalls.slice(0, 2), [{ syscall: 'chdir', count: 9034 }, { syscall: 'fork', count: 8932 }]);
+  assert.deepEqual(r.syscalls.slice(0, 2), [
+    { syscall: 'chdir', count: 9034 },
+    { syscall: 'fork', count: 8932 },
+  ]);
   assert.equal(r.events, 37150);
 });
 
 test('cisco-support: execs.txt and fileops.txt by file name', async () => {
   const e = (await run('cisco-support', path.join(CISCO, 'execs.txt'))) as Report;
-  assert.deepEqual(e.execs.map((x) => [x.path, x.count]), [['/bin/rm', 1523], ['/bin/bash', 1200], ['/usr/bin/grep', 87], ['/Applications/Foo Bar.app/Contents/MacOS/Foo Bar', 5]]);
+  assert.deepEqual(
+    e.execs.map((x) => [x.path, x.count]),
+    [
+      ['/bin/rm', 1523],
+      ['/bin/bash', 1200],
+      ['/usr/bin/grep', 87],
+      ['/Applications/Foo Bar.app/Contents/MacOS/Foo Bar', 5],
+    ],
+  );
   const f = (await run('cisco-support', path.join(CISCO, 'fileops.txt'))) as Report;
-  assert.deepEqual(f.files.map((x) => [x.path, x.count]), [['/Users/dev/Library/Logs/Foo/foo.log', 4100], ['/Users/dev/Library/Caches/Foo/tmp 1.db', 977], ['/private/var/folders/xy/T/a.tmp', 12]]);
+  assert.deepEqual(
+    f.files.map((x) => [x.path, x.count]),
+    [
+      ['/Users/dev/Library/Logs/Foo/foo.log', 4100],
+      ['/Users/dev/Library/Caches/Foo/tmp 1.db', 977],
+      ['/private/var/folders/xy/T/a.tmp', 12],
+    ],
+  );
   assert.equal(f.execs.length, 0);
 });
 
@@ -136,14 +212,25 @@ test('cisco-support: ampdaemon.log by content, with parents and chains; a suppor
   // Counted once (issue 19 item 7): this log holds a few of the lists' scans (partial), so the lists count and the log's lines are left out.
   assert.equal(d.events, 1523 + 1200 + 87 + 5 + 4100 + 977 + 12);
   assert.deepEqual(d.execs.find((e) => e.path === '/bin/rm')!.users, [{ user: '', count: 1523 }]);
-  assert.ok(d.details!.notes.some((n) => /execs counted once, from execs\.txt \(2815 scans\); ampdaemon\.log holds only 6/.test(n)), d.details!.notes.join('\n'));
+  assert.ok(
+    d.details!.notes.some((n) => /execs counted once, from execs\.txt \(2815 scans\); ampdaemon\.log holds only 6/.test(n)),
+    d.details!.notes.join('\n'),
+  );
   assert.deepEqual(d.skippedReasons, { 'not-daemon-rx': 2 });
 });
 
 test('cisco-support: binary noise and a 10 MB line are skipped, never thrown', async () => {
-  const noise = Buffer.concat([Buffer.from('12 /ok\n'), Buffer.from([0, 1, 2, 0xff, 0xfe, 10]), Buffer.from('y'.repeat(10 * 1024 * 1024) + '\n'), Buffer.from('3 /ok\n')]);
+  const noise = Buffer.concat([
+    Buffer.from('12 /ok\n'),
+    Buffer.from([0, 1, 2, 0xff, 0xfe, 10]),
+    Buffer.from('y'.repeat(10 * 1024 * 1024) + '\n'),
+    Buffer.from('3 /ok\n'),
+  ]);
   const r = (await run('cisco-support', '-', noise)) as Report;
-  assert.deepEqual(r.execs.map((e) => [e.path, e.count]), [['/ok', 15]]);
+  assert.deepEqual(
+    r.execs.map((e) => [e.path, e.count]),
+    [['/ok', 15]],
+  );
   assert.equal(r.skipped, 2);
 });
 

@@ -138,7 +138,8 @@ export const mdatpHotSourcesSource: EventSource = {
             : { timestampMs: t, exec: { path: s.path, parentPath: '', user: '' }, files: [], keys: [] };
         emitRepeated(onEvent, e, s.count);
         events += s.count;
-        if (rows.length < DETAIL_ROWS) rows.push([s.count, s.authCount ?? '', s.notifyCount ?? '', s.pidCount ?? '', s.kind, s.path + (s.deleted ? ' (deleted)' : '')]);
+        if (rows.length < DETAIL_ROWS)
+          rows.push([s.count, s.authCount ?? '', s.notifyCount ?? '', s.pidCount ?? '', s.kind, s.path + (s.deleted ? ' (deleted)' : '')]);
       },
       (section) => {
         const end = section.endTimeMs ?? now;
@@ -169,7 +170,9 @@ export const mdatpHotSourcesSource: EventSource = {
       lastTimestampMs: last,
       details: {
         notes,
-        sections: [{ title: 'Hot event sources', columns: ['count', 'auth', 'notify', 'pids', 'kind', 'path'], numeric: [true, true, true, true, false, false], rows }],
+        sections: [
+          { title: 'Hot event sources', columns: ['count', 'auth', 'notify', 'pids', 'kind', 'path'], numeric: [true, true, true, true, false, false], rows },
+        ],
         data: { sections: stats.sections, sources: stats.sources },
       },
     };

@@ -5,7 +5,12 @@ import { InputError } from './open-input';
 
 /** The absolute path of `name` on PATH (or `name` itself when it holds a slash), if executable. */
 export function findExecutable(name: string, envPath: string = process.env.PATH ?? ''): string | undefined {
-  const candidates = name.includes('/') ? [name] : envPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, name));
+  const candidates = name.includes('/')
+    ? [name]
+    : envPath
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, name));
   for (const c of candidates) {
     try {
       const st = fs.statSync(c);

@@ -64,12 +64,37 @@ export function mergeBatches(a: CountBatch, b: CountBatch, limits: MergeLimits =
     events: a.events + b.events,
     skipped: a.skipped + b.skipped,
     dropped: a.dropped + b.dropped,
-    execs: sumBy([...a.execs, ...b.execs], (r) => k(r.path, r.parentPath, r.user), (r) => r.count, (r, count) => ({ ...r, count })),
-    files: sumBy([...a.files, ...b.files], (r) => k(r.path, r.op, r.processPath), (r) => r.count, (r, count) => ({ ...r, count })),
-    auditKeys: sumBy([...a.auditKeys, ...b.auditKeys], (r) => r.name, (r) => r.count, (r, count) => ({ ...r, count })),
-    syscalls: sumBy([...a.syscalls, ...b.syscalls], (r) => r.name, (r) => r.count, (r, count) => ({ ...r, count })),
+    execs: sumBy(
+      [...a.execs, ...b.execs],
+      (r) => k(r.path, r.parentPath, r.user),
+      (r) => r.count,
+      (r, count) => ({ ...r, count }),
+    ),
+    files: sumBy(
+      [...a.files, ...b.files],
+      (r) => k(r.path, r.op, r.processPath),
+      (r) => r.count,
+      (r, count) => ({ ...r, count }),
+    ),
+    auditKeys: sumBy(
+      [...a.auditKeys, ...b.auditKeys],
+      (r) => r.name,
+      (r) => r.count,
+      (r, count) => ({ ...r, count }),
+    ),
+    syscalls: sumBy(
+      [...a.syscalls, ...b.syscalls],
+      (r) => r.name,
+      (r) => r.count,
+      (r, count) => ({ ...r, count }),
+    ),
     // Batches spooled by an agent before initiators existed decode with none.
-    initiators: sumBy([...(a.initiators ?? []), ...(b.initiators ?? [])], (r) => r.name, (r) => r.count, (r, count) => ({ ...r, count })),
+    initiators: sumBy(
+      [...(a.initiators ?? []), ...(b.initiators ?? [])],
+      (r) => r.name,
+      (r) => r.count,
+      (r, count) => ({ ...r, count }),
+    ),
     hostCost: boundCostWindows([...(a.hostCost ?? []), ...(b.hostCost ?? [])], limits.maxCostWindows),
     ...(a.usersRedacted && b.usersRedacted ? { usersRedacted: true } : {}),
   };
@@ -97,7 +122,13 @@ function mergeProducts(a: readonly HostCostWindow_Product[], b: readonly HostCos
     out.set(
       key,
       q
-        ? { ...q, cpuMs: q.cpuMs + p.cpuMs, peakRssKb: Math.max(q.peakRssKb, p.peakRssKb), peakHwmKb: Math.max(q.peakHwmKb, p.peakHwmKb), processes: Math.max(q.processes, p.processes) }
+        ? {
+            ...q,
+            cpuMs: q.cpuMs + p.cpuMs,
+            peakRssKb: Math.max(q.peakRssKb, p.peakRssKb),
+            peakHwmKb: Math.max(q.peakHwmKb, p.peakHwmKb),
+            processes: Math.max(q.processes, p.processes),
+          }
         : { ...p },
     );
   }

@@ -31,7 +31,15 @@ type Op =
   | { op: 'tick'; ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('append' as const), source: fc.constantFrom(0 as const, 1 as const), rows: fc.array(fc.record({ p: fc.nat({ max: PATHS.length - 1 }), n: fc.integer({ min: 1, max: 9 }) }), { maxLength: 5 }), cost: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant('append' as const),
+      source: fc.constantFrom(0 as const, 1 as const),
+      rows: fc.array(fc.record({ p: fc.nat({ max: PATHS.length - 1 }), n: fc.integer({ min: 1, max: 9 }) }), { maxLength: 5 }),
+      cost: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('send' as const), k: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('deliver' as const), j: fc.integer({ min: 0, max: 6 }), ackLost: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('disconnect' as const) }) },
@@ -76,9 +84,34 @@ function runScenario(ops: Op[], maxBytes: number, compactionChunkBytes: number):
           const events = execs.reduce((s, r) => s + r.count, 0);
           const start = clock[src];
           clock[src] += W;
-          const hostCost = o.cost ? [{ windowStartMs: start, windowEndMs: start + W, samples: 6, coveredMs: W, products: [{ name: 'auditd', product: 'auditd', cpuMs: 10, peakRssKb: 1, peakHwmKb: 1, processes: 1 }], auditd: undefined }] : [];
+          const hostCost = o.cost
+            ? [
+                {
+                  windowStartMs: start,
+                  windowEndMs: start + W,
+                  samples: 6,
+                  coveredMs: W,
+                  products: [{ name: 'auditd', product: 'auditd', cpuMs: 10, peakRssKb: 1, peakHwmKb: 1, processes: 1 }],
+                  auditd: undefined,
+                },
+              ]
+            : [];
           const before = spool.lastAppended();
-          const got = spool.append({ hostId: 'h', source: src ? 'mdatp' : 'linux-audit', windowStartMs: start, windowEndMs: start + W, events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost });
+          const got = spool.append({
+            hostId: 'h',
+            source: src ? 'mdatp' : 'linux-audit',
+            windowStartMs: start,
+            windowEndMs: start + W,
+            events,
+            skipped: 0,
+            dropped: 0,
+            execs,
+            files: [],
+            auditKeys: [],
+            initiators: [],
+            syscalls: [],
+            hostCost,
+          });
           assert.equal(got.sequence, before + 1, 'sequences are consecutive for appends');
           inputEvents += events;
           for (const r of execs) add(input, r.path, r.count);
@@ -165,7 +198,9 @@ function runScenario(ops: Op[], maxBytes: number, compactionChunkBytes: number):
 test('property: hub counts = input counts minus exactly the reported drops, through merges, drops, lost acks and crashes', () => {
   fc.assert(
     // Small compaction chunks too, so merging and dropping across chunk boundaries is exercised.
-    fc.property(fc.array(opArb, { maxLength: 80 }), fc.integer({ min: 400, max: 2500 }), fc.integer({ min: 50, max: 20_000 }), (ops, maxBytes, chunk) => runScenario(ops, maxBytes, chunk)),
+    fc.property(fc.array(opArb, { maxLength: 80 }), fc.integer({ min: 400, max: 2500 }), fc.integer({ min: 50, max: 20_000 }), (ops, maxBytes, chunk) =>
+      runScenario(ops, maxBytes, chunk),
+    ),
     { numRuns: 400 },
   );
 });
@@ -173,7 +208,12 @@ test('property: hub counts = input counts minus exactly the reported drops, thro
 test('property: with room to merge, nothing is dropped and every per-key count arrives', () => {
   // One source, few distinct keys: merging alone always fits a spool a little larger than one merged batch.
   const appendOnly = fc.array(
-    fc.record({ op: fc.constant('append' as const), source: fc.constant(0 as const), rows: fc.array(fc.record({ p: fc.nat({ max: 2 }), n: fc.integer({ min: 1, max: 9 }) }), { maxLength: 3 }), cost: fc.constant(false) }),
+    fc.record({
+      op: fc.constant('append' as const),
+      source: fc.constant(0 as const),
+      rows: fc.array(fc.record({ p: fc.nat({ max: 2 }), n: fc.integer({ min: 1, max: 9 }) }), { maxLength: 3 }),
+      cost: fc.constant(false),
+    }),
     { maxLength: 60 },
   );
   fc.assert(
@@ -186,7 +226,21 @@ test('property: with room to merge, nothing is dropped and every per-key count a
         ops.forEach((o, i) => {
           const execs = o.rows.map((r) => ({ path: PATHS[r.p], parentPath: '', user: 'root', count: r.n }));
           for (const r of execs) add(want, r.path, r.count);
-          spool.append({ hostId: 'h', source: 'linux-audit', windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events: execs.reduce((s, r) => s + r.count, 0), skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost: [] });
+          spool.append({
+            hostId: 'h',
+            source: 'linux-audit',
+            windowStartMs: T0 + i * W,
+            windowEndMs: T0 + (i + 1) * W,
+            events: execs.reduce((s, r) => s + r.count, 0),
+            skipped: 0,
+            dropped: 0,
+            execs,
+            files: [],
+            auditKeys: [],
+            initiators: [],
+            syscalls: [],
+            hostCost: [],
+          });
           assert.ok(spool.stats().fileBytes <= 1200, `spool ${spool.stats().fileBytes} bytes over its bound`);
         });
         assert.equal(spool.stats().droppedEvents, 0);

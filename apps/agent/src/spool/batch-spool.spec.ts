@@ -22,7 +22,8 @@ function batch(windowStartMs: number): Omit<CountBatch, 'sequence'> {
     execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
     files: [],
     auditKeys: [],
-    initiators: [], syscalls: [],
+    initiators: [],
+    syscalls: [],
     hostCost: [],
   };
 }
@@ -30,11 +31,17 @@ function batch(windowStartMs: number): Omit<CountBatch, 'sequence'> {
 test('sequences increase and survive reopening; acked batches are not resent', () => {
   const dir = tmpDir();
   const a = new BatchSpool(dir);
-  assert.deepEqual([1, 2, 3].map((i) => a.append(batch(i * 60_000)).sequence), [1, 2, 3]);
+  assert.deepEqual(
+    [1, 2, 3].map((i) => a.append(batch(i * 60_000)).sequence),
+    [1, 2, 3],
+  );
   a.ack(2);
   a.close();
   const b = new BatchSpool(dir);
-  assert.deepEqual(b.unacked().map((x) => x.sequence), [3]);
+  assert.deepEqual(
+    b.unacked().map((x) => x.sequence),
+    [3],
+  );
   assert.equal(b.append(batch(240_000)).sequence, 4);
   b.ack(4);
   b.close();
@@ -61,7 +68,10 @@ test('a torn write at the tail is cut off and earlier batches are kept', () => {
   fs.writeFileSync(stale, 'partial');
   const b = new BatchSpool(dir);
   assert.ok(!fs.existsSync(stale));
-  assert.deepEqual(b.unacked().map((x) => x.sequence), [1, 2]);
+  assert.deepEqual(
+    b.unacked().map((x) => x.sequence),
+    [1, 2],
+  );
   assert.equal(b.stats().tornBytesDropped, 20);
   assert.equal(fs.statSync(file).size, whole.length);
   assert.equal(b.append(batch(180_000)).sequence, 3);
@@ -79,12 +89,19 @@ test('a corrupted frame stops recovery there instead of yielding garbage counts'
   buf[buf.length - 3] ^= 0xff; // flip bits inside the second payload
   fs.writeFileSync(file, buf);
   const b = new BatchSpool(dir);
-  assert.deepEqual(b.unacked().map((x) => x.sequence), [1]);
+  assert.deepEqual(
+    b.unacked().map((x) => x.sequence),
+    [1],
+  );
   b.close();
 });
 
 function sumEvents(bs: readonly CountBatch[]): { events: number; dropped: number; execs: number } {
-  return bs.reduce((s, b) => ({ events: s.events + b.events, dropped: s.dropped + b.dropped, execs: s.execs + b.execs.reduce((n, r) => n + r.count, 0) }), { events: 0, dropped: 0, execs: 0 });
+  return bs.reduce((s, b) => ({ events: s.events + b.events, dropped: s.dropped + b.dropped, execs: s.execs + b.execs.reduce((n, r) => n + r.count, 0) }), {
+    events: 0,
+    dropped: 0,
+    execs: 0,
+  });
 }
 
 test('at its bound the spool merges never-sent windows into coarser ones, counts preserved, and stays under the bound', () => {
@@ -113,7 +130,11 @@ test('when merging cannot fit, the oldest never-sent batches become drop records
   const dir = tmpDir();
   const s = new BatchSpool(dir, { maxBytes: 1_500 });
   // Every window has a distinct path, so merging saves little.
-  const distinct = (i: number) => ({ ...batch(i * 60_000), execs: [{ path: `/opt/app-${i}/bin/run-${'x'.repeat(40)}`, parentPath: '', user: 'root', count: 3 }], events: 3 });
+  const distinct = (i: number) => ({
+    ...batch(i * 60_000),
+    execs: [{ path: `/opt/app-${i}/bin/run-${'x'.repeat(40)}`, parentPath: '', user: 'root', count: 3 }],
+    events: 3,
+  });
   s.append(distinct(1));
   s.append(distinct(2));
   s.markSent(2); // both may be on the hub already
@@ -121,7 +142,10 @@ test('when merging cannot fit, the oldest never-sent batches become drop records
   const st = s.stats();
   assert.ok(st.droppedBatches > 0 && st.droppedEvents > 0, JSON.stringify(st));
   const [a, b] = s.unacked();
-  assert.deepEqual([a, b], [distinct(1), distinct(2)].map((x, i) => ({ ...x, sequence: i + 1 })));
+  assert.deepEqual(
+    [a, b],
+    [distinct(1), distinct(2)].map((x, i) => ({ ...x, sequence: i + 1 })),
+  );
   const sums = sumEvents(s.unacked());
   assert.equal(sums.events + sums.dropped, 40 * 3);
   assert.equal(sums.dropped, st.droppedEvents);
@@ -146,17 +170,33 @@ test('coarsening holds never-sent windows until their bucket is complete and sen
   const sizeBefore = s.stats().fileBytes;
   const m = s.nextToSend(0)!;
   assert.deepEqual([m.sequence, m.windowStartMs, m.windowEndMs, m.events, m.execs[0].count], [3, 180_000, 360_000, 3, 3]);
-  assert.deepEqual(s.unacked().map((b) => b.sequence), [3]);
+  assert.deepEqual(
+    s.unacked().map((b) => b.sequence),
+    [3],
+  );
   s.append(batch(360_000));
   assert.equal(s.nextToSend(3), undefined);
   now += 180_000; // held at most one coarse window of wall time
   assert.equal(s.nextToSend(3)?.sequence, 4);
   s.close();
   // Recovery applies the merge frame; a merge frame torn by a crash leaves the three windows.
-  assert.deepEqual(new BatchSpool(dir).unacked().map((b) => [b.sequence, b.events]), [[3, 3], [4, 1]]);
+  assert.deepEqual(
+    new BatchSpool(dir).unacked().map((b) => [b.sequence, b.events]),
+    [
+      [3, 3],
+      [4, 1],
+    ],
+  );
   const file = path.join(dir, 'batches.spool');
   fs.truncateSync(file, sizeBefore + 10);
-  assert.deepEqual(new BatchSpool(dir).unacked().map((b) => [b.sequence, b.events]), [[1, 1], [2, 1], [3, 1]]);
+  assert.deepEqual(
+    new BatchSpool(dir).unacked().map((b) => [b.sequence, b.events]),
+    [
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ],
+  );
 });
 
 test('a spool written by an older agent (no sentThrough) treats every batch as possibly sent', () => {
@@ -172,7 +212,18 @@ test('a spool written by an older agent (no sentThrough) treats every batch as p
   b.append(batch(360_000));
   assert.ok(b.stats().fileBytes < full + 10, 'compacted (the acked frame is gone)');
   assert.equal(b.stats().mergedBatches + b.stats().droppedBatches, 0);
-  assert.deepEqual(b.unacked().slice(0, 4).map((x) => [x.sequence, x.events]), [[2, 1], [3, 1], [4, 1], [5, 1]]);
+  assert.deepEqual(
+    b
+      .unacked()
+      .slice(0, 4)
+      .map((x) => [x.sequence, x.events]),
+    [
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+    ],
+  );
   b.close();
 });
 

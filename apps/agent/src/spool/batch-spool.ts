@@ -287,10 +287,7 @@ export class BatchSpool {
         if (x.windowStartMs >= bucketEnd) laterWindow = true;
         else if (x.windowStartMs >= bucketStart && x.windowEndMs <= bucketEnd) group.push(x);
       }
-      const closed =
-        laterWindow ||
-        group.some((x) => x.windowEndMs === bucketEnd) ||
-        this.now() - (this.appendedAt.get(b.sequence) ?? -Infinity) >= c;
+      const closed = laterWindow || group.some((x) => x.windowEndMs === bucketEnd) || this.now() - (this.appendedAt.get(b.sequence) ?? -Infinity) >= c;
       if (!closed) return undefined;
       if (group.length < 2) return this.read(b);
       const batches = group.map((x) => this.read(x));
@@ -299,7 +296,10 @@ export class BatchSpool {
         if (!mayMerge(merged, x, this.limits)) return this.read(b);
         merged = mergeBatches(merged, x, this.limits);
       }
-      this.writeMerge(merged, group.map((x) => x.sequence));
+      this.writeMerge(
+        merged,
+        group.map((x) => x.sequence),
+      );
       // Loop: the merge took the group's highest sequence, so another batch may come first now.
     }
   }
@@ -367,7 +367,14 @@ export class BatchSpool {
     if (w.bytes > this.maxBytes) {
       const first = w;
       w.finish();
-      w = this.compactionPass(first.entries.map((e) => ({ e, fd: first.fd })), first.bytes, target, true, tally, 'drop');
+      w = this.compactionPass(
+        first.entries.map((e) => ({ e, fd: first.fd })),
+        first.bytes,
+        target,
+        true,
+        tally,
+        'drop',
+      );
       first.discard();
     }
     this.replaceFile(w);
@@ -383,7 +390,9 @@ export class BatchSpool {
           `(${tally.droppedEvents} events, reported to the hub as dropped); spool now ${mb(this.fileBytes)} MB`,
       );
     } else if (tally.mergedAway) {
-      this.log(`spool bound ${mb(this.maxBytes)} MB reached: merged ${tally.mergedAway} windows into coarser ones, nothing dropped; spool now ${mb(this.fileBytes)} MB`);
+      this.log(
+        `spool bound ${mb(this.maxBytes)} MB reached: merged ${tally.mergedAway} windows into coarser ones, nothing dropped; spool now ${mb(this.fileBytes)} MB`,
+      );
     }
     if (this.fileBytes > this.maxBytes) {
       this.log(`spool is ${mb(this.fileBytes)} MB, over its bound: the rest has been sent and waits for the hub's ack`);
@@ -395,7 +404,14 @@ export class BatchSpool {
    * ones are decoded a chunk at a time and compacted (merge only, or merge
    * then drop) until the running total reaches `target`; the rest is copied.
    */
-  private compactionPass(slots: Slot[], total: number, target: number, mayDrop: boolean, tally: { mergedAway: number; droppedBatches: number; droppedEvents: number }, tag: string): FrameFileWriter {
+  private compactionPass(
+    slots: Slot[],
+    total: number,
+    target: number,
+    mayDrop: boolean,
+    tally: { mergedAway: number; droppedBatches: number; droppedEvents: number },
+    tag: string,
+  ): FrameFileWriter {
     const w = new FrameFileWriter(this.tempFile(tag));
     let bytes = total;
     // Copied without decoding: the encoded bytes are moved as they are.

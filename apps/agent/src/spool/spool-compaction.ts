@@ -55,7 +55,7 @@ export function compactSpool(pending: readonly CountBatch[], o: CompactionOption
   const unsent = (b: CountBatch) => b.sequence > o.sentThrough;
 
   const mergeRounds = () => {
-    for (let changed = true; changed && bytes > o.targetBytes; ) {
+    for (let changed = true; changed && bytes > o.targetBytes;) {
       changed = false;
       const slots: Array<Item | undefined> = items;
       const waiting = new Map<string, number>();

@@ -42,15 +42,19 @@ test('an existing looser state dir is tightened, and loose credentials (or a sta
   assert.equal(mode(s.credentialsFile), 0o600);
 });
 
-test('a state dir owned by another user is refused, also behind a symlink; a file is refused', { skip: process.getuid?.() !== 0 && 'needs root to chown' }, () => {
-  const dir = tmp();
-  fs.chownSync(dir, 65534, 65534);
-  assert.throws(() => new AgentStateDir(dir), /owned by uid 65534, not by this user/);
-  assert.equal(mode(dir), 0o700, 'left as it was');
-  const link = path.join(tmp(), 'link');
-  fs.symlinkSync(dir, link);
-  assert.throws(() => new AgentStateDir(link), /owned by uid 65534/);
-  const file = path.join(tmp(), 'file');
-  fs.writeFileSync(file, '');
-  assert.throws(() => new AgentStateDir(file), /EEXIST|not a directory/);
-});
+test(
+  'a state dir owned by another user is refused, also behind a symlink; a file is refused',
+  { skip: process.getuid?.() !== 0 && 'needs root to chown' },
+  () => {
+    const dir = tmp();
+    fs.chownSync(dir, 65534, 65534);
+    assert.throws(() => new AgentStateDir(dir), /owned by uid 65534, not by this user/);
+    assert.equal(mode(dir), 0o700, 'left as it was');
+    const link = path.join(tmp(), 'link');
+    fs.symlinkSync(dir, link);
+    assert.throws(() => new AgentStateDir(link), /owned by uid 65534/);
+    const file = path.join(tmp(), 'file');
+    fs.writeFileSync(file, '');
+    assert.throws(() => new AgentStateDir(file), /EEXIST|not a directory/);
+  },
+);

@@ -8,7 +8,7 @@ export function writeFileAtomic(file: string, content: string | Buffer, mode = 0
   try {
     // The mode given to open applies only to a new file; a stale temp file left by a crash keeps its own.
     fs.fchmodSync(fd, mode);
-    fs.writeSync(fd, typeof content === "string" ? Buffer.from(content, 'utf8') : content);
+    fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -24,10 +24,11 @@ interface TestHubModule {
 const ENROLL = 'creds-log-enroll-secret-7f3a9c2e51d4';
 const AGENT = path.resolve(__dirname, '..', 'main.js');
 const SAMPLE = '/work/shared/samples/audit_raw_normal_golibaudit.log';
-const FALLBACK_LOG = [
-  'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"',
-  'type=EOE msg=audit(1700000000.100:1):',
-].join('\n') + '\n';
+const FALLBACK_LOG =
+  [
+    'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"',
+    'type=EOE msg=audit(1700000000.100:1):',
+  ].join('\n') + '\n';
 
 let stop: (() => Promise<void>) | undefined;
 let grpcPort = 0;
@@ -49,9 +50,14 @@ after(async () => {
 
 function runAgent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [AGENT, 'run', '--hub', `127.0.0.1:${grpcPort}`, ...args], { env: { ...process.env, FLEETTUNE_COST: 'off', ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      process.execPath,
+      [AGENT, 'run', '--hub', `127.0.0.1:${grpcPort}`, ...args],
+      { env: { ...process.env, FLEETTUNE_COST: 'off', ...env }, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }
 
@@ -92,7 +98,9 @@ test('the agent never logs its enrollment secret or its agent token, also when t
 
   // A wrong enrollment secret (from the environment this time) is refused without being echoed.
   const wrong = 'wrong-enroll-secret-d41d8cd98f00b204';
-  const denied = await runAgent(['--input', input, '--state-dir', path.join(dir, 'state2'), '--hostname', 'creds-host-2', '--once'], { FLEETTUNE_ENROLL_SECRET: wrong });
+  const denied = await runAgent(['--input', input, '--state-dir', path.join(dir, 'state2'), '--hostname', 'creds-host-2', '--once'], {
+    FLEETTUNE_ENROLL_SECRET: wrong,
+  });
   assert.notEqual(denied.code, 0, denied.output);
   assertNoSecret(denied.output, [ENROLL, token, wrong]);
   fs.rmSync(dir, { recursive: true, force: true });

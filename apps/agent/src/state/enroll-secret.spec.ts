@@ -19,10 +19,11 @@ interface TestHubModule {
 
 const ENROLL = 'secret-file-enroll-secret-5e1c0a9b';
 const AGENT = path.resolve(__dirname, '..', 'main.js');
-const LOG = [
-  'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"',
-  'type=EOE msg=audit(1700000000.100:1):',
-].join('\n') + '\n';
+const LOG =
+  [
+    'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"',
+    'type=EOE msg=audit(1700000000.100:1):',
+  ].join('\n') + '\n';
 
 let stop: (() => Promise<void>) | undefined;
 let grpcPort = 0;
@@ -121,7 +122,15 @@ test('--enroll-secret on argv still works but warns that ps shows it', async () 
 });
 
 test('a missing or empty secret file fails clearly; precedence is file, environment, argv', async () => {
-  const missing = startAgent(['--enroll-secret-file', path.join(dir, 'nope'), '--state-dir', path.join(dir, 'state-missing'), '--hostname', 'missing-host', '--once']);
+  const missing = startAgent([
+    '--enroll-secret-file',
+    path.join(dir, 'nope'),
+    '--state-dir',
+    path.join(dir, 'state-missing'),
+    '--hostname',
+    'missing-host',
+    '--once',
+  ]);
   assert.notEqual(await missing.exited, 0);
   assert.match(missing.output(), /cannot read --enroll-secret-file .*ENOENT/);
   const empty = path.join(dir, 'empty');
@@ -144,7 +153,15 @@ test('the agent reports a DNS host name (the hub refuses anything else)', async 
   assert.equal(dnsHostName('___'), 'host');
   assert.equal(dnsHostName('a'.repeat(100)), 'a'.repeat(63));
   assert.ok(dnsHostName(Array.from({ length: 10 }, () => 'b'.repeat(63)).join('.')).length <= 253);
-  const agent = startAgent(['--enroll-secret-file', (fs.writeFileSync(path.join(dir, 's2'), ENROLL), path.join(dir, 's2')), '--state-dir', path.join(dir, 'state-dns'), '--hostname', 'my_box', '--once']);
+  const agent = startAgent([
+    '--enroll-secret-file',
+    (fs.writeFileSync(path.join(dir, 's2'), ENROLL), path.join(dir, 's2')),
+    '--state-dir',
+    path.join(dir, 'state-dns'),
+    '--hostname',
+    'my_box',
+    '--once',
+  ]);
   assert.equal(await agent.exited, 0, agent.output());
   assert.match(agent.output(), /host name "my_box" is not a DNS name; reporting my-box/);
 });

@@ -36,7 +36,13 @@ export function dnsHostName(name: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .split('.')
-    .map((l) => l.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-{2,}/g, '-').slice(0, 63).replace(/^-+|-+$/g, ''))
+    .map((l) =>
+      l
+        .replace(/[^A-Za-z0-9-]+/g, '-')
+        .replace(/-{2,}/g, '-')
+        .slice(0, 63)
+        .replace(/^-+|-+$/g, ''),
+    )
     .filter((l) => l.length > 0);
   let out = labels.join('.');
   while (out.length > 253) out = out.slice(0, out.lastIndexOf('.'));

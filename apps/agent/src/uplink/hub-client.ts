@@ -24,11 +24,7 @@ export function hubChannelCredentials(hub = '127.0.0.1:0', o: HubTransportOption
   const useTls = !o.plaintext && (o.tls || Boolean(ca) || Boolean(cert) || !isLoopbackHub(hub));
   if (!useTls) return credentials.createInsecure();
   if (Boolean(cert) !== Boolean(key)) throw new Error('FLEETTUNE_AGENT_CERT_FILE and FLEETTUNE_AGENT_KEY_FILE go together');
-  return credentials.createSsl(
-    ca ? fs.readFileSync(ca) : systemRootCertificates(env),
-    key ? fs.readFileSync(key) : null,
-    cert ? fs.readFileSync(cert) : null,
-  );
+  return credentials.createSsl(ca ? fs.readFileSync(ca) : systemRootCertificates(env), key ? fs.readFileSync(key) : null, cert ? fs.readFileSync(cert) : null);
 }
 
 export function createHubClient(hub: string, creds: ChannelCredentials = hubChannelCredentials(hub)): AgentServiceClient {

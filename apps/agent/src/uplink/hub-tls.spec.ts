@@ -34,7 +34,23 @@ before(async () => {
     openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=fleettune-agent-test-ca', '-keyout', f('ca.key'), '-out', f('ca.pem'));
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', f('server.key'), '-out', f('server.csr'));
     fs.writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-    openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f('server.ext'), '-out', f('server.pem'));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      f('server.csr'),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      f('server.ext'),
+      '-out',
+      f('server.pem'),
+    );
   } catch {
     haveOpenssl = false;
     return;
@@ -63,12 +79,18 @@ const request = (hostname: string) => ({ enrollSecret: ENROLL, hostname, os: 'li
 test('`run --tls` enrolls and uploads to a TLS hub whose CA is in the system roots', async (t) => {
   if (!haveOpenssl) return t.skip('openssl is not installed');
   const input = f('audit.log');
-  fs.writeFileSync(input, 'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"\ntype=EOE msg=audit(1700000000.100:1):\n');
+  fs.writeFileSync(
+    input,
+    'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"\ntype=EOE msg=audit(1700000000.100:1):\n',
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, FLEETTUNE_COST: 'off', NODE_EXTRA_CA_CERTS: f('ca.pem'), FLEETTUNE_ENROLL_SECRET: ENROLL };
   delete env.FLEETTUNE_HUB_CA_FILE;
   const res = await new Promise<{ code: number; output: string }>((resolve) =>
-    execFile(process.execPath, [AGENT, 'run', '--hub', hubAddress, '--tls', '--input', input, '--state-dir', f('state'), '--hostname', 'tls-agent', '--once'], { env, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    execFile(
+      process.execPath,
+      [AGENT, 'run', '--hub', hubAddress, '--tls', '--input', input, '--state-dir', f('state'), '--hostname', 'tls-agent', '--once'],
+      { env, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     ),
   );
   assert.equal(res.code, 0, res.output);
@@ -79,7 +101,10 @@ test('--tls refuses a hub its roots do not vouch for; the CA-file mode trusts th
   if (!haveOpenssl) return t.skip('openssl is not installed');
   const untrusted = createHubClient(hubAddress, hubChannelCredentials(hubAddress, { tls: true }, {}));
   try {
-    await assert.rejects(enrollWithHub(untrusted, request('untrusted'), { giveUpAfterMs: 0, timeoutMs: 3_000 }), (e: ServiceError) => e.code === status.UNAVAILABLE);
+    await assert.rejects(
+      enrollWithHub(untrusted, request('untrusted'), { giveUpAfterMs: 0, timeoutMs: 3_000 }),
+      (e: ServiceError) => e.code === status.UNAVAILABLE,
+    );
   } finally {
     untrusted.close();
   }
@@ -107,6 +132,9 @@ test('TLS is the default for a non-loopback hub; --plaintext is the explicit way
   for (const h of ['127.0.0.1:1', 'localhost:50051', '[::1]:50051']) assert.ok(isLoopbackHub(h), h);
   for (const h of ['0.0.0.0:1', 'hub.example.org:443', '[2001:db8::1]:1']) assert.ok(!isLoopbackHub(h), h);
   const roots = systemRootCertificates({ NODE_EXTRA_CA_CERTS: f('ca.pem') }).toString();
-  assert.ok(roots.includes(fs.existsSync(f('ca.pem')) ? fs.readFileSync(f('ca.pem'), 'utf8').trim().split('\n')[1] : ''), 'NODE_EXTRA_CA_CERTS is among the roots');
-  assert.ok((roots.match(/BEGIN CERTIFICATE/g) ?? []).length > 50, 'Node\'s bundled roots are among them');
+  assert.ok(
+    roots.includes(fs.existsSync(f('ca.pem')) ? fs.readFileSync(f('ca.pem'), 'utf8').trim().split('\n')[1] : ''),
+    'NODE_EXTRA_CA_CERTS is among the roots',
+  );
+  assert.ok((roots.match(/BEGIN CERTIFICATE/g) ?? []).length > 50, "Node's bundled roots are among them");
 });

@@ -2,12 +2,7 @@ import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 
 /** Where the operating systems keep their CA bundle (Debian/Ubuntu/Alpine, RHEL/Fedora, SUSE, macOS/BSD). */
-const SYSTEM_BUNDLES = [
-  '/etc/ssl/certs/ca-certificates.crt',
-  '/etc/pki/tls/certs/ca-bundle.crt',
-  '/etc/ssl/ca-bundle.pem',
-  '/etc/ssl/cert.pem',
-];
+const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
 
 /**
  * The roots `--tls` trusts: the operating system's CA bundle (the first of SYSTEM_BUNDLES that
@@ -32,6 +27,9 @@ export function systemRootCertificates(env: NodeJS.ProcessEnv = process.env): Bu
 
 /** 127.0.0.0/8, ::1 and localhost: the only hub addresses plaintext gRPC is used for by default. */
 export function isLoopbackHub(hub: string): boolean {
-  const host = hub.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  const host = hub
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase();
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -68,7 +68,13 @@ test('spool drops, merges, refused batches and watchdog state reach the host row
   const client = createHubClient(`127.0.0.1:${hub.grpcPort}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-uplink-status-'));
   try {
-    const { agentToken, hostId } = await enrollWithHub(client, { enrollSecret: ENROLL, hostname: 'status', os: 'linux', agentVersion: 'test', machineId: 'status-machine' });
+    const { agentToken, hostId } = await enrollWithHub(client, {
+      enrollSecret: ENROLL,
+      hostname: 'status',
+      os: 'linux',
+      agentVersion: 'test',
+      machineId: 'status-machine',
+    });
     const spool = new BatchSpool(dir, { maxBytes: BOUND });
     // maxInFlight 1: each batch is put on the wire after the previous ack, so the last one reports a backlog of exactly itself.
     const uplink = new HubUplink(client, spool, agentToken, { initialBackoffMs: 20, maxBackoffMs: 100, maxInFlight: 1 });
@@ -81,7 +87,21 @@ test('spool drops, merges, refused batches and watchdog state reach the host row
         { path: `/usr/bin/tool-${i % 5}`, parentPath: '/bin/sh', user: 'root', count },
         { path: `/opt/unique/${'p'.repeat(80)}-${i}`, parentPath: '', user: '', count: 1 },
       ];
-      return { hostId, source, windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events: count + 1, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost: [] };
+      return {
+        hostId,
+        source,
+        windowStartMs: T0 + i * W,
+        windowEndMs: T0 + (i + 1) * W,
+        events: count + 1,
+        skipped: 0,
+        dropped: 0,
+        execs,
+        files: [],
+        auditKeys: [],
+        initiators: [],
+        syscalls: [],
+        hostCost: [],
+      };
     };
 
     // 1. A batch over the hub's per-row cap: refused (INVALID_ARGUMENT), set aside and counted.

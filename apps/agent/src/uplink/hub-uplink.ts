@@ -173,7 +173,8 @@ export class HubUplink {
           const reported = this.statusReporter.status();
           // Input warnings name the input file, which may sit in a home directory.
           const redactor = this.options.redactor;
-          const status = redactor && reported.inputWarnings?.length ? { ...reported, inputWarnings: reported.inputWarnings.map((w) => redactor.redactText(w)) } : reported;
+          const status =
+            redactor && reported.inputWarnings?.length ? { ...reported, inputWarnings: reported.inputWarnings.map((w) => redactor.redactText(w)) } : reported;
           for (const batch of out) {
             batch.agentStatus = status;
             inFlight.push(batch);
@@ -200,7 +201,11 @@ export class HubUplink {
       });
       call.on('error', (err: ServiceError) => {
         if (err.code === GrpcStatus.UNAUTHENTICATED) {
-          finish(new UplinkFatalError(`the hub refused this agent's credentials (${err.details}); revoked or re-keyed: an admin re-keys the host (POST /api/v1/hosts/{id}/rekey), then this agent enrolls with that one-time token (--enroll-secret-file) after credentials.json is removed from its state dir`));
+          finish(
+            new UplinkFatalError(
+              `the hub refused this agent's credentials (${err.details}); revoked or re-keyed: an admin re-keys the host (POST /api/v1/hosts/{id}/rekey), then this agent enrolls with that one-time token (--enroll-secret-file) after credentials.json is removed from its state dir`,
+            ),
+          );
         } else if (err.code === GrpcStatus.FAILED_PRECONDITION) {
           // Not this batch's fault but the hub's policy: never set aside, never dropped.
           finish(new HubPolicyRefusal(`the hub refused the batches: ${err.details}`));

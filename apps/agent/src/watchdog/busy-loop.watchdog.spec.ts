@@ -33,7 +33,10 @@ function runChild(busyMs: number): { lines: Array<Record<string, unknown>>; stde
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { coarsen: number[]; state: { level: number } };
-  const lines = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = r.stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { lines: [...lines, { result: out }], stderr: r.stderr };
 }
 

@@ -25,7 +25,11 @@ function controller(log: string[] = []) {
     baseWindowMs: 60_000,
     maxWindowMs: 240_000,
     limits: { maxCpuPercent: 10, maxRssBytes: 200 * MB, averageOverMs: 60_000 },
-    sources: [{ name: 'linux-audit', priority: 10 }, { name: 'mdatp', priority: 5 }, { name: 'fanotify', priority: 1 }],
+    sources: [
+      { name: 'linux-audit', priority: 10 },
+      { name: 'mdatp', priority: 5 },
+      { name: 'fanotify', priority: 1 },
+    ],
     recoverAfterMs: 300_000,
     log: (l) => log.push(l),
   });
@@ -67,7 +71,10 @@ test('over the CPU limit: windows double up to the cap, then the lowest-priority
   assert.ok(c.isPaused('mdatp') && !c.isPaused('linux-audit'));
   // One structured line per step, one more when nothing is left to degrade; not one per sample.
   const events = log.map((l) => JSON.parse(l) as { event: string; cpuPercent: number; over: string[] });
-  assert.deepEqual(events.map((e) => e.event), ['agent-degraded', 'agent-degraded', 'agent-degraded', 'agent-degraded', 'agent-degrade-exhausted']);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['agent-degraded', 'agent-degraded', 'agent-degraded', 'agent-degraded', 'agent-degrade-exhausted'],
+  );
   assert.ok(events[0].cpuPercent >= 29 && events[0].cpuPercent <= 31, String(events[0].cpuPercent));
   assert.deepEqual(events[0].over, ['cpu']);
   // Steps are a minute apart: the first after one averaged minute.

@@ -30,10 +30,7 @@ export interface DegradeOptions {
   log?: (line: string) => void;
 }
 
-export type DegradeChange =
-  | { kind: 'window'; windowMs: number }
-  | { kind: 'pause'; source: string }
-  | { kind: 'resume'; source: string };
+export type DegradeChange = { kind: 'window'; windowMs: number } | { kind: 'pause'; source: string } | { kind: 'resume'; source: string };
 
 export interface DegradeState {
   /** 0 = not degraded; each step adds one. */
@@ -101,7 +98,11 @@ export class DegradeController extends EventEmitter<DegradeControllerEvents> {
       // After a step, wait a whole period so the usage can show its effect (CPU: the meter was reset too).
       if (this.lastStepAtMs !== undefined && sample.atMs - this.lastStepAtMs < this.limits.averageOverMs) return undefined;
       this.lastStepAtMs = sample.atMs;
-      const reason = { cpuPercent: cpu === undefined ? null : round(cpu), rssMb: round(rss / 1048576), over: [cpuOver && 'cpu', rssOver && 'rss'].filter(Boolean) };
+      const reason = {
+        cpuPercent: cpu === undefined ? null : round(cpu),
+        rssMb: round(rss / 1048576),
+        over: [cpuOver && 'cpu', rssOver && 'rss'].filter(Boolean),
+      };
       const change = this.nextDegradeStep();
       if (!change) {
         if (!this.exhaustedLogged) this.emitLog('agent-degrade-exhausted', reason);
@@ -154,7 +155,16 @@ export class DegradeController extends EventEmitter<DegradeControllerEvents> {
   }
 
   private emitLog(event: string, fields: object): void {
-    this.log(JSON.stringify({ event, ...fields, level: this.steps.length, windowMs: this.windowMs, pausedSources: this.paused, limits: { maxCpuPercent: this.limits.maxCpuPercent, maxRssMb: round(this.limits.maxRssBytes / 1048576) } }));
+    this.log(
+      JSON.stringify({
+        event,
+        ...fields,
+        level: this.steps.length,
+        windowMs: this.windowMs,
+        pausedSources: this.paused,
+        limits: { maxCpuPercent: this.limits.maxCpuPercent, maxRssMb: round(this.limits.maxRssBytes / 1048576) },
+      }),
+    );
   }
 }
 

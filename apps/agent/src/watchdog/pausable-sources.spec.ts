@@ -25,9 +25,25 @@ const tick = () => new Promise((r) => setImmediate(r));
 test('the watchdog pauses the last-listed source by stopping its runner, and resumes it with a fresh one', async () => {
   const events: string[] = [];
   const labels = ['audit.log', 'fatrace', 'mdatp'];
-  const sources = pausableSources(labels.map((l) => runner(l, events)), (i) => runner(labels[i], events));
-  assert.deepEqual(sourcePriorities(sources).map((p) => [p.name, p.priority]), [['audit.log', 3], ['fatrace', 2], ['mdatp', 1]]);
-  const c = new DegradeController({ baseWindowMs: 60_000, maxWindowMs: 60_000, limits: { maxCpuPercent: 10, maxRssBytes: 0, averageOverMs: 1_000 }, recoverAfterMs: 1_000, sources: sourcePriorities(sources) });
+  const sources = pausableSources(
+    labels.map((l) => runner(l, events)),
+    (i) => runner(labels[i], events),
+  );
+  assert.deepEqual(
+    sourcePriorities(sources).map((p) => [p.name, p.priority]),
+    [
+      ['audit.log', 3],
+      ['fatrace', 2],
+      ['mdatp', 1],
+    ],
+  );
+  const c = new DegradeController({
+    baseWindowMs: 60_000,
+    maxWindowMs: 60_000,
+    limits: { maxCpuPercent: 10, maxRssBytes: 0, averageOverMs: 1_000 },
+    recoverAfterMs: 1_000,
+    sources: sourcePriorities(sources),
+  });
   followDegradeSteps(c, sources);
   const running = sources.map((s) => s.run());
   await tick();

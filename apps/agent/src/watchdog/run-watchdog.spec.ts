@@ -45,8 +45,26 @@ test('run over its memory limit: one agent-degraded line, coarser batches, every
   const want = report(input);
   const agent = spawn(
     process.execPath,
-    [AGENT, 'run', '--hub', `127.0.0.1:${hub.grpcPort}`, '--enroll-secret', ENROLL, '--input', input, '--hostname', 'watchdog-host',
-      '--state-dir', path.join(dir, 'state'), '--window-seconds', '1', '--poll-seconds', '1', '--max-rss-mb', '1'],
+    [
+      AGENT,
+      'run',
+      '--hub',
+      `127.0.0.1:${hub.grpcPort}`,
+      '--enroll-secret',
+      ENROLL,
+      '--input',
+      input,
+      '--hostname',
+      'watchdog-host',
+      '--state-dir',
+      path.join(dir, 'state'),
+      '--window-seconds',
+      '1',
+      '--poll-seconds',
+      '1',
+      '--max-rss-mb',
+      '1',
+    ],
     { env: { ...process.env, FLEETTUNE_COST: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -66,9 +84,11 @@ test('run over its memory limit: one agent-degraded line, coarser batches, every
     const line = JSON.parse(degraded[0].slice(degraded[0].indexOf('{'))) as { over: string[]; change: unknown; rssMb: number };
     assert.deepEqual(line.over, ['rss']);
     assert.deepEqual(line.change, { kind: 'window', windowMs: 2000 });
-    const totals = (await pg.query<{ events: string; dropped: string; batches: string; longest: string }>(
-      'SELECT sum(events) AS events, sum(dropped) AS dropped, count(*) AS batches, max(extract(epoch FROM window_end - window_start)) AS longest FROM ingest_batches',
-    )).rows[0];
+    const totals = (
+      await pg.query<{ events: string; dropped: string; batches: string; longest: string }>(
+        'SELECT sum(events) AS events, sum(dropped) AS dropped, count(*) AS batches, max(extract(epoch FROM window_end - window_start)) AS longest FROM ingest_batches',
+      )
+    ).rows[0];
     assert.equal(Number(totals.events), want.events, output);
     assert.equal(Number(totals.dropped), 0);
     assert.equal(Number(totals.longest), 2, 'windows are sent as 2 s buckets');

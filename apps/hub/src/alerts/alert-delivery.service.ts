@@ -69,7 +69,9 @@ export class AlertDeliveryService {
   }
 
   private async enqueue(deliveryId: string): Promise<void> {
-    await addJob(this.queue, 'deliverAlert', { deliveryId, maxDelayMs: this.config.FLEETTUNE_ALERTS_DELIVERY_MAX_BACKOFF_MS }, this.config, { jobId: deliveryId });
+    await addJob(this.queue, 'deliverAlert', { deliveryId, maxDelayMs: this.config.FLEETTUNE_ALERTS_DELIVERY_MAX_BACKOFF_MS }, this.config, {
+      jobId: deliveryId,
+    });
   }
 
   /** One attempt; throws (so BullMQ retries with backoff) unless the receiver answered 2xx or the target is refused for good. */

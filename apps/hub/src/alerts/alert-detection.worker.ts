@@ -50,6 +50,6 @@ if (parentPort) {
   const port = parentPort;
   detect(workerData as AlertDetectionInput).then(
     (output) => port.postMessage({ ok: true, output } satisfies AlertDetectionMessage),
-    (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies AlertDetectionMessage),
+    (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies AlertDetectionMessage),
   );
 }

@@ -26,15 +26,14 @@ const file = (hostId: string, bin: number, path: string, count: number): FileNoi
 
 test('a utility storm is charged to the helper that starts it, through a shell', () => {
   const r = detectNoisySubjects(
-    [
-      exec('h1', 0, '/usr/bin/id', '/opt/x/helper', 1000),
-      exec('h1', 0, '/bin/sh', '/opt/x/helper', 100),
-      exec('h1', 0, '/usr/bin/cat', '/bin/sh', 150),
-    ],
+    [exec('h1', 0, '/usr/bin/id', '/opt/x/helper', 1000), exec('h1', 0, '/bin/sh', '/opt/x/helper', 100), exec('h1', 0, '/usr/bin/cat', '/bin/sh', 150)],
     [],
     cfg,
   );
-  assert.deepEqual(r.noisy.map((n) => [n.kind, n.subject, n.recentPeak, n.isNew]), [['parent', '/opt/x/helper', 1250, true]]);
+  assert.deepEqual(
+    r.noisy.map((n) => [n.kind, n.subject, n.recentPeak, n.isNew]),
+    [['parent', '/opt/x/helper', 1250, true]],
+  );
   assert.deepEqual(r.noisy[0].children, ['/bin/sh', '/usr/bin/cat', '/usr/bin/id']);
   assert.equal(r.noisy[0].suggestedExclusion.applyToChildren, true);
   assert.deepEqual(r.execPatterns, ['/bin/sh', '/opt/x/helper']);
@@ -77,10 +76,13 @@ test('subjects are generalized: no per-host user names, one subject for every ho
 test('a directory alerts only for noise spread over files that are quiet alone', () => {
   const spread = Array.from({ length: 50 }, (_, i) => file('h1', 0, `/var/cache/build/obj-${i}.o`, 30));
   const r = detectNoisySubjects([], [...spread, file('h1', 0, '/var/log/app/app.log', 5000)], cfg);
-  assert.deepEqual(r.noisy.map((n) => [n.kind, n.subject, n.recentPeak]), [
-    ['directory', '/var/cache/build', 1500],
-    ['path', '/var/log/app/app.log', 5000],
-  ]);
+  assert.deepEqual(
+    r.noisy.map((n) => [n.kind, n.subject, n.recentPeak]),
+    [
+      ['directory', '/var/cache/build', 1500],
+      ['path', '/var/log/app/app.log', 5000],
+    ],
+  );
   assert.deepEqual(r.filePatterns, ['/var/cache/build/%', '/var/log/app/app.log']);
 });
 
@@ -105,5 +107,8 @@ test('approved exclusions cover their subjects', () => {
 
 test('delivery backoff doubles from the base delay and stops growing at the cap', () => {
   const job = { opts: { backoff: { delay: 10_000 } }, data: { maxDelayMs: 3_600_000 } };
-  assert.deepEqual([1, 2, 3, 9, 30].map((n) => cappedBackoff(n, 'capped-exponential', undefined, job)), [10_000, 20_000, 40_000, 2_560_000, 3_600_000]);
+  assert.deepEqual(
+    [1, 2, 3, 9, 30].map((n) => cappedBackoff(n, 'capped-exponential', undefined, job)),
+    [10_000, 20_000, 40_000, 2_560_000, 3_600_000],
+  );
 });

@@ -1,11 +1,5 @@
 import { UsernameGeneralizer, baseName, hasControlChars, parentDir } from '@fleettune/paths';
-import {
-  DEFAULT_RECOMMENDATION_CONFIG,
-  ExclusionSafetyPolicy,
-  PerHostNameScrubber,
-  RecommendationConfig,
-  UserScopeClassifier,
-} from '@fleettune/rules';
+import { DEFAULT_RECOMMENDATION_CONFIG, ExclusionSafetyPolicy, PerHostNameScrubber, RecommendationConfig, UserScopeClassifier } from '@fleettune/rules';
 
 /**
  * Finds subjects (programs, paths, directories) that are noisy now, and
@@ -148,11 +142,7 @@ class Subject {
   }
 }
 
-export function detectNoisySubjects(
-  execs: readonly ExecNoiseRow[],
-  files: readonly FileNoiseRow[],
-  cfg: DetectorConfig,
-): DetectionResult {
+export function detectNoisySubjects(execs: readonly ExecNoiseRow[], files: readonly FileNoiseRow[], cfg: DetectorConfig): DetectionResult {
   const windowSeconds = cfg.windowMinutes * 60;
   const execThreshold = cfg.execPerSecondThreshold * windowSeconds;
   const generalizer = new UsernameGeneralizer();
@@ -221,7 +211,8 @@ export function detectNoisySubjects(
   }
 
   // Files: each path, then what is left of its directory once its individually noisy files are taken out.
-  const fileThreshold = (p: string) => (isLogLike(p, cfg.logFileSuffixes) ? Math.min(cfg.logWindowThreshold, cfg.pathWindowThreshold) : cfg.pathWindowThreshold);
+  const fileThreshold = (p: string) =>
+    isLogLike(p, cfg.logFileSuffixes) ? Math.min(cfg.logWindowThreshold, cfg.pathWindowThreshold) : cfg.pathWindowThreshold;
   const fileSubjects: Subject[] = [];
   // People's accounts seen on each host (its exec rows): a file path there that names one outside a
   // home directory (/var/tmp/cache/alice/...) is per-host too, and is generalized as the exclusion
@@ -332,15 +323,7 @@ function suggest(policy: ExclusionSafetyPolicy, group: SubjectGroup, kind: Alert
   return { type: 'path', value, isDirectory, applyToChildren: false, allowed: v.allowed, ...(v.why ? { why: v.why } : {}) };
 }
 
-function describe(
-  s: Subject,
-  kind: AlertKind,
-  peak: number,
-  baseline: number,
-  threshold: number,
-  cfg: DetectorConfig,
-  children: string[],
-): string {
+function describe(s: Subject, kind: AlertKind, peak: number, baseline: number, threshold: number, cfg: DetectorConfig, children: string[]): string {
   const win = `${cfg.windowMinutes} min`;
   const before = baseline === 0 ? 'absent from its baseline' : `baseline peak ${baseline} per ${win}`;
   switch (kind) {
@@ -357,7 +340,10 @@ function describe(
 
 /** A generalized path as a SQL LIKE pattern over raw paths (`*` stands for one user-name segment). */
 export function likePattern(generalized: string): string {
-  return generalized.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%').replace(/\?/g, '_');
+  return generalized
+    .replace(/[\\%_]/g, (c) => '\\' + c)
+    .replace(/\*/g, '%')
+    .replace(/\?/g, '_');
 }
 
 function isLogLike(path: string, suffixes: readonly string[]): boolean {

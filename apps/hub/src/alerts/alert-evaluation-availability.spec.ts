@@ -45,12 +45,24 @@ after(async () => {
 async function noisyFiles(hostname: string, startMs: number, paths: string[]): Promise<void> {
   const hostId = fleet.hosts[hostname];
   const files = paths.map((path) => ({ path, op: 'modify', processPath: '/opt/cache/bin/cacher', count: 5000 }));
-  const batch = CountBatch.fromPartial({ hostId, sequence: sequence++, windowStartMs: startMs, windowEndMs: startMs + WINDOW_MS, source: 'linux-audit', events: 5000 * paths.length, files });
+  const batch = CountBatch.fromPartial({
+    hostId,
+    sequence: sequence++,
+    windowStartMs: startMs,
+    windowEndMs: startMs + WINDOW_MS,
+    source: 'linux-audit',
+    events: 5000 * paths.length,
+    files,
+  });
   assert.equal(await hub.app.get(BatchIngestService).ingest(hostId, batch), 'committed');
 }
 
 /** Runs an evaluation while polling /healthz; returns the result and the slowest /healthz answer. */
-async function evaluateWatchingHealth(): Promise<{ result: { created: string[]; updated: string[]; capped: number; suppressed: unknown[] }; answered: number; slowestMs: number }> {
+async function evaluateWatchingHealth(): Promise<{
+  result: { created: string[]; updated: string[]; capped: number; suppressed: unknown[] };
+  answered: number;
+  slowestMs: number;
+}> {
   let done = false;
   let answered = 0;
   let slowestMs = 0;
@@ -90,7 +102,10 @@ test('an approved engine-shaped wildcard does not stall the hub: the evaluation 
 });
 
 test(`one run records at most FLEETTUNE_ALERTS_MAX_PER_RUN (${MAX_PER_RUN}) alerts; the rest are counted and wait for the next run`, async () => {
-  const paths = Array.from({ length: 45 }, (_, i) => `/srv/tenant-${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}/spool/queue.db`);
+  const paths = Array.from(
+    { length: 45 },
+    (_, i) => `/srv/tenant-${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}/spool/queue.db`,
+  );
   await noisyFiles('web-02', NOW_WINDOW_START + 2 * WINDOW_MS, paths);
   const first = await api.evaluate<{ created: string[]; updated: string[]; capped: number }>();
   assert.equal(first.created.length + first.updated.length, MAX_PER_RUN);

@@ -127,10 +127,7 @@ export class AlertEvaluationService {
   }
 
   /** Creates or updates the one open alert of a noisy subject. */
-  private async record(
-    s: NoisySubject,
-    hostsReporting: number,
-  ): Promise<{ created?: string; updated?: string; suppressed?: string }> {
+  private async record(s: NoisySubject, hostsReporting: number): Promise<{ created?: string; updated?: string; suppressed?: string }> {
     const openKey = `${s.group}:${s.subject}`;
     const existing = await this.prisma.alert.findUnique({ where: { openKey } });
     if (existing) {

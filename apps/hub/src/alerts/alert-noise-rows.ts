@@ -4,7 +4,14 @@ import type { ExecNoiseRow, FileNoiseRow } from './alert-detector';
 // Bins count back from now: bin b holds windows starting in [now - (b+1)·W, now - b·W), so bin 0 is the latest W.
 // Plain pg (not Prisma): these run in the alert detection worker thread.
 
-export async function readExecNoiseRows(client: Client, nowSec: number, binSeconds: number, from: Date, to: Date, patterns?: string[]): Promise<ExecNoiseRow[]> {
+export async function readExecNoiseRows(
+  client: Client,
+  nowSec: number,
+  binSeconds: number,
+  from: Date,
+  to: Date,
+  patterns?: string[],
+): Promise<ExecNoiseRow[]> {
   const filter = patterns ? 'AND (path LIKE ANY($5::text[]) OR parent_path LIKE ANY($5::text[]))' : '';
   const res = await client.query<{ host_id: string; path: string; parent_path: string; user: string; bin: number; count: string; first: Date; last: Date }>(
     `SELECT host_id::text, path, parent_path, "user",
@@ -27,7 +34,14 @@ export async function readExecNoiseRows(client: Client, nowSec: number, binSecon
   }));
 }
 
-export async function readFileNoiseRows(client: Client, nowSec: number, binSeconds: number, from: Date, to: Date, patterns?: string[]): Promise<FileNoiseRow[]> {
+export async function readFileNoiseRows(
+  client: Client,
+  nowSec: number,
+  binSeconds: number,
+  from: Date,
+  to: Date,
+  patterns?: string[],
+): Promise<FileNoiseRow[]> {
   const filter = patterns ? 'AND path LIKE ANY($5::text[])' : '';
   const res = await client.query<{ host_id: string; path: string; bin: number; count: string; first: Date; last: Date }>(
     `SELECT host_id::text, path,

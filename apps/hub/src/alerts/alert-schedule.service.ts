@@ -20,7 +20,14 @@ export class AlertScheduleService implements OnApplicationBootstrap {
   /** Worker processes own the schedule (a BullMQ job scheduler: one per queue however many processes apply it). */
   async onApplicationBootstrap(): Promise<void> {
     if (!hasRole(this.config, 'worker')) return;
-    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS, { name: JOBS.evaluateAlerts.name, data: {} }, this.logger, 'alert evaluation');
+    await applyPeriodicJob(
+      this.queue,
+      SCHEDULER_ID,
+      this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS,
+      { name: JOBS.evaluateAlerts.name, data: {} },
+      this.logger,
+      'alert evaluation',
+    );
   }
 
   async enqueue(now?: Date): Promise<string> {

@@ -45,5 +45,9 @@ test('a hostile host name reaches Slack escaped: no @here/@channel, no disguised
   assert.doesNotMatch(text, /<!here>|<!channel>|<https:\/\/evil/);
   assert.ok(text.includes('`&lt;!here&gt; &lt;!channel&gt; re-login: &lt;https://evil.example/login|fleettune.corp/login&gt;`'), text);
   // The only Slack markup left is the hub's own.
-  assert.deepEqual([...text.matchAll(/<[^<>]*>/g)].map((m) => m[0]), [], 'no FLEETTUNE_PUBLIC_URL: no link at all');
+  assert.deepEqual(
+    [...text.matchAll(/<[^<>]*>/g)].map((m) => m[0]),
+    [],
+    'no FLEETTUNE_PUBLIC_URL: no link at all',
+  );
 });

@@ -55,16 +55,25 @@ test('an approved exclusion silences its subject; the newest decision counts', a
   const r = await api.evaluate();
   assert.equal(r.created.length, 1);
   const alerts = await api.ok<AlertView[]>('GET', '/api/v1/alerts?status=open');
-  assert.deepEqual(alerts.map((a) => a.subject), [HELPER]);
+  assert.deepEqual(
+    alerts.map((a) => a.subject),
+    [HELPER],
+  );
 });
 
 test('a delivery that ran out of attempts stays in the log as failed and can be sent again', async () => {
   const [alert] = await api.ok<AlertView[]>('GET', '/api/v1/alerts?status=open');
   const deliveries = async () => (await api.ok<{ deliveries: DeliveryView[] }>('GET', `/api/v1/alerts/${alert.id}`)).deliveries;
   await waitFor('the delivery to fail', async () => (await deliveries())[0]?.status === 'failed');
-  assert.deepEqual((await deliveries())[0].log.map((l) => l.statusCode), [503, 503]);
+  assert.deepEqual(
+    (await deliveries())[0].log.map((l) => l.statusCode),
+    [503, 503],
+  );
   assert.deepEqual(await api.ok('POST', `/api/v1/alerts/${alert.id}/redeliver`), { requeued: 1 });
   await waitFor('the redelivery', async () => (await deliveries())[0]?.status === 'delivered');
-  assert.deepEqual((await deliveries())[0].log.map((l) => l.statusCode), [503, 503, 503, 200]);
+  assert.deepEqual(
+    (await deliveries())[0].log.map((l) => l.statusCode),
+    [503, 503, 503, 200],
+  );
   assert.equal(receiver.received.filter((r) => r.status === 200).length, 1);
 });

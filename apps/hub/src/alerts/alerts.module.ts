@@ -14,13 +14,6 @@ import { AlertsService } from './alerts.service';
  */
 @Module({
   controllers: [AlertsController, AlertChannelsController],
-  providers: [
-    AlertsService,
-    AlertDeliveryService,
-    AlertEvaluationService,
-    AlertScheduleService,
-    AlertEvaluateProcessor,
-    AlertDeliveryProcessor,
-  ],
+  providers: [AlertsService, AlertDeliveryService, AlertEvaluationService, AlertScheduleService, AlertEvaluateProcessor, AlertDeliveryProcessor],
 })
 export class AlertsModule {}

@@ -54,7 +54,10 @@ test('a new noisy helper on one host raises exactly one alert, delivered once to
   await api.ok('POST', '/api/v1/alert-channels', { name: 'soc slack', type: 'slack', url: `${receiver.url}/slack` });
   const channels = await api.ok<Array<{ type: string; url: string; secret?: string }>>('GET', '/api/v1/alert-channels');
   assert.equal(channels.length, 2);
-  assert.ok(channels.every((c) => c.secret === undefined), 'secrets are never listed');
+  assert.ok(
+    channels.every((c) => c.secret === undefined),
+    'secrets are never listed',
+  );
 
   fleet = await ingestFleet(hub, { withHelper: true });
   const result = await api.evaluate();
@@ -72,7 +75,12 @@ test('a new noisy helper on one host raises exactly one alert, delivered once to
   assert.equal(new Date(alert.firstSeenAt).getTime(), NOW_WINDOW_START);
   assert.equal(new Date(alert.lastSeenAt).getTime(), NOW_WINDOW_START + WINDOW_MS);
   assert.deepEqual(
-    { type: alert.suggestedExclusion.type, value: alert.suggestedExclusion.value, applyToChildren: alert.suggestedExclusion.applyToChildren, allowed: alert.suggestedExclusion.allowed },
+    {
+      type: alert.suggestedExclusion.type,
+      value: alert.suggestedExclusion.value,
+      applyToChildren: alert.suggestedExclusion.applyToChildren,
+      allowed: alert.suggestedExclusion.allowed,
+    },
     { type: 'process', value: HELPER, applyToChildren: true, allowed: true },
   );
   assert.equal(alert.links.dashboard, `https://fleettune.example/#/alerts/${alert.id}`);
@@ -83,7 +91,11 @@ test('a new noisy helper on one host raises exactly one alert, delivered once to
   await new Promise((r) => setTimeout(r, 1000));
   for (const path of ['/hook', '/slack']) {
     const got = receiver.received.filter((r) => r.path === path);
-    assert.deepEqual(got.map((r) => r.status), [503, 503, 200], path);
+    assert.deepEqual(
+      got.map((r) => r.status),
+      [503, 503, 200],
+      path,
+    );
     assert.equal(new Set(got.map((r) => r.headers['x-fleettune-delivery'])).size, 1, 'retries of the same delivery');
   }
   const delivered = receiver.received.find((r) => r.path === '/hook' && r.status === 200)!;
@@ -108,7 +120,10 @@ test('a new noisy helper on one host raises exactly one alert, delivered once to
   for (const d of detail.deliveries) {
     assert.equal(d.status, 'delivered');
     assert.equal(d.attempts, 3);
-    assert.deepEqual(d.log.map((l) => l.statusCode), [503, 503, 200]);
+    assert.deepEqual(
+      d.log.map((l) => l.statusCode),
+      [503, 503, 200],
+    );
   }
 
   // Evaluating again changes nothing: one open alert per subject, no second delivery.
@@ -133,7 +148,13 @@ test('the open alert is updated as more hosts join, and the update is delivered'
   assert.equal(new Date(updated.lastSeenAt).getTime(), NOW_WINDOW_START + 2 * WINDOW_MS);
   await waitFor('update deliveries', () => receiver.received.filter((x) => x.status === 200).length === 4);
   const hook = receiver.received.filter((x) => x.path === '/hook' && x.status === 200).map((x) => JSON.parse(x.body) as { event: string; alert: AlertView });
-  assert.deepEqual(hook.map((h) => [h.event, h.alert.hosts]), [['alert.created', 1], ['alert.updated', 2]]);
+  assert.deepEqual(
+    hook.map((h) => [h.event, h.alert.hosts]),
+    [
+      ['alert.created', 1],
+      ['alert.updated', 2],
+    ],
+  );
 });
 
 test('acknowledge, mute and resolve record who and when; a muted alert updates silently; a resolved subject cools down', async () => {
@@ -145,7 +166,10 @@ test('acknowledge, mute and resolve record who and when; a muted alert updates s
   assert.equal(acked.status, 'acknowledged');
   assert.equal(acked.acknowledgedBy, 'bootstrap-admin');
   assert.ok(acked.acknowledgedAt);
-  assert.deepEqual((await api.ok<AlertView[]>('GET', '/api/v1/alerts?status=acknowledged')).map((a) => a.id), [alert.id]);
+  assert.deepEqual(
+    (await api.ok<AlertView[]>('GET', '/api/v1/alerts?status=acknowledged')).map((a) => a.id),
+    [alert.id],
+  );
   assert.deepEqual(await api.ok<AlertView[]>('GET', '/api/v1/alerts?status=open'), []);
   assert.equal((await api.call('POST', `/api/v1/alerts/${alert.id}/acknowledge`)).status, 200, 'repeating is a no-op');
 
@@ -169,7 +193,10 @@ test('acknowledge, mute and resolve record who and when; a muted alert updates s
   const sent = receiver.received.length;
   const r = await api.evaluate();
   assert.deepEqual(r.created, []);
-  assert.ok(r.suppressed.some((s) => s.subject === HELPER && /cooldown/.test(s.why)), JSON.stringify(r));
+  assert.ok(
+    r.suppressed.some((s) => s.subject === HELPER && /cooldown/.test(s.why)),
+    JSON.stringify(r),
+  );
   await new Promise((res) => setTimeout(res, 300));
   assert.equal(receiver.received.length, sent);
   assert.equal((await api.call('GET', '/api/v1/alerts?status=bogus')).status, 400);

@@ -34,9 +34,7 @@ export class AuditLogController {
   @ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' } })
   @ApiOkResponse({ description: 'Every write (who, what, when), newest first; {items, nextCursor}' })
   async list(@ZodQuery(auditQuerySchema) q: z.infer<typeof auditQuerySchema>): Promise<Page<AuditLogView>> {
-    const beforeId = q.cursor
-      ? BigInt(decodeCursor(q.cursor, (v): v is { b: string } => typeof v.b === 'string' && /^\d{1,19}$/.test(v.b)).b)
-      : undefined;
+    const beforeId = q.cursor ? BigInt(decodeCursor(q.cursor, (v): v is { b: string } => typeof v.b === 'string' && /^\d{1,19}$/.test(v.b)).b) : undefined;
     const rows = await this.audit.list({ ...q, limit: q.limit + 1, beforeId });
     const items = rows.slice(0, q.limit);
     return { items, nextCursor: rows.length > q.limit ? encodeCursor({ b: items[items.length - 1].id }) : null };

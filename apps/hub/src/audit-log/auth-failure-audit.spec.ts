@@ -46,14 +46,20 @@ test('REST 401s are audited per client up to the limit; guessing cannot flood th
   assert.ok(!JSON.stringify(rows.map((r) => r.details)).includes('guess-'), 'the guessed token itself is never logged');
 
   // The next window's first entry for this client says how many were left out.
-  hub.app.get(AuthFailureAudit).record({ channel: 'rest', outcome: '401', reason: 'bearer token required', client: d.client, route: 'GET /api/v1/hosts' }, Date.now() + 61_000);
+  hub.app
+    .get(AuthFailureAudit)
+    .record({ channel: 'rest', outcome: '401', reason: 'bearer token required', client: d.client, route: 'GET /api/v1/hosts' }, Date.now() + 61_000);
   await new Promise((r) => setTimeout(r, 200));
   const next = (await failures('auth.failure.rest')).at(-1)!;
   assert.equal((next.details as { suppressedBefore?: number }).suppressedBefore, 15);
 });
 
 test('a 403 is audited with the token that was refused; gRPC authentication failures are audited', async () => {
-  const res = await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${VIEWER}`, 'content-type': 'application/json' }, body: '{"name":"x","role":"admin"}' });
+  const res = await fetch(`${base}/api/v1/tokens`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${VIEWER}`, 'content-type': 'application/json' },
+    body: '{"name":"x","role":"admin"}',
+  });
   assert.equal(res.status, 403);
   await new Promise((r) => setTimeout(r, 200));
   const forbidden = (await failures('auth.failure.rest')).filter((r) => (r.details as { outcome: string }).outcome === '403');
@@ -68,5 +74,8 @@ test('a 403 is audited with the token that was refused; gRPC authentication fail
   await assert.rejects(auth.authenticate(new Metadata()), /agent token required/);
   await new Promise((r) => setTimeout(r, 200));
   const grpc = await failures('auth.failure.grpc');
-  assert.deepEqual(grpc.map((r) => (r.details as { reason: string }).reason), ['unknown agent token', 'agent token required']);
+  assert.deepEqual(
+    grpc.map((r) => (r.details as { reason: string }).reason),
+    ['unknown agent token', 'agent token required'],
+  );
 });

@@ -59,7 +59,13 @@ export class AuthFailureAudit {
     void this.audit.record(f.actor ?? { actor: 'anonymous' }, {
       action: `auth.failure.${f.channel}`,
       targetType: 'auth',
-      details: { outcome: f.outcome, reason: f.reason, client: f.client, ...(f.route ? { route: f.route } : {}), ...(suppressedBefore ? { suppressedBefore } : {}) },
+      details: {
+        outcome: f.outcome,
+        reason: f.reason,
+        client: f.client,
+        ...(f.route ? { route: f.route } : {}),
+        ...(suppressedBefore ? { suppressedBefore } : {}),
+      },
     });
     return true;
   }

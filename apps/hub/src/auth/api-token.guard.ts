@@ -1,10 +1,4 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  ForbiddenException,
-  Injectable,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { REQUIRED_ROLE } from './require-role.decorator';
 import { Role, isRole, roleAllows } from './roles';
@@ -47,12 +41,17 @@ export class ApiTokenGuard implements CanActivate {
     if (!bearerFrom(request.headers)) throw refuse('bearer token required');
     const token = await this.tokens.lookUp(request);
     if (!token || token.revokedAt || !isRole(token.role)) throw refuse('invalid or revoked token');
-    const needed =
-      this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]) ??
-      'viewer';
+    const needed = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]) ?? 'viewer';
     if (!roleAllows(token.role, needed)) {
       const reason = `this action needs the ${needed} role`;
-      this.failures.record({ channel: 'rest', outcome: '403', reason, client: `token:${token.name}`, route, actor: { actor: `token:${token.name}`, role: token.role, tokenId: token.id } });
+      this.failures.record({
+        channel: 'rest',
+        outcome: '403',
+        reason,
+        client: `token:${token.name}`,
+        route,
+        actor: { actor: `token:${token.name}`, role: token.role, tokenId: token.id },
+      });
       throw new ForbiddenException(reason);
     }
     request.principal = { tokenId: token.id, name: token.name, role: token.role };

@@ -46,7 +46,9 @@ export class AuthBootstrapService implements OnModuleInit {
       const until = expiresAt ? `until ${expiresAt.toISOString()}` : 'with no expiry';
       const uses = maxUses > 0 ? `${row.uses} of ${maxUses} uses taken` : `${row.uses} uses, no limit`;
       if (expiresAt && expiresAt <= new Date()) {
-        this.logger.warn(`bootstrap enrollment secret EXPIRED at ${expiresAt.toISOString()} (FLEETTUNE_ENROLL_SECRET_TTL_HOURS): create a new one with POST /api/v1/enrollment-secrets`);
+        this.logger.warn(
+          `bootstrap enrollment secret EXPIRED at ${expiresAt.toISOString()} (FLEETTUNE_ENROLL_SECRET_TTL_HOURS): create a new one with POST /api/v1/enrollment-secrets`,
+        );
       } else {
         this.logger.log(`bootstrap enrollment secret is active ${until}, ${uses}`);
       }

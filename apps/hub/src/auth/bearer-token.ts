@@ -1,4 +1,3 @@
-
 export interface StoredApiToken {
   id: string;
   name: string;

@@ -98,7 +98,10 @@ test('requests without a valid token are counted per client IP with the anonymou
     a.push(await get('/healthz'));
     return a;
   });
-  assert.deepEqual(answers.slice(0, ANONYMOUS).map((a) => a.status), [401, 200, 401].slice(0, ANONYMOUS));
+  assert.deepEqual(
+    answers.slice(0, ANONYMOUS).map((a) => a.status),
+    [401, 200, 401].slice(0, ANONYMOUS),
+  );
   answers.slice(ANONYMOUS).forEach(assertTooMany);
   // The valid token is keyed by its id, not by the (shared) IP, so it still works.
   assert.equal((await get('/api/v1/me', ADMIN)).status, 200);

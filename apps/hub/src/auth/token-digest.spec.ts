@@ -43,11 +43,23 @@ test('stored digests are peppered: the bootstrap token and new API tokens are no
   const boot = rows.find((r) => r.name === 'bootstrap-admin')!;
   assert.equal(boot.tokenHash, new TokenDigester(Buffer.from(PEPPER)).digest(ADMIN));
   assert.notEqual(boot.tokenHash, sha256(ADMIN), 'a leaked table does not allow an offline guess of the chosen admin token');
-  const created = (await (await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ci', role: 'viewer' }) })).json()) as { id: string; token: string };
+  const created = (await (
+    await fetch(`${base}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ci', role: 'viewer' }),
+    })
+  ).json()) as { id: string; token: string };
   const row = (await prisma.apiToken.findUnique({ where: { id: created.id } }))!;
   assert.equal(row.tokenHash, createHmac('sha256', PEPPER).update(created.token).digest('hex'));
   assert.equal((await get(created.token)).status, 200);
-  const secret = (await (await fetch(`${base}/api/v1/enrollment-secrets`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'rack-1' }) })).json()) as { id: string; secret: string };
+  const secret = (await (
+    await fetch(`${base}/api/v1/enrollment-secrets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'rack-1' }),
+    })
+  ).json()) as { id: string; secret: string };
   const srow = (await prisma.enrollmentSecret.findUnique({ where: { id: secret.id } }))!;
   assert.equal(srow.secretHash, createHmac('sha256', PEPPER).update(secret.secret).digest('hex'));
 });

@@ -39,7 +39,7 @@ function clientErrorOf(exception: unknown): { status: number; message: string } 
   const e = exception as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
   const status = typeof e.status === 'number' ? e.status : e.statusCode;
   if (typeof status !== 'number' || status < 400 || status > 499 || e.expose !== true) return null;
-  return { status, message: typeof e.message === 'string' ? e.message : STATUS_CODES[status] ?? 'bad request' };
+  return { status, message: typeof e.message === 'string' ? e.message : (STATUS_CODES[status] ?? 'bad request') };
 }
 
 @Catch()
@@ -53,7 +53,7 @@ export class ApiErrorFilter implements ExceptionFilter {
     }>();
     const body = toApiErrorBody(exception);
     if (body.statusCode >= HttpStatus.INTERNAL_SERVER_ERROR) {
-      this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     }
     if (res.headersSent) return;
     res.status(body.statusCode).json(body);

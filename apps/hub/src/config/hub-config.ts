@@ -13,10 +13,7 @@ function isCidrOrIp(v: string): boolean {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
-const secret = z
-  .string()
-  .min(16, 'must be at least 16 characters (it guards the fleet)')
-  .optional();
+const secret = z.string().min(16, 'must be at least 16 characters (it guards the fleet)').optional();
 
 export const hubConfigSchema = z.object({
   DATABASE_URL: z
@@ -60,20 +57,33 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   FLEETTUNE_ENROLL_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   /** "1": new hosts are pending until an admin approves them (POST /api/v1/hosts/:id/approve); pending hosts cannot upload. */
-  FLEETTUNE_ENROLL_REQUIRE_APPROVAL: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+  FLEETTUNE_ENROLL_REQUIRE_APPROVAL: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((v) => v === '1'),
   /** Hours an admin-issued re-key token (POST /api/v1/hosts/:id/rekey) stays valid. */
   FLEETTUNE_REKEY_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
   /**
    * "1" lets the gRPC port listen without TLS on a non-loopback BIND_HOST (tokens and the enrollment
    * secret then cross the network in clear text; logged loudly at start). Without it the hub refuses.
    */
-  FLEETTUNE_ALLOW_PLAINTEXT_GRPC: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+  FLEETTUNE_ALLOW_PLAINTEXT_GRPC: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((v) => v === '1'),
   /** Prefix of the BullMQ queues, so several hubs/tests can share one Redis. */
-  FLEETTUNE_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('fleettune'),
+  FLEETTUNE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('fleettune'),
   /** How often the exclusion set is recomputed; 0 disables the schedule. */
   FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(900),
   /** Largest CountBatch (bytes) the gRPC server accepts. */
-  FLEETTUNE_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  FLEETTUNE_MAX_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   /** Most count rows one batch may carry. */
   FLEETTUNE_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(50_000),
   /** Sustained batches per second one agent may send before it is told to slow down. */
@@ -130,9 +140,17 @@ export const hubConfigSchema = z.object({
   /** How often detection runs; 0 turns the schedule off (POST /api/v1/alerts/evaluate still works). */
   FLEETTUNE_ALERTS_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(300),
   /** No alert fires until the fleet has this much history (from its first ingested batch); 0 turns it off. */
-  FLEETTUNE_ALERTS_LEARNING_SECONDS: z.coerce.number().int().min(0).default(7 * 86_400),
+  FLEETTUNE_ALERTS_LEARNING_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 86_400),
   /** How far back before the recent period a subject's baseline reaches. */
-  FLEETTUNE_ALERTS_BASELINE_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
+  FLEETTUNE_ALERTS_BASELINE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 86_400),
   /** The "now" period judged against the baseline (whole evaluation windows, rounded up). */
   FLEETTUNE_ALERTS_RECENT_SECONDS: z.coerce.number().int().min(60).default(3_600),
   /** A subject already noisy in its baseline alerts again when its peak rate grows by this factor. */
@@ -166,7 +184,10 @@ export const hubConfigSchema = z.object({
    * "1" lets git policy targets use file:// remotes (a repository on the hub's own disk: tests, a
    * mirror on a shared mount). Off by default: a file:// target reads and writes the hub's file system.
    */
-  FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+  FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((v) => v === '1'),
   /** PEM CA bundle git trusts for https:// policy remotes (an internal git server with a private CA); empty: the system's. */
   FLEETTUNE_POLICY_GIT_CA_FILE: z.string().optional(),
   // ---- outbound calls (webhooks, Slack) ----
@@ -179,14 +200,22 @@ export const hubConfigSchema = z.object({
     .default('')
     .transform((v, ctx) => {
       const out: string[] = [];
-      for (const raw of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const raw of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         if (!isCidrOrIp(raw)) ctx.addIssue({ code: 'custom', message: `${raw} is not an IP address or CIDR` });
         else out.push(raw);
       }
       return out;
     }),
   /** Most bytes of a receiver's answer the hub reads; the rest is dropped with the connection. */
-  FLEETTUNE_OUTBOUND_MAX_RESPONSE_BYTES: z.coerce.number().int().min(0).max(16 * 1024 * 1024).default(64 * 1024),
+  FLEETTUNE_OUTBOUND_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024),
   // ---- secrets ----
   /**
    * 32 random bytes, base64: the AES-256-GCM key of every credential stored in the database (webhook

@@ -13,6 +13,12 @@ test('FLEETTUNE_ROLES defaults to every role and parses lists in any order and c
 });
 
 test('an unknown or empty role list refuses to start, naming the roles', () => {
-  assert.throws(() => loadHubConfig({ FLEETTUNE_ROLES: 'api,workers' }), (e: unknown) => e instanceof HubConfigError && /unknown role workers \(roles: api, ingest, worker\)/.test(e.message));
-  assert.throws(() => loadHubConfig({ FLEETTUNE_ROLES: ' , ' }), (e: unknown) => e instanceof HubConfigError && /FLEETTUNE_ROLES: must name at least one/.test(e.message));
+  assert.throws(
+    () => loadHubConfig({ FLEETTUNE_ROLES: 'api,workers' }),
+    (e: unknown) => e instanceof HubConfigError && /unknown role workers \(roles: api, ingest, worker\)/.test(e.message),
+  );
+  assert.throws(
+    () => loadHubConfig({ FLEETTUNE_ROLES: ' , ' }),
+    (e: unknown) => e instanceof HubConfigError && /FLEETTUNE_ROLES: must name at least one/.test(e.message),
+  );
 });

@@ -53,24 +53,35 @@ interface WindowView {
   windowEnd: string;
   coveredMs: number;
   products: Array<{ name: string; cpuSeconds: number; cpuPercent: number; peakRssKb: number }>;
-  auditd: { enabled: number; lostTotal: number; lostDelta: number; backlogMax: number; backlogLimit: number; rulesTotal: number; logGrowthBytesPerHour: number | null } | null;
+  auditd: {
+    enabled: number;
+    lostTotal: number;
+    lostDelta: number;
+    backlogMax: number;
+    backlogLimit: number;
+    rulesTotal: number;
+    logGrowthBytesPerHour: number | null;
+  } | null;
 }
 
-test('agent -> hub: auditd cost per host matches ps/auditctl; before/after an auditd exclusion shows events and CPU falling', { skip: unavailable, timeout: 900_000 }, async () => {
-  const session: AuditSession = await openAuditSession(log);
-  // The kernel's default backlog (64) overflows when a loaded machine (CI running tests in parallel)
-  // delays auditd; production guides raise it (-b 8192), and so does this test, restoring it after.
-  const backlogBefore = parseAuditctlStatus(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }))?.backlogLimit ?? 64;
-  execFileSync('auditctl', ['-b', '8192']);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fthc-e2e-'));
-  const key = `fthc-e2e-${process.pid}`;
-  const noisy = startNoisyExecs(dir, 'fthc-e2e-noisy');
-  const heartbeatFile = path.join(dir, 'heartbeat');
-  let heartbeat: NodeJS.Timeout | undefined;
-  let agent: ChildProcess | undefined;
-  let agentOut = '';
-  try {
-    // Only the workload's execs (children of its shell loop): other processes
+test(
+  'agent -> hub: auditd cost per host matches ps/auditctl; before/after an auditd exclusion shows events and CPU falling',
+  { skip: unavailable, timeout: 900_000 },
+  async () => {
+    const session: AuditSession = await openAuditSession(log);
+    // The kernel's default backlog (64) overflows when a loaded machine (CI running tests in parallel)
+    // delays auditd; production guides raise it (-b 8192), and so does this test, restoring it after.
+    const backlogBefore = parseAuditctlStatus(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }))?.backlogLimit ?? 64;
+    execFileSync('auditctl', ['-b', '8192']);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fthc-e2e-'));
+    const key = `fthc-e2e-${process.pid}`;
+    const noisy = startNoisyExecs(dir, 'fthc-e2e-noisy');
+    const heartbeatFile = path.join(dir, 'heartbeat');
+    let heartbeat: NodeJS.Timeout | undefined;
+    let agent: ChildProcess | undefined;
+    let agentOut = '';
+    try {
+      // Only the workload's execs (children of its shell loop): other processes
       // on the machine (parallel tests) must not move the measured event rate.
       session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'execve', '-F', `ppid=${noisy.shellPid}`, '-k', key]);
       // A steady trickle of other events (5/s), so the agent keeps sending
@@ -78,96 +89,118 @@ test('agent -> hub: auditd cost per host matches ps/auditctl; before/after an au
       fs.writeFileSync(heartbeatFile, '');
       session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'openat', '-F', `path=${heartbeatFile}`, '-k', key]);
       heartbeat = setInterval(() => fs.appendFileSync(heartbeatFile, '.'), 200);
-    agent = spawn(
-      process.execPath,
-      [path.join(REPO, 'apps/agent/dist/main.js'), 'run', '--hub', `127.0.0.1:${hub.grpcPort}`, '--enroll-secret', ENROLL, '--input', session.logFile,
-        '--hostname', `fthc-e2e-${process.pid}`, '--state-dir', path.join(dir, 'state'), '--window-seconds', '10', '--poll-seconds', '1'],
-      { env: { ...process.env, FLEETTUNE_COST_INTERVAL_SECONDS: '2', FLEETTUNE_COST_PROCESSES: 'auditd' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    agent.stdout!.on('data', (d) => (agentOut += d));
-    agent.stderr!.on('data', (d) => (agentOut += d));
-    // ps and auditctl -s at window boundaries (the agent samples on them too).
-    const marks = new Map<number, { cpu: number; rss: number; lost: number; backlog: number; backlogLimit: number }>();
-    const markAt = async (t: number) => {
-      await sleep(Math.max(0, t - Date.now()));
-      const ps = psCpuRss(session.auditdPid);
-      const st = parseAuditctlStatus(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }))!;
-      marks.set(t, { cpu: ps.cpuSeconds, rss: ps.rssKb, lost: st.lost, backlog: st.backlog ?? 0, backlogLimit: st.backlogLimit ?? 0 });
-    };
-    const t0 = Math.ceil((Date.now() + 3000) / 10_000) * 10_000;
-    const at = t0 + 30_000;
-    const end = at + 30_000;
-    for (let t = t0; t < at; t += 10_000) await markAt(t);
-    await markAt(at);
-    session.addRule(['-A', 'never,exit', '-F', `exe=${noisy.binary}`]);
-    log(`exclusion at ${new Date(at).toISOString()}: -A never,exit -F exe=${noisy.binary}`);
-    for (let t = at + 10_000; t <= end; t += 10_000) await markAt(t);
-    await noisy.stop();
+      agent = spawn(
+        process.execPath,
+        [
+          path.join(REPO, 'apps/agent/dist/main.js'),
+          'run',
+          '--hub',
+          `127.0.0.1:${hub.grpcPort}`,
+          '--enroll-secret',
+          ENROLL,
+          '--input',
+          session.logFile,
+          '--hostname',
+          `fthc-e2e-${process.pid}`,
+          '--state-dir',
+          path.join(dir, 'state'),
+          '--window-seconds',
+          '10',
+          '--poll-seconds',
+          '1',
+        ],
+        { env: { ...process.env, FLEETTUNE_COST_INTERVAL_SECONDS: '2', FLEETTUNE_COST_PROCESSES: 'auditd' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      agent.stdout!.on('data', (d) => (agentOut += d));
+      agent.stderr!.on('data', (d) => (agentOut += d));
+      // ps and auditctl -s at window boundaries (the agent samples on them too).
+      const marks = new Map<number, { cpu: number; rss: number; lost: number; backlog: number; backlogLimit: number }>();
+      const markAt = async (t: number) => {
+        await sleep(Math.max(0, t - Date.now()));
+        const ps = psCpuRss(session.auditdPid);
+        const st = parseAuditctlStatus(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }))!;
+        marks.set(t, { cpu: ps.cpuSeconds, rss: ps.rssKb, lost: st.lost, backlog: st.backlog ?? 0, backlogLimit: st.backlogLimit ?? 0 });
+      };
+      const t0 = Math.ceil((Date.now() + 3000) / 10_000) * 10_000;
+      const at = t0 + 30_000;
+      const end = at + 30_000;
+      for (let t = t0; t < at; t += 10_000) await markAt(t);
+      await markAt(at);
+      session.addRule(['-A', 'never,exit', '-F', `exe=${noisy.binary}`]);
+      log(`exclusion at ${new Date(at).toISOString()}: -A never,exit -F exe=${noisy.binary}`);
+      for (let t = at + 10_000; t <= end; t += 10_000) await markAt(t);
+      await noisy.stop();
 
-    // Wait until the hub has the agent's cost windows through `end` (they ride on the next batches).
-    const hosts = await (async () => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const hs = await api<Array<{ id: string; hostname: string }>>('/api/v1/hosts');
-        const h = hs.find((x) => x.hostname === `fthc-e2e-${process.pid}`);
-        if (h) {
-          const v = await api<{ windows: WindowView[] }>(`/api/v1/cost/hosts/${h.id}?since=${new Date(t0).toISOString()}`);
-          if (v.windows.some((w) => Date.parse(w.windowEnd) >= end)) return { id: h.id, view: v };
+      // Wait until the hub has the agent's cost windows through `end` (they ride on the next batches).
+      const hosts = await (async () => {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const hs = await api<Array<{ id: string; hostname: string }>>('/api/v1/hosts');
+          const h = hs.find((x) => x.hostname === `fthc-e2e-${process.pid}`);
+          if (h) {
+            const v = await api<{ windows: WindowView[] }>(`/api/v1/cost/hosts/${h.id}?since=${new Date(t0).toISOString()}`);
+            if (v.windows.some((w) => Date.parse(w.windowEnd) >= end)) return { id: h.id, view: v };
+          }
+          if (Date.now() > deadline) throw new Error(`no cost windows through ${new Date(end).toISOString()} at the hub; agent said:\n${agentOut}`);
+          await sleep(1000);
         }
-        if (Date.now() > deadline) throw new Error(`no cost windows through ${new Date(end).toISOString()} at the hub; agent said:\n${agentOut}`);
-        await sleep(1000);
+      })();
+      const windows = hosts.view.windows.filter((w) => Date.parse(w.windowStart) >= t0 && Date.parse(w.windowEnd) <= end);
+      assert.equal(windows.length, 6, JSON.stringify(hosts.view.windows.map((w) => w.windowStart)));
+      const cpuOf = (w: WindowView) => w.products.find((p) => p.name === 'auditd')?.cpuSeconds ?? 0;
+      // auditd CPU per window against ps at the window's boundaries (ps has whole seconds; the two reads are ms apart).
+      for (const w of windows) {
+        const a = marks.get(Date.parse(w.windowStart))!;
+        const b = marks.get(Date.parse(w.windowEnd))!;
+        assert.ok(Math.abs(cpuOf(w) - (b.cpu - a.cpu)) <= 1.1, `window ${w.windowStart}: hub ${cpuOf(w)} s, ps ${b.cpu - a.cpu} s`);
+        assert.ok(w.auditd, 'auditd health present');
+        assert.ok(Math.abs(w.auditd!.lostTotal - b.lost) <= 5, `lost: hub ${w.auditd!.lostTotal}, auditctl ${b.lost}`);
+        // The backlog moves from moment to moment (the agent spec compares it sample by sample); here: the limit, and no overflow.
+        assert.equal(w.auditd!.backlogLimit, b.backlogLimit);
+        assert.ok(w.auditd!.backlogMax < w.auditd!.backlogLimit, `backlog: hub max ${w.auditd!.backlogMax}, auditctl now ${b.backlog}`);
+        assert.equal(w.auditd!.enabled >= 1, true);
       }
-    })();
-    const windows = hosts.view.windows.filter((w) => Date.parse(w.windowStart) >= t0 && Date.parse(w.windowEnd) <= end);
-    assert.equal(windows.length, 6, JSON.stringify(hosts.view.windows.map((w) => w.windowStart)));
-    const cpuOf = (w: WindowView) => w.products.find((p) => p.name === 'auditd')?.cpuSeconds ?? 0;
-    // auditd CPU per window against ps at the window's boundaries (ps has whole seconds; the two reads are ms apart).
-    for (const w of windows) {
-      const a = marks.get(Date.parse(w.windowStart))!;
-      const b = marks.get(Date.parse(w.windowEnd))!;
-      assert.ok(Math.abs(cpuOf(w) - (b.cpu - a.cpu)) <= 1.1, `window ${w.windowStart}: hub ${cpuOf(w)} s, ps ${b.cpu - a.cpu} s`);
-      assert.ok(w.auditd, 'auditd health present');
-      assert.ok(Math.abs(w.auditd!.lostTotal - b.lost) <= 5, `lost: hub ${w.auditd!.lostTotal}, auditctl ${b.lost}`);
-      // The backlog moves from moment to moment (the agent spec compares it sample by sample); here: the limit, and no overflow.
-      assert.equal(w.auditd!.backlogLimit, b.backlogLimit);
-      assert.ok(w.auditd!.backlogMax < w.auditd!.backlogLimit, `backlog: hub max ${w.auditd!.backlogMax}, auditctl now ${b.backlog}`);
-      assert.equal(w.auditd!.enabled >= 1, true);
-    }
-    const hubCpu = windows.reduce((s, w) => s + cpuOf(w), 0);
-    const psCpu = marks.get(end)!.cpu - marks.get(t0)!.cpu;
-    log(`auditd CPU ${new Date(t0).toISOString()}..+60 s: hub ${hubCpu.toFixed(2)} s, ps ${psCpu} s; lost ${marks.get(t0)!.lost} -> ${marks.get(end)!.lost}`);
-    assert.ok(Math.abs(hubCpu - psCpu) <= 1.1);
+      const hubCpu = windows.reduce((s, w) => s + cpuOf(w), 0);
+      const psCpu = marks.get(end)!.cpu - marks.get(t0)!.cpu;
+      log(`auditd CPU ${new Date(t0).toISOString()}..+60 s: hub ${hubCpu.toFixed(2)} s, ps ${psCpu} s; lost ${marks.get(t0)!.lost} -> ${marks.get(end)!.lost}`);
+      assert.ok(Math.abs(hubCpu - psCpu) <= 1.1);
 
-    // Before/after at the exclusion, over 30 s each side.
-    const ba = await api<{
-      hosts: Array<{ before: { eventsPerSecond: number; cpuPercent: number }; after: { eventsPerSecond: number; cpuPercent: number }; change: { eventsPerSecondPercent: number; cpuPercentPercent: number }; noReduction: boolean }>;
-      summary: { eventsPerSecond: { changePercent: { median: number; min: number; max: number } }; cpuPercent: { changePercent: { median: number } } };
-      noReduction: boolean;
-    }>(`/api/v1/cost/before-after?hostIds=${hosts.id}&at=${new Date(at).toISOString()}&windowMinutes=0.5`);
-    const h = ba.hosts[0];
-    log(
-      `before/after: events/s ${h.before.eventsPerSecond} -> ${h.after.eventsPerSecond} (${h.change.eventsPerSecondPercent.toFixed(0)}%), ` +
-        `auditd CPU ${h.before.cpuPercent}% -> ${h.after.cpuPercent}% (${h.change.cpuPercentPercent.toFixed(0)}%)`,
-    );
-    assert.ok(h.before.eventsPerSecond > 5);
-    assert.ok(h.change.eventsPerSecondPercent <= -50, 'event rate fell');
-    assert.ok(h.change.cpuPercentPercent < 0, 'auditd CPU fell');
-    assert.equal(h.noReduction, false);
-    assert.equal(ba.noReduction, false);
-    assert.equal(ba.summary.eventsPerSecond.changePercent.median, h.change.eventsPerSecondPercent);
+      // Before/after at the exclusion, over 30 s each side.
+      const ba = await api<{
+        hosts: Array<{
+          before: { eventsPerSecond: number; cpuPercent: number };
+          after: { eventsPerSecond: number; cpuPercent: number };
+          change: { eventsPerSecondPercent: number; cpuPercentPercent: number };
+          noReduction: boolean;
+        }>;
+        summary: { eventsPerSecond: { changePercent: { median: number; min: number; max: number } }; cpuPercent: { changePercent: { median: number } } };
+        noReduction: boolean;
+      }>(`/api/v1/cost/before-after?hostIds=${hosts.id}&at=${new Date(at).toISOString()}&windowMinutes=0.5`);
+      const h = ba.hosts[0];
+      log(
+        `before/after: events/s ${h.before.eventsPerSecond} -> ${h.after.eventsPerSecond} (${h.change.eventsPerSecondPercent.toFixed(0)}%), ` +
+          `auditd CPU ${h.before.cpuPercent}% -> ${h.after.cpuPercent}% (${h.change.cpuPercentPercent.toFixed(0)}%)`,
+      );
+      assert.ok(h.before.eventsPerSecond > 5);
+      assert.ok(h.change.eventsPerSecondPercent <= -50, 'event rate fell');
+      assert.ok(h.change.cpuPercentPercent < 0, 'auditd CPU fell');
+      assert.equal(h.noReduction, false);
+      assert.equal(ba.noReduction, false);
+      assert.equal(ba.summary.eventsPerSecond.changePercent.median, h.change.eventsPerSecondPercent);
 
-    const fleet = await api<{ topHosts: Array<{ hostId: string; cpuPercent: number }> }>('/api/v1/cost/fleet');
-    assert.equal(fleet.topHosts[0].hostId, hosts.id);
-  } finally {
-    clearInterval(heartbeat);
-    if (agent && agent.exitCode === null) {
-      agent.kill('SIGTERM');
-      await Promise.race([new Promise((r) => agent!.once('exit', r)), sleep(15_000)]);
-      if (agent.exitCode === null) agent.kill('SIGKILL');
+      const fleet = await api<{ topHosts: Array<{ hostId: string; cpuPercent: number }> }>('/api/v1/cost/fleet');
+      assert.equal(fleet.topHosts[0].hostId, hosts.id);
+    } finally {
+      clearInterval(heartbeat);
+      if (agent && agent.exitCode === null) {
+        agent.kill('SIGTERM');
+        await Promise.race([new Promise((r) => agent!.once('exit', r)), sleep(15_000)]);
+        if (agent.exitCode === null) agent.kill('SIGKILL');
+      }
+      await noisy.stop();
+      execFileSync('auditctl', ['-b', String(backlogBefore)]);
+      await session.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    await noisy.stop();
-    execFileSync('auditctl', ['-b', String(backlogBefore)]);
-    await session.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -22,7 +22,14 @@ const uuidList = z
   .string()
   .trim()
   .min(1)
-  .transform((s) => [...new Set(s.split(',').map((x) => x.trim()).filter(Boolean))])
+  .transform((s) => [
+    ...new Set(
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+  ])
   .pipe(z.array(z.uuid()).min(1).max(10_000));
 
 export const beforeAfterQuerySchema = z
@@ -34,7 +41,11 @@ export const beforeAfterQuerySchema = z
     /** A policy push (apps/hub/src/policy-push): its time, and its items as the targeted noise. */
     pushId: z.uuid().optional(),
     /** Length of each of the two equal periods, minutes (fractions allowed). */
-    windowMinutes: z.coerce.number().positive().max(7 * 24 * 60).default(30),
+    windowMinutes: z.coerce
+      .number()
+      .positive()
+      .max(7 * 24 * 60)
+      .default(30),
     /** Only product CPU of this product (default: all watched products). */
     product: z.string().trim().min(1).max(64).optional(),
     /** Only events of this agent source (e.g. linux-audit). */

@@ -2,14 +2,7 @@ import { Controller, Get, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common
 import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { ZodQuery } from '../common/zod-validation';
-import {
-  BeforeAfterQuery,
-  FleetCostQuery,
-  HostCostQuery,
-  beforeAfterQuerySchema,
-  fleetCostQuerySchema,
-  hostCostQuerySchema,
-} from './cost-query.dto';
+import { BeforeAfterQuery, FleetCostQuery, HostCostQuery, beforeAfterQuerySchema, fleetCostQuerySchema, hostCostQuerySchema } from './cost-query.dto';
 import { CostService } from './cost.service';
 
 @ApiTags('cost')
@@ -39,7 +32,9 @@ export class CostController {
   @ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' } })
   @ApiQuery({ name: 'product', required: false })
   @ApiQuery({ name: 'top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } })
-  @ApiOkResponse({ description: 'Fleet-wide: cost per product, CPU percent across hosts (median and range), hosts with lost audit events, top hosts by product CPU' })
+  @ApiOkResponse({
+    description: 'Fleet-wide: cost per product, CPU percent across hosts (median and range), hosts with lost audit events, top hosts by product CPU',
+  })
   fleet(@ZodQuery(fleetCostQuerySchema) q: FleetCostQuery) {
     return this.cost.fleet(q);
   }
@@ -47,7 +42,12 @@ export class CostController {
   @Get('before-after')
   @ApiQuery({ name: 'hostIds', required: false, description: 'comma-separated host ids (default: hosts with data in both periods)' })
   @ApiQuery({ name: 'at', required: false, schema: { type: 'string', format: 'date-time' }, description: 'the change; required without pushId' })
-  @ApiQuery({ name: 'pushId', required: false, schema: { type: 'string', format: 'uuid' }, description: 'a policy push: its time (delivered/created) and its items' })
+  @ApiQuery({
+    name: 'pushId',
+    required: false,
+    schema: { type: 'string', format: 'uuid' },
+    description: 'a policy push: its time (delivered/created) and its items',
+  })
   @ApiQuery({ name: 'windowMinutes', required: false, schema: { type: 'number', default: 30 } })
   @ApiQuery({ name: 'product', required: false })
   @ApiQuery({ name: 'source', required: false })

@@ -186,7 +186,9 @@ export class CostService {
       hostname: host[0].hostname,
       since: q.since ?? null,
       until: q.until ?? null,
-      totals: [...totals.values()].map((t) => productView(t.name, t.product, t.cpu, covered, t.rss, t.hwm, t.procs)).sort((a, b) => b.cpuSeconds - a.cpuSeconds),
+      totals: [...totals.values()]
+        .map((t) => productView(t.name, t.product, t.cpu, covered, t.rss, t.hwm, t.procs))
+        .sort((a, b) => b.cpuSeconds - a.cpuSeconds),
       windows: views,
       findings: this.findings(windows, [...totals.values()]),
     };
@@ -228,7 +230,17 @@ export class CostService {
   async fleet(q: FleetCostQuery) {
     const where = rangeWhere(Prisma.sql`c.window_start`, q.since, q.until);
     const perHost = await this.prisma.$queryRaw<
-      Array<{ host_id: string; hostname: string; covered_ms: bigint; cpu_ms: bigint; peak_rss_kb: bigint; lost: bigint | null; log_bytes: bigint | null; windows: bigint; last_window: Date }>
+      Array<{
+        host_id: string;
+        hostname: string;
+        covered_ms: bigint;
+        cpu_ms: bigint;
+        peak_rss_kb: bigint;
+        lost: bigint | null;
+        log_bytes: bigint | null;
+        windows: bigint;
+        last_window: Date;
+      }>
     >`
       WITH w AS (
         SELECT c.host_id, sum(c.covered_ms)::bigint AS covered_ms, sum(c.lost_delta)::bigint AS lost, sum(c.log_bytes)::bigint AS log_bytes,
@@ -267,7 +279,13 @@ export class CostService {
       hostsReporting: hosts.length,
       cpuPercentAcrossHosts: spread(hosts.map((h) => h.cpuPercent)),
       hostsWithLostEvents: hosts.filter((h) => (h.lostEvents ?? 0) > 0).length,
-      products: byProduct.map((p) => ({ product: p.product, name: p.name, hosts: Number(p.hosts), cpuSeconds: round(Number(p.cpu_ms) / 1000), peakRssKb: Number(p.peak_rss_kb) })),
+      products: byProduct.map((p) => ({
+        product: p.product,
+        name: p.name,
+        hosts: Number(p.hosts),
+        cpuSeconds: round(Number(p.cpu_ms) / 1000),
+        peakRssKb: Number(p.peak_rss_kb),
+      })),
       topHosts: hosts.sort((a, b) => b.cpuPercent - a.cpuPercent || b.cpuSeconds - a.cpuSeconds).slice(0, q.top),
     };
   }
@@ -286,7 +304,9 @@ export class CostService {
     let push: { id: string; setVersion: number; status: string; itemCount: number } | null = null;
     let execPaths: string[] = [];
     if (q.pushId) {
-      const rows = await this.prisma.$queryRaw<Array<{ id: string; set_version: number; status: string; item_count: number; items: unknown; created_at: Date; delivered_at: Date | null }>>`
+      const rows = await this.prisma.$queryRaw<
+        Array<{ id: string; set_version: number; status: string; item_count: number; items: unknown; created_at: Date; delivered_at: Date | null }>
+      >`
         SELECT id::text, set_version, status, item_count, items, created_at, delivered_at FROM policy_pushes WHERE id = ${q.pushId}::uuid`;
       if (rows.length === 0) throw new NotFoundException(`push ${q.pushId} not found`);
       const p = rows[0];
@@ -334,7 +354,10 @@ export class CostService {
     // Hosts compared: those asked for, else those with data in both periods.
     const ids = q.hostIds ?? [...b.keys()].filter((id) => a.has(id));
     const names = new Map(
-      (ids.length ? await this.prisma.$queryRaw<Array<{ id: string; hostname: string }>>`SELECT id::text, hostname FROM hosts WHERE id = ANY(${ids}::uuid[])` : []).map((h) => [h.id, h.hostname]),
+      (ids.length
+        ? await this.prisma.$queryRaw<Array<{ id: string; hostname: string }>>`SELECT id::text, hostname FROM hosts WHERE id = ANY(${ids}::uuid[])`
+        : []
+      ).map((h) => [h.id, h.hostname]),
     );
     const measures = (x?: { events?: number; cpuMs?: number; coveredMs?: number }) => ({
       eventsPerSecond: x?.events !== undefined ? round(x.events / seconds, 4) : 0,

@@ -58,15 +58,48 @@ function costWindow(start: number, auditdCpuMs: number, lostDelta = 0): HostCost
       { name: 'mdatp_audisp_plugin', product: 'mdatp', cpuMs: Math.round(auditdCpuMs / 2), peakRssKb: 30000, peakHwmKb: 31000, processes: 1 },
     ],
     auditd: {
-      enabled: 1, pid: 812, failure: 1, lostDelta, lostTotal: 100 + lostDelta, backlogMax: 3, backlogLimit: 8192, rateLimit: 0, backlogWaitActualDelta: 0,
-      hasRules: true, rulesTotal: 3, rulesByProduct: [{ name: 'mdatp', count: 2 }, { name: '(no key)', count: 1 }],
-      hasLog: true, logBytes: 1 << 20, logRotations: 0, dispatch: 'overflow:syslog,q:2000', dispatchLossy: true, consumers: ['/opt/microsoft/mdatp/sbin/mdatp_audisp_plugin'],
+      enabled: 1,
+      pid: 812,
+      failure: 1,
+      lostDelta,
+      lostTotal: 100 + lostDelta,
+      backlogMax: 3,
+      backlogLimit: 8192,
+      rateLimit: 0,
+      backlogWaitActualDelta: 0,
+      hasRules: true,
+      rulesTotal: 3,
+      rulesByProduct: [
+        { name: 'mdatp', count: 2 },
+        { name: '(no key)', count: 1 },
+      ],
+      hasLog: true,
+      logBytes: 1 << 20,
+      logRotations: 0,
+      dispatch: 'overflow:syslog,q:2000',
+      dispatchLossy: true,
+      consumers: ['/opt/microsoft/mdatp/sbin/mdatp_audisp_plugin'],
     },
   };
 }
 
 function batch(hostId: string, sequence: number, start: number, events: number, hostCost: HostCostWindow[], execs: CountBatch['execs'] = []): CountBatch {
-  return { hostId, sequence, windowStartMs: start, windowEndMs: start + MIN, source: 'linux-audit', events, skipped: 0, dropped: 0, execs, files: [], auditKeys: [], initiators: [], syscalls: [], hostCost };
+  return {
+    hostId,
+    sequence,
+    windowStartMs: start,
+    windowEndMs: start + MIN,
+    source: 'linux-audit',
+    events,
+    skipped: 0,
+    dropped: 0,
+    execs,
+    files: [],
+    auditKeys: [],
+    initiators: [],
+    syscalls: [],
+    hostCost,
+  };
 }
 
 test('cost windows ride on batches: stored once, per host over time, fleet-wide, before/after with medians and no-reduction flags', async () => {
@@ -89,13 +122,20 @@ test('cost windows ride on batches: stored once, per host over time, fleet-wide,
   const dup = await upload(a.agentToken, [aBatches[5]]);
   assert.equal(dup[0].status, 2);
   // Host b: nothing changes.
-  await upload(b.agentToken, Array.from({ length: 20 }, (_, i) => batch(b.hostId, i + 1, T0 + i * MIN, 1000, [costWindow(T0 + i * MIN, 3000)])));
+  await upload(
+    b.agentToken,
+    Array.from({ length: 20 }, (_, i) => batch(b.hostId, i + 1, T0 + i * MIN, 1000, [costWindow(T0 + i * MIN, 3000)])),
+  );
   assert.equal(await prisma.hostCostWindow.count({ where: { hostId: a.hostId } }), 20);
   assert.equal(await prisma.hostProductCost.count({ where: { hostId: a.hostId } }), 40);
 
   const host = await api<{
     totals: Array<{ name: string; cpuSeconds: number; cpuPercent: number; peakRssKb: number }>;
-    windows: Array<{ windowStart: string; products: Array<{ name: string; cpuPercent: number }>; auditd: { lostDelta: number; logGrowthBytesPerHour: number; rulesByProduct: unknown } }>;
+    windows: Array<{
+      windowStart: string;
+      products: Array<{ name: string; cpuPercent: number }>;
+      auditd: { lostDelta: number; logGrowthBytesPerHour: number; rulesByProduct: unknown };
+    }>;
     findings: Array<{ code: string }>;
   }>(`/api/v1/cost/hosts/${a.hostId}`);
   assert.equal(host.windows.length, 20);
@@ -104,22 +144,45 @@ test('cost windows ride on batches: stored once, per host over time, fleet-wide,
   assert.equal(host.windows[0].products[0].cpuPercent, 20);
   assert.equal(host.windows[3].auditd.lostDelta, 7);
   assert.equal(host.windows[0].auditd.logGrowthBytesPerHour, 60 << 20);
-  assert.deepEqual(host.windows[0].auditd.rulesByProduct, [{ name: 'mdatp', count: 2 }, { name: '(no key)', count: 1 }]);
-  assert.deepEqual(host.totals.find((t) => t.name === 'auditd'), { name: 'auditd', product: 'auditd', cpuSeconds: 132, cpuPercent: 11, peakRssKb: 4000, peakHwmKb: 5000, processes: 1 });
+  assert.deepEqual(host.windows[0].auditd.rulesByProduct, [
+    { name: 'mdatp', count: 2 },
+    { name: '(no key)', count: 1 },
+  ]);
+  assert.deepEqual(
+    host.totals.find((t) => t.name === 'auditd'),
+    { name: 'auditd', product: 'auditd', cpuSeconds: 132, cpuPercent: 11, peakRssKb: 4000, peakHwmKb: 5000, processes: 1 },
+  );
   assert.deepEqual(host.findings.map((f) => f.code).sort(), ['audit-dispatch-lossy', 'audit-lost-events']);
   await api(`/api/v1/cost/hosts/00000000-0000-4000-8000-000000000000`, 404);
 
-  const fleet = await api<{ hostsReporting: number; topHosts: Array<{ hostId: string; cpuPercent: number; lostEvents: number }>; products: Array<{ name: string; hosts: number }>; hostsWithLostEvents: number }>(
-    '/api/v1/cost/fleet?product=auditd',
-  );
+  const fleet = await api<{
+    hostsReporting: number;
+    topHosts: Array<{ hostId: string; cpuPercent: number; lostEvents: number }>;
+    products: Array<{ name: string; hosts: number }>;
+    hostsWithLostEvents: number;
+  }>('/api/v1/cost/fleet?product=auditd');
   assert.equal(fleet.hostsReporting, 2);
-  assert.deepEqual(fleet.topHosts.map((h) => [h.hostId, h.cpuPercent]), [[a.hostId, 11], [b.hostId, 5]]);
+  assert.deepEqual(
+    fleet.topHosts.map((h) => [h.hostId, h.cpuPercent]),
+    [
+      [a.hostId, 11],
+      [b.hostId, 5],
+    ],
+  );
   assert.equal(fleet.hostsWithLostEvents, 1);
-  assert.deepEqual(fleet.products.map((p) => [p.name, p.hosts]), [['auditd', 2]]);
+  assert.deepEqual(
+    fleet.products.map((p) => [p.name, p.hosts]),
+    [['auditd', 2]],
+  );
 
   const at = new Date(T0 + 10 * MIN).toISOString();
   type BA = {
-    hosts: Array<{ hostId: string; before: { eventsPerSecond: number; cpuPercent: number }; after: { eventsPerSecond: number; cpuPercent: number }; noReduction: boolean }>;
+    hosts: Array<{
+      hostId: string;
+      before: { eventsPerSecond: number; cpuPercent: number };
+      after: { eventsPerSecond: number; cpuPercent: number };
+      noReduction: boolean;
+    }>;
     summary: { eventsPerSecond: { changePercent: { median: number; min: number; max: number } }; cpuPercent: { changePercent: { median: number } } };
     noReductionHosts: string[];
     noReduction: boolean;

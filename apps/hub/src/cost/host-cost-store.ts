@@ -63,7 +63,10 @@ export async function storeHostCost(tx: Prisma.TransactionClient, hostId: string
               rules_total, rules_by_product, log_bytes, log_rotations, dispatch, lossy, consumers)
     ON CONFLICT (host_id, window_start) DO NOTHING`;
   const rows = windows.flatMap((w) =>
-    w.products.slice(0, MAX_PRODUCTS).filter((p) => p.name.length > 0).map((p) => ({ w, p })),
+    w.products
+      .slice(0, MAX_PRODUCTS)
+      .filter((p) => p.name.length > 0)
+      .map((p) => ({ w, p })),
   );
   if (rows.length > 0) {
     await tx.$executeRaw`

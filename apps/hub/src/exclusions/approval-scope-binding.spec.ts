@@ -27,7 +27,11 @@ let base: string;
 let pullTarget: string;
 
 type Item = {
-  id: string; type: string; value: string; applyToChildren: boolean; isDirectory: boolean;
+  id: string;
+  type: string;
+  value: string;
+  applyToChildren: boolean;
+  isDirectory: boolean;
   risk: { level: string; flags: string[] };
   decision: { status: string; widened?: string[]; narrowed?: string[]; scopeDigest?: string };
 };
@@ -75,11 +79,20 @@ function enroll(hostname: string): Promise<Agent> {
 async function send(agent: Agent, minute: number, rows: { execs?: CountBatch['execs']; files?: CountBatch['files'] }): Promise<void> {
   const start = T0 + minute * 60_000;
   const b = CountBatch.fromPartial({
-    hostId: agent.hostId, sequence: agent.sequence++, windowStartMs: start, windowEndMs: start + 60_000,
-    source: 'linux-audit', events: 1, execs: rows.execs ?? [], files: rows.files ?? [],
+    hostId: agent.hostId,
+    sequence: agent.sequence++,
+    windowStartMs: start,
+    windowEndMs: start + 60_000,
+    source: 'linux-audit',
+    events: 1,
+    execs: rows.execs ?? [],
+    files: rows.files ?? [],
   });
   const acks = await uploadBatches(client, agent.token, [b]);
-  assert.deepEqual(acks.map((a) => a.status), [BatchAck_Status.COMMITTED]);
+  assert.deepEqual(
+    acks.map((a) => a.status),
+    [BatchAck_Status.COMMITTED],
+  );
 }
 
 async function recomputeLatest(): Promise<{ id: string; version: number; items: Item[] }> {
@@ -115,7 +128,10 @@ test('review attack: /bin/bash as a child turns an approved low-risk process int
   const approved = await api('POST', `/api/v1/exclusion-items/${item.id}/decision`, { decision: 'approved', comment: 'vendor daemon' });
   assert.equal(approved.body.decision.status, 'approved');
   assert.match(approved.body.decision.scopeDigest, /^[0-9a-f]{64}$/);
-  assert.deepEqual((await pulled()).filter((e) => e.process?.path === daemon).map((e) => e.process!.applyToChildProcesses), [false]);
+  assert.deepEqual(
+    (await pulled()).filter((e) => e.process?.path === daemon).map((e) => e.process!.applyToChildProcesses),
+    [false],
+  );
 
   // One compromised host alone: below the fleet bar, the item is not widened at all and stays served as reviewed.
   await send(a, 20, { execs: [{ path: '/bin/bash', parentPath: daemon, user: 'root', count: 5000 }] });
@@ -143,7 +159,10 @@ test('review attack: /bin/bash as a child turns an approved low-risk process int
 
   // A reviewer approves the wider scope explicitly: now it is served, with children.
   await api('POST', `/api/v1/exclusion-items/${widened.id}/decision`, { decision: 'approved', comment: 'children reviewed' });
-  assert.deepEqual((await pulled()).filter((e) => e.process?.path === daemon).map((e) => e.process!.applyToChildProcesses), [true]);
+  assert.deepEqual(
+    (await pulled()).filter((e) => e.process?.path === daemon).map((e) => e.process!.applyToChildProcesses),
+    [true],
+  );
 });
 
 test('a file approved as one path is pending again when numbered files make it a whole directory (isDirectory widened)', async () => {

@@ -64,17 +64,30 @@ test('500 junk programs at 1e9 from one host do not push out an item 3 of 4 host
   const hosts = await Promise.all(['app-01', 'app-02', 'app-03', 'app-04', 'junk-01'].map((h) => enroll(h)));
   const [a, b, c, quiet, junk] = hosts;
   for (const h of [a, b, c]) {
-    const acks = await uploadBatches(client, h.agentToken, [batch(h.hostId, [{ path: LEGIT, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 3000 }])]);
-    assert.deepEqual(acks.map((x) => x.status), [BatchAck_Status.COMMITTED]);
+    const acks = await uploadBatches(client, h.agentToken, [
+      batch(h.hostId, [{ path: LEGIT, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 3000 }]),
+    ]);
+    assert.deepEqual(
+      acks.map((x) => x.status),
+      [BatchAck_Status.COMMITTED],
+    );
   }
   await uploadBatches(client, quiet.agentToken, [batch(quiet.hostId, [{ path: '/usr/bin/id', parentPath: '/usr/sbin/cron', user: 'root', count: 3 }])]);
   const junkAcks = await uploadBatches(client, junk.agentToken, [
-    batch(junk.hostId, junkPrograms(500).map((path) => ({ path, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 1e9 }))),
+    batch(
+      junk.hostId,
+      junkPrograms(500).map((path) => ({ path, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 1e9 })),
+    ),
   ]);
-  assert.deepEqual(junkAcks.map((x) => x.status), [BatchAck_Status.COMMITTED]);
+  assert.deepEqual(
+    junkAcks.map((x) => x.status),
+    [BatchAck_Status.COMMITTED],
+  );
 
   const r = await hub.app.get(ExclusionRecomputeService).recompute();
-  const items = await hub.app.get(PrismaService).exclusionItem.findMany({ where: { set: { version: r.version } }, select: { type: true, value: true, evidence: true } });
+  const items = await hub.app
+    .get(PrismaService)
+    .exclusionItem.findMany({ where: { set: { version: r.version } }, select: { type: true, value: true, evidence: true } });
   // More candidates than the set holds (maxItems 500), so the cut decided: by volume alone the legitimate item was cut.
   assert.ok(r.items + r.rejected > 500, JSON.stringify(r));
   const legit = items.filter((i) => i.value === LEGIT);

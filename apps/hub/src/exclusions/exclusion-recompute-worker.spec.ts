@@ -84,9 +84,12 @@ test('a large recompute runs off the event loop: /healthz keeps answering and th
     if (now - last > 100) stalls.push(`${Math.round(last - started)}+${Math.round(now - last - 10)}`);
     last = now;
   }, 10);
-  const result = await hub.app.get(ExclusionRecomputeService).recompute().finally(() => {
-    done = true;
-  });
+  const result = await hub.app
+    .get(ExclusionRecomputeService)
+    .recompute()
+    .finally(() => {
+      done = true;
+    });
   const wallMs = performance.now() - started;
   clearInterval(ticker);
   histogram.disable();

@@ -23,7 +23,12 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
   // One set per platform (issue 19 item 5): prevalence among the platform's hosts, items from its hosts' activity only.
   const hostsReportingByPlatform: Record<string, number> = {};
   for (const os of rollup.hostPlatforms.values()) hostsReportingByPlatform[os] = (hostsReportingByPlatform[os] ?? 0) + 1;
-  const result = recommendWithHostSuggestionsPerPlatform(rollup.columns, { hostPlatforms: rollup.hostPlatforms, hostsReportingByPlatform, config: input.config, independenceKeys });
+  const result = recommendWithHostSuggestionsPerPlatform(rollup.columns, {
+    hostPlatforms: rollup.hostPlatforms,
+    hostsReportingByPlatform,
+    config: input.config,
+    independenceKeys,
+  });
   const cpu = process.cpuUsage(cpu0);
   const engineMs = performance.now() - t0;
   const t1 = performance.now();
@@ -86,6 +91,6 @@ if (parentPort) {
   const port = parentPort;
   run(workerData as RecomputeWorkerInput).then(
     (message) => port.postMessage(message),
-    (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies RecomputeWorkerMessage),
+    (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies RecomputeWorkerMessage),
   );
 }

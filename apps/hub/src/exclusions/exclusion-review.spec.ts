@@ -41,13 +41,26 @@ async function api(method: string, path: string, body?: unknown, token = ADMIN) 
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-type Item = { id: string; type: string; value: string; user: string; applyToChildren: boolean; decision: { status: string; decidedBy?: string; comment?: string; setVersion?: number; history: number } };
+type Item = {
+  id: string;
+  type: string;
+  value: string;
+  user: string;
+  applyToChildren: boolean;
+  decision: { status: string; decidedBy?: string; comment?: string; setVersion?: number; history: number };
+};
 
 test('ingest fills the rollup incrementally; a resent batch changes nothing', async () => {
   const ingest = hub.app.get(BatchIngestService);
   const web1 = await addHost(prisma, 'web-01');
   const b = await ingestNoisyHost(ingest, web1, 'alice');
-  const sum = async () => (await hub.app.get(ActivityRollupService).catchUp(), 0n) + (await prisma.$queryRaw<{ s: bigint }[]>`SELECT COALESCE(SUM(r.count), 0)::bigint AS s FROM activity_rollups r JOIN activity_subjects x ON x.id = r.subject_id WHERE x.kind IN ('exec', 'file')`)[0].s;
+  const sum = async () =>
+    (await hub.app.get(ActivityRollupService).catchUp(), 0n) +
+    (
+      await prisma.$queryRaw<
+        { s: bigint }[]
+      >`SELECT COALESCE(SUM(r.count), 0)::bigint AS s FROM activity_rollups r JOIN activity_subjects x ON x.id = r.subject_id WHERE x.kind IN ('exec', 'file')`
+    )[0].s;
   const first = await sum();
   assert.equal(first, BigInt(1100 + 550 + 1 + 2100 + 1100));
   assert.equal(await ingest.ingest(web1, b), 'duplicate');
@@ -66,7 +79,10 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   const v1 = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
   // The fixture's batches are linux-audit data: the sync agent is also the top audit initiator (an audit-exe item beside its process item).
   const audit = v1.items.filter((i) => i.type.startsWith('audit-'));
-  assert.deepEqual(audit.map((i) => [i.type, i.value]), [['audit-exe', '/opt/syncagent/bin/syncagent']]);
+  assert.deepEqual(
+    audit.map((i) => [i.type, i.value]),
+    [['audit-exe', '/opt/syncagent/bin/syncagent']],
+  );
   const byValue = new Map(v1.items.filter((i) => !i.type.startsWith('audit-')).map((i) => [i.value, i]));
   const agent = byValue.get('/opt/syncagent/bin/syncagent');
   assert.equal(agent?.applyToChildren, true);
@@ -82,7 +98,10 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   assert.equal((await api('POST', url(agent!), { decision: 'approved' })).status, 400);
   assert.equal((await api('POST', url(agent!), { decision: 'snoozed', comment: 'later' })).status, 400);
   assert.equal((await api('POST', url(agent!), { decision: 'snoozed', comment: 'x', snoozeUntil: '2001-01-01T00:00:00Z' })).status, 400);
-  assert.equal((await api('POST', '/api/v1/exclusion-items/00000000-0000-0000-0000-000000000000/decision', { decision: 'approved', comment: 'x' })).status, 404);
+  assert.equal(
+    (await api('POST', '/api/v1/exclusion-items/00000000-0000-0000-0000-000000000000/decision', { decision: 'approved', comment: 'x' })).status,
+    404,
+  );
 
   const ok = await api('POST', url(agent!), { decision: 'rejected', comment: 'first look: no' });
   assert.equal(ok.status, 200);
@@ -101,7 +120,10 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   // The new program is noisy on two hosts: one host alone is no longer enough for a fleet item (minHosts 2).
   const web1 = (await prisma.host.findFirstOrThrow({ where: { hostname: 'web-01' } })).id;
   for (const h of [build, web1]) {
-    await ingest.ingest(h, batch(h, FIXTURE_T0 + 120_000, { execs: [{ path: '/opt/acme/bin/acme-helper', parentPath: '/opt/acme/bin/acmed', user: 'root', count: 3000 }] }));
+    await ingest.ingest(
+      h,
+      batch(h, FIXTURE_T0 + 120_000, { execs: [{ path: '/opt/acme/bin/acme-helper', parentPath: '/opt/acme/bin/acmed', user: 'root', count: 3000 }] }),
+    );
   }
   const r2 = await recompute.recompute();
   assert.equal(r2.version, v1.version + 1);
@@ -123,24 +145,27 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   const diff = (await api('GET', `/api/v1/exclusion-sets/${v2.id}/diff`)).body;
   assert.equal(diff.previousVersion, v1.version);
   // acme-helper: a noisy program, and (its 3000 execve records) a noisy audit initiator.
-  assert.deepEqual(diff.added.map((a: { type: string; value: string }) => [a.type, a.value]).sort(), [['audit-exe', '/opt/acme/bin/acme-helper'], ['process', '/opt/acme/bin/acme-helper']]);
+  assert.deepEqual(diff.added.map((a: { type: string; value: string }) => [a.type, a.value]).sort(), [
+    ['audit-exe', '/opt/acme/bin/acme-helper'],
+    ['process', '/opt/acme/bin/acme-helper'],
+  ]);
   assert.match(diff.added.find((a: { type: string }) => a.type === 'process').why, /^new recommendation: noisy program/);
   assert.deepEqual(diff.removed, []);
   // Two hosts became three for the per-user items.
-  assert.deepEqual(
-    diff.changed.map((c: { type: string; value: string; why: string }) => [c.type, c.value, c.why]).sort(),
-    [
-      ['audit-exe', '/opt/syncagent/bin/syncagent', 'evidence.hosts 2 -> 3'],
-      ['process', '/opt/syncagent/bin/syncagent', 'evidence.hosts 2 -> 3'],
-      ['wildcard', '/home/*/.cache/syncagent/sync.log', 'evidence.hosts 2 -> 3'],
-      ['wildcard', '/var/tmp/buildcache/*/chunk-*.tmp', 'evidence.hosts 2 -> 3'],
-    ],
-  );
+  assert.deepEqual(diff.changed.map((c: { type: string; value: string; why: string }) => [c.type, c.value, c.why]).sort(), [
+    ['audit-exe', '/opt/syncagent/bin/syncagent', 'evidence.hosts 2 -> 3'],
+    ['process', '/opt/syncagent/bin/syncagent', 'evidence.hosts 2 -> 3'],
+    ['wildcard', '/home/*/.cache/syncagent/sync.log', 'evidence.hosts 2 -> 3'],
+    ['wildcard', '/var/tmp/buildcache/*/chunk-*.tmp', 'evidence.hosts 2 -> 3'],
+  ]);
   assert.equal(diff.unchanged, 0);
   const first = (await api('GET', `/api/v1/exclusion-sets/${v1.id}/diff`)).body;
   assert.equal(first.previousSetId, null);
   assert.equal(first.added.length, v1.items.length);
 
   const history = (await api('GET', `/api/v1/exclusion-items/${agent2.id}/decisions`)).body as Array<{ decision: string; decidedBy: string }>;
-  assert.deepEqual(history.map((h) => h.decision), ['approved', 'rejected']);
+  assert.deepEqual(
+    history.map((h) => h.decision),
+    ['approved', 'rejected'],
+  );
 });

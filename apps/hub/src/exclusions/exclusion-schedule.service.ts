@@ -20,7 +20,14 @@ export class ExclusionScheduleService implements OnApplicationBootstrap {
   /** Worker processes own the schedule (a BullMQ job scheduler: one per queue however many processes apply it). */
   async onApplicationBootstrap(): Promise<void> {
     if (!hasRole(this.config, 'worker')) return;
-    await applyPeriodicJob(this.queue, SCHEDULER_ID, this.config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS, { name: JOBS.recomputeExclusions.name }, this.logger, 'exclusion set recompute');
+    await applyPeriodicJob(
+      this.queue,
+      SCHEDULER_ID,
+      this.config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS,
+      { name: JOBS.recomputeExclusions.name },
+      this.logger,
+      'exclusion set recompute',
+    );
   }
 
   async enqueue(): Promise<string> {

@@ -23,7 +23,18 @@ export interface ExclusionSetDiffView extends ExclusionSetDiff {
   previousVersion: number | null;
 }
 
-type ItemRow = { id: string; type: string; value: string; isDirectory: boolean; globalScopeEligible: boolean; user: string; applyToChildren: boolean; reason: string; risk: unknown; evidence: unknown };
+type ItemRow = {
+  id: string;
+  type: string;
+  value: string;
+  isDirectory: boolean;
+  globalScopeEligible: boolean;
+  user: string;
+  applyToChildren: boolean;
+  reason: string;
+  risk: unknown;
+  evidence: unknown;
+};
 
 @Injectable()
 export class ExclusionSetsService {
@@ -55,14 +66,19 @@ export class ExclusionSetsService {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`exclusion set ${id} not found`);
     const set = await this.prisma.exclusionSet.findUnique({ where: { id }, select: { id: true, version: true, previousSetId: true, diff: true } });
     if (!set) throw new NotFoundException(`exclusion set ${id} not found`);
-    const prev = set.previousSetId
-      ? await this.prisma.exclusionSet.findUnique({ where: { id: set.previousSetId }, select: { version: true } })
-      : null;
+    const prev = set.previousSetId ? await this.prisma.exclusionSet.findUnique({ where: { id: set.previousSetId }, select: { version: true } }) : null;
     const diff = (set.diff as ExclusionSetDiff | null) ?? { added: [], removed: [], changed: [], unchanged: 0 };
     return { setId: set.id, version: set.version, previousSetId: set.previousSetId, previousVersion: prev?.version ?? null, ...diff };
   }
 
-  private async view(set: { id: string; version: number; createdAt: Date; params: unknown; previousSetId: string | null; items: ItemRow[] }): Promise<ExclusionSetView> {
+  private async view(set: {
+    id: string;
+    version: number;
+    createdAt: Date;
+    params: unknown;
+    previousSetId: string | null;
+    items: ItemRow[];
+  }): Promise<ExclusionSetView> {
     const decisions = await this.decisions.current(set.items);
     return {
       id: set.id,
@@ -72,19 +88,22 @@ export class ExclusionSetsService {
       previousSetId: set.previousSetId,
       hostScopedSuggestions: suggestionsOf(set.params),
       items: set.items
-        .map((i) => ({
-          id: i.id,
-          type: i.type,
-          value: i.value,
-          isDirectory: i.isDirectory,
-          globalScopeEligible: i.globalScopeEligible,
-          user: i.user,
-          applyToChildren: i.applyToChildren,
-          reason: i.reason,
-          risk: i.risk,
-          evidence: i.evidence,
-          decision: decisions.get(exclusionIdentityKey(i)) ?? ExclusionDecisionsService.pending(),
-        }) as ExclusionItemView)
+        .map(
+          (i) =>
+            ({
+              id: i.id,
+              type: i.type,
+              value: i.value,
+              isDirectory: i.isDirectory,
+              globalScopeEligible: i.globalScopeEligible,
+              user: i.user,
+              applyToChildren: i.applyToChildren,
+              reason: i.reason,
+              risk: i.risk,
+              evidence: i.evidence,
+              decision: decisions.get(exclusionIdentityKey(i)) ?? ExclusionDecisionsService.pending(),
+            }) as ExclusionItemView,
+        )
         .sort((a, b) => (b.evidence?.totalCount ?? 0) - (a.evidence?.totalCount ?? 0) || a.value.localeCompare(b.value)),
     };
   }

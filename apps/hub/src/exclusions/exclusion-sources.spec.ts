@@ -33,13 +33,17 @@ before(async () => {
     // Six apps append to their logs 90 times in the window: no single log is noisy, .log is.
     for (const app of APPS) files.push({ path: `/var/log/${app}/${app}.log`, op: 'modify', processPath: `/opt/${app}/bin/${app}d`, count: 90 });
     // git's index.lock in four repositories of the host's user.
-    for (const repo of ['api', 'web', 'infra', 'docs']) files.push({ path: `/home/${user}/src/${repo}/.git/index.lock`, op: 'create', processPath: '/usr/lib/git-core/git', count: 300 });
+    for (const repo of ['api', 'web', 'infra', 'docs'])
+      files.push({ path: `/home/${user}/src/${repo}/.git/index.lock`, op: 'create', processPath: '/usr/lib/git-core/git', count: 300 });
     // A backup daemon touching 1200 spool files once each: an auditd directory and initiator.
     for (let i = 0; i < 1200; i++) files.push({ path: `/var/lib/backupd/spool/f${i}`, op: 'modify', processPath: '/opt/backup/bin/backupd', count: 1 });
-    await ingest.ingest(hostId, batch(hostId, FIXTURE_T0, {
-      files,
-      execs: [{ path: '/usr/bin/python3', parentPath: '/opt/ml/bin/trainer', user: 'root', count: 3 }],
-    }));
+    await ingest.ingest(
+      hostId,
+      batch(hostId, FIXTURE_T0, {
+        files,
+        execs: [{ path: '/usr/bin/python3', parentPath: '/opt/ml/bin/trainer', user: 'root', count: 3 }],
+      }),
+    );
     // Defender's real-time-protection statistics: files scanned per process, sent as exec rows.
     const rtp = batch(hostId, FIXTURE_T0 + 60_000, {
       execs: [
@@ -62,7 +66,15 @@ async function api(path: string): Promise<{ status: number; text: string; header
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-type Item = { type: string; value: string; user: string; applyToChildren: boolean; reason: string; risk: { flags: string[] }; evidence: Record<string, number> };
+type Item = {
+  type: string;
+  value: string;
+  user: string;
+  applyToChildren: boolean;
+  reason: string;
+  risk: { flags: string[] };
+  evidence: Record<string, number>;
+};
 
 test('extension, file-name, files-scanned and auditd items from ingested data; nothing from the deny-lists; no user in any export', async () => {
   const r = await hub.app.get(ExclusionRecomputeService).recompute();
@@ -104,10 +116,13 @@ test('extension, file-name, files-scanned and auditd items from ingested data; n
   const policy = new ExclusionSafetyPolicy();
   for (const i of set.items) {
     const v =
-      i.type === 'extension' ? policy.checkExtension(i.value)
-      : i.type === 'filename' ? policy.checkFileName(i.value)
-      : i.type === 'process' || i.type === 'audit-exe' ? policy.checkProcess(i.value)
-      : policy.checkPath(i.value, i.type === 'audit-dir');
+      i.type === 'extension'
+        ? policy.checkExtension(i.value)
+        : i.type === 'filename'
+          ? policy.checkFileName(i.value)
+          : i.type === 'process' || i.type === 'audit-exe'
+            ? policy.checkProcess(i.value)
+            : policy.checkPath(i.value, i.type === 'audit-dir');
     assert.ok(v.allowed, `${i.type} ${i.value}: ${v.why}`);
   }
 

@@ -76,7 +76,8 @@ export class ExclusionsController {
     name: 'os',
     enum: ['linux', 'darwin'],
     required: false,
-    description: "Only this platform's items. Default: the format's platform (mdatp-json, auditd-rules: linux; mdatp-plist: darwin; cisco-*: the whole set when it is one platform's, else darwin; mdatp-cli: all)",
+    description:
+      "Only this platform's items. Default: the format's platform (mdatp-json, auditd-rules: linux; mdatp-plist: darwin; cisco-*: the whole set when it is one platform's, else darwin; mdatp-cli: all)",
   })
   async export(
     @Param('id') id: string,

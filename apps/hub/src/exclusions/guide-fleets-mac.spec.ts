@@ -42,8 +42,13 @@ function enroll(hostname: string): Promise<Host> {
 
 function window(host: Host, startMs: number, source: string, execs: CountBatch['execs']): CountBatch {
   return CountBatch.fromPartial({
-    hostId: host.hostId, sequence: host.sequence++, windowStartMs: startMs, windowEndMs: startMs + MIN, source,
-    events: execs.reduce((n, e) => n + e.count, 0), execs,
+    hostId: host.hostId,
+    sequence: host.sequence++,
+    windowStartMs: startMs,
+    windowEndMs: startMs + MIN,
+    source,
+    events: execs.reduce((n, e) => n + e.count, 0),
+    execs,
   });
 }
 
@@ -63,26 +68,30 @@ before(async () => {
   base = `http://127.0.0.1:${hub.httpPort}`;
   client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
   // The real macOS RTP statistics sample (libs/mdatp/fixtures): launchd scanned 2,071 files.
-  const sample = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'mdatp', 'fixtures', 'mdatp_rtp_statistics_macos_excerpt.json'), 'utf8')) as {
+  const sample = JSON.parse(
+    readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'mdatp', 'fixtures', 'mdatp_rtp_statistics_macos_excerpt.json'), 'utf8'),
+  ) as {
     counters: { path: string | null; totalFilesScanned: string }[];
   };
   for (const [h, user] of USERS.entries()) {
     const host = await enroll(`mac-${h + 1}`);
     const batches: CountBatch[] = [];
     for (let m = 0; m < 20; m++) {
-      batches.push(window(host, T0 + m * MIN, 'cisco-support', [
-        // The guide's example: /bin/rm run 2/s by a script (bash) that launchd started, as the local user (U:502).
-        { path: '/bin/rm', parentPath: '/bin/bash', user, count: 120 },
-        { path: '/bin/bash', parentPath: '/sbin/launchd', user, count: 1 },
-        // A Mach-O helper started by launchd runs grep 2/s: the helper is the program that identifies the application.
-        { path: '/usr/bin/grep', parentPath: HELPER, user: 'root', count: 120 },
-        { path: HELPER, parentPath: '/sbin/launchd', user: 'root', count: 1 },
-        // An XPC service's defaults calls under xpcproxy.
-        { path: '/usr/bin/defaults', parentPath: '/usr/libexec/xpcproxy', user: 'root', count: 120 },
-        // The user's Terminal: zsh running ls.
-        { path: '/bin/ls', parentPath: '/bin/zsh', user, count: 120 },
-        { path: '/bin/zsh', parentPath: TERMINAL, user, count: 1 },
-      ]));
+      batches.push(
+        window(host, T0 + m * MIN, 'cisco-support', [
+          // The guide's example: /bin/rm run 2/s by a script (bash) that launchd started, as the local user (U:502).
+          { path: '/bin/rm', parentPath: '/bin/bash', user, count: 120 },
+          { path: '/bin/bash', parentPath: '/sbin/launchd', user, count: 1 },
+          // A Mach-O helper started by launchd runs grep 2/s: the helper is the program that identifies the application.
+          { path: '/usr/bin/grep', parentPath: HELPER, user: 'root', count: 120 },
+          { path: HELPER, parentPath: '/sbin/launchd', user: 'root', count: 1 },
+          // An XPC service's defaults calls under xpcproxy.
+          { path: '/usr/bin/defaults', parentPath: '/usr/libexec/xpcproxy', user: 'root', count: 120 },
+          // The user's Terminal: zsh running ls.
+          { path: '/bin/ls', parentPath: '/bin/zsh', user, count: 120 },
+          { path: '/bin/zsh', parentPath: TERMINAL, user, count: 1 },
+        ]),
+      );
     }
     const rtp = sample.counters.filter((c) => c.path).map((c) => ({ path: c.path!, parentPath: '', user: '', count: Number(c.totalFilesScanned) }));
     batches.push(window(host, T0 + 20 * MIN, 'mdatp-rtp', rtp));
@@ -103,11 +112,19 @@ test('three Macs: launchd, xpcproxy and Terminal are never items; the refusals n
   await hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren, i.user]));
-  assert.deepEqual(set.items.filter((i) => /\/(launchd|xpcproxy|Terminal|loginwindow|sshd|sudo)$/.test(i.value)), [], all);
+  assert.deepEqual(
+    set.items.filter((i) => /\/(launchd|xpcproxy|Terminal|loginwindow|sshd|sudo)$/.test(i.value)),
+    [],
+    all,
+  );
   const helper = set.items.find((i) => i.type === 'process' && i.value === HELPER);
   assert.equal(helper?.applyToChildren, true, all);
   assert.equal(helper?.user, 'root');
-  const why = (s: string) => set.params.rejected.filter((r) => r.subject === s).map((r) => r.why).join(' | ');
+  const why = (s: string) =>
+    set.params.rejected
+      .filter((r) => r.subject === s)
+      .map((r) => r.why)
+      .join(' | ');
   assert.match(why('/bin/rm'), /\/sbin\/launchd refused \(OS launcher: init or launcher\): the child it starts, \/bin\/bash, cannot be excluded either/);
   assert.match(why('/usr/bin/defaults'), /\/usr\/libexec\/xpcproxy refused \(OS launcher: init or launcher\): the child it starts, \/usr\/bin\/defaults/);
   assert.match(why('/bin/ls'), /Terminal refused \(OS launcher: terminal\): the child it starts, \/bin\/zsh/);

@@ -87,7 +87,8 @@ before(async () => {
       // A sync agent runs date 2/s (a utility: its parent, with children) in minutes 0-9.
       if (m < 10) execs.push({ path: '/usr/bin/date', parentPath: '/opt/sync/bin/syncd', user: 'root', count: 120 });
       // The backup daemon writes its spool: audit records by initiator and directory (the auditd guide's -e / -d).
-      const files: CountBatch['files'] = m < 10 ? [{ path: '/var/lib/backupd/spool/chunk.db', op: 'modify', processPath: '/opt/backup/bin/backupd', count: 150 }] : [];
+      const files: CountBatch['files'] =
+        m < 10 ? [{ path: '/var/lib/backupd/spool/chunk.db', op: 'modify', processPath: '/opt/backup/bin/backupd', count: 150 }] : [];
       batches.push(window(host, start, 'linux-audit', { execs, files }));
     }
     // Defender's real-time-protection statistics: bash scanned a lot, and an indexer (RTP only: no audit records).
@@ -112,7 +113,7 @@ after(async () => {
 type Item = { type: string; value: string; user: string; applyToChildren: boolean; reason: string; evidence: Record<string, number | string> };
 type Rejected = { subject: string; why: string };
 
-test('Linux fleet: the guide\'s exec bars judged over each capture; no launcher, no parent from scan counts', async () => {
+test("Linux fleet: the guide's exec bars judged over each capture; no launcher, no parent from scan counts", async () => {
   await hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren]));
@@ -139,7 +140,11 @@ test('Linux fleet: the guide\'s exec bars judged over each capture; no launcher,
   assert.equal(find('process', '/usr/sbin/nrpe'), undefined, all);
   assert.equal(find('process', '/bin/bash'), undefined, all);
 
-  const why = (s: string) => set.params.rejected.filter((r) => r.subject === s).map((r) => r.why).join(' | ');
+  const why = (s: string) =>
+    set.params.rejected
+      .filter((r) => r.subject === s)
+      .map((r) => r.why)
+      .join(' | ');
   assert.match(why('/usr/bin/find'), /\/usr\/sbin\/cron refused \(OS launcher: init or launcher\): the child it starts, \/usr\/bin\/find/);
   assert.match(why('/bin/bash'), /never credited to a parent/);
 });
@@ -150,16 +155,28 @@ test('Linux fleet exports: MDE never carries a child scope silently; auditd hold
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren]));
   const syncd = set.items.find((i) => i.type === 'process' && i.value === '/opt/sync/bin/syncd');
   assert.equal(syncd?.applyToChildren, true, all);
-  assert.ok(set.items.some((i) => i.type === 'process' && i.value === '/opt/indexer/bin/indexer'), all);
-  assert.ok(set.items.some((i) => i.type === 'audit-exe' && i.value === '/opt/backup/bin/backupd'), all);
-  assert.ok(set.items.some((i) => i.type === 'audit-dir' && i.value === '/var/lib/backupd/spool'), all);
+  assert.ok(
+    set.items.some((i) => i.type === 'process' && i.value === '/opt/indexer/bin/indexer'),
+    all,
+  );
+  assert.ok(
+    set.items.some((i) => i.type === 'audit-exe' && i.value === '/opt/backup/bin/backupd'),
+    all,
+  );
+  assert.ok(
+    set.items.some((i) => i.type === 'audit-dir' && i.value === '/var/lib/backupd/spool'),
+    all,
+  );
 
   // MDE: the parent-with-children item is refused in every format (counted in the header; the script says why).
   for (const f of ['mdatp-json', 'mdatp-cli', 'mdatp-plist']) {
     // The Linux hosts' items in every MDE format (a plist export defaults to macOS items since per-platform sets).
     const res = await api(`/api/v1/exclusion-sets/${set.id}/export?format=${f}&include=all&os=linux`);
     assert.equal(res.status, 200, f);
-    const written = res.text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const written = res.text
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     assert.ok(!written.includes('/opt/sync/bin/syncd'), `${f} exports syncd without its children`);
     assert.ok(written.includes('/opt/mdm/bin/mdm-agent'), f);
     assert.ok(Number(res.headers.get('x-fleettune-skipped-items')) >= 1, f);

@@ -22,7 +22,13 @@ const ADMIN = 'independence-admin-token-00000000';
 const ENROLL = 'independence-enroll-secret-000000';
 const T0 = Date.UTC(2026, 10, 26, 9, 0, 0);
 const IMPLANT = '/opt/.x/implantd';
-const DANGEROUS = ['/private/etc/sudoers.d/zz', '/private/etc/pam.d/sshd', '/var/www/html/shell.php5', '/usr/lib/x86_64-linux-gnu/libpam.so.0', '/home/alice/.bashrc'];
+const DANGEROUS = [
+  '/private/etc/sudoers.d/zz',
+  '/private/etc/pam.d/sshd',
+  '/var/www/html/shell.php5',
+  '/usr/lib/x86_64-linux-gnu/libpam.so.0',
+  '/home/alice/.bashrc',
+];
 let db: TestDatabase;
 let hub: RunningHub;
 let client: AgentServiceClient;
@@ -47,22 +53,40 @@ async function get(path: string) {
 
 function enroll(hostname: string): Promise<{ hostId: string; agentToken: string }> {
   return new Promise((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) => (err ? reject(err) : resolve(res!))),
+    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+      err ? reject(err) : resolve(res!),
+    ),
   );
 }
 
-type Suggestion = { type: string; value: string; scope: string; hostIds: string[]; whyNotFleet: string; globalScopeEligible: boolean; risk: { level: string; flags: string[] } };
+type Suggestion = {
+  type: string;
+  value: string;
+  scope: string;
+  hostIds: string[];
+  whyNotFleet: string;
+  globalScopeEligible: boolean;
+  risk: { level: string; flags: string[] };
+};
 type SetView = { id: string; items: { type: string; value: string }[]; hostScopedSuggestions: Suggestion[] };
 
 test('three sybils enrolled in one burst from one address are one witness: the implant is a host-scoped suggestion, never a fleet item', async () => {
   const sybils = [await enroll('sybil-1'), await enroll('sybil-2'), await enroll('sybil-3')];
   for (const s of sybils) {
     const b = CountBatch.fromPartial({
-      hostId: s.hostId, sequence: 1, windowStartMs: T0, windowEndMs: T0 + 60_000, source: 'linux-audit', events: 1,
+      hostId: s.hostId,
+      sequence: 1,
+      windowStartMs: T0,
+      windowEndMs: T0 + 60_000,
+      source: 'linux-audit',
+      events: 1,
       execs: [{ path: IMPLANT, parentPath: '/sbin/init', user: 'root', count: 50_000 }],
       files: DANGEROUS.map((p) => ({ path: p, op: 'modify', processPath: IMPLANT, count: 5000 })),
     });
-    assert.deepEqual((await uploadBatches(client, s.agentToken, [b])).map((a) => a.status), [BatchAck_Status.COMMITTED]);
+    assert.deepEqual(
+      (await uploadBatches(client, s.agentToken, [b])).map((a) => a.status),
+      [BatchAck_Status.COMMITTED],
+    );
   }
   // An independent pair (hosts enrolled before provenance was recorded count on their own) shares a real noisy daemon.
   const prisma = hub.app.get(PrismaService);
@@ -76,7 +100,10 @@ test('three sybils enrolled in one burst from one address are one witness: the i
 
   const result = await hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await get('/api/v1/exclusion-sets/latest')).text) as SetView;
-  assert.ok(set.items.some((i) => i.type === 'process' && i.value === '/opt/acme/bin/acmed'), 'two independent hosts make a fleet item');
+  assert.ok(
+    set.items.some((i) => i.type === 'process' && i.value === '/opt/acme/bin/acmed'),
+    'two independent hosts make a fleet item',
+  );
   assert.ok(!set.items.some((i) => i.value === IMPLANT), `no fleet item for the implant: ${JSON.stringify(set.items.map((i) => i.value))}`);
   for (const p of DANGEROUS) assert.ok(!set.items.some((i) => i.value.endsWith(p.split('/').pop()!)), p);
 

@@ -63,15 +63,25 @@ async function api(path: string): Promise<{ status: number; text: string; header
 type Item = {
   type: string;
   value: string;
-  evidence: { hosts: number; hostsReporting: number; prevalence: number; platforms?: string[]; byPlatform?: Array<{ platform: string; hosts: number; hostsReporting: number; prevalence: number }> };
+  evidence: {
+    hosts: number;
+    hostsReporting: number;
+    prevalence: number;
+    platforms?: string[];
+    byPlatform?: Array<{ platform: string; hosts: number; hostsReporting: number; prevalence: number }>;
+  };
 };
 
 const MAC_PATH = /\/Users\/|Foo\.app|foo\.log/;
 const LINUX_PATH = /\/var\/lib\/appd|appd/;
 
-test('3 Macs + 3 Linux hosts: items per platform, prevalence within the platform, exports with no other platform\'s paths', async () => {
+test("3 Macs + 3 Linux hosts: items per platform, prevalence within the platform, exports with no other platform's paths", async () => {
   await hub.app.get(ExclusionRecomputeService).recompute();
-  const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; params: { hostsReportingByPlatform?: Record<string, number> }; items: Item[] };
+  const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as {
+    id: string;
+    params: { hostsReportingByPlatform?: Record<string, number> };
+    items: Item[];
+  };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.evidence.platforms]));
   assert.deepEqual(set.params.hostsReportingByPlatform, { darwin: 3, linux: 3 });
 

@@ -31,18 +31,23 @@ before(async () => {
     const hostId = await addHost(prisma, `kinds-${h}`);
     for (let w = 0; w < 3; w++) {
       const files: CountBatch['files'] = [];
-      for (let i = 0; i < 400 * (w + 1); i++) files.push({ path: `/var/lib/backupd/spool/f${i}`, op: 'modify', processPath: '/opt/backup/bin/backupd', count: 1 });
-      for (const repo of ['api', 'web']) files.push({ path: `/home/${user}/src/${repo}/.git/index.lock`, op: 'create', processPath: '/usr/lib/git-core/git', count: 300 });
+      for (let i = 0; i < 400 * (w + 1); i++)
+        files.push({ path: `/var/lib/backupd/spool/f${i}`, op: 'modify', processPath: '/opt/backup/bin/backupd', count: 1 });
+      for (const repo of ['api', 'web'])
+        files.push({ path: `/home/${user}/src/${repo}/.git/index.lock`, op: 'create', processPath: '/usr/lib/git-core/git', count: 300 });
       // Relative paths and a file at the root: the directory rule's edge cases.
       files.push({ path: 'relative/name.txt', op: 'modify', processPath: '', count: 7 });
       files.push({ path: '/rootfile', op: 'modify', processPath: '/usr/bin/touch', count: 2 });
-      await ingest.ingest(hostId, batch(hostId, FIXTURE_T0 + w * 25 * 60_000, {
-        files,
-        execs: [
-          { path: '/usr/bin/python3', parentPath: '/opt/ml/bin/trainer', user: 'root', count: 3 + w },
-          { path: '/usr/bin/python3', parentPath: '', user: '', count: 5 },
-        ],
-      }));
+      await ingest.ingest(
+        hostId,
+        batch(hostId, FIXTURE_T0 + w * 25 * 60_000, {
+          files,
+          execs: [
+            { path: '/usr/bin/python3', parentPath: '/opt/ml/bin/trainer', user: 'root', count: 3 + w },
+            { path: '/usr/bin/python3', parentPath: '', user: '', count: 5 },
+          ],
+        }),
+      );
       const rtp = batch(hostId, FIXTURE_T0 + w * 25 * 60_000 + 60_000, {
         execs: [
           { path: '/opt/indexer/bin/indexer', parentPath: '', user: '', count: 50_000 },
@@ -85,9 +90,16 @@ test('the rollup cells of scan, audit-exe and audit-dir equal the raw reading ce
     const fromRollup = rolled.rows.map((r) => r.c).sort();
     assert.ok(fromRaw.length > 20, `${fromRaw.length} cells`);
     assert.deepEqual(fromRollup, fromRaw);
-    for (const k of RAW_KINDS) assert.ok(fromRollup.some((c) => c.startsWith(`${k} `)), k);
+    for (const k of RAW_KINDS)
+      assert.ok(
+        fromRollup.some((c) => c.startsWith(`${k} `)),
+        k,
+      );
     assert.ok(fromRollup.includes(`audit-dir relative/name.txt ${fromRollup.find((c) => c.startsWith('audit-dir relative/'))!.split(' ')[2]}`));
-    assert.ok(fromRollup.some((c) => c.startsWith('audit-dir / ')), 'a file at the root is in "/"');
+    assert.ok(
+      fromRollup.some((c) => c.startsWith('audit-dir / ')),
+      'a file at the root is in "/"',
+    );
     // mdatp-rtp exec rows are files scanned, not executions: only the 5 real executions a window stay exec.
     const exec = await client.query<{ n: string }>(
       `SELECT SUM(r.count)::text AS n FROM activity_rollups r JOIN activity_subjects s ON s.id = r.subject_id
@@ -104,9 +116,18 @@ test('the recompute reads no raw table once the rollup carries the kinds, and re
   const now = await recompute.recompute();
   assert.equal(now.rawRows, 0, 'no raw rows read');
   const withRollupKinds = await latestItems();
-  assert.ok(withRollupKinds.some((i) => i.startsWith('["audit-exe","/opt/backup/bin/backupd"')), withRollupKinds.join('\n'));
-  assert.ok(withRollupKinds.some((i) => i.startsWith('["audit-dir","/var/lib/backupd/spool"')), withRollupKinds.join('\n'));
-  assert.ok(withRollupKinds.some((i) => i.startsWith('["process","/opt/indexer/bin/indexer"')), withRollupKinds.join('\n'));
+  assert.ok(
+    withRollupKinds.some((i) => i.startsWith('["audit-exe","/opt/backup/bin/backupd"')),
+    withRollupKinds.join('\n'),
+  );
+  assert.ok(
+    withRollupKinds.some((i) => i.startsWith('["audit-dir","/var/lib/backupd/spool"')),
+    withRollupKinds.join('\n'),
+  );
+  assert.ok(
+    withRollupKinds.some((i) => i.startsWith('["process","/opt/indexer/bin/indexer"')),
+    withRollupKinds.join('\n'),
+  );
 
   // "Before": the rollup as it was written without the new kinds (mdatp rows counted as exec
   // subjects, no audit kinds), so the reader falls back to the raw tables and corrects the execs.

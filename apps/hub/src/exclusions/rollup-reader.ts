@@ -260,20 +260,21 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     });
   }
 
-  const columns: FleetActivityColumns = row === total
-    ? cols
-    : {
-        ...cols,
-        rowCount: row,
-        subjectOfRow: cols.subjectOfRow.subarray(0, row),
-        hostOfRow: cols.hostOfRow.subarray(0, row),
-        windowStartMs: cols.windowStartMs.subarray(0, row),
-        count: cols.count.subarray(0, row),
-        peakCount: cols.peakCount.subarray(0, row),
-        peakWindowSeconds: cols.peakWindowSeconds.subarray(0, row),
-        activeStartMs: cols.activeStartMs.subarray(0, row),
-        activeEndMs: cols.activeEndMs.subarray(0, row),
-      };
+  const columns: FleetActivityColumns =
+    row === total
+      ? cols
+      : {
+          ...cols,
+          rowCount: row,
+          subjectOfRow: cols.subjectOfRow.subarray(0, row),
+          hostOfRow: cols.hostOfRow.subarray(0, row),
+          windowStartMs: cols.windowStartMs.subarray(0, row),
+          count: cols.count.subarray(0, row),
+          peakCount: cols.peakCount.subarray(0, row),
+          peakWindowSeconds: cols.peakWindowSeconds.subarray(0, row),
+          activeStartMs: cols.activeStartMs.subarray(0, row),
+          activeEndMs: cols.activeEndMs.subarray(0, row),
+        };
   const osById = new Map(osRes.rows.map((r) => [r.id, r.os]));
   const hostPlatforms = new Map(hostIds.map((id) => [id, osById.get(id) ?? 'unknown']));
   return { columns, hostsReporting: hostIds.length, hostPlatforms, queryMs, decodeMs: performance.now() - t, rawRows };

@@ -56,10 +56,20 @@ async function get<T>(path: string): Promise<T> {
   return r.body as T;
 }
 
-const EXECS = ['/usr/bin/date', '/usr/bin/id', '/opt/app/bin/sync', "/tmp/it's \"quoted\"/x", '/usr/lib/été/run', '/bin/sh'];
+const EXECS = ['/usr/bin/date', '/usr/bin/id', '/opt/app/bin/sync', '/tmp/it\'s "quoted"/x', '/usr/lib/été/run', '/bin/sh'];
 const PARENTS = ['', '/usr/sbin/cron', '/opt/app/bin/sync', '/usr/lib/systemd/systemd'];
 const LONG = '/var/' + 'd'.repeat(2400) + '/f.log';
-const FILES = ['/var/log/syslog', '/var/log/app/a.log', '/home/u1/.cache/c-1.tmp', '/home/u2/.cache/c-2.TMP', '/x', '/etc/passwd', '/var/tmp/noext', '/srv/data/archive.tar.gz', LONG];
+const FILES = [
+  '/var/log/syslog',
+  '/var/log/app/a.log',
+  '/home/u1/.cache/c-1.tmp',
+  '/home/u2/.cache/c-2.TMP',
+  '/x',
+  '/etc/passwd',
+  '/var/tmp/noext',
+  '/srv/data/archive.tar.gz',
+  LONG,
+];
 const KEYS = ['exec', 'buildcache', 'appcache'];
 const SYSCALLS = ['execve', 'openat', 'unlinkat'];
 const INITIATORS = ['/usr/sbin/sshd', '/usr/bin/sudo', '/opt/app/bin/sync'];
@@ -85,36 +95,39 @@ function randomBatch(r: () => number, hostId: string, sequence: number): CountBa
   });
 }
 
-before(async () => {
-  ({ db, hub } = await startTestHub('fleet_rollup_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_API_REQUESTS_PER_SECOND: '100000' }));
-  prisma = hub.app.get(PrismaService);
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  await prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
-  for (let i = 0; i < 9; i++) {
-    const h = await prisma.host.create({ data: { hostname: `h-${i}`, os: i % 3 === 0 ? 'darwin' : 'linux' } });
-    hosts.push({ id: h.id, os: h.os, hostname: h.hostname });
-  }
-  const ingest = hub.app.get(BatchIngestService);
-  const r = rng(20261124);
-  const sent: Array<{ hostId: string; batch: CountBatch }> = [];
-  let seq = 1;
-  // Rounds of concurrent ingests; the worker loop runs meanwhile, and some rounds resend earlier batches.
-  for (let round = 0; round < 8; round++) {
-    const jobs: Array<Promise<string>> = [];
-    for (let j = 0; j < 25; j++) {
-      const h = hosts[Math.floor(r() * hosts.length)];
-      const b = randomBatch(r, h.id, seq++);
-      sent.push({ hostId: h.id, batch: b });
-      jobs.push(ingest.ingest(h.id, b));
+before(
+  async () => {
+    ({ db, hub } = await startTestHub('fleet_rollup_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_API_REQUESTS_PER_SECOND: '100000' }));
+    prisma = hub.app.get(PrismaService);
+    base = `http://127.0.0.1:${hub.httpPort}`;
+    await prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
+    for (let i = 0; i < 9; i++) {
+      const h = await prisma.host.create({ data: { hostname: `h-${i}`, os: i % 3 === 0 ? 'darwin' : 'linux' } });
+      hosts.push({ id: h.id, os: h.os, hostname: h.hostname });
     }
-    for (let j = 0; j < 5 && sent.length > 30; j++) {
-      const old = sent[Math.floor(r() * (sent.length - 25))];
-      jobs.push(ingest.ingest(old.hostId, old.batch).then((o) => (assert.equal(o, 'duplicate'), o)));
+    const ingest = hub.app.get(BatchIngestService);
+    const r = rng(20261124);
+    const sent: Array<{ hostId: string; batch: CountBatch }> = [];
+    let seq = 1;
+    // Rounds of concurrent ingests; the worker loop runs meanwhile, and some rounds resend earlier batches.
+    for (let round = 0; round < 8; round++) {
+      const jobs: Array<Promise<string>> = [];
+      for (let j = 0; j < 25; j++) {
+        const h = hosts[Math.floor(r() * hosts.length)];
+        const b = randomBatch(r, h.id, seq++);
+        sent.push({ hostId: h.id, batch: b });
+        jobs.push(ingest.ingest(h.id, b));
+      }
+      for (let j = 0; j < 5 && sent.length > 30; j++) {
+        const old = sent[Math.floor(r() * (sent.length - 25))];
+        jobs.push(ingest.ingest(old.hostId, old.batch).then((o) => (assert.equal(o, 'duplicate'), o)));
+      }
+      await Promise.all(jobs);
+      if (round === 3) await hub.app.get(ActivityRollupService).catchUp();
     }
-    await Promise.all(jobs);
-    if (round === 3) await hub.app.get(ActivityRollupService).catchUp();
-  }
-}, { timeout: 120_000 });
+  },
+  { timeout: 120_000 },
+);
 
 after(async () => {
   await hub?.close();
@@ -124,7 +137,16 @@ after(async () => {
 test('PUT /hosts/:id/tags: admin only, validated, audited; GET /hosts shows and filters tags', async () => {
   const [a, b, c] = hosts;
   assert.equal((await api('PUT', `/api/v1/hosts/${a.id}/tags`, { tags: ['prod'] }, VIEWER)).status, 403);
-  for (const bad of [{ tags: ['Prod'] }, { tags: ['-x'] }, { tags: ['a b'] }, { tags: ['x'.repeat(64)] }, { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }, { tags: 'prod' }, {}, { tags: ['ok'], more: 1 }]) {
+  for (const bad of [
+    { tags: ['Prod'] },
+    { tags: ['-x'] },
+    { tags: ['a b'] },
+    { tags: ['x'.repeat(64)] },
+    { tags: Array.from({ length: 21 }, (_, i) => `t${i}`) },
+    { tags: 'prod' },
+    {},
+    { tags: ['ok'], more: 1 },
+  ]) {
     assert.equal((await api('PUT', `/api/v1/hosts/${a.id}/tags`, bad)).status, 400, JSON.stringify(bad));
   }
   assert.equal((await api('PUT', '/api/v1/hosts/00000000-0000-4000-8000-000000000000/tags', { tags: ['prod'] })).status, 404);
@@ -147,7 +169,16 @@ test('PUT /hosts/:id/tags: admin only, validated, audited; GET /hosts shows and 
 
   // The contract is in the OpenAPI document.
   const doc = (await (await fetch(`${base}/api/docs/openapi.json`)).json()) as {
-    paths: Record<string, Record<string, { parameters?: Array<{ name: string }>; requestBody?: { content: Record<string, { schema: { properties: { tags: { maxItems: number; items: { pattern: string } } } } }> } }>>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          parameters?: Array<{ name: string }>;
+          requestBody?: { content: Record<string, { schema: { properties: { tags: { maxItems: number; items: { pattern: string } } } } }> };
+        }
+      >
+    >;
   };
   const put = doc.paths['/api/v1/hosts/{id}/tags']?.put;
   assert.ok(put, 'PUT /api/v1/hosts/{id}/tags is documented');
@@ -155,12 +186,21 @@ test('PUT /hosts/:id/tags: admin only, validated, audited; GET /hosts shows and 
   assert.equal(tagsSchema.maxItems, 20);
   assert.equal(tagsSchema.items.pattern, '^[a-z0-9][a-z0-9._:-]{0,62}$');
   for (const route of ['/api/v1/hosts', '/api/v1/noise/execs', '/api/v1/noise/trend', '/api/v1/noise/subject', '/api/v1/hosts/{id}/noise']) {
-    assert.ok(doc.paths[route].get.parameters?.some((p) => p.name === 'tag'), `${route} documents ?tag=`);
+    assert.ok(
+      doc.paths[route].get.parameters?.some((p) => p.name === 'tag'),
+      `${route} documents ?tag=`,
+    );
   }
 
   const audit = await prisma.auditLogEntry.findMany({ where: { action: 'host.tags' } });
-  assert.ok(audit.some((e) => e.targetId === a.id && JSON.stringify(e.details).includes('team:web')), 'the tag write is in the audit log');
-  assert.ok(audit.some((e) => JSON.stringify(e.details).includes('"outcome":"error"')), 'refused writes are audited too');
+  assert.ok(
+    audit.some((e) => e.targetId === a.id && JSON.stringify(e.details).includes('team:web')),
+    'the tag write is in the audit log',
+  );
+  assert.ok(
+    audit.some((e) => JSON.stringify(e.details).includes('"outcome":"error"')),
+    'refused writes are audited too',
+  );
 });
 
 // ---- The reference: the raw count tables, aggregated directly (the pre-rollup queries). ----
@@ -179,7 +219,13 @@ const RAW: Record<string, { table: string; subject: string; where: string; end: 
   parent: { table: 'exec_counts', subject: 'parent_path', where: "AND parent_path <> ''", end: 'window_end', source: true },
   file: { table: 'file_counts', subject: 'path', where: '', end: 'window_end', source: true },
   directory: { table: 'file_counts', subject: "COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/')", where: '', end: 'window_end', source: true },
-  extension: { table: 'file_counts', subject: "lower(substring(path from '\\.([^./]{1,32})$'))", where: "AND path ~ '[^/]\\.[^./]{1,32}$'", end: 'window_end', source: true },
+  extension: {
+    table: 'file_counts',
+    subject: "lower(substring(path from '\\.([^./]{1,32})$'))",
+    where: "AND path ~ '[^/]\\.[^./]{1,32}$'",
+    end: 'window_end',
+    source: true,
+  },
   key: { table: 'audit_key_counts', subject: 'key', where: '', end: 'window_start', source: false },
   syscall: { table: 'syscall_counts', subject: 'syscall', where: '', end: 'window_start', source: false },
   initiator: { table: 'initiator_counts', subject: 'initiator', where: '', end: 'window_start', source: false },
@@ -358,7 +404,9 @@ test('drill-down and trends equal the raw tables', async () => {
       for (const bucket of ['hour', 'day', 'minute']) {
         const subject = subjects.find(([k]) => k === kind)?.[1];
         for (const s of [undefined, subject]) {
-          const got = await get<{ kind: string; bucket: string; subject: string | null; points: unknown[] }>(`/api/v1/noise/trend${qs({ kind, bucket, subject: s, ...f })}`);
+          const got = await get<{ kind: string; bucket: string; subject: string | null; points: unknown[] }>(
+            `/api/v1/noise/trend${qs({ kind, bucket, subject: s, ...f })}`,
+          );
           assert.equal(got.bucket, bucket);
           assert.equal(got.subject, s ?? null);
           assert.deepEqual(got.points, await rawTrend(kind, bucket, s, f), `trend ${kind} ${bucket} ${s?.slice(0, 30)} ${JSON.stringify(f)}`);
@@ -410,7 +458,9 @@ test('the rollups count each batch once: resent batches are no-ops and nothing s
   let seen = false;
   while (Date.now() < deadline && !seen) {
     await new Promise((r) => setTimeout(r, 100));
-    seen = (await get<Array<{ subject: string; count: number }>>('/api/v1/noise/execs?top=1000')).some((r) => r.subject === '/usr/bin/loop-check' && r.count === 7);
+    seen = (await get<Array<{ subject: string; count: number }>>('/api/v1/noise/execs?top=1000')).some(
+      (r) => r.subject === '/usr/bin/loop-check' && r.count === 7,
+    );
   }
   assert.ok(seen, 'the worker loop rolled the new batch up');
   // The lag gauge is exported.
@@ -422,7 +472,8 @@ test('the rollups count each batch once: resent batches are no-ops and nothing s
 
 test("the exclusion engine's rollup (activity_rollups) equals its definition over the raw tables: counts and peak rates", async () => {
   await hub.app.get(ActivityRollupService).catchUp();
-  const diff = async (a: string, b: string) => (await prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ((${a}) EXCEPT ALL (${b})) d`))[0].n;
+  const diff = async (a: string, b: string) =>
+    (await prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ((${a}) EXCEPT ALL (${b})) d`))[0].n;
   const reference = `
     WITH raw AS (
       SELECT CASE WHEN source = 'mdatp-rtp' THEN 'scan' ELSE 'exec' END AS kind, path,

@@ -64,7 +64,12 @@ export class FleetController {
   constructor(private readonly fleet: FleetService) {}
 
   @Get('hosts')
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000, default: HOSTS_DEFAULT_PAGE }, description: 'page size (X-Total-Count gives the total)' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', minimum: 1, maximum: 10000, default: HOSTS_DEFAULT_PAGE },
+    description: 'page size (X-Total-Count gives the total)',
+  })
   @ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
   @ApiQuery({ name: 'status', required: false, enum: ['online', 'stale'] })
   @ApiQuery({ name: 'q', required: false, description: 'hostname contains (case-insensitive)' })
@@ -113,10 +118,7 @@ export class FleetController {
   @ApiQuery({ name: 'top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } })
   @FilterParams()
   @ApiOkResponse({ description: `The host's top noise of one kind. ${NOISE_ROW_DOC}` })
-  async hostNoise(
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @ZodQuery(hostNoiseQuerySchema) q: z.infer<typeof hostNoiseQuerySchema>,
-  ): Promise<NoiseRow[]> {
+  async hostNoise(@Param('id', new ParseUUIDPipe()) id: string, @ZodQuery(hostNoiseQuerySchema) q: z.infer<typeof hostNoiseQuerySchema>): Promise<NoiseRow[]> {
     await this.fleet.host(id);
     return this.fleet.topNoise(q.kind, { ...q, hostId: id });
   }

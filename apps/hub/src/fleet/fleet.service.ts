@@ -7,7 +7,6 @@ import { HostsQuery, NoiseKind, TrendQuery } from './noise-query.dto';
 import { NOISE_BIN_SECONDS } from '../exclusions/rollup-apply-sql';
 import { AgentStatusRepository } from './agent-status.repository';
 
-
 /** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
 export type HostView = ContractHostView<Date>;
 export type NoiseRow = ContractNoiseRow<Date>;
@@ -78,7 +77,14 @@ const KINDS: Record<NoiseKind, KindSql> = {
     hasSource: true,
     pathLike: false,
   },
-  key: { table: Prisma.sql`audit_key_counts`, subject: Prisma.sql`key`, extraWhere: Prisma.empty, end: Prisma.sql`window_start`, hasSource: false, pathLike: false },
+  key: {
+    table: Prisma.sql`audit_key_counts`,
+    subject: Prisma.sql`key`,
+    extraWhere: Prisma.empty,
+    end: Prisma.sql`window_start`,
+    hasSource: false,
+    pathLike: false,
+  },
   syscall: {
     table: Prisma.sql`syscall_counts`,
     subject: Prisma.sql`syscall`,
@@ -101,7 +107,17 @@ function hostStatus(lastSeenAt: Date | null, staleAfterSeconds: number, now = Da
   return lastSeenAt && now - lastSeenAt.getTime() <= staleAfterSeconds * 1000 ? 'online' : 'stale';
 }
 
-const HOST_SELECT = { id: true, hostname: true, os: true, agentVersion: true, createdAt: true, lastSeenAt: true, tags: true, status: true, usersRedacted: true } as const;
+const HOST_SELECT = {
+  id: true,
+  hostname: true,
+  os: true,
+  agentVersion: true,
+  createdAt: true,
+  lastSeenAt: true,
+  tags: true,
+  status: true,
+  usersRedacted: true,
+} as const;
 
 /** noise_subjects.key of (kind, subject, '') for bound values: the expression of SUBJECT_KEY_SQL (rollup-apply-sql.ts). */
 function subjectKey(kind: string, subject: string): Prisma.Sql {
@@ -178,7 +194,13 @@ export class FleetService {
     const now = Date.now();
     const statuses = await this.agentStatuses.latestFor(rows.map((h) => h.id));
     return {
-      rows: rows.map(({ status: enrollment, ...h }) => ({ ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS, now), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(h.id) ?? null })),
+      rows: rows.map(({ status: enrollment, ...h }) => ({
+        ...h,
+        tags: h.tags ?? [],
+        status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS, now),
+        enrollment: enrollment as HostView['enrollment'],
+        agentStatus: statuses.get(h.id) ?? null,
+      })),
       total,
     };
   }
@@ -188,7 +210,13 @@ export class FleetService {
     if (!found) throw new NotFoundException(`host ${id} not found`);
     const { status: enrollment, ...h } = found;
     const statuses = await this.agentStatuses.latestFor([id]);
-    return { ...h, tags: h.tags ?? [], status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS), enrollment: enrollment as HostView['enrollment'], agentStatus: statuses.get(id) ?? null };
+    return {
+      ...h,
+      tags: h.tags ?? [],
+      status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS),
+      enrollment: enrollment as HostView['enrollment'],
+      agentStatus: statuses.get(id) ?? null,
+    };
   }
 
   /** Replaces a host's tags (validated by the controller); duplicates collapse, stored sorted. */

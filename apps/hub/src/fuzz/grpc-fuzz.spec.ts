@@ -138,7 +138,8 @@ function validBatch(hostId: string, sequence: number): CountBatch {
     execs: [{ path: '/usr/bin/id', parentPath: '/bin/sh', user: 'root', count: 3 }],
     files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/usr/bin/id', count: 2 }],
     auditKeys: [{ name: 'exec', count: 3 }],
-    initiators: [], syscalls: [{ name: 'execve', count: 3 }],
+    initiators: [],
+    syscalls: [{ name: 'execve', count: 3 }],
     hostCost: [],
   };
 }
@@ -200,10 +201,7 @@ async function assertTotals(what: string): Promise<void> {
 
 // ---- hostile CountBatch messages --------------------------------------------------------------
 
-const num = fc.oneof(
-  fc.constantFrom(0, 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 2 ** 63, 1e300),
-  fc.integer({ min: 0, max: 1_000_000 }),
-);
+const num = fc.oneof(fc.constantFrom(0, 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 2 ** 63, 1e300), fc.integer({ min: 0, max: 1_000_000 }));
 const signedNum = fc.oneof(num, fc.constantFrom(-1, -(2 ** 53), -(2 ** 63), -8.64e15, 8.64e15 + 1));
 const text = hostileString(6000);
 
@@ -273,7 +271,8 @@ test('hostile and forged CountBatch messages get a proper status and never land 
         execs: h.manyRows ? Array.from({ length: h.manyRows }, (_, i) => ({ path: `/bin/x${i}`, parentPath: '', user: '', count: 1 })) : h.execs,
         files: h.files,
         auditKeys: h.auditKeys,
-        initiators: [], syscalls: h.syscalls,
+        initiators: [],
+        syscalls: h.syscalls,
         hostCost: h.hostCost,
       };
       let frame: Buffer;
@@ -302,7 +301,7 @@ test('hostile and forged CountBatch messages get a proper status and never land 
 /** One defect in an otherwise valid batch from the right agent, and what the hub must answer. */
 type Defect = { name: string; token?: () => string | null; patch: (b: CountBatch, t: string) => Partial<CountBatch>; expect?: status | 'duplicate' };
 const DEFECTS: Defect[] = [
-  { name: 'forged host id (another agent\'s host)', patch: () => ({ hostId: other.hostId }), expect: status.PERMISSION_DENIED },
+  { name: "forged host id (another agent's host)", patch: () => ({ hostId: other.hostId }), expect: status.PERMISSION_DENIED },
   { name: 'unknown host id', patch: () => ({ hostId: '00000000-0000-4000-8000-000000000000' }), expect: status.PERMISSION_DENIED },
   { name: 'hostile host id', patch: (_b, t) => ({ hostId: t }), expect: status.PERMISSION_DENIED },
   { name: 'forged token', token: () => `Bearer fta_${'B'.repeat(43)}`, patch: () => ({}), expect: status.UNAUTHENTICATED },
@@ -312,22 +311,41 @@ const DEFECTS: Defect[] = [
   { name: 'replay of a committed sequence with other counts', patch: () => ({ sequence: 1, events: 999 }), expect: 'duplicate' },
   { name: 'sequence 0', patch: () => ({ sequence: 0 }), expect: status.INVALID_ARGUMENT },
   { name: 'window in 1970', patch: () => ({ windowStartMs: 0, windowEndMs: 60_000 }), expect: status.INVALID_ARGUMENT },
-  { name: 'window ten years ahead', patch: (b) => ({ windowStartMs: b.windowStartMs + 3.2e11, windowEndMs: b.windowEndMs + 3.2e11 }), expect: status.INVALID_ARGUMENT },
+  {
+    name: 'window ten years ahead',
+    patch: (b) => ({ windowStartMs: b.windowStartMs + 3.2e11, windowEndMs: b.windowEndMs + 3.2e11 }),
+    expect: status.INVALID_ARGUMENT,
+  },
   { name: 'window ends before it starts', patch: (b) => ({ windowEndMs: b.windowStartMs - 1 }), expect: status.INVALID_ARGUMENT },
   { name: 'negative window start', patch: () => ({ windowStartMs: -8.64e15, windowEndMs: -8.64e15 + 60_000 }), expect: status.INVALID_ARGUMENT },
   { name: 'hostile source', patch: (_b, t) => ({ source: `${t}!` }), expect: status.INVALID_ARGUMENT },
   { name: 'zero count', patch: () => ({ execs: [{ path: '/bin/x', parentPath: '', user: '', count: 0 }] }), expect: status.INVALID_ARGUMENT },
-  { name: 'NUL in a path', patch: (_b, t) => ({ files: [{ path: `/a\u0000${t}`, op: 'modify', processPath: '', count: 1 }] }), expect: status.INVALID_ARGUMENT },
-  { name: 'path over the string limit', patch: () => ({ execs: [{ path: `/${'x'.repeat(4096)}`, parentPath: '', user: '', count: 1 }] }), expect: status.INVALID_ARGUMENT },
-  { name: 'hostile strings in every row (stored as text or refused)', patch: (_b, t) => ({
-    execs: [{ path: `/${t}`, parentPath: t, user: t, count: 1 }],
-    files: [{ path: `/${t}`, op: t, processPath: t, count: 1 }],
-    auditKeys: [{ name: t, count: 1 }],
-    syscalls: [{ name: t, count: 1 }],
-  }) },
+  {
+    name: 'NUL in a path',
+    patch: (_b, t) => ({ files: [{ path: `/a\u0000${t}`, op: 'modify', processPath: '', count: 1 }] }),
+    expect: status.INVALID_ARGUMENT,
+  },
+  {
+    name: 'path over the string limit',
+    patch: () => ({ execs: [{ path: `/${'x'.repeat(4096)}`, parentPath: '', user: '', count: 1 }] }),
+    expect: status.INVALID_ARGUMENT,
+  },
+  {
+    name: 'hostile strings in every row (stored as text or refused)',
+    patch: (_b, t) => ({
+      execs: [{ path: `/${t}`, parentPath: t, user: t, count: 1 }],
+      files: [{ path: `/${t}`, op: t, processPath: t, count: 1 }],
+      auditKeys: [{ name: t, count: 1 }],
+      syscalls: [{ name: t, count: 1 }],
+    }),
+  },
   // Counts are capped at 1e12 per row and per batch so rollup sums cannot overflow bigint.
   { name: 'largest allowed counts', patch: () => ({ events: 1e12, execs: [{ path: '/bin/big', parentPath: '', user: '', count: 1e12 }] }) },
-  { name: 'largest safe counts (over the cap)', patch: () => ({ events: 2 ** 53 - 1, execs: [{ path: '/bin/big', parentPath: '', user: '', count: 2 ** 53 - 1 }] }), expect: status.INVALID_ARGUMENT },
+  {
+    name: 'largest safe counts (over the cap)',
+    patch: () => ({ events: 2 ** 53 - 1, execs: [{ path: '/bin/big', parentPath: '', user: '', count: 2 ** 53 - 1 }] }),
+    expect: status.INVALID_ARGUMENT,
+  },
 ];
 
 test('one defect in an otherwise valid batch: forged hosts, stolen or revoked tokens, replays and bad fields are refused with the right status', async () => {
@@ -345,7 +363,12 @@ test('one defect in an otherwise valid batch: forged hosts, stolen or revoked to
       const what = `${d.name} (${JSON.stringify(t).slice(0, 80)})`;
       const outcome = await uploadRaw(auth(token), [frame]);
       assertProper(outcome, what);
-      if (d.expect === 'duplicate') assert.deepEqual(outcome.acks.map((a) => a.status), [BatchAck_Status.DUPLICATE], what);
+      if (d.expect === 'duplicate')
+        assert.deepEqual(
+          outcome.acks.map((a) => a.status),
+          [BatchAck_Status.DUPLICATE],
+          what,
+        );
       else if (d.expect !== undefined) assert.equal(outcome.error?.code, d.expect, `${what}: ${outcome.error?.details ?? 'accepted'}`);
       account(outcome, [batch]);
       await assertTotals(what);
@@ -517,9 +540,7 @@ test('hostile Enroll requests (messages and raw bytes) get a proper status; only
       }),
       async (req: EnrollRequest) => {
         const what = `enroll ${JSON.stringify(req).slice(0, 300)}`;
-        const res = await new Promise<{ error?: ServiceError }>((resolve) =>
-          client.enroll(req, (error) => resolve({ error: error ?? undefined })),
-        );
+        const res = await new Promise<{ error?: ServiceError }>((resolve) => client.enroll(req, (error) => resolve({ error: error ?? undefined })));
         if (res.error) assertProper({ acks: [], error: res.error }, what);
         else {
           assert.equal(req.enrollSecret, ENROLL, `only the enroll secret enrolls: ${what}`);
@@ -530,7 +551,9 @@ test('hostile Enroll requests (messages and raw bytes) get a proper status; only
     { numRuns: RUNS, endOnFailure: true },
   );
   if (out.failed) throw new Error(`seed ${out.seed}: ${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);
-  const valid = Buffer.from(EnrollRequest.encode({ enrollSecret: 'wrong-secret-000000000000', hostname: 'h', os: 'linux', agentVersion: '', machineId: '' }).finish());
+  const valid = Buffer.from(
+    EnrollRequest.encode({ enrollSecret: 'wrong-secret-000000000000', hostname: 'h', os: 'linux', agentVersion: '', machineId: '' }).finish(),
+  );
   for (const [name, bytes] of rawVariants(valid)) {
     const res = await new Promise<{ error?: ServiceError }>((resolve) => raw.enroll(bytes, new Metadata(), (error) => resolve({ error: error ?? undefined })));
     assert.ok(res.error, `raw enroll ${name} with a wrong secret is refused`);

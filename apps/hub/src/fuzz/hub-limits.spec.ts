@@ -69,7 +69,8 @@ function batch(extra: Partial<CountBatch> = {}): CountBatch {
     execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
     files: [],
     auditKeys: [],
-    initiators: [], syscalls: [],
+    initiators: [],
+    syscalls: [],
     hostCost: [],
     ...extra,
   };
@@ -129,8 +130,17 @@ test('enroll ids and versions: NUL and control characters are INVALID_ARGUMENT, 
     new Promise((resolve, reject) =>
       client.enroll({ enrollSecret: ENROLL, hostname: 'ctl-host', os: 'linux', agentVersion, machineId }, (err, res) => (err ? reject(err) : resolve(res))),
     );
-  for (const [id, version] of [['a\u0000b', '1.0'], ['m-ok', '1.0\u0000'], ['tab\there', '1.0'], ['m-ok', 'v\u001b[31m']]) {
-    await assert.rejects(enrollWith(id, version), (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /printable/.test(e.details), JSON.stringify([id, version]));
+  for (const [id, version] of [
+    ['a\u0000b', '1.0'],
+    ['m-ok', '1.0\u0000'],
+    ['tab\there', '1.0'],
+    ['m-ok', 'v\u001b[31m'],
+  ]) {
+    await assert.rejects(
+      enrollWith(id, version),
+      (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /printable/.test(e.details),
+      JSON.stringify([id, version]),
+    );
   }
   assert.ok(await enrollWith('m-printable-é', '1.0.0'));
 });
@@ -149,7 +159,10 @@ test('REST: a body over the JSON size limit is 413 with the consistent error bod
   const tokensBefore = await prisma.apiToken.count();
   const long = await post(Buffer.from(JSON.stringify({ name: 'n'.repeat(101), role: 'viewer' })));
   assert.equal(long.status, 400);
-  assert.deepEqual((JSON.parse(long.body.toString()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path), ['name']);
+  assert.deepEqual(
+    (JSON.parse(long.body.toString()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path),
+    ['name'],
+  );
   assert.equal(await prisma.apiToken.count(), tokensBefore);
   assert.equal((await post(Buffer.from(JSON.stringify({ name: 'n'.repeat(100), role: 'viewer' })))).status, 201);
 });

@@ -10,7 +10,13 @@ export interface ApiOperation {
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string }>; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { parameters?: Array<{ in: string; name: string }>; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }
+    >
+  >;
 }
 
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);

@@ -10,10 +10,7 @@ export interface RawResponse {
  * One HTTP request with exactly the given bytes: fetch would re-encode the
  * path and refuse some headers, and fuzzing needs what a hostile client sends.
  */
-export function rawRequest(
-  port: number,
-  req: { method: string; path: string; headers?: Record<string, string>; body?: Buffer },
-): Promise<RawResponse> {
+export function rawRequest(port: number, req: { method: string; path: string; headers?: Record<string, string>; body?: Buffer }): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const r = http.request(
       {

@@ -88,7 +88,8 @@ async function seedHost(): Promise<string> {
       execs: [{ path: '/usr/bin/id', parentPath: '/bin/bash', user: 'root', count: 2 }],
       files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/usr/bin/id', count: 1 }],
       auditKeys: [{ name: 'exec', count: 2 }],
-      initiators: [], syscalls: [{ name: 'execve', count: 2 }],
+      initiators: [],
+      syscalls: [{ name: 'execve', count: 2 }],
       hostCost: [],
     };
     await new Promise<void>((resolve, reject) => {
@@ -155,7 +156,10 @@ function bodyArb(op: ApiOperation): fc.Arbitrary<{ body: Buffer | null; kind: st
         kind: `invalid UTF-8 in ${f}`,
       })),
     },
-    { weight: 1, arbitrary: fc.constantFrom('{"name":', 'name=x&role=admin', '\u0000', '{"a":1}{"b":2}', '[').map((t) => ({ body: Buffer.from(t), kind: 'not JSON' })) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('{"name":', 'name=x&role=admin', '\u0000', '{"a":1}{"b":2}', '[').map((t) => ({ body: Buffer.from(t), kind: 'not JSON' })),
+    },
     {
       weight: 1,
       arbitrary: fc.tuple(fc.constantFrom(100, 5_000, 100_000), fc.constantFrom<'array' | 'object'>('array', 'object')).map(([d, k]) => ({
@@ -183,7 +187,14 @@ function requestArb(op: ApiOperation): fc.Arbitrary<FuzzRequest> {
       params,
       query,
       body,
-      contentType: fc.constantFrom<string | null>('application/json', 'application/json', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', null),
+      contentType: fc.constantFrom<string | null>(
+        'application/json',
+        'application/json',
+        'application/json; charset=latin1',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        null,
+      ),
     })
     .map((r) => {
       let i = 0;
@@ -193,7 +204,13 @@ function requestArb(op: ApiOperation): fc.Arbitrary<FuzzRequest> {
     });
 }
 
-const MALFORMED_AUTH = [`Bearer ${'x'.repeat(600)}`, `Bearer ${ADMIN} extra`, `Basic ${Buffer.from('admin:admin').toString('base64')}`, 'Bearer', `bearer  ${"' OR 1=1 --"}`];
+const MALFORMED_AUTH = [
+  `Bearer ${'x'.repeat(600)}`,
+  `Bearer ${ADMIN} extra`,
+  `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+  'Bearer',
+  `bearer  ${"' OR 1=1 --"}`,
+];
 let malformedAt = 0;
 
 /** The Authorization header value for a caller, or null for none. */
@@ -271,7 +288,11 @@ const FIXED_BODIES: Array<[string, string | null, Buffer, number?]> = [
     Buffer.concat([Buffer.from('{"name":"'), bad, Buffer.from('","role":"viewer"}')]),
     400,
   ]),
-  ['NUL in every string', 'application/json', Buffer.from(JSON.stringify({ name: 'a\u0000b', role: 'viewer', decision: 'approve', comment: '\u0000', url: 'http://x/\u0000', tags: ['\u0000'] }))],
+  [
+    'NUL in every string',
+    'application/json',
+    Buffer.from(JSON.stringify({ name: 'a\u0000b', role: 'viewer', decision: 'approve', comment: '\u0000', url: 'http://x/\u0000', tags: ['\u0000'] })),
+  ],
   ['gzip that is not gzip', 'application/json', Buffer.from('not gzip')],
 ];
 
@@ -283,7 +304,10 @@ test('fixed hostile bodies on every write route: 4xx with the error shape, datab
       for (const who of ['admin', 'none'] as const) {
         const before = await dbFingerprint();
         const token = tokenOf(who);
-        const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(contentType ? { 'content-type': contentType } : {}) };
+        const headers: Record<string, string> = {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(contentType ? { 'content-type': contentType } : {}),
+        };
         if (kind.startsWith('gzip')) headers['content-encoding'] = 'gzip';
         const res = await rawRequest(hub.httpPort, { method: op.method, path, headers, body });
         const what = `${op.method} ${path} as ${who} with ${kind}: ${res.status} ${res.body.toString().slice(0, 200)}`;

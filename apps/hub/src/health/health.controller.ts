@@ -9,10 +9,7 @@ type Check = { ok: boolean; error?: string };
 async function probe(fn: () => Promise<unknown>, timeoutMs: number): Promise<Check> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs))),
-    ]);
+    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)))]);
     return { ok: true };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -46,10 +43,7 @@ export class HealthController implements OnModuleDestroy {
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
   async readyz(): Promise<{ status: 'ready'; checks: Record<string, Check> }> {
     if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect().catch(() => undefined);
-    const [postgres, redis] = await Promise.all([
-      probe(() => this.database.ping(), 2_000),
-      probe(() => this.redis.ping(), 2_000),
-    ]);
+    const [postgres, redis] = await Promise.all([probe(() => this.database.ping(), 2_000), probe(() => this.redis.ping(), 2_000)]);
     const checks = { postgres, redis };
     if (!postgres.ok || !redis.ok) throw new ServiceUnavailableException({ status: 'not-ready', checks });
     return { status: 'ready', checks };

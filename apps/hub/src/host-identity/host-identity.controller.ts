@@ -58,7 +58,7 @@ export class HostIdentityController {
   @HostActionBody()
   @ApiOkResponse({
     description:
-      '{hostId, rekeyToken, expiresAt, revokedAgents}: the host\'s agents are revoked; the one-time rekeyToken (shown once, valid ' +
+      "{hostId, rekeyToken, expiresAt, revokedAgents}: the host's agents are revoked; the one-time rekeyToken (shown once, valid " +
       'FLEETTUNE_REKEY_TOKEN_TTL_HOURS) enrolls the next agent onto this host when given in place of the enrollment secret',
   })
   @ApiConflictResponse({ description: 'The host is blocked: unblock it first' })

@@ -19,9 +19,25 @@ export class HostIdentityRepository {
   async standing(hostId: string): Promise<HostStanding | null> {
     const h = await this.prisma.host.findUnique({
       where: { id: hostId },
-      select: { id: true, hostname: true, status: true, statusChangedAt: true, rekeyExpiresAt: true, _count: { select: { agents: { where: { revokedAt: null } } } } },
+      select: {
+        id: true,
+        hostname: true,
+        status: true,
+        statusChangedAt: true,
+        rekeyExpiresAt: true,
+        _count: { select: { agents: { where: { revokedAt: null } } } },
+      },
     });
-    return h && { id: h.id, hostname: h.hostname, status: h.status as HostStatus, statusChangedAt: h.statusChangedAt, rekeyExpiresAt: h.rekeyExpiresAt, activeAgents: h._count.agents };
+    return (
+      h && {
+        id: h.id,
+        hostname: h.hostname,
+        status: h.status as HostStatus,
+        statusChangedAt: h.statusChangedAt,
+        rekeyExpiresAt: h.rekeyExpiresAt,
+        activeAgents: h._count.agents,
+      }
+    );
   }
 
   /** Moves the host from one status to another; false when it was not in `from` (nothing changed). */

@@ -52,15 +52,22 @@ test('takeover: enrolling with the machine id of an enrolled host is refused; th
   );
   const host = await prisma.host.findUniqueOrThrow({ where: { id: victim.hostId }, include: { agents: true } });
   assert.equal(host.hostname, 'victim-mac');
-  assert.deepEqual(host.agents.map((a) => a.id), [victim.agentId]);
+  assert.deepEqual(
+    host.agents.map((a) => a.id),
+    [victim.agentId],
+  );
   const refusals = await prisma.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } });
   assert.ok(
-    refusals.some((r) => (r.details as { reason?: string; existingHostId?: string }).reason === 'machine-id-enrolled' && (r.details as { existingHostId?: string }).existingHostId === victim.hostId),
+    refusals.some(
+      (r) =>
+        (r.details as { reason?: string; existingHostId?: string }).reason === 'machine-id-enrolled' &&
+        (r.details as { existingHostId?: string }).existingHostId === victim.hostId,
+    ),
     'the refused claim is in the audit log with the host it aimed at',
   );
 });
 
-test('pre-sent sequences: another client cannot make the real agent\'s next batch DUPLICATE', async () => {
+test("pre-sent sequences: another client cannot make the real agent's next batch DUPLICATE", async () => {
   const victim = await enrollAgent(client, { enrollSecret: ENROLL, hostname: 'victim-seq', machineId: 'mid-victim-seq' });
   assert.equal((await uploadBatches(client, victim.agentToken, [specBatch(victim.hostId, 1)]))[0].status, BatchAck_Status.COMMITTED);
   // The attacker's best tries: claim the host, or send the victim's next sequences under its own token.
@@ -73,7 +80,10 @@ test('pre-sent sequences: another client cannot make the real agent\'s next batc
     (e: ServiceError) => e.code === status.PERMISSION_DENIED,
   );
   const acks = await uploadBatches(client, victim.agentToken, [specBatch(victim.hostId, 2), specBatch(victim.hostId, 3)]);
-  assert.deepEqual(acks.map((a) => a.status), [BatchAck_Status.COMMITTED, BatchAck_Status.COMMITTED]);
+  assert.deepEqual(
+    acks.map((a) => a.status),
+    [BatchAck_Status.COMMITTED, BatchAck_Status.COMMITTED],
+  );
   const forged = await prisma.execCount.count({ where: { hostId: victim.hostId, path: '/opt/forged' } });
   assert.equal(forged, 0, 'nothing forged landed on the victim');
   // Resends of the same agent stay idempotent.
@@ -120,11 +130,21 @@ test('re-enrolling after revocation is refused: revoking blocks the host until a
 
   // Idempotency is per (agent, sequence): the new agent starts at 1 again and is not taken for a resend.
   const acks = await uploadBatches(client, second.agentToken, [specBatch(first.hostId, 1, '/usr/bin/new'), specBatch(first.hostId, 2, '/usr/bin/new')]);
-  assert.deepEqual(acks.map((a) => a.status), [BatchAck_Status.COMMITTED, BatchAck_Status.COMMITTED]);
-  assert.deepEqual(acks.map((a) => a.sequence), [1, 2], 'acks carry the agent\'s own sequences');
+  assert.deepEqual(
+    acks.map((a) => a.status),
+    [BatchAck_Status.COMMITTED, BatchAck_Status.COMMITTED],
+  );
+  assert.deepEqual(
+    acks.map((a) => a.sequence),
+    [1, 2],
+    "acks carry the agent's own sequences",
+  );
   assert.equal((await uploadBatches(client, second.agentToken, [specBatch(first.hostId, 2, '/usr/bin/new')]))[0].status, BatchAck_Status.DUPLICATE);
   const batches = await prisma.ingestBatch.findMany({ where: { hostId: first.hostId }, orderBy: { sequence: 'asc' } });
-  assert.deepEqual(batches.map((b) => b.agentId), [first.agentId, first.agentId, second.agentId, second.agentId]);
+  assert.deepEqual(
+    batches.map((b) => b.agentId),
+    [first.agentId, first.agentId, second.agentId, second.agentId],
+  );
   assert.equal(await prisma.execCount.count({ where: { hostId: first.hostId, path: '/usr/bin/new' } }), 2);
 
   const actions = (await prisma.auditLogEntry.findMany({ where: { targetId: first.hostId }, orderBy: { id: 'asc' } })).map((a) => a.action);
@@ -137,10 +157,16 @@ test('re-key of an active host revokes its agent at once; the token expires and 
   assert.equal(grant.body.revokedAgents, 1);
   await assert.rejects(uploadBatches(client, a.agentToken, [specBatch(a.hostId, 1)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
   await prisma.host.update({ where: { id: a.hostId }, data: { rekeyExpiresAt: new Date(Date.now() - 1000) } });
-  await assert.rejects(enrollAgent(client, { enrollSecret: grant.body.rekeyToken, hostname: 'moving-host' }), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  await assert.rejects(
+    enrollAgent(client, { enrollSecret: grant.body.rekeyToken, hostname: 'moving-host' }),
+    (e: ServiceError) => e.code === status.UNAUTHENTICATED,
+  );
   const again = await rest<{ rekeyToken: string }>('POST', `/hosts/${a.hostId}/rekey`);
   assert.equal((await rest('POST', `/hosts/${a.hostId}/block`)).status, 200);
-  await assert.rejects(enrollAgent(client, { enrollSecret: again.body.rekeyToken, hostname: 'moving-host' }), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  await assert.rejects(
+    enrollAgent(client, { enrollSecret: again.body.rekeyToken, hostname: 'moving-host' }),
+    (e: ServiceError) => e.code === status.UNAUTHENTICATED,
+  );
 });
 
 test('host admin routes are admin-only and 404 for unknown hosts', async () => {
@@ -150,16 +176,28 @@ test('host admin routes are admin-only and 404 for unknown hosts', async () => {
 });
 
 test('approval mode: a new host is pending and cannot upload until an admin approves it', async () => {
-  const other = await startTestHub('host_identity_approval', { FLEETTUNE_ENROLL_SECRET: ENROLL, FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_REQUIRE_APPROVAL: '1' });
+  const other = await startTestHub('host_identity_approval', {
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    FLEETTUNE_ENROLL_REQUIRE_APPROVAL: '1',
+  });
   const c = new AgentServiceClient(`127.0.0.1:${other.hub.grpcPort}`, credentials.createInsecure());
   try {
     const a = await enrollAgent(c, { enrollSecret: ENROLL, hostname: 'new-laptop', machineId: 'mid-new-laptop' });
     const p = other.hub.app.get(PrismaService);
     assert.equal((await p.host.findUniqueOrThrow({ where: { id: a.hostId } })).status, 'pending');
-    await assert.rejects(uploadBatches(c, a.agentToken, [specBatch(a.hostId, 1)]), (e: ServiceError) => e.code === status.FAILED_PRECONDITION && /approval/.test(e.details));
-    const hosts = (await (await fetch(`http://127.0.0.1:${other.hub.httpPort}/api/v1/hosts`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as Array<{ id: string; enrollment: string }>;
+    await assert.rejects(
+      uploadBatches(c, a.agentToken, [specBatch(a.hostId, 1)]),
+      (e: ServiceError) => e.code === status.FAILED_PRECONDITION && /approval/.test(e.details),
+    );
+    const hosts = (await (
+      await fetch(`http://127.0.0.1:${other.hub.httpPort}/api/v1/hosts`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json()) as Array<{ id: string; enrollment: string }>;
     assert.equal(hosts.find((h) => h.id === a.hostId)?.enrollment, 'pending', 'GET /hosts shows the host as pending');
-    const approved = await fetch(`http://127.0.0.1:${other.hub.httpPort}/api/v1/hosts/${a.hostId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const approved = await fetch(`http://127.0.0.1:${other.hub.httpPort}/api/v1/hosts/${a.hostId}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     assert.equal(approved.status, 200);
     assert.equal(((await approved.json()) as { status: string }).status, 'active');
     assert.equal((await uploadBatches(c, a.agentToken, [specBatch(a.hostId, 1)]))[0].status, BatchAck_Status.COMMITTED);

@@ -60,7 +60,12 @@ export class AgentAuthenticator {
     } catch (err) {
       // Refusals are audited (rate-limited per client, so a flood of bad tokens cannot flood the log).
       const reason = !agent ? 'unknown agent token' : err instanceof Error ? err.message : String(err);
-      this.failures.record({ channel: 'grpc', outcome: err instanceof GrpcError ? GrpcStatus[err.code] : 'UNAUTHENTICATED', reason, client: agent ? `agent:${agent.id}` : 'agent' });
+      this.failures.record({
+        channel: 'grpc',
+        outcome: err instanceof GrpcError ? GrpcStatus[err.code] : 'UNAUTHENTICATED',
+        reason,
+        client: agent ? `agent:${agent.id}` : 'agent',
+      });
       throw err;
     }
     // A token stored by an older hub is upgraded to the peppered digest on its first use.

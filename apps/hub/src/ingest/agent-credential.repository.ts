@@ -34,6 +34,16 @@ export class AgentCredentialRepository {
       where,
       select: { id: true, hostId: true, tokenHash: true, revokedAt: true, sequenceBase: true, certFingerprint: true, host: { select: { status: true } } },
     });
-    return a && { id: a.id, hostId: a.hostId, tokenHash: a.tokenHash, revokedAt: a.revokedAt, sequenceBase: a.sequenceBase, certFingerprint: a.certFingerprint, hostStatus: a.host.status };
+    return (
+      a && {
+        id: a.id,
+        hostId: a.hostId,
+        tokenHash: a.tokenHash,
+        revokedAt: a.revokedAt,
+        sequenceBase: a.sequenceBase,
+        certFingerprint: a.certFingerprint,
+        hostStatus: a.host.status,
+      }
+    );
   }
 }

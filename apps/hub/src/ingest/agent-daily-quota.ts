@@ -46,13 +46,7 @@ export function quotaDay(nowMs: number): string {
  * that passes a quota. One row per host, reset when the day changes; the row
  * lock makes it exact across streams and hub replicas.
  */
-export async function chargeDailyUsage(
-  tx: Prisma.TransactionClient,
-  hostId: string,
-  batch: CountBatch,
-  quota: DailyQuota,
-  nowMs: number,
-): Promise<void> {
+export async function chargeDailyUsage(tx: Prisma.TransactionClient, hostId: string, batch: CountBatch, quota: DailyQuota, nowMs: number): Promise<void> {
   const rows = batchRows(batch);
   const events = batchEventsCharged(batch);
   const day = quotaDay(nowMs);

@@ -93,8 +93,9 @@ export class BatchIngestService {
     const agentId = agent?.agentId ?? null;
     const { execs, files, auditKeys, syscalls } = batch;
     const initiators = batch.initiators ?? [];
-    const outcome = await retryOnConflict(() => this.prisma.$transaction(async (tx) => {
-      const rows = await tx.$queryRaw<Array<{ inserted: number }>>`
+    const outcome = await retryOnConflict(() =>
+      this.prisma.$transaction(async (tx) => {
+        const rows = await tx.$queryRaw<Array<{ inserted: number }>>`
         WITH b AS (
           INSERT INTO ingest_batches (host_id, sequence, source, window_start, window_end, events, skipped, dropped, agent_id)
           VALUES (${hostId}::uuid, ${sequence}, ${batch.source}, ${windowStart}, ${windowEnd},
@@ -138,11 +139,12 @@ export class BatchIngestService {
           WHERE id = ${hostId}::uuid AND EXISTS (SELECT 1 FROM b)
         )${agentStatusCte(hostId, sequence, batch.agentStatus, new Date())}
         SELECT count(*)::int AS inserted FROM b`;
-      if (Number(rows[0]?.inserted ?? 0) === 0) return 'duplicate' as const;
-      await chargeDailyUsage(tx, hostId, batch, this.quota, Date.now());
-      if (batch.hostCost?.length) await storeHostCost(tx, hostId, batch); // issue 9: security-product cost + auditd health
-      return 'committed' as const;
-    }, TRANSACTION_OPTIONS));
+        if (Number(rows[0]?.inserted ?? 0) === 0) return 'duplicate' as const;
+        await chargeDailyUsage(tx, hostId, batch, this.quota, Date.now());
+        if (batch.hostCost?.length) await storeHostCost(tx, hostId, batch); // issue 9: security-product cost + auditd health
+        return 'committed' as const;
+      }, TRANSACTION_OPTIONS),
+    );
     this.metrics?.observeBatch(batch, outcome, Number(process.hrtime.bigint() - started) / 1e9);
     return outcome;
   }

@@ -19,7 +19,8 @@ function valid(): CountBatch {
     execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
     files: [{ path: '/var/log/x.log', op: 'modify', processPath: '', count: 2 }],
     auditKeys: [{ name: 'exec', count: 1 }],
-    initiators: [], syscalls: [{ name: 'execve', count: 1 }],
+    initiators: [],
+    syscalls: [{ name: 'execve', count: 1 }],
     hostCost: [],
   };
 }
@@ -68,12 +69,18 @@ test('counts are capped per row and per batch so rollup sums cannot overflow', (
   // At the cap: accepted.
   assert.equal(findBatchProblem({ ...valid(), execs: [row(cap)], files: [], auditKeys: [], syscalls: [] }, NOW), undefined);
   // One row over the cap.
-  assert.match(findBatchProblem({ ...valid(), execs: [row(cap + 1)] }, NOW) ?? 'accepted', /execs\[0\]: count 1000000000001 is larger than the allowed 1000000000000/);
+  assert.match(
+    findBatchProblem({ ...valid(), execs: [row(cap + 1)] }, NOW) ?? 'accepted',
+    /execs\[0\]: count 1000000000001 is larger than the allowed 1000000000000/,
+  );
   assert.match(findBatchProblem({ ...valid(), syscalls: [{ name: 'execve', count: 2 ** 52 }] }, NOW) ?? 'accepted', /syscalls\[0\].*larger than the allowed/);
   // Every row within the cap, but together over it (the sum a rollup would add).
   const halfPlus = cap / 2 + 1;
   assert.match(
-    findBatchProblem({ ...valid(), execs: [row(halfPlus)], files: [{ path: '/f', op: 'modify', processPath: '', count: halfPlus }], auditKeys: [], syscalls: [] }, NOW) ?? 'accepted',
+    findBatchProblem(
+      { ...valid(), execs: [row(halfPlus)], files: [{ path: '/f', op: 'modify', processPath: '', count: halfPlus }], auditKeys: [], syscalls: [] },
+      NOW,
+    ) ?? 'accepted',
     /row counts add up to 1000000000002, more than the allowed 1000000000000 per batch/,
   );
   // The batch's own totals too.

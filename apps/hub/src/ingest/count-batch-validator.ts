@@ -60,8 +60,10 @@ export function findAgentStatusProblem(st: AgentStatus | undefined): string | un
   for (const [name, v] of counters) {
     if (!Number.isSafeInteger(v) || v < 0 || v > MAX_STATUS_VALUE) return `agent_status.${name}: must be an integer from 0 to ${MAX_STATUS_VALUE}`;
   }
-  if (!Number.isSafeInteger(st.degradeLevel) || st.degradeLevel < 0 || st.degradeLevel > MAX_DEGRADE_LEVEL) return `agent_status.degrade_level: must be an integer from 0 to ${MAX_DEGRADE_LEVEL}`;
-  if (!Number.isFinite(st.cpuPercent) || st.cpuPercent < 0 || st.cpuPercent > MAX_CPU_PERCENT) return `agent_status.cpu_percent: must be a number from 0 to ${MAX_CPU_PERCENT}`;
+  if (!Number.isSafeInteger(st.degradeLevel) || st.degradeLevel < 0 || st.degradeLevel > MAX_DEGRADE_LEVEL)
+    return `agent_status.degrade_level: must be an integer from 0 to ${MAX_DEGRADE_LEVEL}`;
+  if (!Number.isFinite(st.cpuPercent) || st.cpuPercent < 0 || st.cpuPercent > MAX_CPU_PERCENT)
+    return `agent_status.cpu_percent: must be a number from 0 to ${MAX_CPU_PERCENT}`;
   if (st.pausedSources.length > 1024) return 'agent_status.paused_sources: more than 1024 names';
   return undefined;
 }
@@ -109,7 +111,11 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end <= start) return 'window must have start < end';
   if (end - start > limits.maxWindowMs) return 'window is longer than allowed';
   if (start < EARLIEST_MS || end > nowMs + limits.maxFutureMs) return 'window is outside the accepted time range';
-  for (const [name, v] of [['events', batch.events], ['skipped', batch.skipped], ['dropped', batch.dropped]] as const) {
+  for (const [name, v] of [
+    ['events', batch.events],
+    ['skipped', batch.skipped],
+    ['dropped', batch.dropped],
+  ] as const) {
     const p = checkCount(name, v, true, limits.maxCount);
     if (p) return p;
   }
@@ -133,7 +139,11 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
       checkCount(`files[${i}]`, r.count, false, max);
     if (p) return p;
   }
-  for (const [list, rs] of [['audit_keys', batch.auditKeys], ['syscalls', batch.syscalls], ['initiators', initiators]] as const) {
+  for (const [list, rs] of [
+    ['audit_keys', batch.auditKeys],
+    ['syscalls', batch.syscalls],
+    ['initiators', initiators],
+  ] as const) {
     for (const [i, r] of rs.entries()) {
       const p = checkString(`${list}[${i}].name`, r.name, limits, true) ?? checkCount(`${list}[${i}]`, r.count, false, max);
       if (p) return p;

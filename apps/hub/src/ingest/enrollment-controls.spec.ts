@@ -58,7 +58,10 @@ test('maxUses is atomic: 8 concurrent enrollments on a maxUses=1 secret enroll e
   const ok = results.filter((r) => r.status === 'fulfilled');
   const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   assert.equal(ok.length, 1, 'exactly one enrolled');
-  assert.ok(refused.every((r) => (r.reason as ServiceError).code === status.UNAUTHENTICATED), 'the other 7 are UNAUTHENTICATED');
+  assert.ok(
+    refused.every((r) => (r.reason as ServiceError).code === status.UNAUTHENTICATED),
+    'the other 7 are UNAUTHENTICATED',
+  );
   const row = await prisma.enrollmentSecret.findUniqueOrThrow({ where: { id: s.id } });
   assert.equal(row.uses, 1);
   assert.equal(await prisma.host.count({ where: { hostname: { startsWith: 'race-' } } }), 1);
@@ -69,14 +72,20 @@ test('maxUses is atomic: 8 concurrent enrollments on a maxUses=1 secret enroll e
 test('a refused enrollment (the machine id is taken) does not spend a use of the secret', async () => {
   const s = await createSecret({ name: 'one-use', maxUses: 1 });
   await enrollAgent(client, { enrollSecret: ENROLL, hostname: 'taken', machineId: 'mid-taken' });
-  await assert.rejects(enrollAgent(client, { enrollSecret: s.secret, hostname: 'taken', machineId: 'mid-taken' }), (e: ServiceError) => e.code === status.ALREADY_EXISTS);
+  await assert.rejects(
+    enrollAgent(client, { enrollSecret: s.secret, hostname: 'taken', machineId: 'mid-taken' }),
+    (e: ServiceError) => e.code === status.ALREADY_EXISTS,
+  );
   assert.equal((await prisma.enrollmentSecret.findUniqueOrThrow({ where: { id: s.id } })).uses, 0);
   assert.ok(await enrollAgent(client, { enrollSecret: s.secret, hostname: 'fresh', machineId: 'mid-fresh' }));
 });
 
 test('every enrollment and every refusal is in the audit log, with peer address and reason, never the secret', async () => {
   const ok = await enrollAgent(client, { enrollSecret: ENROLL, hostname: 'audited-host', machineId: 'mid-audited' });
-  await assert.rejects(enrollAgent(client, { enrollSecret: 'wrong-secret-for-the-audit-0000', hostname: 'audited-wrong' }), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  await assert.rejects(
+    enrollAgent(client, { enrollSecret: 'wrong-secret-for-the-audit-0000', hostname: 'audited-wrong' }),
+    (e: ServiceError) => e.code === status.UNAUTHENTICATED,
+  );
   const accepted = await prisma.auditLogEntry.findFirstOrThrow({ where: { action: 'enrollment.accept', targetId: ok.hostId } });
   assert.equal(accepted.actor, 'enroll:127.0.0.1');
   const d = accepted.details as Record<string, unknown>;
@@ -133,11 +142,18 @@ test('Enroll is rate-limited per peer address and per hub: RESOURCE_EXHAUSTED, a
     for (let i = 0; i < 6; i++) {
       // Wrong secrets count too: guessing is throttled like enrolling.
       const secret = i % 2 ? ENROLL : 'wrong-secret-wrong-secret-000';
-      outcomes.push(await enrollAgent(c, { enrollSecret: secret, hostname: `rl-${i}`, machineId: `mid-rl-${i}` }).then(() => 'ok', (e: ServiceError) => status[e.code]));
+      outcomes.push(
+        await enrollAgent(c, { enrollSecret: secret, hostname: `rl-${i}`, machineId: `mid-rl-${i}` }).then(
+          () => 'ok',
+          (e: ServiceError) => status[e.code],
+        ),
+      );
     }
     assert.deepEqual(outcomes, ['UNAUTHENTICATED', 'ok', 'UNAUTHENTICATED', 'RESOURCE_EXHAUSTED', 'RESOURCE_EXHAUSTED', 'RESOURCE_EXHAUSTED']);
     const p = limited.hub.app.get(PrismaService);
-    const throttled = (await p.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } })).filter((e) => (e.details as { reason?: string }).reason === 'rate-limited-address');
+    const throttled = (await p.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } })).filter(
+      (e) => (e.details as { reason?: string }).reason === 'rate-limited-address',
+    );
     assert.equal(throttled.length, 1, 'a flood is one audit entry per address and minute, not one per call');
   } finally {
     c.close();
@@ -148,7 +164,13 @@ test('Enroll is rate-limited per peer address and per hub: RESOURCE_EXHAUSTED, a
   const g = new AgentServiceClient(`127.0.0.1:${global.hub.grpcPort}`, credentials.createInsecure());
   try {
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(await enrollAgent(g, { enrollSecret: ENROLL, hostname: `g-${i}` }).then(() => 'ok', (e: ServiceError) => `${status[e.code]} ${e.details}`));
+    for (let i = 0; i < 3; i++)
+      results.push(
+        await enrollAgent(g, { enrollSecret: ENROLL, hostname: `g-${i}` }).then(
+          () => 'ok',
+          (e: ServiceError) => `${status[e.code]} ${e.details}`,
+        ),
+      );
     assert.deepEqual(results.slice(0, 2), ['ok', 'ok']);
     assert.match(results[2], /^RESOURCE_EXHAUSTED .*on this hub/);
   } finally {

@@ -24,13 +24,7 @@ const TRANSIENT_PRISMA_CODES = new Set([
 ]);
 
 /** Driver adapter error kinds (@prisma/adapter-pg) of the same meaning. */
-const TRANSIENT_ADAPTER_KINDS = new Set([
-  'TransactionWriteConflict',
-  'TooManyConnections',
-  'DatabaseNotReachable',
-  'ConnectionClosed',
-  'SocketTimeout',
-]);
+const TRANSIENT_ADAPTER_KINDS = new Set(['TransactionWriteConflict', 'TooManyConnections', 'DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout']);
 
 /**
  * PostgreSQL SQLSTATEs: 08xxx connection exceptions, 40001 serialization

@@ -29,10 +29,30 @@ function openssl(...args: string[]): void {
 /** A throwaway CA, a server certificate for 127.0.0.1 and an agent client certificate. */
 function makeCertificates(): void {
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=fleettune-test-ca', '-keyout', f('ca.key'), '-out', f('ca.pem'));
-  for (const [name, san] of [['server', 'IP:127.0.0.1,DNS:localhost'], ['agent', 'DNS:agent'], ['agent2', 'DNS:agent2']]) {
+  for (const [name, san] of [
+    ['server', 'IP:127.0.0.1,DNS:localhost'],
+    ['agent', 'DNS:agent'],
+    ['agent2', 'DNS:agent2'],
+  ]) {
     openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`));
     fs.writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\n`);
-    openssl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.pem'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-extfile',
+      f(`${name}.ext`),
+      '-out',
+      f(`${name}.pem`),
+    );
   }
 }
 
@@ -80,7 +100,8 @@ test('plaintext and certificate-less clients are refused', async (t) => {
   await assert.rejects(enrollWith(credentials.createSsl(fs.readFileSync(f('ca.pem')))));
 });
 
-const mtls = (agent: 'agent' | 'agent2') => credentials.createSsl(fs.readFileSync(f('ca.pem')), fs.readFileSync(f(`${agent}.key`)), fs.readFileSync(f(`${agent}.pem`)));
+const mtls = (agent: 'agent' | 'agent2') =>
+  credentials.createSsl(fs.readFileSync(f('ca.pem')), fs.readFileSync(f(`${agent}.key`)), fs.readFileSync(f(`${agent}.pem`)));
 
 test('the mTLS certificate is bound to the agent: its token with another CA-signed certificate is refused on every stream', async (t) => {
   if (!haveOpenssl) return t.skip('openssl is not installed');

@@ -62,7 +62,8 @@ function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}
     execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
     files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
     auditKeys: [{ name: 'exec', count: 2 }],
-    initiators: [], syscalls: [{ name: 'execve', count: 2 }],
+    initiators: [],
+    syscalls: [{ name: 'execve', count: 2 }],
     hostCost: [],
     ...extra,
   };
@@ -97,10 +98,19 @@ test('uploads without a token or with an unknown token are UNAUTHENTICATED', asy
 test('a batch is acked after commit and the same (host, sequence) again changes nothing', async () => {
   const { agentToken, hostId } = await enroll(ENROLL, 'h-idem');
   const first = await upload(auth(agentToken), [batch(hostId, 1), batch(hostId, 2)]);
-  assert.deepEqual(first.map((a) => [a.sequence, a.status]), [[1, BatchAck_Status.COMMITTED], [2, BatchAck_Status.COMMITTED]]);
+  assert.deepEqual(
+    first.map((a) => [a.sequence, a.status]),
+    [
+      [1, BatchAck_Status.COMMITTED],
+      [2, BatchAck_Status.COMMITTED],
+    ],
+  );
   assert.equal(await storedExecTotal(hostId), 4);
   const again = await upload(auth(agentToken), [batch(hostId, 2), batch(hostId, 1)]);
-  assert.deepEqual(again.map((a) => a.status), [BatchAck_Status.DUPLICATE, BatchAck_Status.DUPLICATE]);
+  assert.deepEqual(
+    again.map((a) => a.status),
+    [BatchAck_Status.DUPLICATE, BatchAck_Status.DUPLICATE],
+  );
   assert.equal(await storedExecTotal(hostId), 4);
 });
 
@@ -126,7 +136,9 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
     await assert.rejects(upload(auth(agentToken), [b]), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
   }
   // Far over the limit: the transport refuses it before it is even decoded.
-  const huge = batch(hostId, 1, { files: Array.from({ length: 400 }, (_, i) => ({ path: `/tmp/${'y'.repeat(40)}/${i}`, op: 'create', processPath: '', count: 1 })) });
+  const huge = batch(hostId, 1, {
+    files: Array.from({ length: 400 }, (_, i) => ({ path: `/tmp/${'y'.repeat(40)}/${i}`, op: 'create', processPath: '', count: 1 })),
+  });
   await assert.rejects(upload(auth(agentToken), [huge]), (e: ServiceError) => e.code === status.RESOURCE_EXHAUSTED);
   // Bytes that are not a CountBatch at all.
   const Raw = makeGenericClientConstructor(
@@ -173,9 +185,15 @@ test('an agent revoked while its stream is open is refused from then on', async 
 
 test('an agent over its rate is told to slow down, and nothing it sent is refused', async () => {
   const { agentToken, hostId } = await enroll(ENROLL, 'h-fast');
-  const acks = await upload(auth(agentToken), Array.from({ length: 12 }, (_, i) => batch(hostId, i + 1)));
+  const acks = await upload(
+    auth(agentToken),
+    Array.from({ length: 12 }, (_, i) => batch(hostId, i + 1)),
+  );
   assert.equal(acks.length, 12);
   assert.ok(acks.every((a) => a.status === BatchAck_Status.COMMITTED));
   assert.equal(acks.slice(0, 5).filter((a) => a.slowDownMs > 0).length, 0, 'the burst passes freely');
-  assert.ok(acks.slice(5).some((a) => a.slowDownMs > 0), 'past the burst the hub asks for a slower pace');
+  assert.ok(
+    acks.slice(5).some((a) => a.slowDownMs > 0),
+    'past the burst the hub asks for a slower pace',
+  );
 });

@@ -1,25 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
-import {
-  Server,
-  ServerDuplexStream,
-  ServerUnaryCall,
-  ServiceDefinition,
-  sendUnaryData,
-  status as GrpcStatus,
-} from '@grpc/grpc-js';
+import { Server, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, sendUnaryData, status as GrpcStatus } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import {
-  AGENT_PROTO_FILE,
-  AgentServiceService,
-  BatchAck,
-  BatchAck_Status,
-  CountBatch,
-  EnrollRequest,
-  EnrollResponse,
-  PROTO_ROOT,
-} from '@fleettune/proto';
+import { AGENT_PROTO_FILE, AgentServiceService, BatchAck, BatchAck_Status, CountBatch, EnrollRequest, EnrollResponse, PROTO_ROOT } from '@fleettune/proto';
 import { HUB_CONFIG, HubConfig, isLoopbackBind } from '../config/hub-config';
 import { hasRole } from '../config/hub-roles';
 import { clientCertFingerprint } from './client-cert-fingerprint';
@@ -39,7 +23,7 @@ const SERVICE_NAME = 'fleettune.v1.AgentService';
 /** Said to an agent whose batches this hub must refuse (FLEETTUNE_REQUIRE_REDACTED_USERS); the agent keeps them spooled. */
 export const REDACTION_REQUIRED =
   'this hub requires user redaction (FLEETTUNE_REQUIRE_REDACTED_USERS): restart the agent with --redact-users (or FLEETTUNE_REDACT_USERS=1); ' +
-  'the batch was not stored and stays in the agent\'s spool';
+  "the batch was not stored and stays in the agent's spool";
 
 /**
  * What the upload deserializer hands the handler: the message's bytes, not
@@ -86,7 +70,10 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     this.server.addService(this.serviceDefinition(), {
       enroll: (call: ServerUnaryCall<EnrollRequest | GrpcError, EnrollResponse>, callback: sendUnaryData<EnrollResponse>) => {
         const request = call.request;
-        (request instanceof GrpcError ? Promise.reject(request) : this.enrollment.enroll(request, { peer: call.getPeer(), certFingerprint: clientCertFingerprint(call) })).then(
+        (request instanceof GrpcError
+          ? Promise.reject(request)
+          : this.enrollment.enroll(request, { peer: call.getPeer(), certFingerprint: clientCertFingerprint(call) })
+        ).then(
           (res) => callback(null, res),
           (err: unknown) => {
             if (!(err instanceof GrpcError)) this.logger.error(err);

@@ -96,7 +96,10 @@ test('a message is decoded only after the agent token in the metadata checked ou
     await assert.rejects(uploadBatches(client, new Metadata(), [batch(hostId, 1)]), isCode(status.UNAUTHENTICATED));
     assert.equal(decoded, 0, 'no message of an unauthenticated stream was decoded');
     const acks = await uploadBatches(client, agentToken, [batch(hostId, 1)]);
-    assert.deepEqual(acks.map((a) => a.status), [BatchAck_Status.COMMITTED]);
+    assert.deepEqual(
+      acks.map((a) => a.status),
+      [BatchAck_Status.COMMITTED],
+    );
     assert.equal(decoded, 1);
   } finally {
     CountBatch.decode = decode;
@@ -129,7 +132,10 @@ test('an agent holding its maximum of open streams gets RESOURCE_EXHAUSTED for a
   );
   assert.equal(await refusedMetric('streams'), before + 1);
   assert.equal(await storedBatches(hostId), 2, 'the refused stream stored nothing');
-  assert.deepEqual((await uploadBatches(client, other.agentToken, [batch(other.hostId, 1)])).map((x) => x.status), [BatchAck_Status.COMMITTED]);
+  assert.deepEqual(
+    (await uploadBatches(client, other.agentToken, [batch(other.hostId, 1)])).map((x) => x.status),
+    [BatchAck_Status.COMMITTED],
+  );
   // Closing one frees its place.
   a.end();
   await a.closed;
@@ -148,7 +154,10 @@ test("flood: past its daily row quota an agent's batches are refused with RESOUR
   const { agentToken, hostId } = await enroll('h-rows');
   const other = await enroll('h-rows-other');
   const before = await refusedMetric('rows-per-day');
-  const rows = (n: number) => ({ files: Array.from({ length: n }, (_, i) => ({ path: `/var/lib/app/f${i}`, op: 'modify', processPath: '/opt/app/bin/app', count: 1 })), execs: [] });
+  const rows = (n: number) => ({
+    files: Array.from({ length: n }, (_, i) => ({ path: `/var/lib/app/f${i}`, op: 'modify', processPath: '/opt/app/bin/app', count: 1 })),
+    execs: [],
+  });
   const acks: BatchAck[] = await uploadBatches(client, agentToken, [batch(hostId, 1, rows(300)), batch(hostId, 2, rows(300))]);
   assert.equal(acks.length, 2, 'exactly the quota (600 rows) is accepted');
   await assert.rejects(
@@ -190,7 +199,11 @@ test('a window starting past the allowed clock skew is refused (FAILED_PRECONDIT
   assert.equal(await refusedMetric('future-window'), before + 1);
   assert.equal(await storedBatches(hostId), 0);
   const acks = await uploadBatches(client, agentToken, [at(1, Date.now() + 60_000)]);
-  assert.deepEqual(acks.map((a) => a.status), [BatchAck_Status.COMMITTED], 'a minute of skew is fine');
+  assert.deepEqual(
+    acks.map((a) => a.status),
+    [BatchAck_Status.COMMITTED],
+    'a minute of skew is fine',
+  );
 });
 
 test('ingest waits on its own pool: REST authentication answers while every ingest connection is blocked', async () => {
@@ -217,7 +230,10 @@ test('ingest waits on its own pool: REST authentication answers while every inge
     await locker.end();
   }
   const acks = await Promise.all(uploads);
-  assert.ok(acks.every((a) => a.length === 1 && a[0].status === BatchAck_Status.COMMITTED), 'the blocked batches commit once the lock is gone');
+  assert.ok(
+    acks.every((a) => a.length === 1 && a[0].status === BatchAck_Status.COMMITTED),
+    'the blocked batches commit once the lock is gone',
+  );
 });
 
 async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {

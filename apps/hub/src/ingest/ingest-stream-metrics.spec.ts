@@ -77,7 +77,15 @@ test('the active-streams gauge follows open UploadBatches streams and the closed
   // A stream the hub fails (batch for another host) closes as an error although the agent never ended it.
   const bad = client.uploadBatches(md);
   const failed = new Promise<number>((r) => bad.on('error', (e: { code: number }) => r(e.code)));
-  bad.write(CountBatch.fromPartial({ hostId: '00000000-0000-4000-8000-000000000000', sequence: 1, windowStartMs: start, windowEndMs: start + 60_000, source: 'linux-audit' }));
+  bad.write(
+    CountBatch.fromPartial({
+      hostId: '00000000-0000-4000-8000-000000000000',
+      sequence: 1,
+      windowStartMs: start,
+      windowEndMs: start + 60_000,
+      source: 'linux-audit',
+    }),
+  );
   assert.equal(await failed, status.PERMISSION_DENIED);
   await until(async () => (await metric('fleettune_grpc_upload_streams_total{result="error"}')) === 1, 'the error counted');
   await until(async () => (await active()) === 0, 'the failed stream closed');

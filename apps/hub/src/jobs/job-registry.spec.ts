@@ -34,8 +34,13 @@ test('the check names a job without a handler, a job with two, and a handler on 
   ];
   assert.deepEqual(registryProblems(all), []);
   assert.deepEqual(registryProblems(all.slice(1)), ['job recomputeExclusions (exclusions/recompute) has no handler']);
-  assert.deepEqual(registryProblems([...all, { name: 'Again', queue: 'alerts', handles: ['evaluateAlerts'] }]), ['job evaluateAlerts has 2 handlers: Evaluate, Again']);
-  assert.match(registryProblems([...all.slice(0, 3), { name: 'Push', queue: 'alerts', handles: ['deliverPolicyPush'] }]).join('\n'), /listens on queue alerts but declares deliverPolicyPush/);
+  assert.deepEqual(registryProblems([...all, { name: 'Again', queue: 'alerts', handles: ['evaluateAlerts'] }]), [
+    'job evaluateAlerts has 2 handlers: Evaluate, Again',
+  ]);
+  assert.match(
+    registryProblems([...all.slice(0, 3), { name: 'Push', queue: 'alerts', handles: ['deliverPolicyPush'] }]).join('\n'),
+    /listens on queue alerts but declares deliverPolicyPush/,
+  );
   // Both delivery queues use one job name; a worker still refuses a job of another queue's registry entry.
   assert.equal(registeredJob('policy-push', 'deliver', ['deliverPolicyPush']), 'deliverPolicyPush');
   assert.throws(() => registeredJob('policy-push', 'evaluate', ['deliverPolicyPush']), /no handler for job "evaluate"/);

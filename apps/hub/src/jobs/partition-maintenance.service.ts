@@ -56,8 +56,17 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap, OnAp
     try {
       const r = await this.run();
       if (r.skipped) this.logger.log('partition maintenance: another hub holds the lock, skipped');
-      else if (r.created.length || r.dropped.length || r.movedRows || r.deletedDefaultRows || r.deletedBatches || Object.values(r.deletedRollupRows).some((n) => n > 0)) {
-        const rollups = Object.entries(r.deletedRollupRows).map(([t, n]) => `${t} ${n}`).join(', ');
+      else if (
+        r.created.length ||
+        r.dropped.length ||
+        r.movedRows ||
+        r.deletedDefaultRows ||
+        r.deletedBatches ||
+        Object.values(r.deletedRollupRows).some((n) => n > 0)
+      ) {
+        const rollups = Object.entries(r.deletedRollupRows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ');
         this.logger.log(
           `partitions: created ${r.created.length}, dropped ${r.dropped.length} (before ${r.cutoff}), ` +
             `moved ${r.movedRows} rows out of default partitions, deleted ${r.deletedDefaultRows} default-partition rows and ${r.deletedBatches} ingest_batches rows; ` +

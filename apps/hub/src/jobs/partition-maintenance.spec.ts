@@ -157,7 +157,10 @@ test('retention detaches and drops exactly the partitions older than the cutoff;
   const orphans = await pg.query(`SELECT relname FROM pg_class WHERE relname LIKE '%_p' || $1`, [pname('', -2).slice(2)]);
   assert.equal(orphans.rowCount, 0);
   const seqs = await pg.query<{ sequence: string }>(`SELECT sequence::text FROM ingest_batches WHERE host_id = $1 ORDER BY sequence`, [hostId]);
-  assert.deepEqual(seqs.rows.map((x) => Number(x.sequence)), [1, 2, 3, 5]);
+  assert.deepEqual(
+    seqs.rows.map((x) => Number(x.sequence)),
+    [1, 2, 3, 5],
+  );
 });
 
 test('a second hub skips while one holds the lock; concurrent runs create every partition exactly once', async () => {
@@ -168,7 +171,10 @@ test('a second hub skips while one holds the lock; concurrent runs create every 
     const blocked = await maintenance.run(new Date(NOW.getTime() + 10 * DAY));
     assert.equal(blocked.skipped, true);
     assert.deepEqual(blocked.created, []);
-    assert.equal((await listPartitions(pg, 'exec_counts')).some((p) => p.name === pname('exec_counts', 12)), false);
+    assert.equal(
+      (await listPartitions(pg, 'exec_counts')).some((p) => p.name === pname('exec_counts', 12)),
+      false,
+    );
   } finally {
     await holder.end();
   }
@@ -212,7 +218,11 @@ test('ingest running while maintenance moves its day out of the default partitio
       `SELECT tableoid::regclass::text AS part, count(*)::int AS rows, sum(count)::text AS sum FROM ${t} WHERE host_id = $1 GROUP BY 1`,
       [host],
     );
-    assert.deepEqual(r.rows.map((x) => x.part), [pname(t, 20)], `${t}: every row in the day's partition`);
+    assert.deepEqual(
+      r.rows.map((x) => x.part),
+      [pname(t, 20)],
+      `${t}: every row in the day's partition`,
+    );
     assert.equal(r.rows[0]!.rows, 2 * N);
     assert.equal(Number(r.rows[0]!.sum), sumOf(Array.from({ length: N }, (_, i) => 100 + i)));
   }
@@ -227,7 +237,7 @@ test('drift stays clean with run-time partitions: the schema engine describes pa
   assert.equal(d.drift, false);
 });
 
-test('a hub started with maintenance on makes today\'s and the coming days\' partitions by itself', async () => {
+test("a hub started with maintenance on makes today's and the coming days' partitions by itself", async () => {
   const booted = await startTestHub('partitions_boot_spec', { FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '3600', FLEETTUNE_PARTITION_AHEAD_DAYS: '2' });
   const c = new Client({ connectionString: booted.db.url });
   await c.connect();

@@ -207,9 +207,7 @@ async function maintainTable(
          INSERT INTO ${q(name)} (${columns}) SELECT ${columns} FROM moved`,
         [sqlTimestamp(from), sqlTimestamp(to)],
       );
-      await client.query(
-        `ALTER TABLE ${q(table)} ATTACH PARTITION ${q(name)} FOR VALUES FROM ('${sqlTimestamp(from)}') TO ('${sqlTimestamp(to)}')`,
-      );
+      await client.query(`ALTER TABLE ${q(table)} ATTACH PARTITION ${q(name)} FOR VALUES FROM ('${sqlTimestamp(from)}') TO ('${sqlTimestamp(to)}')`);
       report.created.push(name);
       return r.rowCount ?? 0;
     });
@@ -228,9 +226,7 @@ async function maintainTable(
     });
   }
   // Stragglers older than the cutoff that went to the default partition.
-  const del = await inTx(() =>
-    client.query(`DELETE FROM ${q(defaultName)} WHERE window_start < $1::timestamp`, [sqlTimestamp(range.cutoff)]),
-  );
+  const del = await inTx(() => client.query(`DELETE FROM ${q(defaultName)} WHERE window_start < $1::timestamp`, [sqlTimestamp(range.cutoff)]));
   report.deletedDefaultRows += del.rowCount ?? 0;
 }
 

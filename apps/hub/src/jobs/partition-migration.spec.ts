@@ -66,8 +66,14 @@ test('the partitioning migration keeps existing rows; maintenance then moves kep
         `INSERT INTO file_counts (host_id, sequence, source, window_start, window_end, path, op, count) VALUES ($1, 1, 'linux-audit', $2::timestamptz AT TIME ZONE 'UTC', $2::timestamptz AT TIME ZONE 'UTC', '/tmp/x', 'create', $3)`,
         [host, ts, 10 * (i + 1)],
       );
-      await c.query(`INSERT INTO audit_key_counts (host_id, sequence, window_start, key, count) VALUES ($1, 1, $2::timestamptz AT TIME ZONE 'UTC', 'exec', $3)`, [host, ts, 100 * (i + 1)]);
-      await c.query(`INSERT INTO syscall_counts (host_id, sequence, window_start, syscall, count) VALUES ($1, 1, $2::timestamptz AT TIME ZONE 'UTC', 'execve', $3)`, [host, ts, 1000 * (i + 1)]);
+      await c.query(
+        `INSERT INTO audit_key_counts (host_id, sequence, window_start, key, count) VALUES ($1, 1, $2::timestamptz AT TIME ZONE 'UTC', 'exec', $3)`,
+        [host, ts, 100 * (i + 1)],
+      );
+      await c.query(
+        `INSERT INTO syscall_counts (host_id, sequence, window_start, syscall, count) VALUES ($1, 1, $2::timestamptz AT TIME ZONE 'UTC', 'execve', $3)`,
+        [host, ts, 1000 * (i + 1)],
+      );
     }
     const snapshot = async (t: string) =>
       (await c.query<{ r: string }>(`SELECT string_agg(id || ':' || window_start || ':' || count, ',' ORDER BY id) AS r FROM ${t}`)).rows[0]!.r;
@@ -79,7 +85,10 @@ test('the partitioning migration keeps existing rows; maintenance then moves kep
       assert.equal(await snapshot(t), beforeRows.get(t), `${t}: every row kept as it was`);
       const kind = await c.query<{ relkind: string }>(`SELECT relkind FROM pg_class WHERE relname = $1`, [t]);
       assert.equal(kind.rows[0]!.relkind, 'p', `${t} is partitioned`);
-      assert.deepEqual((await listPartitions(c, t)).map((p) => p.name), [`${t}_default`]);
+      assert.deepEqual(
+        (await listPartitions(c, t)).map((p) => p.name),
+        [`${t}_default`],
+      );
     }
     // New rows continue the old id sequence (no id reuse).
     const maxBefore = Number((await c.query<{ m: string }>(`SELECT max(id)::text AS m FROM exec_counts`)).rows[0]!.m);
@@ -93,9 +102,18 @@ test('the partitioning migration keeps existing rows; maintenance then moves kep
     const r = await maintainPartitions(url, { now, retentionDays: 3, aheadDays: 1 });
     assert.equal(r.movedRows, 4 * CONVERTED_TABLES.length);
     assert.equal(r.deletedDefaultRows, 2 * CONVERTED_TABLES.length);
-    for (const [t, unit] of [['exec_counts', 1], ['file_counts', 10], ['audit_key_counts', 100], ['syscall_counts', 1000]] as const) {
+    for (const [t, unit] of [
+      ['exec_counts', 1],
+      ['file_counts', 10],
+      ['audit_key_counts', 100],
+      ['syscall_counts', 1000],
+    ] as const) {
       const byPart = await c.query<{ part: string; sum: string }>(`SELECT tableoid::regclass::text AS part, sum(count)::text AS sum FROM ${t} GROUP BY 1`);
-      assert.equal(byPart.rows.some((x) => x.part === `${t}_default`), false, `${t}: default partition emptied`);
+      assert.equal(
+        byPart.rows.some((x) => x.part === `${t}_default`),
+        false,
+        `${t}: default partition emptied`,
+      );
       const total = byPart.rows.reduce((a, x) => a + Number(x.sum), 0);
       assert.equal(total, unit * (1 + 2 + 3 + 4), `${t}: the kept days' totals are exact`);
     }

@@ -33,11 +33,19 @@ before(async () => {
   const starts = [CUTOFF - 2 * DAY, CUTOFF - 3600_000, CUTOFF - 60_000, CUTOFF, CUTOFF + 20 * 60_000, CUTOFF + DAY];
   for (const [i, start] of starts.entries()) {
     const files = Array.from({ length: 12 }, (_, f) => ({ path: `/var/spool/q${i}/m${f}`, op: 'modify', processPath: '/usr/sbin/postfix', count: f + 1 }));
-    await ingest.ingest(hostId, CountBatch.fromPartial({
-      hostId, sequence: i + 1, windowStartMs: start, windowEndMs: start + 60_000, source: 'linux-audit', events: 1,
-      execs: [{ path: '/usr/bin/id', parentPath: '/bin/sh', user: 'root', count: 10 + i }],
-      files,
-    }));
+    await ingest.ingest(
+      hostId,
+      CountBatch.fromPartial({
+        hostId,
+        sequence: i + 1,
+        windowStartMs: start,
+        windowEndMs: start + 60_000,
+        source: 'linux-audit',
+        events: 1,
+        execs: [{ path: '/usr/bin/id', parentPath: '/bin/sh', user: 'root', count: 10 + i }],
+        files,
+      }),
+    );
   }
   await hub.app.get(ActivityRollupService).catchUp();
 });
@@ -83,10 +91,18 @@ test('the maintenance run applies the same retention and reports it; a second ru
   // New expired rows (a late batch), then the whole run with the hub's setting.
   const ingest = hub.app.get(BatchIngestService);
   const hostId = (await pg.query<{ id: string }>(`SELECT id::text FROM hosts LIMIT 1`)).rows[0].id;
-  await ingest.ingest(hostId, CountBatch.fromPartial({
-    hostId, sequence: 100, windowStartMs: CUTOFF - DAY, windowEndMs: CUTOFF - DAY + 60_000, source: 'linux-audit', events: 1,
-    execs: [{ path: '/usr/bin/late', parentPath: '/bin/sh', user: 'root', count: 5 }],
-  }));
+  await ingest.ingest(
+    hostId,
+    CountBatch.fromPartial({
+      hostId,
+      sequence: 100,
+      windowStartMs: CUTOFF - DAY,
+      windowEndMs: CUTOFF - DAY + 60_000,
+      source: 'linux-audit',
+      events: 1,
+      execs: [{ path: '/usr/bin/late', parentPath: '/bin/sh', user: 'root', count: 5 }],
+    }),
+  );
   await hub.app.get(ActivityRollupService).catchUp();
   const r = await maintainPartitions(db.url, { now: NOW, retentionDays: RETENTION, aheadDays: 1 });
   assert.equal(r.skipped, false);
@@ -94,5 +110,8 @@ test('the maintenance run applies the same retention and reports it; a second ru
   assert.ok(r.deletedRollupRows.noise_fleet_hours >= 1, JSON.stringify(r.deletedRollupRows));
   for (const { table, binSeconds } of ROLLUP_RETENTION_TABLES) assert.equal((await binsOf(table, binSeconds)).expired, 0, table);
   const again = await maintainPartitions(db.url, { now: NOW, retentionDays: RETENTION, aheadDays: 1 });
-  assert.deepEqual(Object.values(again.deletedRollupRows), ROLLUP_RETENTION_TABLES.map(() => 0));
+  assert.deepEqual(
+    Object.values(again.deletedRollupRows),
+    ROLLUP_RETENTION_TABLES.map(() => 0),
+  );
 });

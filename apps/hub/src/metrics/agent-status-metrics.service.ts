@@ -24,7 +24,7 @@ const GAUGES: Array<[name: string, help: string, key: keyof AgentStatusFigures]>
   ['fleettune_agent_spool_pending_batches_max', 'Largest spool backlog (batches) one agent last reported', 'pendingMax'],
   ['fleettune_agent_spool_bytes', 'Bytes in agent spools, summed over hosts as last reported', 'bytesSum'],
   ['fleettune_agent_spool_bytes_max', 'Largest spool (bytes) one agent last reported', 'bytesMax'],
-  ['fleettune_agent_dropped_batches', 'Batches agents dropped at their spool bound, summed over hosts (each agent\'s running total)', 'droppedBatches'],
+  ['fleettune_agent_dropped_batches', "Batches agents dropped at their spool bound, summed over hosts (each agent's running total)", 'droppedBatches'],
   ['fleettune_agent_dropped_events', 'Events in the batches agents dropped at their spool bound, summed over hosts', 'droppedEvents'],
   ['fleettune_agent_merged_batches', 'Spooled batches agents merged into coarser ones, summed over hosts', 'merged'],
   ['fleettune_agent_rejected_batches', 'Batches the hub refused (INVALID_ARGUMENT) and agents set aside, summed over hosts', 'rejected'],

@@ -19,7 +19,8 @@ after(async () => {
   await db?.drop();
 });
 
-const scrape = () => fetch(`http://127.0.0.1:${hub.httpPort}/metrics`).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: await r.text() }));
+const scrape = () =>
+  fetch(`http://127.0.0.1:${hub.httpPort}/metrics`).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: await r.text() }));
 
 function value(body: string, series: string): number {
   const line = body.split('\n').find((l) => l.startsWith(series + ' '));
@@ -59,10 +60,13 @@ test('ingest counters follow committed and duplicate batches and agent-reported 
   assert.equal(await ingest.ingest(host.id, batch), 'committed');
   assert.equal(await ingest.ingest(host.id, batch), 'duplicate');
   const stored = await prisma.fileCount.findMany({ where: { hostId: host.id }, orderBy: { path: 'asc' } });
-  assert.deepEqual(stored.map((f) => [f.path, f.op, f.processPath, Number(f.count)]), [
-    ['/tmp/a', 'create', '/usr/bin/true', 1],
-    ['/tmp/b\twith\\odd "chars"', 'modify', '', 2],
-  ]);
+  assert.deepEqual(
+    stored.map((f) => [f.path, f.op, f.processPath, Number(f.count)]),
+    [
+      ['/tmp/a', 'create', '/usr/bin/true', 1],
+      ['/tmp/b\twith\\odd "chars"', 'modify', '', 2],
+    ],
+  );
   const { body } = await scrape();
   assert.equal(value(body, 'fleettune_ingest_batches_total{outcome="committed"}'), 1);
   assert.equal(value(body, 'fleettune_ingest_batches_total{outcome="duplicate"}'), 1);

@@ -87,7 +87,18 @@ export class GitPolicyPublisher {
       LC_ALL: 'C',
     });
     const ca = this.config.FLEETTUNE_POLICY_GIT_CA_FILE ? ['-c', `http.sslCAInfo=${this.config.FLEETTUNE_POLICY_GIT_CA_FILE}`] : [];
-    const full = ['-c', 'core.hooksPath=/dev/null', '-c', 'http.followRedirects=false', '-c', 'protocol.allow=never', '-c', `protocol.${remote.scheme}.allow=always`, ...ca, ...args];
+    const full = [
+      '-c',
+      'core.hooksPath=/dev/null',
+      '-c',
+      'http.followRedirects=false',
+      '-c',
+      'protocol.allow=never',
+      '-c',
+      `protocol.${remote.scheme}.allow=always`,
+      ...ca,
+      ...args,
+    ];
     return new Promise((resolve, reject) => {
       execFile('git', full, { cwd, env, timeout, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;

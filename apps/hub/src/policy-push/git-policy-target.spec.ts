@@ -28,10 +28,36 @@ const HTTPS_TOKEN = 'glpat-s3cret-push-token-0123';
 before(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'fleettune-git-spec-'));
   // A self-signed certificate for 127.0.0.1; the hub trusts it through FLEETTUNE_POLICY_GIT_CA_FILE.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(scratch, 'key.pem'), '-out', join(scratch, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(scratch, 'key.pem'),
+      '-out',
+      join(scratch, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   mkdirSync(join(scratch, 'https-root', 'acme'), { recursive: true });
-  https = await startGitHttpsServer(join(scratch, 'https-root'), { cert: readFileSync(join(scratch, 'cert.pem')), key: readFileSync(join(scratch, 'key.pem')) }, 'bot', HTTPS_TOKEN);
+  https = await startGitHttpsServer(
+    join(scratch, 'https-root'),
+    { cert: readFileSync(join(scratch, 'cert.pem')), key: readFileSync(join(scratch, 'key.pem')) },
+    'bot',
+    HTTPS_TOKEN,
+  );
   ({ db, hub } = await startTestHub('git_policy_target_spec', {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '100',
@@ -87,7 +113,12 @@ async function pushAndWait(setId: string, targetId: string) {
   assert.equal(push.status, 202, push.text);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const log = (await api('GET', `/api/v1/policy-targets/${targetId}/pushes`)).body as Array<{ id: string; status: string; commitSha: string | null; lastError: string | null }>;
+    const log = (await api('GET', `/api/v1/policy-targets/${targetId}/pushes`)).body as Array<{
+      id: string;
+      status: string;
+      commitSha: string | null;
+      lastError: string | null;
+    }>;
     const row = log.find((r) => r.id === push.body.pushId);
     if (row && !['queued', 'retrying'].includes(row.status)) return row;
     await new Promise((r) => setTimeout(r, 100));
@@ -117,7 +148,13 @@ test('git target: one commit of every format with approved items only, none when
   assert.equal(commits.length, 1, 'exactly one commit');
   assert.equal(first.commitSha, commits[0]);
   const names = gitIn(repo, 'ls-tree', '--name-only', 'main').trim().split('\n').sort();
-  assert.deepEqual(names, Object.values(EXPORT_FORMATS).map((f) => f.fileName).sort(), 'one file per format, stable names');
+  assert.deepEqual(
+    names,
+    Object.values(EXPORT_FORMATS)
+      .map((f) => f.fileName)
+      .sort(),
+    'one file per format, stable names',
+  );
   for (const name of names) {
     const content = gitIn(repo, 'show', `main:${name}`);
     assert.doesNotMatch(content, /buildcache|chunk-/, `${name}: the rejected item never appears`);
@@ -141,10 +178,13 @@ test('git target: one commit of every format with approved items only, none when
   const history = (await api('GET', `/api/v1/policy-pushes?mode=git&targetId=${created.body.id}`, undefined, APPROVER)).body as {
     items: Array<{ id: string; status: string; commitSha: string | null; mode: string }>;
   };
-  assert.deepEqual(history.items.map((h) => [h.id, h.mode, h.status, h.commitSha]), [
-    [again.id, 'git', 'unchanged', null],
-    [first.id, 'git', 'delivered', commits[0]],
-  ]);
+  assert.deepEqual(
+    history.items.map((h) => [h.id, h.mode, h.status, h.commitSha]),
+    [
+      [again.id, 'git', 'unchanged', null],
+      [first.id, 'git', 'delivered', commits[0]],
+    ],
+  );
 
   // One more approval changes the files: exactly one more commit, on top of the first.
   await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, APPROVER);
@@ -156,7 +196,10 @@ test('git target: one commit of every format with approved items only, none when
   assert.match(gitIn(repo, 'show', 'main:cisco-secure-endpoint-exclusions.json'), /\/home\/\*\/\.cache\/syncagent\/sync\.log/);
   assert.doesNotMatch(gitIn(repo, 'show', 'main:cisco-secure-endpoint-exclusions.json'), /alice|bob/);
   // No clone is left behind in the hub's temp directory.
-  assert.deepEqual(readdirSync(tmpdir()).filter((d) => d.startsWith('fleettune-git-') && !d.startsWith('fleettune-git-spec-')), []);
+  assert.deepEqual(
+    readdirSync(tmpdir()).filter((d) => d.startsWith('fleettune-git-') && !d.startsWith('fleettune-git-spec-')),
+    [],
+  );
 });
 
 test('git target: directory and branch are honoured; a branch that exists keeps its history and other files', async () => {
@@ -171,7 +214,13 @@ test('git target: directory and branch are honoured; a branch that exists keeps 
   execFileSync('git', ['-C', seed, 'push', '-q', repo, 'policy']);
 
   const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-  const t = await api('POST', '/api/v1/policy-targets', { name: 'puppet', kind: 'git', url: `file://${repo}`, branch: 'policy', directory: 'modules/edr/files' });
+  const t = await api('POST', '/api/v1/policy-targets', {
+    name: 'puppet',
+    kind: 'git',
+    url: `file://${repo}`,
+    branch: 'policy',
+    directory: 'modules/edr/files',
+  });
   assert.equal(t.status, 201, t.text);
   const r = await pushAndWait(set.id, t.body.id);
   assert.equal(r.status, 'delivered', JSON.stringify(r));
@@ -212,7 +261,7 @@ test('git target: bad URLs, branches and directories are refused; credentials ar
   assert.doesNotMatch(row.url ?? '', new RegExp(token));
 });
 
-test('git target: a remote that fails is retried, then failed with git\'s reason', async () => {
+test("git target: a remote that fails is retried, then failed with git's reason", async () => {
   const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
   const t = await api('POST', '/api/v1/policy-targets', { name: 'gone', kind: 'git', url: `file://${join(scratch, 'missing.git')}` });
   assert.equal(t.status, 201, t.text);
@@ -228,7 +277,11 @@ test('git target over https: the token from the sealed URL authenticates the pus
   execFileSync('git', ['init', '-q', '--bare', repo]);
   execFileSync('git', ['--git-dir', repo, 'config', 'http.receivepack', 'true']);
   const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-  const t = await api('POST', '/api/v1/policy-targets', { name: 'gitlab', kind: 'git', url: `https://bot:${HTTPS_TOKEN}@${https.origin.slice('https://'.length)}/acme/policy.git` });
+  const t = await api('POST', '/api/v1/policy-targets', {
+    name: 'gitlab',
+    kind: 'git',
+    url: `https://bot:${HTTPS_TOKEN}@${https.origin.slice('https://'.length)}/acme/policy.git`,
+  });
   assert.equal(t.status, 201, t.text);
   assert.equal(t.body.url, `${https.origin}/acme/policy.git`);
   const r = await pushAndWait(set.id, t.body.id);
@@ -238,7 +291,11 @@ test('git target over https: the token from the sealed URL authenticates the pus
   assert.equal((await pushAndWait(set.id, t.body.id)).status, 'unchanged');
 
   const wrong = 'glpat-wrong-token-value-9999';
-  const w = await api('POST', '/api/v1/policy-targets', { name: 'gitlab-wrong', kind: 'git', url: `https://bot:${wrong}@${https.origin.slice('https://'.length)}/acme/policy.git` });
+  const w = await api('POST', '/api/v1/policy-targets', {
+    name: 'gitlab-wrong',
+    kind: 'git',
+    url: `https://bot:${wrong}@${https.origin.slice('https://'.length)}/acme/policy.git`,
+  });
   const failed = await pushAndWait(set.id, w.body.id);
   assert.equal(failed.status, 'failed');
   assert.match(failed.lastError ?? '', /Authentication failed|401|could not read/i);
@@ -253,11 +310,9 @@ test('git target over ssh://: git runs ssh in batch mode with the remote command
   const bin = join(scratch, 'fake-ssh-bin');
   mkdirSync(bin);
   const log = join(scratch, 'ssh-args.log');
-  writeFileSync(
-    join(bin, 'ssh'),
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n[ "$1" = "-G" ] && exit 0\nfor last; do :; done\nexec sh -c "$last"\n`,
-    { mode: 0o755 },
-  );
+  writeFileSync(join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n[ "$1" = "-G" ] && exit 0\nfor last; do :; done\nexec sh -c "$last"\n`, {
+    mode: 0o755,
+  });
   const repo = bareRepo('ssh-policy.git');
   const savedPath = process.env.PATH;
   process.env.PATH = `${bin}:${savedPath}`;

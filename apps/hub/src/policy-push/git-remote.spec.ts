@@ -4,7 +4,12 @@ import { branchProblem, directoryProblem, parseGitRemote, redactRemote } from '.
 
 test('file:// remotes only when the hub allows local repositories', () => {
   assert.match((parseGitRemote('file:///srv/policy.git', false) as { problem: string }).problem, /FLEETTUNE_POLICY_GIT_ALLOW_LOCAL/);
-  assert.deepEqual(parseGitRemote('file:///srv/policy.git', true), { scheme: 'file', url: 'file:///srv/policy.git', display: 'file:///srv/policy.git', hasCredentials: false });
+  assert.deepEqual(parseGitRemote('file:///srv/policy.git', true), {
+    scheme: 'file',
+    url: 'file:///srv/policy.git',
+    display: 'file:///srv/policy.git',
+    hasCredentials: false,
+  });
   assert.ok('problem' in parseGitRemote('file://otherhost/srv/policy.git', true));
 });
 
@@ -19,7 +24,14 @@ test('https credentials are split from the shown URL; ssh keeps its user and ref
   assert.equal(s.display, 'ssh://git@git.example.com:2222/acme/policy.git');
   assert.equal(s.hasCredentials, false);
   assert.ok('problem' in parseGitRemote('ssh://git:pw@git.example.com/acme/policy.git', false));
-  for (const bad of ['git@github.com:acme/p.git', 'ext::sh -c id', 'http://git.example.com/p.git', 'https://git.example.com/', 'https://-oProxyCommand=id/p.git', 'https://h/p.git?x=1']) {
+  for (const bad of [
+    'git@github.com:acme/p.git',
+    'ext::sh -c id',
+    'http://git.example.com/p.git',
+    'https://git.example.com/',
+    'https://-oProxyCommand=id/p.git',
+    'https://h/p.git?x=1',
+  ]) {
     assert.ok('problem' in parseGitRemote(bad, true), bad);
   }
 });
@@ -32,7 +44,8 @@ test('git output never carries the token', () => {
 });
 
 test('branch and directory names that could be options, escapes or refspec tricks are refused', () => {
-  for (const b of ['-x', '--upload-pack=id', 'a..b', 'a//b', '/a', 'a/', 'a.lock', '.hidden', 'a b', 'HEAD:refs/heads/x', 'x~1', '']) assert.ok(branchProblem(b), b);
+  for (const b of ['-x', '--upload-pack=id', 'a..b', 'a//b', '/a', 'a/', 'a.lock', '.hidden', 'a b', 'HEAD:refs/heads/x', 'x~1', ''])
+    assert.ok(branchProblem(b), b);
   for (const b of ['main', 'policy/edr', 'release-1.2']) assert.equal(branchProblem(b), undefined, b);
   for (const d of ['..', 'a/../b', '/abs', '.git', 'x/.GIT/hooks', 'a b', 'a//b']) assert.ok(directoryProblem(d), d);
   for (const d of ['', 'files', 'modules/edr/files', 'a.b_c-d']) assert.equal(directoryProblem(d), undefined, d);

@@ -60,7 +60,8 @@ export function redactRemote(text: string, remote: { url: string; display: strin
 /** A branch name git accepts and that cannot be read as an option or a refspec trick. */
 export function branchProblem(branch: string): string | undefined {
   if (!/^[A-Za-z0-9._/-]{1,200}$/.test(branch)) return 'letters, digits, . _ / - only';
-  if (branch.startsWith('-') || branch.startsWith('/') || branch.endsWith('/') || branch.endsWith('.') || branch.endsWith('.lock')) return 'not a valid branch name';
+  if (branch.startsWith('-') || branch.startsWith('/') || branch.endsWith('/') || branch.endsWith('.') || branch.endsWith('.lock'))
+    return 'not a valid branch name';
   if (branch.includes('..') || branch.includes('//') || branch.split('/').some((s) => s.startsWith('.'))) return 'not a valid branch name';
   return undefined;
 }

@@ -73,15 +73,28 @@ export class PolicyDeliveryService {
    */
   private async deliverToGit(
     push: { id: string },
-    target: { name: string; url: string | null; secret: string | null; branch: string | null; directory: string | null; enabled: boolean; deletedAt: Date | null },
+    target: {
+      name: string;
+      url: string | null;
+      secret: string | null;
+      branch: string | null;
+      directory: string | null;
+      enabled: boolean;
+      deletedAt: Date | null;
+    },
     body: string,
     attempt: number,
     maxAttempts: number,
   ): Promise<{ status: string }> {
     const pushId = push.id;
     const fail = async (error: string, final: boolean) => {
-      await this.prisma.policyDeliveryAttempt.create({ data: { pushId, attempt, error: error.slice(0, 1000), durationMs: Math.round(performance.now() - started) } });
-      await this.prisma.policyPush.update({ where: { id: pushId }, data: { status: final ? 'failed' : 'retrying', attempts: attempt, lastError: error.slice(0, 1000) } });
+      await this.prisma.policyDeliveryAttempt.create({
+        data: { pushId, attempt, error: error.slice(0, 1000), durationMs: Math.round(performance.now() - started) },
+      });
+      await this.prisma.policyPush.update({
+        where: { id: pushId },
+        data: { status: final ? 'failed' : 'retrying', attempts: attempt, lastError: error.slice(0, 1000) },
+      });
       this.logger.warn(`git push ${pushId} to ${target.name}: attempt ${attempt}/${maxAttempts} failed: ${error}`);
     };
     const started = performance.now();
@@ -97,12 +110,24 @@ export class PolicyDeliveryService {
     }
     const commit = JSON.parse(body) as GitPolicyCommit;
     try {
-      const r = await this.git.publish({ remote, branch: target.branch ?? 'main', directory: target.directory ?? '', files: commit.files, message: commit.message });
+      const r = await this.git.publish({
+        remote,
+        branch: target.branch ?? 'main',
+        directory: target.directory ?? '',
+        files: commit.files,
+        message: commit.message,
+      });
       const durationMs = Math.round(performance.now() - started);
       await this.prisma.policyDeliveryAttempt.create({ data: { pushId, attempt, durationMs } });
       await this.prisma.policyPush.update({
         where: { id: pushId },
-        data: { status: r.status === 'committed' ? 'delivered' : 'unchanged', commitSha: r.status === 'committed' ? r.commit : null, attempts: attempt, lastError: null, deliveredAt: new Date() },
+        data: {
+          status: r.status === 'committed' ? 'delivered' : 'unchanged',
+          commitSha: r.status === 'committed' ? r.commit : null,
+          attempts: attempt,
+          lastError: null,
+          deliveredAt: new Date(),
+        },
       });
       return { status: r.status === 'committed' ? 'delivered' : 'unchanged' };
     } catch (err) {

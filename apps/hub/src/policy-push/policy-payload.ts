@@ -45,7 +45,10 @@ function auditInitiatorOf(i: ExclusionItemView): string | undefined {
 
 /** Every export format of the items, as the webhook body carries them. */
 export function allExports(items: readonly PushedItem[]) {
-  const out: Record<string, { fileName: string; contentType: string; content: string; skipped: { value: string; reason: string }[]; partial: { value: string; reason: string }[] }> = {};
+  const out: Record<
+    string,
+    { fileName: string; contentType: string; content: string; skipped: { value: string; reason: string }[]; partial: { value: string; reason: string }[] }
+  > = {};
   const setPlatforms = new Set(items.flatMap((i) => i.platforms));
   for (const id of Object.keys(EXPORT_FORMATS) as ExportFormatId[]) {
     const f = EXPORT_FORMATS[id];

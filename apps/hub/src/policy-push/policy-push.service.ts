@@ -50,7 +50,13 @@ export class PolicyPushService {
     if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = body.kind === 'webhook' ? (body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : null;
     const t = await this.prisma.policyTarget.create({
-      data: { name: body.name, kind: body.kind, url: body.url ?? null, secret: secret && this.box.seal(secret, 'policy_targets.secret'), createdBy: principal.name },
+      data: {
+        name: body.name,
+        kind: body.kind,
+        url: body.url ?? null,
+        secret: secret && this.box.seal(secret, 'policy_targets.secret'),
+        createdBy: principal.name,
+      },
     });
     return { ...view(t), ...(secret ? { secret } : {}) };
   }
@@ -63,7 +69,8 @@ export class PolicyPushService {
    */
   private async createGitTarget(body: PolicyTargetInput, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
     if (!body.url) throw new BadRequestException('a git target needs a url');
-    if (body.secret !== undefined) throw new BadRequestException('a git target takes its credentials in the url (https://user:token@host/repo.git) or from the hub\'s ssh keys');
+    if (body.secret !== undefined)
+      throw new BadRequestException("a git target takes its credentials in the url (https://user:token@host/repo.git) or from the hub's ssh keys");
     const remote = await this.gitRemote(body.url);
     const branch = body.branch ?? 'main';
     const directory = (body.directory ?? '').replace(/^\/+|\/+$/g, '');
@@ -138,7 +145,10 @@ export class PolicyPushService {
   async push(setId: string, targetId: string, principal: AuthenticatedPrincipal) {
     const target = await this.target(targetId);
     if (target.kind === 'git') return this.pushToGit(setId, target, principal);
-    if (target.kind !== 'webhook' || !target.url) throw new ConflictException(`target ${target.name} is a ${target.kind} target; config management pulls from GET /api/v1/policy-targets/${target.id}/export`);
+    if (target.kind !== 'webhook' || !target.url)
+      throw new ConflictException(
+        `target ${target.name} is a ${target.kind} target; config management pulls from GET /api/v1/policy-targets/${target.id}/export`,
+      );
     if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
     const { set, items } = await this.sets.approvedItems(setId);
     const pushed = pushedItems(items);
@@ -263,7 +273,17 @@ export interface PolicyTargetInput {
   directory?: string;
 }
 
-function view(t: { id: string; name: string; kind: string; url: string | null; branch: string | null; directory: string | null; enabled: boolean; createdAt: Date; createdBy: string }): PolicyTargetView {
+function view(t: {
+  id: string;
+  name: string;
+  kind: string;
+  url: string | null;
+  branch: string | null;
+  directory: string | null;
+  enabled: boolean;
+  createdAt: Date;
+  createdBy: string;
+}): PolicyTargetView {
   return {
     id: t.id,
     name: t.name,

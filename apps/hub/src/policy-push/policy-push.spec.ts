@@ -130,12 +130,23 @@ test('webhook push: only approved items, signed body, retried with backoff while
   assert.equal(log[0]?.status, 'delivered', JSON.stringify(log));
   assert.equal(log[0].attempts, 3);
   assert.equal(log[0].requestedBy, 'approver');
-  assert.deepEqual(log[0].attemptLog.map((a) => a.statusCode), [503, 503, 204]);
+  assert.deepEqual(
+    log[0].attemptLog.map((a) => a.statusCode),
+    [503, 503, 204],
+  );
   await new Promise((r) => setTimeout(r, 500));
-  assert.deepEqual(received.map((r) => r.answered), [503, 503, 204], 'retried, then delivered exactly once');
+  assert.deepEqual(
+    received.map((r) => r.answered),
+    [503, 503, 204],
+    'retried, then delivered exactly once',
+  );
 
   for (const r of received) {
-    const signed = { body: r.body, timestamp: r.headers[TIMESTAMP_HEADER.toLowerCase()] as string, signature: r.headers[SIGNATURE_HEADER.toLowerCase()] as string };
+    const signed = {
+      body: r.body,
+      timestamp: r.headers[TIMESTAMP_HEADER.toLowerCase()] as string,
+      signature: r.headers[SIGNATURE_HEADER.toLowerCase()] as string,
+    };
     assert.deepEqual(verifyWebhook(SECRET, signed), { ok: true }, 'signature over timestamp.body verifies, and is fresh');
     assert.match(signed.signature, /^sha256=[0-9a-f]{64}$/);
     assert.deepEqual(verifyWebhook('another-secret-0000000000', signed), { ok: false, reason: 'bad-signature' });
@@ -145,15 +156,25 @@ test('webhook push: only approved items, signed body, retried with backoff while
   }
   assert.equal(new Set(received.map((r) => r.body)).size, 1, 'every attempt sends the same bytes');
   const doc = JSON.parse(received[2].body);
-  assert.deepEqual(doc.items.map((i: { value: string }) => i.value), ['/opt/syncagent/bin/syncagent'], 'only approved items');
+  assert.deepEqual(
+    doc.items.map((i: { value: string }) => i.value),
+    ['/opt/syncagent/bin/syncagent'],
+    'only approved items',
+  );
   assert.equal(doc.set.version, set.version);
   assert.deepEqual(Object.keys(doc.exports).sort(), Object.keys(EXPORT_FORMATS).sort());
   assert.match(doc.exports['cisco-json'].content, /syncagent/);
   assert.doesNotMatch(received[2].body, /buildcache|sync\.log|alice|bob/);
   // Since issue 19: the process item comes from exec data, not audit records, so auditd skips it (with why),
   // and MDE refuses its child scope instead of exporting the parent alone.
-  assert.deepEqual(doc.exports['auditd-rules'].skipped.map((s: { reason: string }) => s.reason), [AUDITD_NOT_AUDIT_EVIDENCE_REASON]);
-  assert.deepEqual(doc.exports['mdatp-json'].skipped.map((s: { reason: string }) => s.reason), [MDE_CHILD_SCOPE_REASON]);
+  assert.deepEqual(
+    doc.exports['auditd-rules'].skipped.map((s: { reason: string }) => s.reason),
+    [AUDITD_NOT_AUDIT_EVIDENCE_REASON],
+  );
+  assert.deepEqual(
+    doc.exports['mdatp-json'].skipped.map((s: { reason: string }) => s.reason),
+    [MDE_CHILD_SCOPE_REASON],
+  );
 });
 
 test('pull export per target: approved items only, ETag and If-None-Match 304, new approval changes the ETag', async () => {
@@ -184,13 +205,25 @@ test('pull export per target: approved items only, ETag and If-None-Match 304, n
   assert.equal(changed.body.data.length, 2);
 
   // A snoozed item is not approved: it leaves the export again.
-  await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'snoozed', comment: 'wait', snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() }, APPROVER);
+  await api(
+    'POST',
+    `/api/v1/exclusion-items/${log.id}/decision`,
+    { decision: 'snoozed', comment: 'wait', snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() },
+    APPROVER,
+  );
   const snoozed = await api('GET', path, undefined, VIEWER, { 'if-none-match': changed.headers.get('etag')! });
   assert.equal(snoozed.status, 200);
   assert.equal(snoozed.headers.get('etag'), etag, 'same content as before the approval, same ETag');
 
   const pulls = (await api('GET', `/api/v1/policy-targets/${t.body.id}/pushes`)).body as Array<{ mode: string; status: string; itemCount: number }>;
-  assert.deepEqual(pulls.map((p) => [p.mode, p.status, p.itemCount]), [['pull', 'served', 1], ['pull', 'served', 2], ['pull', 'served', 1]]);
+  assert.deepEqual(
+    pulls.map((p) => [p.mode, p.status, p.itemCount]),
+    [
+      ['pull', 'served', 1],
+      ['pull', 'served', 2],
+      ['pull', 'served', 1],
+    ],
+  );
   // Pushing to a pull-only target is refused.
   assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: t.body.id }, APPROVER)).status, 409);
 });
@@ -230,9 +263,16 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
   // Viewers learn that it failed, not how (a port-scan oracle otherwise); admins read the detail in the target's log.
   assert.equal(failed!.lastAttempt!.error, 'delivery failed (details in the admin delivery log)');
   assert.equal(failed!.lastError, 'delivery failed (details in the admin delivery log)');
-  const adminLog = (await api('GET', `/api/v1/policy-targets/${dead.body.id}/pushes`)).body as Array<{ lastError: string; attemptLog: Array<{ error: string }> }>;
+  const adminLog = (await api('GET', `/api/v1/policy-targets/${dead.body.id}/pushes`)).body as Array<{
+    lastError: string;
+    attemptLog: Array<{ error: string }>;
+  }>;
   assert.match(adminLog[0].attemptLog[5].error, /ECONNREFUSED/);
-  assert.match((await api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`)).body.items[0].lastAttempt.error, /ECONNREFUSED/, 'admins see the detail in the history too');
+  assert.match(
+    (await api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`)).body.items[0].lastAttempt.error,
+    /ECONNREFUSED/,
+    'admins see the detail in the history too',
+  );
   assert.equal(failed!.target.name, 'dead <b>"hook"</b>', 'names come back as stored; the dashboard renders them as text');
 
   const all = await api('GET', '/api/v1/policy-pushes?limit=500', undefined, VIEWER);
@@ -243,7 +283,11 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
   assert.deepEqual(rows.map((r) => `${r.mode}:${r.status}`).sort(), ['pull:served', 'pull:served', 'pull:served', 'webhook:delivered', 'webhook:failed']);
   assert.equal(all.body.nextCursor, null);
   const times = rows.map((r) => Date.parse(r.createdAt));
-  assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+  assert.deepEqual(
+    times,
+    [...times].sort((a, b) => b - a),
+    'newest first',
+  );
   const delivered = rows.find((r) => r.status === 'delivered')!;
   assert.equal(delivered.target.name, 'cm-webhook');
   assert.equal(delivered.set.version, set.version);
@@ -263,12 +307,18 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
     paged.push(...page.body.items.map((r: HistoryRow) => r.id));
     cursor = page.body.nextCursor;
   } while (cursor);
-  assert.deepEqual(paged, rows.map((r) => r.id));
+  assert.deepEqual(
+    paged,
+    rows.map((r) => r.id),
+  );
 
   const pulls = (await api('GET', '/api/v1/policy-pushes?mode=pull', undefined, VIEWER)).body.items as HistoryRow[];
   assert.equal(pulls.length, 3);
   assert.ok(pulls.every((p) => p.mode === 'pull' && p.lastAttempt === null && p.finishedAt));
-  assert.deepEqual((await api('GET', '/api/v1/policy-pushes?status=delivered', undefined, VIEWER)).body.items.map((r: HistoryRow) => r.id), [delivered.id]);
+  assert.deepEqual(
+    (await api('GET', '/api/v1/policy-pushes?status=delivered', undefined, VIEWER)).body.items.map((r: HistoryRow) => r.id),
+    [delivered.id],
+  );
   const future = new Date(Date.now() + 60_000).toISOString();
   assert.equal((await api('GET', `/api/v1/policy-pushes?since=${future}`, undefined, VIEWER)).body.total, 0);
 
@@ -281,10 +331,15 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
   }
   assert.equal((await fetch(`${base}/api/v1/policy-pushes`)).status, 401);
   const doc = (await (await fetch(`${base}/api/docs/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
-  assert.deepEqual(
-    doc.paths['/api/v1/policy-pushes'].get!.parameters!.map((p) => p.name).sort(),
-    ['cursor', 'limit', 'mode', 'since', 'status', 'targetId', 'until'],
-  );
+  assert.deepEqual(doc.paths['/api/v1/policy-pushes'].get!.parameters!.map((p) => p.name).sort(), [
+    'cursor',
+    'limit',
+    'mode',
+    'since',
+    'status',
+    'targetId',
+    'until',
+  ]);
 });
 
 test('approvers list push targets without their URLs; viewers may not', async () => {

@@ -36,7 +36,23 @@ export class PolicyTargetsController {
 
   @Post()
   @RequireRole('admin')
-  @ApiBody({ schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, kind: { type: 'string', enum: ['webhook', 'pull', 'git'] }, url: { type: 'string', description: 'webhook: http(s); git: https://[user:token@]host/repo.git, ssh://git@host/repo.git or file:///path (when allowed)' }, secret: { type: 'string', description: 'webhook HMAC key; generated and returned once when absent' }, branch: { type: 'string', description: 'git: branch to commit to (default main)' }, directory: { type: 'string', description: 'git: directory in the repository for the files (default: root)' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string' },
+        kind: { type: 'string', enum: ['webhook', 'pull', 'git'] },
+        url: {
+          type: 'string',
+          description: 'webhook: http(s); git: https://[user:token@]host/repo.git, ssh://git@host/repo.git or file:///path (when allowed)',
+        },
+        secret: { type: 'string', description: 'webhook HMAC key; generated and returned once when absent' },
+        branch: { type: 'string', description: 'git: branch to commit to (default main)' },
+        directory: { type: 'string', description: 'git: directory in the repository for the files (default: root)' },
+      },
+    },
+  })
   create(@ZodBody(targetBody) body: z.infer<typeof targetBody>, @Req() req: AuthenticatedRequest) {
     return this.push.createTarget(body, req.principal!);
   }
@@ -112,4 +128,3 @@ export class ExclusionSetPushController {
     return this.push.push(id, body.targetId, req.principal!);
   }
 }
-

@@ -59,13 +59,20 @@ test('Slack URLs and webhook secrets are ciphertext in the database and redacted
   assert.match(dump, /"url":"\[redacted\]"/, 'the audit entry keeps the field, not its value');
   // Admins still see what they saw before: the Slack origin only, webhook URLs in full.
   const channels = await api.ok<Array<{ type: string; url: string }>>('GET', '/api/v1/alert-channels');
-  assert.deepEqual(channels.map((c) => c.url), [`${receiver.url}/…`, `${receiver.url}/hook`]);
+  assert.deepEqual(
+    channels.map((c) => c.url),
+    [`${receiver.url}/…`, `${receiver.url}/hook`],
+  );
 });
 
 test('rows an older hub stored in clear are sealed at start (idempotently) and open to the same values', async () => {
   const prisma = hub.app.get(PrismaService);
-  const legacy = await prisma.alertChannel.create({ data: { name: 'legacy', type: 'webhook', url: `${receiver.url}/legacy`, secret: HOOK_SECRET, createdBy: 'old hub' } });
-  const legacyTarget = await prisma.policyTarget.create({ data: { name: 'legacy', kind: 'webhook', url: `${receiver.url}/legacy-push`, secret: HOOK_SECRET, createdBy: 'old hub' } });
+  const legacy = await prisma.alertChannel.create({
+    data: { name: 'legacy', type: 'webhook', url: `${receiver.url}/legacy`, secret: HOOK_SECRET, createdBy: 'old hub' },
+  });
+  const legacyTarget = await prisma.policyTarget.create({
+    data: { name: 'legacy', kind: 'webhook', url: `${receiver.url}/legacy-push`, secret: HOOK_SECRET, createdBy: 'old hub' },
+  });
   await hub.app.get(SecretsAtRestMigration).onModuleInit();
   await hub.app.get(SecretsAtRestMigration).onModuleInit(); // idempotent
   const box = hub.app.get(SecretBox);
@@ -81,7 +88,14 @@ test('rows an older hub stored in clear are sealed at start (idempotently) and o
 test('a hub without FLEETTUNE_SECRETS_KEY refuses to start, saying how to make one', async () => {
   const bare = await createMigratedTestDatabase('secrets_no_key');
   try {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATABASE_URL: bare.url, HTTP_PORT: '0', GRPC_PORT: '0', FLEETTUNE_QUEUE_PREFIX: `nokey-${process.pid}`, LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      DATABASE_URL: bare.url,
+      HTTP_PORT: '0',
+      GRPC_PORT: '0',
+      FLEETTUNE_QUEUE_PREFIX: `nokey-${process.pid}`,
+      LOG_LEVEL: 'silent',
+    };
     const child = spawn(process.execPath, [path.resolve(__dirname, '..', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

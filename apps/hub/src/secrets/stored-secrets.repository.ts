@@ -8,7 +8,10 @@ export class StoredSecretsRepository {
 
   /** Rows with a value not yet sealed (`enc:v1:` prefix). */
   async unsealedTargets(): Promise<Array<{ id: string; secret: string }>> {
-    const rows = await this.prisma.policyTarget.findMany({ where: { secret: { not: null }, NOT: { secret: { startsWith: 'enc:v1:' } } }, select: { id: true, secret: true } });
+    const rows = await this.prisma.policyTarget.findMany({
+      where: { secret: { not: null }, NOT: { secret: { startsWith: 'enc:v1:' } } },
+      select: { id: true, secret: true },
+    });
     return rows.map((r) => ({ id: r.id, secret: r.secret! }));
   }
 

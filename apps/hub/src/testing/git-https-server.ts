@@ -16,7 +16,12 @@ export interface GitHttpsServer {
  * `projectRoot`. Every request needs HTTP Basic `user:password`; pushes are
  * allowed for that user (http.receivepack is on for authenticated users).
  */
-export async function startGitHttpsServer(projectRoot: string, tls: { cert: Buffer | string; key: Buffer | string }, user: string, password: string): Promise<GitHttpsServer> {
+export async function startGitHttpsServer(
+  projectRoot: string,
+  tls: { cert: Buffer | string; key: Buffer | string },
+  user: string,
+  password: string,
+): Promise<GitHttpsServer> {
   const authorizations: string[] = [];
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const server: Server = createServer(tls, (req, res) => {

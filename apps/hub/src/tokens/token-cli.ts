@@ -9,9 +9,11 @@ import { CredentialStore } from './tokens.service';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
 
-
 /** `cli.js token create|list|revoke` and `cli.js enroll-secret create|list|revoke`; each write is audit-logged as actor "cli". */
-export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) }, env: HubCliConfig = loadHubCliConfig()): Command {
+export function buildCli(
+  io: Out = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+  env: HubCliConfig = loadHubCliConfig(),
+): Command {
   const program = new Command('fleettune-hub-cli').description('fleettune hub administration (uses DATABASE_URL)');
   program.exitOverride();
   program.configureOutput({ writeOut: io.out, writeErr: io.err });
@@ -35,10 +37,15 @@ export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (
   token
     .command('create')
     .requiredOption('--name <name>', 'a name shown in the audit log')
-    .option('--role <role>', 'viewer | approver | admin', (v) => {
-      if (!isRole(v)) throw new InvalidArgumentError('must be viewer, approver or admin');
-      return v;
-    }, 'viewer')
+    .option(
+      '--role <role>',
+      'viewer | approver | admin',
+      (v) => {
+        if (!isRole(v)) throw new InvalidArgumentError('must be viewer, approver or admin');
+        return v;
+      },
+      'viewer',
+    )
     .option('--json', 'print JSON')
     .action(async (o: { name: string; role: 'viewer' | 'approver' | 'admin'; json?: boolean }) => {
       const name = o.name.trim();
@@ -48,7 +55,9 @@ export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (
         await audit(prisma, 'token.create', t.id, { name, role: o.role });
         return t;
       });
-      io.out(o.json ? `${JSON.stringify(created)}\n` : `created token ${created.id} (${created.name}, ${created.role}); it is shown only now:\n${created.token}\n`);
+      io.out(
+        o.json ? `${JSON.stringify(created)}\n` : `created token ${created.id} (${created.name}, ${created.role}); it is shown only now:\n${created.token}\n`,
+      );
     });
   token
     .command('list')
@@ -57,17 +66,15 @@ export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (
       const { rows } = await withStore((store) => store.listTokens(0, 10_000, !!o.all));
       for (const t of rows) io.out(`${t.id}\t${t.role}\t${t.active ? 'active' : 'revoked'}\t${t.createdAt.toISOString()}\t${JSON.stringify(t.name)}\n`);
     });
-  token
-    .command('revoke <id>')
-    .action(async (id: string) => {
-      if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error('id: a token id (uuid) from `token list`');
-      const t = await withStore(async (store, prisma) => {
-        const r = await store.revokeToken(id);
-        await audit(prisma, 'token.revoke', id, { name: r.name });
-        return r;
-      });
-      io.out(`revoked token ${t.id} (${t.name})\n`);
+  token.command('revoke <id>').action(async (id: string) => {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error('id: a token id (uuid) from `token list`');
+    const t = await withStore(async (store, prisma) => {
+      const r = await store.revokeToken(id);
+      await audit(prisma, 'token.revoke', id, { name: r.name });
+      return r;
     });
+    io.out(`revoked token ${t.id} (${t.name})\n`);
+  });
 
   const secret = program.command('enroll-secret').description('agent enrollment secrets');
   secret
@@ -89,15 +96,13 @@ export function buildCli(io: Out = { out: (s) => process.stdout.write(s), err: (
       });
       io.out(`created enrollment secret ${s.id}; it is shown only now:\n${s.secret}\n`);
     });
-  secret
-    .command('revoke <id>')
-    .action(async (id: string) => {
-      const s = await withStore(async (store, prisma) => {
-        const r = await store.revokeEnrollmentSecret(id);
-        await audit(prisma, 'enrollment-secret.revoke', id, { name: r.name });
-        return r;
-      });
-      io.out(`revoked enrollment secret ${s.id} (${s.name})\n`);
+  secret.command('revoke <id>').action(async (id: string) => {
+    const s = await withStore(async (store, prisma) => {
+      const r = await store.revokeEnrollmentSecret(id);
+      await audit(prisma, 'enrollment-secret.revoke', id, { name: r.name });
+      return r;
     });
+    io.out(`revoked enrollment secret ${s.id} (${s.name})\n`);
+  });
   return program;
 }

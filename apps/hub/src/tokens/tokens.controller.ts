@@ -28,7 +28,10 @@ const createSecretSchema = z
   .strict();
 const listSchema = z.object({
   ...pageQueryShape,
-  includeRevoked: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  includeRevoked: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 const PageParams = () => (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {

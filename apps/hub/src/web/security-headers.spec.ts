@@ -59,9 +59,13 @@ test('the Swagger UI page loads only script files (it runs under script-src self
   }
 });
 
-test('the dashboard keeps its own strict policy (one policy for everything)', { skip: !fs.existsSync(path.join(dashboardDir(), 'index.html')) && 'dashboard not built' }, async () => {
-  const res = await fetch(`${base}/`);
-  assert.match(await res.text(), /<div id="root">|<script type="module"/);
-  assertHardened(res, '/');
-  assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
-});
+test(
+  'the dashboard keeps its own strict policy (one policy for everything)',
+  { skip: !fs.existsSync(path.join(dashboardDir(), 'index.html')) && 'dashboard not built' },
+  async () => {
+    const res = await fetch(`${base}/`);
+    assert.match(await res.text(), /<div id="root">|<script type="module"/);
+    assertHardened(res, '/');
+    assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
+  },
+);

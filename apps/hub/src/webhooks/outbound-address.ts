@@ -95,9 +95,7 @@ export class OutboundAddressPolicy {
   async resolve(hostname: string): Promise<OutboundAddress> {
     const host = hostname.replace(/^\[(.*)\]$/, '$1');
     const literal = isIP(host);
-    const answers: OutboundAddress[] = literal
-      ? [{ address: host, family: literal as 4 | 6 }]
-      : await this.resolver(host);
+    const answers: OutboundAddress[] = literal ? [{ address: host, family: literal as 4 | 6 }] : await this.resolver(host);
     if (answers.length === 0) throw new OutboundRefusedError(`${host} has no address`);
     for (const a of answers) {
       const why = this.refusal(a.address);

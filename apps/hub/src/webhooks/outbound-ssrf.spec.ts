@@ -43,7 +43,11 @@ after(async () => {
 });
 
 async function post(path: string, body: unknown) {
-  const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as { message?: string; id?: string } };
 }
 
@@ -76,7 +80,9 @@ test('a stored target that points inside (created before the guard) is refused a
   await ingestNoisyHost(ingest, await addHost(prisma, 'web-01'), 'alice');
   await ingestNoisyHost(ingest, await addHost(prisma, 'web-02'), 'bob');
   await hub.app.get(ExclusionRecomputeService).recompute();
-  const target = await prisma.policyTarget.create({ data: { name: 'legacy', kind: 'webhook', url: listenerUrl, secret: 'a-secret-of-twenty-chars', createdBy: 'test' } });
+  const target = await prisma.policyTarget.create({
+    data: { name: 'legacy', kind: 'webhook', url: listenerUrl, secret: 'a-secret-of-twenty-chars', createdBy: 'test' },
+  });
   const set = (await (await fetch(`${base}/api/v1/exclusion-sets/latest`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { id: string };
   const push = await post(`/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id });
   assert.equal(push.status, 202, JSON.stringify(push.body));

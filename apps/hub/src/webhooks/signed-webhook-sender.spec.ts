@@ -33,7 +33,14 @@ after(async () => {
 function sender(env: Record<string, string> = {}, resolver?: (h: string) => Promise<OutboundAddress[]>) {
   return new SignedWebhookSender(loadHubConfig({ FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1', ...env }), resolver);
 }
-const req = (url: string, extra: Partial<Parameters<SignedWebhookSender['send']>[0]> = {}) => ({ url, body: '{"a":1}', deliveryId: 'd-1', secret: 'a-secret-of-twenty-chars', timeoutMs: 2000, ...extra });
+const req = (url: string, extra: Partial<Parameters<SignedWebhookSender['send']>[0]> = {}) => ({
+  url,
+  body: '{"a":1}',
+  deliveryId: 'd-1',
+  secret: 'a-secret-of-twenty-chars',
+  timeoutMs: 2000,
+  ...extra,
+});
 
 test('without an allow-list entry, loopback is refused before any connection (and for good)', async () => {
   requests.length = 0;
@@ -52,7 +59,14 @@ test('a signed request reaches an allow-listed receiver: delivery id, timestamp,
   const got = requests[0];
   assert.equal(got.url, '/hook?x=1');
   assert.equal(got.headers['x-fleettune-delivery'], 'd-1');
-  assert.deepEqual(verifyWebhook('a-secret-of-twenty-chars', { body: got.body, timestamp: got.headers['x-fleettune-timestamp'] as string, signature: got.headers['x-fleettune-signature'] as string }), { ok: true });
+  assert.deepEqual(
+    verifyWebhook('a-secret-of-twenty-chars', {
+      body: got.body,
+      timestamp: got.headers['x-fleettune-timestamp'] as string,
+      signature: got.headers['x-fleettune-signature'] as string,
+    }),
+    { ok: true },
+  );
   const unsigned = await sender().send(req(`http://127.0.0.1:${port}/slack`, { secret: null }));
   assert.equal(unsigned.ok, true);
   assert.equal(requests[1].headers['x-fleettune-signature'], undefined);

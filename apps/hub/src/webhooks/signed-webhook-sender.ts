@@ -44,7 +44,10 @@ export interface WebhookResult {
 export class SignedWebhookSender {
   private readonly addresses: OutboundAddressPolicy;
 
-  constructor(@Inject(HUB_CONFIG) private readonly config: HubConfig, @Optional() @Inject(OUTBOUND_RESOLVER) resolver?: Resolver) {
+  constructor(
+    @Inject(HUB_CONFIG) private readonly config: HubConfig,
+    @Optional() @Inject(OUTBOUND_RESOLVER) resolver?: Resolver,
+  ) {
     this.addresses = new OutboundAddressPolicy(config.FLEETTUNE_OUTBOUND_ALLOW_CIDRS, resolver);
   }
 
@@ -100,7 +103,11 @@ export class SignedWebhookSender {
     };
     try {
       const statusCode = await this.post(u, pinned, headers, req.body, req.timeoutMs);
-      return done(statusCode >= 200 && statusCode < 300 ? { ok: true, statusCode, permanent: false } : { ok: false, statusCode, error: `receiver answered HTTP ${statusCode}`, permanent: false });
+      return done(
+        statusCode >= 200 && statusCode < 300
+          ? { ok: true, statusCode, permanent: false }
+          : { ok: false, statusCode, error: `receiver answered HTTP ${statusCode}`, permanent: false },
+      );
     } catch (err) {
       return done({ ok: false, error: errorText(err), permanent: false });
     }

@@ -22,7 +22,10 @@ test('receivers refuse a replay outside the freshness window, a changed body or 
   assert.deepEqual(verifyWebhook(SECRET, { body: BODY, timestamp: String(ts), signature }, { now: now + 301_000 }), { ok: false, reason: 'stale' });
   assert.deepEqual(verifyWebhook(SECRET, { body: BODY, timestamp: String(ts), signature }, { now: now - 301_000 }), { ok: false, reason: 'stale' });
   // Moving the timestamp forward to look fresh breaks the MAC.
-  assert.deepEqual(verifyWebhook(SECRET, { body: BODY, timestamp: String(ts + 3600), signature }, { now: now + 3_600_000 }), { ok: false, reason: 'bad-signature' });
+  assert.deepEqual(verifyWebhook(SECRET, { body: BODY, timestamp: String(ts + 3600), signature }, { now: now + 3_600_000 }), {
+    ok: false,
+    reason: 'bad-signature',
+  });
   assert.deepEqual(verifyWebhook(SECRET, { body: BODY + ' ', timestamp: String(ts), signature }, { now }), { ok: false, reason: 'bad-signature' });
   assert.deepEqual(verifyWebhook(SECRET, { body: BODY, timestamp: undefined, signature }, { now }), { ok: false, reason: 'missing' });
   assert.deepEqual(verifyWebhook(SECRET, { body: BODY, timestamp: '1e9', signature }, { now }), { ok: false, reason: 'missing' });

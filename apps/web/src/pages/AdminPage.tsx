@@ -208,7 +208,16 @@ function PolicyTargets() {
             <option value="pull">pull</option>
           </select>
           {kind === 'webhook' ? (
-            <input required type="url" maxLength={2000} placeholder="https://…" value={url} onChange={(e) => setUrl(e.target.value)} aria-label="webhook url" className="wide" />
+            <input
+              required
+              type="url"
+              maxLength={2000}
+              placeholder="https://…"
+              value={url}
+              onChange={(e) => setUrl(e.target.value)}
+              aria-label="webhook url"
+              className="wide"
+            />
           ) : null}
           <button type="submit">add target</button>
         </form>
@@ -243,7 +252,10 @@ function PolicyTargets() {
                     <SafeText value={t.kind === 'pull' ? `/api/v1/policy-targets/${t.id}/export?format=…` : (t.url ?? '')} max={60} />
                   </td>
                   <td>
-                    {fmtDate(t.createdAt)} <span className="muted">by <SafeText value={t.createdBy} max={20} /></span>
+                    {fmtDate(t.createdAt)}{' '}
+                    <span className="muted">
+                      by <SafeText value={t.createdBy} max={20} />
+                    </span>
                   </td>
                   <td className="actions">
                     {caps.has('get', PUSH_HISTORY_PATH) ? (

@@ -1,7 +1,6 @@
 import type { AgentStatusView } from '../api';
 import { SafeText, fmtDate, fmtInt } from '../safe';
 
-
 export function fmtBytes(n: number | null | undefined): string {
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -34,7 +33,11 @@ export function AgentHealthBadges({ status }: { status: AgentStatusView | null |
         </span>
       ) : null}{' '}
       {dropped > 0 ? (
-        <span className="status failed" title={`${fmtInt(dropped)} batches / ${fmtInt(num(status.droppedEventsTotal))} events dropped at the spool bound`} data-testid="badge-dropping">
+        <span
+          className="status failed"
+          title={`${fmtInt(dropped)} batches / ${fmtInt(num(status.droppedEventsTotal))} events dropped at the spool bound`}
+          data-testid="badge-dropping"
+        >
           dropping
         </span>
       ) : null}{' '}
@@ -120,7 +123,8 @@ export function AgentHealthDetail({ status }: { status: AgentStatusView | null |
           <tr>
             <th>agent process</th>
             <td>
-              RSS {num(status.rssBytes) ? fmtBytes(num(status.rssBytes)) : '–'} · CPU {num(status.cpuPercent) !== undefined ? `${num(status.cpuPercent)!.toFixed(1)} %` : '–'}
+              RSS {num(status.rssBytes) ? fmtBytes(num(status.rssBytes)) : '–'} · CPU{' '}
+              {num(status.cpuPercent) !== undefined ? `${num(status.cpuPercent)!.toFixed(1)} %` : '–'}
             </td>
           </tr>
           <tr>

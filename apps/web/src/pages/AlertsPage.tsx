@@ -111,7 +111,12 @@ export function AlertsPage({ focus }: { focus?: string }) {
                 </td>
                 <td>{cleanText(a.kind)}</td>
                 <td className="subject">
-                  <a href={href('/trends', { kind: ['exec', 'parent', 'file', 'directory'].includes(a.kind) ? (a.kind === 'path' ? 'file' : a.kind) : 'exec', subject: a.subject })}>
+                  <a
+                    href={href('/trends', {
+                      kind: ['exec', 'parent', 'file', 'directory'].includes(a.kind) ? (a.kind === 'path' ? 'file' : a.kind) : 'exec',
+                      subject: a.subject,
+                    })}
+                  >
                     <SafeText value={a.subject} max={60} />
                   </a>
                 </td>

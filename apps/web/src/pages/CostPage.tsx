@@ -16,12 +16,25 @@ interface FleetCost {
   cpuPercentAcrossHosts: Spread;
   hostsWithLostEvents: number;
   products: Array<{ product: string; name: string; hosts: number; cpuSeconds: number; peakRssKb: number }>;
-  topHosts: Array<{ hostId: string; hostname: string; cpuSeconds: number; cpuPercent: number; peakRssKb: number; lostEvents: number | null; logGrowthBytesPerHour: number | null; lastWindowEnd: string }>;
+  topHosts: Array<{
+    hostId: string;
+    hostname: string;
+    cpuSeconds: number;
+    cpuPercent: number;
+    peakRssKb: number;
+    lostEvents: number | null;
+    logGrowthBytesPerHour: number | null;
+    lastWindowEnd: string;
+  }>;
 }
 
 interface HostCost {
   hostname: string;
-  windows: Array<{ windowStart: string; products: Array<{ name: string; cpuPercent: number }>; auditd: { lostDelta: number | null; logGrowthBytesPerHour: number | null } | null }>;
+  windows: Array<{
+    windowStart: string;
+    products: Array<{ name: string; cpuPercent: number }>;
+    auditd: { lostDelta: number | null; logGrowthBytesPerHour: number | null } | null;
+  }>;
   findings: Array<{ severity?: string; code?: string; message?: string; advice?: string }>;
 }
 
@@ -44,10 +57,21 @@ function HostCostChart({ hostId }: { hostId: string }) {
     return { times, series };
   }, [cost.data]);
   return (
-    <Card title={<>Security-agent CPU on <SafeText value={cost.data?.hostname ?? hostId} max={60} /></>} testId="host-cost">
+    <Card
+      title={
+        <>
+          Security-agent CPU on <SafeText value={cost.data?.hostname ?? hostId} max={60} />
+        </>
+      }
+      testId="host-cost"
+    >
       <ErrorBox error={cost.error} />
       <Loading when={cost.loading} />
-      {chart.times.length ? <TrendChart times={chart.times} series={chart.series} bucketSeconds={60} /> : !cost.loading ? <p className="muted">no cost windows from this host yet</p> : null}
+      {chart.times.length ? (
+        <TrendChart times={chart.times} series={chart.series} bucketSeconds={60} />
+      ) : !cost.loading ? (
+        <p className="muted">no cost windows from this host yet</p>
+      ) : null}
       {cost.data?.findings.length ? (
         <ul>
           {cost.data.findings.map((f, i) => (
@@ -93,8 +117,12 @@ export function CostPage({ hostId }: { hostId?: string }) {
             <tbody>
               {fleet.data.products.map((p) => (
                 <tr key={`${p.product}\u0000${p.name}`}>
-                  <td><SafeText value={p.product} max={40} /></td>
-                  <td><SafeText value={p.name} max={40} /></td>
+                  <td>
+                    <SafeText value={p.product} max={40} />
+                  </td>
+                  <td>
+                    <SafeText value={p.name} max={40} />
+                  </td>
                   <td className="num">{fmtInt(p.hosts)}</td>
                   <td className="num">{p.cpuSeconds.toFixed(1)}</td>
                   <td className="num">{(p.peakRssKb / 1024).toFixed(1)}</td>
@@ -117,7 +145,11 @@ export function CostPage({ hostId }: { hostId?: string }) {
             <tbody>
               {fleet.data.topHosts.map((h) => (
                 <tr key={h.hostId}>
-                  <td><a href={href(`/cost/${h.hostId}`)}><SafeText value={h.hostname} max={50} /></a></td>
+                  <td>
+                    <a href={href(`/cost/${h.hostId}`)}>
+                      <SafeText value={h.hostname} max={50} />
+                    </a>
+                  </td>
                   <td className="num">{pct(h.cpuPercent)}</td>
                   <td className="bar" aria-hidden="true">
                     <span style={{ width: `${(100 * h.cpuPercent) / Math.max(1e-9, ...fleet.data!.topHosts.map((x) => x.cpuPercent))}%` }} />

@@ -32,7 +32,8 @@ export interface ExclusionItem {
   };
   // Present once approvals land.
   status?: string;
-  decision?: string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string; widened?: unknown[] } | null;
+  decision?:
+    string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string; widened?: unknown[] } | null;
 }
 
 /** Noise below the fleet bar (FLEETTUNE_MIN_HOSTS independent hosts): for those hosts only, never exported. */
@@ -57,8 +58,8 @@ function HostSuggestions({ suggestions }: { suggestions: HostScopedSuggestion[] 
   return (
     <Card title={`Host-scoped suggestions · ${suggestions.length} · not fleet policy, never exported`} testId="host-suggestions">
       <p className="muted">
-        Noisy on too few independent hosts to be a fleet exclusion (hosts enrolled together or from one address count once).
-        One of these hosts may be the cause: review them on the hosts themselves.
+        Noisy on too few independent hosts to be a fleet exclusion (hosts enrolled together or from one address count once). One of these hosts may be the
+        cause: review them on the hosts themselves.
       </p>
       <table className="items">
         <thead>
@@ -199,9 +200,19 @@ function ExpectedReduction({ items }: { items: ExclusionItem[] }) {
       <Bars
         testId="reduction-bars"
         unit="events"
-        bars={top.map((i) => ({ key: i.id, label: i.value, value: events(i), highlight: decisionOf(i).status === 'approved', note: <span className="muted">{cleanText(i.type)}</span> }))}
+        bars={top.map((i) => ({
+          key: i.id,
+          label: i.value,
+          value: events(i),
+          highlight: decisionOf(i).status === 'approved',
+          note: <span className="muted">{cleanText(i.type)}</span>,
+        }))}
       />
-      {items.length > top.length ? <p className="muted">the {top.length} largest of {items.length}</p> : null}
+      {items.length > top.length ? (
+        <p className="muted">
+          the {top.length} largest of {items.length}
+        </p>
+      ) : null}
     </Card>
   );
 }

@@ -107,7 +107,10 @@ function HostTrend({ id }: { id: string }) {
   );
   const chart = useMemo(() => {
     const pts = trend.data?.points ?? [];
-    return { times: pts.map((p) => Date.parse(p.t) / 1000), series: [{ label: `${kind} events on this host`, color: '#3b6fd8', values: pts.map((p) => p.total) }] };
+    return {
+      times: pts.map((p) => Date.parse(p.t) / 1000),
+      series: [{ label: `${kind} events on this host`, color: '#3b6fd8', values: pts.map((p) => p.total) }],
+    };
   }, [trend.data, kind]);
   return (
     <div data-testid="host-trend">
@@ -121,7 +124,12 @@ function HostTrend({ id }: { id: string }) {
       </h3>
       <ErrorBox error={trend.error} />
       {chart.times.length ? (
-        <TrendChart times={chart.times} series={chart.series} height={180} bucketSeconds={trend.data?.bucket === 'minute' ? 60 : trend.data?.bucket === 'day' ? 86_400 : 3600} />
+        <TrendChart
+          times={chart.times}
+          series={chart.series}
+          height={180}
+          bucketSeconds={trend.data?.bucket === 'minute' ? 60 : trend.data?.bucket === 'day' ? 86_400 : 3600}
+        />
       ) : trend.data ? (
         <div className="muted">no {kind} events from this host</div>
       ) : null}
@@ -131,7 +139,10 @@ function HostTrend({ id }: { id: string }) {
 
 /** Issue 13: a pending host cannot upload until approved; a blocked one (agent revoked) until an admin lifts it and re-keys it. */
 function EnrollmentBadge({ enrollment }: { enrollment: Host['enrollment'] }) {
-  const why = enrollment === 'pending' ? 'awaits admin approval: its agent cannot upload yet' : 'blocked: its agent was revoked; an admin must lift the block and re-key it';
+  const why =
+    enrollment === 'pending'
+      ? 'awaits admin approval: its agent cannot upload yet'
+      : 'blocked: its agent was revoked; an admin must lift the block and re-key it';
   return (
     <span className="status stale" title={why} data-testid="host-enrollment">
       {' '}
@@ -149,7 +160,9 @@ function EnrollmentAction({ host, onDone }: { host: Host; onDone: () => void }) 
       <button
         onClick={() => {
           setError(undefined);
-          api.post(`/api/v1/hosts/${encodeURIComponent(host.id)}/${action}`).then(onDone, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
+          api
+            .post(`/api/v1/hosts/${encodeURIComponent(host.id)}/${action}`)
+            .then(onDone, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
         }}
       >
         {action === 'approve' ? 'Approve host' : 'Lift block'}
@@ -182,12 +195,20 @@ function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }
       {host.data ? (
         <p>
           <span className={`status ${host.data.status}`}>{host.data.status}</span> <RedactedBadge redacted={host.data.usersRedacted} />
-          {host.data.enrollment !== 'active' ? <EnrollmentBadge enrollment={host.data.enrollment} /> : null} · OS <SafeText value={host.data.os} max={30} /> · agent{' '}
-          <SafeText value={host.data.agentVersion ?? '–'} max={30} /> · last seen {fmtDate(host.data.lastSeenAt)} · enrolled {fmtDate(host.data.createdAt)}{' '}
-          <Tags tags={host.data.tags} />
+          {host.data.enrollment !== 'active' ? <EnrollmentBadge enrollment={host.data.enrollment} /> : null} · OS <SafeText value={host.data.os} max={30} /> ·
+          agent <SafeText value={host.data.agentVersion ?? '–'} max={30} /> · last seen {fmtDate(host.data.lastSeenAt)} · enrolled{' '}
+          {fmtDate(host.data.createdAt)} <Tags tags={host.data.tags} />
         </p>
       ) : null}
-      {host.data && canTag && host.data.enrollment !== 'active' ? <EnrollmentAction host={host.data} onDone={() => { host.reload(); onTagsSaved(); }} /> : null}
+      {host.data && canTag && host.data.enrollment !== 'active' ? (
+        <EnrollmentAction
+          host={host.data}
+          onDone={() => {
+            host.reload();
+            onTagsSaved();
+          }}
+        />
+      ) : null}
       {host.data ? <AgentHealthDetail status={host.data.agentStatus} /> : null}
       {host.data && canTag ? (
         <TagEditor

@@ -59,7 +59,19 @@ export function NoiseTable({ rows, kind, onPick, testId }: { rows: NoiseRow[]; k
   );
 }
 
-function Section({ kind, endpoint, title, filters, onPick }: { kind: string; endpoint: string; title: string; filters: Record<string, string | undefined>; onPick: (kind: string, r: NoiseRow) => void }) {
+function Section({
+  kind,
+  endpoint,
+  title,
+  filters,
+  onPick,
+}: {
+  kind: string;
+  endpoint: string;
+  title: string;
+  filters: Record<string, string | undefined>;
+  onPick: (kind: string, r: NoiseRow) => void;
+}) {
   const { api } = useSession();
   const q = useAsync(() => api.get<NoiseRow[]>(`/api/v1/noise/${endpoint}`, { top: 10, ...filters }), [endpoint, JSON.stringify(filters)]);
   return (

@@ -100,11 +100,7 @@ function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject
   const change = r ? changePercent(r.beforeRate, r.afterRate) : null;
   return (
     <Card
-      title={
-        <>
-          Before / after a push: {subject ? <SafeText value={subject} max={60} /> : `fleet total (${kind})`}
-        </>
-      }
+      title={<>Before / after a push: {subject ? <SafeText value={subject} max={60} /> : `fleet total (${kind})`}</>}
       testId="before-after"
       actions={
         <>
@@ -269,8 +265,8 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
         ) : null}
         {trend.data && trend.data.points.length > 0 ? (
           <p className="muted">
-            {trend.data.points.length} {trend.data.bucket} buckets, {fmtDate(trend.data.points[0].t)} – {fmtDate(trend.data.points[trend.data.points.length - 1].t)}; fleet total{' '}
-            {fmtInt(trend.data.points.reduce((a, p) => a + p.total, 0))}
+            {trend.data.points.length} {trend.data.bucket} buckets, {fmtDate(trend.data.points[0].t)} –{' '}
+            {fmtDate(trend.data.points[trend.data.points.length - 1].t)}; fleet total {fmtInt(trend.data.points.reduce((a, p) => a + p.total, 0))}
             {subject ? `, subject ${fmtInt(trend.data.points.reduce((a, p) => a + (p.subject ?? 0), 0))}` : ''}
           </p>
         ) : null}

@@ -272,7 +272,15 @@ export class ReferenceAuditLineParser {
         const rawLimit = k;
         // One pass over the raw fields: the first ' name=' of each wanted name
         // (a field name always follows a space, so this equals a search per name).
-        let vArch = -1, vSyscall = -1, vSuccess = -1, vA1 = -1, vA2 = -1, vPpid = -1, vPid = -1, vUid = -1, vExe = -1;
+        let vArch = -1,
+          vSyscall = -1,
+          vSuccess = -1,
+          vA1 = -1,
+          vA2 = -1,
+          vPpid = -1,
+          vPid = -1,
+          vUid = -1,
+          vExe = -1;
         for (let i = from; i < rawLimit; i++) {
           if (b[i] !== SPACE) continue;
           const n0 = i + 1;
@@ -354,7 +362,10 @@ export class ReferenceAuditLineParser {
       }
       case Kind.Path: {
         // One pass for the first ' item=', ' name=', ' nametype=' and ' objtype=' (as in SYSCALL).
-        let item = -1, n = -1, vNametype = -1, vObjtype = -1;
+        let item = -1,
+          n = -1,
+          vNametype = -1,
+          vObjtype = -1;
         for (let i = from; i < rawEnd; i++) {
           if (b[i] !== SPACE) continue;
           const n0 = i + 1;

@@ -163,6 +163,9 @@ export function startNoisyExecs(dir: string, name = 'fthc-noisy'): { binary: str
 
 /** `ps -o cputimes=,rss= -p PID`: CPU seconds (whole) and RSS kB, as ps reports them. */
 export function psCpuRss(pid: number): { cpuSeconds: number; rssKb: number } {
-  const [cpu, rss] = execFileSync('ps', ['-o', 'cputimes=,rss=', '-p', String(pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  const [cpu, rss] = execFileSync('ps', ['-o', 'cputimes=,rss=', '-p', String(pid)], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return { cpuSeconds: cpu, rssKb: rss };
 }
