@@ -4,3 +4,4 @@ export * from './timestamp';
 export * from './hosts';
 export * from './noise';
 export * from './policy-pushes';
+export * from './admin';

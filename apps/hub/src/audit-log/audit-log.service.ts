@@ -1,3 +1,4 @@
+import type { AuditLogView as ContractAuditLogView } from '@fleettune/api-contract';
 import { Injectable, Logger } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
@@ -17,17 +18,7 @@ export interface AuditRecord {
   details?: Record<string, unknown>;
 }
 
-export interface AuditLogView {
-  id: string;
-  at: Date;
-  actor: string;
-  actorRole: string | null;
-  tokenId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  details: unknown;
-}
+export type AuditLogView = ContractAuditLogView<Date>;
 
 // URLs too: a Slack incoming-webhook URL is its own credential, and any webhook URL may carry one in its query.
 const SECRET_KEY = /secret|token|password|passphrase|authorization|credential|cookie|pepper|private.?key|url$|uri$/i;

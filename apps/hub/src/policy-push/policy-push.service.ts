@@ -1,3 +1,4 @@
+import type { PolicyTargetView as ContractPolicyTargetView } from '@fleettune/api-contract';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
@@ -16,20 +17,7 @@ import { SecretBox } from '../secrets/secret-box';
 import { gitPolicyCommit } from './git-policy-files';
 import { branchProblem, directoryProblem, parseGitRemote } from './git-remote';
 
-export interface PolicyTargetView {
-  id: string;
-  name: string;
-  kind: string;
-  url: string | null;
-  /** git targets: the branch and the directory ('' = root) the files are committed to. */
-  branch?: string | null;
-  directory?: string | null;
-  enabled: boolean;
-  createdAt: Date;
-  createdBy: string;
-  /** Only in the response that created the target. */
-  secret?: string;
-}
+export type PolicyTargetView = ContractPolicyTargetView<Date>;
 
 @Injectable()
 export class PolicyPushService {

@@ -1,17 +1,11 @@
+import type { ApiTokenView as ContractApiTokenView } from '@fleettune/api-contract';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { PrismaClient } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 import { Role } from '../auth/roles';
 import { TokenDigester, digestToken, generateToken } from '../auth/token-digest';
 
-export interface ApiTokenView {
-  id: string;
-  name: string;
-  role: string;
-  createdAt: Date;
-  revokedAt: Date | null;
-  active: boolean;
-}
+export type ApiTokenView = ContractApiTokenView<Date>;
 
 export interface EnrollmentSecretView {
   id: string;

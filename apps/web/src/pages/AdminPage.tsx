@@ -1,3 +1,4 @@
+import type { ApiTokenView, AuditLogView, PolicyTargetView } from '@fleettune/api-contract';
 import { FormEvent, useState } from 'react';
 import { Page, PUSH_HISTORY_PATH, ROLES, Role } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
@@ -5,28 +6,9 @@ import { useAsync, useSession } from '../context';
 import { SafeText, cleanText, fmtDate } from '../safe';
 import { PushHistory } from './PushHistory';
 
-interface Token {
-  id: string;
-  name: string;
-  role: string;
-  createdAt: string;
-  revokedAt: string | null;
-  active: boolean;
-}
-interface AuditEntry {
-  id: string;
-  at: string;
-  actor: string;
-  actorRole: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  details: unknown;
-}
-
 function Tokens() {
   const { api, me } = useSession();
-  const tokens = useAsync(() => api.get<Page<Token>>('/api/v1/tokens', { limit: 200 }), []);
+  const tokens = useAsync(() => api.get<Page<ApiTokenView>>('/api/v1/tokens', { limit: 200 }), []);
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
@@ -35,7 +17,7 @@ function Tokens() {
     e.preventDefault();
     setError(undefined);
     try {
-      const t = await api.post<Token & { token: string }>('/api/v1/tokens', { name, role });
+      const t = await api.post<ApiTokenView & { token: string }>('/api/v1/tokens', { name, role });
       setCreated({ name: t.name, token: t.token });
       setName('');
       tokens.reload();
@@ -43,7 +25,7 @@ function Tokens() {
       setError(err instanceof Error ? err : new Error(String(err)));
     }
   };
-  const revoke = async (t: Token) => {
+  const revoke = async (t: ApiTokenView) => {
     if (!window.confirm(`Revoke token "${cleanText(t.name)}"?`)) return;
     setError(undefined);
     try {
@@ -104,7 +86,7 @@ function Tokens() {
 function AuditLog() {
   const { api } = useSession();
   const [cursor, setCursor] = useState<string | undefined>();
-  const log = useAsync(() => api.get<Page<AuditEntry>>('/api/v1/audit-log', { limit: 50, cursor }), [cursor]);
+  const log = useAsync(() => api.get<Page<AuditLogView>>('/api/v1/audit-log', { limit: 50, cursor }), [cursor]);
   return (
     <Card
       title="Audit log"
@@ -153,32 +135,21 @@ function AuditLog() {
   );
 }
 
-interface PolicyTarget {
-  id: string;
-  name: string;
-  kind: string;
-  url: string | null;
-  enabled: boolean;
-  createdAt: string;
-  createdBy: string;
-  secret?: string;
-}
-
 /** Where approved exclusions go: webhook targets (pushed, signed) and pull targets (config management fetches). */
 function PolicyTargets() {
   const { api, caps } = useSession();
-  const targets = useAsync(() => api.get<PolicyTarget[]>('/api/v1/policy-targets'), []);
+  const targets = useAsync(() => api.get<PolicyTargetView[]>('/api/v1/policy-targets'), []);
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'webhook' | 'pull'>('webhook');
   const [url, setUrl] = useState('');
-  const [created, setCreated] = useState<PolicyTarget | null>(null);
+  const [created, setCreated] = useState<PolicyTargetView | null>(null);
   const [shown, setShown] = useState<string>();
   const [error, setError] = useState<Error>();
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError(undefined);
     try {
-      const t = await api.post<PolicyTarget>('/api/v1/policy-targets', { name, kind, ...(kind === 'webhook' ? { url } : {}) });
+      const t = await api.post<PolicyTargetView>('/api/v1/policy-targets', { name, kind, ...(kind === 'webhook' ? { url } : {}) });
       setCreated(t);
       setName('');
       setUrl('');
@@ -187,7 +158,7 @@ function PolicyTargets() {
       setError(err instanceof Error ? err : new Error(String(err)));
     }
   };
-  const remove = async (t: PolicyTarget) => {
+  const remove = async (t: PolicyTargetView) => {
     if (!window.confirm(`Delete target "${cleanText(t.name)}"? Its push history stays.`)) return;
     setError(undefined);
     try {
