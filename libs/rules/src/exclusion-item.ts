@@ -26,6 +26,11 @@ export type RiskFlag =
   | 'extension-wide'
   /** A program in the OS's own or library trees (/usr/lib*, /lib*, /usr/libexec, /System...): code the OS trusts. */
   | 'system-tree'
+  /**
+   * A process item whose program file format no agent reported: confirm it is a Mach-O/ELF binary
+   * before use (a `#!` script is never a process exclusion). Does not raise the level on its own.
+   */
+  | 'format-unconfirmed'
   /** Seen on fewer independent hosts than the fleet bar: a host-scoped suggestion, never a fleet item. */
   | 'few-hosts';
 

@@ -10,6 +10,8 @@ export interface RiskInput {
   applyToChildren: boolean;
   /** The item excludes a shell/interpreter itself or as a child of the excluded process. */
   coversInterpreter: boolean;
+  /** A process item whose program no agent reported as a binary (ELF/Mach-O): marked, level unchanged. */
+  formatUnconfirmed?: boolean;
 }
 
 /** True for a full path without wildcards outside places users can write (MDE: global takes no wildcards or extensions). */
@@ -37,8 +39,9 @@ export function assessRisk(input: RiskInput): ExclusionRisk {
   if (input.isDirectory) flags.push('directory');
   if (input.type === 'extension' || input.type === 'filename') flags.push('extension-wide');
   if (pathLike && isInSystemTree(input.value)) flags.push('system-tree');
+  if (input.formatUnconfirmed && input.type === 'process') flags.push('format-unconfirmed');
 
   const high: RiskFlag[] = ['world-writable', 'interpreter', 'extension-wide', 'system-tree'];
-  const level = flags.some((f) => high.includes(f)) ? 'high' : flags.some((f) => f !== 'global-scope') ? 'medium' : 'low';
+  const level = flags.some((f) => high.includes(f)) ? 'high' : flags.some((f) => f !== 'global-scope' && f !== 'format-unconfirmed') ? 'medium' : 'low';
   return { level, flags };
 }

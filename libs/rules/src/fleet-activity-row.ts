@@ -22,7 +22,15 @@ export interface FleetActivitySubject {
   user?: string;
   /** Numeric uid when known; decides whether a named user is a system account. */
   uid?: number;
+  /**
+   * exec / scan / audit-exe: the program file's format as the agent read it from its first bytes
+   * (apps/agent/src/report/executable-format.ts). Absent, `other` or `unreadable`: unknown.
+   */
+  programFormat?: ProgramFileFormat;
 }
+
+/** What a program file is, from its magic bytes: a process exclusion only holds for a binary (Cisco: Mach-O only). */
+export type ProgramFileFormat = 'elf' | 'mach-o' | 'script' | 'other' | 'unreadable';
 
 export interface FleetActivityRow extends FleetActivitySubject {
   hostId: string;
@@ -98,12 +106,12 @@ export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): Fleet
   for (let i = 0; i < n; i++) {
     const r = rows[i];
     if (!r || typeof r.path !== 'string' || typeof r.hostId !== 'string' || r.hostId === '') continue;
-    const key = `${r.kind}\u0000${r.path}\u0000${r.parentPath ?? ''}\u0000${r.user ?? ''}\u0000${r.uid ?? ''}`;
+    const key = `${r.kind}\u0000${r.path}\u0000${r.parentPath ?? ''}\u0000${r.user ?? ''}\u0000${r.uid ?? ''}\u0000${r.programFormat ?? ''}`;
     let s = subjectIndex.get(key);
     if (s === undefined) {
       s = subjects.length;
       subjectIndex.set(key, s);
-      subjects.push({ kind: r.kind, path: r.path, parentPath: r.parentPath, user: r.user, uid: r.uid });
+      subjects.push({ kind: r.kind, path: r.path, parentPath: r.parentPath, user: r.user, uid: r.uid, programFormat: r.programFormat });
     }
     let h = hostIndex.get(r.hostId);
     if (h === undefined) {

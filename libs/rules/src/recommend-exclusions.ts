@@ -117,13 +117,26 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
     deniedExtensions: cfg.extraDeniedExtensions,
   });
   const launchers = new ProcessLauncherPolicy(cfg.extraLauncherNames);
-  /** A program as an item of its own: the safety policy, and never an OS launcher (Cisco: "if and only if ... safely"). */
+  /**
+   * Generalized program path -> what the agents read from its file: 'script' when any host saw `#!`
+   * (one host's script is enough to refuse), 'binary' when hosts saw only ELF/Mach-O. Absent: unknown.
+   */
+  const programFormats = new Map<string, 'binary' | 'script'>();
+  /** Cisco: "Process Exclusions on Mac can only be implemented for Mach-O files"; a `#!` script runs under its interpreter. */
+  const scriptRefusal = (path: string) =>
+    programFormats.get(path) === 'script'
+      ? { allowed: false, why: `${path} is a script (#!, read by the agent): process exclusions hold for Mach-O/ELF binaries only` }
+      : undefined;
+  /** A program as an item of its own: the safety policy, never an OS launcher (Cisco: "if and only if ... safely"), never a script. */
   const checkProgram = (path: string) => {
     const v = policy.checkProcess(path);
     if (!v.allowed) return v;
     const launcher = launchers.checkItem(path);
-    return launcher ? { allowed: false, why: launcher.why } : v;
+    if (launcher) return { allowed: false, why: launcher.why };
+    return scriptRefusal(path) ?? v;
   };
+  /** A process item the agents did not report as a binary: kept, marked "confirm Mach-O/ELF". */
+  const formatUnconfirmed = (path: string) => programFormats.get(path) !== 'binary';
   const scrubber = new PerHostNameScrubber();
   const rejected: RejectedSubject[] = [];
   const rejectedOnce = new Set<string>();
@@ -239,6 +252,12 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
     pathIdOfRow[i] = pid;
     parentIdOfRow[i] = parent;
     if (x.kind === 'file') filePathIds.add(pid);
+    if (x.programFormat && (x.kind === 'exec' || x.kind === 'scan' || x.kind === 'audit-exe')) {
+      const f = x.programFormat === 'script' ? 'script' : x.programFormat === 'elf' || x.programFormat === 'mach-o' ? 'binary' : undefined;
+      const g = pathById[pid];
+      if (f === 'script') programFormats.set(g, 'script');
+      else if (f === 'binary' && !programFormats.has(g)) programFormats.set(g, 'binary');
+    }
     const w = Math.floor(ws / windowMs);
     if (w < minWindow) minWindow = w;
     if (w > maxWindow) maxWindow = w;
@@ -579,7 +598,9 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
         lastRefusal = launchers.parentRefusal(top, launcher, child, childVerdict.allowed ? undefined : childVerdict.why);
         break;
       }
-      const v = launcher ? { allowed: false, why: `${baseName(top)} is a privilege wrapper (never an item)` } : policy.checkProcess(top);
+      const v = launcher
+        ? { allowed: false, why: `${baseName(top)} is a privilege wrapper (never an item)` }
+        : (scriptRefusal(top) ?? policy.checkProcess(top));
       if (v.allowed) {
         chosen = top;
         break;
@@ -625,7 +646,7 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
       const scanned = `Defender scanned up to ${evidence.peakWindowCount} files for it in ${describeWindow} on a host (threshold ${threshold}), ${evidence.totalCount} in all, rank ${evidence.scanRank} by files scanned, ${fleet}`;
       const verdict = checkProgram(s.value);
       if (verdict.allowed) {
-        items.push(makeItem('process', s.value, false, '', false, false, `top process by files scanned: ${scanned}`, evidence));
+        items.push(makeItem('process', s.value, false, '', false, false, `top process by files scanned: ${scanned}`, evidence, formatUnconfirmed(s.value)));
         continue;
       }
       // Files scanned are counted per process, not per process tree, and Defender's process
@@ -650,7 +671,7 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
       const verdict = checkProgram(s.value);
       const rate = `${describeExecRate(evidence)}, ${fleet}`;
       if (verdict.allowed) {
-        items.push(makeItem('process', s.value, false, s.userScope ?? '', false, false, `noisy program ${rate}`, evidence));
+        items.push(makeItem('process', s.value, false, s.userScope ?? '', false, false, `noisy program ${rate}`, evidence, formatUnconfirmed(s.value)));
         continue;
       }
       const { chosen, immediateParent, chain, lastRefusal } = walkToSafeParent(s);
@@ -745,10 +766,17 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
         prior.applyToChildren = true;
         prior.reason = `${prior.reason}; also ${reason}`;
         prior.user = prior.user === (act.userScope ?? '') ? prior.user : '';
-        prior.risk = assessRisk({ type: 'process', value: parent, isDirectory: false, applyToChildren: true, coversInterpreter: plan.coversInterpreter });
+        prior.risk = assessRisk({
+          type: 'process',
+          value: parent,
+          isDirectory: false,
+          applyToChildren: true,
+          coversInterpreter: plan.coversInterpreter,
+          formatUnconfirmed: formatUnconfirmed(parent),
+        });
         continue;
       }
-      items.push(makeItem('process', parent, false, act.userScope ?? '', true, plan.coversInterpreter, reason, evidence));
+      items.push(makeItem('process', parent, false, act.userScope ?? '', true, plan.coversInterpreter, reason, evidence, formatUnconfirmed(parent)));
     }
   }
 
@@ -768,6 +796,9 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
   return { items: kept, rejected };
 }
 
+/** Said on a process item whose program no agent read as a binary. */
+export const CONFIRM_BINARY = 'confirm Mach-O/ELF: no agent read this program file, and a #! script is never a process exclusion';
+
 function makeItem(
   type: ExclusionType,
   value: string,
@@ -777,7 +808,9 @@ function makeItem(
   coversInterpreter: boolean,
   reason: string,
   evidence: ExclusionEvidence,
+  formatUnconfirmed = false,
 ): ExclusionItem {
+  const unconfirmed = formatUnconfirmed && type === 'process';
   return {
     type,
     value,
@@ -785,8 +818,8 @@ function makeItem(
     user,
     applyToChildren,
     globalScopeEligible: isGlobalScopeEligible(type, value),
-    reason,
-    risk: assessRisk({ type, value, isDirectory, applyToChildren, coversInterpreter }),
+    reason: unconfirmed ? `${reason}; ${CONFIRM_BINARY}` : reason,
+    risk: assessRisk({ type, value, isDirectory, applyToChildren, coversInterpreter, formatUnconfirmed: unconfirmed }),
     evidence,
   };
 }
@@ -809,19 +842,22 @@ function mergeSameExclusions(items: ExclusionItem[]): ExclusionItem[] {
       out.push(it);
       continue;
     }
-    if (!prior.reason.includes(it.reason)) prior.reason = `${prior.reason}; also ${it.reason}`;
+    const more = prior.reason.includes(CONFIRM_BINARY) ? it.reason.replace(`; ${CONFIRM_BINARY}`, '') : it.reason;
+    if (!prior.reason.includes(more)) prior.reason = `${prior.reason}; also ${more}`;
     if (score(it) > score(prior)) prior.evidence = { ...it.evidence, ...pickScan(prior.evidence) };
     else Object.assign(prior.evidence, pickScan(it.evidence));
     prior.applyToChildren ||= it.applyToChildren;
     prior.isDirectory ||= it.isDirectory;
     if (prior.user !== it.user) prior.user = '';
     const interpreter = prior.risk.flags.includes('interpreter') || it.risk.flags.includes('interpreter');
+    const unconfirmed = prior.risk.flags.includes('format-unconfirmed') || it.risk.flags.includes('format-unconfirmed');
     prior.risk = assessRisk({
       type: prior.type,
       value: prior.value,
       isDirectory: prior.isDirectory,
       applyToChildren: prior.applyToChildren,
       coversInterpreter: interpreter,
+      formatUnconfirmed: unconfirmed,
     });
   }
   return out;
