@@ -152,23 +152,7 @@ export class PolicyPushService {
       exports: allExports(pushed),
     });
     const digest = createHash('sha256').update(body).digest('hex');
-    await this.prisma.policyPush.create({
-      data: {
-        id,
-        createdAt,
-        targetId: target.id,
-        setId: set.id,
-        setVersion: set.version,
-        mode: 'webhook',
-        items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
-        itemCount: pushed.length,
-        digest,
-        status: 'queued',
-        requestedBy: principal.name,
-      },
-    });
-    await addJob(this.queue, 'deliverPolicyPush', { pushId: id, body }, this.config, { jobId: id });
-    return { pushId: id, targetId: target.id, setId: set.id, setVersion: set.version, items: pushed.length, digest, status: 'queued' };
+    return this.queuePush({ id, createdAt, mode: 'webhook', target, set, pushed, body, digest, principal });
   }
 
   /**
@@ -184,22 +168,39 @@ export class PolicyPushService {
     const commit = gitPolicyCommit(set, pushed, id);
     const body = JSON.stringify(commit);
     const digest = createHash('sha256').update(JSON.stringify(commit.files)).digest('hex');
+    return this.queuePush({ id, mode: 'git', target, set, pushed, body, digest, principal });
+  }
+
+  /** Records a queued push (webhook or git) with the exact body every attempt delivers, and queues its delivery job. */
+  private async queuePush(p: {
+    id: string;
+    createdAt?: Date;
+    mode: 'webhook' | 'git';
+    target: { id: string };
+    set: { id: string; version: number };
+    pushed: ReturnType<typeof pushedItems>;
+    body: string;
+    digest: string;
+    principal: AuthenticatedPrincipal;
+  }) {
+    const { id, target, set, pushed, digest } = p;
     await this.prisma.policyPush.create({
       data: {
         id,
+        ...(p.createdAt ? { createdAt: p.createdAt } : {}),
         targetId: target.id,
         setId: set.id,
         setVersion: set.version,
-        mode: 'git',
+        mode: p.mode,
         items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
         itemCount: pushed.length,
         digest,
         status: 'queued',
-        requestedBy: principal.name,
+        requestedBy: p.principal.name,
       },
     });
-    await addJob(this.queue, 'deliverPolicyPush', { pushId: id, body }, this.config, { jobId: id });
-    return { pushId: id, targetId: target.id, setId: set.id, setVersion: set.version, items: pushed.length, digest, status: 'queued' };
+    await addJob(this.queue, 'deliverPolicyPush', { pushId: id, body: p.body }, this.config, { jobId: id });
+    return { pushId: id, targetId: target.id, setId: set.id, setVersion: set.version, items: pushed.length, digest, status: 'queued' as const };
   }
 
   /**
