@@ -70,8 +70,9 @@ function latin1(buf: Buffer, start: number, end: number): string {
 /**
  * latin1(b, s, e) for short values without the native call, which costs more
  * than the string for values like syscall args (new on every record, so not
- * worth caching).
+ * worth caching). One call per length, a line each (kept out of the formatter).
  */
+// prettier-ignore
 function shortLatin1(b: Buffer, s: number, e: number): string {
   switch (e - s) {
     case 0:
@@ -101,75 +102,13 @@ function shortLatin1(b: Buffer, s: number, e: number): string {
     case 12:
       return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11]);
     case 13:
-      return String.fromCharCode(
-        b[s],
-        b[s + 1],
-        b[s + 2],
-        b[s + 3],
-        b[s + 4],
-        b[s + 5],
-        b[s + 6],
-        b[s + 7],
-        b[s + 8],
-        b[s + 9],
-        b[s + 10],
-        b[s + 11],
-        b[s + 12],
-      );
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12]);
     case 14:
-      return String.fromCharCode(
-        b[s],
-        b[s + 1],
-        b[s + 2],
-        b[s + 3],
-        b[s + 4],
-        b[s + 5],
-        b[s + 6],
-        b[s + 7],
-        b[s + 8],
-        b[s + 9],
-        b[s + 10],
-        b[s + 11],
-        b[s + 12],
-        b[s + 13],
-      );
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13]);
     case 15:
-      return String.fromCharCode(
-        b[s],
-        b[s + 1],
-        b[s + 2],
-        b[s + 3],
-        b[s + 4],
-        b[s + 5],
-        b[s + 6],
-        b[s + 7],
-        b[s + 8],
-        b[s + 9],
-        b[s + 10],
-        b[s + 11],
-        b[s + 12],
-        b[s + 13],
-        b[s + 14],
-      );
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14]);
     case 16:
-      return String.fromCharCode(
-        b[s],
-        b[s + 1],
-        b[s + 2],
-        b[s + 3],
-        b[s + 4],
-        b[s + 5],
-        b[s + 6],
-        b[s + 7],
-        b[s + 8],
-        b[s + 9],
-        b[s + 10],
-        b[s + 11],
-        b[s + 12],
-        b[s + 13],
-        b[s + 14],
-        b[s + 15],
-      );
+      return String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3], b[s + 4], b[s + 5], b[s + 6], b[s + 7], b[s + 8], b[s + 9], b[s + 10], b[s + 11], b[s + 12], b[s + 13], b[s + 14], b[s + 15]);
     default:
       return latin1(b, s, e);
   }
