@@ -5,13 +5,11 @@
  * open any number of alerts.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { Api, Fleet, NOW_WINDOW_START, WINDOW_MS, ingestFleet } from './test-fleet.fixture';
 
 const ADMIN = 'alert-availability-admin-token-00';
@@ -20,27 +18,23 @@ const MAX_PER_RUN = 20;
 const ENGINE_WILDCARD = '/opt/cache/' + '*g'.repeat(14) + '.dat';
 // Almost matches: only the last character before the extension is wrong, so a backtracking regex tries every split.
 const NEAR_MISS = '/opt/cache/' + 'g'.repeat(40) + 'x.dat';
-let db: TestDatabase;
-let hub: RunningHub;
 let api: Api;
 let fleet: Fleet;
 let sequence = 100_000;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('alert_availability', {
+const fx = useTestHub(
+  'alert_availability',
+  {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
     FLEETTUNE_ALERTS_LEARNING_SECONDS: '0',
     FLEETTUNE_ALERTS_MAX_PER_RUN: String(MAX_PER_RUN),
-  }));
-  api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
-  fleet = await ingestFleet(hub, { withHelper: false });
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
+  },
+  async () => {
+    api = new Api(`${fx.base}`, ADMIN);
+    fleet = await ingestFleet(fx.hub, { withHelper: false });
+  },
+);
 
 async function noisyFiles(hostname: string, startMs: number, paths: string[]): Promise<void> {
   const hostId = fleet.hosts[hostname];
@@ -54,7 +48,7 @@ async function noisyFiles(hostname: string, startMs: number, paths: string[]): P
     events: 5000 * paths.length,
     files,
   });
-  assert.equal(await hub.app.get(BatchIngestService).ingest(hostId, batch), 'committed');
+  assert.equal(await fx.hub.app.get(BatchIngestService).ingest(hostId, batch), 'committed');
 }
 
 /** Runs an evaluation while polling /healthz; returns the result and the slowest /healthz answer. */
@@ -69,7 +63,7 @@ async function evaluateWatchingHealth(): Promise<{
   const watch = (async () => {
     while (!done) {
       const t0 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${hub.httpPort}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`${fx.base}/healthz`, { signal: AbortSignal.timeout(10_000) });
       assert.equal(res.status, 200);
       answered++;
       slowestMs = Math.max(slowestMs, performance.now() - t0);
@@ -86,7 +80,7 @@ async function evaluateWatchingHealth(): Promise<{
 }
 
 test('an approved engine-shaped wildcard does not stall the hub: the evaluation finishes and /healthz answers throughout', async () => {
-  await hub.app.get(PrismaService).$executeRaw`
+  await fx.hub.app.get(PrismaService).$executeRaw`
     INSERT INTO exclusion_decisions (type, value, "user", decision, comment, decided_by, decided_at)
     VALUES ('wildcard', ${ENGINE_WILDCARD}, '', 'approved', 'spec', 'spec', now())`;
   await noisyFiles('web-01', NOW_WINDOW_START + WINDOW_MS, [NEAR_MISS, '/opt/cache/' + 'g'.repeat(30) + '.dat']);
@@ -110,7 +104,7 @@ test(`one run records at most FLEETTUNE_ALERTS_MAX_PER_RUN (${MAX_PER_RUN}) aler
   const first = await api.evaluate<{ created: string[]; updated: string[]; capped: number }>();
   assert.equal(first.created.length + first.updated.length, MAX_PER_RUN);
   assert.ok(first.capped > 0, JSON.stringify(first));
-  const metrics = await (await fetch(`http://127.0.0.1:${hub.httpPort}/metrics`)).text();
+  const metrics = await (await fetch(`${fx.base}/metrics`)).text();
   assert.match(metrics, new RegExp(`^fleettune_alerts_capped_total ${first.capped}$`, 'm'));
   const second = await api.evaluate<{ created: string[]; updated: string[]; capped: number }>();
   assert.equal(second.created.length + second.updated.length, MAX_PER_RUN);

@@ -1,39 +1,25 @@
 import assert from 'node:assert/strict';
 import { Metadata } from '@grpc/grpc-js';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import { digestToken } from '../auth/token-digest';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
 import { AgentAuthenticator } from '../ingest/agent-authenticator.service';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { AuthFailureAudit, PER_CLIENT_PER_MINUTE } from './auth-failure-audit';
 
 /** The review: REST 401/403 answers and gRPC authentication failures were not audited. */
 const ADMIN = 'auth-audit-admin-token-0123456789';
 const VIEWER = 'auth-audit-viewer-token-0123456789';
-let db: TestDatabase;
-let hub: RunningHub;
-let base: string;
-let prisma: PrismaService;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('auth_failure_audit', { FLEETTUNE_ADMIN_TOKEN: ADMIN }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  prisma = hub.app.get(PrismaService);
-  await prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
-});
-after(async () => {
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('auth_failure_audit', { FLEETTUNE_ADMIN_TOKEN: ADMIN }, async () => {
+  await fx.prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
 });
 
-const failures = (action: string) => prisma.auditLogEntry.findMany({ where: { action }, orderBy: { at: 'asc' } });
+const failures = (action: string) => fx.prisma.auditLogEntry.findMany({ where: { action }, orderBy: { at: 'asc' } });
 
 test('REST 401s are audited per client up to the limit; guessing cannot flood the log, and the rest is counted', async () => {
   let refused = 0;
   for (let i = 0; i < 20; i++) {
-    const res = await fetch(`${base}/api/v1/hosts`, { headers: { authorization: `Bearer guess-${i}-0123456789` } });
+    const res = await fetch(`${fx.base}/api/v1/hosts`, { headers: { authorization: `Bearer guess-${i}-0123456789` } });
     if (res.status === 401) refused++;
     await res.arrayBuffer();
   }
@@ -46,7 +32,7 @@ test('REST 401s are audited per client up to the limit; guessing cannot flood th
   assert.ok(!JSON.stringify(rows.map((r) => r.details)).includes('guess-'), 'the guessed token itself is never logged');
 
   // The next window's first entry for this client says how many were left out.
-  hub.app
+  fx.hub.app
     .get(AuthFailureAudit)
     .record({ channel: 'rest', outcome: '401', reason: 'bearer token required', client: d.client, route: 'GET /api/v1/hosts' }, Date.now() + 61_000);
   await new Promise((r) => setTimeout(r, 200));
@@ -55,7 +41,7 @@ test('REST 401s are audited per client up to the limit; guessing cannot flood th
 });
 
 test('a 403 is audited with the token that was refused; gRPC authentication failures are audited', async () => {
-  const res = await fetch(`${base}/api/v1/tokens`, {
+  const res = await fetch(`${fx.base}/api/v1/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${VIEWER}`, 'content-type': 'application/json' },
     body: '{"name":"x","role":"admin"}',
@@ -67,7 +53,7 @@ test('a 403 is audited with the token that was refused; gRPC authentication fail
   assert.equal(forbidden[0].actor, 'token:viewer');
   assert.equal(forbidden[0].actorRole, 'viewer');
 
-  const auth = hub.app.get(AgentAuthenticator);
+  const auth = fx.hub.app.get(AgentAuthenticator);
   const md = new Metadata();
   md.set('authorization', 'Bearer ftagent_not-a-real-token-0123456789');
   await assert.rejects(auth.authenticate(md), /unknown or revoked agent/);

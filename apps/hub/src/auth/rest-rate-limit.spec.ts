@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TestDatabase } from '@fleettune/db-tools';
 import { HubConfigError, loadHubConfig } from '../config/hub-config';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 
 const ADMIN = 'rate-limit-spec-admin-token-0123456789';
 const PER_TOKEN = 6;
 const ANONYMOUS = 3;
-let db: TestDatabase;
-let hub: RunningHub;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('rest_rate_limit_spec', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_API_REQUESTS_PER_SECOND: String(PER_TOKEN),
-    FLEETTUNE_API_ANONYMOUS_REQUESTS_PER_SECOND: String(ANONYMOUS),
-  }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('rest_rate_limit_spec', {
+  FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  FLEETTUNE_API_REQUESTS_PER_SECOND: String(PER_TOKEN),
+  FLEETTUNE_API_ANONYMOUS_REQUESTS_PER_SECOND: String(ANONYMOUS),
 });
 
 interface Answer {
@@ -35,7 +22,7 @@ interface Answer {
 }
 
 async function get(path: string, token?: string): Promise<Answer> {
-  const res = await fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await fetch(`${fx.base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
   const text = await res.text();
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: text ? JSON.parse(text) : undefined };
 }
@@ -68,7 +55,7 @@ function assertTooMany(a: Answer): void {
 }
 
 test('one token gets its limit per second across all routes together, then 429 + Retry-After; other tokens are not affected', async () => {
-  const viewer = await fetch(`${base}/api/v1/tokens`, {
+  const viewer = await fetch(`${fx.base}/api/v1/tokens`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'rate viewer', role: 'viewer' }),

@@ -1,44 +1,28 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck, CountBatch, HostCostWindow } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { test } from 'node:test';
+import { BatchAck, CountBatch, HostCostWindow } from '@fleettune/proto';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 
 const ENROLL = 'cost-spec-enroll-secret-00000000';
 const ADMIN = 'cost-spec-admin-token-0000000000';
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let prisma: PrismaService;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('cost_spec', {
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-  }));
-  prisma = hub.app.get(PrismaService);
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('cost_spec', {
+  FLEETTUNE_ENROLL_SECRET: ENROLL,
+  FLEETTUNE_ADMIN_TOKEN: ADMIN,
 });
 
 const enroll = (hostname: string) =>
   new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (e, r) => (e ? reject(e) : resolve(r!))),
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (e, r) =>
+      e ? reject(e) : resolve(r!),
+    ),
   );
 
-const upload = (token: string, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(client, token, batches);
+const upload = (token: string, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(fx.client, token, batches);
 
 async function api<T>(p: string, status = 200): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${hub.httpPort}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(`${fx.base}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });
   const body = await res.text();
   assert.equal(res.status, status, `${p}: ${body}`);
   return JSON.parse(body) as T;
@@ -126,8 +110,8 @@ test('cost windows ride on batches: stored once, per host over time, fleet-wide,
     b.agentToken,
     Array.from({ length: 20 }, (_, i) => batch(b.hostId, i + 1, T0 + i * MIN, 1000, [costWindow(T0 + i * MIN, 3000)])),
   );
-  assert.equal(await prisma.hostCostWindow.count({ where: { hostId: a.hostId } }), 20);
-  assert.equal(await prisma.hostProductCost.count({ where: { hostId: a.hostId } }), 40);
+  assert.equal(await fx.prisma.hostCostWindow.count({ where: { hostId: a.hostId } }), 20);
+  assert.equal(await fx.prisma.hostProductCost.count({ where: { hostId: a.hostId } }), 40);
 
   const host = await api<{
     totals: Array<{ name: string; cpuSeconds: number; cpuPercent: number; peakRssKb: number }>;
@@ -199,9 +183,9 @@ test('cost windows ride on batches: stored once, per host over time, fleet-wide,
   await api(`/api/v1/cost/before-after?windowMinutes=10`, 400);
 
   // A push record: its time and its items (the noise it targeted).
-  const [target] = await prisma.$queryRaw<Array<{ id: string }>>`
+  const [target] = await fx.prisma.$queryRaw<Array<{ id: string }>>`
     INSERT INTO policy_targets (id, name, kind, created_by) VALUES (gen_random_uuid(), 't', 'pull', 'spec') RETURNING id::text`;
-  const [push] = await prisma.$queryRaw<Array<{ id: string }>>`
+  const [push] = await fx.prisma.$queryRaw<Array<{ id: string }>>`
     INSERT INTO policy_pushes (id, target_id, set_id, set_version, mode, items, item_count, digest, status, requested_by, created_at, delivered_at)
     VALUES (gen_random_uuid(), ${target.id}::uuid, gen_random_uuid(), 1, 'pull', ${JSON.stringify([{ type: 'audit-exe', value: '/opt/agent/bin/syncagent', user: '', applyToChildren: false }])}::jsonb,
             1, 'x', 'served', 'spec', ${new Date(T0)}, ${new Date(T0 + 10 * MIN)}) RETURNING id::text`;

@@ -5,14 +5,11 @@
  * no pull serves it.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
+import { BatchAck_Status, CountBatch } from '@fleettune/proto';
 import { digestToken } from '../auth/token-digest';
 import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
@@ -20,10 +17,6 @@ const ADMIN = 'scope-binding-admin-token-0000000';
 const VIEWER = 'scope-binding-viewer-token-000000';
 const ENROLL = 'scope-binding-enroll-secret-00000';
 const T0 = Date.UTC(2026, 10, 18, 8, 0, 0);
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let base: string;
 let pullTarget: string;
 
 type Item = {
@@ -37,29 +30,24 @@ type Item = {
 };
 type Agent = { hostId: string; token: string; sequence: number };
 
-before(async () => {
-  ({ db, hub } = await startTestHub('approval_scope_binding', {
+const fx = useTestHub(
+  'approval_scope_binding',
+  {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     // Two agents from one test process share the loopback address and one enrollment burst; this
     // spec is about approvals, so each host counts on its own (host-independence.spec covers that bar).
     FLEETTUNE_ENROLL_BURST_SECONDS: '0',
     FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-  }));
-  await hub.app.get(PrismaService).apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-  pullTarget = (await api('POST', '/api/v1/policy-targets', { name: 'jamf', kind: 'pull' })).body.id;
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
-});
+  },
+  async () => {
+    await fx.hub.app.get(PrismaService).apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
+    pullTarget = (await api('POST', '/api/v1/policy-targets', { name: 'jamf', kind: 'pull' })).body.id;
+  },
+);
 
 async function api(method: string, path: string, body?: unknown, token = ADMIN) {
-  const res = await fetch(base + path, {
+  const res = await fetch(fx.base + path, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
@@ -70,7 +58,7 @@ async function api(method: string, path: string, body?: unknown, token = ADMIN) 
 
 function enroll(hostname: string): Promise<Agent> {
   return new Promise((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
       err ? reject(err) : resolve({ hostId: res!.hostId, token: res!.agentToken, sequence: 1 }),
     ),
   );
@@ -88,7 +76,7 @@ async function send(agent: Agent, minute: number, rows: { execs?: CountBatch['ex
     execs: rows.execs ?? [],
     files: rows.files ?? [],
   });
-  const acks = await uploadBatches(client, agent.token, [b]);
+  const acks = await uploadBatches(fx.client, agent.token, [b]);
   assert.deepEqual(
     acks.map((a) => a.status),
     [BatchAck_Status.COMMITTED],
@@ -96,7 +84,7 @@ async function send(agent: Agent, minute: number, rows: { execs?: CountBatch['ex
 }
 
 async function recomputeLatest(): Promise<{ id: string; version: number; items: Item[] }> {
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  await fx.hub.app.get(ExclusionRecomputeService).recompute();
   return (await api('GET', '/api/v1/exclusion-sets/latest')).body;
 }
 

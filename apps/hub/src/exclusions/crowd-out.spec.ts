@@ -4,43 +4,28 @@
  * the 4 legitimate hosts run a lot must still be recommended.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
+import { BatchAck_Status, CountBatch } from '@fleettune/proto';
 import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 const ENROLL = 'crowd-out-spec-enroll-secret-000';
 const LEGIT = '/opt/legit/bin/legit-sync';
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('crowd_out_spec', {
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    // The daily event quota alone would refuse this flood (ingest-limits.spec.ts); lifted here to test the engine's cut.
-    FLEETTUNE_AGENT_EVENTS_PER_DAY: String(1e13),
-    // The fleet bar (2 hosts by default) alone would keep one host's junk out; lowered to 1, as before issue 13,
-    // so this spec tests the cut itself: an operator may lower the bar, and two colluding hosts pass it.
-    FLEETTUNE_MIN_HOSTS: '1',
-  }));
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('crowd_out_spec', {
+  FLEETTUNE_ENROLL_SECRET: ENROLL,
+  // The daily event quota alone would refuse this flood (ingest-limits.spec.ts); lifted here to test the engine's cut.
+  FLEETTUNE_AGENT_EVENTS_PER_DAY: String(1e13),
+  // The fleet bar (2 hosts by default) alone would keep one host's junk out; lowered to 1, as before issue 13,
+  // so this spec tests the cut itself: an operator may lower the bar, and two colluding hosts pass it.
+  FLEETTUNE_MIN_HOSTS: '1',
 });
 
 function enroll(hostname: string) {
   return new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
       err ? reject(err) : resolve(res!),
     ),
   );
@@ -64,7 +49,7 @@ test('500 junk programs at 1e9 from one host do not push out an item 3 of 4 host
   const hosts = await Promise.all(['app-01', 'app-02', 'app-03', 'app-04', 'junk-01'].map((h) => enroll(h)));
   const [a, b, c, quiet, junk] = hosts;
   for (const h of [a, b, c]) {
-    const acks = await uploadBatches(client, h.agentToken, [
+    const acks = await uploadBatches(fx.client, h.agentToken, [
       batch(h.hostId, [{ path: LEGIT, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 3000 }]),
     ]);
     assert.deepEqual(
@@ -72,8 +57,8 @@ test('500 junk programs at 1e9 from one host do not push out an item 3 of 4 host
       [BatchAck_Status.COMMITTED],
     );
   }
-  await uploadBatches(client, quiet.agentToken, [batch(quiet.hostId, [{ path: '/usr/bin/id', parentPath: '/usr/sbin/cron', user: 'root', count: 3 }])]);
-  const junkAcks = await uploadBatches(client, junk.agentToken, [
+  await uploadBatches(fx.client, quiet.agentToken, [batch(quiet.hostId, [{ path: '/usr/bin/id', parentPath: '/usr/sbin/cron', user: 'root', count: 3 }])]);
+  const junkAcks = await uploadBatches(fx.client, junk.agentToken, [
     batch(
       junk.hostId,
       junkPrograms(500).map((path) => ({ path, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 1e9 })),
@@ -84,8 +69,8 @@ test('500 junk programs at 1e9 from one host do not push out an item 3 of 4 host
     [BatchAck_Status.COMMITTED],
   );
 
-  const r = await hub.app.get(ExclusionRecomputeService).recompute();
-  const items = await hub.app
+  const r = await fx.hub.app.get(ExclusionRecomputeService).recompute();
+  const items = await fx.hub.app
     .get(PrismaService)
     .exclusionItem.findMany({ where: { set: { version: r.version } }, select: { type: true, value: true, evidence: true } });
   // More candidates than the set holds (maxItems 500), so the cut decided: by volume alone the legitimate item was cut.

@@ -3,13 +3,10 @@
  * real hub: a rejected item is in no format by default; include=all serves it with the file marked.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import { EXPORT_FORMATS, UNREVIEWED_JSON_KEY, UNREVIEWED_MARK, UNREVIEWED_REASON_PREFIX } from '@fleettune/exporters';
 import { digestToken } from '../auth/token-digest';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 import { addHost, ingestNoisyHost } from './fleet-fixture';
@@ -17,29 +14,18 @@ import { addHost, ingestNoisyHost } from './fleet-fixture';
 const ADMIN = 'export-spec-admin-token-000000000';
 const VIEWER = 'export-spec-viewer-token-00000000';
 const AGENT = '/opt/syncagent/bin/syncagent';
-let db: TestDatabase;
-let hub: RunningHub;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('exclusion_export_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN }));
-  const prisma = hub.app.get(PrismaService);
-  await prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
-  base = `http://127.0.0.1:${hub.httpPort}`;
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('exclusion_export_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN }, async () => {
+  await fx.prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
 });
 
 async function get(path: string, token = VIEWER) {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
 async function decide(id: string, decision: string, comment: string) {
-  const res = await fetch(`${base}/api/v1/exclusion-items/${id}/decision`, {
+  const res = await fetch(`${fx.base}/api/v1/exclusion-items/${id}/decision`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ decision, comment }),
@@ -48,11 +34,10 @@ async function decide(id: string, decision: string, comment: string) {
 }
 
 test('a rejected item is in no export format by default; include=all serves everything and marks the file UNREVIEWED', async () => {
-  const prisma = hub.app.get(PrismaService);
-  const ingest = hub.app.get(BatchIngestService);
-  await ingestNoisyHost(ingest, await addHost(prisma, 'exp-01'), 'alice');
-  await ingestNoisyHost(ingest, await addHost(prisma, 'exp-02'), 'bob');
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  const ingest = fx.hub.app.get(BatchIngestService);
+  await ingestNoisyHost(ingest, await addHost(fx.prisma, 'exp-01'), 'alice');
+  await ingestNoisyHost(ingest, await addHost(fx.prisma, 'exp-02'), 'bob');
+  await fx.hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await get('/api/v1/exclusion-sets/latest')).text) as { id: string; items: { id: string; type: string; value: string }[] };
   const mine = set.items.filter((i) => i.value === AGENT);
   assert.deepEqual(mine.map((i) => i.type).sort(), ['audit-exe', 'process']);

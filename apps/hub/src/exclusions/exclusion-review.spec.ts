@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import { digestToken } from '../auth/token-digest';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 import { ActivityRollupService } from './activity-rollup.service';
@@ -12,27 +9,19 @@ import { FIXTURE_T0, addHost, batch, ingestNoisyHost } from './fleet-fixture';
 
 const ADMIN = 'review-spec-admin-token-000000000';
 const VIEWER = 'review-spec-viewer-token-00000000';
-let db: TestDatabase;
-let hub: RunningHub;
-let prisma: PrismaService;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('exclusion_review_spec', {
+const fx = useTestHub(
+  'exclusion_review_spec',
+  {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
-  }));
-  prisma = hub.app.get(PrismaService);
-  await prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
-  base = `http://127.0.0.1:${hub.httpPort}`;
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
+  },
+  async () => {
+    await fx.prisma.apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
+  },
+);
 
 async function api(method: string, path: string, body?: unknown, token = ADMIN) {
-  const res = await fetch(base + path, {
+  const res = await fetch(fx.base + path, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
@@ -51,13 +40,13 @@ type Item = {
 };
 
 test('ingest fills the rollup incrementally; a resent batch changes nothing', async () => {
-  const ingest = hub.app.get(BatchIngestService);
-  const web1 = await addHost(prisma, 'web-01');
+  const ingest = fx.hub.app.get(BatchIngestService);
+  const web1 = await addHost(fx.prisma, 'web-01');
   const b = await ingestNoisyHost(ingest, web1, 'alice');
   const sum = async () =>
-    (await hub.app.get(ActivityRollupService).catchUp(), 0n) +
+    (await fx.hub.app.get(ActivityRollupService).catchUp(), 0n) +
     (
-      await prisma.$queryRaw<
+      await fx.prisma.$queryRaw<
         { s: bigint }[]
       >`SELECT COALESCE(SUM(r.count), 0)::bigint AS s FROM activity_rollups r JOIN activity_subjects x ON x.id = r.subject_id WHERE x.kind IN ('exec', 'file')`
     )[0].s;
@@ -65,15 +54,15 @@ test('ingest fills the rollup incrementally; a resent batch changes nothing', as
   assert.equal(first, BigInt(1100 + 550 + 1 + 2100 + 1100));
   assert.equal(await ingest.ingest(web1, b), 'duplicate');
   assert.equal(await sum(), first);
-  const [peak] = await prisma.$queryRaw<{ peak_count: bigint; peak_window_seconds: number }[]>`
+  const [peak] = await fx.prisma.$queryRaw<{ peak_count: bigint; peak_window_seconds: number }[]>`
     SELECT r.peak_count, r.peak_window_seconds FROM activity_rollups r JOIN activity_subjects s ON s.id = r.subject_id
     WHERE s.kind = 'exec' AND s.path = '/usr/bin/date'`;
   assert.deepEqual([peak.peak_count, peak.peak_window_seconds], [1100n, 60]);
-  await ingestNoisyHost(ingest, await addHost(prisma, 'web-02'), 'bob');
+  await ingestNoisyHost(ingest, await addHost(fx.prisma, 'web-02'), 'bob');
 });
 
 test('recompute reads the rollup: burst parent and per-user cache generalized; decisions survive recomputes; diff', async () => {
-  const recompute = hub.app.get(ExclusionRecomputeService);
+  const recompute = fx.hub.app.get(ExclusionRecomputeService);
   const r1 = await recompute.recompute();
   assert.ok(r1.timings.rollupQueryMs >= 0 && r1.rollupCells > 0);
   const v1 = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
@@ -114,11 +103,11 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   assert.equal((await api('POST', url(log), { decision: 'snoozed', comment: 'ask the app team', snoozeUntil: until })).status, 200);
 
   // New data: a third host and a new noisy program; recompute makes v2.
-  const ingest = hub.app.get(BatchIngestService);
-  const build = await addHost(prisma, 'build-03');
+  const ingest = fx.hub.app.get(BatchIngestService);
+  const build = await addHost(fx.prisma, 'build-03');
   await ingestNoisyHost(ingest, build, 'carol');
   // The new program is noisy on two hosts: one host alone is no longer enough for a fleet item (minHosts 2).
-  const web1 = (await prisma.host.findFirstOrThrow({ where: { hostname: 'web-01' } })).id;
+  const web1 = (await fx.prisma.host.findFirstOrThrow({ where: { hostname: 'web-01' } })).id;
   for (const h of [build, web1]) {
     await ingest.ingest(
       h,

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import { EXPORT_FORMATS } from '@fleettune/exporters';
 import { ExclusionSafetyPolicy } from '@fleettune/rules';
 import { CountBatch } from '@fleettune/proto';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 import { FIXTURE_T0, addHost, batch } from './fleet-fixture';
@@ -18,17 +15,11 @@ import { FIXTURE_T0, addHost, batch } from './fleet-fixture';
 const ADMIN = 'sources-spec-admin-token-00000000';
 const USERS = ['alice', 'bob', 'carol'];
 const APPS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'];
-let db: TestDatabase;
-let hub: RunningHub;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('exclusion_sources_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  const prisma = hub.app.get(PrismaService);
-  const ingest = hub.app.get(BatchIngestService);
+const fx = useTestHub('exclusion_sources_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN }, async () => {
+  const ingest = fx.hub.app.get(BatchIngestService);
   for (const [h, user] of USERS.entries()) {
-    const hostId = await addHost(prisma, `src-${h}`);
+    const hostId = await addHost(fx.prisma, `src-${h}`);
     const files: CountBatch['files'] = [];
     // Six apps append to their logs 90 times in the window: no single log is noisy, .log is.
     for (const app of APPS) files.push({ path: `/var/log/${app}/${app}.log`, op: 'modify', processPath: `/opt/${app}/bin/${app}d`, count: 90 });
@@ -56,13 +47,8 @@ before(async () => {
   }
 });
 
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
-
 async function api(path: string): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
@@ -77,7 +63,7 @@ type Item = {
 };
 
 test('extension, file-name, files-scanned and auditd items from ingested data; nothing from the deny-lists; no user in any export', async () => {
-  const r = await hub.app.get(ExclusionRecomputeService).recompute();
+  const r = await fx.hub.app.get(ExclusionRecomputeService).recompute();
   assert.equal(r.rawRows, 0, 'the rollup carries the auditd and mdatp kinds: no raw table read');
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[] };
   const find = (type: string, value: string) => set.items.find((i) => i.type === type && i.value === value);
@@ -148,16 +134,15 @@ test('extension, file-name, files-scanned and auditd items from ingested data; n
 });
 
 test('raw rows of a host the rollup has not numbered yet still count', async () => {
-  const prisma = hub.app.get(PrismaService);
-  const hostId = await addHost(prisma, 'src-unnumbered');
+  const hostId = await addHost(fx.prisma, 'src-unnumbered');
   // Only raw audit rows, written straight to the raw table: no rollup row, no rollup host number.
-  await prisma.$executeRaw`
+  await fx.prisma.$executeRaw`
     INSERT INTO file_counts (host_id, sequence, source, window_start, window_end, path, op, process_path, count)
     SELECT ${hostId}::uuid, 1, 'linux-audit', ${new Date(FIXTURE_T0)}, ${new Date(FIXTURE_T0 + 60_000)}, '/var/lib/backupd/spool/g' || i, 'modify', '/opt/backup/bin/backupd', 1
     FROM generate_series(1, 1500) i`;
   // Queued as ingest queues a batch: the rollup worker numbers the host when it applies it.
-  await prisma.$executeRaw`INSERT INTO rollup_pending (host_id, sequence, window_start) VALUES (${hostId}::uuid, 1, ${new Date(FIXTURE_T0)})`;
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  await fx.prisma.$executeRaw`INSERT INTO rollup_pending (host_id, sequence, window_start) VALUES (${hostId}::uuid, 1, ${new Date(FIXTURE_T0)})`;
+  await fx.hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { items: Item[] };
   const backupd = set.items.find((i) => i.type === 'audit-exe' && i.value === '/opt/backup/bin/backupd');
   assert.equal(backupd?.evidence.hosts, 4);

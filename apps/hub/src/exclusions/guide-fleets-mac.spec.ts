@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { AgentServiceClient, CountBatch } from '@fleettune/proto';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { test } from 'node:test';
+import { CountBatch } from '@fleettune/proto';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
@@ -27,14 +24,9 @@ interface Host {
   sequence: number;
 }
 
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let base: string;
-
 function enroll(hostname: string): Promise<Host> {
   return new Promise((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'darwin', agentVersion: 'guide-fleets', machineId: `m-${hostname}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'darwin', agentVersion: 'guide-fleets', machineId: `m-${hostname}` }, (err, res) =>
       err || !res ? reject(err) : resolve({ hostId: res.hostId, token: res.agentToken, sequence: 1 }),
     ),
   );
@@ -53,63 +45,58 @@ function window(host: Host, startMs: number, source: string, execs: CountBatch['
 }
 
 async function api(path: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
   return { status: res.status, text: await res.text() };
 }
 
-before(async () => {
-  ({ db, hub } = await startTestHub('guide_fleets_mac_spec', {
+const fx = useTestHub(
+  'guide_fleets_mac_spec',
+  {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     // Three agents from one test process share one address and enrollment burst: each counts on its own here.
     FLEETTUNE_ENROLL_BURST_SECONDS: '0',
     FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-  }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-  // The real macOS RTP statistics sample (libs/mdatp/fixtures): launchd scanned 2,071 files.
-  const sample = JSON.parse(
-    readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'mdatp', 'fixtures', 'mdatp_rtp_statistics_macos_excerpt.json'), 'utf8'),
-  ) as {
-    counters: { path: string | null; totalFilesScanned: string }[];
-  };
-  for (const [h, user] of USERS.entries()) {
-    const host = await enroll(`mac-${h + 1}`);
-    const batches: CountBatch[] = [];
-    for (let m = 0; m < 20; m++) {
-      batches.push(
-        window(host, T0 + m * MIN, 'cisco-support', [
-          // The guide's example: /bin/rm run 2/s by a script (bash) that launchd started, as the local user (U:502).
-          { path: '/bin/rm', parentPath: '/bin/bash', user, count: 120 },
-          { path: '/bin/bash', parentPath: '/sbin/launchd', user, count: 1 },
-          // A Mach-O helper started by launchd runs grep 2/s: the helper is the program that identifies the application.
-          { path: '/usr/bin/grep', parentPath: HELPER, user: 'root', count: 120 },
-          { path: HELPER, parentPath: '/sbin/launchd', user: 'root', count: 1 },
-          // An XPC service's defaults calls under xpcproxy.
-          { path: '/usr/bin/defaults', parentPath: '/usr/libexec/xpcproxy', user: 'root', count: 120 },
-          // The user's Terminal: zsh running ls.
-          { path: '/bin/ls', parentPath: '/bin/zsh', user, count: 120 },
-          { path: '/bin/zsh', parentPath: TERMINAL, user, count: 1 },
-        ]),
-      );
+  },
+  async () => {
+    // The real macOS RTP statistics sample (libs/mdatp/fixtures): launchd scanned 2,071 files.
+    const sample = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'mdatp', 'fixtures', 'mdatp_rtp_statistics_macos_excerpt.json'), 'utf8'),
+    ) as {
+      counters: { path: string | null; totalFilesScanned: string }[];
+    };
+    for (const [h, user] of USERS.entries()) {
+      const host = await enroll(`mac-${h + 1}`);
+      const batches: CountBatch[] = [];
+      for (let m = 0; m < 20; m++) {
+        batches.push(
+          window(host, T0 + m * MIN, 'cisco-support', [
+            // The guide's example: /bin/rm run 2/s by a script (bash) that launchd started, as the local user (U:502).
+            { path: '/bin/rm', parentPath: '/bin/bash', user, count: 120 },
+            { path: '/bin/bash', parentPath: '/sbin/launchd', user, count: 1 },
+            // A Mach-O helper started by launchd runs grep 2/s: the helper is the program that identifies the application.
+            { path: '/usr/bin/grep', parentPath: HELPER, user: 'root', count: 120 },
+            { path: HELPER, parentPath: '/sbin/launchd', user: 'root', count: 1 },
+            // An XPC service's defaults calls under xpcproxy.
+            { path: '/usr/bin/defaults', parentPath: '/usr/libexec/xpcproxy', user: 'root', count: 120 },
+            // The user's Terminal: zsh running ls.
+            { path: '/bin/ls', parentPath: '/bin/zsh', user, count: 120 },
+            { path: '/bin/zsh', parentPath: TERMINAL, user, count: 1 },
+          ]),
+        );
+      }
+      const rtp = sample.counters.filter((c) => c.path).map((c) => ({ path: c.path!, parentPath: '', user: '', count: Number(c.totalFilesScanned) }));
+      batches.push(window(host, T0 + 20 * MIN, 'mdatp-rtp', rtp));
+      assert.equal((await uploadBatches(fx.client, host.token, batches)).length, batches.length);
     }
-    const rtp = sample.counters.filter((c) => c.path).map((c) => ({ path: c.path!, parentPath: '', user: '', count: Number(c.totalFilesScanned) }));
-    batches.push(window(host, T0 + 20 * MIN, 'mdatp-rtp', rtp));
-    assert.equal((await uploadBatches(client, host.token, batches)).length, batches.length);
-  }
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
-});
+  },
+);
 
 type Item = { type: string; value: string; user: string; applyToChildren: boolean; reason: string };
 type Rejected = { subject: string; why: string };
 
 test('three Macs: launchd, xpcproxy and Terminal are never items; the refusals name the child; the helper is the parent item', async () => {
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  await fx.hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren, i.user]));
   assert.deepEqual(

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { AgentServiceClient, CountBatch } from '@fleettune/proto';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { test } from 'node:test';
+import { CountBatch } from '@fleettune/proto';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
@@ -25,15 +22,11 @@ interface Host {
   sequence: number;
 }
 
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let base: string;
 const linux: Host[] = [];
 
 function enroll(hostname: string, os: string): Promise<Host> {
   return new Promise((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os, agentVersion: 'guide-fleets', machineId: `m-${hostname}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os, agentVersion: 'guide-fleets', machineId: `m-${hostname}` }, (err, res) =>
       err || !res ? reject(err) : resolve({ hostId: res.hostId, token: res.agentToken, sequence: 1 }),
     ),
   );
@@ -55,66 +48,61 @@ function window(host: Host, startMs: number, source: string, rows: Partial<Pick<
 }
 
 async function api(path: string): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-before(async () => {
-  ({ db, hub } = await startTestHub('guide_fleets_spec', {
+const fx = useTestHub(
+  'guide_fleets_spec',
+  {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     // Three agents from one test process share the loopback address and one enrollment burst; this spec
     // is about the guides' rules, so each host counts on its own (host-independence.spec covers that bar).
     FLEETTUNE_ENROLL_BURST_SECONDS: '0',
     FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-  }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-  for (let h = 1; h <= 3; h++) linux.push(await enroll(`lnx-${h}`, 'linux'));
-  for (const host of linux) {
-    const batches: CountBatch[] = [];
-    for (let m = 0; m < 30; m++) {
-      const start = T0 + m * MIN;
-      const execs: CountBatch['execs'] = [];
-      // An MDM agent's helper at 1.05/s over an 18-minute capture (63 a minute, minutes 1-18): 1,134 executions.
-      if (m >= 1 && m <= 18) execs.push({ path: '/opt/mdm/bin/mdm-agent', parentPath: '/opt/mdm/bin/mdmd', user: 'root', count: 63 });
-      // A snapshot helper at ~1.08/s for 25 minutes across the clock edge (minutes 5-29; the edge is minute 30 - 11 = 19).
-      if (m >= 5) execs.push({ path: '/opt/backup/bin/snapshotter', parentPath: '/opt/backup/bin/backupd', user: 'root', count: m % 5 === 4 ? 64 : 65 });
-      // cron runs find 2/s for ten minutes: find is a utility, cron the OS launcher.
-      if (m >= 10 && m < 20) execs.push({ path: '/usr/bin/find', parentPath: '/usr/sbin/cron', user: 'root', count: 120 });
-      // nrpe starts bash now and then (the audit parent the review saw bash's scan counts credited to).
-      if (m === 2) execs.push({ path: '/bin/bash', parentPath: '/usr/sbin/nrpe', user: 'nagios', count: 3 });
-      // A sync agent runs date 2/s (a utility: its parent, with children) in minutes 0-9.
-      if (m < 10) execs.push({ path: '/usr/bin/date', parentPath: '/opt/sync/bin/syncd', user: 'root', count: 120 });
-      // The backup daemon writes its spool: audit records by initiator and directory (the auditd guide's -e / -d).
-      const files: CountBatch['files'] =
-        m < 10 ? [{ path: '/var/lib/backupd/spool/chunk.db', op: 'modify', processPath: '/opt/backup/bin/backupd', count: 150 }] : [];
-      batches.push(window(host, start, 'linux-audit', { execs, files }));
+  },
+  async () => {
+    for (let h = 1; h <= 3; h++) linux.push(await enroll(`lnx-${h}`, 'linux'));
+    for (const host of linux) {
+      const batches: CountBatch[] = [];
+      for (let m = 0; m < 30; m++) {
+        const start = T0 + m * MIN;
+        const execs: CountBatch['execs'] = [];
+        // An MDM agent's helper at 1.05/s over an 18-minute capture (63 a minute, minutes 1-18): 1,134 executions.
+        if (m >= 1 && m <= 18) execs.push({ path: '/opt/mdm/bin/mdm-agent', parentPath: '/opt/mdm/bin/mdmd', user: 'root', count: 63 });
+        // A snapshot helper at ~1.08/s for 25 minutes across the clock edge (minutes 5-29; the edge is minute 30 - 11 = 19).
+        if (m >= 5) execs.push({ path: '/opt/backup/bin/snapshotter', parentPath: '/opt/backup/bin/backupd', user: 'root', count: m % 5 === 4 ? 64 : 65 });
+        // cron runs find 2/s for ten minutes: find is a utility, cron the OS launcher.
+        if (m >= 10 && m < 20) execs.push({ path: '/usr/bin/find', parentPath: '/usr/sbin/cron', user: 'root', count: 120 });
+        // nrpe starts bash now and then (the audit parent the review saw bash's scan counts credited to).
+        if (m === 2) execs.push({ path: '/bin/bash', parentPath: '/usr/sbin/nrpe', user: 'nagios', count: 3 });
+        // A sync agent runs date 2/s (a utility: its parent, with children) in minutes 0-9.
+        if (m < 10) execs.push({ path: '/usr/bin/date', parentPath: '/opt/sync/bin/syncd', user: 'root', count: 120 });
+        // The backup daemon writes its spool: audit records by initiator and directory (the auditd guide's -e / -d).
+        const files: CountBatch['files'] =
+          m < 10 ? [{ path: '/var/lib/backupd/spool/chunk.db', op: 'modify', processPath: '/opt/backup/bin/backupd', count: 150 }] : [];
+        batches.push(window(host, start, 'linux-audit', { execs, files }));
+      }
+      // Defender's real-time-protection statistics: bash scanned a lot, and an indexer (RTP only: no audit records).
+      const rtp = window(host, T0 + 20 * MIN, 'mdatp-rtp', {
+        execs: [
+          { path: '/bin/bash', parentPath: '', user: '', count: 50_000 },
+          { path: '/opt/indexer/bin/indexer', parentPath: '', user: '', count: 20_000 },
+        ],
+      });
+      batches.push(rtp);
+      const acks = await uploadBatches(fx.client, host.token, batches);
+      assert.equal(acks.length, batches.length);
     }
-    // Defender's real-time-protection statistics: bash scanned a lot, and an indexer (RTP only: no audit records).
-    const rtp = window(host, T0 + 20 * MIN, 'mdatp-rtp', {
-      execs: [
-        { path: '/bin/bash', parentPath: '', user: '', count: 50_000 },
-        { path: '/opt/indexer/bin/indexer', parentPath: '', user: '', count: 20_000 },
-      ],
-    });
-    batches.push(rtp);
-    const acks = await uploadBatches(client, host.token, batches);
-    assert.equal(acks.length, batches.length);
-  }
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
-});
+  },
+);
 
 type Item = { type: string; value: string; user: string; applyToChildren: boolean; reason: string; evidence: Record<string, number | string> };
 type Rejected = { subject: string; why: string };
 
 test("Linux fleet: the guide's exec bars judged over each capture; no launcher, no parent from scan counts", async () => {
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  await fx.hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren]));
   const find = (type: string, value: string) => set.items.find((i) => i.type === type && i.value === value);

@@ -5,14 +5,10 @@
  * a fleet item, never exported; the review's dangerous paths are refused outright.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { credentials } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
+import { BatchAck_Status, CountBatch } from '@fleettune/proto';
 import { EXPORT_FORMATS } from '@fleettune/exporters';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
@@ -29,31 +25,17 @@ const DANGEROUS = [
   '/usr/lib/x86_64-linux-gnu/libpam.so.0',
   '/home/alice/.bashrc',
 ];
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('host_independence_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
-});
+const fx = useTestHub('host_independence_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL });
 
 async function get(path: string) {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
   return { status: res.status, text: await res.text() };
 }
 
 function enroll(hostname: string): Promise<{ hostId: string; agentToken: string }> {
   return new Promise((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
       err ? reject(err) : resolve(res!),
     ),
   );
@@ -84,21 +66,20 @@ test('three sybils enrolled in one burst from one address are one witness: the i
       files: DANGEROUS.map((p) => ({ path: p, op: 'modify', processPath: IMPLANT, count: 5000 })),
     });
     assert.deepEqual(
-      (await uploadBatches(client, s.agentToken, [b])).map((a) => a.status),
+      (await uploadBatches(fx.client, s.agentToken, [b])).map((a) => a.status),
       [BatchAck_Status.COMMITTED],
     );
   }
   // An independent pair (hosts enrolled before provenance was recorded count on their own) shares a real noisy daemon.
-  const prisma = hub.app.get(PrismaService);
-  const ingest = hub.app.get(BatchIngestService);
+  const ingest = fx.hub.app.get(BatchIngestService);
   for (const name of ['legacy-1', 'legacy-2']) {
-    const id = await addHost(prisma, name);
+    const id = await addHost(fx.prisma, name);
     await ingest.ingest(id, batch(id, T0, { execs: [{ path: '/opt/acme/bin/acmed', parentPath: '/sbin/init', user: 'root', count: 50_000 }] }));
   }
-  const sybilRow = await prisma.host.findUniqueOrThrow({ where: { id: sybils[0].hostId } });
+  const sybilRow = await fx.prisma.host.findUniqueOrThrow({ where: { id: sybils[0].hostId } });
   assert.equal(sybilRow.enrollPeerAddress, '127.0.0.1');
 
-  const result = await hub.app.get(ExclusionRecomputeService).recompute();
+  const result = await fx.hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await get('/api/v1/exclusion-sets/latest')).text) as SetView;
   assert.ok(
     set.items.some((i) => i.type === 'process' && i.value === '/opt/acme/bin/acmed'),

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import type { CountBatch } from '@fleettune/proto';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 import { FIXTURE_T0, addHost, batch } from './fleet-fixture';
@@ -21,28 +18,22 @@ const MACS = [
   ['mac-3', 'carol'],
 ] as const;
 const LINUX = ['lin-1', 'lin-2', 'lin-3'];
-let db: TestDatabase;
-let hub: RunningHub;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('platform_sets_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  const prisma = hub.app.get(PrismaService);
-  const ingest = hub.app.get(BatchIngestService);
+const fx = useTestHub('platform_sets_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN }, async () => {
+  const ingest = fx.hub.app.get(BatchIngestService);
   // Five one-minute windows of 240 writes each: 1,200 in one 20-minute window on every host.
   const send = async (hostId: string, files: (minute: number) => CountBatch['files']) => {
     for (let m = 0; m < 5; m++) await ingest.ingest(hostId, batch(hostId, FIXTURE_T0 + m * 60_000, { files: files(m) }));
   };
   for (const [name, user] of MACS) {
-    const hostId = await addHost(prisma, name, 'darwin');
+    const hostId = await addHost(fx.prisma, name, 'darwin');
     await send(hostId, () => [
       { path: `/Users/${user}/Library/Logs/Foo/foo.log`, op: 'modify', processPath: '/Applications/Foo.app/Contents/MacOS/Foo', count: 240 },
       { path: '/opt/shared/agent/state.db', op: 'modify', processPath: '/opt/shared/agent/agentd', count: 240 },
     ]);
   }
   for (const name of LINUX) {
-    const hostId = await addHost(prisma, name, 'linux');
+    const hostId = await addHost(fx.prisma, name, 'linux');
     await send(hostId, () => [
       { path: '/var/lib/appd/journal.db', op: 'modify', processPath: '/opt/appd/bin/appd', count: 240 },
       { path: '/opt/shared/agent/state.db', op: 'modify', processPath: '/opt/shared/agent/agentd', count: 240 },
@@ -50,13 +41,8 @@ before(async () => {
   }
 });
 
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
-
 async function api(path: string): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
@@ -76,7 +62,7 @@ const MAC_PATH = /\/Users\/|Foo\.app|foo\.log/;
 const LINUX_PATH = /\/var\/lib\/appd|appd/;
 
 test("3 Macs + 3 Linux hosts: items per platform, prevalence within the platform, exports with no other platform's paths", async () => {
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  await fx.hub.app.get(ExclusionRecomputeService).recompute();
   const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as {
     id: string;
     params: { hostsReportingByPlatform?: Record<string, number> };

@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { HOSTS_DEFAULT_PAGE } from './noise-query.dto';
 
 /** The review: GET /hosts without a limit returned every host. */
 const ADMIN = 'hosts-page-admin-token-0123456789';
-let db: TestDatabase;
-let hub: RunningHub;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('hosts_page', { FLEETTUNE_ADMIN_TOKEN: ADMIN }));
-  await hub.app.get(PrismaService).host.createMany({
+const fx = useTestHub('hosts_page', { FLEETTUNE_ADMIN_TOKEN: ADMIN }, async () => {
+  await fx.hub.app.get(PrismaService).host.createMany({
     data: Array.from({ length: HOSTS_DEFAULT_PAGE + 7 }, (_, i) => ({ hostname: `h-${String(i).padStart(4, '0')}`, os: 'linux' })),
   });
 });
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
 
 test('GET /hosts without a limit answers one page; X-Total-Count and offset reach the rest', async () => {
-  const get = (q: string) => fetch(`http://127.0.0.1:${hub.httpPort}/api/v1/hosts${q}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const get = (q: string) => fetch(`${fx.base}/api/v1/hosts${q}`, { headers: { authorization: `Bearer ${ADMIN}` } });
   const first = await get('');
   const page = (await first.json()) as Array<{ hostname: string }>;
   assert.equal(page.length, HOSTS_DEFAULT_PAGE);

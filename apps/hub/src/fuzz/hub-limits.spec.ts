@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ServiceError, credentials, status } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { test } from 'node:test';
+import { ServiceError, status } from '@grpc/grpc-js';
+import { BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { DEFAULT_BATCH_LIMITS } from '../ingest/count-batch-validator';
 import { rawRequest } from './raw-http';
@@ -20,40 +17,31 @@ const ADMIN = 'hub-limits-admin-token-0123456789ab';
 const ENROLL = 'hub-limits-enroll-secret-012345678';
 const MAX_BATCH_BYTES = 16_384;
 const MAX_ROWS = 40;
-let db: TestDatabase;
-let hub: RunningHub;
-let prisma: PrismaService;
-let client: AgentServiceClient;
 let agent: { token: string; hostId: string };
 let sequence = 1;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('hub_limits_spec', {
+const fx = useTestHub(
+  'hub_limits_spec',
+  {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
     FLEETTUNE_MAX_BATCH_ROWS: String(MAX_ROWS),
-  }));
-  prisma = hub.app.get(PrismaService);
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-  agent = await enroll('limits-host');
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
-});
+  },
+  async () => {
+    agent = await enroll('limits-host');
+  },
+);
 
 function enroll(hostname: string): Promise<{ token: string; hostId: string }> {
   return new Promise((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 't', machineId: `m-${hostname.slice(0, 200)}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 't', machineId: `m-${hostname.slice(0, 200)}` }, (err, res) =>
       err ? reject(err) : resolve({ token: res!.agentToken, hostId: res!.hostId }),
     ),
   );
 }
 
-const upload = (batch: CountBatch): Promise<BatchAck[]> => uploadBatches(client, agent.token, [batch]);
+const upload = (batch: CountBatch): Promise<BatchAck[]> => uploadBatches(fx.client, agent.token, [batch]);
 
 function batch(extra: Partial<CountBatch> = {}): CountBatch {
   const start = Date.now() - 600_000;
@@ -82,9 +70,9 @@ async function assertAccepted(b: CountBatch, what: string): Promise<void> {
 }
 
 async function assertRefused(b: CountBatch, code: status, what: string): Promise<void> {
-  const before = await prisma.ingestBatch.count();
+  const before = await fx.prisma.ingestBatch.count();
   await assert.rejects(upload(b), (e: ServiceError) => e.code === code, what);
-  assert.equal(await prisma.ingestBatch.count(), before, `nothing written: ${what}`);
+  assert.equal(await fx.prisma.ingestBatch.count(), before, `nothing written: ${what}`);
 }
 
 /** A batch whose encoding is exactly `bytes` long: padding in file paths (each within the string limit). */
@@ -128,7 +116,7 @@ test('string lengths: batch strings up to the limit pass, one character more is 
 test('enroll ids and versions: NUL and control characters are INVALID_ARGUMENT, never INTERNAL', async () => {
   const enrollWith = (machineId: string, agentVersion: string) =>
     new Promise((resolve, reject) =>
-      client.enroll({ enrollSecret: ENROLL, hostname: 'ctl-host', os: 'linux', agentVersion, machineId }, (err, res) => (err ? reject(err) : resolve(res))),
+      fx.client.enroll({ enrollSecret: ENROLL, hostname: 'ctl-host', os: 'linux', agentVersion, machineId }, (err, res) => (err ? reject(err) : resolve(res))),
     );
   for (const [id, version] of [
     ['a\u0000b', '1.0'],
@@ -147,7 +135,7 @@ test('enroll ids and versions: NUL and control characters are INVALID_ARGUMENT, 
 
 test('REST: a body over the JSON size limit is 413 with the consistent error body; names are length-checked', async () => {
   const post = (body: Buffer) =>
-    rawRequest(hub.httpPort, {
+    rawRequest(fx.hub.httpPort, {
       method: 'POST',
       path: '/api/v1/tokens',
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
@@ -156,13 +144,13 @@ test('REST: a body over the JSON size limit is 413 with the consistent error bod
   const huge = await post(Buffer.from(JSON.stringify({ name: 'x'.repeat(1 << 20), role: 'viewer' })));
   assert.equal(huge.status, 413);
   assert.deepEqual(JSON.parse(huge.body.toString()), { statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' });
-  const tokensBefore = await prisma.apiToken.count();
+  const tokensBefore = await fx.prisma.apiToken.count();
   const long = await post(Buffer.from(JSON.stringify({ name: 'n'.repeat(101), role: 'viewer' })));
   assert.equal(long.status, 400);
   assert.deepEqual(
     (JSON.parse(long.body.toString()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path),
     ['name'],
   );
-  assert.equal(await prisma.apiToken.count(), tokensBefore);
+  assert.equal(await fx.prisma.apiToken.count(), tokensBefore);
   assert.equal((await post(Buffer.from(JSON.stringify({ name: 'n'.repeat(100), role: 'viewer' })))).status, 201);
 });

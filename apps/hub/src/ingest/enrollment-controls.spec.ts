@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient } from '@fleettune/proto';
 import { randomBytes } from 'node:crypto';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { createMigratedTestDatabase } from '@fleettune/db-tools';
 import { loadHubConfig } from '../config/hub-config';
 import { PrismaService } from '../database/prisma.service';
-import { RunningHub, startHub } from '../hub-app';
+import { startHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { enrollAgent } from '../testing/agent-enroll';
 
 /**
@@ -17,31 +18,17 @@ import { enrollAgent } from '../testing/agent-enroll';
  */
 const ENROLL = 'controls-spec-enroll-secret-0000';
 const ADMIN = 'controls-spec-admin-token-000000';
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let prisma: PrismaService;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('enroll_controls_spec', {
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    // Room for this file's enrollments from 127.0.0.1; the limits have their own hub below.
-    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000',
-    FLEETTUNE_ENROLL_PER_MINUTE: '1000',
-  }));
-  prisma = hub.app.get(PrismaService);
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('enroll_controls_spec', {
+  FLEETTUNE_ENROLL_SECRET: ENROLL,
+  FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  // Room for this file's enrollments from 127.0.0.1; the limits have their own hub below.
+  FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000',
+  FLEETTUNE_ENROLL_PER_MINUTE: '1000',
 });
 
 async function createSecret(body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
-  const res = await fetch(`http://127.0.0.1:${hub.httpPort}/api/v1/enrollment-secrets`, {
+  const res = await fetch(`${fx.base}/api/v1/enrollment-secrets`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -53,7 +40,7 @@ async function createSecret(body: Record<string, unknown>): Promise<{ id: string
 test('maxUses is atomic: 8 concurrent enrollments on a maxUses=1 secret enroll exactly 1', async () => {
   const s = await createSecret({ name: 'race', maxUses: 1 });
   const results = await Promise.allSettled(
-    Array.from({ length: 8 }, (_, i) => enrollAgent(client, { enrollSecret: s.secret, hostname: `race-${i}`, machineId: `mid-race-${i}` })),
+    Array.from({ length: 8 }, (_, i) => enrollAgent(fx.client, { enrollSecret: s.secret, hostname: `race-${i}`, machineId: `mid-race-${i}` })),
   );
   const ok = results.filter((r) => r.status === 'fulfilled');
   const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -62,51 +49,51 @@ test('maxUses is atomic: 8 concurrent enrollments on a maxUses=1 secret enroll e
     refused.every((r) => (r.reason as ServiceError).code === status.UNAUTHENTICATED),
     'the other 7 are UNAUTHENTICATED',
   );
-  const row = await prisma.enrollmentSecret.findUniqueOrThrow({ where: { id: s.id } });
+  const row = await fx.prisma.enrollmentSecret.findUniqueOrThrow({ where: { id: s.id } });
   assert.equal(row.uses, 1);
-  assert.equal(await prisma.host.count({ where: { hostname: { startsWith: 'race-' } } }), 1);
-  const usedUp = await prisma.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } });
+  assert.equal(await fx.prisma.host.count({ where: { hostname: { startsWith: 'race-' } } }), 1);
+  const usedUp = await fx.prisma.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } });
   assert.equal(usedUp.filter((e) => (e.details as { reason?: string }).reason === 'secret-used-up').length, 7, 'each refusal is audited with its reason');
 });
 
 test('a refused enrollment (the machine id is taken) does not spend a use of the secret', async () => {
   const s = await createSecret({ name: 'one-use', maxUses: 1 });
-  await enrollAgent(client, { enrollSecret: ENROLL, hostname: 'taken', machineId: 'mid-taken' });
+  await enrollAgent(fx.client, { enrollSecret: ENROLL, hostname: 'taken', machineId: 'mid-taken' });
   await assert.rejects(
-    enrollAgent(client, { enrollSecret: s.secret, hostname: 'taken', machineId: 'mid-taken' }),
+    enrollAgent(fx.client, { enrollSecret: s.secret, hostname: 'taken', machineId: 'mid-taken' }),
     (e: ServiceError) => e.code === status.ALREADY_EXISTS,
   );
-  assert.equal((await prisma.enrollmentSecret.findUniqueOrThrow({ where: { id: s.id } })).uses, 0);
-  assert.ok(await enrollAgent(client, { enrollSecret: s.secret, hostname: 'fresh', machineId: 'mid-fresh' }));
+  assert.equal((await fx.prisma.enrollmentSecret.findUniqueOrThrow({ where: { id: s.id } })).uses, 0);
+  assert.ok(await enrollAgent(fx.client, { enrollSecret: s.secret, hostname: 'fresh', machineId: 'mid-fresh' }));
 });
 
 test('every enrollment and every refusal is in the audit log, with peer address and reason, never the secret', async () => {
-  const ok = await enrollAgent(client, { enrollSecret: ENROLL, hostname: 'audited-host', machineId: 'mid-audited' });
+  const ok = await enrollAgent(fx.client, { enrollSecret: ENROLL, hostname: 'audited-host', machineId: 'mid-audited' });
   await assert.rejects(
-    enrollAgent(client, { enrollSecret: 'wrong-secret-for-the-audit-0000', hostname: 'audited-wrong' }),
+    enrollAgent(fx.client, { enrollSecret: 'wrong-secret-for-the-audit-0000', hostname: 'audited-wrong' }),
     (e: ServiceError) => e.code === status.UNAUTHENTICATED,
   );
-  const accepted = await prisma.auditLogEntry.findFirstOrThrow({ where: { action: 'enrollment.accept', targetId: ok.hostId } });
+  const accepted = await fx.prisma.auditLogEntry.findFirstOrThrow({ where: { action: 'enrollment.accept', targetId: ok.hostId } });
   assert.equal(accepted.actor, 'enroll:127.0.0.1');
   const d = accepted.details as Record<string, unknown>;
   assert.equal(d.hostname, 'audited-host');
   assert.equal(d.agentId, ok.agentId);
   assert.equal(d.via, 'secret');
   assert.equal(typeof d.enrolledWith, 'string', 'which secret enrolled it');
-  const refused = await prisma.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } });
+  const refused = await fx.prisma.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } });
   const wrong = refused.find((e) => (e.details as { hostname?: string }).hostname === 'audited-wrong');
   assert.equal((wrong?.details as { reason?: string }).reason, 'secret-unknown');
-  const all = JSON.stringify(await prisma.auditLogEntry.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  const all = JSON.stringify(await fx.prisma.auditLogEntry.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   assert.ok(!all.includes(ENROLL) && !all.includes('wrong-secret-for-the-audit'), 'no secret in the audit log');
   // The REST audit log shows them to admins.
-  const res = await fetch(`http://127.0.0.1:${hub.httpPort}/api/v1/audit-log?action=enrollment.`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fetch(`${fx.base}/api/v1/audit-log?action=enrollment.`, { headers: { authorization: `Bearer ${ADMIN}` } });
   assert.ok(((await res.json()) as { items: unknown[] }).items.length >= 2);
 });
 
 test('host names are DNS labels: anything else is INVALID_ARGUMENT (not normalized), and audited', async () => {
   const ok = ['web-01', 'a', 'host.example.org', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`, 'Mac-Mini-7'];
   for (const [i, hostname] of ok.entries()) {
-    assert.ok(await enrollAgent(client, { enrollSecret: ENROLL, hostname, machineId: `mid-dns-ok-${i}` }), hostname);
+    assert.ok(await enrollAgent(fx.client, { enrollSecret: ENROLL, hostname, machineId: `mid-dns-ok-${i}` }), hostname);
   }
   const bad = [
     '<!here> ping <https://evil.example/login|fleettune.corp/login>',
@@ -124,13 +111,13 @@ test('host names are DNS labels: anything else is INVALID_ARGUMENT (not normaliz
   ];
   for (const [i, hostname] of bad.entries()) {
     await assert.rejects(
-      enrollAgent(client, { enrollSecret: ENROLL, hostname, machineId: `mid-dns-bad-${i}` }),
+      enrollAgent(fx.client, { enrollSecret: ENROLL, hostname, machineId: `mid-dns-bad-${i}` }),
       (e: ServiceError) => e.code === status.INVALID_ARGUMENT && /hostname/.test(e.details),
       JSON.stringify(hostname),
     );
   }
-  assert.equal(await prisma.host.count({ where: { machineId: { startsWith: 'mid-dns-bad-' } } }), 0);
-  const refusals = await prisma.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } });
+  assert.equal(await fx.prisma.host.count({ where: { machineId: { startsWith: 'mid-dns-bad-' } } }), 0);
+  const refusals = await fx.prisma.auditLogEntry.findMany({ where: { action: 'enrollment.refuse' } });
   assert.ok(refusals.filter((r) => (r.details as { reason?: string }).reason === 'invalid-hostname').length >= bad.length);
 });
 

@@ -1,40 +1,23 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client, Metadata, ServiceError, credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
+import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 
 const ENROLL = 'ingest-spec-enroll-secret-000000';
 const MAX_BATCH_BYTES = 4096;
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let prisma: PrismaService;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('ingest_spec', {
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
-    FLEETTUNE_AGENT_BATCH_BURST: '5',
-    FLEETTUNE_AGENT_BATCHES_PER_SECOND: '0.5',
-  }));
-  prisma = hub.app.get(PrismaService);
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('ingest_spec', {
+  FLEETTUNE_ENROLL_SECRET: ENROLL,
+  FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
+  FLEETTUNE_AGENT_BATCH_BURST: '5',
+  FLEETTUNE_AGENT_BATCHES_PER_SECOND: '0.5',
 });
 
 function enroll(secret: string, hostname: string) {
   return new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-    client.enroll({ enrollSecret: secret, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: secret, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
       err ? reject(err) : resolve(res!),
     ),
   );
@@ -46,7 +29,7 @@ function auth(token: string): Metadata {
   return md;
 }
 
-const upload = (md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(client, md, batches);
+const upload = (md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(fx.client, md, batches);
 
 function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}): CountBatch {
   const start = Date.UTC(2026, 10, 24, 10, 0, 0);
@@ -70,7 +53,7 @@ function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}
 }
 
 async function storedExecTotal(hostId: string): Promise<number> {
-  const r = await prisma.execCount.aggregate({ where: { hostId }, _sum: { count: true } });
+  const r = await fx.prisma.execCount.aggregate({ where: { hostId }, _sum: { count: true } });
   return Number(r._sum.count ?? 0n);
 }
 
@@ -81,8 +64,8 @@ test('enrolling with a wrong secret is UNAUTHENTICATED', async () => {
 test('Enroll records on the host which secret enrolled it, when, and from which peer address', async () => {
   const before = Date.now();
   const { hostId } = await enroll(ENROLL, 'h-provenance');
-  const host = await prisma.host.findUniqueOrThrow({ where: { id: hostId } });
-  const secret = await prisma.enrollmentSecret.findFirstOrThrow({ where: { id: host.enrollmentSecretId ?? '' } });
+  const host = await fx.prisma.host.findUniqueOrThrow({ where: { id: hostId } });
+  const secret = await fx.prisma.enrollmentSecret.findFirstOrThrow({ where: { id: host.enrollmentSecretId ?? '' } });
   assert.ok(secret.uses >= 1);
   assert.ok(host.enrolledAt && host.enrolledAt.getTime() >= before - 1000 && host.enrolledAt.getTime() <= Date.now());
   assert.equal(host.enrollPeerAddress, '127.0.0.1');
@@ -155,7 +138,7 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
     },
     'Raw',
   );
-  const raw = new Raw(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure()) as unknown as Client & {
+  const raw = new Raw(`127.0.0.1:${fx.hub.grpcPort}`, credentials.createInsecure()) as unknown as Client & {
     uploadBatches(md: Metadata): import('@grpc/grpc-js').ClientDuplexStream<Buffer, Buffer>;
   };
   await assert.rejects(
@@ -171,13 +154,13 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
   );
   raw.close();
   assert.equal(await storedExecTotal(hostId), 0);
-  assert.equal(await prisma.ingestBatch.count({ where: { hostId } }), 0);
+  assert.equal(await fx.prisma.ingestBatch.count({ where: { hostId } }), 0);
 });
 
 test('an agent revoked while its stream is open is refused from then on', async () => {
   const { agentToken, hostId } = await enroll(ENROLL, 'h-revoked');
   await upload(auth(agentToken), [batch(hostId, 1)]);
-  await prisma.agent.updateMany({ where: { hostId }, data: { revokedAt: new Date() } });
+  await fx.prisma.agent.updateMany({ where: { hostId }, data: { revokedAt: new Date() } });
   await new Promise((r) => setTimeout(r, 1_100));
   await assert.rejects(upload(auth(agentToken), [batch(hostId, 2)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
   assert.equal(await storedExecTotal(hostId), 2);

@@ -4,47 +4,30 @@
  * crowd out the others.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { PrismaService } from '../database/prisma.service';
+import { test } from 'node:test';
+import { Metadata, ServiceError, status } from '@grpc/grpc-js';
+import { BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
 import { newPgClient } from '../database/pg-client';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { agentAuth, uploadBatches } from '../testing/agent-upload';
 
 const ENROLL = 'ingest-limits-enroll-secret-0000';
 const ADMIN = 'ingest-limits-admin-token-000000';
 const ROWS_PER_DAY = 600;
 const POOL = 2;
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
-let prisma: PrismaService;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('ingest_limits', {
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_AGENT_ROWS_PER_DAY: String(ROWS_PER_DAY),
-    // Events per day, streams and clock skew keep their defaults: the defaults must stop the flood.
-    FLEETTUNE_DB_POOL_SIZE: String(POOL),
-    FLEETTUNE_INGEST_DB_POOL_SIZE: String(POOL),
-  }));
-  prisma = hub.app.get(PrismaService);
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('ingest_limits', {
+  FLEETTUNE_ENROLL_SECRET: ENROLL,
+  FLEETTUNE_ADMIN_TOKEN: ADMIN,
+  FLEETTUNE_AGENT_ROWS_PER_DAY: String(ROWS_PER_DAY),
+  // Events per day, streams and clock skew keep their defaults: the defaults must stop the flood.
+  FLEETTUNE_DB_POOL_SIZE: String(POOL),
+  FLEETTUNE_INGEST_DB_POOL_SIZE: String(POOL),
 });
 
 function enroll(hostname: string) {
   return new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
+    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
       err ? reject(err) : resolve(res!),
     ),
   );
@@ -72,11 +55,11 @@ function junkFiles(n: number, count: number) {
 }
 
 async function storedBatches(hostId: string): Promise<number> {
-  return prisma.ingestBatch.count({ where: { hostId } });
+  return fx.prisma.ingestBatch.count({ where: { hostId } });
 }
 
 async function refusedMetric(reason: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${hub.httpPort}/metrics`)).text();
+  const text = await (await fetch(`${fx.base}/metrics`)).text();
   const m = new RegExp(`^fleettune_ingest_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
   return m ? Number(m[1]) : 0;
 }
@@ -92,10 +75,10 @@ test('a message is decoded only after the agent token in the metadata checked ou
     return decode(...args);
   };
   try {
-    await assert.rejects(uploadBatches(client, 'not-a-valid-agent-token', [batch(hostId, 1)]), isCode(status.UNAUTHENTICATED));
-    await assert.rejects(uploadBatches(client, new Metadata(), [batch(hostId, 1)]), isCode(status.UNAUTHENTICATED));
+    await assert.rejects(uploadBatches(fx.client, 'not-a-valid-agent-token', [batch(hostId, 1)]), isCode(status.UNAUTHENTICATED));
+    await assert.rejects(uploadBatches(fx.client, new Metadata(), [batch(hostId, 1)]), isCode(status.UNAUTHENTICATED));
     assert.equal(decoded, 0, 'no message of an unauthenticated stream was decoded');
-    const acks = await uploadBatches(client, agentToken, [batch(hostId, 1)]);
+    const acks = await uploadBatches(fx.client, agentToken, [batch(hostId, 1)]);
     assert.deepEqual(
       acks.map((a) => a.status),
       [BatchAck_Status.COMMITTED],
@@ -109,7 +92,7 @@ test('a message is decoded only after the agent token in the metadata checked ou
 /** Opens an upload stream and waits until the hub admitted it (its first batch acked). */
 function openStream(token: string, first: CountBatch): Promise<{ end(): void; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const call = client.uploadBatches(agentAuth(token));
+    const call = fx.client.uploadBatches(agentAuth(token));
     let ended!: () => void;
     const closed = new Promise<void>((r) => (ended = r));
     call.once('data', () => resolve({ end: () => call.end(), closed }));
@@ -127,13 +110,13 @@ test('an agent holding its maximum of open streams gets RESOURCE_EXHAUSTED for a
   const a = await openStream(agentToken, batch(hostId, 1));
   const b = await openStream(agentToken, batch(hostId, 2));
   await assert.rejects(
-    uploadBatches(client, agentToken, [batch(hostId, 3)]),
+    uploadBatches(fx.client, agentToken, [batch(hostId, 3)]),
     isCode(status.RESOURCE_EXHAUSTED, /already has 2 upload streams open.*FLEETTUNE_AGENT_MAX_STREAMS/),
   );
   assert.equal(await refusedMetric('streams'), before + 1);
   assert.equal(await storedBatches(hostId), 2, 'the refused stream stored nothing');
   assert.deepEqual(
-    (await uploadBatches(client, other.agentToken, [batch(other.hostId, 1)])).map((x) => x.status),
+    (await uploadBatches(fx.client, other.agentToken, [batch(other.hostId, 1)])).map((x) => x.status),
     [BatchAck_Status.COMMITTED],
   );
   // Closing one frees its place.
@@ -141,7 +124,7 @@ test('an agent holding its maximum of open streams gets RESOURCE_EXHAUSTED for a
   await a.closed;
   await waitUntil(async () => {
     try {
-      return (await uploadBatches(client, agentToken, [batch(hostId, 3)])).length === 1;
+      return (await uploadBatches(fx.client, agentToken, [batch(hostId, 3)])).length === 1;
     } catch {
       return false;
     }
@@ -158,19 +141,19 @@ test("flood: past its daily row quota an agent's batches are refused with RESOUR
     files: Array.from({ length: n }, (_, i) => ({ path: `/var/lib/app/f${i}`, op: 'modify', processPath: '/opt/app/bin/app', count: 1 })),
     execs: [],
   });
-  const acks: BatchAck[] = await uploadBatches(client, agentToken, [batch(hostId, 1, rows(300)), batch(hostId, 2, rows(300))]);
+  const acks: BatchAck[] = await uploadBatches(fx.client, agentToken, [batch(hostId, 1, rows(300)), batch(hostId, 2, rows(300))]);
   assert.equal(acks.length, 2, 'exactly the quota (600 rows) is accepted');
   await assert.rejects(
-    uploadBatches(client, agentToken, [batch(hostId, 3, rows(1))]),
+    uploadBatches(fx.client, agentToken, [batch(hostId, 3, rows(1))]),
     isCode(status.RESOURCE_EXHAUSTED, /daily row quota exceeded.*FLEETTUNE_AGENT_ROWS_PER_DAY/),
   );
   // Refused again without touching the database, and counted each time.
-  await assert.rejects(uploadBatches(client, agentToken, [batch(hostId, 4, rows(1))]), isCode(status.RESOURCE_EXHAUSTED));
+  await assert.rejects(uploadBatches(fx.client, agentToken, [batch(hostId, 4, rows(1))]), isCode(status.RESOURCE_EXHAUSTED));
   assert.equal(await refusedMetric('rows-per-day'), before + 2);
   assert.equal(await storedBatches(hostId), 2);
-  const [usage] = await prisma.$queryRaw<{ rows: bigint }[]>`SELECT rows FROM host_ingest_usage WHERE host_id = ${hostId}::uuid`;
+  const [usage] = await fx.prisma.$queryRaw<{ rows: bigint }[]>`SELECT rows FROM host_ingest_usage WHERE host_id = ${hostId}::uuid`;
   assert.equal(usage.rows, 600n, 'the refused batches were rolled back, not charged');
-  assert.equal((await uploadBatches(client, other.agentToken, [batch(other.hostId, 1, rows(300))])).length, 1);
+  assert.equal((await uploadBatches(fx.client, other.agentToken, [batch(other.hostId, 1, rows(300))])).length, 1);
 });
 
 test('flood: 500 junk paths at 1e9 from one agent pass the batch limits but not the default daily event quota', async () => {
@@ -178,12 +161,12 @@ test('flood: 500 junk paths at 1e9 from one agent pass the batch limits but not 
   const before = await refusedMetric('events-per-day');
   // The agent claims 0 events; its rows' counts are what it is charged.
   await assert.rejects(
-    uploadBatches(client, agentToken, [batch(hostId, 1, { events: 0, execs: [], files: junkFiles(500, 1e9) })]),
+    uploadBatches(fx.client, agentToken, [batch(hostId, 1, { events: 0, execs: [], files: junkFiles(500, 1e9) })]),
     isCode(status.RESOURCE_EXHAUSTED, /daily event quota exceeded: this batch's 500000000000 events.*FLEETTUNE_AGENT_EVENTS_PER_DAY/),
   );
   assert.equal(await refusedMetric('events-per-day'), before + 1);
   assert.equal(await storedBatches(hostId), 0);
-  const [{ n }] = await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM file_counts WHERE host_id = ${hostId}::uuid`;
+  const [{ n }] = await fx.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM file_counts WHERE host_id = ${hostId}::uuid`;
   assert.equal(n, 0n);
 });
 
@@ -193,12 +176,12 @@ test('a window starting past the allowed clock skew is refused (FAILED_PRECONDIT
   const at = (sequence: number, startMs: number) => batch(hostId, sequence, { windowStartMs: startMs, windowEndMs: startMs + 60_000 });
   // Within the 24 h the batch validator allows, so this used to be stored and to anchor the engine's look-back.
   await assert.rejects(
-    uploadBatches(client, agentToken, [at(1, Date.now() + 6 * HOUR)]),
+    uploadBatches(fx.client, agentToken, [at(1, Date.now() + 6 * HOUR)]),
     isCode(status.FAILED_PRECONDITION, /window starts \d+ s after the hub's clock.*FLEETTUNE_MAX_CLOCK_SKEW_SECONDS/),
   );
   assert.equal(await refusedMetric('future-window'), before + 1);
   assert.equal(await storedBatches(hostId), 0);
-  const acks = await uploadBatches(client, agentToken, [at(1, Date.now() + 60_000)]);
+  const acks = await uploadBatches(fx.client, agentToken, [at(1, Date.now() + 60_000)]);
   assert.deepEqual(
     acks.map((a) => a.status),
     [BatchAck_Status.COMMITTED],
@@ -209,18 +192,18 @@ test('a window starting past the allowed clock skew is refused (FAILED_PRECONDIT
 test('ingest waits on its own pool: REST authentication answers while every ingest connection is blocked', async () => {
   const agents = await Promise.all(Array.from({ length: POOL + 2 }, (_, i) => enroll(`h-pool-${i}`)));
   // Hold every ingest transaction: they keep their connections while they wait for the lock.
-  const locker = newPgClient({ connectionString: db.url });
+  const locker = newPgClient({ connectionString: fx.db.url });
   await locker.connect();
   await locker.query('BEGIN');
   await locker.query('LOCK TABLE ingest_batches IN ACCESS EXCLUSIVE MODE');
-  const uploads = agents.map((a, i) => uploadBatches(client, a.agentToken, [batch(a.hostId, 100 + i)]));
+  const uploads = agents.map((a, i) => uploadBatches(fx.client, a.agentToken, [batch(a.hostId, 100 + i)]));
   try {
     await waitUntil(async () => {
       const r = await locker.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'ingest_batches'::regclass");
       return r.rows[0].n >= POOL;
     });
     // A REST call needs a database connection to check its token; with ingest on the shared pool it waited for the lock.
-    const res = await fetch(`http://127.0.0.1:${hub.httpPort}/api/v1/hosts?limit=5`, {
+    const res = await fetch(`${fx.base}/api/v1/hosts?limit=5`, {
       headers: { authorization: `Bearer ${ADMIN}` },
       signal: AbortSignal.timeout(20_000),
     });

@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ClientDuplexStream, credentials, Metadata, status } from '@grpc/grpc-js';
-import { AgentServiceClient, BatchAck, CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { test } from 'node:test';
+import { ClientDuplexStream, Metadata, status } from '@grpc/grpc-js';
+import { BatchAck, CountBatch } from '@fleettune/proto';
+import { useTestHub } from '../testing/hub-fixture';
 
 const ENROLL = 'stream-metrics-enroll-secret-0000';
-let db: TestDatabase;
-let hub: RunningHub;
-let client: AgentServiceClient;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('stream_metrics_spec', {
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    // The spec holds three streams of one agent open; the per-agent default (2) would refuse the third.
-    FLEETTUNE_AGENT_MAX_STREAMS: '3',
-  }));
-  client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
-});
-
-after(async () => {
-  client?.close();
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('stream_metrics_spec', {
+  FLEETTUNE_ENROLL_SECRET: ENROLL,
+  // The spec holds three streams of one agent open; the per-agent default (2) would refuse the third.
+  FLEETTUNE_AGENT_MAX_STREAMS: '3',
 });
 
 async function metric(series: string): Promise<number> {
-  const body = await fetch(`http://127.0.0.1:${hub.httpPort}/metrics`).then((r) => r.text());
+  const body = await fetch(`${fx.base}/metrics`).then((r) => r.text());
   const line = body.split('\n').find((l) => l.startsWith(series + ' '));
   return line ? Number(line.slice(series.length + 1)) : 0;
 }
@@ -42,7 +28,9 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 
 test('the active-streams gauge follows open UploadBatches streams and the closed counter their result', async () => {
   const { agentToken, hostId } = await new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname: 'sm-1', os: 'linux', agentVersion: 'test', machineId: 'm-sm-1' }, (e, r) => (e ? reject(e) : resolve(r!))),
+    fx.client.enroll({ enrollSecret: ENROLL, hostname: 'sm-1', os: 'linux', agentVersion: 'test', machineId: 'm-sm-1' }, (e, r) =>
+      e ? reject(e) : resolve(r!),
+    ),
   );
   const md = new Metadata();
   md.set('authorization', `Bearer ${agentToken}`);
@@ -51,7 +39,7 @@ test('the active-streams gauge follows open UploadBatches streams and the closed
 
   const streams: ClientDuplexStream<CountBatch, BatchAck>[] = [];
   for (let i = 0; i < 3; i++) {
-    const s = client.uploadBatches(md);
+    const s = fx.client.uploadBatches(md);
     s.on('error', () => undefined);
     streams.push(s);
   }
@@ -75,7 +63,7 @@ test('the active-streams gauge follows open UploadBatches streams and the closed
   await until(async () => (await active()) === 0, 'no stream left');
 
   // A stream the hub fails (batch for another host) closes as an error although the agent never ended it.
-  const bad = client.uploadBatches(md);
+  const bad = fx.client.uploadBatches(md);
   const failed = new Promise<number>((r) => bad.on('error', (e: { code: number }) => r(e.code)));
   bad.write(
     CountBatch.fromPartial({

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 
-let db: TestDatabase;
-let hub: RunningHub;
+const fx = useTestHub('metrics_spec');
 
-before(async () => {
-  ({ db, hub } = await startTestHub('metrics_spec'));
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
-
-const scrape = () =>
-  fetch(`http://127.0.0.1:${hub.httpPort}/metrics`).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: await r.text() }));
+const scrape = () => fetch(`${fx.base}/metrics`).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: await r.text() }));
 
 function value(body: string, series: string): number {
   const line = body.split('\n').find((l) => l.startsWith(series + ' '));
@@ -37,9 +23,8 @@ test('/metrics serves Prometheus text with process, queue and fleet metrics', as
 });
 
 test('ingest counters follow committed and duplicate batches and agent-reported drops', async () => {
-  const prisma = hub.app.get(PrismaService);
-  const host = await prisma.host.create({ data: { hostname: 'm-1', os: 'linux' } });
-  const ingest = hub.app.get(BatchIngestService);
+  const host = await fx.prisma.host.create({ data: { hostname: 'm-1', os: 'linux' } });
+  const ingest = fx.hub.app.get(BatchIngestService);
   const batch = CountBatch.fromPartial({
     hostId: host.id,
     sequence: 1,
@@ -59,7 +44,7 @@ test('ingest counters follow committed and duplicate batches and agent-reported 
   });
   assert.equal(await ingest.ingest(host.id, batch), 'committed');
   assert.equal(await ingest.ingest(host.id, batch), 'duplicate');
-  const stored = await prisma.fileCount.findMany({ where: { hostId: host.id }, orderBy: { path: 'asc' } });
+  const stored = await fx.prisma.fileCount.findMany({ where: { hostId: host.id }, orderBy: { path: 'asc' } });
   assert.deepEqual(
     stored.map((f) => [f.path, f.op, f.processPath, Number(f.count)]),
     [

@@ -1,32 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { useTestHub } from '../testing/hub-fixture';
 import { buildCli } from './token-cli';
 import { loadHubCliConfig } from '../config/hub-config';
 
 const ADMIN = 'tokens-spec-admin-token-0123456789';
-let db: TestDatabase;
-let hub: RunningHub;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('tokens_spec', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-  }));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
+const fx = useTestHub('tokens_spec', {
+  FLEETTUNE_ADMIN_TOKEN: ADMIN,
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies, checked by the asserts
 async function call(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, {
+  const res = await fetch(`${fx.base}${path}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     body: body !== undefined ? JSON.stringify(body) : undefined,
@@ -50,7 +37,7 @@ test('an admin creates a token shown once, stored hashed; it signs in with its r
   assert.equal(page2.body.items.length, 1);
   assert.notEqual(page2.body.items[0].id, list.body.items[0].id);
   assert.equal(page2.body.nextCursor, null);
-  const stored = await hub.app.get(PrismaService).apiToken.findUnique({ where: { id: created.body.id } });
+  const stored = await fx.hub.app.get(PrismaService).apiToken.findUnique({ where: { id: created.body.id } });
   assert.ok(stored && !stored.tokenHash.includes(created.body.token) && stored.tokenHash.length === 64);
   assert.equal((await call('DELETE', `/api/v1/tokens/${created.body.id}`, ADMIN)).status, 200);
   assert.equal((await call('GET', '/api/v1/me', created.body.token)).status, 401);
@@ -105,7 +92,7 @@ test('enrollment secrets: created with expiry and use limit, listed without the 
 
 test('every write is in the audit log (who, what, when), secrets redacted; the CLI writes are too', async () => {
   let out = '';
-  const cli = buildCli({ out: (s) => (out += s), err: (s) => (out += s) }, loadHubCliConfig({ DATABASE_URL: db.url }));
+  const cli = buildCli({ out: (s) => (out += s), err: (s) => (out += s) }, loadHubCliConfig({ DATABASE_URL: fx.db.url }));
   await cli.parseAsync(['node', 'cli', 'token', 'create', '--name', 'from cli', '--role', 'approver', '--json']);
   const created = JSON.parse(out) as { token: string; role: string };
   assert.equal(created.role, 'approver');

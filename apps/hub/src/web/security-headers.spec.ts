@@ -1,25 +1,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
+import { test } from 'node:test';
+import { useTestHub } from '../testing/hub-fixture';
 import { dashboardDir } from './dashboard';
 
 /** The review: API and /api/docs answered with no nosniff, CSP or frame-ancestors, and with X-Powered-By. */
-let db: TestDatabase;
-let hub: RunningHub;
-let base: string;
 
-before(async () => {
-  ({ db, hub } = await startTestHub('security_headers'));
-  base = `http://127.0.0.1:${hub.httpPort}`;
-});
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
+const fx = useTestHub('security_headers');
 
 function assertHardened(res: Response, what: string): void {
   const csp = res.headers.get('content-security-policy') ?? '';
@@ -35,14 +23,14 @@ function assertHardened(res: Response, what: string): void {
 
 test('API answers (ok and errors), docs, health and metrics carry the security headers', async () => {
   for (const p of ['/api/v1/me', '/api/v1/hosts', '/api/docs/openapi.json', '/healthz', '/metrics', '/api/v1/nope']) {
-    const res = await fetch(base + p);
+    const res = await fetch(fx.base + p);
     await res.arrayBuffer();
     assertHardened(res, p);
   }
 });
 
 test('the Swagger UI page loads only script files (it runs under script-src self)', async () => {
-  const res = await fetch(`${base}/api/docs`);
+  const res = await fetch(`${fx.base}/api/docs`);
   const html = await res.text();
   assert.equal(res.status, 200);
   assertHardened(res, '/api/docs');
@@ -53,7 +41,7 @@ test('the Swagger UI page loads only script files (it runs under script-src self
     assert.equal(body.trim(), '');
   }
   for (const [, src] of html.matchAll(/src="([^"]+)"/g)) {
-    const js = await fetch(new URL(src, `${base}/api/docs/`));
+    const js = await fetch(new URL(src, `${fx.base}/api/docs/`));
     assert.equal(js.status, 200, src);
     await js.arrayBuffer();
   }
@@ -63,7 +51,7 @@ test(
   'the dashboard keeps its own strict policy (one policy for everything)',
   { skip: !fs.existsSync(path.join(dashboardDir(), 'index.html')) && 'dashboard not built' },
   async () => {
-    const res = await fetch(`${base}/`);
+    const res = await fetch(`${fx.base}/`);
     assert.match(await res.text(), /<div id="root">|<script type="module"/);
     assertHardened(res, '/');
     assert.equal(res.headers.get('content-type'), 'text/html; charset=utf-8');
