@@ -1,9 +1,8 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ENROLL_SECRET, HubForAgents, hubTotals, hubUnavailable, reportTotals, runAgent, startHubForAgents } from './live-hub-harness';
+import { ENROLL_SECRET, hubTotals, hubUnavailable, reportTotals, runAgent, useHubForAgents } from './live-hub-harness';
 
 /**
  * `run` reads a followed file 1 MiB at a time into one reused buffer: the
@@ -16,22 +15,7 @@ const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const fixture = (lib: string, name: string) => path.join(REPO, 'libs', lib, 'fixtures', ...name.split('/'));
 const MiB = 1 << 20;
 
-let hub: HubForAgents;
-let dir: string;
-before(
-  async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-line-boundaries-'));
-    if (!unavailable) hub = await startHubForAgents('agent_line_boundaries');
-  },
-  { timeout: 180_000 },
-);
-after(
-  async () => {
-    await hub?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  },
-  { timeout: 60_000 },
-);
+const live = useHubForAgents('agent_line_boundaries', 'ft-line-boundaries-');
 
 /** The fixture's first `headerLines` lines once, then its other lines repeated until the file passes 3.5 MiB. */
 function bigInput(name: string, source: string, headerLines: number): string {
@@ -49,7 +33,7 @@ function bigInput(name: string, source: string, headerLines: number): string {
     .join('');
   assert.ok(body.length > 0, `${source} has rows`);
   const copies = Math.ceil((3.5 * MiB) / Buffer.byteLength(body));
-  const file = path.join(dir, name);
+  const file = path.join(live.dir, name);
   fs.writeFileSync(file, head + body.repeat(copies));
   return file;
 }
@@ -80,11 +64,11 @@ for (const [source, name, fixtureFile, headerLines] of CASES) {
       const input = bigInput(name, fixtureFile, headerLines);
       assert.equal(boundariesInsideLines(input), 3, 'a line crosses each of the first three 1 MiB read boundaries');
       const hostname = `boundaries-${process.pid}-${++hostNo}`;
-      const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
+      const stateDir = fs.mkdtempSync(path.join(live.dir, 'state-'));
       const r = await runAgent([
         'run',
         '--hub',
-        hub.grpcAddress,
+        live.hub.grpcAddress,
         '--enroll-secret',
         ENROLL_SECRET,
         '--hostname',
@@ -100,7 +84,7 @@ for (const [source, name, fixtureFile, headerLines] of CASES) {
       assert.equal(r.code, 0, r.output);
       const expected = await reportTotals(source, input);
       assert.ok(expected.events > 1000, `${name}: the input has many events (${expected.events})`);
-      assert.deepEqual(await hubTotals(hub.dbUrl, hostname, source), expected);
+      assert.deepEqual(await hubTotals(live.hub.dbUrl, hostname, source), expected);
     },
   );
 }

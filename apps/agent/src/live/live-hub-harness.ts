@@ -6,7 +6,9 @@
  * in the shape of `report --json`, so the two can be compared directly.
  */
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { runReport } from '../commands/report-command';
@@ -25,11 +27,13 @@ export function hubUnavailable(): string | undefined {
 
 export interface HubForAgents {
   grpcAddress: string;
+  grpcPort: number;
   dbUrl: string;
   close(): Promise<void>;
 }
 
-export async function startHubForAgents(name: string): Promise<HubForAgents> {
+/** `env` adds or overrides hub settings (the enrollment secret is ENROLL_SECRET unless it sets its own). */
+export async function startHubForAgents(name: string, env: Record<string, string> = {}): Promise<HubForAgents> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startTestHub } = require(TEST_HUB) as {
     startTestHub(
@@ -37,15 +41,48 @@ export async function startHubForAgents(name: string): Promise<HubForAgents> {
       env: Record<string, string>,
     ): Promise<{ db: { url: string; drop(): Promise<void> }; hub: { grpcPort: number; close(): Promise<void> } }>;
   };
-  const { db, hub } = await startTestHub(name, { FLEETTUNE_ENROLL_SECRET: ENROLL_SECRET });
+  const { db, hub } = await startTestHub(name, { FLEETTUNE_ENROLL_SECRET: ENROLL_SECRET, ...env });
   return {
     grpcAddress: `127.0.0.1:${hub.grpcPort}`,
+    grpcPort: hub.grpcPort,
     dbUrl: db.url,
     async close() {
       await hub.close();
       await db.drop();
     },
   };
+}
+
+/** What a hub-streaming agent spec works with; set once the `before` hook of `useHubForAgents` has run. */
+export interface LiveHubFixture {
+  /** Unset when `hubUnavailable()` says why the hub cannot run here. */
+  hub: HubForAgents;
+  /** A temporary directory of the spec's own, removed afterwards. */
+  dir: string;
+}
+
+/**
+ * The set-up the hub-streaming agent specs share, as node:test hooks of the calling file: `before` makes a
+ * temporary directory (named from `tmpPrefix`) and, unless `hubUnavailable()`, starts a hub; `after` closes the
+ * hub and removes the directory.
+ */
+export function useHubForAgents(name: string, tmpPrefix: string): LiveHubFixture {
+  const fixture = {} as LiveHubFixture;
+  before(
+    async () => {
+      fixture.dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+      if (!hubUnavailable()) fixture.hub = await startHubForAgents(name);
+    },
+    { timeout: 180_000 },
+  );
+  after(
+    async () => {
+      await fixture.hub?.close();
+      if (fixture.dir) fs.rmSync(fixture.dir, { recursive: true, force: true });
+    },
+    { timeout: 60_000 },
+  );
+  return fixture;
 }
 
 /** Runs the agent CLI; resolves with its exit code and output. */

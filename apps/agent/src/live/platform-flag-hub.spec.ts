@@ -1,11 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { runReport } from '../commands/report-command';
-import { ENROLL_SECRET, HubForAgents, hubUnavailable, runAgent, startHubForAgents } from './live-hub-harness';
+import { ENROLL_SECRET, hubUnavailable, runAgent, useHubForAgents } from './live-hub-harness';
 
 /**
  * Issue 19 item 5: `run --platform darwin` on this (Linux) box replays a
@@ -18,25 +17,10 @@ const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const ESLOGGER = path.join(REPO, 'libs', 'eslogger', 'fixtures', 'eslogger_real_captures.jsonl');
 const thisPlatform = process.platform === 'darwin' ? 'darwin' : 'linux';
 
-let hub: HubForAgents;
-let dir: string;
-before(
-  async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-platform-'));
-    if (!unavailable) hub = await startHubForAgents('agent_platform_flag');
-  },
-  { timeout: 180_000 },
-);
-after(
-  async () => {
-    await hub?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  },
-  { timeout: 60_000 },
-);
+const live = useHubForAgents('agent_platform_flag', 'ft-platform-');
 
 async function hostOs(hostname: string): Promise<string[]> {
-  const c = new Client({ connectionString: hub.dbUrl });
+  const c = new Client({ connectionString: live.hub.dbUrl });
   await c.connect();
   try {
     return (await c.query<{ os: string }>('SELECT os FROM hosts WHERE hostname = $1', [hostname])).rows.map((r) => r.os);
@@ -49,7 +33,7 @@ const run = (hostname: string, stateDir: string, extra: string[], secret = true)
   runAgent([
     'run',
     '--hub',
-    hub.grpcAddress,
+    live.hub.grpcAddress,
     ...(secret ? ['--enroll-secret', ENROLL_SECRET] : []),
     '--hostname',
     hostname,
@@ -64,7 +48,7 @@ const run = (hostname: string, stateDir: string, extra: string[], secret = true)
   ]);
 
 test('run --platform: the host enrolls as the platform its captures come from; its state dir keeps it', { skip: unavailable, timeout: 180_000 }, async () => {
-  const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
+  const stateDir = fs.mkdtempSync(path.join(live.dir, 'state-'));
   const hostname = `replayed-mac-${process.pid}`;
   const first = await run(hostname, stateDir, ['--platform', 'darwin']);
   assert.equal(first.code, 0, first.output);
@@ -83,7 +67,7 @@ test(
   `run without --platform enrolls as this host's platform (${thisPlatform}) and warns about another platform's capture`,
   { skip: unavailable, timeout: 180_000 },
   async () => {
-    const stateDir = fs.mkdtempSync(path.join(dir, 'state-'));
+    const stateDir = fs.mkdtempSync(path.join(live.dir, 'state-'));
     const hostname = `this-host-${process.pid}`;
     const r = await run(hostname, stateDir, []);
     assert.equal(r.code, 0, r.output);

@@ -1,11 +1,10 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { debugLogWith } from '../sources/cisco-support-test-data';
-import { ENROLL_SECRET, HubForAgents, hubTotals, hubUnavailable, reportTotals, runAgent, startHubForAgents } from './live-hub-harness';
+import { ENROLL_SECRET, hubTotals, hubUnavailable, reportTotals, runAgent, useHubForAgents } from './live-hub-harness';
 
 /**
  * Issue 19 item 7: `run --source cisco-support` streams the Support Tool
@@ -17,29 +16,14 @@ const unavailable = hubUnavailable();
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const CISCO = path.join(REPO, 'libs', 'cisco', 'fixtures');
 
-let hub: HubForAgents;
-let dir: string;
-before(
-  async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-support-hub-'));
-    if (!unavailable) hub = await startHubForAgents('agent_support_snapshot');
-  },
-  { timeout: 180_000 },
-);
-after(
-  async () => {
-    await hub?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  },
-  { timeout: 60_000 },
-);
+const live = useHubForAgents('agent_support_snapshot', 'ft-support-hub-');
 
 let hostNo = 0;
-async function runOnce(input: string, hostname = `support-${process.pid}-${++hostNo}`, stateDir = fs.mkdtempSync(path.join(dir, 'state-'))) {
+async function runOnce(input: string, hostname = `support-${process.pid}-${++hostNo}`, stateDir = fs.mkdtempSync(path.join(live.dir, 'state-'))) {
   const r = await runAgent([
     'run',
     '--hub',
-    hub.grpcAddress,
+    live.hub.grpcAddress,
     '--enroll-secret',
     ENROLL_SECRET,
     '--hostname',
@@ -57,7 +41,7 @@ async function runOnce(input: string, hostname = `support-${process.pid}-${++hos
 }
 
 async function query<T extends object>(sql: string, args: unknown[]): Promise<T[]> {
-  const c = new Client({ connectionString: hub.dbUrl });
+  const c = new Client({ connectionString: live.hub.dbUrl });
   await c.connect();
   try {
     return (await c.query<T>(sql, args)).rows;
@@ -70,14 +54,14 @@ test(
   "run with execs.txt: every scan reaches the hub (report's counts), stamped over the 20 minutes before the list was written; a second run sends nothing again",
   { skip: unavailable, timeout: 180_000 },
   async () => {
-    const input = path.join(dir, 'execs.txt');
+    const input = path.join(live.dir, 'execs.txt');
     fs.copyFileSync(path.join(CISCO, 'execs.txt'), input);
     const written = Date.now() - 3600_000;
     fs.utimesSync(input, written / 1000, written / 1000);
     const host = await runOnce(input);
     const expected = await reportTotals('cisco-support', input);
     assert.equal(expected.events, 1523 + 1200 + 87 + 5);
-    assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
+    assert.deepEqual(await hubTotals(live.hub.dbUrl, host.hostname, 'cisco-support'), expected);
     const span = await query<{ first: Date; last: Date }>(
       `SELECT MIN(e.window_start) AS first, MAX(e.window_end) AS last FROM exec_counts e JOIN hosts h ON h.id = e.host_id WHERE h.hostname = $1`,
       [host.hostname],
@@ -88,7 +72,7 @@ test(
     );
     // Same file, same agent: the snapshot is not sent twice.
     await runOnce(input, host.hostname, host.stateDir);
-    assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
+    assert.deepEqual(await hubTotals(live.hub.dbUrl, host.hostname, 'cisco-support'), expected);
   },
 );
 
@@ -96,7 +80,7 @@ test(
   'run with a whole support folder: lists and log counted once (999 writes, not 1,998), equal to report',
   { skip: unavailable, timeout: 180_000 },
   async () => {
-    const pkg = path.join(dir, 'package');
+    const pkg = path.join(live.dir, 'package');
     fs.mkdirSync(path.join(pkg, 'Library', 'Logs', 'Cisco'), { recursive: true });
     fs.writeFileSync(path.join(pkg, 'fileops.txt'), '/Users/dev/Library/Logs/Foo/foo.log\t999\n');
     fs.copyFileSync(path.join(CISCO, 'execs.txt'), path.join(pkg, 'execs.txt'));
@@ -109,12 +93,12 @@ test(
       [['/Users/dev/Library/Logs/Foo/foo.log', 999]],
     );
     assert.equal(expected.events, 999 + 1523 + 1200 + 87 + 5);
-    assert.deepEqual(await hubTotals(hub.dbUrl, host.hostname, 'cisco-support'), expected);
+    assert.deepEqual(await hubTotals(live.hub.dbUrl, host.hostname, 'cisco-support'), expected);
   },
 );
 
 test('an input that yields no event is warned about on stderr and in the agent status the hub keeps', { skip: unavailable, timeout: 180_000 }, async () => {
-  const input = path.join(dir, 'ampdaemon-info.log');
+  const input = path.join(live.dir, 'ampdaemon-info.log');
   // An ampdaemon.log not at Debug level: syslog lines, no Daemon Rx.
   fs.writeFileSync(
     input,
@@ -125,7 +109,7 @@ test('an input that yields no event is warned about on stderr and in the agent s
   );
   const host = await runOnce(input);
   assert.match(host.output, /WARNING: cisco-support .*ampdaemon-info\.log: 0 events; 12 lines\/records skipped \(not-daemon-rx x12\)/);
-  const totals = await hubTotals(hub.dbUrl, host.hostname, 'cisco-support');
+  const totals = await hubTotals(live.hub.dbUrl, host.hostname, 'cisco-support');
   assert.deepEqual([totals.events, totals.skipped], [0, 12]);
   const st = await query<{ input_warnings: string[] }>(
     'SELECT s.input_warnings FROM host_agent_status s JOIN hosts h ON h.id = s.host_id WHERE h.hostname = $1',

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { HubForAgents, startHubForAgents } from '../live/live-hub-harness';
 
 /**
  * The real agent (`run --once`) against a real hub (apps/hub's startTestHub:
@@ -13,14 +14,6 @@ import { after, before, test } from 'node:test';
  * The hub is loaded from its build at run time: the agent does not depend
  * on the hub's code.
  */
-interface RunningHub {
-  grpcPort: number;
-  close(): Promise<void>;
-}
-interface TestHubModule {
-  startTestHub(name: string, env?: Record<string, string>): Promise<{ db: { drop(): Promise<void> }; hub: RunningHub }>;
-}
-
 const ENROLL = 'creds-log-enroll-secret-7f3a9c2e51d4';
 const AGENT = path.resolve(__dirname, '..', 'main.js');
 const SAMPLE = '/work/shared/samples/audit_raw_normal_golibaudit.log';
@@ -30,22 +23,16 @@ const FALLBACK_LOG =
     'type=EOE msg=audit(1700000000.100:1):',
   ].join('\n') + '\n';
 
-let stop: (() => Promise<void>) | undefined;
+let hub: HubForAgents | undefined;
 let grpcPort = 0;
 
 before(async () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(path.resolve(__dirname, '..', '..', '..', 'hub', 'dist', 'testing', 'test-hub.js')) as TestHubModule;
-  const { db, hub } = await mod.startTestHub('agent_credentials_log', { FLEETTUNE_ENROLL_SECRET: ENROLL });
+  hub = await startHubForAgents('agent_credentials_log', { FLEETTUNE_ENROLL_SECRET: ENROLL });
   grpcPort = hub.grpcPort;
-  stop = async () => {
-    await hub.close();
-    await db.drop();
-  };
 });
 
 after(async () => {
-  await stop?.();
+  await hub?.close();
 });
 
 function runAgent(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {

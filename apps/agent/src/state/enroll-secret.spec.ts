@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { HubForAgents, startHubForAgents } from '../live/live-hub-harness';
 import { dnsHostName } from './host-identity';
 import { enrollSecretSpec } from './enroll-secret';
 
@@ -13,10 +14,6 @@ import { enrollSecretSpec } from './enroll-secret';
  * local user reads it in /proc/<pid>/cmdline for as long as `run` lives), and the file is deleted
  * after the first successful enrollment.
  */
-interface TestHubModule {
-  startTestHub(name: string, env?: Record<string, string>): Promise<{ db: { drop(): Promise<void> }; hub: { grpcPort: number; close(): Promise<void> } }>;
-}
-
 const ENROLL = 'secret-file-enroll-secret-5e1c0a9b';
 const AGENT = path.resolve(__dirname, '..', 'main.js');
 const LOG =
@@ -25,25 +22,19 @@ const LOG =
     'type=EOE msg=audit(1700000000.100:1):',
   ].join('\n') + '\n';
 
-let stop: (() => Promise<void>) | undefined;
+let hub: HubForAgents | undefined;
 let grpcPort = 0;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-secret-'));
 const input = path.join(dir, 'audit.log');
 
 before(async () => {
   fs.writeFileSync(input, LOG);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(path.resolve(__dirname, '..', '..', '..', 'hub', 'dist', 'testing', 'test-hub.js')) as TestHubModule;
-  const { db, hub } = await mod.startTestHub('agent_enroll_secret', { FLEETTUNE_ENROLL_SECRET: ENROLL });
+  hub = await startHubForAgents('agent_enroll_secret', { FLEETTUNE_ENROLL_SECRET: ENROLL });
   grpcPort = hub.grpcPort;
-  stop = async () => {
-    await hub.close();
-    await db.drop();
-  };
 });
 
 after(async () => {
-  await stop?.();
+  await hub?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
