@@ -22,7 +22,7 @@ const enroll = (hostname: string) =>
 const upload = (token: string, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(fx.client, token, batches);
 
 async function api<T>(p: string, status = 200): Promise<T> {
-  const res = await fetch(`${fx.base}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fx.api(p);
   const body = await res.text();
   assert.equal(res.status, status, `${p}: ${body}`);
   return JSON.parse(body) as T;

@@ -14,7 +14,7 @@ const fx = useTestHub('hosts_page', { FLEETTUNE_ADMIN_TOKEN: ADMIN }, async () =
 });
 
 test('GET /hosts without a limit answers one page; X-Total-Count and offset reach the rest', async () => {
-  const get = (q: string) => fetch(`${fx.base}/api/v1/hosts${q}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const get = (q: string) => fx.api(`/api/v1/hosts${q}`);
   const first = await get('');
   const page = (await first.json()) as Array<{ hostname: string }>;
   assert.equal(page.length, HOSTS_DEFAULT_PAGE);

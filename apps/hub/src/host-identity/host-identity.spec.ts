@@ -19,7 +19,7 @@ const ADMIN = 'identity-spec-admin-token-000000';
 const fx = useTestHub('host_identity_spec', { FLEETTUNE_ENROLL_SECRET: ENROLL, FLEETTUNE_ADMIN_TOKEN: ADMIN });
 
 async function rest<T>(method: string, path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${fx.base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fx.api(`/api/v1${path}`, { method });
   return { status: res.status, body: (await res.json()) as T };
 }
 

@@ -86,7 +86,7 @@ test('every enrollment and every refusal is in the audit log, with peer address 
   const all = JSON.stringify(await fx.prisma.auditLogEntry.findMany(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   assert.ok(!all.includes(ENROLL) && !all.includes('wrong-secret-for-the-audit'), 'no secret in the audit log');
   // The REST audit log shows them to admins.
-  const res = await fetch(`${fx.base}/api/v1/audit-log?action=enrollment.`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await fx.api('/api/v1/audit-log?action=enrollment.');
   assert.ok(((await res.json()) as { items: unknown[] }).items.length >= 2);
 });
 
