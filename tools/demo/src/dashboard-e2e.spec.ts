@@ -512,8 +512,11 @@ test('closed loop: the trend plot marks the push, and before/after numbers for t
     await chart.locator('canvas').waitFor();
     const marker = chart.locator('.trend-marker.push');
     await marker.first().waitFor();
-    const m = (await marker.first().boundingBox())!;
-    const c = (await chart.locator('canvas').first().boundingBox())!;
+    // The chart re-renders once the push history arrives: take both boxes from one laid-out frame.
+    const [m, c] = await waitFor('the push marker and the plot laid out', async () => {
+      const boxes = [await marker.first().boundingBox(), await chart.locator('canvas').first().boundingBox()];
+      return boxes[0] && boxes[1] ? (boxes as [NonNullable<(typeof boxes)[0]>, NonNullable<(typeof boxes)[1]>]) : undefined;
+    });
     assert.ok(m.x >= c.x && m.x <= c.x + c.width, 'the push line is inside the plot');
     assert.match((await marker.first().textContent())!, /push v\d+ → cm-webhook/);
     const list = page.getByTestId('trend-markers');
