@@ -37,7 +37,7 @@ test(
       atMs: number;
       sampler: { cpuSeconds: number; rssKb: number; lost: number; backlog: number };
       ps: { cpuSeconds: number; rssKb: number };
-      auditctl: { lost: number; backlog: number };
+      auditctl: { lost: number; backlog: number; backlogLimit: number };
     }> = [];
     const windows: CostWindow[] = [];
     let sampler: HostCostSampler | undefined;
@@ -61,7 +61,7 @@ test(
             atMs: s.atMs,
             sampler: { cpuSeconds: p.cpuTicks / 100, rssKb: p.rssKb, lost: a.lost, backlog: a.backlog ?? 0 },
             ps,
-            auditctl: { lost: st.lost, backlog: st.backlog ?? 0 },
+            auditctl: { lost: st.lost, backlog: st.backlog ?? 0, backlogLimit: st.backlogLimit ?? 64 },
           });
         },
       }).start();
@@ -84,7 +84,10 @@ test(
         assert.ok(p.ps.cpuSeconds <= p.sampler.cpuSeconds + 0.05 && p.sampler.cpuSeconds < p.ps.cpuSeconds + 1.05, `cpu ${JSON.stringify(p)}`);
         assert.ok(Math.abs(p.ps.rssKb - p.sampler.rssKb) <= Math.max(256, 0.05 * p.ps.rssKb), `rss ${JSON.stringify(p)}`);
         assert.ok(p.auditctl.lost - p.sampler.lost >= 0 && p.auditctl.lost - p.sampler.lost <= 5, `lost ${JSON.stringify(p)}`);
-        assert.ok(Math.abs(p.auditctl.backlog - p.sampler.backlog) <= 64, `backlog ${JSON.stringify(p)}`);
+        // The queue's length moves between the two reads by up to its capacity: the kernel lets it hold one
+        // record past backlog_limit (65 then 0 was seen with the default 64 while auditd drained a burst).
+        assert.ok(p.sampler.backlog <= p.auditctl.backlogLimit + 1, `backlog ${JSON.stringify(p)}`);
+        assert.ok(Math.abs(p.auditctl.backlog - p.sampler.backlog) <= p.auditctl.backlogLimit + 1, `backlog ${JSON.stringify(p)}`);
       }
       // 2. Per-window CPU adds up to what ps saw over the same span.
       const inRun = windows.filter((w) => w.windowStartMs >= t0 && w.windowEndMs <= at + 30_000);
