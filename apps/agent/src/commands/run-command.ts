@@ -103,6 +103,7 @@ async function ensureEnrolled(
       os: o.platform,
       agentVersion: AGENT_VERSION,
       machineId: machineIdFor(o.hostname),
+      installKey: state.installKey(),
     },
     { log },
   );

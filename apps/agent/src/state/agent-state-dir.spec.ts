@@ -58,3 +58,17 @@ test(
     assert.throws(() => new AgentStateDir(file), /EEXIST|not a directory/);
   },
 );
+
+test('the install key is made once, 0600, and the same for every later start of the agent', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-state-key-'));
+  try {
+    const key = new AgentStateDir(path.join(dir, 'state')).installKey();
+    assert.match(key, /^[0-9a-f]{64}$/);
+    assert.equal(fs.statSync(path.join(dir, 'state', 'install-key')).mode & 0o777, 0o600);
+    assert.equal(new AgentStateDir(path.join(dir, 'state')).installKey(), key, 'a restarted agent sends the same key');
+    const other = new AgentStateDir(path.join(dir, 'other')).installKey();
+    assert.notEqual(other, key, 'each install has its own');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJsonFile, writeFileAtomic } from './atomic-file';
@@ -61,6 +62,24 @@ export class AgentStateDir {
 
   saveCredentials(c: AgentCredentials): void {
     writeFileAtomic(this.credentialsFile, JSON.stringify(c, null, 2), 0o600);
+  }
+
+  /**
+   * This install's enrollment key (64 hex characters, 0600), made before the first Enroll: if the
+   * agent dies between the hub's answer and saving its credentials, enrolling again with the same
+   * key gets its own host back instead of "already enrolled". Never logged, never sent elsewhere.
+   */
+  installKey(): string {
+    const file = path.join(this.dir, 'install-key');
+    try {
+      const key = fs.readFileSync(file, 'utf8').trim();
+      if (/^[0-9a-f]{64}$/.test(key)) return key;
+    } catch {
+      // none yet
+    }
+    const key = randomBytes(32).toString('hex');
+    writeFileAtomic(file, key, 0o600);
+    return key;
   }
 
   loadCheckpoint(inputKey: string): InputCheckpoint | undefined {

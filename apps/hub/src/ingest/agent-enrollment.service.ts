@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { EnrollRequest, EnrollResponse } from '@fleettune/proto';
@@ -154,6 +155,20 @@ export class AgentEnrollmentService {
             details: { existingHostId: existing.id },
           });
         }
+        const installKeyHash = installKeyDigest(request.installKey);
+        if (existing && installKeyHash && existing.installKeyHash === installKeyHash) {
+          // The same install again (its key is a secret of its state dir): it died between our answer and
+          // saving its credentials, so nothing was ever sent under the old token. A fresh token for its own
+          // host, the unused agent retired, a new sequence range; the host is never handed to anyone else.
+          await this.repo.retireAgents(tx, existing.id, now);
+          const sequenceBase = await this.repo.nextSequenceBase(tx, existing.id);
+          const agentId = await this.repo.createAgent(tx, { hostId: existing.id, tokenHash: this.digester.digest(token), sequenceBase, certFingerprint });
+          return {
+            hostId: existing.id,
+            response: { agentId, agentToken: token, hostId: existing.id },
+            audit: { via: 'install-key', enrolledWith: secretId, agentId, status: existing.status, sequenceBase: sequenceBase.toString() },
+          };
+        }
         if (existing) {
           refuse({
             code: GrpcStatus.ALREADY_EXISTS,
@@ -172,6 +187,7 @@ export class AgentEnrollmentService {
         enrollmentSecretId: secretId!,
         enrolledAt: now,
         enrollPeerAddress: address,
+        installKeyHash: installKeyDigest(request.installKey),
       });
       const agentId = await this.repo.createAgent(tx, { hostId, tokenHash: this.digester.digest(token), sequenceBase: 0n, certFingerprint });
       // (audit keys avoid "secret": the audit log redacts values under such keys.)
@@ -246,4 +262,10 @@ export function peerHost(peer: string | null): string | null {
   if (bracketed) return bracketed[1].slice(0, 255);
   const hostPort = /^([^:]+):\d+$/.exec(withoutScheme);
   return (hostPort ? hostPort[1] : withoutScheme).slice(0, 255);
+}
+
+/** sha256 of the agent's install key (32 random bytes it never shares otherwise); null when it sent none or one too short to trust. */
+function installKeyDigest(key: string | undefined): string | null {
+  if (key === undefined) return null;
+  return key.length >= 32 && key.length <= 256 ? createHash('sha256').update(key, 'utf8').digest('hex') : null;
 }

@@ -16,6 +16,7 @@ export interface NewHost {
   enrollmentSecretId: string;
   enrolledAt: Date;
   enrollPeerAddress: string | null;
+  installKeyHash: string | null;
 }
 
 export interface RekeyedHost {
@@ -58,8 +59,13 @@ export class EnrollmentRepository {
     return { reason: 'used-up', secretId: s.id };
   }
 
-  hostByMachineId(tx: Prisma.TransactionClient, machineId: string): Promise<{ id: string; status: string } | null> {
-    return tx.host.findUnique({ where: { machineId }, select: { id: true, status: true } });
+  hostByMachineId(tx: Prisma.TransactionClient, machineId: string): Promise<{ id: string; status: string; installKeyHash: string | null } | null> {
+    return tx.host.findUnique({ where: { machineId }, select: { id: true, status: true, installKeyHash: true } });
+  }
+
+  /** Retires the host's agents without blocking the host: the same install enrolls again (its credentials were never saved). */
+  async retireAgents(tx: Prisma.TransactionClient, hostId: string, at: Date): Promise<void> {
+    await tx.agent.updateMany({ where: { hostId, revokedAt: null }, data: { revokedAt: at } });
   }
 
   async createHost(tx: Prisma.TransactionClient, h: NewHost): Promise<string> {

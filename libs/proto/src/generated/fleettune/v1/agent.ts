@@ -36,6 +36,13 @@ export interface EnrollRequest {
    * machine keeps its host record.
    */
   machineId: string;
+  /**
+   * A random key the agent keeps in its state dir from before its first
+   * Enroll. A machine id already enrolled is refused, except when the same
+   * install asks again with this key: an agent that died between the hub's
+   * answer and saving its credentials gets a fresh token for its own host.
+   */
+  installKey?: string | undefined;
 }
 
 export interface EnrollResponse {
@@ -283,6 +290,9 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     if (message.machineId !== "") {
       writer.uint32(42).string(message.machineId);
     }
+    if (message.installKey !== undefined) {
+      writer.uint32(50).string(message.installKey);
+    }
     return writer;
   },
 
@@ -339,6 +349,14 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
             message.machineId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.installKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -370,6 +388,11 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
         : isSet(object.machine_id)
         ? globalThis.String(object.machine_id)
         : "",
+      installKey: isSet(object.installKey)
+        ? globalThis.String(object.installKey)
+        : isSet(object.install_key)
+        ? globalThis.String(object.install_key)
+        : undefined,
     };
   },
 
@@ -390,6 +413,9 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     if (message.machineId !== "") {
       obj.machineId = message.machineId;
     }
+    if (message.installKey !== undefined) {
+      obj.installKey = message.installKey;
+    }
     return obj;
   },
 
@@ -403,6 +429,7 @@ export const EnrollRequest: MessageFns<EnrollRequest> = {
     message.os = object.os ?? "";
     message.agentVersion = object.agentVersion ?? "";
     message.machineId = object.machineId ?? "";
+    message.installKey = object.installKey ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "hosts" ADD COLUMN     "install_key_hash" TEXT;
