@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENROLL_SECRET, hubTotals, hubUnavailable, reportTotals, runAgent, useHubForAgents } from './live-hub-harness';
+import { hubTotals, hubUnavailable, reportTotals, runAgentOnce, useHubForAgents } from './live-hub-harness';
 
 /**
  * `run` reads a followed file 1 MiB at a time into one reused buffer: the
@@ -65,22 +65,7 @@ for (const [source, name, fixtureFile, headerLines] of CASES) {
       assert.equal(boundariesInsideLines(input), 3, 'a line crosses each of the first three 1 MiB read boundaries');
       const hostname = `boundaries-${process.pid}-${++hostNo}`;
       const stateDir = fs.mkdtempSync(path.join(live.dir, 'state-'));
-      const r = await runAgent([
-        'run',
-        '--hub',
-        live.hub.grpcAddress,
-        '--enroll-secret',
-        ENROLL_SECRET,
-        '--hostname',
-        hostname,
-        '--state-dir',
-        stateDir,
-        '--once',
-        '--source',
-        source,
-        '--input',
-        input,
-      ]);
+      const r = await runAgentOnce(live, { source, input, hostname, stateDir });
       assert.equal(r.code, 0, r.output);
       const expected = await reportTotals(source, input);
       assert.ok(expected.events > 1000, `${name}: the input has many events (${expected.events})`);

@@ -85,6 +85,29 @@ export function useHubForAgents(name: string, tmpPrefix: string): LiveHubFixture
   return fixture;
 }
 
+/** `run --once` of one source and input against the fixture's hub, as the hub-streaming specs run it. */
+export function runAgentOnce(
+  live: LiveHubFixture,
+  o: { source: string; input: string; hostname: string; stateDir: string; extra?: string[]; enrollSecret?: boolean },
+): Promise<{ code: number | null; output: string }> {
+  return runAgent([
+    'run',
+    '--hub',
+    live.hub.grpcAddress,
+    ...(o.enrollSecret === false ? [] : ['--enroll-secret', ENROLL_SECRET]),
+    '--hostname',
+    o.hostname,
+    '--state-dir',
+    o.stateDir,
+    '--once',
+    '--source',
+    o.source,
+    '--input',
+    o.input,
+    ...(o.extra ?? []),
+  ]);
+}
+
 /** Runs the agent CLI; resolves with its exit code and output. */
 export function runAgent(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { runReport } from '../commands/report-command';
-import { ENROLL_SECRET, hubUnavailable, runAgent, useHubForAgents } from './live-hub-harness';
+import { hubUnavailable, runAgentOnce, useHubForAgents } from './live-hub-harness';
 
 /**
  * Issue 19 item 5: `run --platform darwin` on this (Linux) box replays a
@@ -30,22 +30,7 @@ async function hostOs(hostname: string): Promise<string[]> {
 }
 
 const run = (hostname: string, stateDir: string, extra: string[], secret = true) =>
-  runAgent([
-    'run',
-    '--hub',
-    live.hub.grpcAddress,
-    ...(secret ? ['--enroll-secret', ENROLL_SECRET] : []),
-    '--hostname',
-    hostname,
-    '--state-dir',
-    stateDir,
-    '--once',
-    '--source',
-    'eslogger',
-    '--input',
-    ESLOGGER,
-    ...extra,
-  ]);
+  runAgentOnce(live, { source: 'eslogger', input: ESLOGGER, hostname, stateDir, extra, enrollSecret: secret });
 
 test('run --platform: the host enrolls as the platform its captures come from; its state dir keeps it', { skip: unavailable, timeout: 180_000 }, async () => {
   const stateDir = fs.mkdtempSync(path.join(live.dir, 'state-'));

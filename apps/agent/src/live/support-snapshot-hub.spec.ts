@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { debugLogWith } from '../sources/cisco-support-test-data';
-import { ENROLL_SECRET, hubTotals, hubUnavailable, reportTotals, runAgent, useHubForAgents } from './live-hub-harness';
+import { hubTotals, hubUnavailable, reportTotals, runAgentOnce, useHubForAgents } from './live-hub-harness';
 
 /**
  * Issue 19 item 7: `run --source cisco-support` streams the Support Tool
@@ -20,22 +20,7 @@ const live = useHubForAgents('agent_support_snapshot', 'ft-support-hub-');
 
 let hostNo = 0;
 async function runOnce(input: string, hostname = `support-${process.pid}-${++hostNo}`, stateDir = fs.mkdtempSync(path.join(live.dir, 'state-'))) {
-  const r = await runAgent([
-    'run',
-    '--hub',
-    live.hub.grpcAddress,
-    '--enroll-secret',
-    ENROLL_SECRET,
-    '--hostname',
-    hostname,
-    '--state-dir',
-    stateDir,
-    '--once',
-    '--source',
-    'cisco-support',
-    '--input',
-    input,
-  ]);
+  const r = await runAgentOnce(live, { source: 'cisco-support', input, hostname, stateDir });
   assert.equal(r.code, 0, r.output);
   return { hostname, stateDir, output: r.output };
 }
