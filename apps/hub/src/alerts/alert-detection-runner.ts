@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { OneShotWorkerMessage, runOneShotWorker } from '../common/one-shot-worker';
 import type { DetectorConfig, NoisySubject } from './alert-detector';
 import type { CoveringExclusion } from './exclusion-coverage';
 
@@ -23,7 +23,7 @@ export interface AlertDetectionOutput {
   covered: string[];
 }
 
-export type AlertDetectionMessage = { ok: true; output: AlertDetectionOutput } | { ok: false; error: string };
+export type AlertDetectionMessage = OneShotWorkerMessage<AlertDetectionOutput>;
 
 /** Compiled next to this file (dist/alerts/). */
 export const ALERT_DETECTION_WORKER_FILE = path.join(__dirname, 'alert-detection.worker.js');
@@ -36,19 +36,5 @@ export const ALERT_DETECTION_WORKER_FILE = path.join(__dirname, 'alert-detection
  * /healthz (issue 13 item 6). Only the noisy subjects come back.
  */
 export function runAlertDetectionInWorker(input: AlertDetectionInput): Promise<AlertDetectionOutput> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(ALERT_DETECTION_WORKER_FILE, { workerData: input });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-    };
-    worker.once('message', (m: AlertDetectionMessage) => {
-      settle(() => (m.ok ? resolve(m.output) : reject(new Error(`alert detection worker failed: ${m.error}`))));
-      void worker.terminate();
-    });
-    worker.once('error', (err) => settle(() => reject(err)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`alert detection worker exited with code ${code} before answering`))));
-  });
+  return runOneShotWorker<AlertDetectionInput, AlertDetectionOutput>(ALERT_DETECTION_WORKER_FILE, input, 'alert detection');
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { OneShotWorkerMessage, runOneShotWorker } from '../common/one-shot-worker';
 import type { HostIndependenceOptions, RecommendationConfig } from '@fleettune/rules';
 import type { StoredExclusionSet } from './exclusion-set-store';
 
@@ -29,7 +29,7 @@ export interface RecomputeWorkerOutput extends StoredExclusionSet {
   storeMs: number;
 }
 
-export type RecomputeWorkerMessage = { ok: true; output: RecomputeWorkerOutput } | { ok: false; error: string };
+export type RecomputeWorkerMessage = OneShotWorkerMessage<RecomputeWorkerOutput>;
 
 /** Compiled next to this file (dist/exclusions/). */
 export const RECOMPUTE_WORKER_FILE = path.join(__dirname, 'exclusion-recompute.worker.js');
@@ -41,20 +41,5 @@ export const RECOMPUTE_WORKER_FILE = path.join(__dirname, 'exclusion-recompute.w
  * decoded and evaluated.
  */
 export function runRecomputeInWorker(input: RecomputeWorkerInput): Promise<RecomputeWorkerOutput> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(RECOMPUTE_WORKER_FILE, { workerData: input });
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-    };
-    worker.once('message', (m: RecomputeWorkerMessage) => {
-      settle(() => (m.ok ? resolve(m.output) : reject(new Error(`exclusion recompute worker failed: ${m.error}`))));
-      // The thread has nothing left to do; end it now rather than wait for its pg sockets to close.
-      void worker.terminate();
-    });
-    worker.once('error', (err) => settle(() => reject(err)));
-    worker.once('exit', (code) => settle(() => reject(new Error(`exclusion recompute worker exited with code ${code} before answering`))));
-  });
+  return runOneShotWorker<RecomputeWorkerInput, RecomputeWorkerOutput>(RECOMPUTE_WORKER_FILE, input, 'exclusion recompute');
 }
