@@ -146,3 +146,28 @@ test('property: a host passes exactly when some run of its minutes passes a bar 
     { numRuns: 300 },
   );
 });
+
+test('the evidence of an item does not depend on the order hosts are numbered in', () => {
+  // Same 1,650 executions on each host, one host's burst inside one agent window, another's across two
+  // (as with the demo's three logs): two hubs fed the same logs number the hosts differently and must
+  // show the same item. Seen as a CI flake of the privacy e2e (120 s / 13.75/s on one hub, 60 s / 27.5/s on the other).
+  const burst = (hostId: string, perMinute: number[], startMs: number) => capture(hostId, '/opt/syncagent/bin/syncagent', '/usr/sbin/cron', startMs, perMinute);
+  const rowsOf = (order: string[]) => order.flatMap((h) => (h === 'lnx-2' ? burst(h, [1650], T0 + 3 * MIN) : burst(h, [900, 750], T0 + 5 * MIN)));
+  const evidence = (order: string[]) => {
+    const it = recommendExclusions(rowsOf(order), { hostsReporting: 3 }).items.find((i) => i.value === '/opt/syncagent/bin/syncagent');
+    assert.ok(it);
+    const { sampleHostIds: _ids, ...rest } = it.evidence;
+    return rest;
+  };
+  const first = evidence(['lnx-1', 'lnx-2', 'lnx-3']);
+  assert.equal(first.execCount, 1650);
+  assert.equal(first.execSeconds, 60, 'the shorter span of equal counts: the steeper measure');
+  assert.equal(first.peakRatePerSecond, 27.5);
+  for (const order of [
+    ['lnx-2', 'lnx-1', 'lnx-3'],
+    ['lnx-3', 'lnx-1', 'lnx-2'],
+    ['lnx-3', 'lnx-2', 'lnx-1'],
+  ]) {
+    assert.deepEqual(evidence(order), first, order.join(','));
+  }
+});

@@ -99,6 +99,19 @@ export function judgeHostExecRate(cells: readonly ExecBinCell[], bars: ExecRateB
   return { passes: false, measure: near, why: describeMiss(near, bars) };
 }
 
+/**
+ * Which of two hosts' verdicts an item's evidence shows: a pass before a miss, then more
+ * executions, then the shorter span, then the earlier start. A total order, so the evidence does
+ * not depend on the order hosts happen to be numbered in (two hubs fed the same logs number them
+ * differently and must show the same item).
+ */
+export function moreTelling(a: ExecRateVerdict, b: ExecRateVerdict): boolean {
+  if (a.passes !== b.passes) return a.passes;
+  if (a.measure.count !== b.measure.count) return a.measure.count > b.measure.count;
+  if (a.measure.seconds !== b.measure.seconds) return a.measure.seconds < b.measure.seconds;
+  return a.measure.startMs < b.measure.startMs;
+}
+
 /** How far a measure gets toward the nearer bar that applies to its span, 0..1 (1 = at the bar). */
 export function barShare(m: ExecMeasure, bars: ExecRateBars): number {
   return Math.max(

@@ -10,7 +10,7 @@ import { CellCountMap } from './cell-count-map';
 import { FileFamily, findFileFamilies } from './file-name-families';
 import { ProcessLauncherPolicy } from './process-launcher-policy';
 import { selectTopRecommendations } from './recommendation-rank';
-import { ExecBinCell, ExecRateBars, ExecRateVerdict, barShare, describeExecBars, describeMeasure, judgeHostExecRate } from './exec-rate-judge';
+import { ExecBinCell, ExecRateBars, ExecRateVerdict, barShare, describeExecBars, describeMeasure, judgeHostExecRate, moreTelling } from './exec-rate-judge';
 
 export interface RecommendOptions {
   /** Hosts that reported in the period, the denominator of prevalence. */
@@ -459,7 +459,7 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
       const v = judgeHostExecRate(list, execBars);
       if (v.passes) affected.add(h);
       else seen?.add(h);
-      if (!best || (v.passes && !best.passes) || (v.passes === best.passes && v.measure.count > best.measure.count)) best = v;
+      if (!best || moreTelling(v, best)) best = v;
     }
     return best;
   };
