@@ -1,8 +1,7 @@
 import type { AuditLogView as ContractAuditLogView } from '@fleettune/api-contract';
 import { Injectable, Logger } from '@nestjs/common';
-import { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../database/prisma.service';
 import type { AuthenticatedPrincipal } from '../auth/api-token.guard';
+import { AuditLogQuery, AuditLogRepository } from './audit-log.repository';
 
 export interface AuditActor {
   /** "token:<name>", "cli", "system". */
@@ -52,20 +51,18 @@ export function actorOf(principal: AuthenticatedPrincipal | undefined): AuditAct
 export class AuditLogService {
   private readonly logger = new Logger(AuditLogService.name);
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly repository: AuditLogRepository) {}
 
   async record(who: AuditActor, what: AuditRecord): Promise<void> {
     try {
-      await this.prisma.auditLogEntry.create({
-        data: {
-          actor: who.actor.slice(0, 200),
-          actorRole: who.role ?? null,
-          tokenId: who.tokenId ?? null,
-          action: what.action.slice(0, 200),
-          targetType: what.targetType?.slice(0, 100) ?? null,
-          targetId: what.targetId?.slice(0, 200) ?? null,
-          details: what.details ? (redactDetails(what.details) as Prisma.InputJsonValue) : Prisma.DbNull,
-        },
+      await this.repository.insert({
+        actor: who.actor.slice(0, 200),
+        actorRole: who.role ?? null,
+        tokenId: who.tokenId ?? null,
+        action: what.action.slice(0, 200),
+        targetType: what.targetType?.slice(0, 100) ?? null,
+        targetId: what.targetId?.slice(0, 200) ?? null,
+        details: what.details ? redactDetails(what.details) : null,
       });
     } catch (err) {
       // An audit write must never turn a successful action into an error; it is logged loudly instead.
@@ -73,17 +70,8 @@ export class AuditLogService {
     }
   }
 
-  async list(q: { limit: number; beforeId?: bigint; action?: string; actor?: string; since?: Date; until?: Date }): Promise<AuditLogView[]> {
-    const rows = await this.prisma.auditLogEntry.findMany({
-      where: {
-        ...(q.beforeId !== undefined ? { id: { lt: q.beforeId } } : {}),
-        ...(q.action ? { action: { startsWith: q.action } } : {}),
-        ...(q.actor ? { actor: q.actor } : {}),
-        ...(q.since || q.until ? { at: { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } : {}),
-      },
-      orderBy: { id: 'desc' },
-      take: q.limit,
-    });
+  async list(q: AuditLogQuery): Promise<AuditLogView[]> {
+    const rows = await this.repository.list(q);
     return rows.map((r) => ({ ...r, id: r.id.toString() }));
   }
 }

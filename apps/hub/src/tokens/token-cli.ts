@@ -1,10 +1,12 @@
 import { HubCliConfig, loadHubCliConfig } from '../config/hub-config';
 import { Command, InvalidArgumentError } from 'commander';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Prisma, PrismaClient } from '../generated/prisma/client';
+import { PrismaClient } from '../generated/prisma/client';
 import { isRole } from '../auth/roles';
 import { TokenDigester } from '../auth/token-digest';
 import { redactDetails } from '../audit-log/audit-log.service';
+import { AuditLogRepository } from '../audit-log/audit-log.repository';
+import { CredentialRepository } from './credential.repository';
 import { CredentialStore } from './tokens.service';
 
 type Out = { out: (s: string) => void; err: (s: string) => void };
@@ -18,20 +20,18 @@ export function buildCli(
   program.exitOverride();
   program.configureOutput({ writeOut: io.out, writeErr: io.err });
 
-  async function withStore<T>(fn: (store: CredentialStore, prisma: PrismaClient) => Promise<T>): Promise<T> {
+  async function withStore<T>(fn: (store: CredentialStore, auditLog: AuditLogRepository) => Promise<T>): Promise<T> {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.DATABASE_URL }) });
     try {
       // The hub's pepper when the CLI has it (same environment as the hub); else legacy digests, upgraded on first use.
       const digester = env.FLEETTUNE_TOKEN_PEPPER || env.FLEETTUNE_SECRETS_KEY ? TokenDigester.fromConfig(env) : undefined;
-      return await fn(new CredentialStore(prisma, digester), prisma);
+      return await fn(new CredentialStore(new CredentialRepository(prisma), digester), new AuditLogRepository(prisma));
     } finally {
       await prisma.$disconnect();
     }
   }
-  const audit = (prisma: PrismaClient, action: string, targetId: string, details: Record<string, unknown>) =>
-    prisma.auditLogEntry.create({
-      data: { actor: 'cli', action, targetType: action.split('.')[0], targetId, details: redactDetails(details) as Prisma.InputJsonValue },
-    });
+  const audit = (auditLog: AuditLogRepository, action: string, targetId: string, details: Record<string, unknown>) =>
+    auditLog.insert({ actor: 'cli', action, targetType: action.split('.')[0], targetId, details: redactDetails(details) });
 
   const token = program.command('token').description('API tokens');
   token
@@ -50,9 +50,9 @@ export function buildCli(
     .action(async (o: { name: string; role: 'viewer' | 'approver' | 'admin'; json?: boolean }) => {
       const name = o.name.trim();
       if (!name || name.length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) throw new Error('--name: 1-100 printable characters');
-      const created = await withStore(async (store, prisma) => {
+      const created = await withStore(async (store, auditLog) => {
         const t = await store.createToken(name, o.role);
-        await audit(prisma, 'token.create', t.id, { name, role: o.role });
+        await audit(auditLog, 'token.create', t.id, { name, role: o.role });
         return t;
       });
       io.out(
@@ -68,9 +68,9 @@ export function buildCli(
     });
   token.command('revoke <id>').action(async (id: string) => {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new Error('id: a token id (uuid) from `token list`');
-    const t = await withStore(async (store, prisma) => {
+    const t = await withStore(async (store, auditLog) => {
       const r = await store.revokeToken(id);
-      await audit(prisma, 'token.revoke', id, { name: r.name });
+      await audit(auditLog, 'token.revoke', id, { name: r.name });
       return r;
     });
     io.out(`revoked token ${t.id} (${t.name})\n`);
@@ -89,17 +89,17 @@ export function buildCli(
     .action(async (o: { name: string; expires?: string; maxUses?: number }) => {
       const expires = o.expires ? new Date(o.expires) : undefined;
       if (expires && Number.isNaN(expires.getTime())) throw new Error('--expires: not a date');
-      const s = await withStore(async (store, prisma) => {
+      const s = await withStore(async (store, auditLog) => {
         const r = await store.createEnrollmentSecret(o.name, expires, o.maxUses);
-        await audit(prisma, 'enrollment-secret.create', r.id, { name: o.name, expiresAt: expires?.toISOString(), maxUses: o.maxUses });
+        await audit(auditLog, 'enrollment-secret.create', r.id, { name: o.name, expiresAt: expires?.toISOString(), maxUses: o.maxUses });
         return r;
       });
       io.out(`created enrollment secret ${s.id}; it is shown only now:\n${s.secret}\n`);
     });
   secret.command('revoke <id>').action(async (id: string) => {
-    const s = await withStore(async (store, prisma) => {
+    const s = await withStore(async (store, auditLog) => {
       const r = await store.revokeEnrollmentSecret(id);
-      await audit(prisma, 'enrollment-secret.revoke', id, { name: r.name });
+      await audit(auditLog, 'enrollment-secret.revoke', id, { name: r.name });
       return r;
     });
     io.out(`revoked enrollment secret ${s.id} (${s.name})\n`);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TokensController } from './tokens.controller';
+import { CredentialRepository } from './credential.repository';
 import { TokensService } from './tokens.service';
 
-@Module({ controllers: [TokensController], providers: [TokensService], exports: [TokensService] })
+@Module({ controllers: [TokensController], providers: [TokensService, CredentialRepository], exports: [TokensService] })
 export class TokensModule {}
