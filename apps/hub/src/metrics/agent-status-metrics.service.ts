@@ -1,21 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { PrismaService } from '../database/prisma.service';
 import { MetricsRegistry } from './metrics-registry';
-
-/** Fleet aggregates of host_agent_status (one row per host: its latest report). */
-interface AgentStatusFigures {
-  reporting: number;
-  degraded: number;
-  pendingSum: number;
-  pendingMax: number;
-  bytesSum: number;
-  bytesMax: number;
-  droppedBatches: number;
-  droppedEvents: number;
-  merged: number;
-  rejected: number;
-}
+import { AgentStatusFigures, MetricsRepository } from './metrics.repository';
+import { scrapeCache } from './scrape-cache';
 
 const GAUGES: Array<[name: string, help: string, key: keyof AgentStatusFigures]> = [
   ['fleettune_agents_reporting_status', 'Hosts whose agent has reported its spool/watchdog status', 'reporting'],
@@ -39,14 +26,14 @@ const GAUGES: Array<[name: string, help: string, key: keyof AgentStatusFigures]>
  */
 @Injectable()
 export class AgentStatusMetricsService {
-  private cache: { at: number; value: Promise<AgentStatusFigures> } | undefined;
-
-  constructor(
-    private readonly prisma: PrismaService,
-    metrics: MetricsRegistry,
-  ) {
+  constructor(repository: MetricsRepository, metrics: MetricsRegistry) {
     const registers = [metrics.registry];
-    const read = () => this.read();
+    const read = scrapeCache(async () => {
+      const row = await repository.agentStatusFigures();
+      const out = {} as AgentStatusFigures;
+      for (const [, , key] of GAUGES) out[key] = Number(row?.[key] ?? 0);
+      return out;
+    }, 5_000);
     for (const [name, help, key] of GAUGES) {
       new Gauge({
         name,
@@ -57,28 +44,5 @@ export class AgentStatusMetricsService {
         },
       });
     }
-  }
-
-  private read(): Promise<AgentStatusFigures> {
-    const now = Date.now();
-    if (!this.cache || now - this.cache.at > 5_000) {
-      // Sums as float8: exact up to 2^53, and the validator bounds each value to 1e15.
-      const value = this.prisma.$queryRaw<Array<Record<keyof AgentStatusFigures, number | null>>>`
-        SELECT count(*)::float8 AS "reporting",
-               count(*) FILTER (WHERE degrade_level > 0 OR cardinality(paused_sources) > 0)::float8 AS "degraded",
-               sum(spool_pending_batches)::float8 AS "pendingSum", max(spool_pending_batches)::float8 AS "pendingMax",
-               sum(spool_bytes)::float8 AS "bytesSum", max(spool_bytes)::float8 AS "bytesMax",
-               sum(dropped_batches_total)::float8 AS "droppedBatches", sum(dropped_events_total)::float8 AS "droppedEvents",
-               sum(merges_total)::float8 AS "merged", sum(rejected_batches_total)::float8 AS "rejected"
-        FROM host_agent_status`.then((r) => {
-        const row = r[0];
-        const out = {} as AgentStatusFigures;
-        for (const [, , key] of GAUGES) out[key] = Number(row?.[key] ?? 0);
-        return out;
-      });
-      value.catch(() => (this.cache = undefined));
-      this.cache = { at: now, value };
-    }
-    return this.cache.value;
   }
 }

@@ -5,6 +5,7 @@ import { FleetMetricsService } from './fleet-metrics.service';
 import { IngestMetrics } from './ingest-metrics';
 import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
+import { MetricsRepository } from './metrics.repository';
 import { QueueMetricsService } from './queue-metrics.service';
 import { RollupMetrics } from './rollup-metrics';
 
@@ -13,7 +14,7 @@ import { RollupMetrics } from './rollup-metrics';
 @Module({
   imports: [DiscoveryModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, IngestMetrics, QueueMetricsService, FleetMetricsService, AgentStatusMetricsService, RollupMetrics],
+  providers: [MetricsRegistry, MetricsRepository, IngestMetrics, QueueMetricsService, FleetMetricsService, AgentStatusMetricsService, RollupMetrics],
   exports: [MetricsRegistry, IngestMetrics, RollupMetrics],
 })
 export class MetricsModule {}

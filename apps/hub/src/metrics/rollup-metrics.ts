@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { PrismaService } from '../database/prisma.service';
 import { MetricsRegistry } from './metrics-registry';
+import { MetricsRepository } from './metrics.repository';
+import { scrapeCache } from './scrape-cache';
 
 /**
  * The rollup worker (apps/hub/src/exclusions/activity-rollup.service.ts):
@@ -13,14 +14,9 @@ import { MetricsRegistry } from './metrics-registry';
 export class RollupMetrics {
   readonly batches: Counter;
   readonly stepSeconds: Histogram;
-  private cache: { at: number; value: Promise<{ pending: number; lagSeconds: number }> } | undefined;
-
-  constructor(
-    private readonly prisma: PrismaService,
-    registry: MetricsRegistry,
-  ) {
+  constructor(repository: MetricsRepository, registry: MetricsRegistry) {
     const registers = [registry.registry];
-    const read = () => this.read();
+    const read = scrapeCache(() => repository.rollupLag(), 2_000);
     this.batches = new Counter({
       name: 'fleettune_rollup_batches_total',
       help: 'Batches applied to the fleet rollups by this process',
@@ -54,21 +50,4 @@ export class RollupMetrics {
     if (batches > 0) this.batches.inc(batches);
     this.stepSeconds.observe(seconds);
   }
-
-  private read(): Promise<{ pending: number; lagSeconds: number }> {
-    const now = Date.now();
-    if (!this.cache || now - this.cache.at > 2_000) {
-      const value = readRollupLag(this.prisma);
-      value.catch(() => (this.cache = undefined));
-      this.cache = { at: now, value };
-    }
-    return this.cache.value;
-  }
-}
-
-/** Pending batches and the age of the oldest one, seconds (received_at is written in the session's time zone, like localtimestamp). */
-export async function readRollupLag(prisma: PrismaService): Promise<{ pending: number; lagSeconds: number }> {
-  const [r] = await prisma.$queryRaw<Array<{ pending: number; lag: number | null }>>`
-    SELECT count(*)::int AS pending, extract(epoch FROM localtimestamp - min(received_at))::float8 AS lag FROM rollup_pending`;
-  return { pending: Number(r?.pending ?? 0), lagSeconds: Math.max(0, Number(r?.lag ?? 0)) };
 }
