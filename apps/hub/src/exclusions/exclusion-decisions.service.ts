@@ -9,7 +9,7 @@ import {
   exclusionScopeOf,
 } from '@fleettune/rules';
 import { AuthenticatedPrincipal } from '../auth/api-token.guard';
-import { PrismaService } from '../database/prisma.service';
+import { ExclusionDecisionRepository } from './exclusion-decision.repository';
 
 export const DECISIONS = ['approved', 'rejected', 'snoozed'] as const;
 export type Decision = (typeof DECISIONS)[number];
@@ -40,7 +40,7 @@ const PENDING: DecisionView = Object.freeze({ status: 'pending', history: 0 }) a
 
 @Injectable()
 export class ExclusionDecisionsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly repository: ExclusionDecisionRepository) {}
 
   async decide(
     itemId: string,
@@ -48,7 +48,7 @@ export class ExclusionDecisionsService {
     principal: AuthenticatedPrincipal,
   ): Promise<{ item: { id: string; type: string; value: string; user: string }; decision: DecisionView }> {
     if (!/^[0-9a-f-]{36}$/i.test(itemId)) throw new NotFoundException(`exclusion item ${itemId} not found`);
-    const item = await this.prisma.exclusionItem.findUnique({ where: { id: itemId }, include: { set: { select: { version: true } } } });
+    const item = await this.repository.item(itemId);
     if (!item) throw new NotFoundException(`exclusion item ${itemId} not found`);
     // The decision signs exactly the scope of the row the reviewer looked at.
     const scope = exclusionScopeOf(item);
@@ -60,21 +60,19 @@ export class ExclusionDecisionsService {
     } else if (body.snoozeUntil) {
       throw new BadRequestException('snoozeUntil is only for decision "snoozed"');
     }
-    await this.prisma.exclusionDecision.create({
-      data: {
-        type: item.type,
-        value: item.value,
-        user: item.user,
-        decision: body.decision,
-        comment: body.comment,
-        snoozeUntil,
-        decidedBy: principal.name,
-        decidedByTokenId: principal.tokenId,
-        itemId: item.id,
-        setVersion: item.set.version,
-        scope: { ...scope },
-        scopeDigest: exclusionScopeDigest(scope),
-      },
+    await this.repository.record({
+      type: item.type,
+      value: item.value,
+      user: item.user,
+      decision: body.decision,
+      comment: body.comment,
+      snoozeUntil,
+      decidedBy: principal.name,
+      decidedByTokenId: principal.tokenId,
+      itemId: item.id,
+      setVersion: item.set.version,
+      scope: { ...scope },
+      scopeDigest: exclusionScopeDigest(scope),
     });
     const decisions = await this.current([item]);
     return { item: { id: item.id, type: item.type, value: item.value, user: item.user }, decision: decisions.get(exclusionIdentityKey(item)) ?? PENDING };
@@ -83,12 +81,9 @@ export class ExclusionDecisionsService {
   /** Every decision ever made about the item's identity, newest first: the audit trail. */
   async history(itemId: string) {
     if (!/^[0-9a-f-]{36}$/i.test(itemId)) throw new NotFoundException(`exclusion item ${itemId} not found`);
-    const item = await this.prisma.exclusionItem.findUnique({ where: { id: itemId } });
+    const item = await this.repository.item(itemId);
     if (!item) throw new NotFoundException(`exclusion item ${itemId} not found`);
-    const rows = await this.prisma.exclusionDecision.findMany({
-      where: { type: item.type, value: item.value, user: item.user },
-      orderBy: [{ decidedAt: 'desc' }, { id: 'desc' }],
-    });
+    const rows = await this.repository.ofIdentity(item);
     return rows.map((r) => ({
       decision: r.decision,
       comment: r.comment,
@@ -109,10 +104,7 @@ export class ExclusionDecisionsService {
     const out = new Map<string, DecisionView>();
     if (items.length === 0) return out;
     const byKey = new Map(items.map((i) => [exclusionIdentityKey({ type: i.type, value: i.value, user: i.user ?? '' }), i]));
-    const rows = await this.prisma.exclusionDecision.findMany({
-      where: { value: { in: [...new Set(items.map((i) => i.value))] } },
-      orderBy: [{ decidedAt: 'asc' }, { id: 'asc' }],
-    });
+    const rows = await this.repository.onValues([...new Set(items.map((i) => i.value))]);
     const counts = new Map<string, number>();
     for (const r of rows) {
       const key = exclusionIdentityKey(r);

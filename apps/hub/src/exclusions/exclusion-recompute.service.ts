@@ -39,7 +39,7 @@ export class ExclusionRecomputeService {
   /**
    * Builds a new exclusion set version from the fleet rollup (activity_rollups,
    * kept up to date by the rollup worker: no rescan of the raw counts), diffs
-   * it against the previous version and stores both (exclusion-set-store.ts). Decisions are not copied: they are
+   * it against the previous version and stores both (exclusion-set-version.repository.ts). Decisions are not copied: they are
    * keyed by item identity and apply to every version. The rollup read and the
    * engine run in a worker thread (runRecomputeInWorker): this process only
    * waits, so HTTP, gRPC ingest and queue locks keep being served.

@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { newPgClient } from '../database/pg-client';
 import { HostEnrollment, hostIndependenceKeys, recommendWithHostSuggestionsPerPlatform } from '@fleettune/rules';
-import { storeExclusionSet } from './exclusion-set-store';
+import { storeExclusionSet } from './exclusion-set-version.repository';
 import { readRollup } from './rollup-reader';
 import type { RecomputeWorkerInput, RecomputeWorkerMessage } from './recompute-worker-runner';
 

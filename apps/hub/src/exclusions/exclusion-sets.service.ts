@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ExclusionItem, ExclusionSetDiff, HostScopedSuggestion, exclusionIdentityKey } from '@fleettune/rules';
-import { PrismaService } from '../database/prisma.service';
 import { DecisionView, ExclusionDecisionsService } from './exclusion-decisions.service';
+import { ExclusionSetRepository } from './exclusion-set.repository';
 
 export type ExclusionItemView = ExclusionItem & { id: string; decision: DecisionView };
 
@@ -39,21 +39,26 @@ type ItemRow = {
 @Injectable()
 export class ExclusionSetsService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly sets: ExclusionSetRepository,
     private readonly decisions: ExclusionDecisionsService,
   ) {}
 
   async latest(): Promise<ExclusionSetView> {
-    const set = await this.prisma.exclusionSet.findFirst({ orderBy: { version: 'desc' }, include: { items: true } });
+    const set = await this.sets.latestWithItems();
     if (!set) throw new NotFoundException('no exclusion set has been computed yet; POST /api/v1/exclusion-sets/recompute');
     return this.view(set);
   }
 
   async byId(id: string): Promise<ExclusionSetView> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`exclusion set ${id} not found`);
-    const set = await this.prisma.exclusionSet.findUnique({ where: { id }, include: { items: true } });
+    const set = await this.sets.withItems(id);
     if (!set) throw new NotFoundException(`exclusion set ${id} not found`);
     return this.view(set);
+  }
+
+  /** The newest set's id, or null before the first recompute. */
+  latestId(): Promise<string | null> {
+    return this.sets.latestId();
   }
 
   /** The items of a set whose current decision is approved: the only ones pushed or pulled. */
@@ -64,11 +69,10 @@ export class ExclusionSetsService {
 
   async diff(id: string): Promise<ExclusionSetDiffView> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`exclusion set ${id} not found`);
-    const set = await this.prisma.exclusionSet.findUnique({ where: { id }, select: { id: true, version: true, previousSetId: true, diff: true } });
+    const set = await this.sets.diff(id);
     if (!set) throw new NotFoundException(`exclusion set ${id} not found`);
-    const prev = set.previousSetId ? await this.prisma.exclusionSet.findUnique({ where: { id: set.previousSetId }, select: { version: true } }) : null;
     const diff = (set.diff as ExclusionSetDiff | null) ?? { added: [], removed: [], changed: [], unchanged: 0 };
-    return { setId: set.id, version: set.version, previousSetId: set.previousSetId, previousVersion: prev?.version ?? null, ...diff };
+    return { setId: set.id, version: set.version, previousSetId: set.previousSetId, previousVersion: set.previousVersion, ...diff };
   }
 
   private async view(set: {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { OneShotWorkerMessage, runOneShotWorker } from '../common/one-shot-worker';
 import type { HostIndependenceOptions, RecommendationConfig } from '@fleettune/rules';
-import type { StoredExclusionSet } from './exclusion-set-store';
+import type { StoredExclusionSet } from './exclusion-set-version.repository';
 
 export interface RecomputeWorkerInput {
   databaseUrl: string;
