@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { PrismaService } from '../database/prisma.service';
 import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
 import { SecretBox } from '../secrets/secret-box';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { GitPolicyCommit } from './git-policy-files';
 import { GitPolicyPublisher, GitPublishError } from './git-policy-publisher';
 import { GitRemote, parseGitRemote } from './git-remote';
+import { PolicyPushRepository } from './policy-push.repository';
 
 export class PolicyDeliveryFailedError extends Error {}
 
@@ -21,7 +21,7 @@ export class PolicyDeliveryService {
   private readonly logger = new Logger(PolicyDeliveryService.name);
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly pushes: PolicyPushRepository,
     private readonly sender: SignedWebhookSender,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly box: SecretBox,
@@ -29,13 +29,13 @@ export class PolicyDeliveryService {
   ) {}
 
   async deliver(pushId: string, body: string, attempt: number, maxAttempts: number): Promise<{ status: string; statusCode?: number }> {
-    const push = await this.prisma.policyPush.findUnique({ where: { id: pushId }, include: { target: true } });
+    const push = await this.pushes.withTarget(pushId);
     if (!push) return { status: 'gone' };
     if (push.status === 'delivered') return { status: 'delivered' };
     const target = push.target;
     if (target.kind === 'git') return this.deliverToGit(push, target, body, attempt, maxAttempts);
     if (!target.url || !target.secret || target.deletedAt || !target.enabled) {
-      await this.prisma.policyPush.update({ where: { id: pushId }, data: { status: 'failed', lastError: 'target deleted or disabled' } });
+      await this.pushes.recordOutcome(pushId, { status: 'failed', lastError: 'target deleted or disabled' });
       return { status: 'failed' };
     }
     const r = await this.sender.send({
@@ -46,20 +46,23 @@ export class PolicyDeliveryService {
       timeoutMs: this.config.FLEETTUNE_POLICY_PUSH_TIMEOUT_MS,
       headers: { 'X-Fleettune-Push-Id': pushId, 'X-Fleettune-Attempt': String(attempt) },
     });
-    await this.prisma.policyDeliveryAttempt.create({
-      data: { pushId, attempt, statusCode: r.statusCode ?? null, error: r.error ?? null, durationMs: r.durationMs },
-    });
+    await this.pushes.recordAttempt(pushId, { attempt, statusCode: r.statusCode ?? null, error: r.error ?? null, durationMs: r.durationMs });
     if (r.ok) {
-      await this.prisma.policyPush.update({
-        where: { id: pushId },
-        data: { status: 'delivered', attempts: attempt, lastStatusCode: r.statusCode ?? null, lastError: null, deliveredAt: new Date() },
+      await this.pushes.recordOutcome(pushId, {
+        status: 'delivered',
+        attempts: attempt,
+        lastStatusCode: r.statusCode ?? null,
+        lastError: null,
+        deliveredAt: new Date(),
       });
       return { status: 'delivered', statusCode: r.statusCode };
     }
     const final = r.permanent || attempt >= maxAttempts;
-    await this.prisma.policyPush.update({
-      where: { id: pushId },
-      data: { status: final ? 'failed' : 'retrying', attempts: attempt, lastStatusCode: r.statusCode ?? null, lastError: (r.error ?? 'failed').slice(0, 1000) },
+    await this.pushes.recordOutcome(pushId, {
+      status: final ? 'failed' : 'retrying',
+      attempts: attempt,
+      lastStatusCode: r.statusCode ?? null,
+      lastError: (r.error ?? 'failed').slice(0, 1000),
     });
     this.logger.warn(`push ${pushId} to ${target.name}: attempt ${attempt}/${maxAttempts} failed: ${r.error}`);
     if (r.permanent) return { status: 'failed' };
@@ -88,13 +91,8 @@ export class PolicyDeliveryService {
   ): Promise<{ status: string }> {
     const pushId = push.id;
     const fail = async (error: string, final: boolean) => {
-      await this.prisma.policyDeliveryAttempt.create({
-        data: { pushId, attempt, error: error.slice(0, 1000), durationMs: Math.round(performance.now() - started) },
-      });
-      await this.prisma.policyPush.update({
-        where: { id: pushId },
-        data: { status: final ? 'failed' : 'retrying', attempts: attempt, lastError: error.slice(0, 1000) },
-      });
+      await this.pushes.recordAttempt(pushId, { attempt, error: error.slice(0, 1000), durationMs: Math.round(performance.now() - started) });
+      await this.pushes.recordOutcome(pushId, { status: final ? 'failed' : 'retrying', attempts: attempt, lastError: error.slice(0, 1000) });
       this.logger.warn(`git push ${pushId} to ${target.name}: attempt ${attempt}/${maxAttempts} failed: ${error}`);
     };
     const started = performance.now();
@@ -118,16 +116,13 @@ export class PolicyDeliveryService {
         message: commit.message,
       });
       const durationMs = Math.round(performance.now() - started);
-      await this.prisma.policyDeliveryAttempt.create({ data: { pushId, attempt, durationMs } });
-      await this.prisma.policyPush.update({
-        where: { id: pushId },
-        data: {
-          status: r.status === 'committed' ? 'delivered' : 'unchanged',
-          commitSha: r.status === 'committed' ? r.commit : null,
-          attempts: attempt,
-          lastError: null,
-          deliveredAt: new Date(),
-        },
+      await this.pushes.recordAttempt(pushId, { attempt, durationMs });
+      await this.pushes.recordOutcome(pushId, {
+        status: r.status === 'committed' ? 'delivered' : 'unchanged',
+        commitSha: r.status === 'committed' ? r.commit : null,
+        attempts: attempt,
+        lastError: null,
+        deliveredAt: new Date(),
       });
       return { status: r.status === 'committed' ? 'delivered' : 'unchanged' };
     } catch (err) {

@@ -7,11 +7,21 @@ import { ExclusionSetPushController, PolicyTargetsController } from './policy-ta
 import { PolicyPushesController } from './policy-pushes.controller';
 import { PushHistoryService } from './push-history.service';
 import { GitPolicyPublisher } from './git-policy-publisher';
+import { PolicyPushRepository } from './policy-push.repository';
+import { PolicyTargetRepository } from './policy-target.repository';
 
 /** Policy targets, webhook pushes (BullMQ, signed, retried), git commits and ETag pulls of approved exclusions. */
 @Module({
   imports: [ExclusionsModule],
   controllers: [PolicyTargetsController, ExclusionSetPushController, PolicyPushesController],
-  providers: [PolicyPushService, PolicyDeliveryService, PolicyPushProcessor, PushHistoryService, GitPolicyPublisher],
+  providers: [
+    PolicyPushService,
+    PolicyDeliveryService,
+    PolicyPushProcessor,
+    PushHistoryService,
+    GitPolicyPublisher,
+    PolicyTargetRepository,
+    PolicyPushRepository,
+  ],
 })
 export class PolicyPushModule {}

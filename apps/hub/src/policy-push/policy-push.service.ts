@@ -7,7 +7,6 @@ import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
 import { itemsForPlatform } from '@fleettune/rules';
 import { platformOrBadRequest } from '../exclusions/export-platform';
 import { AuthenticatedPrincipal } from '../auth/api-token.guard';
-import { PrismaService } from '../database/prisma.service';
 import { ExclusionSetsService } from '../exclusions/exclusion-sets.service';
 import { allExports, pushedItems } from './policy-payload';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
@@ -16,13 +15,16 @@ import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
 import { SecretBox } from '../secrets/secret-box';
 import { gitPolicyCommit } from './git-policy-files';
 import { branchProblem, directoryProblem, parseGitRemote } from './git-remote';
+import { PolicyPushRepository } from './policy-push.repository';
+import { PolicyTargetRepository } from './policy-target.repository';
 
 export type PolicyTargetView = ContractPolicyTargetView<Date>;
 
 @Injectable()
 export class PolicyPushService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly targets: PolicyTargetRepository,
+    private readonly pushRows: PolicyPushRepository,
     private readonly sets: ExclusionSetsService,
     @InjectQueue(QUEUES.policyPush) private readonly queue: Queue,
     private readonly sender: SignedWebhookSender,
@@ -37,14 +39,12 @@ export class PolicyPushService {
     const problem = body.url ? await this.sender.urlProblem(body.url) : undefined;
     if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = body.kind === 'webhook' ? (body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`) : null;
-    const t = await this.prisma.policyTarget.create({
-      data: {
-        name: body.name,
-        kind: body.kind,
-        url: body.url ?? null,
-        secret: secret && this.box.seal(secret, 'policy_targets.secret'),
-        createdBy: principal.name,
-      },
+    const t = await this.targets.create({
+      name: body.name,
+      kind: body.kind,
+      url: body.url ?? null,
+      secret: secret && this.box.seal(secret, 'policy_targets.secret'),
+      createdBy: principal.name,
     });
     return { ...view(t), ...(secret ? { secret } : {}) };
   }
@@ -66,16 +66,14 @@ export class PolicyPushService {
     if (bad) throw new BadRequestException(`branch: ${bad}`);
     const badDir = directoryProblem(directory);
     if (badDir) throw new BadRequestException(`directory: ${badDir}`);
-    const t = await this.prisma.policyTarget.create({
-      data: {
-        name: body.name,
-        kind: 'git',
-        url: remote.display,
-        secret: remote.hasCredentials ? this.box.seal(remote.url, 'policy_targets.secret') : null,
-        branch,
-        directory,
-        createdBy: principal.name,
-      },
+    const t = await this.targets.create({
+      name: body.name,
+      kind: 'git',
+      url: remote.display,
+      secret: remote.hasCredentials ? this.box.seal(remote.url, 'policy_targets.secret') : null,
+      branch,
+      directory,
+      createdBy: principal.name,
     });
     return view(t);
   }
@@ -90,13 +88,13 @@ export class PolicyPushService {
   }
 
   async listTargets(withUrls = true): Promise<PolicyTargetView[]> {
-    const rows = await this.prisma.policyTarget.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
+    const rows = await this.targets.listLive();
     return rows.map((t) => ({ ...view(t), ...(withUrls ? {} : { url: null }) }));
   }
 
   async target(id: string) {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`policy target ${id} not found`);
-    const t = await this.prisma.policyTarget.findUnique({ where: { id } });
+    const t = await this.targets.byId(id);
     if (!t || t.deletedAt) throw new NotFoundException(`policy target ${id} not found`);
     return t;
   }
@@ -107,18 +105,13 @@ export class PolicyPushService {
 
   async deleteTarget(id: string): Promise<void> {
     await this.target(id);
-    await this.prisma.policyTarget.update({ where: { id }, data: { deletedAt: new Date(), enabled: false } });
+    await this.targets.markDeleted(id, new Date());
   }
 
   /** The push log of a target (webhook pushes and served pulls), newest first, with every delivery attempt. */
   async pushes(targetId: string, take = 50) {
     await this.target(targetId);
-    const rows = await this.prisma.policyPush.findMany({
-      where: { targetId },
-      orderBy: { createdAt: 'desc' },
-      take,
-      include: { attemptLog: { orderBy: { attempt: 'asc' } } },
-    });
+    const rows = await this.pushRows.ofTarget(targetId, take);
     return rows.map(({ attemptLog, ...p }) => ({
       ...p,
       attemptLog: attemptLog.map((a) => ({ attempt: a.attempt, at: a.at, statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
@@ -184,20 +177,17 @@ export class PolicyPushService {
     principal: AuthenticatedPrincipal;
   }) {
     const { id, target, set, pushed, digest } = p;
-    await this.prisma.policyPush.create({
-      data: {
-        id,
-        ...(p.createdAt ? { createdAt: p.createdAt } : {}),
-        targetId: target.id,
-        setId: set.id,
-        setVersion: set.version,
-        mode: p.mode,
-        items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
-        itemCount: pushed.length,
-        digest,
-        status: 'queued',
-        requestedBy: p.principal.name,
-      },
+    await this.pushRows.create({
+      id,
+      ...(p.createdAt ? { createdAt: p.createdAt } : {}),
+      targetId: target.id,
+      setId: set.id,
+      setVersion: set.version,
+      mode: p.mode,
+      items: pushed,
+      digest,
+      status: 'queued',
+      requestedBy: p.principal.name,
     });
     await addJob(this.queue, 'deliverPolicyPush', { pushId: id, body: p.body }, this.config, { jobId: id });
     return { pushId: id, targetId: target.id, setId: set.id, setVersion: set.version, items: pushed.length, digest, status: 'queued' as const };
@@ -214,9 +204,9 @@ export class PolicyPushService {
     }
     const target = await this.target(targetId);
     if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
-    const latest = await this.prisma.exclusionSet.findFirst({ orderBy: { version: 'desc' }, select: { id: true } });
-    if (!latest) throw new NotFoundException('no exclusion set has been computed yet');
-    const { set, items } = await this.sets.approvedItems(latest.id);
+    const latestId = await this.sets.latestId();
+    if (!latestId) throw new NotFoundException('no exclusion set has been computed yet');
+    const { set, items } = await this.sets.approvedItems(latestId);
     const spec = EXPORT_FORMATS[format as ExportFormatId];
     const all = pushedItems(items);
     const pushed = itemsForPlatform(all, platformOrBadRequest(format as ExportFormatId, os, all));
@@ -225,22 +215,19 @@ export class PolicyPushService {
     const etag = `"${digest}"`;
     const notModified = etagMatches(ifNoneMatch, etag);
     if (!notModified) {
-      await this.prisma.policyPush.create({
-        data: {
-          targetId: target.id,
-          setId: set.id,
-          setVersion: set.version,
-          mode: 'pull',
-          format,
-          items: pushed.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
-          itemCount: pushed.length,
-          digest,
-          status: 'served',
-          attempts: 1,
-          lastStatusCode: 200,
-          requestedBy: principal.name,
-          deliveredAt: new Date(),
-        },
+      await this.pushRows.create({
+        targetId: target.id,
+        setId: set.id,
+        setVersion: set.version,
+        mode: 'pull',
+        format,
+        items: pushed,
+        digest,
+        status: 'served',
+        attempts: 1,
+        lastStatusCode: 200,
+        requestedBy: principal.name,
+        deliveredAt: new Date(),
       });
     }
     return { notModified, etag, content, contentType: spec.contentType, fileName: spec.fileName, skipped: skipped.length, setVersion: set.version };

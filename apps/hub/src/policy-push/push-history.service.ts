@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PushHistoryRow as ContractPushHistoryRow } from '@fleettune/api-contract';
-import type { Prisma } from '../generated/prisma/client';
 import { Page, decodeCursor, encodeCursor } from '../common/pagination';
-import { PrismaService } from '../database/prisma.service';
+import { PolicyPushRepository } from './policy-push.repository';
 import { publicDeliveryError, publicStatusCode } from '../webhooks/signed-webhook-sender';
 
 /** One push (webhook) or served pull, fleet-wide, as viewers may see it (the API contract's row, Date timestamps). */
@@ -24,7 +23,7 @@ const isCursor = (v: Record<string, unknown>): v is Cursor =>
 
 @Injectable()
 export class PushHistoryService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly pushes: PolicyPushRepository) {}
 
   /**
    * Every push and served pull of every target, newest first. Keyset paging on
@@ -36,44 +35,12 @@ export class PushHistoryService {
   async list(q: PushHistoryQuery, detailed = false): Promise<Page<PushHistoryRow>> {
     const err = (e: string | null) => (detailed ? e : publicDeliveryError(e));
     const code = (c: number | null) => (detailed ? c : publicStatusCode(c));
-    const filter: Prisma.PolicyPushWhereInput = {
-      ...(q.targetId ? { targetId: q.targetId } : {}),
-      ...(q.status ? { status: q.status } : {}),
-      ...(q.mode ? { mode: q.mode } : {}),
-      ...(q.since || q.until ? { createdAt: { ...(q.since ? { gte: q.since } : {}), ...(q.until ? { lt: q.until } : {}) } } : {}),
-    };
-    let where = filter;
+    let after: { createdAt: Date; id: string } | undefined;
     if (q.cursor) {
       const c = decodeCursor(q.cursor, isCursor);
-      const at = new Date(c.c);
-      where = { AND: [filter, { OR: [{ createdAt: { lt: at } }, { createdAt: at, id: { lt: c.i } }] }] };
+      after = { createdAt: new Date(c.c), id: c.i };
     }
-    const [rows, total] = await Promise.all([
-      this.prisma.policyPush.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: q.limit + 1,
-        select: {
-          id: true,
-          setId: true,
-          setVersion: true,
-          mode: true,
-          format: true,
-          itemCount: true,
-          status: true,
-          attempts: true,
-          requestedBy: true,
-          createdAt: true,
-          deliveredAt: true,
-          lastStatusCode: true,
-          lastError: true,
-          commitSha: true,
-          target: { select: { id: true, name: true, kind: true, deletedAt: true } },
-          attemptLog: { orderBy: { attempt: 'desc' }, take: 1 },
-        },
-      }),
-      this.prisma.policyPush.count({ where: filter }),
-    ]);
+    const { rows, total } = await this.pushes.historyPage(q, after, q.limit + 1);
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return {

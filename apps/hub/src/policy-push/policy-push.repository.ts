@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../database/prisma.service';
+
+export interface PushedItemRow {
+  type: string;
+  value: string;
+  user: string;
+  applyToChildren: boolean;
+}
+
+export interface NewPolicyPush {
+  id?: string;
+  createdAt?: Date;
+  targetId: string;
+  setId: string;
+  setVersion: number;
+  mode: 'webhook' | 'git' | 'pull';
+  format?: string;
+  items: PushedItemRow[];
+  digest: string;
+  status: 'queued' | 'served';
+  attempts?: number;
+  lastStatusCode?: number;
+  requestedBy: string;
+  deliveredAt?: Date;
+}
+
+/** What one delivery attempt left on its push row. */
+export interface PushOutcome {
+  status: string;
+  attempts?: number;
+  lastStatusCode?: number | null;
+  lastError?: string | null;
+  deliveredAt?: Date;
+  commitSha?: string | null;
+}
+
+export interface PushAttempt {
+  attempt: number;
+  statusCode?: number | null;
+  error?: string | null;
+  durationMs: number;
+}
+
+export interface PushHistoryFilter {
+  targetId?: string;
+  status?: string;
+  mode?: string;
+  since?: Date;
+  until?: Date;
+}
+
+/** Policy pushes (webhook, git) and served pulls with their delivery attempts: the data access of push, delivery and history. */
+@Injectable()
+export class PolicyPushRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async create(p: NewPolicyPush): Promise<void> {
+    const { items, ...rest } = p;
+    await this.prisma.policyPush.create({
+      data: {
+        ...rest,
+        items: items.map((i) => ({ type: i.type, value: i.value, user: i.user, applyToChildren: i.applyToChildren })),
+        itemCount: items.length,
+      },
+    });
+  }
+
+  /** A push with its target, for one delivery attempt. */
+  withTarget(pushId: string) {
+    return this.prisma.policyPush.findUnique({ where: { id: pushId }, include: { target: true } });
+  }
+
+  async recordOutcome(pushId: string, outcome: PushOutcome): Promise<void> {
+    await this.prisma.policyPush.update({ where: { id: pushId }, data: outcome });
+  }
+
+  async recordAttempt(pushId: string, a: PushAttempt): Promise<void> {
+    await this.prisma.policyDeliveryAttempt.create({ data: { pushId, ...a } });
+  }
+
+  /** A target's pushes, newest first, with every attempt. */
+  ofTarget(targetId: string, take: number) {
+    return this.prisma.policyPush.findMany({
+      where: { targetId },
+      orderBy: { createdAt: 'desc' },
+      take,
+      include: { attemptLog: { orderBy: { attempt: 'asc' } } },
+    });
+  }
+
+  /**
+   * One page of every target's pushes, newest first, keyset-paged on (createdAt, id) after `after`,
+   * each with its target and last attempt; `take` rows (ask one more than a page to know there is a next),
+   * and the count of all rows the filter matches.
+   */
+  async historyPage(filter: PushHistoryFilter, after: { createdAt: Date; id: string } | undefined, take: number) {
+    const matching: Prisma.PolicyPushWhereInput = {
+      ...(filter.targetId ? { targetId: filter.targetId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.mode ? { mode: filter.mode } : {}),
+      ...(filter.since || filter.until ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) } } : {}),
+    };
+    const where: Prisma.PolicyPushWhereInput = after
+      ? { AND: [matching, { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] }
+      : matching;
+    const [rows, total] = await Promise.all([
+      this.prisma.policyPush.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take,
+        select: {
+          id: true,
+          setId: true,
+          setVersion: true,
+          mode: true,
+          format: true,
+          itemCount: true,
+          status: true,
+          attempts: true,
+          requestedBy: true,
+          createdAt: true,
+          deliveredAt: true,
+          lastStatusCode: true,
+          lastError: true,
+          commitSha: true,
+          target: { select: { id: true, name: true, kind: true, deletedAt: true } },
+          attemptLog: { orderBy: { attempt: 'desc' }, take: 1 },
+        },
+      }),
+      this.prisma.policyPush.count({ where: matching }),
+    ]);
+    return { rows, total };
+  }
+}
