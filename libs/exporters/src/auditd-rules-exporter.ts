@@ -112,7 +112,8 @@ function filterFor(item: ExportableExclusion): 'exe' | 'dir' | undefined {
   }
 }
 
-function unusableForAuditd(value: string): string | undefined {
+/** Why a path cannot be written into an auditd rule (syntax, macOS, wildcard), or undefined when it can. */
+export function unusableForAuditd(value: string): string | undefined {
   if (!value.startsWith('/')) return 'auditd needs an absolute path';
   if (MAC_ONLY_ROOTS.some((r) => value === r || value.startsWith(r + '/'))) return AUDITD_MAC_PATH_REASON;
   if (/[\s\u0000-\u001f\u007f\u0085\u00a0\u2028\u2029]/.test(value)) return 'auditd rule syntax cannot carry whitespace or control characters in a path';

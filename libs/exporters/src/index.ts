@@ -13,3 +13,4 @@ export { xmlEscape } from './xml-escape';
 export { csvField } from './csv-field';
 export * from './unreviewed-marking';
 export * from './export-platforms';
+export * from './auditd-host-rules';
