@@ -5,3 +5,4 @@ export * from './hosts';
 export * from './noise';
 export * from './policy-pushes';
 export * from './admin';
+export * from './auditd-apply';

@@ -3,7 +3,22 @@ import { Server, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, sendUna
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { AGENT_PROTO_FILE, AgentServiceService, BatchAck, BatchAck_Status, CountBatch, EnrollRequest, EnrollResponse, PROTO_ROOT } from '@fleettune/proto';
+import {
+  AGENT_PROTO_FILE,
+  AgentServiceService,
+  AuditdApplyAck,
+  AuditdApplyReport,
+  AuditdExclusions,
+  AuditdExclusionsRequest,
+  BatchAck,
+  BatchAck_Status,
+  CountBatch,
+  EnrollRequest,
+  EnrollResponse,
+  PROTO_ROOT,
+} from '@fleettune/proto';
+import { AuditdApplyReportsService } from '../auditd-apply/auditd-apply-reports.service';
+import { AuditdExclusionsService } from '../auditd-apply/auditd-exclusions.service';
 import { HUB_CONFIG, HubConfig, isLoopbackBind } from '../config/hub-config';
 import { hasRole } from '../config/hub-roles';
 import { clientCertFingerprint } from './client-cert-fingerprint';
@@ -33,6 +48,12 @@ export const REDACTION_REQUIRED =
  * an unauthenticated caller made the hub decode 8 MiB messages).
  */
 type RawBatch = { raw: Buffer } | { error: string; bytes: number };
+type RawMessage = RawBatch;
+
+/** The deserializer of an authenticated unary call: bytes kept as they are (see RawBatch), bounded. */
+function rawMessage(maxBytes: number): (bytes: Buffer) => RawMessage {
+  return (bytes) => (bytes.length > maxBytes ? { error: `message is ${bytes.length} bytes, more than ${maxBytes}`, bytes: bytes.length } : { raw: bytes });
+}
 
 @Injectable()
 export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -48,6 +69,8 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     private readonly enrollment: AgentEnrollmentService,
     private readonly authenticator: AgentAuthenticator,
     private readonly ingest: BatchIngestService,
+    private readonly auditdExclusions: AuditdExclusionsService,
+    private readonly auditdReports: AuditdApplyReportsService,
     @Optional() private readonly metrics?: IngestMetrics,
   ) {
     this.rateLimiter = new AgentRateLimiter(config.FLEETTUNE_AGENT_BATCHES_PER_SECOND, config.FLEETTUNE_AGENT_BATCH_BURST);
@@ -82,6 +105,18 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
         );
       },
       uploadBatches: (call: ServerDuplexStream<RawBatch, BatchAck>) => this.handleUpload(call),
+      getAuditdExclusions: (call: ServerUnaryCall<RawMessage, AuditdExclusions>, callback: sendUnaryData<AuditdExclusions>) =>
+        this.answerAuthenticated(call, callback, AuditdExclusionsRequest, async (agent, request) => {
+          if (request.hostId !== agent.hostId) throw new GrpcError(GrpcStatus.PERMISSION_DENIED, 'host_id does not belong to this agent');
+          const served = await this.auditdExclusions.forHost(agent.hostId);
+          const unchanged = request.knownEtag === served.etag;
+          return { etag: served.etag, unchanged, setId: served.setId, setVersion: served.setVersion, items: unchanged ? [] : served.items };
+        }),
+      reportAuditdApply: (call: ServerUnaryCall<RawMessage, AuditdApplyAck>, callback: sendUnaryData<AuditdApplyAck>) =>
+        this.answerAuthenticated(call, callback, AuditdApplyReport, async (agent, report) => {
+          await this.auditdReports.record(agent, report);
+          return {};
+        }),
     });
     this.health.addToServer(this.server);
     const pkg = protoLoader.loadSync(AGENT_PROTO_FILE, { includeDirs: [PROTO_ROOT] });
@@ -134,6 +169,8 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
           }
         },
       },
+      getAuditdExclusions: { ...AgentServiceService.getAuditdExclusions, requestDeserialize: rawMessage(maxBytes) },
+      reportAuditdApply: { ...AgentServiceService.reportAuditdApply, requestDeserialize: rawMessage(maxBytes) },
       uploadBatches: {
         ...AgentServiceService.uploadBatches,
         // No decoding here: see RawBatch.
@@ -141,6 +178,38 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
           bytes.length > maxBytes ? { error: `batch is ${bytes.length} bytes, more than ${maxBytes}`, bytes: bytes.length } : { raw: bytes },
       },
     } as unknown as ServiceDefinition;
+  }
+
+  /**
+   * A unary call of an enrolled agent: its token (and client certificate) checked like an upload's,
+   * then the message decoded (RawBatch: never before the caller is known), then answered.
+   */
+  private answerAuthenticated<Req, Res>(
+    call: ServerUnaryCall<RawMessage, Res>,
+    callback: sendUnaryData<Res>,
+    type: { decode(bytes: Uint8Array): Req },
+    answer: (agent: AuthenticatedAgent, request: Req) => Promise<Res>,
+  ): void {
+    this.authenticator
+      .authenticate(call.metadata, clientCertFingerprint(call))
+      .then(async (agent) => {
+        const message = call.request;
+        if ('error' in message) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, message.error);
+        let request: Req;
+        try {
+          request = type.decode(message.raw);
+        } catch (err) {
+          throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `malformed request: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        return answer(agent, request);
+      })
+      .then(
+        (res) => callback(null, res),
+        (err: unknown) => {
+          if (!(err instanceof GrpcError)) this.logger.error(err);
+          callback(toServiceError(err));
+        },
+      );
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditdApplyModule } from '../auditd-apply/auditd-apply.module';
 import { AgentAuthenticator } from './agent-authenticator.service';
 import { AgentEnrollmentService } from './agent-enrollment.service';
 import { AgentCredentialRepository } from './agent-credential.repository';
@@ -7,6 +8,7 @@ import { BatchIngestService } from './batch-ingest.service';
 import { IngestGrpcServer } from './ingest-grpc.server';
 
 @Module({
+  imports: [AuditdApplyModule],
   providers: [AgentEnrollmentService, EnrollmentRepository, AgentCredentialRepository, AgentAuthenticator, BatchIngestService, IngestGrpcServer],
   exports: [IngestGrpcServer, BatchIngestService],
 })

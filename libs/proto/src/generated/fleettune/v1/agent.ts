@@ -25,6 +25,66 @@ export const protobufPackage = "fleettune.v1";
 
 export const protobufFileName = "fleettune/v1/agent.proto";
 
+export interface AuditdExclusionsRequest {
+  hostId: string;
+  knownEtag: string;
+}
+
+export interface AuditdExclusions {
+  etag: string;
+  unchanged: boolean;
+  /** The exclusion set the items are of; "" and 0 before any set exists. */
+  setId: string;
+  setVersion: number;
+  items: AuditdExclusionItem[];
+}
+
+/**
+ * One approved audit-exe or audit-dir item. The agent builds the rule from
+ * these fields itself: the hub never sends rule text to be loaded as is.
+ */
+export interface AuditdExclusionItem {
+  itemId: string;
+  /** audit-exe | audit-dir */
+  type: string;
+  /** the program (audit-exe) or directory (audit-dir) */
+  value: string;
+  /** audit-dir: the one program muted there; "" = every program */
+  initiator: string;
+}
+
+export interface AuditdApplyReport {
+  hostId: string;
+  /** The set the report is about (the etag the agent applied). */
+  etag: string;
+  setId: string;
+  setVersion: number;
+  /**
+   * applied (every planned rule loaded) | partial (some lines failed) |
+   * failed (the load failed; the previous rules were restored) |
+   * immutable (audit is locked, enabled 2: nothing was changed) |
+   * unavailable (no auditctl, or it cannot be run)
+   */
+  state: string;
+  message: string;
+  lines: AuditdApplyLine[];
+}
+
+export interface AuditdApplyLine {
+  itemId: string;
+  type: string;
+  value: string;
+  /** applied | skipped | failed */
+  outcome: string;
+  /** why skipped or failed; "" when applied */
+  reason: string;
+  /** the rule line loaded or tried; "" when skipped */
+  rule: string;
+}
+
+export interface AuditdApplyAck {
+}
+
 export interface EnrollRequest {
   enrollSecret: string;
   hostname: string;
@@ -268,6 +328,747 @@ export function batchAck_StatusToJSON(object: BatchAck_Status): string {
       return "UNRECOGNIZED";
   }
 }
+
+function createBaseAuditdExclusionsRequest(): AuditdExclusionsRequest {
+  return { hostId: "", knownEtag: "" };
+}
+
+export const AuditdExclusionsRequest: MessageFns<AuditdExclusionsRequest> = {
+  encode(message: AuditdExclusionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hostId !== "") {
+      writer.uint32(10).string(message.hostId);
+    }
+    if (message.knownEtag !== "") {
+      writer.uint32(18).string(message.knownEtag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditdExclusionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditdExclusionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hostId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.knownEtag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditdExclusionsRequest {
+    return {
+      hostId: isSet(object.hostId)
+        ? globalThis.String(object.hostId)
+        : isSet(object.host_id)
+        ? globalThis.String(object.host_id)
+        : "",
+      knownEtag: isSet(object.knownEtag)
+        ? globalThis.String(object.knownEtag)
+        : isSet(object.known_etag)
+        ? globalThis.String(object.known_etag)
+        : "",
+    };
+  },
+
+  toJSON(message: AuditdExclusionsRequest): unknown {
+    const obj: any = {};
+    if (message.hostId !== "") {
+      obj.hostId = message.hostId;
+    }
+    if (message.knownEtag !== "") {
+      obj.knownEtag = message.knownEtag;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditdExclusionsRequest>): AuditdExclusionsRequest {
+    return AuditdExclusionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditdExclusionsRequest>): AuditdExclusionsRequest {
+    const message = createBaseAuditdExclusionsRequest();
+    message.hostId = object.hostId ?? "";
+    message.knownEtag = object.knownEtag ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditdExclusions(): AuditdExclusions {
+  return { etag: "", unchanged: false, setId: "", setVersion: 0, items: [] };
+}
+
+export const AuditdExclusions: MessageFns<AuditdExclusions> = {
+  encode(message: AuditdExclusions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.etag !== "") {
+      writer.uint32(10).string(message.etag);
+    }
+    if (message.unchanged !== false) {
+      writer.uint32(16).bool(message.unchanged);
+    }
+    if (message.setId !== "") {
+      writer.uint32(26).string(message.setId);
+    }
+    if (message.setVersion !== 0) {
+      writer.uint32(32).uint32(message.setVersion);
+    }
+    for (const v of message.items) {
+      AuditdExclusionItem.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditdExclusions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditdExclusions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.unchanged = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.setId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.setVersion = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.items.push(AuditdExclusionItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditdExclusions {
+    return {
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      unchanged: isSet(object.unchanged) ? globalThis.Boolean(object.unchanged) : false,
+      setId: isSet(object.setId)
+        ? globalThis.String(object.setId)
+        : isSet(object.set_id)
+        ? globalThis.String(object.set_id)
+        : "",
+      setVersion: isSet(object.setVersion)
+        ? globalThis.Number(object.setVersion)
+        : isSet(object.set_version)
+        ? globalThis.Number(object.set_version)
+        : 0,
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => AuditdExclusionItem.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AuditdExclusions): unknown {
+    const obj: any = {};
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    if (message.unchanged !== false) {
+      obj.unchanged = message.unchanged;
+    }
+    if (message.setId !== "") {
+      obj.setId = message.setId;
+    }
+    if (message.setVersion !== 0) {
+      obj.setVersion = Math.round(message.setVersion);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => AuditdExclusionItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditdExclusions>): AuditdExclusions {
+    return AuditdExclusions.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditdExclusions>): AuditdExclusions {
+    const message = createBaseAuditdExclusions();
+    message.etag = object.etag ?? "";
+    message.unchanged = object.unchanged ?? false;
+    message.setId = object.setId ?? "";
+    message.setVersion = object.setVersion ?? 0;
+    message.items = object.items?.map((e) => AuditdExclusionItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAuditdExclusionItem(): AuditdExclusionItem {
+  return { itemId: "", type: "", value: "", initiator: "" };
+}
+
+export const AuditdExclusionItem: MessageFns<AuditdExclusionItem> = {
+  encode(message: AuditdExclusionItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.itemId !== "") {
+      writer.uint32(10).string(message.itemId);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    if (message.initiator !== "") {
+      writer.uint32(34).string(message.initiator);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditdExclusionItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditdExclusionItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.itemId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.initiator = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditdExclusionItem {
+    return {
+      itemId: isSet(object.itemId)
+        ? globalThis.String(object.itemId)
+        : isSet(object.item_id)
+        ? globalThis.String(object.item_id)
+        : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      initiator: isSet(object.initiator) ? globalThis.String(object.initiator) : "",
+    };
+  },
+
+  toJSON(message: AuditdExclusionItem): unknown {
+    const obj: any = {};
+    if (message.itemId !== "") {
+      obj.itemId = message.itemId;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.initiator !== "") {
+      obj.initiator = message.initiator;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditdExclusionItem>): AuditdExclusionItem {
+    return AuditdExclusionItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditdExclusionItem>): AuditdExclusionItem {
+    const message = createBaseAuditdExclusionItem();
+    message.itemId = object.itemId ?? "";
+    message.type = object.type ?? "";
+    message.value = object.value ?? "";
+    message.initiator = object.initiator ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditdApplyReport(): AuditdApplyReport {
+  return { hostId: "", etag: "", setId: "", setVersion: 0, state: "", message: "", lines: [] };
+}
+
+export const AuditdApplyReport: MessageFns<AuditdApplyReport> = {
+  encode(message: AuditdApplyReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hostId !== "") {
+      writer.uint32(10).string(message.hostId);
+    }
+    if (message.etag !== "") {
+      writer.uint32(18).string(message.etag);
+    }
+    if (message.setId !== "") {
+      writer.uint32(26).string(message.setId);
+    }
+    if (message.setVersion !== 0) {
+      writer.uint32(32).uint32(message.setVersion);
+    }
+    if (message.state !== "") {
+      writer.uint32(42).string(message.state);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    for (const v of message.lines) {
+      AuditdApplyLine.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditdApplyReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditdApplyReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hostId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.setId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.setVersion = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lines.push(AuditdApplyLine.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditdApplyReport {
+    return {
+      hostId: isSet(object.hostId)
+        ? globalThis.String(object.hostId)
+        : isSet(object.host_id)
+        ? globalThis.String(object.host_id)
+        : "",
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      setId: isSet(object.setId)
+        ? globalThis.String(object.setId)
+        : isSet(object.set_id)
+        ? globalThis.String(object.set_id)
+        : "",
+      setVersion: isSet(object.setVersion)
+        ? globalThis.Number(object.setVersion)
+        : isSet(object.set_version)
+        ? globalThis.Number(object.set_version)
+        : 0,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      lines: globalThis.Array.isArray(object?.lines)
+        ? object.lines.map((e: any) => AuditdApplyLine.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AuditdApplyReport): unknown {
+    const obj: any = {};
+    if (message.hostId !== "") {
+      obj.hostId = message.hostId;
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    if (message.setId !== "") {
+      obj.setId = message.setId;
+    }
+    if (message.setVersion !== 0) {
+      obj.setVersion = Math.round(message.setVersion);
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.lines?.length) {
+      obj.lines = message.lines.map((e) => AuditdApplyLine.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditdApplyReport>): AuditdApplyReport {
+    return AuditdApplyReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditdApplyReport>): AuditdApplyReport {
+    const message = createBaseAuditdApplyReport();
+    message.hostId = object.hostId ?? "";
+    message.etag = object.etag ?? "";
+    message.setId = object.setId ?? "";
+    message.setVersion = object.setVersion ?? 0;
+    message.state = object.state ?? "";
+    message.message = object.message ?? "";
+    message.lines = object.lines?.map((e) => AuditdApplyLine.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAuditdApplyLine(): AuditdApplyLine {
+  return { itemId: "", type: "", value: "", outcome: "", reason: "", rule: "" };
+}
+
+export const AuditdApplyLine: MessageFns<AuditdApplyLine> = {
+  encode(message: AuditdApplyLine, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.itemId !== "") {
+      writer.uint32(10).string(message.itemId);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    if (message.outcome !== "") {
+      writer.uint32(34).string(message.outcome);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.rule !== "") {
+      writer.uint32(50).string(message.rule);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditdApplyLine {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditdApplyLine();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.itemId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.rule = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditdApplyLine {
+    return {
+      itemId: isSet(object.itemId)
+        ? globalThis.String(object.itemId)
+        : isSet(object.item_id)
+        ? globalThis.String(object.item_id)
+        : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      rule: isSet(object.rule) ? globalThis.String(object.rule) : "",
+    };
+  },
+
+  toJSON(message: AuditdApplyLine): unknown {
+    const obj: any = {};
+    if (message.itemId !== "") {
+      obj.itemId = message.itemId;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.rule !== "") {
+      obj.rule = message.rule;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditdApplyLine>): AuditdApplyLine {
+    return AuditdApplyLine.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditdApplyLine>): AuditdApplyLine {
+    const message = createBaseAuditdApplyLine();
+    message.itemId = object.itemId ?? "";
+    message.type = object.type ?? "";
+    message.value = object.value ?? "";
+    message.outcome = object.outcome ?? "";
+    message.reason = object.reason ?? "";
+    message.rule = object.rule ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditdApplyAck(): AuditdApplyAck {
+  return {};
+}
+
+export const AuditdApplyAck: MessageFns<AuditdApplyAck> = {
+  encode(_: AuditdApplyAck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditdApplyAck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditdApplyAck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AuditdApplyAck {
+    return {};
+  },
+
+  toJSON(_: AuditdApplyAck): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditdApplyAck>): AuditdApplyAck {
+    return AuditdApplyAck.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<AuditdApplyAck>): AuditdApplyAck {
+    const message = createBaseAuditdApplyAck();
+    return message;
+  },
+};
 
 function createBaseEnrollRequest(): EnrollRequest {
   return { enrollSecret: "", hostname: "", os: "", agentVersion: "", machineId: "" };
@@ -2412,6 +3213,36 @@ export const AgentServiceService = {
     responseSerialize: (value: BatchAck): Buffer => Buffer.from(BatchAck.encode(value).finish()),
     responseDeserialize: (value: Buffer): BatchAck => BatchAck.decode(value),
   },
+  /**
+   * Issue 14: the approved auditd exclusions for the calling agent's host
+   * (empty for a host that is not Linux). Authenticated like uploads. With
+   * known_etag equal to the current etag the answer is `unchanged` and
+   * carries no items, so polling an unchanged set costs nothing.
+   */
+  getAuditdExclusions: {
+    path: "/fleettune.v1.AgentService/GetAuditdExclusions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AuditdExclusionsRequest): Buffer =>
+      Buffer.from(AuditdExclusionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuditdExclusionsRequest => AuditdExclusionsRequest.decode(value),
+    responseSerialize: (value: AuditdExclusions): Buffer => Buffer.from(AuditdExclusions.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AuditdExclusions => AuditdExclusions.decode(value),
+  },
+  /**
+   * What the agent did with them on its host: applied, skipped (with why)
+   * and failed lines, or that audit is immutable. The hub keeps the latest
+   * report per host.
+   */
+  reportAuditdApply: {
+    path: "/fleettune.v1.AgentService/ReportAuditdApply" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AuditdApplyReport): Buffer => Buffer.from(AuditdApplyReport.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuditdApplyReport => AuditdApplyReport.decode(value),
+    responseSerialize: (value: AuditdApplyAck): Buffer => Buffer.from(AuditdApplyAck.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AuditdApplyAck => AuditdApplyAck.decode(value),
+  },
 } as const;
 
 export interface AgentServiceServer extends UntypedServiceImplementation {
@@ -2426,6 +3257,19 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
    * and changes nothing.
    */
   uploadBatches: handleBidiStreamingCall<CountBatch, BatchAck>;
+  /**
+   * Issue 14: the approved auditd exclusions for the calling agent's host
+   * (empty for a host that is not Linux). Authenticated like uploads. With
+   * known_etag equal to the current etag the answer is `unchanged` and
+   * carries no items, so polling an unchanged set costs nothing.
+   */
+  getAuditdExclusions: handleUnaryCall<AuditdExclusionsRequest, AuditdExclusions>;
+  /**
+   * What the agent did with them on its host: applied, skipped (with why)
+   * and failed lines, or that audit is immutable. The hub keeps the latest
+   * report per host.
+   */
+  reportAuditdApply: handleUnaryCall<AuditdApplyReport, AuditdApplyAck>;
 }
 
 export interface AgentServiceClient extends Client {
@@ -2456,6 +3300,47 @@ export interface AgentServiceClient extends Client {
   uploadBatches(): ClientDuplexStream<CountBatch, BatchAck>;
   uploadBatches(options: Partial<CallOptions>): ClientDuplexStream<CountBatch, BatchAck>;
   uploadBatches(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<CountBatch, BatchAck>;
+  /**
+   * Issue 14: the approved auditd exclusions for the calling agent's host
+   * (empty for a host that is not Linux). Authenticated like uploads. With
+   * known_etag equal to the current etag the answer is `unchanged` and
+   * carries no items, so polling an unchanged set costs nothing.
+   */
+  getAuditdExclusions(
+    request: AuditdExclusionsRequest,
+    callback: (error: ServiceError | null, response: AuditdExclusions) => void,
+  ): ClientUnaryCall;
+  getAuditdExclusions(
+    request: AuditdExclusionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AuditdExclusions) => void,
+  ): ClientUnaryCall;
+  getAuditdExclusions(
+    request: AuditdExclusionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AuditdExclusions) => void,
+  ): ClientUnaryCall;
+  /**
+   * What the agent did with them on its host: applied, skipped (with why)
+   * and failed lines, or that audit is immutable. The hub keeps the latest
+   * report per host.
+   */
+  reportAuditdApply(
+    request: AuditdApplyReport,
+    callback: (error: ServiceError | null, response: AuditdApplyAck) => void,
+  ): ClientUnaryCall;
+  reportAuditdApply(
+    request: AuditdApplyReport,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AuditdApplyAck) => void,
+  ): ClientUnaryCall;
+  reportAuditdApply(
+    request: AuditdApplyReport,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AuditdApplyAck) => void,
+  ): ClientUnaryCall;
 }
 
 export const AgentServiceClient = makeGenericClientConstructor(
