@@ -337,35 +337,58 @@ test(
  * /run/systemd/system exists) would never run above. In a private mount namespace a tmpfs over
  * /run/systemd makes them take it, and a systemctl first on PATH records what they ask for.
  */
-test('with systemd running, a pre-configured install is enabled and started, an upgrade restarts it, removal stops and disables it', { skip }, async (t) => {
+interface FakeSystemd {
+  wrap: string[];
+  env: NodeJS.ProcessEnv;
+  /** The systemctl calls made since the last reset. */
+  calls(): string[];
+  reset(): void;
+}
+
+async function fakeSystemd(): Promise<FakeSystemd | string> {
   const probe = await runCommand(['unshare', '-m', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs tmpfs /run/systemd']).catch(() => undefined);
-  if (probe?.code !== 0) return t.skip(`no private mount namespace here (unshare -m: ${probe?.stderr.trim() ?? 'not installed'})`);
-  const fake = path.join(work, 'fake-systemd');
-  const calls = path.join(fake, 'calls');
-  fs.mkdirSync(fake, { recursive: true });
-  fs.writeFileSync(path.join(fake, 'systemctl'), `#!/bin/sh\necho "$*" >> '${calls}'\n`, { mode: 0o755 });
-  const wrap = [
-    'unshare',
-    '-m',
-    '--propagation',
-    'private',
-    '/bin/sh',
-    '-c',
-    'mount -t tmpfs -o mode=0755 tmpfs /run/systemd && mkdir /run/systemd/system && exec "$@"',
-    'sh',
-  ];
-  const env = { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}` };
+  if (probe?.code !== 0) return `no private mount namespace here (unshare -m: ${probe?.stderr.trim() ?? 'not installed'})`;
+  const fake = fs.mkdtempSync(path.join(work, 'fake-systemd-'));
+  const log = path.join(fake, 'calls');
+  fs.writeFileSync(path.join(fake, 'systemctl'), `#!/bin/sh\necho "$*" >> '${log}'\n`, { mode: 0o755 });
+  fs.writeFileSync(log, '');
+  return {
+    wrap: [
+      'unshare',
+      '-m',
+      '--propagation',
+      'private',
+      '/bin/sh',
+      '-c',
+      'mount -t tmpfs -o mode=0755 tmpfs /run/systemd && mkdir /run/systemd/system && exec "$@"',
+      'sh',
+    ],
+    env: { ...process.env, PATH: `${fake}:${process.env.PATH ?? ''}` },
+    calls: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    reset: () => fs.writeFileSync(log, ''),
+  };
+}
+
+/** What config management does before installing: agent.env with a hub address. */
+function preseedAgentEnv(): string {
+  fs.mkdirSync('/etc/fleettune', { mode: 0o755, recursive: true });
+  const preseeded = `${MARKER}\nFLEETTUNE_HUB=hub.example.internal:50051\n`;
+  fs.writeFileSync(ENV_FILE, preseeded, { mode: 0o600 });
+  return preseeded;
+}
+
+test('with systemd running, a pre-configured install is enabled and started, an upgrade restarts it, removal stops and disables it', { skip }, async (t) => {
+  const systemd = await fakeSystemd();
+  if (typeof systemd === 'string') return t.skip(systemd);
   const dpkg = async (args: string[]) => {
-    fs.writeFileSync(calls, '');
-    const r = await runDpkg(args, { wrap, env });
+    systemd.reset();
+    const r = await runDpkg(args, { wrap: systemd.wrap, env: systemd.env });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    return fs.readFileSync(calls, 'utf8').trim().split('\n');
+    return systemd.calls();
   };
 
   // Config management wrote agent.env first; --force-confold keeps it (dpkg would ask otherwise).
-  fs.mkdirSync('/etc/fleettune', { mode: 0o755 });
-  const preseeded = `${MARKER}\nFLEETTUNE_HUB=hub.example.internal:50051\n`;
-  fs.writeFileSync(ENV_FILE, preseeded, { mode: 0o600 });
+  const preseeded = preseedAgentEnv();
   assert.deepEqual(await dpkg(['--force-confold', '-i', debs.first]), ['daemon-reload', 'enable fleettune-agent.service', 'start fleettune-agent.service']);
   assert.equal(fs.readFileSync(ENV_FILE, 'utf8'), preseeded);
   assert.deepEqual(await dpkg(['-i', debs.upgrade]), ['daemon-reload', 'try-restart fleettune-agent.service']);
@@ -373,4 +396,45 @@ test('with systemd running, a pre-configured install is enabled and started, an 
   assert.deepEqual(await dpkg(['-P', 'fleettune-agent']), ['daemon-reload']);
   for (const p of [BIN, UNIT, '/etc/fleettune', STATE]) assert.equal(fs.existsSync(p), false, `${p} gone`);
   assert.deepEqual(auditRules(), rulesBefore);
+});
+
+/**
+ * The .rpm is not installed here (no rpm database of the system's own on Debian), but its scriptlets are
+ * plain sh: run as rpm runs them ($1 = how many versions remain installed), with systemd present as above.
+ */
+test('the .rpm scriptlets, as rpm runs them: install, upgrade and erase ask systemd for the same as the .deb', { skip }, async (t) => {
+  const systemd = await fakeSystemd();
+  if (typeof systemd === 'string') return t.skip(systemd);
+  const scriptlets: Record<string, string> = {};
+  for (const tag of ['POSTIN', 'PREUN', 'POSTUN']) {
+    const r = await runCommand(['rpm', '-qp', '--qf', `%{${tag}}`, rpmFile]);
+    assert.equal(r.code, 0, r.stderr);
+    scriptlets[tag] = r.stdout;
+  }
+  const run = async (tag: string, count: number) => {
+    systemd.reset();
+    const r = await runCommand([...systemd.wrap, '/bin/sh', '-c', scriptlets[tag]!, tag, String(count)], { env: systemd.env });
+    assert.equal(r.code, 0, `${tag} ${count}: ${r.stdout}${r.stderr}`);
+    return { calls: systemd.calls(), output: r.stdout };
+  };
+  try {
+    // First install without a hub address: state dir made 0700, the unit left disabled, what to do printed.
+    const unconfigured = await run('POSTIN', 1);
+    assert.deepEqual(unconfigured.calls, ['daemon-reload']);
+    assert.match(unconfigured.output, /set FLEETTUNE_HUB in \/etc\/fleettune\/agent\.env/);
+    assert.equal(modeOf(STATE), '0700');
+    preseedAgentEnv();
+    assert.deepEqual((await run('POSTIN', 1)).calls, ['daemon-reload', 'enable fleettune-agent.service', 'start fleettune-agent.service']);
+    // Upgrade: new %post (2), old %preun (1), old %postun (1).
+    assert.deepEqual((await run('POSTIN', 2)).calls, ['daemon-reload']);
+    assert.deepEqual((await run('PREUN', 1)).calls, []);
+    assert.deepEqual((await run('POSTUN', 1)).calls, ['daemon-reload', 'try-restart fleettune-agent.service']);
+    // Erase.
+    assert.deepEqual((await run('PREUN', 0)).calls, ['stop fleettune-agent.service', 'disable fleettune-agent.service']);
+    assert.deepEqual((await run('POSTUN', 0)).calls, ['daemon-reload']);
+    assert.deepEqual(auditRules(), rulesBefore);
+  } finally {
+    fs.rmSync(STATE, { recursive: true, force: true });
+    fs.rmSync('/etc/fleettune', { recursive: true, force: true });
+  }
 });
