@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Server, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, sendUnaryData, status as GrpcStatus } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
@@ -40,6 +40,12 @@ export const REDACTION_REQUIRED =
   'this hub requires user redaction (FLEETTUNE_REQUIRE_REDACTED_USERS): restart the agent with --redact-users (or FLEETTUNE_REDACT_USERS=1); ' +
   "the batch was not stored and stays in the agent's spool";
 
+/** Ends an upload stream of a hub that is shutting down; the agent resends what was not acked, to another replica. */
+export const HUB_DRAINING = 'this hub is shutting down: batches not acked on this stream were not stored; send them to another hub replica';
+
+/** How long a shutting-down hub waits for its upload streams to finish the batch each is committing. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
 /**
  * What the upload deserializer hands the handler: the message's bytes, not
  * yet decoded. grpc-js deserializes each message as it arrives, before the
@@ -56,13 +62,16 @@ function rawMessage(maxBytes: number): (bytes: Buffer) => RawMessage {
 }
 
 @Injectable()
-export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestGrpcServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IngestGrpcServer.name);
   private readonly server: Server;
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   private boundPort = 0;
   private readonly rateLimiter: AgentRateLimiter;
   private readonly streamGate: AgentStreamGate;
+  private draining = false;
+  /** Each open upload stream's way to end itself once its current batch is acked (drain). */
+  private readonly openUploads = new Set<() => void>();
 
   constructor(
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
@@ -138,20 +147,34 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * A rolling restart loses and doubles nothing (issue 17). On SIGTERM the hub
+   * stops taking connections and streams and sends GOAWAY (`tryShutdown`), so
+   * agents given several replicas reconnect to another; every open upload
+   * stream finishes the batch it is committing, acks it, and ends UNAVAILABLE
+   * (HUB_DRAINING), leaving the batches it received but had not started in the
+   * agent's spool to be resent. This is onModuleDestroy, not
+   * onApplicationShutdown: Nest destroys this module before the global database
+   * module, so the batches being committed still have their connections.
+   */
+  async onModuleDestroy(): Promise<void> {
     if (this.boundPort === 0) return;
+    this.draining = true;
     this.health.setStatus('', 'NOT_SERVING');
     this.health.setStatus(SERVICE_NAME, 'NOT_SERVING');
-    await new Promise<void>((resolve) => {
+    const closed = new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
+        this.logger.warn(`upload streams still open ${DRAIN_TIMEOUT_MS} ms into shutdown; closing them (their batches stay in the agents' spools)`);
         this.server.forceShutdown();
         resolve();
-      }, 5_000);
+      }, DRAIN_TIMEOUT_MS);
       this.server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();
       });
     });
+    for (const end of [...this.openUploads]) end();
+    await closed;
   }
 
   private serviceDefinition(): ServiceDefinition {
@@ -228,11 +251,16 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
     let failed = false;
     let closed = false;
     let admittedAgentId: string | undefined;
+    let chain: Promise<void> = Promise.resolve();
     this.metrics?.streamOpened();
+    // Drain: after the batch being committed (if any) is acked, end the stream so the agent moves on.
+    const endForDrain = () => void chain.then(() => fail(new GrpcError(GrpcStatus.UNAVAILABLE, HUB_DRAINING)));
+    this.openUploads.add(endForDrain);
     const closeOnce = (result: 'ok' | 'error' | 'cancelled') => {
       if (!closed) {
         this.metrics?.streamClosed(result);
         if (admittedAgentId) this.streamGate.close(admittedAgentId);
+        this.openUploads.delete(endForDrain);
       }
       closed = true;
     };
@@ -258,13 +286,13 @@ export class IngestGrpcServer implements OnApplicationBootstrap, OnApplicationSh
       return agent;
     });
     agentPromise.catch(fail);
+    if (this.draining) endForDrain();
 
-    let chain: Promise<void> = Promise.resolve();
     call.on('data', (message: RawBatch) => {
       call.pause();
       chain = chain
         .then(async () => {
-          if (failed) return;
+          if (failed || this.draining) return;
           const agent = await agentPromise;
           if (failed) return;
           await this.authenticator.assertStillValid(agent);
