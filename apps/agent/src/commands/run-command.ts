@@ -15,6 +15,7 @@ import { AgentCredentials, AgentStateDir } from '../state/agent-state-dir';
 import { dnsHostName, machineIdFor, platformOs } from '../state/host-identity';
 import { ARGV_SECRET_WARNING, EnrollSecretSpec, enrollSecretSpec } from '../state/enroll-secret';
 import { AgentPlatform, parsePlatform, platformMismatch } from '../state/source-platforms';
+import { parseHubAddresses, sameHub } from '../uplink/hub-addresses';
 import { createHubClient, enrollWithHub, hubChannelCredentials } from '../uplink/hub-client';
 import { isLoopbackHub } from '../uplink/hub-tls';
 import { HubUplink } from '../uplink/hub-uplink';
@@ -57,8 +58,11 @@ function positiveInt(v: string): number {
 }
 
 function hubAddress(v: string): string {
-  if (!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(v)) throw new InvalidArgumentError('must be host:port');
-  return v;
+  try {
+    return parseHubAddresses(v).join(',');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 function defaultStateDir(): string {
@@ -81,7 +85,7 @@ async function ensureEnrolled(
 ): Promise<AgentCredentials> {
   const existing = state.loadCredentials();
   // An agent enrolled before host names had to be DNS names keeps its credentials; a change of --platform enrolls again.
-  if (existing && existing.hub === o.hub && (existing.hostname === hostname || (hostname === o.hostname && existing.hostname === o.osHostname))) {
+  if (existing && sameHub(existing.hub, o.hub) && (existing.hostname === hostname || (hostname === o.hostname && existing.hostname === o.osHostname))) {
     const enrolledAs = existing.os ?? platformOs();
     // The hub keeps a host's platform from its enrollment and never re-enrolls a machine by itself.
     if (enrolledAs !== o.platform) {
@@ -89,6 +93,8 @@ async function ensureEnrolled(
         `this host enrolled as ${enrolledAs}; --platform ${o.platform} would count its data in the other platform's set: replay another platform's captures as a host of their own (--hostname NAME --state-dir DIR)`,
       );
     }
+    // A replica added to or removed from --hub: the same hub cluster, so the same credentials, now under the new list.
+    if (existing.hub !== o.hub) state.saveCredentials({ ...existing, hub: o.hub });
     return existing;
   }
   const enrollSecret = secret.read();
@@ -256,7 +262,11 @@ export function registerRunCommand(program: Command): void {
   program
     .command('run')
     .description('Enroll with a hub and stream window counts of a source to it')
-    .requiredOption('--hub <host:port>', 'hub gRPC address', hubAddress)
+    .requiredOption(
+      '--hub <host:port[,host:port...]>',
+      'hub gRPC address; several hub replicas comma-separated, or a DNS name with several records: the agent picks one at random and moves to another when it dies or drains',
+      hubAddress,
+    )
     .option('--enroll-secret-file <file>', 'file holding the enrollment secret (first run only; deleted after enrolling). Or FLEETTUNE_ENROLL_SECRET')
     .option('--enroll-secret <secret>', 'enrollment secret on the command line: visible to every local user in ps, prefer --enroll-secret-file')
     .option(

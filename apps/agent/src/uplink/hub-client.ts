@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { ChannelCredentials, Metadata, ServiceError, credentials, status } from '@grpc/grpc-js';
 import { AgentServiceClient, EnrollRequest, EnrollResponse } from '@fleettune/proto';
+import { FAILOVER_CHANNEL_OPTIONS, hubChannelTarget } from './hub-addresses';
 import { isLoopbackHub, systemRootCertificates } from './hub-tls';
 
 export interface HubTransportOptions {
@@ -27,8 +28,10 @@ export function hubChannelCredentials(hub = '127.0.0.1:0', o: HubTransportOption
   return credentials.createSsl(ca ? fs.readFileSync(ca) : systemRootCertificates(env), key ? fs.readFileSync(key) : null, cert ? fs.readFileSync(cert) : null);
 }
 
+/** `hub` is one `host:port` or several replicas `a:1,b:2` (hub-addresses.ts: spread and failover). */
 export function createHubClient(hub: string, creds: ChannelCredentials = hubChannelCredentials(hub)): AgentServiceClient {
-  return new AgentServiceClient(hub, creds, {
+  return new AgentServiceClient(hubChannelTarget(hub), creds, {
+    ...FAILOVER_CHANNEL_OPTIONS,
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_send_message_length': 8 * 1024 * 1024,
   });

@@ -25,11 +25,17 @@ export function systemRootCertificates(env: NodeJS.ProcessEnv = process.env): Bu
   return Buffer.from(parts.join('\n'));
 }
 
-/** 127.0.0.0/8, ::1 and localhost: the only hub addresses plaintext gRPC is used for by default. */
+/**
+ * 127.0.0.0/8, ::1 and localhost: the only hub addresses plaintext gRPC is used for by default. A list
+ * of replicas (`a:1,b:2`) is loopback only when every one of them is.
+ */
 export function isLoopbackHub(hub: string): boolean {
-  const host = hub
-    .replace(/:\d+$/, '')
-    .replace(/^\[|\]$/g, '')
-    .toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  return hub.split(',').every((address) => {
+    const host = address
+      .trim()
+      .replace(/:\d+$/, '')
+      .replace(/^\[|\]$/g, '')
+      .toLowerCase();
+    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  });
 }
