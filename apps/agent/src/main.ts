@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   registerReportCommand(program);
   // `run` loads gRPC, protobuf, the spool and every live source (~0.1 s of CPU at start): a
   // `report`, which a user times against aureport, never needs them.
-  if (process.argv[2] !== 'report') (await import('./commands/run-command.js')).registerRunCommand(program);
+  if (process.argv[2] !== 'report') {
+    (await import('./commands/run-command.js')).registerRunCommand(program);
+    (await import('./commands/apply-exclusions-command.js')).registerApplyExclusionsCommand(program);
+  }
 
   await program.parseAsync(process.argv);
 }

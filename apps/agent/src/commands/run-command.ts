@@ -21,6 +21,9 @@ import { isLoopbackHub } from '../uplink/hub-tls';
 import { HubUplink } from '../uplink/hub-uplink';
 import { AGENT_VERSION } from '../version';
 import { ACCOUNTS_FILE_ENV } from '../privacy/local-account-database';
+import { SystemAuditctl } from '../auditd-apply/auditctl';
+import { startAuditdApplyLoop } from '../auditd-apply/auditd-apply-loop';
+import { DEFAULT_AUDIT_RULES_DIR } from '../auditd-apply/auditd-exclusion-applier';
 import { REDACT_HOSTNAME_ENV, REDACT_USERS_ENV, reportedHostname, userRedactorFor } from '../privacy/privacy-mode';
 
 interface RunOptions {
@@ -49,6 +52,9 @@ interface RunOptions {
   spoolMaxMb?: number;
   maxCpuPercent: number;
   maxRssMb: number;
+  applyAuditdExclusions: boolean;
+  auditdRulesDir: string;
+  auditdIntervalSeconds: number;
 }
 
 function positiveInt(v: string): number {
@@ -157,8 +163,22 @@ async function run(o: RunOptions): Promise<void> {
   const redactor = userRedactorFor(o, log);
   const hostname = dnsHostName(reportedHostname(o.hostname, o, state.dir, redactor));
   const client = createHubClient(o.hub, hubChannelCredentials(o.hub, o));
+  let auditdLoop: { stop(): Promise<void> } | undefined;
   try {
     const creds = await ensureEnrolled(state, o, hostname, secret, client);
+    // Issue 14: the approved auditd exclusions applied on this host beside the counting (apply-exclusions in a loop).
+    if (o.applyAuditdExclusions) {
+      auditdLoop = startAuditdApplyLoop({
+        client,
+        token: creds.agentToken,
+        hostId: creds.hostId,
+        stateDir: state.dir,
+        rulesDir: o.auditdRulesDir,
+        auditctl: new SystemAuditctl(),
+        log,
+        intervalMs: o.auditdIntervalSeconds * 1000,
+      });
+    }
     const spool = new BatchSpool(state.spoolDir, { maxBytes: spoolMaxBytes(o.spoolMaxMb), log }); // issue 7: bounded (merge, then drop counted)
     const watchdogOptions = { baseWindowMs: o.windowSeconds * 1000, limits: cliResourceLimits(o), spool, log: (l: string) => log(`watchdog ${l}`) };
     startHostCost(spool, { windowMs: o.windowSeconds * 1000, log }); // issue 9: product CPU/RSS + auditd health on every batch
@@ -254,6 +274,7 @@ async function run(o: RunOptions): Promise<void> {
     await forever;
     spool.close();
   } finally {
+    await auditdLoop?.stop();
     client.close();
   }
 }
@@ -316,6 +337,13 @@ export function registerRunCommand(program: Command): void {
       false,
     )
     .option('--redact-hostname', `send a keyed hash of the host name instead of the name (also ${REDACT_HOSTNAME_ENV}=1; key in the state dir)`, false)
+    .option(
+      '--apply-auditd-exclusions',
+      'also apply the approved auditd exclusions on this host, as `apply-exclusions` does (root; rules only for paths present here)',
+      false,
+    )
+    .option('--auditd-rules-dir <dir>', 'with --apply-auditd-exclusions: where 10-fleettune.rules goes', DEFAULT_AUDIT_RULES_DIR)
+    .option('--auditd-interval-seconds <n>', 'with --apply-auditd-exclusions: how often the hub is asked for changes', positiveInt, 300)
     .addOption(
       new Option('--accounts-file <passwd file>', 'local account database for --redact-users (default: /etc/passwd; dscl on macOS)').env(ACCOUNTS_FILE_ENV),
     )
