@@ -1,4 +1,5 @@
-import type { Timestamp } from './timestamp';
+import { z } from 'zod';
+import { Timestamp, ViewOf, timestamp } from './timestamp';
 
 export const AUDITD_APPLY_STATES = ['applied', 'partial', 'failed', 'immutable', 'unavailable'] as const;
 /**
@@ -12,36 +13,39 @@ export const AUDITD_APPLY_OUTCOMES = ['applied', 'skipped', 'failed'] as const;
 export type AuditdApplyOutcome = (typeof AUDITD_APPLY_OUTCOMES)[number];
 
 /** One approved auditd item on one host: loaded, skipped (e.g. its path is absent there) or refused. */
-export interface AuditdApplyLineView {
-  itemId: string;
-  type: string;
-  value: string;
-  outcome: AuditdApplyOutcome;
-  /** Why skipped or failed; '' when applied. */
-  reason: string;
-  /** The rule loaded or tried; '' when skipped. */
-  rule: string;
-}
+export const auditdApplyLineViewSchema = z.object({
+  itemId: z.string(),
+  type: z.string(),
+  value: z.string(),
+  outcome: z.enum(AUDITD_APPLY_OUTCOMES),
+  reason: z.string().describe("Why skipped or failed; '' when applied"),
+  rule: z.string().describe("The rule loaded or tried; '' when skipped"),
+});
+export type AuditdApplyLineView = z.infer<typeof auditdApplyLineViewSchema>;
 
 /** What a host's agent last reported doing with the approved auditd exclusions (fleettune-agent apply-exclusions). */
-export interface AuditdApplyReportView<T extends Timestamp = string> {
-  state: AuditdApplyState;
-  message: string;
-  etag: string;
-  setId: string | null;
-  setVersion: number | null;
-  reportedAt: T;
-  applied: number;
-  skipped: number;
-  failed: number;
-  lines: AuditdApplyLineView[];
-}
+export const auditdApplyReportViewSchema = z.object({
+  state: z.enum(AUDITD_APPLY_STATES),
+  message: z.string(),
+  etag: z.string(),
+  setId: z.string().nullable(),
+  setVersion: z.number().int().nullable(),
+  reportedAt: timestamp,
+  applied: z.number().int(),
+  skipped: z.number().int(),
+  failed: z.number().int(),
+  lines: z.array(auditdApplyLineViewSchema),
+});
+export type AuditdApplyReportView<T extends Timestamp = string> = ViewOf<typeof auditdApplyReportViewSchema, T>;
 
 /** GET /api/v1/hosts/{id}/auditd-exclusions. */
-export interface HostAuditdExclusionsView<T extends Timestamp = string> {
-  hostId: string;
-  /** null until the host's agent first reports (it runs neither apply-exclusions nor run --apply-auditd-exclusions). */
-  report: AuditdApplyReportView<T> | null;
-  /** What the hub serves this host now: when the report's etag differs, the agent has not applied the current set yet. */
-  current: { etag: string; setVersion: number | null; items: number; reportIsCurrent: boolean };
-}
+export const hostAuditdExclusionsViewSchema = z.object({
+  hostId: z.string(),
+  report: auditdApplyReportViewSchema
+    .nullable()
+    .describe("null until the host's agent first reports (it runs neither apply-exclusions nor run --apply-auditd-exclusions)"),
+  current: z
+    .object({ etag: z.string(), setVersion: z.number().int().nullable(), items: z.number().int(), reportIsCurrent: z.boolean() })
+    .describe("What the hub serves this host now: when the report's etag differs, the agent has not applied the current set yet"),
+});
+export type HostAuditdExclusionsView<T extends Timestamp = string> = ViewOf<typeof hostAuditdExclusionsViewSchema, T>;

@@ -1,15 +1,21 @@
-import type { Timestamp } from './timestamp';
+import { z } from 'zod';
+import { Timestamp, ViewOf, timestamp } from './timestamp';
 
 /** One row of GET /api/v1/noise/{kind}. */
-export interface NoiseRow<T extends Timestamp = string> {
-  /** The path, parent, directory, extension, audit key or syscall. */
-  subject: string;
-  /** Same as subject for path-like kinds (kept for older clients). */
-  path?: string;
-  count: number;
-  hosts: number;
-  /** count / seconds between the first window start and the last window end. */
-  ratePerSecond: number;
-  firstWindowStart: T;
-  lastWindowEnd: T;
-}
+export const noiseRowSchema = z.object({
+  subject: z.string().describe('The path, parent, directory, extension, audit key or syscall'),
+  path: z.string().optional().describe('Same as subject for path-like kinds (kept for older clients)'),
+  count: z.number(),
+  hosts: z.number(),
+  ratePerSecond: z.number().describe('count / seconds between the first window start and the last window end'),
+  firstWindowStart: timestamp,
+  lastWindowEnd: timestamp,
+});
+export type NoiseRow<T extends Timestamp = string> = ViewOf<typeof noiseRowSchema, T>;
+
+/** GET /api/v1/noise/subject: the hosts behind one subject and, for execs, the parents that start it. */
+export const subjectDetailSchema = z.object({
+  hosts: z.array(z.object({ hostId: z.string(), hostname: z.string(), count: z.number() })),
+  parents: z.array(z.object({ parent: z.string(), count: z.number(), hosts: z.number() })),
+});
+export type SubjectDetail = z.infer<typeof subjectDetailSchema>;

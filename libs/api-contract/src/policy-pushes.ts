@@ -1,28 +1,75 @@
-import type { Timestamp } from './timestamp';
+import { z } from 'zod';
+import { Timestamp, ViewOf, timestamp } from './timestamp';
 
 export const PUSH_HISTORY_PATH = '/api/v1/policy-pushes';
 
+/** One delivery attempt of a webhook push or an alert delivery (the signed-webhook sender's log). */
+export const deliveryAttemptSchema = z.object({
+  attempt: z.number().int(),
+  at: timestamp,
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number(),
+});
+export type DeliveryAttempt<T extends Timestamp = string> = ViewOf<typeof deliveryAttemptSchema, T>;
+
 /** One row of GET /api/v1/policy-pushes: a webhook or git push or a served pull, as viewers may see it (no URL, no secret). */
-export interface PushHistoryRow<T extends Timestamp = string> {
-  id: string;
-  target: { id: string; name: string; kind: string; deleted: boolean };
-  set: { id: string; version: number };
-  mode: string;
-  format: string | null;
-  itemCount: number;
-  status: string;
-  attempts: number;
-  requestedBy: string;
-  createdAt: T;
-  /** When the receiver took it (webhook 2xx) or the pull was served; null while queued/retrying or when failed. */
-  finishedAt: T | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  /** git pushes: the commit made; null when the branch already held the same files (status 'unchanged') and for other modes. */
-  commitSha: string | null;
-  /** The latest delivery attempt of a webhook push; null before the first one (and for pulls). */
-  lastAttempt: { attempt: number; at: T; statusCode: number | null; error: string | null; durationMs: number } | null;
-}
+export const pushHistoryRowSchema = z.object({
+  id: z.string(),
+  target: z.object({ id: z.string(), name: z.string(), kind: z.string(), deleted: z.boolean() }),
+  set: z.object({ id: z.string(), version: z.number().int() }),
+  mode: z.string(),
+  format: z.string().nullable(),
+  itemCount: z.number().int(),
+  status: z.string(),
+  attempts: z.number().int(),
+  requestedBy: z.string(),
+  createdAt: timestamp,
+  finishedAt: timestamp.nullable().describe('When the receiver took it (webhook 2xx) or the pull was served; null while queued/retrying or when failed'),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  commitSha: z
+    .string()
+    .nullable()
+    .describe("git pushes: the commit made; null when the branch already held the same files (status 'unchanged') and for other modes"),
+  lastAttempt: deliveryAttemptSchema.nullable().describe('The latest delivery attempt of a webhook push; null before the first one (and for pulls)'),
+});
+export type PushHistoryRow<T extends Timestamp = string> = ViewOf<typeof pushHistoryRowSchema, T>;
+
+/** POST /api/v1/exclusion-sets/{id}/push: the queued push of the set's APPROVED items. */
+export const queuedPushSchema = z.object({
+  pushId: z.string(),
+  targetId: z.string(),
+  setId: z.string(),
+  setVersion: z.number().int(),
+  items: z.number().int().describe('Approved items pushed'),
+  digest: z.string().describe('sha256 of the body every attempt delivers (git: of the files)'),
+  status: z.literal('queued'),
+});
+export type QueuedPush = z.infer<typeof queuedPushSchema>;
+
+/** One row of GET /api/v1/policy-targets/{id}/pushes (admins): a push or served pull with every delivery attempt. */
+export const targetPushViewSchema = z.object({
+  id: z.string(),
+  targetId: z.string(),
+  setId: z.string(),
+  setVersion: z.number().int(),
+  mode: z.string(),
+  format: z.string().nullable(),
+  commitSha: z.string().nullable(),
+  items: z.unknown().describe('The approved items sent: [{type, value, user, applyToChildren}]'),
+  itemCount: z.number().int(),
+  digest: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  requestedBy: z.string(),
+  createdAt: timestamp,
+  deliveredAt: timestamp.nullable(),
+  attemptLog: z.array(deliveryAttemptSchema),
+});
+export type TargetPushView<T extends Timestamp = string> = ViewOf<typeof targetPushViewSchema, T>;
 
 /**
  * A push that reached its target: a webhook the receiver took (2xx), a git commit pushed, a git push

@@ -1,13 +1,9 @@
+import type { AgentView as ContractAgentView } from '@fleettune/api-contract';
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 
-export interface AgentView {
-  id: string;
-  hostId: string;
-  hostname: string;
-  createdAt: Date;
-  revokedAt: Date | null;
-}
+/** One row of GET /api/v1/agents as the hub builds it (the contract lib is the one definition). */
+export type AgentView = ContractAgentView<Date>;
 
 const WITH_HOSTNAME = { host: { select: { hostname: true } } } as const;
 

@@ -1,9 +1,11 @@
 import { Controller, Get, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { HostIdentityService } from '../host-identity/host-identity.service';
 import { AgentRepository, AgentView } from './agent.repository';
+import { agentViewSchema } from '@fleettune/api-contract';
+import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
 
 @ApiTags('agents')
 @ApiBearerAuth()
@@ -17,7 +19,7 @@ export class AgentsController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ description: 'Enrolled agents and whether they are revoked' })
+  @ApiOkResponse({ schema: openApiArrayOf(agentViewSchema), description: 'Enrolled agents and whether they are revoked' })
   async list(): Promise<AgentView[]> {
     return this.agents.list();
   }
@@ -28,7 +30,7 @@ export class AgentsController {
    * (POST /api/v1/hosts/:id/unblock) and re-keys it.
    */
   @Post(':id/revoke')
-  @ApiOkResponse({ description: 'The agent, now revoked; its host is blocked until an admin lifts it' })
+  @ApiCreatedResponse({ schema: openApiSchemaOf(agentViewSchema), description: 'The agent, now revoked; its host is blocked until an admin lifts it' })
   async revoke(@Param('id') id: string): Promise<AgentView> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFoundException(`agent ${id} not found`);
     const agent = await this.agents.markRevoked(id);

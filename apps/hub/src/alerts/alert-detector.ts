@@ -1,3 +1,4 @@
+import type { SuggestedExclusion } from '@fleettune/api-contract';
 import { UsernameGeneralizer, baseName, hasControlChars, parentDir } from '@fleettune/paths';
 import { DEFAULT_RECOMMENDATION_CONFIG, ExclusionSafetyPolicy, PerHostNameScrubber, RecommendationConfig, UserScopeClassifier } from '@fleettune/rules';
 
@@ -65,15 +66,7 @@ export function detectorConfig(
   };
 }
 
-export interface SuggestedExclusion {
-  type: 'process' | 'path';
-  value: string;
-  isDirectory: boolean;
-  applyToChildren: boolean;
-  /** False when the safety policy refuses it; the alert still informs. */
-  allowed: boolean;
-  why?: string;
-}
+export type { SuggestedExclusion };
 
 export interface NoisySubject {
   group: SubjectGroup;

@@ -1,38 +1,12 @@
 import type { Alert } from '../generated/prisma/client';
+import type { AlertView as ContractAlertView } from '@fleettune/api-contract';
 import type { SuggestedExclusion } from './alert-detector';
 
-export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'muted'] as const;
-export type AlertStatus = (typeof ALERT_STATUSES)[number];
+export { ALERT_STATUSES } from '@fleettune/api-contract';
+export type { AlertStatus } from '@fleettune/api-contract';
 
-export interface AlertView {
-  id: string;
-  kind: string;
-  subject: string;
-  status: string;
-  /** Hosts over threshold for this subject. */
-  hosts: number;
-  hostsReporting: number;
-  /** Up to 5 of their hostnames. */
-  sampleHosts: string[];
-  ratePerSecond: number;
-  peakWindowCount: number;
-  baselinePeakWindowCount: number;
-  threshold: number;
-  reason: string;
-  suggestedExclusion: SuggestedExclusion;
-  firstSeenAt: Date;
-  lastSeenAt: Date;
-  createdAt: Date;
-  updatedAt: Date;
-  acknowledgedAt: Date | null;
-  acknowledgedBy: string | null;
-  resolvedAt: Date | null;
-  resolvedBy: string | null;
-  mutedAt: Date | null;
-  mutedBy: string | null;
-  note: string | null;
-  links: { dashboard: string };
-}
+/** An alert as the hub builds it (Date timestamps); the contract lib is the one definition the dashboard shares. */
+export type AlertView = ContractAlertView<Date>;
 
 export function dashboardLink(publicUrl: string, id: string): string {
   return `${publicUrl}/#/alerts/${id}`;

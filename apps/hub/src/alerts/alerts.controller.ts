@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { apiDate } from '../common/query-date';
@@ -12,6 +12,19 @@ import { AlertDeliveryService } from './alert-delivery.service';
 import { AlertScheduleService } from './alert-schedule.service';
 import { ALERT_STATUSES, AlertView } from './alert-view';
 import { AlertAction, AlertsService, ChannelView, DeliveryView } from './alerts.service';
+import {
+  alertChannelViewSchema,
+  alertDeliveryViewSchema,
+  alertDetailViewSchema,
+  alertViewSchema,
+  jobStateSchema,
+  queuedJobSchema,
+  redeliveryResultSchema,
+  JobState,
+  QueuedJob,
+  AlertDetailView,
+} from '@fleettune/api-contract';
+import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
 
 const listQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional(),
@@ -54,7 +67,7 @@ export class AlertsController {
   @Get()
   @ApiQuery({ name: 'status', required: false, enum: ALERT_STATUSES })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 5000, default: 500 } })
-  @ApiOkResponse({ description: 'Alerts on newly noisy subjects, most recently seen first' })
+  @ApiOkResponse({ schema: openApiArrayOf(alertViewSchema), description: 'Alerts on newly noisy subjects, most recently seen first' })
   list(@ZodQuery(listQuery) q: z.infer<typeof listQuery>): Promise<AlertView[]> {
     return this.alerts.list(q.status, q.limit);
   }
@@ -63,14 +76,17 @@ export class AlertsController {
   @HttpCode(200)
   @RequireRole('approver')
   @ApiBody({ required: false, schema: { type: 'object', properties: { now: { type: 'string', format: 'date-time' } } } })
-  @ApiOkResponse({ description: 'The id of the enqueued detection job; `now` defaults to the latest window end in the data' })
-  async evaluate(@ZodBody(evaluateBody) body: z.infer<typeof evaluateBody>): Promise<{ jobId: string }> {
+  @ApiOkResponse({
+    schema: openApiSchemaOf(queuedJobSchema),
+    description: 'The id of the enqueued detection job; `now` defaults to the latest window end in the data',
+  })
+  async evaluate(@ZodBody(evaluateBody) body: z.infer<typeof evaluateBody>): Promise<QueuedJob> {
     return { jobId: await this.schedule.enqueue(body.now) };
   }
 
   @Get('jobs/:jobId')
-  @ApiOkResponse({ description: 'State of a detection job and, once done, what it found' })
-  async job(@Param('jobId') jobId: string): Promise<{ id: string; state: string; result?: unknown; failedReason?: string }> {
+  @ApiOkResponse({ schema: openApiSchemaOf(jobStateSchema), description: 'State of a detection job and, once done, what it found' })
+  async job(@Param('jobId') jobId: string): Promise<JobState> {
     // State first, then the job: read the other way round, a job finishing in between is "completed" without its result.
     const state = await this.queue.getJobState(jobId);
     const job = state === 'unknown' ? undefined : await this.queue.getJob(jobId);
@@ -79,14 +95,15 @@ export class AlertsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ description: 'One alert with its deliveries and their attempt log' })
-  get(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<AlertView & { deliveries: DeliveryView[] }> {
+  @ApiOkResponse({ schema: openApiSchemaOf(alertDetailViewSchema), description: 'One alert with its deliveries and their attempt log' })
+  get(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<AlertDetailView<Date>> {
     return this.alerts.get(id, req.principal?.role === 'admin');
   }
 
   @Post(':id/acknowledge')
   @HttpCode(200)
   @RequireRole('approver')
+  @ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: 'The alert, now acknowledged' })
   acknowledge(@Param('id') id: string, @ZodBody(actionBody) b: z.infer<typeof actionBody>, @Req() req: AuthenticatedRequest): Promise<AlertView> {
     return this.act(id, 'acknowledge', b, req);
   }
@@ -94,6 +111,7 @@ export class AlertsController {
   @Post(':id/resolve')
   @HttpCode(200)
   @RequireRole('approver')
+  @ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: 'The alert, now resolved' })
   resolve(@Param('id') id: string, @ZodBody(actionBody) b: z.infer<typeof actionBody>, @Req() req: AuthenticatedRequest): Promise<AlertView> {
     return this.act(id, 'resolve', b, req);
   }
@@ -101,6 +119,7 @@ export class AlertsController {
   @Post(':id/mute')
   @HttpCode(200)
   @RequireRole('approver')
+  @ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: 'The alert, now muted' })
   mute(@Param('id') id: string, @ZodBody(actionBody) b: z.infer<typeof actionBody>, @Req() req: AuthenticatedRequest): Promise<AlertView> {
     return this.act(id, 'mute', b, req);
   }
@@ -108,8 +127,8 @@ export class AlertsController {
   @Post(':id/redeliver')
   @HttpCode(200)
   @RequireRole('admin')
-  @ApiOkResponse({ description: 'Deliveries of the alert that failed for good are queued again' })
-  async redeliver(@Param('id') id: string): Promise<{ requeued: number }> {
+  @ApiOkResponse({ schema: openApiSchemaOf(redeliveryResultSchema), description: 'Deliveries of the alert that failed for good are queued again' })
+  async redeliver(@Param('id') id: string): Promise<z.infer<typeof redeliveryResultSchema>> {
     await this.alerts.get(id);
     return { requeued: await this.delivery.redeliverFailed(id) };
   }
@@ -128,6 +147,7 @@ export class AlertChannelsController {
 
   @Get()
   @RequireRole('admin')
+  @ApiOkResponse({ schema: openApiArrayOf(alertChannelViewSchema), description: 'Alert channels (never their secret)' })
   list(): Promise<ChannelView[]> {
     return this.alerts.listChannels();
   }
@@ -147,14 +167,15 @@ export class AlertChannelsController {
       },
     },
   })
-  @ApiOkResponse({ description: 'The channel; for webhooks with the signing secret, shown only here' })
-  create(@ZodBody(channelBody) b: z.infer<typeof channelBody>, @Req() req: AuthenticatedRequest): Promise<ChannelView & { secret?: string }> {
+  @ApiCreatedResponse({ schema: openApiSchemaOf(alertChannelViewSchema), description: 'The channel; for webhooks with the signing secret, shown only here' })
+  create(@ZodBody(channelBody) b: z.infer<typeof channelBody>, @Req() req: AuthenticatedRequest): Promise<ChannelView> {
     return this.alerts.createChannel(b, who(req));
   }
 
   @Patch(':id')
   @RequireRole('admin')
   @ApiBody({ schema: { type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } } })
+  @ApiOkResponse({ schema: openApiSchemaOf(alertChannelViewSchema), description: 'The channel with its new enabled flag' })
   setEnabled(@Param('id') id: string, @ZodBody(channelPatch) b: z.infer<typeof channelPatch>): Promise<ChannelView> {
     return this.alerts.setChannelEnabled(id, b.enabled);
   }
@@ -168,7 +189,7 @@ export class AlertChannelsController {
 
   @Get(':id/deliveries')
   @RequireRole('admin')
-  @ApiOkResponse({ description: 'Delivery log of the channel, newest first' })
+  @ApiOkResponse({ schema: openApiArrayOf(alertDeliveryViewSchema), description: 'Delivery log of the channel, newest first' })
   deliveries(@Param('id') id: string): Promise<DeliveryView[]> {
     return this.alerts.channelDeliveries(id);
   }

@@ -5,6 +5,7 @@ import { SignedWebhookSender, publicDeliveryError, publicStatusCode } from '../w
 import { SecretBox } from '../secrets/secret-box';
 import type { AlertChannel } from '../generated/prisma/client';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import type { AlertChannelView, AlertDeliveryView, AlertDetailView } from '@fleettune/api-contract';
 import { AlertStatus, AlertView, toAlertView } from './alert-view';
 
 export type AlertAction = 'acknowledge' | 'resolve' | 'mute';
@@ -16,31 +17,9 @@ const TRANSITIONS: Record<AlertAction, { from: AlertStatus[]; to: AlertStatus }>
   resolve: { from: ['open', 'acknowledged', 'muted'], to: 'resolved' },
 };
 
-export interface DeliveryView {
-  id: string;
-  channelId: string;
-  channelName: string;
-  event: string;
-  status: string;
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: Date;
-  deliveredAt: Date | null;
-  log: Array<{ attempt: number; at: Date; statusCode: number | null; error: string | null; durationMs: number }>;
-}
-
-export interface ChannelView {
-  id: string;
-  name: string;
-  type: string;
-  /** Webhook URLs are shown in full; Slack URLs carry their token in the path, so only the origin is shown. */
-  url: string;
-  enabled: boolean;
-  hasSecret: boolean;
-  createdAt: Date;
-  createdBy: string;
-}
+/** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
+export type DeliveryView = AlertDeliveryView<Date>;
+export type ChannelView = AlertChannelView<Date>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -63,7 +42,7 @@ export class AlertsService {
   }
 
   /** One alert with its deliveries; without `detailed` (non-admins) delivery failures read as a generic error. */
-  async get(id: string, detailed = true): Promise<AlertView & { deliveries: DeliveryView[] }> {
+  async get(id: string, detailed = true): Promise<AlertDetailView<Date>> {
     const err = (e: string | null) => (detailed ? e : publicDeliveryError(e));
     const code = (c: number | null) => (detailed ? c : publicStatusCode(c));
     const a = UUID.test(id)
@@ -118,10 +97,7 @@ export class AlertsService {
 
   // ---- channels ----
 
-  async createChannel(
-    input: { name: string; type: 'webhook' | 'slack'; url: string; secret?: string; enabled?: boolean },
-    who: string,
-  ): Promise<ChannelView & { secret?: string }> {
+  async createChannel(input: { name: string; type: 'webhook' | 'slack'; url: string; secret?: string; enabled?: boolean }, who: string): Promise<ChannelView> {
     const problem = await this.sender.urlProblem(input.url);
     if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = input.type === 'webhook' ? (input.secret ?? randomBytes(32).toString('base64url')) : null;

@@ -7,6 +7,8 @@ import { RequireRole } from '../auth/require-role.decorator';
 import { Page, decodeCursor, encodeCursor, pageQueryShape } from '../common/pagination';
 import { ZodQuery } from '../common/zod-validation';
 import { AuditLogService, AuditLogView } from './audit-log.service';
+import { auditLogViewSchema, pageSchema } from '@fleettune/api-contract';
+import { openApiSchemaOf } from '../common/openapi-schema';
 
 const auditQuerySchema = z.object({
   limit: pageQueryShape.limit,
@@ -32,7 +34,7 @@ export class AuditLogController {
   @ApiQuery({ name: 'actor', required: false, description: 'e.g. token:ops-admin, cli' })
   @ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' } })
   @ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' } })
-  @ApiOkResponse({ description: 'Every write (who, what, when), newest first; {items, nextCursor}' })
+  @ApiOkResponse({ schema: openApiSchemaOf(pageSchema(auditLogViewSchema)), description: 'Every write (who, what, when), newest first; {items, nextCursor}' })
   async list(@ZodQuery(auditQuerySchema) q: z.infer<typeof auditQuerySchema>): Promise<Page<AuditLogView>> {
     const beforeId = q.cursor ? BigInt(decodeCursor(q.cursor, (v): v is { b: string } => typeof v.b === 'string' && /^\d{1,19}$/.test(v.b)).b) : undefined;
     const rows = await this.audit.list({ ...q, limit: q.limit + 1, beforeId });

@@ -4,6 +4,8 @@ import { ApiTokenGuard } from '../auth/api-token.guard';
 import { ZodQuery } from '../common/zod-validation';
 import { BeforeAfterQuery, FleetCostQuery, HostCostQuery, beforeAfterQuerySchema, fleetCostQuerySchema, hostCostQuerySchema } from './cost-query.dto';
 import { CostService } from './cost.service';
+import { beforeAfterViewSchema, fleetCostViewSchema, hostCostViewSchema } from '@fleettune/api-contract';
+import { openApiSchemaOf } from '../common/openapi-schema';
 
 @ApiTags('cost')
 @ApiBearerAuth()
@@ -23,6 +25,7 @@ export class CostController {
       'windows: [{windowStart, windowEnd, coveredMs, products, auditd: {enabled, pid, lostDelta, backlogMax, backlogLimit, rateLimit, ' +
       'rulesTotal, rulesByProduct, logGrowthBytesPerHour, logRotationsPerDay, dispatch, consumers}}], findings: [{code, severity, message, advice}]}',
   })
+  @ApiOkResponse({ schema: openApiSchemaOf(hostCostViewSchema) })
   host(@Param('id', new ParseUUIDPipe()) id: string, @ZodQuery(hostCostQuerySchema) q: HostCostQuery) {
     return this.cost.hostCost(id, q);
   }
@@ -35,6 +38,7 @@ export class CostController {
   @ApiOkResponse({
     description: 'Fleet-wide: cost per product, CPU percent across hosts (median and range), hosts with lost audit events, top hosts by product CPU',
   })
+  @ApiOkResponse({ schema: openApiSchemaOf(fleetCostViewSchema) })
   fleet(@ZodQuery(fleetCostQuerySchema) q: FleetCostQuery) {
     return this.cost.fleet(q);
   }
@@ -57,6 +61,7 @@ export class CostController {
       'Equal periods before and after a change: per host the event rate and product CPU percent, and across hosts their median and range ' +
       '(summary), with hosts (noReductionHosts) and the whole change (noReduction) flagged when nothing fell by minReductionPercent',
   })
+  @ApiOkResponse({ schema: openApiSchemaOf(beforeAfterViewSchema) })
   beforeAfter(@ZodQuery(beforeAfterQuerySchema) q: BeforeAfterQuery) {
     return this.cost.beforeAfter(q);
   }

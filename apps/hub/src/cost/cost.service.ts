@@ -1,61 +1,21 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { BeforeAfterReport, CostWindow, Finding, Spread, compareBeforeAfter, costFindings, spread } from '@fleettune/host-cost';
+import { CostWindow, Finding, compareBeforeAfter, costFindings, spread } from '@fleettune/host-cost';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
+import type {
+  AuditdHealthView,
+  BeforeAfterView,
+  CostWindowView as ContractCostWindowView,
+  FleetCostView,
+  HostCostView as ContractHostCostView,
+  ProductCostView,
+} from '@fleettune/api-contract';
 import { BeforeAfterQuery, FleetCostQuery, HostCostQuery } from './cost-query.dto';
 
-export interface ProductCostView {
-  name: string;
-  product: string;
-  cpuSeconds: number;
-  /** Percent of one CPU over the sampled time. */
-  cpuPercent: number;
-  peakRssKb: number;
-  peakHwmKb: number;
-  processes: number;
-}
-
-export interface AuditdHealthView {
-  enabled: number | null;
-  pid: number | null;
-  lostDelta: number | null;
-  lostTotal: number | null;
-  backlogMax: number | null;
-  backlogLimit: number | null;
-  rateLimit: number | null;
-  backlogWaitDelta: number | null;
-  rulesTotal: number | null;
-  rulesByProduct: Array<{ name: string; count: number }> | null;
-  logBytes: number | null;
-  logRotations: number | null;
-  logGrowthBytesPerHour: number | null;
-  logRotationsPerDay: number | null;
-  dispatch: string | null;
-  dispatchLossy: boolean | null;
-  consumers: string[] | null;
-}
-
-export interface CostWindowView {
-  windowStart: Date;
-  windowEnd: Date;
-  samples: number;
-  coveredMs: number;
-  products: ProductCostView[];
-  auditd: AuditdHealthView | null;
-}
-
-export interface HostCostView {
-  hostId: string;
-  hostname: string;
-  since: Date | null;
-  until: Date | null;
-  /** Per product over the whole range. */
-  totals: ProductCostView[];
-  /** Oldest first (at most `limit`, the latest). */
-  windows: CostWindowView[];
-  /** Findings over the range (lost events, immutable, lossy dispatch, fast log growth, high CPU). */
-  findings: Finding[];
-}
+/** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
+export type { AuditdHealthView, ProductCostView };
+export type CostWindowView = ContractCostWindowView<Date>;
+export type HostCostView = ContractHostCostView<Date>;
 
 interface WindowRow {
   window_start: Date;
@@ -227,7 +187,7 @@ export class CostService {
     return costFindings({ window: folded });
   }
 
-  async fleet(q: FleetCostQuery) {
+  async fleet(q: FleetCostQuery): Promise<FleetCostView<Date>> {
     const where = rangeWhere(Prisma.sql`c.window_start`, q.since, q.until);
     const perHost = await this.prisma.$queryRaw<
       Array<{
@@ -290,16 +250,7 @@ export class CostService {
     };
   }
 
-  async beforeAfter(q: BeforeAfterQuery): Promise<
-    BeforeAfterReport & {
-      at: Date;
-      windowMinutes: number;
-      before: { start: Date; end: Date };
-      after: { start: Date; end: Date };
-      push: { id: string; setVersion: number; status: string; itemCount: number } | null;
-      targeted: { execPaths: string[]; execsPerSecond: { before: Spread; after: Spread } } | null;
-    }
-  > {
+  async beforeAfter(q: BeforeAfterQuery): Promise<BeforeAfterView<Date>> {
     let at = q.at;
     let push: { id: string; setVersion: number; status: string; itemCount: number } | null = null;
     let execPaths: string[] = [];

@@ -8,33 +8,21 @@ import {
   exclusionScopeDigest,
   exclusionScopeOf,
 } from '@fleettune/rules';
+import {
+  EXCLUSION_DECISIONS,
+  type DecisionHistoryRow,
+  type DecisionResult,
+  type ExclusionDecision,
+  type DecisionView as ContractDecisionView,
+} from '@fleettune/api-contract';
 import { AuthenticatedPrincipal } from '../auth/api-token.guard';
 import { ExclusionDecisionRepository } from './exclusion-decision.repository';
 
-export const DECISIONS = ['approved', 'rejected', 'snoozed'] as const;
-export type Decision = (typeof DECISIONS)[number];
+export const DECISIONS = EXCLUSION_DECISIONS;
+export type Decision = ExclusionDecision;
 
-/**
- * The review state of an item: the newest decision for its identity; an expired snooze is pending
- * again, and so is an approval whose reviewed scope the item now exceeds (`widened`).
- */
-export interface DecisionView {
-  status: 'pending' | Decision;
-  /** sha256 of the scope the newest decision was made on (exclusion-scope-digest.ts). */
-  scopeDigest?: string;
-  /** Set when an approval no longer covers the item: what widened since (`applyToChildren false→true`). */
-  widened?: string[];
-  /** The item is strictly narrower than the approved scope, so the approval still holds: what narrowed. */
-  narrowed?: string[];
-  comment?: string;
-  snoozeUntil?: Date;
-  decidedBy?: string;
-  decidedAt?: Date;
-  /** The set version the decision was made on. */
-  setVersion?: number;
-  /** Number of decisions recorded for this identity (the audit trail). */
-  history: number;
-}
+/** The review state of an item as the hub builds it (Date timestamps); defined once in the contract lib. */
+export type DecisionView = ContractDecisionView<Date>;
 
 const PENDING: DecisionView = Object.freeze({ status: 'pending', history: 0 }) as DecisionView;
 
@@ -46,7 +34,7 @@ export class ExclusionDecisionsService {
     itemId: string,
     body: { decision: Decision; comment: string; snoozeUntil?: string },
     principal: AuthenticatedPrincipal,
-  ): Promise<{ item: { id: string; type: string; value: string; user: string }; decision: DecisionView }> {
+  ): Promise<DecisionResult<Date>> {
     if (!/^[0-9a-f-]{36}$/i.test(itemId)) throw new NotFoundException(`exclusion item ${itemId} not found`);
     const item = await this.repository.item(itemId);
     if (!item) throw new NotFoundException(`exclusion item ${itemId} not found`);
@@ -79,7 +67,7 @@ export class ExclusionDecisionsService {
   }
 
   /** Every decision ever made about the item's identity, newest first: the audit trail. */
-  async history(itemId: string) {
+  async history(itemId: string): Promise<DecisionHistoryRow<Date>[]> {
     if (!/^[0-9a-f-]{36}$/i.test(itemId)) throw new NotFoundException(`exclusion item ${itemId} not found`);
     const item = await this.repository.item(itemId);
     if (!item) throw new NotFoundException(`exclusion item ${itemId} not found`);

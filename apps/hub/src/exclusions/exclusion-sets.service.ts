@@ -1,27 +1,19 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import type { ExclusionSetDiffView, ExclusionSetView as ContractExclusionSetView } from '@fleettune/api-contract';
 import { ExclusionItem, ExclusionSetDiff, HostScopedSuggestion, exclusionIdentityKey } from '@fleettune/rules';
 import { DecisionView, ExclusionDecisionsService } from './exclusion-decisions.service';
 import { ExclusionSetRepository } from './exclusion-set.repository';
 
+/** An item as the hub builds it: the engine's item (narrower than the contract's) with its id and decision. */
 export type ExclusionItemView = ExclusionItem & { id: string; decision: DecisionView };
 
-export interface ExclusionSetView {
-  id: string;
-  version: number;
-  createdAt: Date;
-  params: unknown;
-  previousSetId: string | null;
+/** A set version as the hub builds it: the contract's view with the engine's item types (so exporters take them). */
+export type ExclusionSetView = Omit<ContractExclusionSetView<Date>, 'items' | 'hostScopedSuggestions'> & {
   items: ExclusionItemView[];
-  /** Noise below the fleet bar, for its hosts only: never items, so never pushed, pulled or exported. */
   hostScopedSuggestions: HostScopedSuggestion[];
-}
+};
 
-export interface ExclusionSetDiffView extends ExclusionSetDiff {
-  setId: string;
-  version: number;
-  previousSetId: string | null;
-  previousVersion: number | null;
-}
+export type { ExclusionSetDiffView };
 
 type ItemRow = {
   id: string;

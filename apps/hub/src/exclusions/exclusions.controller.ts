@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
@@ -11,6 +11,8 @@ import { QUEUES } from '../jobs/job-registry';
 import { ExclusionScheduleService } from './exclusion-schedule.service';
 import { platformOrBadRequest } from './export-platform';
 import { ExclusionSetDiffView, ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
+import { exclusionSetDiffViewSchema, exclusionSetViewSchema, jobStateSchema, queuedJobSchema, JobState, QueuedJob } from '@fleettune/api-contract';
+import { openApiSchemaOf } from '../common/openapi-schema';
 
 @ApiTags('exclusions')
 @ApiBearerAuth()
@@ -25,14 +27,14 @@ export class ExclusionsController {
 
   @Post('recompute')
   @RequireRole('approver')
-  @ApiOkResponse({ description: 'The id of the enqueued recompute job' })
-  async recompute(): Promise<{ jobId: string }> {
+  @ApiCreatedResponse({ schema: openApiSchemaOf(queuedJobSchema), description: 'The id of the enqueued recompute job' })
+  async recompute(): Promise<QueuedJob> {
     return { jobId: await this.schedule.enqueue() };
   }
 
   @Get('jobs/:jobId')
-  @ApiOkResponse({ description: 'State of a recompute job and, once done, the set it produced' })
-  async job(@Param('jobId') jobId: string): Promise<{ id: string; state: string; result?: unknown; failedReason?: string }> {
+  @ApiOkResponse({ schema: openApiSchemaOf(jobStateSchema), description: 'State of a recompute job and, once done, the set it produced' })
+  async job(@Param('jobId') jobId: string): Promise<JobState> {
     const job = await this.queue.getJob(jobId);
     if (!job) throw new NotFoundException(`job ${jobId} not found`);
     // State first, then a fresh read of the job: a job finishing between the
@@ -43,17 +45,28 @@ export class ExclusionsController {
   }
 
   @Get('latest')
+  @ApiOkResponse({
+    schema: openApiSchemaOf(exclusionSetViewSchema),
+    description: 'The newest set version: items with their current decision, and host-scoped suggestions',
+  })
   latest(): Promise<ExclusionSetView> {
     return this.sets.latest();
   }
 
   @Get(':id')
+  @ApiOkResponse({
+    schema: openApiSchemaOf(exclusionSetViewSchema),
+    description: 'One set version: items with their current decision, and host-scoped suggestions',
+  })
   byId(@Param('id') id: string): Promise<ExclusionSetView> {
     return this.sets.byId(id);
   }
 
   @Get(':id/diff')
-  @ApiOkResponse({ description: 'What changed against the previous version: added, removed and changed items, each with why' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(exclusionSetDiffViewSchema),
+    description: 'What changed against the previous version: added, removed and changed items, each with why',
+  })
   diff(@Param('id') id: string): Promise<ExclusionSetDiffView> {
     return this.sets.diff(id);
   }
@@ -78,6 +91,10 @@ export class ExclusionsController {
     required: false,
     description:
       "Only this platform's items. Default: the format's platform (mdatp-json, auditd-rules: linux; mdatp-plist: darwin; cisco-*: the whole set when it is one platform's, else darwin; mdatp-cli: all)",
+  })
+  @ApiOkResponse({
+    description: "The set's items as a file in the format's content type (X-Fleettune-Review says whether only approved items are in it)",
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
   })
   async export(
     @Param('id') id: string,

@@ -24,6 +24,8 @@ import {
   noiseQuerySchema,
   trendQuerySchema,
 } from './noise-query.dto';
+import { hostViewSchema, noiseRowSchema, subjectDetailSchema, trendViewSchema } from '@fleettune/api-contract';
+import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
 
 const FilterParams = () =>
   applyDecorators(
@@ -82,6 +84,7 @@ export class FleetController {
       'and agentStatus (spool backlog, drop/merge/refused totals, watchdog degrade level and paused sources its agent last reported; null before the first report). ' +
       'An array; the header X-Total-Count gives the number of matching hosts for paging with limit/offset.',
   })
+  @ApiOkResponse({ schema: openApiArrayOf(hostViewSchema) })
   async hosts(@ZodQuery(hostsQuerySchema) q: HostsQuery, @Res({ passthrough: true }) res: Response): Promise<HostView[]> {
     const { rows, total } = await this.fleet.listHosts(q);
     res.setHeader('X-Total-Count', String(total));
@@ -89,7 +92,7 @@ export class FleetController {
   }
 
   @Get('hosts/:id')
-  @ApiOkResponse({ description: 'One host, with agentStatus as in the list' })
+  @ApiOkResponse({ schema: openApiSchemaOf(hostViewSchema), description: 'One host, with agentStatus as in the list' })
   host(@Param('id', new ParseUUIDPipe()) id: string): Promise<HostView> {
     return this.fleet.host(id);
   }
@@ -106,7 +109,7 @@ export class FleetController {
     },
     description: `The host's complete tag list (replaces the current one; duplicates collapse; at most ${MAX_HOST_TAGS})`,
   })
-  @ApiOkResponse({ description: 'The host with its new tags (sorted)' })
+  @ApiOkResponse({ schema: openApiSchemaOf(hostViewSchema), description: 'The host with its new tags (sorted)' })
   @ApiBadRequestResponse({ description: 'A tag does not match the pattern, or more than 20 tags' })
   @ApiNotFoundResponse({ description: 'No such host' })
   setTags(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostTagsBodySchema) body: HostTagsBody): Promise<HostView> {
@@ -117,7 +120,7 @@ export class FleetController {
   @ApiQuery({ name: 'kind', required: false, enum: NOISE_KINDS })
   @ApiQuery({ name: 'top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } })
   @FilterParams()
-  @ApiOkResponse({ description: `The host's top noise of one kind. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `The host's top noise of one kind. ${NOISE_ROW_DOC}` })
   async hostNoise(@Param('id', new ParseUUIDPipe()) id: string, @ZodQuery(hostNoiseQuerySchema) q: z.infer<typeof hostNoiseQuerySchema>): Promise<NoiseRow[]> {
     await this.fleet.host(id);
     return this.fleet.topNoise(q.kind, { ...q, hostId: id });
@@ -125,49 +128,49 @@ export class FleetController {
 
   @Get('noise/execs')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: `Fleet-wide most executed programs. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide most executed programs. ${NOISE_ROW_DOC}` })
   execs(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('exec', q);
   }
 
   @Get('noise/files')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: `Fleet-wide most operated-on file paths. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide most operated-on file paths. ${NOISE_ROW_DOC}` })
   files(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('file', q);
   }
 
   @Get('noise/parents')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: `Fleet-wide parents of the most executions. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide parents of the most executions. ${NOISE_ROW_DOC}` })
   parents(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('parent', q);
   }
 
   @Get('noise/directories')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: `Fleet-wide directories with the most file operations. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide directories with the most file operations. ${NOISE_ROW_DOC}` })
   directories(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('directory', q);
   }
 
   @Get('noise/extensions')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: `Fleet-wide file extensions with the most file operations. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide file extensions with the most file operations. ${NOISE_ROW_DOC}` })
   extensions(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('extension', q);
   }
 
   @Get('noise/keys')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: `Fleet-wide audit rule keys by event count. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide audit rule keys by event count. ${NOISE_ROW_DOC}` })
   keys(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('key', q);
   }
 
   @Get('noise/syscalls')
   @NoiseQueryParams()
-  @ApiOkResponse({ description: `Fleet-wide syscalls by event count. ${NOISE_ROW_DOC}` })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide syscalls by event count. ${NOISE_ROW_DOC}` })
   syscalls(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('syscall', q);
   }
@@ -177,6 +180,7 @@ export class FleetController {
   @ApiOkResponse({
     description: `Fleet-wide initiators: events by the program that caused them (audit exe= of syscall and user-space records such as USER_ACCT or CRED_ACQ; what aureport -x counts and what the MDE auditd guidance excludes by -F exe=). ${NOISE_ROW_DOC}`,
   })
+  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema) })
   initiators(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('initiator', q);
   }
@@ -185,7 +189,10 @@ export class FleetController {
   @ApiQuery({ name: 'kind', required: false, enum: NOISE_KINDS })
   @ApiQuery({ name: 'subject', required: true })
   @FilterParams()
-  @ApiOkResponse({ description: 'Drill-down: the hosts behind one subject and, for execs, the parents that start it' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(subjectDetailSchema),
+    description: 'Drill-down: the hosts behind one subject and, for execs, the parents that start it',
+  })
   subject(@ZodQuery(subjectQuerySchema) q: z.infer<typeof subjectQuerySchema>): ReturnType<FleetService['subjectDetail']> {
     return this.fleet.subjectDetail(q.kind as NoiseKind, q.subject, q);
   }
@@ -196,7 +203,10 @@ export class FleetController {
   @ApiQuery({ name: 'bucket', required: false, enum: ['auto', 'minute', 'hour', 'day'], description: 'auto (default) picks one from the span of the data' })
   @ApiQuery({ name: 'hostId', required: false, schema: { type: 'string', format: 'uuid' } })
   @FilterParams()
-  @ApiOkResponse({ description: '{kind, subject, bucket, points: [{t, total, subject?, subjectHosts?}]} oldest first (at most 2000 buckets, the latest)' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(trendViewSchema),
+    description: '{kind, subject, bucket, points: [{t, total, subject?, subjectHosts?}]} oldest first (at most 2000 buckets, the latest)',
+  })
   trend(@ZodQuery(trendQuerySchema) q: TrendQuery): Promise<TrendView> {
     return this.fleet.trend(q);
   }

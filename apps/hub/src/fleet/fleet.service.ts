@@ -1,6 +1,12 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import type { HostView as ContractHostView, NoiseRow as ContractNoiseRow } from '@fleettune/api-contract';
+import type {
+  HostView as ContractHostView,
+  NoiseRow as ContractNoiseRow,
+  SubjectDetail,
+  TrendPoint as ContractTrendPoint,
+  TrendView as ContractTrendView,
+} from '@fleettune/api-contract';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 import { HostsQuery, NoiseKind, TrendQuery } from './noise-query.dto';
@@ -21,22 +27,8 @@ export interface NoiseQuery {
   tag?: string;
 }
 
-export interface TrendPoint {
-  t: Date;
-  /** Fleet total of the kind in the bucket. */
-  total: number;
-  /** The subject's count (only when a subject was asked for). */
-  subject?: number;
-  /** Hosts that reported the subject in the bucket. */
-  subjectHosts?: number;
-}
-
-export interface TrendView {
-  kind: string;
-  subject: string | null;
-  bucket: string;
-  points: TrendPoint[];
-}
+export type TrendPoint = ContractTrendPoint<Date>;
+export type TrendView = ContractTrendView<Date>;
 
 interface KindSql {
   table: Prisma.Sql;
@@ -328,11 +320,7 @@ export class FleetService {
   }
 
   /** Drill-down: the hosts behind a subject, and (for execs) the parents that start it. */
-  async subjectDetail(
-    kind: NoiseKind,
-    subject: string,
-    q: Omit<NoiseQuery, 'top'>,
-  ): Promise<{ hosts: Array<{ hostId: string; hostname: string; count: number }>; parents: Array<{ parent: string; count: number; hosts: number }> }> {
+  async subjectDetail(kind: NoiseKind, subject: string, q: Omit<NoiseQuery, 'top'>): Promise<SubjectDetail> {
     const s = this.scope(kind, q);
     if (s.empty) return { hosts: [], parents: [] };
     const hostParts: Prisma.Sql[] = [];

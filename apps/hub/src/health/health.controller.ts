@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import Redis from 'ioredis';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { HealthRepository } from './health.repository';
+import { livenessSchema, readinessSchema } from '@fleettune/api-contract';
+import { openApiSchemaOf } from '../common/openapi-schema';
 
 type Check = { ok: boolean; error?: string };
 
@@ -32,14 +34,14 @@ export class HealthController implements OnModuleDestroy {
   }
 
   @Get('healthz')
-  @ApiOkResponse({ description: 'The process is up' })
+  @ApiOkResponse({ schema: openApiSchemaOf(livenessSchema), description: 'The process is up' })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'PostgreSQL and Redis are reachable' })
+  @ApiOkResponse({ schema: openApiSchemaOf(readinessSchema), description: 'PostgreSQL and Redis are reachable' })
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
   async readyz(): Promise<{ status: 'ready'; checks: Record<string, Check> }> {
     if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect().catch(() => undefined);

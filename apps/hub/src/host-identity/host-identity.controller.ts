@@ -7,6 +7,8 @@ import { ZodBody } from '../common/zod-validation';
 import { z } from 'zod';
 import { HostIdentityService, RekeyGrant } from './host-identity.service';
 import { HostStanding } from './host-identity.repository';
+import { hostStandingSchema, rekeyGrantSchema } from '@fleettune/api-contract';
+import { openApiSchemaOf } from '../common/openapi-schema';
 
 /** An optional reason, kept in the audit log with the action; nothing else is accepted. */
 const hostActionBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
@@ -25,7 +27,10 @@ export class HostIdentityController {
   @HttpCode(200)
   @AuditAction('host.approve')
   @HostActionBody()
-  @ApiOkResponse({ description: 'The host, now active: its agent may upload (with FLEETTUNE_ENROLL_REQUIRE_APPROVAL=1 new hosts start pending)' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(hostStandingSchema),
+    description: 'The host, now active: its agent may upload (with FLEETTUNE_ENROLL_REQUIRE_APPROVAL=1 new hosts start pending)',
+  })
   @ApiConflictResponse({ description: 'The host is blocked' })
   @ApiNotFoundResponse({ description: 'No such host' })
   approve(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
@@ -36,7 +41,10 @@ export class HostIdentityController {
   @HttpCode(200)
   @AuditAction('host.block')
   @HostActionBody()
-  @ApiOkResponse({ description: 'The host, now blocked: every agent of it revoked, no enrollment can take it until unblocked' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(hostStandingSchema),
+    description: 'The host, now blocked: every agent of it revoked, no enrollment can take it until unblocked',
+  })
   @ApiNotFoundResponse({ description: 'No such host' })
   block(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.block(id);
@@ -46,7 +54,7 @@ export class HostIdentityController {
   @HttpCode(200)
   @AuditAction('host.unblock')
   @HostActionBody()
-  @ApiOkResponse({ description: 'The host, block lifted; it has no working agent until re-keyed' })
+  @ApiOkResponse({ schema: openApiSchemaOf(hostStandingSchema), description: 'The host, block lifted; it has no working agent until re-keyed' })
   @ApiNotFoundResponse({ description: 'No such host' })
   unblock(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.unblock(id);
@@ -63,6 +71,7 @@ export class HostIdentityController {
   })
   @ApiConflictResponse({ description: 'The host is blocked: unblock it first' })
   @ApiNotFoundResponse({ description: 'No such host' })
+  @ApiOkResponse({ schema: openApiSchemaOf(rekeyGrantSchema) })
   rekey(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<RekeyGrant> {
     return this.hosts.rekey(id);
   }

@@ -1,15 +1,10 @@
+import type { HostStanding as ContractHostStanding } from '@fleettune/api-contract';
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service';
 import type { HostStatus } from '../ingest/enrollment.repository';
 
-export interface HostStanding {
-  id: string;
-  hostname: string;
-  status: HostStatus;
-  statusChangedAt: Date | null;
-  activeAgents: number;
-  rekeyExpiresAt: Date | null;
-}
+/** A host's enrollment standing as the hub builds it; defined once in the contract lib. */
+export type HostStanding = ContractHostStanding<Date>;
 
 /** Data access of the admin's host-identity actions (approve, block, unblock, re-key). */
 @Injectable()

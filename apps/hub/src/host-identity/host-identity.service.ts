@@ -1,16 +1,11 @@
+import type { RekeyGrant as ContractRekeyGrant } from '@fleettune/api-contract';
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { TokenDigester, generateToken } from '../auth/token-digest';
 import { REKEY_TOKEN_PREFIX } from '../ingest/rekey-token';
 import { HostIdentityRepository, HostStanding } from './host-identity.repository';
 
-export interface RekeyGrant {
-  hostId: string;
-  /** Shown once: the new agent enrolls with it in place of the enrollment secret. */
-  rekeyToken: string;
-  expiresAt: Date;
-  revokedAgents: number;
-}
+export type RekeyGrant = ContractRekeyGrant<Date>;
 
 /**
  * Host identity is issued by the hub and changes hands only by an admin's act (issue 13 item 3):

@@ -1,4 +1,4 @@
-import type { PolicyTargetView as ContractPolicyTargetView } from '@fleettune/api-contract';
+import type { PolicyTargetView as ContractPolicyTargetView, QueuedPush, TargetPushView } from '@fleettune/api-contract';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
@@ -109,7 +109,7 @@ export class PolicyPushService {
   }
 
   /** The push log of a target (webhook pushes and served pulls), newest first, with every delivery attempt. */
-  async pushes(targetId: string, take = 50) {
+  async pushes(targetId: string, take = 50): Promise<TargetPushView<Date>[]> {
     await this.target(targetId);
     const rows = await this.pushRows.ofTarget(targetId, take);
     return rows.map(({ attemptLog, ...p }) => ({
@@ -123,7 +123,7 @@ export class PolicyPushService {
    * is built once, here, and signed per attempt over the same bytes, so every
    * retry delivers the identical document.
    */
-  async push(setId: string, targetId: string, principal: AuthenticatedPrincipal) {
+  async push(setId: string, targetId: string, principal: AuthenticatedPrincipal): Promise<QueuedPush> {
     const target = await this.target(targetId);
     if (target.kind === 'git') return this.pushToGit(setId, target, principal);
     if (target.kind !== 'webhook' || !target.url)

@@ -6,6 +6,8 @@ import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { Page, pageQueryShape } from '../common/pagination';
 import { ZodQuery } from '../common/zod-validation';
 import { PushHistoryRow, PushHistoryService } from './push-history.service';
+import { pageSchema, pushHistoryRowSchema } from '@fleettune/api-contract';
+import { openApiSchemaOf } from '../common/openapi-schema';
 
 export const PUSH_STATUSES = ['queued', 'retrying', 'delivered', 'failed', 'served', 'unchanged'] as const;
 
@@ -42,6 +44,7 @@ export class PolicyPushesController {
       'Every webhook push and served pull, newest first: {items: [{id, target {id, name, kind, deleted}, set {id, version}, mode, format, ' +
       'itemCount, status, attempts, requestedBy, createdAt, finishedAt, lastStatusCode, lastError, lastAttempt}], nextCursor, total}',
   })
+  @ApiOkResponse({ schema: openApiSchemaOf(pageSchema(pushHistoryRowSchema)) })
   list(@ZodQuery(historyQuery) q: z.infer<typeof historyQuery>, @Req() req: AuthenticatedRequest): Promise<Page<PushHistoryRow>> {
     return this.history.list(q, req.principal?.role === 'admin');
   }

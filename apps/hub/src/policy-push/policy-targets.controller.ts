@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { EXPORT_FORMATS } from '@fleettune/exporters';
@@ -7,6 +7,8 @@ import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { ZodBody } from '../common/zod-validation';
 import { PolicyPushService } from './policy-push.service';
+import { policyTargetViewSchema, queuedPushSchema, targetPushViewSchema } from '@fleettune/api-contract';
+import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
 
 const targetBody = z
   .object({
@@ -53,6 +55,10 @@ export class PolicyTargetsController {
       },
     },
   })
+  @ApiCreatedResponse({
+    schema: openApiSchemaOf(policyTargetViewSchema),
+    description: 'The target; `secret` (the webhook signing key) is shown only in this answer',
+  })
   create(@ZodBody(targetBody) body: z.infer<typeof targetBody>, @Req() req: AuthenticatedRequest) {
     return this.push.createTarget(body, req.principal!);
   }
@@ -60,13 +66,14 @@ export class PolicyTargetsController {
   // Approvers push exclusions, so they may list where to; only admins see the URLs.
   @Get()
   @RequireRole('approver')
-  @ApiOkResponse({ description: 'Targets (oldest first); url is null for non-admins' })
+  @ApiOkResponse({ schema: openApiArrayOf(policyTargetViewSchema), description: 'Targets (oldest first); url is null for non-admins' })
   list(@Req() req: AuthenticatedRequest) {
     return this.push.listTargets(req.principal?.role === 'admin');
   }
 
   @Get(':id')
   @RequireRole('admin')
+  @ApiOkResponse({ schema: openApiSchemaOf(policyTargetViewSchema), description: 'One target' })
   get(@Param('id') id: string) {
     return this.push.getTarget(id);
   }
@@ -80,7 +87,7 @@ export class PolicyTargetsController {
 
   @Get(':id/pushes')
   @RequireRole('admin')
-  @ApiOkResponse({ description: 'Push log: every webhook push and served pull with its delivery attempts' })
+  @ApiOkResponse({ schema: openApiArrayOf(targetPushViewSchema), description: 'Push log: every webhook push and served pull with its delivery attempts' })
   pushes(@Param('id') id: string) {
     return this.push.pushes(id);
   }
@@ -88,7 +95,10 @@ export class PolicyTargetsController {
   @Get(':id/export')
   @ApiQuery({ name: 'format', enum: Object.keys(EXPORT_FORMATS) })
   @ApiQuery({ name: 'os', enum: ['linux', 'darwin'], required: false, description: "Only this platform's items (default: the format's platform)" })
-  @ApiOkResponse({ description: 'Approved items of the latest set; ETag/If-None-Match (304 when unchanged)' })
+  @ApiOkResponse({
+    description: "Approved items of the latest set as a file in the format's content type; ETag/If-None-Match (304 when unchanged)",
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  })
   async export(
     @Param('id') id: string,
     @Query('format') format: string,
@@ -123,7 +133,10 @@ export class ExclusionSetPushController {
   @HttpCode(202)
   @RequireRole('approver')
   @ApiBody({ schema: { type: 'object', required: ['targetId'], properties: { targetId: { type: 'string', format: 'uuid' } } } })
-  @ApiOkResponse({ description: 'The queued push of the APPROVED items of this set (delivered by a BullMQ job with retries)' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(queuedPushSchema),
+    description: 'The queued push of the APPROVED items of this set (delivered by a BullMQ job with retries)',
+  })
   pushSet(@Param('id') id: string, @ZodBody(pushBody) body: z.infer<typeof pushBody>, @Req() req: AuthenticatedRequest) {
     return this.push.push(id, body.targetId, req.principal!);
   }

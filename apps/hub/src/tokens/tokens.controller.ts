@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { apiDate } from '../common/query-date';
 import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
@@ -9,6 +9,18 @@ import { AuditAction } from '../audit-log/audit-log.interceptor';
 import { Page, offsetOf, offsetPage, pageQueryShape } from '../common/pagination';
 import { ZodBody, ZodQuery } from '../common/zod-validation';
 import { ApiTokenView, EnrollmentSecretView, TokensService } from './tokens.service';
+import {
+  apiTokenViewSchema,
+  createdApiTokenSchema,
+  createdEnrollmentSecretSchema,
+  enrollmentSecretViewSchema,
+  pageSchema,
+  tokenSelfSchema,
+  CreatedApiToken,
+  CreatedEnrollmentSecret,
+  TokenSelf,
+} from '@fleettune/api-contract';
+import { openApiSchemaOf } from '../common/openapi-schema';
 
 // Names are shown in the dashboard and the audit log: printable, one line.
 const name = z
@@ -49,8 +61,8 @@ export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 
   @Get('me')
-  @ApiOkResponse({ description: 'The caller: token name and role' })
-  me(@Req() req: AuthenticatedRequest): { name: string; role: string; tokenId: string } {
+  @ApiOkResponse({ schema: openApiSchemaOf(tokenSelfSchema), description: 'The caller: token name and role' })
+  me(@Req() req: AuthenticatedRequest): TokenSelf {
     const p = req.principal!;
     return { name: p.name, role: p.role, tokenId: p.tokenId };
   }
@@ -59,15 +71,18 @@ export class TokensController {
   @RequireRole('admin')
   @AuditAction('token.create')
   @ApiBody({ schema: { type: 'object', required: ['name', 'role'], properties: { name: { type: 'string' }, role: { enum: [...ROLES] } } } })
-  @ApiOkResponse({ description: 'The new token; `token` (the plaintext) is shown only in this answer' })
-  createToken(@ZodBody(createTokenSchema) body: z.infer<typeof createTokenSchema>): Promise<ApiTokenView & { token: string }> {
+  @ApiCreatedResponse({ schema: openApiSchemaOf(createdApiTokenSchema), description: 'The new token; `token` (the plaintext) is shown only in this answer' })
+  createToken(@ZodBody(createTokenSchema) body: z.infer<typeof createTokenSchema>): Promise<CreatedApiToken<Date>> {
     return this.tokens.createToken(body.name, body.role);
   }
 
   @Get('tokens')
   @RequireRole('admin')
   @PageParams()
-  @ApiOkResponse({ description: 'API tokens (never their secret), newest first; {items, nextCursor, total}' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(pageSchema(apiTokenViewSchema)),
+    description: 'API tokens (never their secret), newest first; {items, nextCursor, total}',
+  })
   async listTokens(@ZodQuery(listSchema) q: z.infer<typeof listSchema>): Promise<Page<ApiTokenView>> {
     const offset = offsetOf(q);
     const { rows, total } = await this.tokens.listTokens(offset, q.limit + 1, q.includeRevoked);
@@ -78,7 +93,7 @@ export class TokensController {
   @RequireRole('admin')
   @AuditAction('token.revoke')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'The revoked token' })
+  @ApiOkResponse({ schema: openApiSchemaOf(apiTokenViewSchema), description: 'The revoked token' })
   revokeToken(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiTokenView> {
     return this.tokens.revokeToken(id);
   }
@@ -93,15 +108,21 @@ export class TokensController {
       properties: { name: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' }, maxUses: { type: 'integer', minimum: 1 } },
     },
   })
-  @ApiOkResponse({ description: 'The new enrollment secret; `secret` (the plaintext) is shown only in this answer' })
-  createSecret(@ZodBody(createSecretSchema) body: z.infer<typeof createSecretSchema>): Promise<EnrollmentSecretView & { secret: string }> {
+  @ApiCreatedResponse({
+    schema: openApiSchemaOf(createdEnrollmentSecretSchema),
+    description: 'The new enrollment secret; `secret` (the plaintext) is shown only in this answer',
+  })
+  createSecret(@ZodBody(createSecretSchema) body: z.infer<typeof createSecretSchema>): Promise<CreatedEnrollmentSecret<Date>> {
     return this.tokens.createEnrollmentSecret(body.name, body.expiresAt, body.maxUses);
   }
 
   @Get('enrollment-secrets')
   @RequireRole('admin')
   @PageParams()
-  @ApiOkResponse({ description: 'Enrollment secrets (never the secret), with uses, expiry and whether they still work' })
+  @ApiOkResponse({
+    schema: openApiSchemaOf(pageSchema(enrollmentSecretViewSchema)),
+    description: 'Enrollment secrets (never the secret), with uses, expiry and whether they still work',
+  })
   async listSecrets(@ZodQuery(listSchema) q: z.infer<typeof listSchema>): Promise<Page<EnrollmentSecretView>> {
     const offset = offsetOf(q);
     const { rows, total } = await this.tokens.listEnrollmentSecrets(offset, q.limit + 1, q.includeRevoked);
@@ -112,7 +133,7 @@ export class TokensController {
   @RequireRole('admin')
   @AuditAction('enrollment-secret.revoke')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'The revoked secret; agents already enrolled keep their credentials' })
+  @ApiOkResponse({ schema: openApiSchemaOf(enrollmentSecretViewSchema), description: 'The revoked secret; agents already enrolled keep their credentials' })
   revokeSecret(@Param('id', new ParseUUIDPipe()) id: string): Promise<EnrollmentSecretView> {
     return this.tokens.revokeEnrollmentSecret(id);
   }

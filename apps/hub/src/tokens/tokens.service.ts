@@ -1,4 +1,9 @@
-import type { ApiTokenView as ContractApiTokenView } from '@fleettune/api-contract';
+import type {
+  ApiTokenView as ContractApiTokenView,
+  CreatedApiToken,
+  CreatedEnrollmentSecret,
+  EnrollmentSecretView as ContractEnrollmentSecretView,
+} from '@fleettune/api-contract';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Role } from '../auth/roles';
 import { TokenDigester, digestToken, generateToken } from '../auth/token-digest';
@@ -6,16 +11,7 @@ import { CredentialRepository } from './credential.repository';
 
 export type ApiTokenView = ContractApiTokenView<Date>;
 
-export interface EnrollmentSecretView {
-  id: string;
-  name: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-  maxUses: number | null;
-  uses: number;
-  revokedAt: Date | null;
-  active: boolean;
-}
+export type EnrollmentSecretView = ContractEnrollmentSecretView<Date>;
 
 /**
  * API tokens and enrollment secrets: random, shown once, stored as peppered
@@ -32,7 +28,7 @@ export class CredentialStore {
     this.digest = digester ? (t) => digester.digest(t) : digestToken;
   }
 
-  async createToken(name: string, role: Role): Promise<ApiTokenView & { token: string }> {
+  async createToken(name: string, role: Role): Promise<CreatedApiToken<Date>> {
     const token = generateToken('ftk');
     const row = await this.credentials.createToken(name, role, this.digest(token));
     return { ...tokenView(row), token };
@@ -51,7 +47,7 @@ export class CredentialStore {
     return tokenView(r.row);
   }
 
-  async createEnrollmentSecret(name: string, expiresAt?: Date, maxUses?: number): Promise<EnrollmentSecretView & { secret: string }> {
+  async createEnrollmentSecret(name: string, expiresAt?: Date, maxUses?: number): Promise<CreatedEnrollmentSecret<Date>> {
     const secret = generateToken('fte');
     const row = await this.credentials.createEnrollmentSecret(name, this.digest(secret), expiresAt ?? null, maxUses ?? null);
     return { ...secretView(row), secret };
