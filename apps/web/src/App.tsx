@@ -1,3 +1,4 @@
+import type { TokenSelf } from '@fleettune/api-contract';
 import { FormEvent, useCallback, useEffect, useState } from 'react';
 import { Api, ApiError, Role, isRole, loadCapabilities, roleAllows, tokenStore } from './api';
 import { ErrorBox } from './components';
@@ -13,7 +14,7 @@ import { CostPage } from './pages/CostPage';
 
 async function openSession(token: string, onUnauthorized: () => void): Promise<Session> {
   const api = new Api(token, onUnauthorized);
-  const [me, caps] = await Promise.all([api.get<{ name: string; role: string }>('/api/v1/me'), loadCapabilities()]);
+  const [me, caps] = await Promise.all([api.get<TokenSelf>('/api/v1/me'), loadCapabilities()]);
   if (!isRole(me.role)) throw new Error(`unknown role ${me.role}`);
   return { api, me: { name: me.name, role: me.role }, caps };
 }

@@ -1,3 +1,4 @@
+import type { ExclusionItemView } from '@fleettune/api-contract';
 import { PushHistoryRow, pushSucceeded } from './api';
 import { TrendMarker } from './TrendChart';
 
@@ -16,14 +17,11 @@ export interface Approval {
 }
 
 /** Approved items of a set (as GET /exclusion-sets/latest shows them), with when they were approved. */
-export function approvalsOf(items: Array<{ value: string; decision?: unknown }>): Approval[] {
+export function approvalsOf(items: ReadonlyArray<Pick<ExclusionItemView, 'value' | 'decision'>>): Approval[] {
   const out: Approval[] = [];
-  for (const i of items) {
-    const d = i.decision as { status?: string; decidedAt?: string } | null | undefined;
-    if (d && typeof d === 'object' && d.status === 'approved' && typeof d.decidedAt === 'string') {
-      const at = Date.parse(d.decidedAt);
-      if (Number.isFinite(at)) out.push({ value: i.value, at: at / 1000 });
-    }
+  for (const { value, decision } of items) {
+    const at = decision.status === 'approved' && decision.decidedAt ? Date.parse(decision.decidedAt) : NaN;
+    if (Number.isFinite(at)) out.push({ value, at: at / 1000 });
   }
   return out;
 }

@@ -1,9 +1,10 @@
 import { createContext, useCallback, useContext, useEffect, useState } from 'react';
-import { Api, Capabilities, Role } from './api';
+import type { TokenSelf } from '@fleettune/api-contract';
+import { Api, Capabilities } from './api';
 
 export interface Session {
   api: Api;
-  me: { name: string; role: Role };
+  me: Pick<TokenSelf, 'name' | 'role'>;
   caps: Capabilities;
 }
 

@@ -1,3 +1,4 @@
+import type { HostView } from '@fleettune/api-contract';
 import { useMemo } from 'react';
 import { useAsync, useSession } from './context';
 import { cleanText, truncateMiddle } from './safe';
@@ -5,7 +6,7 @@ import { cleanText, truncateMiddle } from './safe';
 /** The OSes and host tags of the fleet (from the first 1000 hosts), for the filter menus. */
 export function useFleetFacets(): { oses: string[]; tags: string[] } {
   const { api } = useSession();
-  const hosts = useAsync(() => api.get<Array<{ os: string; tags?: string[] }>>('/api/v1/hosts', { limit: 1000 }), []);
+  const hosts = useAsync(() => api.get<HostView[]>('/api/v1/hosts', { limit: 1000 }), []);
   return useMemo(() => {
     const rows = hosts.data ?? [];
     return {

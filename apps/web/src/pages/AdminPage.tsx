@@ -1,4 +1,4 @@
-import type { ApiTokenView, AuditLogView, PolicyTargetView } from '@fleettune/api-contract';
+import type { ApiTokenView, AuditLogView, CreatedApiToken, PolicyTargetView } from '@fleettune/api-contract';
 import { FormEvent, useState } from 'react';
 import { Page, PUSH_HISTORY_PATH, ROLES, Role } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
@@ -17,7 +17,7 @@ function Tokens() {
     e.preventDefault();
     setError(undefined);
     try {
-      const t = await api.post<ApiTokenView & { token: string }>('/api/v1/tokens', { name, role });
+      const t = await api.post<CreatedApiToken>('/api/v1/tokens', { name, role });
       setCreated({ name: t.name, token: t.token });
       setName('');
       tokens.reload();

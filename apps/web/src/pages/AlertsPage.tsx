@@ -1,25 +1,9 @@
+import type { AlertView } from '@fleettune/api-contract';
 import { useState } from 'react';
 import { ApiError, roleAllows } from '../api';
 import { Card, ErrorBox, Loading } from '../components';
 import { href, useAsync, useSession } from '../context';
 import { SafeText, cleanText, fmtDate, fmtInt, fmtRate } from '../safe';
-
-interface Alert {
-  id: string;
-  kind: string;
-  subject: string;
-  status: string;
-  hosts: number;
-  hostsReporting: number;
-  sampleHosts?: string[];
-  ratePerSecond: number;
-  reason: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  acknowledgedBy?: string | null;
-  resolvedBy?: string | null;
-  mutedBy?: string | null;
-}
 
 const STATUSES = ['open', 'acknowledged', 'muted', 'resolved'];
 
@@ -30,12 +14,12 @@ export function AlertsPage({ focus }: { focus?: string }) {
   const [error, setError] = useState<Error>();
   const [notice, setNotice] = useState('');
   const list = useAsync(async () => {
-    const res = await api.get<Alert[] | { items: Alert[] }>('/api/v1/alerts', { status: status || undefined });
+    const res = await api.get<AlertView[] | { items: AlertView[] }>('/api/v1/alerts', { status: status || undefined });
     return Array.isArray(res) ? res : res.items;
   }, [status]);
   const canAct = roleAllows(me.role, 'approver');
   const maxRate = Math.max(1e-9, ...(list.data ?? []).map((a) => a.ratePerSecond || 0));
-  const act = async (a: Alert, action: 'acknowledge' | 'resolve' | 'mute') => {
+  const act = async (a: AlertView, action: 'acknowledge' | 'resolve' | 'mute') => {
     setBusy(true);
     setError(undefined);
     try {

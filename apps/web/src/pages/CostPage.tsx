@@ -1,42 +1,9 @@
+import type { FleetCostView, HostCostView } from '@fleettune/api-contract';
 import { useMemo } from 'react';
 import { Card, ErrorBox, Loading } from '../components';
 import { href, useAsync, useSession } from '../context';
 import { SafeText, fmtDate, fmtInt } from '../safe';
 import { TrendChart, TrendSeries } from '../TrendChart';
-
-interface Spread {
-  n: number;
-  median: number | null;
-  min: number | null;
-  max: number | null;
-}
-
-interface FleetCost {
-  hostsReporting: number;
-  cpuPercentAcrossHosts: Spread;
-  hostsWithLostEvents: number;
-  products: Array<{ product: string; name: string; hosts: number; cpuSeconds: number; peakRssKb: number }>;
-  topHosts: Array<{
-    hostId: string;
-    hostname: string;
-    cpuSeconds: number;
-    cpuPercent: number;
-    peakRssKb: number;
-    lostEvents: number | null;
-    logGrowthBytesPerHour: number | null;
-    lastWindowEnd: string;
-  }>;
-}
-
-interface HostCost {
-  hostname: string;
-  windows: Array<{
-    windowStart: string;
-    products: Array<{ name: string; cpuPercent: number }>;
-    auditd: { lostDelta: number | null; logGrowthBytesPerHour: number | null } | null;
-  }>;
-  findings: Array<{ severity?: string; code?: string; message?: string; advice?: string }>;
-}
 
 const COLORS = ['#3b6fd8', '#d8573b', '#2f9e6e', '#9b59b6', '#c99a1c', '#555'];
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(2)} %`);
@@ -44,7 +11,7 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined ? '
 /** CPU% of one host's security products over time, one line per product. */
 function HostCostChart({ hostId }: { hostId: string }) {
   const { api } = useSession();
-  const cost = useAsync(() => api.get<HostCost>(`/api/v1/cost/hosts/${encodeURIComponent(hostId)}`), [hostId]);
+  const cost = useAsync(() => api.get<HostCostView>(`/api/v1/cost/hosts/${encodeURIComponent(hostId)}`), [hostId]);
   const chart = useMemo(() => {
     const ws = cost.data?.windows ?? [];
     const names = [...new Set(ws.flatMap((w) => w.products.map((p) => p.name)))].slice(0, COLORS.length);
@@ -88,7 +55,7 @@ function HostCostChart({ hostId }: { hostId: string }) {
 /** What the noise costs: security products' CPU and memory, auditd health, fleet-wide and per host. */
 export function CostPage({ hostId }: { hostId?: string }) {
   const { api } = useSession();
-  const fleet = useAsync(() => api.get<FleetCost>('/api/v1/cost/fleet', { top: 20 }), []);
+  const fleet = useAsync(() => api.get<FleetCostView>('/api/v1/cost/fleet', { top: 20 }), []);
   const selected = hostId ?? fleet.data?.topHosts[0]?.hostId;
   const s = fleet.data?.cpuPercentAcrossHosts;
   return (

@@ -1,3 +1,13 @@
+import type {
+  ExclusionItemView,
+  ExclusionSetDiffView,
+  ExclusionSetView,
+  HostScopedSuggestionView,
+  JobState,
+  PolicyTargetView,
+  QueuedJob,
+  QueuedPush,
+} from '@fleettune/api-contract';
 import { useState } from 'react';
 import { ApiError, PUSH_HISTORY_PATH, roleAllows } from '../api';
 import { Bars } from '../Bars';
@@ -6,54 +16,7 @@ import { useAsync, useSession } from '../context';
 import { SafeText, cleanText, fmtDate, fmtInt, fmtRate, truncateMiddle } from '../safe';
 import { PushHistory } from './PushHistory';
 
-export interface ExclusionItem {
-  id: string;
-  type: string;
-  value: string;
-  user: string;
-  applyToChildren: boolean;
-  isDirectory: boolean;
-  globalScopeEligible: boolean;
-  reason: string;
-  risk: { level: string; flags: string[] };
-  evidence: {
-    hosts?: number;
-    hostsReporting?: number;
-    prevalence?: number;
-    totalCount?: number;
-    peakRatePerSecond?: number;
-    peakWindowCount?: number;
-    /** extension/filename items: distinct (generalized) directories and paths with busy files of the type. */
-    directories?: number;
-    distinctPaths?: number;
-    /** scan items: files Defender scanned for the process (fleet total) and its rank by that count, 1 = most. */
-    filesScanned?: number;
-    scanRank?: number;
-  };
-  // Present once approvals land.
-  status?: string;
-  decision?:
-    string | { status?: string; decision?: string; comment?: string; decidedBy?: string; decidedAt?: string; snoozeUntil?: string; widened?: unknown[] } | null;
-}
-
-/** Noise below the fleet bar (FLEETTUNE_MIN_HOSTS independent hosts): for those hosts only, never exported. */
-interface HostScopedSuggestion {
-  type: string;
-  value: string;
-  hostIds: string[];
-  whyNotFleet: string;
-  risk: { level: string; flags: string[] };
-}
-
-interface ExclusionSet {
-  id: string;
-  version: number;
-  createdAt: string;
-  items: ExclusionItem[];
-  hostScopedSuggestions?: HostScopedSuggestion[];
-}
-
-function HostSuggestions({ suggestions }: { suggestions: HostScopedSuggestion[] }) {
+function HostSuggestions({ suggestions }: { suggestions: HostScopedSuggestionView[] }) {
   if (suggestions.length === 0) return null;
   return (
     <Card title={`Host-scoped suggestions · ${suggestions.length} · not fleet policy, never exported`} testId="host-suggestions">
@@ -102,17 +65,10 @@ const DIFF_PATH = '/api/v1/exclusion-sets/{id}/diff';
 const PUSH_PATH = '/api/v1/exclusion-sets/{id}/push';
 const TARGETS_PATH = '/api/v1/policy-targets';
 
-interface Target {
-  id: string;
-  name: string;
-  kind: string;
-  enabled: boolean;
-}
-
 /** Push the set's APPROVED items to a webhook target (approvers; the hub queues and retries the delivery). */
-function PushToTarget({ set, approved, onPushed }: { set: ExclusionSet; approved: number; onPushed: (msg: string) => void }) {
+function PushToTarget({ set, approved, onPushed }: { set: ExclusionSetView; approved: number; onPushed: (msg: string) => void }) {
   const { api } = useSession();
-  const targets = useAsync(() => api.get<Target[]>(TARGETS_PATH), []);
+  const targets = useAsync(() => api.get<PolicyTargetView[]>(TARGETS_PATH), []);
   const webhooks = (targets.data ?? []).filter((t) => t.kind === 'webhook' && t.enabled);
   const pulls = (targets.data ?? []).filter((t) => t.kind === 'pull');
   const [targetId, setTargetId] = useState('');
@@ -124,7 +80,7 @@ function PushToTarget({ set, approved, onPushed }: { set: ExclusionSet; approved
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api.post<{ items: number; setVersion: number }>(`/api/v1/exclusion-sets/${encodeURIComponent(set.id)}/push`, { targetId: chosen.id });
+      const r = await api.post<QueuedPush>(`/api/v1/exclusion-sets/${encodeURIComponent(set.id)}/push`, { targetId: chosen.id });
       onPushed(`queued push of ${r.items} approved items (v${r.setVersion}) to ${truncateMiddle(cleanText(chosen.name), 60)}`);
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
@@ -167,8 +123,7 @@ function PushToTarget({ set, approved, onPushed }: { set: ExclusionSet; approved
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Evidence only some item types carry (newer engines): shown where present, numbers only. */
-function ExtraEvidence({ evidence }: { evidence: ExclusionItem['evidence'] | undefined }) {
-  const e = evidence ?? {};
+function ExtraEvidence({ evidence: e }: { evidence: ExclusionItemView['evidence'] }) {
   const lines: string[] = [];
   if (isCount(e.directories)) lines.push(`in ${fmtInt(e.directories)} directories${isCount(e.distinctPaths) ? `, ${fmtInt(e.distinctPaths)} paths` : ''}`);
   if (isCount(e.filesScanned)) lines.push(`${fmtInt(e.filesScanned)} files scanned${isCount(e.scanRank) ? ` (rank #${fmtInt(e.scanRank)})` : ''}`);
@@ -186,8 +141,8 @@ function ExtraEvidence({ evidence }: { evidence: ExclusionItem['evidence'] | und
 }
 
 /** What each item would remove: its events in the evidence window, approved ones highlighted. */
-function ExpectedReduction({ items }: { items: ExclusionItem[] }) {
-  const events = (i: ExclusionItem) => i.evidence?.totalCount ?? 0;
+function ExpectedReduction({ items }: { items: ExclusionItemView[] }) {
+  const events = (i: ExclusionItemView) => i.evidence?.totalCount ?? 0;
   const total = items.reduce((a, i) => a + events(i), 0);
   const approved = items.filter((i) => decisionOf(i).status === 'approved').reduce((a, i) => a + events(i), 0);
   const top = [...items].sort((a, b) => events(b) - events(a)).slice(0, 15);
@@ -217,17 +172,14 @@ function ExpectedReduction({ items }: { items: ExclusionItem[] }) {
   );
 }
 
-function decisionOf(i: ExclusionItem): { status: string; by?: string; comment?: string; until?: string; widened?: string[] } {
-  if (typeof i.status === 'string') return { status: i.status };
-  if (typeof i.decision === 'string') return { status: i.decision };
-  const d = i.decision && typeof i.decision === 'object' ? i.decision : undefined;
-  const widened = Array.isArray(d?.widened) ? d.widened.filter((w): w is string => typeof w === 'string') : undefined;
-  return { status: d?.status ?? d?.decision ?? 'pending', by: d?.decidedBy, comment: d?.comment, until: d?.snoozeUntil, widened };
+function decisionOf(i: ExclusionItemView): { status: string; by?: string; comment?: string; until?: string; widened?: string[] } {
+  const d = i.decision;
+  return { status: d.status, by: d.decidedBy, comment: d.comment, until: d.snoozeUntil, widened: d.widened };
 }
 
 type Action = 'approve' | 'reject' | 'snooze';
 
-function Decide({ item, onDone }: { item: ExclusionItem; onDone: (msg: string) => void }) {
+function Decide({ item, onDone }: { item: ExclusionItemView; onDone: (msg: string) => void }) {
   const { api, caps } = useSession();
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
@@ -265,43 +217,47 @@ function Decide({ item, onDone }: { item: ExclusionItem; onDone: (msg: string) =
   );
 }
 
+const DIFF_LISTS = ['added', 'removed', 'changed'] as const;
+/** An added or removed entry, or a changed one (which may say what widened). */
+type DiffEntry = ExclusionSetDiffView['added'][number] & { widened?: string[] };
+
 function Diff({ setId }: { setId: string }) {
   const { api } = useSession();
-  const diff = useAsync(() => api.get<Record<string, unknown>>(`/api/v1/exclusion-sets/${encodeURIComponent(setId)}/diff`), [setId]);
+  const diff = useAsync(() => api.get<ExclusionSetDiffView>(`/api/v1/exclusion-sets/${encodeURIComponent(setId)}/diff`), [setId]);
   if (diff.error instanceof ApiError && diff.error.status === 404) return <div className="muted">no previous version to compare with</div>;
+  const data = diff.data;
   return (
     <div data-testid="diff">
       <ErrorBox error={diff.error} />
-      {Object.entries(diff.data ?? {})
-        .filter(([, v]) => Array.isArray(v))
-        .map(([k, v]) => (
-          <div key={k}>
-            <h3>
-              {cleanText(k)} ({(v as unknown[]).length})
-            </h3>
-            <ul>
-              {(v as Array<Record<string, unknown>>).slice(0, 200).map((x, i) => (
-                <li key={i}>
-                  <code>{cleanText(x.type ?? (x.item as Record<string, unknown> | undefined)?.type ?? '')}</code>{' '}
-                  <SafeText value={x.value ?? (x.item as Record<string, unknown> | undefined)?.value ?? JSON.stringify(x)} max={100} />
-                  {Array.isArray(x.widened) && x.widened.length ? (
-                    <span className="risk high" data-testid="diff-widened">
-                      {' '}
-                      widened: <SafeText value={x.widened.filter((w) => typeof w === 'string').join('; ')} max={120} />
-                    </span>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          </div>
-        ))}
+      {data
+        ? DIFF_LISTS.map((k) => (
+            <div key={k}>
+              <h3>
+                {k} ({data[k].length})
+              </h3>
+              <ul>
+                {(data[k] as DiffEntry[]).slice(0, 200).map((x, i) => (
+                  <li key={i}>
+                    <code>{cleanText(x.type)}</code> <SafeText value={x.value} max={100} />
+                    {x.widened?.length ? (
+                      <span className="risk high" data-testid="diff-widened">
+                        {' '}
+                        widened: <SafeText value={x.widened.join('; ')} max={120} />
+                      </span>
+                    ) : null}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))
+        : null}
     </div>
   );
 }
 
 export function ExclusionsPage() {
   const { api, me, caps } = useSession();
-  const set = useAsync(() => api.get<ExclusionSet>('/api/v1/exclusion-sets/latest'), []);
+  const set = useAsync(() => api.get<ExclusionSetView>('/api/v1/exclusion-sets/latest'), []);
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
@@ -324,9 +280,9 @@ export function ExclusionsPage() {
   };
   const recompute = () =>
     run('recompute', async () => {
-      const { jobId } = await api.post<{ jobId: string }>('/api/v1/exclusion-sets/recompute');
+      const { jobId } = await api.post<QueuedJob>('/api/v1/exclusion-sets/recompute');
       for (let i = 0; i < 240; i++) {
-        const job = await api.get<{ state: string; failedReason?: string }>(`/api/v1/exclusion-sets/jobs/${encodeURIComponent(jobId)}`);
+        const job = await api.get<JobState>(`/api/v1/exclusion-sets/jobs/${encodeURIComponent(jobId)}`);
         if (job.state === 'completed') return 'recomputed';
         if (job.state === 'failed') throw new Error(`recompute failed: ${job.failedReason ?? 'unknown'}`);
         await new Promise((r) => setTimeout(r, 500));

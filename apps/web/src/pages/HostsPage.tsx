@@ -1,3 +1,4 @@
+import type { TrendView } from '@fleettune/api-contract';
 import { FormEvent, useMemo, useState } from 'react';
 import { HOST_TAG_PATTERN, MAX_HOST_TAGS, roleAllows } from '../api';
 import type { HostView } from '../api';
@@ -101,10 +102,7 @@ function TagEditor({ host, onSaved }: { host: Host; onSaved: () => void }) {
 function HostTrend({ id }: { id: string }) {
   const { api } = useSession();
   const [kind, setKind] = useState('exec');
-  const trend = useAsync(
-    () => api.get<{ bucket: string; points: Array<{ t: string; total: number }> }>('/api/v1/noise/trend', { kind, hostId: id }),
-    [id, kind],
-  );
+  const trend = useAsync(() => api.get<TrendView>('/api/v1/noise/trend', { kind, hostId: id }), [id, kind]);
   const chart = useMemo(() => {
     const pts = trend.data?.points ?? [];
     return {

@@ -1,3 +1,4 @@
+import type { SubjectDetail } from '@fleettune/api-contract';
 import { useState } from 'react';
 import { Card, ErrorBox, Loading, TimeRangeSelect, sinceOf } from '../components';
 import { href, useAsync, useSession } from '../context';
@@ -83,14 +84,12 @@ function Section({
   );
 }
 
-interface Drill {
-  hosts: Array<{ hostId: string; hostname: string; count: number }>;
-  parents: Array<{ parent: string; count: number; hosts: number }>;
-}
-
 function DrillDown({ kind, row, filters, onClose }: { kind: string; row: NoiseRow; filters: Record<string, string | undefined>; onClose: () => void }) {
   const { api } = useSession();
-  const q = useAsync(() => api.get<Drill>('/api/v1/noise/subject', { kind, subject: row.subject, ...filters }), [kind, row.subject, JSON.stringify(filters)]);
+  const q = useAsync(
+    () => api.get<SubjectDetail>('/api/v1/noise/subject', { kind, subject: row.subject, ...filters }),
+    [kind, row.subject, JSON.stringify(filters)],
+  );
   return (
     <Card
       title={

@@ -1,3 +1,4 @@
+import type { ExclusionSetView, TrendView } from '@fleettune/api-contract';
 import { useMemo, useState } from 'react';
 import { Page, PUSH_HISTORY_PATH, PushHistoryRow, pushSucceeded } from '../api';
 import { changePercent, meanRate, approvalsOf, pushLabel, pushTime, trendMarkers } from '../closed-loop';
@@ -7,13 +8,6 @@ import { FilterSelect, useFleetFacets, useTagFilterAvailable } from '../filters'
 import { SafeText, fmtDate, fmtInt, fmtRate } from '../safe';
 import { TrendChart, TrendSeries } from '../TrendChart';
 import { NOISE_SECTIONS, NoiseRow } from './NoisePage';
-
-interface Trend {
-  kind: string;
-  subject: string | null;
-  bucket: string;
-  points: Array<{ t: string; total: number; subject?: number; subjectHosts?: number }>;
-}
 
 const TREND_KINDS = NOISE_SECTIONS.filter((s) => s.trend);
 const BUCKET_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
@@ -44,7 +38,7 @@ async function eventsBetween(
   filters: Filters,
 ): Promise<number> {
   if (to <= from) return 0;
-  const t = await get<Trend>('/api/v1/noise/trend', {
+  const t = await get<TrendView>('/api/v1/noise/trend', {
     kind,
     subject: subject || undefined,
     bucket,
@@ -197,7 +191,7 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
   const endpoint = TREND_KINDS.find((k) => k.kind === kind)!.endpoint;
   const top = useAsync(() => api.get<NoiseRow[]>(`/api/v1/noise/${endpoint}`, { top: 25, since: sinceOf(range), ...filters }), [endpoint, range, os, tag]);
   const trend = useAsync(
-    () => api.get<Trend>('/api/v1/noise/trend', { kind, subject: subject || undefined, bucket, since: sinceOf(range), ...filters }),
+    () => api.get<TrendView>('/api/v1/noise/trend', { kind, subject: subject || undefined, bucket, since: sinceOf(range), ...filters }),
     [kind, subject, bucket, range, os, tag],
   );
   const pushes = useAsync(
@@ -206,7 +200,7 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
   );
   const approvals = useAsync(async () => {
     try {
-      return approvalsOf((await api.get<{ items: Array<{ value: string; decision?: unknown }> }>('/api/v1/exclusion-sets/latest')).items);
+      return approvalsOf((await api.get<ExclusionSetView>('/api/v1/exclusion-sets/latest')).items);
     } catch {
       return []; // no set yet: nothing was approved
     }
