@@ -1,8 +1,12 @@
+import type { ProgramFormat } from './program-format';
+
 export interface ExecCountRow {
   path: string;
   parentPath: string;
   user: string;
   count: number;
+  /** What the program file is (the source's word or the agent's reading); absent: unknown. */
+  format?: ProgramFormat;
 }
 
 export interface FileCountRow {

@@ -2,6 +2,8 @@
  * The one shape every source parser produces. The rest of the product never
  * knows which source a count came from.
  */
+import type { ProgramFormat } from './program-format';
+
 export type FileOp = 'create' | 'modify' | 'delete' | 'rename' | 'open' | 'other';
 
 export interface ObservedExec {
@@ -13,6 +15,12 @@ export interface ObservedExec {
   user: string;
   pid?: number;
   ppid?: number;
+  /**
+   * What the source itself says the executed file is (eslogger's
+   * `exec.script`: a `#!` script run directly). Absent: the source does not
+   * say; the agent may read the file (apps/agent program-format-cache.ts).
+   */
+  format?: ProgramFormat;
 }
 
 export interface ObservedFile {

@@ -1,6 +1,7 @@
 import { CountTable } from './count-table';
 import { WindowCounts } from './counts';
 import { ObservedEvent } from './observed-event';
+import { mergeProgramFormats, ProgramFormat } from './program-format';
 
 class WindowBucket {
   events = 0;
@@ -10,6 +11,8 @@ class WindowBucket {
   readonly keys = new CountTable<[string]>();
   readonly syscalls = new CountTable<[string]>();
   readonly initiators = new CountTable<[string]>();
+  /** Executed program -> what the source said it is (an attribute of the program, not a count key). */
+  readonly formats = new Map<string, ProgramFormat>();
 
   constructor(readonly startMs: number) {}
 }
@@ -43,6 +46,8 @@ export class WindowAggregator {
     bucket.events += w;
     if (event.exec) {
       bucket.execs.add([event.exec.path, event.exec.parentPath, event.exec.user], w);
+      const f = event.exec.format;
+      if (f) bucket.formats.set(event.exec.path, mergeProgramFormats(bucket.formats.get(event.exec.path), f)!);
     }
     for (const f of event.files) bucket.files.add([f.path, f.op, f.processPath], w);
     for (const k of event.keys) bucket.keys.add([k], w);
@@ -98,7 +103,10 @@ export class WindowAggregator {
       windowEndMs: start + this.options.windowMs,
       events: b.events,
       skipped: b.skipped,
-      execs: [...b.execs.entries()].map(([[path, parentPath, user], count]) => ({ path, parentPath, user, count })),
+      execs: [...b.execs.entries()].map(([[path, parentPath, user], count]) => {
+        const format = b.formats.get(path);
+        return format ? { path, parentPath, user, count, format } : { path, parentPath, user, count };
+      }),
       files: [...b.files.entries()].map(([[path, op, processPath], count]) => ({ path, op, processPath, count })),
       keys: [...b.keys.entries()].map(([[name], count]) => ({ name, count })),
       syscalls: [...b.syscalls.entries()].map(([[name], count]) => ({ name, count })),

@@ -126,3 +126,17 @@ test('malformed records are skipped with their reason', () => {
   assert.deepEqual(stats.skippedReasons, { 'bad-record': 5, 'unsupported-event': 1, 'bad-json': 1, 'control-bytes': 1 });
   assert.equal(stats.events, 0);
 });
+
+test('an exec whose event.exec.script names a file counts the script, marked as one; a null script keeps the image', () => {
+  // The real v11 exec with `script` set the way ES sets it for `./sync-job` (a #! file run directly).
+  const line = REAL.toString('utf8').split('\n')[3];
+  const msg = JSON.parse(line);
+  msg.event.exec.script = { path: '/usr/local/acme/sync-job', path_truncated: false };
+  const { events } = parseEslogger(JSON.stringify(msg));
+  assert.equal(events[0].exec?.path, '/usr/local/acme/sync-job');
+  assert.equal(events[0].exec?.format, 'script');
+  assert.equal(events[0].exec?.parentPath, msg.process.executable.path);
+  const plain = parseEslogger(line).events[0].exec;
+  assert.equal(plain?.path, msg.event.exec.target.executable.path);
+  assert.equal(plain?.format, undefined);
+});

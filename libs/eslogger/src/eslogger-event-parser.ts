@@ -60,7 +60,7 @@ export function readAuditToken(v: unknown): AuditToken | undefined {
  *
  * | event  | counts                                                                 |
  * |--------|------------------------------------------------------------------------|
- * | exec   | exec: path = `event.exec.target.executable.path` (the new image); parentPath = the top-level `process` (the **caller**, the image that called exec); user = target euid as text; pid/ppid of the target |
+ * | exec   | exec: path = `event.exec.target.executable.path` (the new image); parentPath = the top-level `process` (the **caller**, the image that called exec); user = target euid as text; pid/ppid of the target. A `#!` script run directly (`event.exec.script` names a file): path = the script, format `script` (the image is its interpreter; Cisco names the script, and a script is never a process exclusion: issue 19 item 4) |
  * | create | create on `destination.existing_file.path` (destination_type 0) or `destination.new_path.dir.path + '/' + filename` (1) |
  * | rename | rename on the destination (either shape), as linux-audit counts a rename on its new name |
  * | close  | modify on `target.path` when `modified` is true; an event without files otherwise |
@@ -144,14 +144,17 @@ export class EsloggerEventParser extends LineEventReader {
 function readExec(body: Record<string, unknown>, caller: Record<string, unknown> | undefined): ObservedExec | undefined {
   const target = body.target;
   if (!isObject(target)) return undefined;
-  const path = filePath(target.executable);
-  if (path === undefined) return undefined;
+  const image = filePath(target.executable);
+  if (image === undefined) return undefined;
+  // es_event_exec_t.script: set only when a script was executed directly (./job, not /bin/sh ./job).
+  const script = filePath(body.script);
   const token = readAuditToken(target.audit_token) ?? readAuditToken(caller?.audit_token);
   const exec: ObservedExec = {
-    path,
+    path: script ?? image,
     parentPath: filePath(caller?.executable) ?? '',
     user: token ? String(token.euid) : '',
   };
+  if (script !== undefined) exec.format = 'script';
   if (token) exec.pid = token.pid;
   const ppid = typeof target.ppid === 'number' ? target.ppid : readAuditToken(target.parent_audit_token)?.pid;
   if (ppid !== undefined) exec.ppid = ppid;

@@ -7,6 +7,7 @@ import { InputWarnings } from '../live/input-warnings';
 import { LIVE_SOURCES, LiveSourceRunner, LiveSourceSpec, makeLiveSourceRunner, parseLiveSources } from '../live/live-source-runners';
 import { MDATP_RTP_COMMAND_ENV } from '../live/mdatp-rtp-poller';
 import { spoolSink } from '../live/window-sink';
+import { ProgramFormatCache } from '../live/program-format-cache';
 import { startHostCost } from '../cost/host-cost-hook';
 import { BatchSpool, spoolMaxBytes } from '../spool/batch-spool';
 import { pausableSources } from '../watchdog/pausable-sources';
@@ -161,6 +162,9 @@ async function run(o: RunOptions): Promise<void> {
   if (state.tightenedFrom !== undefined) log(`state dir ${o.stateDir} was mode ${state.tightenedFrom.toString(8)}; tightened to 700`);
   // Issue 18: with --redact-users nothing per-user is spooled (spoolSink) or sent (uplink, for older spooled batches).
   const redactor = userRedactorFor(o, log);
+  // Issue 19 item 4: each executed program's file format (script or binary) is read here, on the host that ran it;
+  // replaying another platform's captures, the files at those paths are not the ones that ran.
+  const formats = o.platform === platformOs() ? new ProgramFormatCache() : undefined;
   const hostname = dnsHostName(reportedHostname(o.hostname, o, state.dir, redactor));
   const client = createHubClient(o.hub, hubChannelCredentials(o.hub, o));
   let auditdLoop: { stop(): Promise<void> } | undefined;
@@ -200,7 +204,7 @@ async function run(o: RunOptions): Promise<void> {
       const r = await countAudispStream(process.stdin as AsyncIterable<Buffer>, {
         source: specs[0].name,
         windowMs: o.windowSeconds * 1000,
-        sink: spoolSink(spool, creds.hostId, redactor),
+        sink: spoolSink(spool, creds.hostId, redactor, formats),
         onWindows: () => uplink.notify(),
       });
       log(`stdin ended: ${r.events} events, ${r.skipped} skipped lines, ${r.windows} window batches`);
@@ -220,7 +224,7 @@ async function run(o: RunOptions): Promise<void> {
     const makeRunner = (spec: LiveSourceSpec): LiveSourceRunner =>
       makeLiveSourceRunner(spec, {
         stateDir: state.dir,
-        sink: spoolSink(spool, creds.hostId, redactor),
+        sink: spoolSink(spool, creds.hostId, redactor, formats),
         windowMs: o.windowSeconds * 1000,
         pollSeconds: o.pollSeconds,
         mdatpCommand: o.mdatpCommand,

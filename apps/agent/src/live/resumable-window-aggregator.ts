@@ -1,4 +1,5 @@
-import type { ObservedEvent, WindowCounts } from '@fleettune/counting';
+import { mergeProgramFormats, PROGRAM_FORMATS } from '@fleettune/counting';
+import type { ObservedEvent, ProgramFormat, WindowCounts } from '@fleettune/counting';
 
 /** JSON-safe state of one open window. Rows are [key parts..., count]. */
 export interface WindowSnapshot {
@@ -11,6 +12,8 @@ export interface WindowSnapshot {
   syscalls: Array<[string, number]>;
   /** Absent in older checkpoints and when the window has none. */
   initiators?: Array<[string, number]>;
+  /** Executed program -> what its source said it is (eslogger's exec.script); absent when none said. */
+  formats?: Array<[string, ProgramFormat]>;
 }
 
 export interface WindowAggregatorSnapshot {
@@ -30,7 +33,12 @@ class Bucket {
   readonly keys = new Map<string, number>();
   readonly syscalls = new Map<string, number>();
   readonly initiators = new Map<string, number>();
+  readonly formats = new Map<string, ProgramFormat>();
   constructor(readonly startMs: number) {}
+
+  noteFormat(path: string, f: ProgramFormat): void {
+    this.formats.set(path, mergeProgramFormats(this.formats.get(path), f)!);
+  }
 }
 
 function bump(m: Map<string, number>, k: string, by = 1): void {
@@ -68,7 +76,10 @@ export class ResumableWindowAggregator {
     const times = e.weight ?? 1;
     const b = this.bucketFor(e.timestampMs);
     b.events += times;
-    if (e.exec) bump(b.execs, e.exec.path + SEP + e.exec.parentPath + SEP + e.exec.user, times);
+    if (e.exec) {
+      bump(b.execs, e.exec.path + SEP + e.exec.parentPath + SEP + e.exec.user, times);
+      if (e.exec.format) b.noteFormat(e.exec.path, e.exec.format);
+    }
     for (const f of e.files) bump(b.files, f.path + SEP + f.op + SEP + f.processPath, times);
     for (const k of e.keys) bump(b.keys, k, times);
     if (e.syscall) bump(b.syscalls, e.syscall, times);
@@ -122,6 +133,7 @@ export class ResumableWindowAggregator {
         keys: [...b.keys],
         syscalls: [...b.syscalls],
         ...(b.initiators.size > 0 ? { initiators: [...b.initiators] } : {}),
+        ...(b.formats.size > 0 ? { formats: [...b.formats] } : {}),
       })),
     };
   }
@@ -138,6 +150,7 @@ export class ResumableWindowAggregator {
       for (const [k, n] of w.keys) bump(b.keys, k, n);
       for (const [k, n] of w.syscalls) bump(b.syscalls, k, n);
       for (const [k, n] of w.initiators ?? []) bump(b.initiators, k, n);
+      for (const [p, f] of w.formats ?? []) if (PROGRAM_FORMATS.includes(f)) b.noteFormat(p, f);
       this.buckets.set(w.startMs, b);
     }
   }
@@ -169,7 +182,10 @@ export class ResumableWindowAggregator {
       windowEndMs: start + this.windowMs,
       events: b.events,
       skipped: b.skipped,
-      execs: rows3(b.execs).map(([path, parentPath, user, count]) => ({ path, parentPath, user, count })),
+      execs: rows3(b.execs).map(([path, parentPath, user, count]) => {
+        const format = b.formats.get(path);
+        return format ? { path, parentPath, user, count, format } : { path, parentPath, user, count };
+      }),
       files: rows3(b.files).map(([path, op, processPath, count]) => ({ path, op, processPath, count })),
       keys: [...b.keys].map(([name, count]) => ({ name, count })),
       syscalls: [...b.syscalls].map(([name, count]) => ({ name, count })),

@@ -3,6 +3,7 @@ import type { UserPathRedactor } from '@fleettune/paths';
 import { redactBatch } from '../privacy/batch-redaction';
 import { BatchSpool } from '../spool/batch-spool';
 import { windowToBatch } from '../uplink/window-batch';
+import type { ProgramFormatCache } from './program-format-cache';
 
 /**
  * Where complete windows go: an append-only sequence (the spool). The live
@@ -110,14 +111,17 @@ export function batchesOf(windows: readonly WindowCounts[]): WindowCounts[] {
 /**
  * Appends to the spool. With a redactor (--redact-users) each batch is
  * redacted here, before it is written: nothing per-user reaches the spool.
+ * With `formats` (the agent counts this host's own activity) each executed
+ * program's file format is read first, from the path as executed: redaction
+ * may hide the user part of it afterwards, the format stays with the row.
  */
-export function spoolSink(spool: BatchSpool, hostId: string, redactor?: UserPathRedactor): WindowSink {
+export function spoolSink(spool: BatchSpool, hostId: string, redactor?: UserPathRedactor, formats?: ProgramFormatCache): WindowSink {
   return {
     lastSequence() {
       return spool.lastAppended();
     },
     append(w) {
-      const batch = windowToBatch(hostId, fitWindowForHub(w));
+      const batch = windowToBatch(hostId, fitWindowForHub(formats ? formats.annotate(w) : w));
       return spool.append(redactor ? redactBatch(batch, redactor) : batch).sequence;
     },
   };

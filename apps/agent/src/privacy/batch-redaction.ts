@@ -1,16 +1,17 @@
 import type { CountBatch } from '@fleettune/proto';
 import type { ObservedEvent } from '@fleettune/counting';
 import type { UserPathRedactor } from '@fleettune/paths';
+import { mergeExecRows } from '../uplink/window-batch';
 
 type BatchRows = Pick<CountBatch, 'execs' | 'files' | 'auditKeys' | 'syscalls' | 'usersRedacted'> & { initiators?: CountBatch['initiators'] };
 
 /** Sums rows that became equal once redacted (`/home/alice/x` and `/home/bob/x` on one host). */
-function summed<T extends { count: number }>(rows: readonly T[], key: (r: T) => string): T[] {
+function summed<T extends { count: number }>(rows: readonly T[], key: (r: T) => string, merge = (a: T, b: T): T => ({ ...a, count: a.count + b.count })): T[] {
   const out = new Map<string, T>();
   for (const r of rows) {
     const k = key(r);
     const prev = out.get(k);
-    out.set(k, prev ? { ...prev, count: prev.count + r.count } : r);
+    out.set(k, prev ? merge(prev, r) : r);
   }
   return [...out.values()];
 }
@@ -26,9 +27,11 @@ function summed<T extends { count: number }>(rows: readonly T[], key: (r: T) => 
 export function redactBatch<T extends BatchRows>(b: T, r: UserPathRedactor): T {
   // Names first, so this window's own paths are hidden even where the account database did not list the person.
   for (const e of b.execs) r.learnUser(e.user);
+  // Program formats stay (read before redaction) and merge like the counts: a script in either row stays one.
   const execs = summed(
     b.execs.map((e) => ({ ...e, path: r.redactPath(e.path), parentPath: r.redactPath(e.parentPath), user: r.userClass(e.user) })),
     (e) => JSON.stringify([e.path, e.parentPath, e.user]),
+    mergeExecRows,
   );
   const files = summed(
     b.files.map((f) => ({ ...f, path: r.redactPath(f.path), processPath: r.redactPath(f.processPath) })),

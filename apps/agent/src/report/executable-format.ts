@@ -30,6 +30,8 @@ export function executableFormatOf(head: Buffer): ExecutableFormat {
 export function executableFormatOfFile(path: string): ExecutableFormat {
   let fd: number | undefined;
   try {
+    // Checked before opening too: opening a device or FIFO may have effects of its own.
+    if (!fs.statSync(path).isFile()) return 'unreadable';
     fd = fs.openSync(path, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
     if (!fs.fstatSync(fd).isFile()) return 'unreadable';
     const head = Buffer.alloc(8);

@@ -1,4 +1,5 @@
 import { CountBatch, HostCostWindow, HostCostWindow_Product } from '@fleettune/proto';
+import { mergeExecRows } from '../uplink/window-batch';
 
 /**
  * What the hub accepts in one batch (apps/hub count-batch-validator and the
@@ -48,6 +49,16 @@ function sumBy<T>(rows: readonly T[], key: (r: T) => string, count: (r: T) => nu
   return [...out.values()];
 }
 
+function mergedBy<T>(rows: readonly T[], key: (r: T) => string, merge: (a: T, b: T) => T): T[] {
+  const out = new Map<string, T>();
+  for (const r of rows) {
+    const k = key(r);
+    const prev = out.get(k);
+    out.set(k, prev ? merge(prev, r) : r);
+  }
+  return [...out.values()];
+}
+
 /**
  * One coarser batch with every count of both: the window spans both, per-key
  * counts and events/skipped/dropped are summed, cost windows are kept. It
@@ -64,12 +75,8 @@ export function mergeBatches(a: CountBatch, b: CountBatch, limits: MergeLimits =
     events: a.events + b.events,
     skipped: a.skipped + b.skipped,
     dropped: a.dropped + b.dropped,
-    execs: sumBy(
-      [...a.execs, ...b.execs],
-      (r) => k(r.path, r.parentPath, r.user),
-      (r) => r.count,
-      (r, count) => ({ ...r, count }),
-    ),
+    // Program formats merge too: a script in either window stays a script (window-batch.ts mergeExecRows).
+    execs: mergedBy([...a.execs, ...b.execs], (r) => k(r.path, r.parentPath, r.user), mergeExecRows),
     files: sumBy(
       [...a.files, ...b.files],
       (r) => k(r.path, r.op, r.processPath),

@@ -25,6 +25,68 @@ export const protobufPackage = "fleettune.v1";
 
 export const protobufFileName = "fleettune/v1/agent.proto";
 
+export enum ProgramFormat {
+  PROGRAM_FORMAT_UNSPECIFIED = 0,
+  /** PROGRAM_FORMAT_ELF - 7F 'E' 'L' 'F' */
+  PROGRAM_FORMAT_ELF = 1,
+  /** PROGRAM_FORMAT_MACH_O - thin (either byte order) or universal */
+  PROGRAM_FORMAT_MACH_O = 2,
+  /** PROGRAM_FORMAT_SCRIPT - starts with #! */
+  PROGRAM_FORMAT_SCRIPT = 3,
+  /** PROGRAM_FORMAT_OTHER - read, none of the above */
+  PROGRAM_FORMAT_OTHER = 4,
+  /** PROGRAM_FORMAT_UNREADABLE - not a readable regular file on the host */
+  PROGRAM_FORMAT_UNREADABLE = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function programFormatFromJSON(object: any): ProgramFormat {
+  switch (object) {
+    case 0:
+    case "PROGRAM_FORMAT_UNSPECIFIED":
+      return ProgramFormat.PROGRAM_FORMAT_UNSPECIFIED;
+    case 1:
+    case "PROGRAM_FORMAT_ELF":
+      return ProgramFormat.PROGRAM_FORMAT_ELF;
+    case 2:
+    case "PROGRAM_FORMAT_MACH_O":
+      return ProgramFormat.PROGRAM_FORMAT_MACH_O;
+    case 3:
+    case "PROGRAM_FORMAT_SCRIPT":
+      return ProgramFormat.PROGRAM_FORMAT_SCRIPT;
+    case 4:
+    case "PROGRAM_FORMAT_OTHER":
+      return ProgramFormat.PROGRAM_FORMAT_OTHER;
+    case 5:
+    case "PROGRAM_FORMAT_UNREADABLE":
+      return ProgramFormat.PROGRAM_FORMAT_UNREADABLE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ProgramFormat.UNRECOGNIZED;
+  }
+}
+
+export function programFormatToJSON(object: ProgramFormat): string {
+  switch (object) {
+    case ProgramFormat.PROGRAM_FORMAT_UNSPECIFIED:
+      return "PROGRAM_FORMAT_UNSPECIFIED";
+    case ProgramFormat.PROGRAM_FORMAT_ELF:
+      return "PROGRAM_FORMAT_ELF";
+    case ProgramFormat.PROGRAM_FORMAT_MACH_O:
+      return "PROGRAM_FORMAT_MACH_O";
+    case ProgramFormat.PROGRAM_FORMAT_SCRIPT:
+      return "PROGRAM_FORMAT_SCRIPT";
+    case ProgramFormat.PROGRAM_FORMAT_OTHER:
+      return "PROGRAM_FORMAT_OTHER";
+    case ProgramFormat.PROGRAM_FORMAT_UNREADABLE:
+      return "PROGRAM_FORMAT_UNREADABLE";
+    case ProgramFormat.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface AuditdExclusionsRequest {
   hostId: string;
   knownEtag: string;
@@ -201,6 +263,14 @@ export interface ExecCount {
   /** user name or uid, "" when unknown */
   user: string;
   count: number;
+  /**
+   * What the program file is, as the agent read it from its first bytes on
+   * this host (or as the source itself said: eslogger's exec.script). Absent
+   * from older agents and where the agent did not read the file (another
+   * host's captures, a path that is not absolute): unknown (issue 19 item 4:
+   * a Cisco process exclusion holds for Mach-O files only, never a #! script).
+   */
+  programFormat?: ProgramFormat | undefined;
 }
 
 export interface FileCount {
@@ -2030,6 +2100,9 @@ export const ExecCount: MessageFns<ExecCount> = {
     if (message.count !== 0) {
       writer.uint32(32).uint64(message.count);
     }
+    if (message.programFormat !== undefined) {
+      writer.uint32(40).int32(message.programFormat);
+    }
     return writer;
   },
 
@@ -2078,6 +2151,14 @@ export const ExecCount: MessageFns<ExecCount> = {
             message.count = longToNumber(reader.uint64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.programFormat = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2100,6 +2181,11 @@ export const ExecCount: MessageFns<ExecCount> = {
         : "",
       user: isSet(object.user) ? globalThis.String(object.user) : "",
       count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      programFormat: isSet(object.programFormat)
+        ? programFormatFromJSON(object.programFormat)
+        : isSet(object.program_format)
+        ? programFormatFromJSON(object.program_format)
+        : undefined,
     };
   },
 
@@ -2117,6 +2203,9 @@ export const ExecCount: MessageFns<ExecCount> = {
     if (message.count !== 0) {
       obj.count = Math.round(message.count);
     }
+    if (message.programFormat !== undefined) {
+      obj.programFormat = programFormatToJSON(message.programFormat);
+    }
     return obj;
   },
 
@@ -2129,6 +2218,7 @@ export const ExecCount: MessageFns<ExecCount> = {
     message.parentPath = object.parentPath ?? "";
     message.user = object.user ?? "";
     message.count = object.count ?? 0;
+    message.programFormat = object.programFormat ?? undefined;
     return message;
   },
 };
