@@ -41,7 +41,8 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
     name: 'read execs',
     sql: `
       CREATE TEMP TABLE _eb ON COMMIT DROP AS
-      SELECT e.path, e.parent_path, e."user" AS usr, b.host_seq, b.os, e.source, b.sequence, b.hour_bin, b.bin, e.window_start, e.window_end, e.count
+      SELECT e.path, e.parent_path, e."user" AS usr, b.host_seq, b.os, e.source, b.sequence, b.hour_bin, b.bin, e.window_start, e.window_end, e.count,
+             e.program_format AS fmt
       FROM _rb b JOIN exec_counts e ON e.host_id = b.host_id AND e.window_start = b.window_start AND e.sequence = b.sequence`,
   },
   {
@@ -181,29 +182,31 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
         SELECT CASE WHEN source = '${MDATP_RTP_SOURCE}' THEN 'scan' ELSE 'exec' END AS kind, path,
                CASE WHEN source = '${MDATP_RTP_SOURCE}' THEN '' ELSE parent_path END AS parent_path,
                CASE WHEN source = '${MDATP_RTP_SOURCE}' THEN '' ELSE usr END AS usr,
-               host_seq, sequence, bin, window_start, window_end, count FROM _eb
+               host_seq, sequence, bin, window_start, window_end, count, fmt FROM _eb
         UNION ALL
-        SELECT 'audit-exe', path, '', '', host_seq, sequence, bin, window_start, window_end, count FROM _eb WHERE source = '${AUDIT_SOURCE}'
+        SELECT 'audit-exe', path, '', '', host_seq, sequence, bin, window_start, window_end, count, fmt FROM _eb WHERE source = '${AUDIT_SOURCE}'
         UNION ALL
-        SELECT 'file', path, '', '', host_seq, sequence, bin, window_start, window_end, count FROM _fb
+        SELECT 'file', path, '', '', host_seq, sequence, bin, window_start, window_end, count, NULL::smallint FROM _fb
         UNION ALL
-        SELECT 'audit-exe', process_path, '', '', host_seq, sequence, bin, window_start, window_end, count FROM _fb
+        SELECT 'audit-exe', process_path, '', '', host_seq, sequence, bin, window_start, window_end, count, NULL::smallint FROM _fb
         WHERE source = '${AUDIT_SOURCE}' AND process_path <> ''
         UNION ALL
         -- audit-dir keeps the initiator as its parent: one program making a directory's records gives auditd's -x form.
-        SELECT 'audit-dir', CASE WHEN strpos(f.path, '/') = 1 THEN p.dir ELSE f.path END, f.process_path, '', f.host_seq, f.sequence, f.bin, f.window_start, f.window_end, f.count
+        SELECT 'audit-dir', CASE WHEN strpos(f.path, '/') = 1 THEN p.dir ELSE f.path END, f.process_path, '', f.host_seq, f.sequence, f.bin, f.window_start, f.window_end, f.count,
+               NULL::smallint
         FROM _fb f JOIN _pp p ON p.path = f.path WHERE f.source = '${AUDIT_SOURCE}'
       ), per_window AS (
         -- Grouped on the plain timestamps first: the bin and window length (numeric arithmetic)
         -- are then computed per group, not per raw row.
-        SELECT kind, path, parent_path, usr, host_seq, sequence, bin, window_start, window_end, SUM(count)::bigint AS cnt
+        -- fmt: the program-format code (program-format-code.ts), ordered by strength: max() keeps a script a script.
+        SELECT kind, path, parent_path, usr, host_seq, sequence, bin, window_start, window_end, SUM(count)::bigint AS cnt, max(fmt) AS fmt
         FROM rows
         WHERE path <> '' AND count > 0 AND octet_length(path) + octet_length(parent_path) <= ${MAX_KEY_BYTES}
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
       ), per_batch AS (
         SELECT kind, path, parent_path, usr, host_seq, sequence, bin,
                GREATEST(1, round(extract(epoch FROM (window_end - window_start))))::int AS seconds,
-               SUM(cnt)::bigint AS cnt, min(window_start) AS first_start, max(window_end) AS last_end
+               SUM(cnt)::bigint AS cnt, min(window_start) AS first_start, max(window_end) AS last_end, max(fmt) AS fmt
         FROM per_window GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
       ), per_cell AS (
         -- The busiest batch as the largest [rate, -sequence, count, seconds]: a hash aggregate,
@@ -212,10 +215,10 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
         -- and the first and last moment of activity, so rates are judged over the capture, not the bin.
         SELECT kind, path, parent_path, usr, host_seq, bin, SUM(cnt)::bigint AS count,
                max(ARRAY[cnt::float8 / seconds, -sequence::float8, cnt::float8, seconds::float8]) AS peak,
-               min(first_start) AS first_start, max(last_end) AS last_end
+               min(first_start) AS first_start, max(last_end) AS last_end, max(fmt) AS fmt
         FROM per_batch GROUP BY 1, 2, 3, 4, 5, 6
       )
-      SELECT kind, path, parent_path, usr, host_seq, bin, count, peak[3]::bigint AS peak_count, peak[4]::int AS peak_window_seconds,
+      SELECT kind, path, parent_path, usr, host_seq, bin, count, peak[3]::bigint AS peak_count, peak[4]::int AS peak_window_seconds, fmt AS program_format,
              (floor(extract(epoch FROM first_start)) - bin::float8 * ${ROLLUP_BIN_SECONDS})::int AS active_start_s,
              (ceil(extract(epoch FROM last_end)) - bin::float8 * ${ROLLUP_BIN_SECONDS})::int AS active_end_s
       FROM per_cell`,
@@ -231,8 +234,8 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
   {
     name: 'activity_rollups',
     sql: `
-      INSERT INTO activity_rollups AS r (subject_id, host_seq, bin, count, peak_count, peak_window_seconds, active_start_s, active_end_s, updated_at)
-      SELECT s.id, a.host_seq, a.bin, a.count, a.peak_count, a.peak_window_seconds, a.active_start_s, a.active_end_s, now()
+      INSERT INTO activity_rollups AS r (subject_id, host_seq, bin, count, peak_count, peak_window_seconds, active_start_s, active_end_s, program_format, updated_at)
+      SELECT s.id, a.host_seq, a.bin, a.count, a.peak_count, a.peak_window_seconds, a.active_start_s, a.active_end_s, a.program_format, now()
       FROM _ar a JOIN activity_subjects s ON s.kind = a.kind AND s.path = a.path AND s.parent_path = a.parent_path AND s."user" = a.usr
       ON CONFLICT (subject_id, host_seq, bin) DO UPDATE SET
         count = r.count + EXCLUDED.count,
@@ -243,6 +246,8 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
         -- A cell rolled up before the bounds were kept stays unknown (NULL): its earlier counts have no span.
         active_start_s = CASE WHEN r.active_start_s IS NULL THEN NULL ELSE LEAST(r.active_start_s, EXCLUDED.active_start_s) END,
         active_end_s = CASE WHEN r.active_end_s IS NULL THEN NULL ELSE GREATEST(r.active_end_s, EXCLUDED.active_end_s) END,
+        -- The stronger program-format reading (GREATEST skips NULL): a script seen in any batch stays a script.
+        program_format = GREATEST(r.program_format, EXCLUDED.program_format),
         updated_at = now()`,
   },
 ];

@@ -1,6 +1,7 @@
 import type { Client } from 'pg';
 import { newPgClient } from '../database/pg-client';
-import { FleetActivityColumns, FleetActivityKind, FleetActivitySubject } from '@fleettune/rules';
+import { FleetActivityColumns, FleetActivityKind, FleetActivitySubject, ProgramFileFormat } from '@fleettune/rules';
+import { programFormatOfCode } from '../ingest/program-format-code';
 // The pure SQL module, not the Nest service: this file also runs in the recompute worker thread.
 import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
 import { RAW_KINDS, RawActivity, readRawActivity } from './raw-activity-reader';
@@ -47,7 +48,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   let rollupKinds = new Set<string>();
   // Bins travel relative to the first one read: fewer digits in the largest result of the job.
   let sinceBin = 0;
-  const cellsRes: { rows: [number, string][] } = { rows: [] };
+  const cellsRes: { rows: [number, string, number | null][] } = { rows: [] };
   try {
     const maxRes = await client.query<{ max: number | null }>('SELECT max(bin) AS max FROM activity_rollups');
     const maxBin = maxRes.rows[0]?.max;
@@ -74,10 +75,12 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     }
     const parts = await Promise.all(
       [client, ...extra.slice(1)].map((c, k) =>
-        c.query<[number, string]>({
+        c.query<[number, string, number | null]>({
+          // max(program_format): the strongest reading over the cells read (a script on any host, in any bin, stays one).
           text: `SELECT subject_id,
                         string_agg(host_seq::text || ',' || (bin - $1)::text || ',' || count::text || ',' || peak_count::text || ',' || peak_window_seconds::text
-                                   || ',' || COALESCE(active_start_s, -1)::text || ',' || COALESCE(active_end_s, -1)::text, ';')
+                                   || ',' || COALESCE(active_start_s, -1)::text || ',' || COALESCE(active_end_s, -1)::text, ';'),
+                        max(program_format)
                  FROM activity_rollups WHERE bin >= $1 AND subject_id % $2::int = $3::int GROUP BY subject_id`,
           values: [since, parallel, k],
           rowMode: 'array',
@@ -103,9 +106,22 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
 
   const t = performance.now();
   const subjectIndexById = new Map<number, number>();
+  // Issue 19 item 4: what the agents read each program file as (absent: unknown, the engine marks "confirm Mach-O/ELF").
+  const formatById = new Map<number, ProgramFileFormat>();
+  for (const [id, , code] of cellsRes.rows) {
+    const f = programFormatOfCode(code);
+    if (f) formatById.set(id, f);
+  }
   const subjects: FleetActivitySubject[] = subjectsRes.rows.map((s, i) => {
     subjectIndexById.set(s.id, i);
-    return { kind: s.kind as FleetActivityKind, path: s.path, parentPath: s.parent_path || undefined, user: s.user || undefined };
+    const programFormat = formatById.get(s.id);
+    return {
+      kind: s.kind as FleetActivityKind,
+      path: s.path,
+      parentPath: s.parent_path || undefined,
+      user: s.user || undefined,
+      ...(programFormat ? { programFormat } : {}),
+    };
   });
   let maxSeq = 0;
   for (const h of hostsRes.rows) if (h.seq > maxSeq) maxSeq = h.seq;

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { CountBatch } from '@fleettune/proto';
+import { CountBatch, programFormatFromWire } from '@fleettune/proto';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { IngestPrismaService } from '../database/ingest-prisma.service';
 import { IngestMetrics } from '../metrics/ingest-metrics';
 import { storeHostCost } from '../cost/host-cost-store';
 import { agentStatusCte } from './agent-status-upsert';
 import { DailyQuota, chargeDailyUsage } from './agent-daily-quota';
+import { programFormatCode } from './program-format-code';
 
 export type IngestOutcome = 'committed' | 'duplicate';
 
@@ -103,11 +104,12 @@ export class BatchIngestService {
           ON CONFLICT (host_id, sequence) DO NOTHING
           RETURNING 1
         ), e AS (
-          INSERT INTO exec_counts (host_id, sequence, source, window_start, window_end, path, parent_path, "user", count)
-          SELECT ${hostId}::uuid, ${sequence}, ${batch.source}, ${windowStart}, ${windowEnd}, t.path, t.parent_path, t.usr, t.cnt
+          INSERT INTO exec_counts (host_id, sequence, source, window_start, window_end, path, parent_path, "user", count, program_format)
+          SELECT ${hostId}::uuid, ${sequence}, ${batch.source}, ${windowStart}, ${windowEnd}, t.path, t.parent_path, t.usr, t.cnt, t.fmt
           FROM unnest(${execs.map((r) => r.path)}::text[], ${execs.map((r) => r.parentPath)}::text[],
-                      ${execs.map((r) => r.user)}::text[], ${execs.map((r) => String(r.count))}::bigint[])
-               AS t(path, parent_path, usr, cnt)
+                      ${execs.map((r) => r.user)}::text[], ${execs.map((r) => String(r.count))}::bigint[],
+                      ${execs.map((r) => programFormatCode(programFormatFromWire(r.programFormat)))}::smallint[])
+               AS t(path, parent_path, usr, cnt, fmt)
           WHERE EXISTS (SELECT 1 FROM b)
         ), f AS (
           INSERT INTO file_counts (host_id, sequence, source, window_start, window_end, path, op, process_path, count)

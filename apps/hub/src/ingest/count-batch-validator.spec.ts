@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { AgentStatus, CountBatch } from '@fleettune/proto';
-import { DEFAULT_BATCH_LIMITS, findAgentStatusProblem, findBatchProblem, sanitizedPausedSources } from './count-batch-validator';
+import { AgentStatus, CountBatch, ProgramFormat } from '@fleettune/proto';
+import { DEFAULT_BATCH_LIMITS, findAgentStatusProblem, findBatchProblem, sanitizedPausedSources, unknownProgramFormats } from './count-batch-validator';
+import { programFormatCode, programFormatOfCode, PROGRAM_FORMAT_CODES } from './program-format-code';
+import { programFormatFromWire } from '@fleettune/proto';
 
 const NOW = Date.UTC(2026, 10, 24, 12);
 
@@ -148,4 +150,36 @@ test('agent_status: hostile values never throw', () => {
       for (const s of sanitizedPausedSources(names)) assert.match(s, /^[a-z0-9][a-z0-9-]{0,31}$/);
     }),
   );
+});
+
+test('program_format (issue 19 item 4): known values pass; an unknown value from the wire never refuses the batch, is counted and stored as unknown', () => {
+  const b = valid();
+  b.execs = [
+    { path: '/opt/acme/sync-job', parentPath: '', user: 'root', count: 1, programFormat: ProgramFormat.PROGRAM_FORMAT_SCRIPT },
+    { path: '/opt/acme/helper', parentPath: '', user: 'root', count: 1, programFormat: ProgramFormat.PROGRAM_FORMAT_ELF },
+    { path: '/opt/acme/said-nothing', parentPath: '', user: 'root', count: 1, programFormat: ProgramFormat.PROGRAM_FORMAT_UNSPECIFIED },
+    { path: '/opt/acme/newer', parentPath: '', user: 'root', count: 1, programFormat: 99 as ProgramFormat },
+    { path: '/opt/acme/hostile', parentPath: '', user: 'root', count: 1, programFormat: -7 as ProgramFormat },
+  ];
+  // Through the wire as a hostile agent would send it: ts-proto keeps the raw enum number.
+  const decoded = CountBatch.decode(CountBatch.encode(b).finish());
+  assert.deepEqual(
+    decoded.execs.map((r) => r.programFormat),
+    [3, 1, 0, 99, -7],
+  );
+  assert.equal(findBatchProblem(decoded, NOW), undefined);
+  assert.equal(unknownProgramFormats(decoded), 2);
+  assert.deepEqual(
+    decoded.execs.map((r) => programFormatCode(programFormatFromWire(r.programFormat))),
+    [PROGRAM_FORMAT_CODES.script, PROGRAM_FORMAT_CODES.elf, null, null, null],
+  );
+  assert.equal(unknownProgramFormats(valid()), 0, 'older agents send none');
+});
+
+test('stored program-format codes order readings by strength (max() merges: script > binary > other > unreadable) and read back', () => {
+  const c = PROGRAM_FORMAT_CODES;
+  assert.ok(c.script > c['mach-o'] && c.script > c.elf && c.elf > c.other && c['mach-o'] > c.other && c.other > c.unreadable && c.unreadable > 0);
+  for (const [name, code] of Object.entries(c)) assert.equal(programFormatOfCode(code), name);
+  assert.equal(programFormatOfCode(null), undefined);
+  assert.equal(programFormatOfCode(42), undefined);
 });

@@ -1,4 +1,4 @@
-import { AgentStatus, CountBatch } from '@fleettune/proto';
+import { AgentStatus, CountBatch, ProgramFormat, programFormatFromWire } from '@fleettune/proto';
 
 export interface BatchLimits {
   maxRows: number;
@@ -154,4 +154,21 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
   for (const rs of [batch.execs, batch.files, batch.auditKeys, batch.syscalls, initiators]) for (const r of rs) total += r.count;
   if (total > max) return `the batch's row counts add up to ${total}, more than the allowed ${max} per batch`;
   return findAgentStatusProblem(batch.agentStatus);
+}
+
+/**
+ * Exec rows whose program_format this hub does not know (a newer or hostile
+ * agent; UNSPECIFIED is "not said" and not counted). The format is
+ * informational, like paused sources: such a row is stored with its format
+ * unknown (NULL, which the engine marks "confirm Mach-O/ELF"), never a reason
+ * to refuse the batch and its counts. Counted in
+ * fleettune_ingest_unknown_program_formats_total.
+ */
+export function unknownProgramFormats(batch: Pick<CountBatch, 'execs'>): number {
+  let n = 0;
+  for (const r of batch.execs) {
+    const v = r.programFormat;
+    if (v !== undefined && v !== ProgramFormat.PROGRAM_FORMAT_UNSPECIFIED && programFormatFromWire(v) === undefined) n++;
+  }
+  return n;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { CountBatch } from '@fleettune/proto';
 import { MetricsRegistry } from './metrics-registry';
+import { unknownProgramFormats } from '../ingest/count-batch-validator';
 
 export type IngestRefusalReason = 'streams' | 'rows-per-day' | 'events-per-day' | 'future-window' | 'users-not-redacted';
 
@@ -20,6 +21,7 @@ export class IngestMetrics {
   readonly activeStreams: Gauge;
   readonly streams: Counter<'result'>;
   readonly refused: Counter<'reason'>;
+  readonly unknownProgramFormats: Counter;
 
   constructor(registry: MetricsRegistry) {
     const registers = [registry.registry];
@@ -68,6 +70,11 @@ export class IngestMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.unknownProgramFormats = new Counter({
+      name: 'fleettune_ingest_unknown_program_formats_total',
+      help: 'Exec rows of committed batches whose program_format this hub does not know (stored as unknown)',
+      registers,
+    });
     this.streams = new Counter({
       name: 'fleettune_grpc_upload_streams_total',
       help: 'UploadBatches streams closed, by result (ok | error | cancelled)',
@@ -89,6 +96,8 @@ export class IngestMetrics {
     if (batch.events) this.agentEvents.inc(batch.events);
     if (batch.skipped) this.agentSkipped.inc(batch.skipped);
     if (batch.dropped) this.agentDropped.inc(batch.dropped);
+    const unknownFormats = unknownProgramFormats(batch);
+    if (unknownFormats) this.unknownProgramFormats.inc(unknownFormats);
   }
 
   /** For the gRPC server: a stream or batch refused by a per-agent limit. */
