@@ -28,6 +28,8 @@ export function hubUnavailable(): string | undefined {
 export interface HubForAgents {
   grpcAddress: string;
   grpcPort: number;
+  /** The hub's REST base URL (http://127.0.0.1:port). */
+  httpUrl: string;
   dbUrl: string;
   close(): Promise<void>;
 }
@@ -39,12 +41,13 @@ export async function startHubForAgents(name: string, env: Record<string, string
     startTestHub(
       n: string,
       env: Record<string, string>,
-    ): Promise<{ db: { url: string; drop(): Promise<void> }; hub: { grpcPort: number; close(): Promise<void> } }>;
+    ): Promise<{ db: { url: string; drop(): Promise<void> }; hub: { grpcPort: number; httpPort: number; close(): Promise<void> } }>;
   };
   const { db, hub } = await startTestHub(name, { FLEETTUNE_ENROLL_SECRET: ENROLL_SECRET, ...env });
   return {
     grpcAddress: `127.0.0.1:${hub.grpcPort}`,
     grpcPort: hub.grpcPort,
+    httpUrl: `http://127.0.0.1:${hub.httpPort}`,
     dbUrl: db.url,
     async close() {
       await hub.close();
@@ -63,15 +66,15 @@ export interface LiveHubFixture {
 
 /**
  * The set-up the hub-streaming agent specs share, as node:test hooks of the calling file: `before` makes a
- * temporary directory (named from `tmpPrefix`) and, unless `hubUnavailable()`, starts a hub; `after` closes the
- * hub and removes the directory.
+ * temporary directory (named from `tmpPrefix`) and, unless `hubUnavailable()`, starts a hub (`env`: settings of
+ * its own); `after` closes the hub and removes the directory.
  */
-export function useHubForAgents(name: string, tmpPrefix: string): LiveHubFixture {
+export function useHubForAgents(name: string, tmpPrefix: string, env: Record<string, string> = {}): LiveHubFixture {
   const fixture = {} as LiveHubFixture;
   before(
     async () => {
       fixture.dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
-      if (!hubUnavailable()) fixture.hub = await startHubForAgents(name);
+      if (!hubUnavailable()) fixture.hub = await startHubForAgents(name, env);
     },
     { timeout: 180_000 },
   );
