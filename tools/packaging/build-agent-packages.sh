@@ -9,7 +9,8 @@
 #   /etc/fleettune/agent.env                         0600  conffile / %config(noreplace): hub address and options
 #   /var/lib/fleettune-agent                         0700  state (rpm owns the directory; the .deb's postinst makes it)
 # Maintainer scripts: tools/packaging/debian/{postinst,prerm,postrm} and the %post/%preun/%postun of
-# tools/packaging/fleettune-agent.spec.in. Checked by tools/packaging/src/agent-packages.spec.ts.
+# tools/packaging/fleettune-agent.spec.in; removal takes out the agent's own audit rules
+# (tools/packaging/remove-agent-audit-rules.sh, in both). Checked by tools/packaging/src/agent-packages.spec.ts.
 # Prints the path of each package built, one a line, on stdout.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -56,6 +57,11 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fleettune-packaging.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
+# The prerm and %preun share one function (remove-agent-audit-rules.sh) in place of a marker line.
+with_audit_rules_removal() {
+  sed -e '/^@REMOVE_AGENT_AUDIT_RULES@$/{r tools/packaging/remove-agent-audit-rules.sh' -e 'd}' "$1"
+}
+
 # One staged tree for both formats, modes set here (dpkg-deb --root-owner-group makes every file root's).
 STAGE="$WORK/stage"
 install -D -m 0755 "$BINARY" "$STAGE/usr/bin/fleettune-agent"
@@ -70,7 +76,9 @@ for format in ${FORMATS//,/ }; do
       DEB_ROOT="$WORK/deb"
       cp -a "$STAGE" "$DEB_ROOT"
       install -d -m 0755 "$DEB_ROOT/DEBIAN"
-      install -m 0755 tools/packaging/debian/postinst tools/packaging/debian/prerm tools/packaging/debian/postrm "$DEB_ROOT/DEBIAN/"
+      install -m 0755 tools/packaging/debian/postinst tools/packaging/debian/postrm "$DEB_ROOT/DEBIAN/"
+      with_audit_rules_removal tools/packaging/debian/prerm >"$DEB_ROOT/DEBIAN/prerm"
+      chmod 0755 "$DEB_ROOT/DEBIAN/prerm"
       echo /etc/fleettune/agent.env >"$DEB_ROOT/DEBIAN/conffiles"
       chmod 0644 "$DEB_ROOT/DEBIAN/conffiles"
       size_kib=$(du -sk --exclude=DEBIAN "$DEB_ROOT" | cut -f1)
@@ -103,7 +111,7 @@ CONTROL
       cp -a "$STAGE" "$RPM_STAGE"
       install -d -m 0700 "$RPM_STAGE/var/lib/fleettune-agent"
       sed -e "s|@VERSION@|$VERSION|" -e "s|@RELEASE@|$RELEASE|" -e "s|@ARCH@|$RPM_ARCH|" -e "s|@STAGE@|$RPM_STAGE|" \
-        tools/packaging/fleettune-agent.spec.in >"$TOP/SPECS/fleettune-agent.spec"
+        tools/packaging/fleettune-agent.spec.in | with_audit_rules_removal - >"$TOP/SPECS/fleettune-agent.spec"
       # --nodeps: Debian's rpmbuild would check BuildRequires against an empty rpm database (nothing is
       # compiled here). gzip payload: rpm 4.x everywhere reads it, and fast, as for the .deb.
       rpmbuild -bb --nodeps --quiet \

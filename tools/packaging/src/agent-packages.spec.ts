@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { AGENT_AUDITD_RULE_KEY, AGENT_AUDITD_RULES_FILE_NAME } from '@fleettune/exporters';
 import { HubProcess, startHubProcess } from '@fleettune/demo';
 import { onPath, runCommand, runDpkg, sha256File, treeSnapshot } from './host-commands';
 import { serviceCommand } from './unit-exec-start';
@@ -65,6 +66,68 @@ function unavailable(): string | undefined {
  */
 function auditRules(): string[] {
   return treeSnapshot('/etc/audit');
+}
+
+const AGENT_RULES_FILE = `/etc/audit/rules.d/${AGENT_AUDITD_RULES_FILE_NAME}`;
+
+/**
+ * What a script may do to audit rules: read the status, delete the rules file the agent owns and
+ * unload the rules carrying the agent's key, regenerate audit.rules without loading it. Comments aside.
+ */
+function assertOnlyTheAgentsAuditRules(script: string, label: string): void {
+  const code = script
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#'))
+    .join('\n');
+  const allowed = ['', '-s', `-D -k ${AGENT_AUDITD_RULE_KEY}`];
+  for (const m of code.matchAll(/\bauditctl\b([^|;&\n>]*)/g)) {
+    assert.ok(allowed.includes(m[1]!.trim().replace(/"$/, '')), `${label}: auditctl${m[1]}`);
+  }
+  assert.doesNotMatch(code, /augenrules\s+--load|auditctl\s+-R|auditctl\s+-[adwW]\b/, `${label} loads or deletes no other rule`);
+  for (const p of code.match(/\/etc\/audit\/\S*/g) ?? []) {
+    assert.ok([AGENT_RULES_FILE, '/etc/audit/audit.rules'].includes(p.replace(/["';:)]+$/, '')), `${label} touches ${p}`);
+  }
+}
+
+/**
+ * Rules as the agent applies them (issue 14): its file in rules.d and, where the kernel's audit answers
+ * here, one loaded rule with its key, beside one of the host's own. `verify` (after removal): the file
+ * and the agent's rule gone, the host's rule still loaded; it then unloads the host's rule.
+ */
+async function applyRulesAsTheAgentWould(): Promise<{ verify(): Promise<void> }> {
+  const haveRulesDir = fs.existsSync(path.dirname(AGENT_RULES_FILE));
+  const dirs = { agent: fs.mkdtempSync(path.join(work, 'agent-rule-')), host: fs.mkdtempSync(path.join(work, 'host-rule-')) };
+  const hostKey = `pkgspec-host-${process.pid}`;
+  if (haveRulesDir) fs.writeFileSync(AGENT_RULES_FILE, `-w ${dirs.agent} -p wa -k ${AGENT_AUDITD_RULE_KEY}\n`);
+  const status = onPath('auditctl') ? await runCommand(['auditctl', '-s']) : undefined;
+  const kernel = status?.code === 0 && !/^enabled 2/m.test(status.stdout);
+  if (kernel) {
+    for (const [dir, key] of [
+      [dirs.agent, AGENT_AUDITD_RULE_KEY],
+      [dirs.host, hostKey],
+    ]) {
+      const r = await runCommand(['auditctl', '-w', dir!, '-p', 'wa', '-k', key!]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  }
+  return {
+    async verify() {
+      try {
+        assert.equal(fs.existsSync(AGENT_RULES_FILE), false, `${AGENT_RULES_FILE} removed with the agent`);
+        if (kernel) {
+          const listed = (await runCommand(['auditctl', '-l'])).stdout;
+          assert.ok(!listed.includes(dirs.agent), `the agent's rule unloaded:\n${listed}`);
+          assert.ok(listed.includes(dirs.host), `the host's rule still loaded:\n${listed}`);
+        }
+      } finally {
+        if (kernel) {
+          await runCommand(['auditctl', '-D', '-k', hostKey]);
+          await runCommand(['auditctl', '-D', '-k', AGENT_AUDITD_RULE_KEY]);
+        }
+        fs.rmSync(AGENT_RULES_FILE, { force: true });
+      }
+    },
+  };
 }
 
 const skip = unavailable();
@@ -203,11 +266,9 @@ test('the .deb holds the single executable, the unit and agent.env (a conffile),
   assert.equal(fs.readFileSync(path.join(extracted, 'conffiles'), 'utf8').trim(), '/etc/fleettune/agent.env');
   for (const script of ['postinst', 'prerm', 'postrm']) {
     assert.equal(modeOf(path.join(extracted, script)), '0755');
-    const commands = fs
-      .readFileSync(path.join(extracted, script), 'utf8')
-      .split('\n')
-      .filter((line) => !line.trim().startsWith('#'));
-    assert.doesNotMatch(commands.join('\n'), /auditctl|augenrules|\/etc\/audit/, `${script} leaves the audit rules alone`);
+    const text = fs.readFileSync(path.join(extracted, script), 'utf8');
+    assertOnlyTheAgentsAuditRules(text, script);
+    if (script !== 'prerm') assert.doesNotMatch(text.replace(/^#.*$/gm, ''), /auditctl|augenrules|\/etc\/audit/, `${script} leaves audit alone`);
   }
 });
 
@@ -244,7 +305,8 @@ test('the .rpm: rpm -qlp lists the same files with their modes and the 0700 stat
   const scripts = await runCommand(['rpm', '-qp', '--scripts', rpmFile]);
   assert.match(scripts.stdout, /preuninstall scriptlet[^]*systemctl stop fleettune-agent\.service/);
   assert.match(scripts.stdout, /postuninstall scriptlet[^]*try-restart fleettune-agent\.service/);
-  assert.doesNotMatch(scripts.stdout, /auditctl|augenrules|\/etc\/audit/, 'no scriptlet touches the audit rules');
+  assertOnlyTheAgentsAuditRules(scripts.stdout, 'rpm scriptlets');
+  assert.match(scripts.stdout, new RegExp(`preuninstall scriptlet[^]*auditctl -D -k ${AGENT_AUDITD_RULE_KEY}[^]*postuninstall`));
 });
 
 test('dpkg -i: executable 0755, agent.env 0600, state dir 0700, not enabled until configured; systemd-analyze verify accepts the unit', { skip }, async () => {
@@ -313,13 +375,15 @@ test(
 );
 
 test(
-  "dpkg -r disables the unit and removes the executable and unit, keeping agent.env and state; dpkg -P removes those; the host's audit rules are as they were",
+  "dpkg -r disables the unit, removes the executable, the unit and the agent's own audit rules (not the host's), keeping agent.env and state; dpkg -P removes those; /etc/audit is as it was",
   { skip },
   async () => {
+    const applied = await applyRulesAsTheAgentWould();
     const removed = await runDpkg(['-r', 'fleettune-agent']);
     assert.equal(removed.code, 0, removed.stdout + removed.stderr);
     assert.doesNotMatch(removed.stdout + removed.stderr, /warning|error/i);
     for (const p of [BIN, UNIT, WANTS]) assert.equal(fs.existsSync(p), false, `${p} removed`);
+    await applied.verify();
     assert.match((await dpkgStatus())!, /^deinstall ok config-files /);
     assert.ok(fs.existsSync(ENV_FILE) && fs.existsSync(STATE), 'remove keeps configuration and the enrollment');
 
@@ -429,8 +493,10 @@ test('the .rpm scriptlets, as rpm runs them: install, upgrade and erase ask syst
     assert.deepEqual((await run('POSTIN', 2)).calls, ['daemon-reload']);
     assert.deepEqual((await run('PREUN', 1)).calls, []);
     assert.deepEqual((await run('POSTUN', 1)).calls, ['daemon-reload', 'try-restart fleettune-agent.service']);
-    // Erase.
+    // Erase, after the agent applied rules.
+    const applied = await applyRulesAsTheAgentWould();
     assert.deepEqual((await run('PREUN', 0)).calls, ['stop fleettune-agent.service', 'disable fleettune-agent.service']);
+    await applied.verify();
     assert.deepEqual((await run('POSTUN', 0)).calls, ['daemon-reload']);
     assert.deepEqual(auditRules(), rulesBefore);
   } finally {
