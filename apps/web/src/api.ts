@@ -1,6 +1,6 @@
 // The API's shared types and rules (roles, pages, views): one definition for the hub and the dashboard.
 export { HOST_TAG_PATTERN, MAX_HOST_TAGS, PUSH_HISTORY_PATH, ROLES, isRole, pushSucceeded, roleAllows } from '@fleettune/api-contract';
-export type { AgentStatusView, HostView, NoiseRow, Page, PushHistoryRow, Role } from '@fleettune/api-contract';
+export type { AgentStatusView, HostAuditdExclusionsView, HostView, NoiseRow, Page, PushHistoryRow, Role } from '@fleettune/api-contract';
 
 /** The API's error body: {statusCode, error, message, issues?}. */
 export class ApiError extends Error {

@@ -9,6 +9,7 @@ import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
 import { TrendChart } from '../TrendChart';
 import { NoiseRow, NoiseTable } from './NoisePage';
 import { AgentHealthBadges, AgentHealthDetail, SpoolBacklog } from './AgentHealth';
+import { AuditdExclusions } from './AuditdExclusions';
 
 export type Host = HostView;
 
@@ -208,6 +209,7 @@ function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }
         />
       ) : null}
       {host.data ? <AgentHealthDetail status={host.data.agentStatus} /> : null}
+      {host.data?.os === 'linux' ? <AuditdExclusions id={id} /> : null}
       {host.data && canTag ? (
         <TagEditor
           key={`${host.data.id}:${(host.data.tags ?? []).join(',')}`}
