@@ -100,6 +100,15 @@ export const hubConfigSchema = z.object({
    * authentication, dashboard reads, jobs): a flood of batches waits for its own connections only.
    */
   FLEETTUNE_INGEST_DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Issue 17: a direct PostgreSQL connection (not through PgBouncer in transaction mode) for the work
+   * that needs one session across transactions: partition maintenance holds a session advisory lock
+   * over many short transactions. Unset: DATABASE_URL (right when DATABASE_URL is PostgreSQL itself).
+   */
+  DATABASE_DIRECT_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL')
+    .optional(),
   /** UploadBatches streams one agent may hold open at once on one hub replica (the agent uses one); more: RESOURCE_EXHAUSTED. */
   FLEETTUNE_AGENT_MAX_STREAMS: z.coerce.number().int().min(1).default(2),
   /** Count rows one agent may commit per UTC day (by receipt); past it RESOURCE_EXHAUSTED until the next day (the agent keeps them spooled). */

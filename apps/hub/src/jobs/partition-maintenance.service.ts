@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { hasRole } from '../config/hub-roles';
+import { databaseDirectUrl } from '../database/database-urls';
 import { maintainPartitions, PartitionMaintenanceReport } from './partition-maintenance';
 
 /**
@@ -42,7 +43,8 @@ export class PartitionMaintenanceService implements OnApplicationBootstrap, OnAp
     const next = prev
       .catch(() => undefined)
       .then(() =>
-        maintainPartitions(this.config.DATABASE_URL, {
+        // Its session advisory lock spans many transactions: not through a transaction-mode pooler.
+        maintainPartitions(databaseDirectUrl(this.config), {
           now,
           retentionDays: this.config.FLEETTUNE_RETENTION_DAYS,
           aheadDays: this.config.FLEETTUNE_PARTITION_AHEAD_DAYS,
