@@ -7,158 +7,33 @@ import type {
   TrendPoint as ContractTrendPoint,
   TrendView as ContractTrendView,
 } from '@fleettune/api-contract';
-import { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../database/prisma.service';
-import { HostsQuery, NoiseKind, TrendQuery } from './noise-query.dto';
-import { NOISE_BIN_SECONDS } from '../exclusions/rollup-apply-sql';
+import { HostsQuery, NOISE_KINDS_PATH_LIKE, NoiseKind, TrendQuery } from './noise-query.dto';
 import { AgentStatusRepository } from './agent-status.repository';
+import { HostRepository, HostRow } from './host.repository';
+import { NoiseQuery, NoiseRollupRepository } from './noise-rollup.repository';
 
 /** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
 export type HostView = ContractHostView<Date>;
 export type NoiseRow = ContractNoiseRow<Date>;
-
-export interface NoiseQuery {
-  top: number;
-  since?: Date;
-  until?: Date;
-  os?: string;
-  source?: string;
-  hostId?: string;
-  tag?: string;
-}
-
+export type { NoiseQuery };
 export type TrendPoint = ContractTrendPoint<Date>;
 export type TrendView = ContractTrendView<Date>;
-
-interface KindSql {
-  table: Prisma.Sql;
-  subject: Prisma.Sql;
-  extraWhere: Prisma.Sql;
-  end: Prisma.Sql;
-  hasSource: boolean;
-  pathLike: boolean;
-}
-
-// The kinds over the raw count tables: minute-bucket trends read these; the rollup worker derives the
-// same subjects (rollup-apply-sql.ts). Identifiers and expressions are constants, never user input.
-const KINDS: Record<NoiseKind, KindSql> = {
-  exec: { table: Prisma.sql`exec_counts`, subject: Prisma.sql`path`, extraWhere: Prisma.empty, end: Prisma.sql`window_end`, hasSource: true, pathLike: true },
-  parent: {
-    table: Prisma.sql`exec_counts`,
-    subject: Prisma.sql`parent_path`,
-    extraWhere: Prisma.sql`AND parent_path <> ''`,
-    end: Prisma.sql`window_end`,
-    hasSource: true,
-    pathLike: true,
-  },
-  file: { table: Prisma.sql`file_counts`, subject: Prisma.sql`path`, extraWhere: Prisma.empty, end: Prisma.sql`window_end`, hasSource: true, pathLike: true },
-  directory: {
-    table: Prisma.sql`file_counts`,
-    // "/a/b/c.log" -> "/a/b"; "/x" -> "/"
-    subject: Prisma.sql`COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/')`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_end`,
-    hasSource: true,
-    pathLike: true,
-  },
-  extension: {
-    table: Prisma.sql`file_counts`,
-    subject: Prisma.sql`lower(substring(path from '\\.([^./]{1,32})$'))`,
-    extraWhere: Prisma.sql`AND path ~ '[^/]\\.[^./]{1,32}$'`,
-    end: Prisma.sql`window_end`,
-    hasSource: true,
-    pathLike: false,
-  },
-  key: {
-    table: Prisma.sql`audit_key_counts`,
-    subject: Prisma.sql`key`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_start`,
-    hasSource: false,
-    pathLike: false,
-  },
-  syscall: {
-    table: Prisma.sql`syscall_counts`,
-    subject: Prisma.sql`syscall`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_start`,
-    hasSource: false,
-    pathLike: false,
-  },
-  initiator: {
-    table: Prisma.sql`initiator_counts`,
-    subject: Prisma.sql`initiator`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_start`,
-    hasSource: false,
-    pathLike: false,
-  },
-};
 
 function hostStatus(lastSeenAt: Date | null, staleAfterSeconds: number, now = Date.now()): 'online' | 'stale' {
   return lastSeenAt && now - lastSeenAt.getTime() <= staleAfterSeconds * 1000 ? 'online' : 'stale';
 }
 
-const HOST_SELECT = {
-  id: true,
-  hostname: true,
-  os: true,
-  agentVersion: true,
-  createdAt: true,
-  lastSeenAt: true,
-  tags: true,
-  status: true,
-  usersRedacted: true,
-} as const;
-
-/** noise_subjects.key of (kind, subject, '') for bound values: the expression of SUBJECT_KEY_SQL (rollup-apply-sql.ts). */
-function subjectKey(kind: string, subject: string): Prisma.Sql {
-  return Prisma.sql`sha256(convert_to(${kind}, 'UTF8') || '\\x00'::bytea || convert_to(${subject}, 'UTF8') || '\\x00'::bytea)`;
-}
-
-/** noise_subjects.subject_key of (kind, subject): SUBJECT_ONLY_KEY_SQL. */
-function subjectOnlyKey(kind: string, subject: string): Prisma.Sql {
-  return Prisma.sql`sha256(convert_to(${kind}, 'UTF8') || '\\x00'::bytea || convert_to(${subject}, 'UTF8'))`;
-}
-
 /**
- * Which rows a query reads: hour bins [fromBin, toBin), OS, source, and
- * either the whole fleet (hostSql null: the fleet-wide rollups) or a host
- * set (hostId and/or tag: the per-host rollup of just those hosts).
- */
-interface Scope {
-  fromBin?: number;
-  toBin?: number;
-  os?: string;
-  source?: string;
-  /** SELECT of rollup_hosts.seq of the hosts in scope (hostId, tag and os by the hosts' current values), or null for the fleet. */
-  hostSql: Prisma.Sql | null;
-  /** The query can match nothing (a source filter on a kind without sources). */
-  empty: boolean;
-}
-
-/**
- * Time filters select whole hour bins: `since` rounds down and `until` up to
- * the hour (a window counts when its start is in [since, until) so rounded).
- */
-export function binRange(since?: Date, until?: Date): { fromBin?: number; toBin?: number } {
-  return {
-    ...(since ? { fromBin: Math.floor(since.getTime() / 1000 / NOISE_BIN_SECONDS) } : {}),
-    ...(until ? { toBin: Math.ceil(until.getTime() / 1000 / NOISE_BIN_SECONDS) } : {}),
-  };
-}
-
-/**
- * The dashboard's fleet queries. Noise and hour/day trends are served from
- * the hourly rollups the rollup worker maintains (noise_fleet_hours,
- * noise_host_hours, noise_host_bits): no per-request scan of the raw count
- * tables, whose size grows with hosts x windows. fleet-rollup.spec.ts holds
- * every answer equal to the raw tables.
+ * The dashboard's fleet queries: hosts with their agent health, noise top
+ * lists, drill-downs and trends. The statements live in the repositories
+ * (NoiseRollupRepository serves noise from the hourly rollups); this service
+ * picks what to read and shapes the views.
  */
 @Injectable()
 export class FleetService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly hosts: HostRepository,
+    private readonly noise: NoiseRollupRepository,
     private readonly agentStatuses: AgentStatusRepository,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
   ) {}
@@ -166,56 +41,40 @@ export class FleetService {
   /** REST always passes a page (HostsQuery defaults `limit`); in-process callers may omit it to get every host. */
   async listHosts(q: Omit<HostsQuery, 'limit'> & { limit?: number } = { offset: 0 }): Promise<{ rows: HostView[]; total: number }> {
     const staleBefore = new Date(Date.now() - this.config.FLEETTUNE_HOST_STALE_SECONDS * 1000);
-    const where: Prisma.HostWhereInput = {
-      ...(q.os ? { os: q.os } : {}),
-      ...(q.tag ? { tags: { has: q.tag } } : {}),
-      ...(q.q ? { hostname: { contains: q.q, mode: 'insensitive' as const } } : {}),
-      ...(q.status === 'online' ? { lastSeenAt: { gte: staleBefore } } : {}),
-      ...(q.status === 'stale' ? { OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: staleBefore } }] } : {}),
-    };
-    const [rows, total] = await Promise.all([
-      this.prisma.host.findMany({
-        where,
-        select: HOST_SELECT,
-        orderBy: [{ hostname: 'asc' }, { id: 'asc' }],
-        skip: q.offset,
-        ...(q.limit ? { take: q.limit } : {}),
-      }),
-      this.prisma.host.count({ where }),
-    ]);
+    const { rows, total } = await this.hosts.page({
+      os: q.os,
+      tag: q.tag,
+      q: q.q,
+      ...(q.status ? { seen: { status: q.status, staleBefore } } : {}),
+      offset: q.offset,
+      limit: q.limit,
+    });
     const now = Date.now();
     const statuses = await this.agentStatuses.latestFor(rows.map((h) => h.id));
-    return {
-      rows: rows.map(({ status: enrollment, ...h }) => ({
-        ...h,
-        tags: h.tags ?? [],
-        status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS, now),
-        enrollment: enrollment as HostView['enrollment'],
-        agentStatus: statuses.get(h.id) ?? null,
-      })),
-      total,
-    };
+    return { rows: rows.map((h) => this.hostView(h, statuses.get(h.id) ?? null, now)), total };
   }
 
   async host(id: string): Promise<HostView> {
-    const found = await this.prisma.host.findUnique({ where: { id }, select: HOST_SELECT });
+    const found = await this.hosts.find(id);
     if (!found) throw new NotFoundException(`host ${id} not found`);
-    const { status: enrollment, ...h } = found;
     const statuses = await this.agentStatuses.latestFor([id]);
+    return this.hostView(found, statuses.get(id) ?? null);
+  }
+
+  private hostView({ status: enrollment, ...h }: HostRow, agentStatus: HostView['agentStatus'], now = Date.now()): HostView {
     return {
       ...h,
       tags: h.tags ?? [],
-      status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS),
+      status: hostStatus(h.lastSeenAt, this.config.FLEETTUNE_HOST_STALE_SECONDS, now),
       enrollment: enrollment as HostView['enrollment'],
-      agentStatus: statuses.get(id) ?? null,
+      agentStatus,
     };
   }
 
   /** Replaces a host's tags (validated by the controller); duplicates collapse, stored sorted. */
   async setTags(id: string, tags: string[]): Promise<HostView> {
     const clean = [...new Set(tags)].sort();
-    const updated = await this.prisma.host.updateMany({ where: { id }, data: { tags: clean } });
-    if (updated.count === 0) throw new NotFoundException(`host ${id} not found`);
+    if (!(await this.hosts.setTags(id, clean))) throw new NotFoundException(`host ${id} not found`);
     return this.host(id);
   }
 
@@ -227,89 +86,15 @@ export class FleetService {
     return this.topNoise('file', q);
   }
 
-  private scope(kind: NoiseKind, q: Omit<NoiseQuery, 'top'>): Scope {
-    const k = KINDS[kind];
-    const hostParts: Prisma.Sql[] = [];
-    if (q.hostId) hostParts.push(Prisma.sql`AND h.id = ${q.hostId}::uuid`);
-    if (q.tag) hostParts.push(Prisma.sql`AND ${q.tag} = ANY(h.tags)`);
-    const perHost = hostParts.length > 0;
-    // With a host set, the OS filter is the hosts' current OS (as the raw tables' queries do).
-    if (perHost && q.os) hostParts.push(Prisma.sql`AND h.os = ${q.os}`);
-    return {
-      ...binRange(q.since, q.until),
-      os: perHost ? undefined : q.os,
-      source: q.source,
-      hostSql: perHost ? Prisma.sql`SELECT r.seq FROM rollup_hosts r JOIN hosts h ON h.id = r.host_id WHERE true ${Prisma.join(hostParts, ' ')}` : null,
-      empty: Boolean(q.source) && !k.hasSource,
-    };
-  }
-
-  /** WHERE parts on a rollup table (alias-free columns bin, os, source). */
-  private rollupWhere(s: Scope, withOs: boolean): Prisma.Sql {
-    const parts: Prisma.Sql[] = [];
-    if (s.fromBin !== undefined) parts.push(Prisma.sql`AND bin >= ${s.fromBin}::int`);
-    if (s.toBin !== undefined) parts.push(Prisma.sql`AND bin < ${s.toBin}::int`);
-    if (withOs && s.os) parts.push(Prisma.sql`AND os = ${s.os}`);
-    if (s.source) parts.push(Prisma.sql`AND source = ${s.source}`);
-    return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
-  }
-
-  private hostBitsCount(ids: Prisma.Sql, s: Scope, bucket?: Prisma.Sql): Prisma.Sql {
-    // Hosts affected: popcount of the OR over bins (and OS/source rows) per 512-host chunk, summed over chunks.
-    return Prisma.sql`
-      SELECT subject_id, t, SUM(n)::int AS hosts FROM (
-        SELECT subject_id, ${bucket ?? Prisma.sql`NULL::timestamp`} AS t, chunk, bit_count(bit_or(bits)) AS n
-        FROM noise_host_bits WHERE subject_id IN (${ids}) ${this.rollupWhere(s, true)}
-        GROUP BY 1, 2, 3
-      ) c GROUP BY 1, 2`;
-  }
-
-  /**
-   * Top subjects of a kind, served from the hourly rollups: fleet-wide from
-   * noise_fleet_hours (+ noise_host_bits for hosts affected), for a host set
-   * (hostId / tag) from noise_host_hours. Equal to aggregating the raw count
-   * tables over the same whole hours.
-   */
+  /** Top subjects of a kind over whole hours, with their rate over the windows that carried them. */
   async topNoise(kind: NoiseKind, q: NoiseQuery): Promise<NoiseRow[]> {
-    const k = KINDS[kind];
-    const s = this.scope(kind, q);
-    if (s.empty) return [];
-    type Row = { subject: string; count: bigint; hosts: number; first_window_start: Date; last_window_end: Date };
-    let rows: Row[];
-    if (s.hostSql) {
-      rows = await this.prisma.$queryRaw<Row[]>`
-        WITH agg AS (
-          SELECT subject_id, SUM(count)::bigint AS count, COUNT(DISTINCT host_seq)::int AS hosts, MIN(first_start) AS f, MAX(last_end) AS l
-          FROM noise_host_hours
-          WHERE host_seq IN (${s.hostSql}) AND kind = ${kind} ${this.rollupWhere(s, false)}
-          GROUP BY subject_id
-        )
-        SELECT n.subject, a.count, a.hosts, a.f AS first_window_start, a.l AS last_window_end
-        FROM agg a JOIN noise_subjects n ON n.id = a.subject_id
-        ORDER BY a.count DESC, n.subject ASC
-        LIMIT ${q.top}`;
-    } else {
-      rows = await this.prisma.$queryRaw<Row[]>`
-        WITH agg AS (
-          SELECT subject_id, SUM(count)::bigint AS count, MIN(first_start) AS f, MAX(last_end) AS l
-          FROM noise_fleet_hours WHERE kind = ${kind} ${this.rollupWhere(s, true)}
-          GROUP BY subject_id
-        ), top AS (
-          SELECT a.subject_id, n.subject, a.count, a.f, a.l
-          FROM agg a JOIN noise_subjects n ON n.id = a.subject_id
-          ORDER BY a.count DESC, n.subject ASC
-          LIMIT ${q.top}
-        ), hb AS (${this.hostBitsCount(Prisma.sql`SELECT subject_id FROM top`, s)})
-        SELECT t.subject, t.count, COALESCE(hb.hosts, 0)::int AS hosts, t.f AS first_window_start, t.l AS last_window_end
-        FROM top t LEFT JOIN hb ON hb.subject_id = t.subject_id
-        ORDER BY t.count DESC, t.subject ASC`;
-    }
+    const rows = await this.noise.topSubjects(kind, q);
     return rows.map((r) => {
       const count = Number(r.count);
       const seconds = Math.max(1, (r.last_window_end.getTime() - r.first_window_start.getTime()) / 1000);
       return {
         subject: r.subject,
-        ...(k.pathLike ? { path: r.subject } : {}),
+        ...(NOISE_KINDS_PATH_LIKE.has(kind) ? { path: r.subject } : {}),
         count,
         hosts: r.hosts,
         ratePerSecond: Math.round((count / seconds) * 1000) / 1000,
@@ -321,63 +106,25 @@ export class FleetService {
 
   /** Drill-down: the hosts behind a subject, and (for execs) the parents that start it. */
   async subjectDetail(kind: NoiseKind, subject: string, q: Omit<NoiseQuery, 'top'>): Promise<SubjectDetail> {
-    const s = this.scope(kind, q);
-    if (s.empty) return { hosts: [], parents: [] };
-    const hostParts: Prisma.Sql[] = [];
-    if (q.hostId) hostParts.push(Prisma.sql`AND h.id = ${q.hostId}::uuid`);
-    if (q.tag) hostParts.push(Prisma.sql`AND ${q.tag} = ANY(h.tags)`);
-    if (q.os) hostParts.push(Prisma.sql`AND h.os = ${q.os}`);
-    const hosts = await this.prisma.$queryRaw<{ host_id: string; hostname: string; count: bigint }[]>`
-      WITH c AS (
-        SELECT host_seq, SUM(count)::bigint AS count FROM noise_host_hours
-        WHERE subject_id = (SELECT id FROM noise_subjects WHERE key = ${subjectKey(kind, subject)}) ${this.rollupWhere(s, false)}
-        GROUP BY host_seq
-      )
-      SELECT h.id::text AS host_id, h.hostname, c.count
-      FROM c JOIN rollup_hosts r ON r.seq = c.host_seq JOIN hosts h ON h.id = r.host_id
-      WHERE true ${hostParts.length ? Prisma.join(hostParts, ' ') : Prisma.empty}
-      ORDER BY c.count DESC, h.hostname ASC
-      LIMIT 100`;
-    let parents: { parent: string; count: bigint; hosts: number }[] = [];
-    if (kind === 'exec') {
-      const ids = Prisma.sql`SELECT id FROM noise_subjects WHERE subject_key = ${subjectOnlyKey('exec-parent', subject)} AND kind = 'exec-parent' AND subject = ${subject}`;
-      parents = s.hostSql
-        ? await this.prisma.$queryRaw`
-            SELECT n.detail AS parent, a.count, a.hosts FROM (
-              SELECT subject_id, SUM(count)::bigint AS count, COUNT(DISTINCT host_seq)::int AS hosts FROM noise_host_hours
-              WHERE subject_id IN (${ids}) AND host_seq IN (${s.hostSql}) ${this.rollupWhere(s, false)}
-              GROUP BY subject_id
-            ) a JOIN noise_subjects n ON n.id = a.subject_id
-            ORDER BY a.count DESC, n.detail ASC LIMIT 50`
-        : await this.prisma.$queryRaw`
-            WITH agg AS (
-              SELECT subject_id, SUM(count)::bigint AS count FROM noise_fleet_hours
-              WHERE subject_id IN (${ids}) ${this.rollupWhere(s, true)} GROUP BY subject_id
-            ), hb AS (${this.hostBitsCount(Prisma.sql`SELECT subject_id FROM agg`, s)})
-            SELECT n.detail AS parent, a.count, COALESCE(hb.hosts, 0)::int AS hosts
-            FROM agg a JOIN noise_subjects n ON n.id = a.subject_id LEFT JOIN hb ON hb.subject_id = a.subject_id
-            ORDER BY a.count DESC, n.detail ASC LIMIT 50`;
-    }
+    const { hosts, parents } = await this.noise.subjectDetail(kind, subject, q);
     return {
       hosts: hosts.map((h) => ({ hostId: h.host_id, hostname: h.hostname, count: Number(h.count) })),
       parents: parents.map((p) => ({ parent: p.parent, count: Number(p.count), hosts: p.hosts })),
     };
   }
 
-  /** Picks the bucket for `auto` from the span of the data (ingest_batches is indexed on window_start). */
+  /** Picks the bucket for `auto` from the span of the data. */
   private async autoBucket(q: TrendQuery): Promise<'minute' | 'hour' | 'day'> {
-    const [span] = await this.prisma.$queryRaw<{ min: Date | null; max: Date | null }[]>`
-      SELECT MIN(window_start) AS min, MAX(window_start) AS max FROM ingest_batches
-      WHERE window_start >= ${q.since ?? new Date(0)} AND window_start < ${q.until ?? new Date(8.64e15)}`;
+    const span = await this.noise.batchWindowSpan(q.since, q.until);
     const seconds = span?.min && span.max ? (span.max.getTime() - span.min.getTime()) / 1000 : 0;
     return seconds <= 6 * 3600 ? 'minute' : seconds <= 21 * 86_400 ? 'hour' : 'day';
   }
 
+  /** Minute buckets come from the raw count tables (finer than the rollups), hour and day buckets from the rollups. */
   async trend(q: TrendQuery): Promise<TrendView> {
     const chosen = q.bucket === 'auto' ? await this.autoBucket(q) : q.bucket;
-    type Row = { t: Date; total: bigint; subject?: bigint | null; subject_hosts?: number | null };
-    const rows = chosen === 'minute' ? await this.rawMinuteTrend(q) : await this.rollupTrend(q, chosen);
-    const ordered = [...(rows as Row[])].reverse();
+    const rows = chosen === 'minute' ? await this.noise.rawMinuteTrend(q) : await this.noise.rollupTrend(q, chosen);
+    const ordered = [...rows].reverse();
     return {
       kind: q.kind,
       subject: q.subject ?? null,
@@ -388,54 +135,5 @@ export class FleetService {
         ...(q.subject ? { subject: Number(r.subject ?? 0), subjectHosts: r.subject_hosts ?? 0 } : {}),
       })),
     };
-  }
-
-  /** Hour and day buckets from the hourly rollups, newest first (at most 2000). */
-  private async rollupTrend(q: TrendQuery, bucketName: 'hour' | 'day') {
-    const s = this.scope(q.kind, q);
-    if (s.empty) return [];
-    const bucket = Prisma.sql`date_trunc(${Prisma.raw(`'${bucketName}'`)}, timestamp '1970-01-01' + bin * interval '${Prisma.raw(String(NOISE_BIN_SECONDS))} seconds')`;
-    const sid = q.subject ? Prisma.sql`(SELECT id FROM noise_subjects WHERE key = ${subjectKey(q.kind, q.subject)})` : Prisma.sql`NULL::int`;
-    if (s.hostSql) {
-      return this.prisma.$queryRaw<{ t: Date; total: bigint; subject: bigint | null; subject_hosts: number | null }[]>`
-        SELECT ${bucket} AS t, SUM(count)::bigint AS total,
-               SUM(count) FILTER (WHERE subject_id = ${sid})::bigint AS subject,
-               COUNT(DISTINCT host_seq) FILTER (WHERE subject_id = ${sid})::int AS subject_hosts
-        FROM noise_host_hours
-        WHERE host_seq IN (${s.hostSql}) AND kind = ${q.kind} ${this.rollupWhere(s, false)}
-        GROUP BY 1 ORDER BY 1 DESC LIMIT 2000`;
-    }
-    return this.prisma.$queryRaw<{ t: Date; total: bigint; subject: bigint | null; subject_hosts: number | null }[]>`
-      WITH tot AS (
-        SELECT ${bucket} AS t, SUM(count)::bigint AS total, SUM(count) FILTER (WHERE subject_id = ${sid})::bigint AS subject
-        FROM noise_fleet_hours WHERE kind = ${q.kind} ${this.rollupWhere(s, true)}
-        GROUP BY 1 ORDER BY 1 DESC LIMIT 2000
-      ), hb AS (${q.subject ? this.hostBitsCount(sid, s, bucket) : Prisma.sql`SELECT NULL::int AS subject_id, NULL::timestamp AS t, NULL::int AS hosts WHERE false`})
-      SELECT tot.t, tot.total, tot.subject, COALESCE(hb.hosts, 0)::int AS subject_hosts
-      FROM tot LEFT JOIN hb ON hb.t = tot.t ORDER BY tot.t DESC`;
-  }
-
-  /** Minute buckets are finer than the rollups: read from the raw count tables (exact since/until here). */
-  private rawMinuteTrend(q: TrendQuery) {
-    const k = KINDS[q.kind];
-    const parts: Prisma.Sql[] = [];
-    if (q.since) parts.push(Prisma.sql`AND window_start >= ${q.since}`);
-    if (q.until) parts.push(Prisma.sql`AND window_start < ${q.until}`);
-    if (q.hostId) parts.push(Prisma.sql`AND host_id = ${q.hostId}::uuid`);
-    if (q.os) parts.push(Prisma.sql`AND host_id IN (SELECT id FROM hosts WHERE os = ${q.os})`);
-    if (q.tag) parts.push(Prisma.sql`AND host_id IN (SELECT id FROM hosts WHERE ${q.tag} = ANY(tags))`);
-    if (q.source && k.hasSource) parts.push(Prisma.sql`AND source = ${q.source}`);
-    if (q.source && !k.hasSource) parts.push(Prisma.sql`AND false`);
-    const filters = parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
-    const subjectCols = q.subject
-      ? Prisma.sql`, SUM(count) FILTER (WHERE ${k.subject} = ${q.subject})::bigint AS subject,
-                     COUNT(DISTINCT host_id) FILTER (WHERE ${k.subject} = ${q.subject})::int AS subject_hosts`
-      : Prisma.empty;
-    return this.prisma.$queryRaw<{ t: Date; total: bigint; subject?: bigint | null; subject_hosts?: number | null }[]>`
-      SELECT date_trunc('minute', window_start) AS t, SUM(count)::bigint AS total ${subjectCols}
-      FROM ${k.table}
-      WHERE true ${k.extraWhere} ${filters}
-      GROUP BY 1 ORDER BY 1 DESC
-      LIMIT 2000`;
   }
 }

@@ -36,6 +36,8 @@ export type NoiseQueryDto = z.infer<typeof noiseQuerySchema>;
 
 export const NOISE_KINDS = ['exec', 'parent', 'file', 'directory', 'extension', 'key', 'syscall', 'initiator'] as const;
 export type NoiseKind = (typeof NOISE_KINDS)[number];
+/** Kinds whose subject is a path: their noise rows also carry it as `path`. */
+export const NOISE_KINDS_PATH_LIKE: ReadonlySet<NoiseKind> = new Set<NoiseKind>(['exec', 'parent', 'file', 'directory']);
 
 export const hostNoiseQuerySchema = noiseQuerySchema.extend({ kind: z.enum(NOISE_KINDS).default('exec') }).omit({ hostId: true });
 
