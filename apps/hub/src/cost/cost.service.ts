@@ -1,7 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { CostWindow, Finding, compareBeforeAfter, costFindings, spread } from '@fleettune/host-cost';
-import { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../database/prisma.service';
 import type {
   AuditdHealthView,
   BeforeAfterView,
@@ -11,43 +9,12 @@ import type {
   ProductCostView,
 } from '@fleettune/api-contract';
 import { BeforeAfterQuery, FleetCostQuery, HostCostQuery } from './cost-query.dto';
+import { HostCostRepository, ProductRow, WindowRow } from './host-cost.repository';
 
 /** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
 export type { AuditdHealthView, ProductCostView };
 export type CostWindowView = ContractCostWindowView<Date>;
 export type HostCostView = ContractHostCostView<Date>;
-
-interface WindowRow {
-  window_start: Date;
-  window_end: Date;
-  samples: number;
-  covered_ms: number;
-  auditd_enabled: number | null;
-  auditd_pid: number | null;
-  lost_delta: bigint | null;
-  lost_total: bigint | null;
-  backlog_max: number | null;
-  backlog_limit: number | null;
-  rate_limit: number | null;
-  backlog_wait_delta: bigint | null;
-  rules_total: number | null;
-  rules_by_product: Array<{ name: string; count: number }> | null;
-  log_bytes: bigint | null;
-  log_rotations: number | null;
-  dispatch: string | null;
-  dispatch_lossy: boolean | null;
-  consumers: string[] | null;
-}
-
-interface ProductRow {
-  window_start: Date;
-  name: string;
-  product: string;
-  cpu_ms: bigint;
-  peak_rss_kb: bigint;
-  peak_hwm_kb: bigint;
-  processes: number;
-}
 
 const num = (v: bigint | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
@@ -88,33 +55,17 @@ function auditdView(r: WindowRow): AuditdHealthView | null {
   };
 }
 
-const rangeWhere = (col: Prisma.Sql, since?: Date, until?: Date) =>
-  Prisma.sql`${since ? Prisma.sql`AND ${col} >= ${since}` : Prisma.empty} ${until ? Prisma.sql`AND ${col} < ${until}` : Prisma.empty}`;
-
-/** Seconds of [start, end) covered by the rows' windows, as SQL (proportional overlap factor). */
-const overlap = (start: Date, end: Date) =>
-  Prisma.sql`GREATEST(0, EXTRACT(EPOCH FROM (LEAST(window_end, ${end}::timestamp(3)) - GREATEST(window_start, ${start}::timestamp(3)))))
-             / NULLIF(EXTRACT(EPOCH FROM (window_end - window_start)), 0)`;
-
+/** Host and fleet cost views and before/after comparisons; the statements live in HostCostRepository. */
 @Injectable()
 export class CostService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly costs: HostCostRepository) {}
 
   async hostCost(hostId: string, q: HostCostQuery): Promise<HostCostView> {
-    const host = await this.prisma.$queryRaw<Array<{ hostname: string }>>`SELECT hostname FROM hosts WHERE id = ${hostId}::uuid`;
-    if (host.length === 0) throw new NotFoundException(`host ${hostId} not found`);
-    const windows = (
-      await this.prisma.$queryRaw<WindowRow[]>`
-        SELECT * FROM host_cost_windows WHERE host_id = ${hostId}::uuid ${rangeWhere(Prisma.sql`window_start`, q.since, q.until)}
-        ORDER BY window_start DESC LIMIT ${q.limit}`
-    ).reverse();
+    const hostname = await this.costs.hostname(hostId);
+    if (hostname === null) throw new NotFoundException(`host ${hostId} not found`);
+    const windows = await this.costs.windows(hostId, { since: q.since, until: q.until, limit: q.limit });
     const first = windows[0]?.window_start;
-    const products = first
-      ? await this.prisma.$queryRaw<ProductRow[]>`
-          SELECT window_start, name, product, cpu_ms, peak_rss_kb, peak_hwm_kb, processes FROM host_product_costs
-          WHERE host_id = ${hostId}::uuid AND window_start >= ${first} ${rangeWhere(Prisma.sql`window_start`, undefined, q.until)}
-          ${q.product ? Prisma.sql`AND product = ${q.product}` : Prisma.empty}`
-      : [];
+    const products = first ? await this.costs.products(hostId, first, q.until, q.product) : [];
     const byWindow = new Map<number, ProductRow[]>();
     for (const p of products) {
       const k = p.window_start.getTime();
@@ -143,7 +94,7 @@ export class CostService {
     }
     return {
       hostId,
-      hostname: host[0].hostname,
+      hostname,
       since: q.since ?? null,
       until: q.until ?? null,
       totals: [...totals.values()]
@@ -188,32 +139,7 @@ export class CostService {
   }
 
   async fleet(q: FleetCostQuery): Promise<FleetCostView<Date>> {
-    const where = rangeWhere(Prisma.sql`c.window_start`, q.since, q.until);
-    const perHost = await this.prisma.$queryRaw<
-      Array<{
-        host_id: string;
-        hostname: string;
-        covered_ms: bigint;
-        cpu_ms: bigint;
-        peak_rss_kb: bigint;
-        lost: bigint | null;
-        log_bytes: bigint | null;
-        windows: bigint;
-        last_window: Date;
-      }>
-    >`
-      WITH w AS (
-        SELECT c.host_id, sum(c.covered_ms)::bigint AS covered_ms, sum(c.lost_delta)::bigint AS lost, sum(c.log_bytes)::bigint AS log_bytes,
-               count(*)::bigint AS windows, max(c.window_end) AS last_window
-        FROM host_cost_windows c WHERE true ${where} GROUP BY c.host_id
-      ), p AS (
-        SELECT c.host_id, sum(c.cpu_ms)::bigint AS cpu_ms, max(c.peak_rss_kb)::bigint AS peak_rss_kb
-        FROM host_product_costs c WHERE true ${where} ${q.product ? Prisma.sql`AND c.product = ${q.product}` : Prisma.empty}
-        GROUP BY c.host_id
-      )
-      SELECT w.host_id::text AS host_id, h.hostname, w.covered_ms, coalesce(p.cpu_ms, 0)::bigint AS cpu_ms,
-             coalesce(p.peak_rss_kb, 0)::bigint AS peak_rss_kb, w.lost, w.log_bytes, w.windows, w.last_window
-      FROM w JOIN hosts h ON h.id = w.host_id LEFT JOIN p ON p.host_id = w.host_id`;
+    const perHost = await this.costs.fleetPerHost(q.since, q.until, q.product);
     const hosts = perHost.map((h) => {
       const covered = Number(h.covered_ms);
       return {
@@ -228,10 +154,7 @@ export class CostService {
         lastWindowEnd: h.last_window,
       };
     });
-    const byProduct = await this.prisma.$queryRaw<Array<{ product: string; name: string; hosts: bigint; cpu_ms: bigint; peak_rss_kb: bigint }>>`
-      SELECT c.product, c.name, count(DISTINCT c.host_id)::bigint AS hosts, sum(c.cpu_ms)::bigint AS cpu_ms, max(c.peak_rss_kb)::bigint AS peak_rss_kb
-      FROM host_product_costs c WHERE true ${where} ${q.product ? Prisma.sql`AND c.product = ${q.product}` : Prisma.empty}
-      GROUP BY c.product, c.name ORDER BY sum(c.cpu_ms) DESC`;
+    const byProduct = await this.costs.fleetByProduct(q.since, q.until, q.product);
     return {
       since: q.since ?? null,
       until: q.until ?? null,
@@ -255,12 +178,8 @@ export class CostService {
     let push: { id: string; setVersion: number; status: string; itemCount: number } | null = null;
     let execPaths: string[] = [];
     if (q.pushId) {
-      const rows = await this.prisma.$queryRaw<
-        Array<{ id: string; set_version: number; status: string; item_count: number; items: unknown; created_at: Date; delivered_at: Date | null }>
-      >`
-        SELECT id::text, set_version, status, item_count, items, created_at, delivered_at FROM policy_pushes WHERE id = ${q.pushId}::uuid`;
-      if (rows.length === 0) throw new NotFoundException(`push ${q.pushId} not found`);
-      const p = rows[0];
+      const p = await this.costs.push(q.pushId);
+      if (!p) throw new NotFoundException(`push ${q.pushId} not found`);
       push = { id: p.id, setVersion: p.set_version, status: p.status, itemCount: p.item_count };
       at ??= p.delivered_at ?? p.created_at;
       const items = Array.isArray(p.items) ? (p.items as Array<{ type?: string; value?: string }>) : [];
@@ -271,28 +190,8 @@ export class CostService {
     const before = { start: new Date(at.getTime() - W), end: at };
     const after = { start: at, end: new Date(at.getTime() + W) };
     const seconds = W / 1000;
-    const hostFilter = q.hostIds ? Prisma.sql`AND host_id = ANY(${q.hostIds}::uuid[])` : Prisma.empty;
-    const sourceFilter = q.source ? Prisma.sql`AND source = ${q.source}` : Prisma.empty;
-    const productFilter = q.product ? Prisma.sql`AND product = ${q.product}` : Prisma.empty;
-
     const period = async (p: { start: Date; end: Date }) => {
-      const inRange = Prisma.sql`window_end > ${p.start}::timestamp(3) AND window_start < ${p.end}::timestamp(3)`;
-      const [events, cpu, covered, targeted] = await Promise.all([
-        this.prisma.$queryRaw<Array<{ host_id: string; events: number }>>`
-          SELECT host_id::text, sum(events * ${overlap(p.start, p.end)})::float8 AS events
-          FROM ingest_batches WHERE ${inRange} ${hostFilter} ${sourceFilter} GROUP BY host_id`,
-        this.prisma.$queryRaw<Array<{ host_id: string; cpu_ms: number }>>`
-          SELECT host_id::text, sum(cpu_ms * ${overlap(p.start, p.end)})::float8 AS cpu_ms
-          FROM host_product_costs WHERE ${inRange} ${hostFilter} ${productFilter} GROUP BY host_id`,
-        this.prisma.$queryRaw<Array<{ host_id: string; covered_ms: number }>>`
-          SELECT host_id::text, sum(covered_ms * ${overlap(p.start, p.end)})::float8 AS covered_ms
-          FROM host_cost_windows WHERE ${inRange} ${hostFilter} GROUP BY host_id`,
-        execPaths.length
-          ? this.prisma.$queryRaw<Array<{ host_id: string; count: number }>>`
-              SELECT host_id::text, sum(count * ${overlap(p.start, p.end)})::float8 AS count
-              FROM exec_counts WHERE ${inRange} ${hostFilter} AND path = ANY(${execPaths}::text[]) GROUP BY host_id`
-          : Promise.resolve([]),
-      ]);
+      const { events, cpu, covered, targeted } = await this.costs.periodSums(p, { hostIds: q.hostIds, source: q.source, product: q.product, execPaths });
       const m = new Map<string, { events?: number; cpuMs?: number; coveredMs?: number; targeted?: number }>();
       const get = (id: string) => m.get(id) ?? (m.set(id, {}), m.get(id)!);
       for (const r of events) get(r.host_id).events = Number(r.events);
@@ -304,12 +203,7 @@ export class CostService {
     const [b, a] = await Promise.all([period(before), period(after)]);
     // Hosts compared: those asked for, else those with data in both periods.
     const ids = q.hostIds ?? [...b.keys()].filter((id) => a.has(id));
-    const names = new Map(
-      (ids.length
-        ? await this.prisma.$queryRaw<Array<{ id: string; hostname: string }>>`SELECT id::text, hostname FROM hosts WHERE id = ANY(${ids}::uuid[])`
-        : []
-      ).map((h) => [h.id, h.hostname]),
-    );
+    const names = await this.costs.hostnames(ids);
     const measures = (x?: { events?: number; cpuMs?: number; coveredMs?: number }) => ({
       eventsPerSecond: x?.events !== undefined ? round(x.events / seconds, 4) : 0,
       cpuPercent: x?.coveredMs ? round(((x.cpuMs ?? 0) / x.coveredMs) * 100, 4) : undefined,

@@ -3,7 +3,7 @@ import { CountBatch, programFormatFromWire } from '@fleettune/proto';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { IngestPrismaService } from '../database/ingest-prisma.service';
 import { IngestMetrics } from '../metrics/ingest-metrics';
-import { storeHostCost } from '../cost/host-cost-store';
+import { storeHostCost } from '../cost/host-cost.repository';
 import { agentStatusCte } from './agent-status-upsert';
 import { DailyQuota, chargeDailyUsage } from './agent-daily-quota';
 import { programFormatCode } from './program-format-code';
