@@ -1,6 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { CountBatch } from '@fleettune/proto';
-import type { Prisma } from '../generated/prisma/client';
 import { GrpcError } from './grpc-error';
 
 export interface DailyQuota {
@@ -40,24 +39,19 @@ export function quotaDay(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 10);
 }
 
+/** Adds rows and events to the host's usage of a UTC day and returns the day's totals (IngestBatchRepository.addDailyUsage). */
+export type AddDailyUsage = (day: string, rows: number, events: number) => Promise<{ rows: bigint; events: bigint }>;
+
 /**
  * Adds a committed batch to its host's usage of the day, inside the batch's
  * transaction, and throws DailyQuotaExceeded (rolling the batch back) when
- * that passes a quota. One row per host, reset when the day changes; the row
- * lock makes it exact across streams and hub replicas.
+ * that passes a quota.
  */
-export async function chargeDailyUsage(tx: Prisma.TransactionClient, hostId: string, batch: CountBatch, quota: DailyQuota, nowMs: number): Promise<void> {
+export async function chargeDailyUsage(addUsage: AddDailyUsage, batch: CountBatch, quota: DailyQuota, nowMs: number): Promise<void> {
   const rows = batchRows(batch);
   const events = batchEventsCharged(batch);
   const day = quotaDay(nowMs);
-  const [usage] = await tx.$queryRaw<Array<{ rows: bigint; events: bigint }>>`
-    INSERT INTO host_ingest_usage AS u (host_id, day, rows, events)
-    VALUES (${hostId}::uuid, ${day}::date, ${BigInt(rows)}, ${BigInt(events)})
-    ON CONFLICT (host_id) DO UPDATE SET
-      rows = CASE WHEN u.day = EXCLUDED.day THEN u.rows + EXCLUDED.rows ELSE EXCLUDED.rows END,
-      events = CASE WHEN u.day = EXCLUDED.day THEN u.events + EXCLUDED.events ELSE EXCLUDED.events END,
-      day = EXCLUDED.day
-    RETURNING u.rows, u.events`;
+  const usage = await addUsage(day, rows, events);
   if (Number(usage.rows) > quota.rowsPerDay) {
     throw new DailyQuotaExceeded(
       'rows-per-day',

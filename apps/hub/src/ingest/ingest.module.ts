@@ -5,11 +5,20 @@ import { AgentEnrollmentService } from './agent-enrollment.service';
 import { AgentCredentialRepository } from './agent-credential.repository';
 import { EnrollmentRepository } from './enrollment.repository';
 import { BatchIngestService } from './batch-ingest.service';
+import { IngestBatchRepository } from './ingest-batch.repository';
 import { IngestGrpcServer } from './ingest-grpc.server';
 
 @Module({
   imports: [AuditdApplyModule],
-  providers: [AgentEnrollmentService, EnrollmentRepository, AgentCredentialRepository, AgentAuthenticator, BatchIngestService, IngestGrpcServer],
+  providers: [
+    AgentEnrollmentService,
+    EnrollmentRepository,
+    AgentCredentialRepository,
+    AgentAuthenticator,
+    BatchIngestService,
+    IngestBatchRepository,
+    IngestGrpcServer,
+  ],
   exports: [IngestGrpcServer, BatchIngestService],
 })
 export class IngestModule {}
