@@ -106,11 +106,24 @@ async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 6
 /** A scenario that takes longer than this is stuck (agents retrying a hub that is gone): fail it, do not hang CI. */
 const SCENARIO_TIMEOUT_MS = 240_000;
 
+/** How a hub process ended: its exit code or signal, and how long after it was told to stop. */
+interface HubExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+}
+
 class Fleet {
-  hub?: HubProcess;
+  /**
+   * The scenario's hub replicas by index, all over one database (issue 17).
+   * Each replica keeps its ports across restarts, so the agents' --hub list stays true.
+   */
+  readonly hubs: Array<HubProcess | undefined> = [];
+  private readonly ports: Array<{ http: number; grpc: number }> = [];
   /** The last hub output (all hubs of the scenario), shown when a scenario fails. */
   hubOutput = '';
-  private hubExitExpected = false;
+  /** Hub processes stopped or killed on purpose. */
+  private readonly exitExpected = new WeakSet<ChildProcess>();
   private rejectOnHubDeath?: (err: Error) => void;
   /** Rejects when a hub exits that nobody stopped or killed on purpose (a crash). */
   readonly hubDeath = new Promise<never>((_, reject) => (this.rejectOnHubDeath = reject));
@@ -120,20 +133,26 @@ class Fleet {
   private constructor(
     readonly name: string,
     readonly db: TestDatabase,
-    readonly httpPort: number,
-    readonly grpcPort: number,
   ) {}
 
   static async create(name: string): Promise<Fleet> {
-    return new Fleet(name, await createMigratedTestDatabase(`chaos_${name}`), await freePort(), await freePort());
+    return new Fleet(name, await createMigratedTestDatabase(`chaos_${name}`));
   }
 
-  async startHub(extraEnv: Record<string, string> = {}): Promise<void> {
-    this.hub = await startHubProcess(
+  /** Replica 0, the only hub of the single-hub scenarios. */
+  get hub(): HubProcess | undefined {
+    return this.hubs[0];
+  }
+
+  /** Starts replica `replica` (0 unless the scenario runs several) on its own ports, the same ones on a restart. */
+  async startHub(extraEnv: Record<string, string> = {}, replica = 0): Promise<HubProcess> {
+    this.ports[replica] ??= { http: await freePort(), grpc: await freePort() };
+    const { http, grpc } = this.ports[replica];
+    const hub = await startHubProcess(
       {
         DATABASE_URL: this.db.url,
-        HTTP_PORT: String(this.httpPort),
-        GRPC_PORT: String(this.grpcPort),
+        HTTP_PORT: String(http),
+        GRPC_PORT: String(grpc),
         BIND_HOST: '127.0.0.1',
         FLEETTUNE_ADMIN_TOKEN: ADMIN,
         FLEETTUNE_ENROLL_SECRET: ENROLL,
@@ -146,32 +165,50 @@ class Fleet {
         timeoutMs: 60_000,
         logTo: new Writable({
           write: (chunk: Buffer, _enc, done) => {
-            this.hubOutput = (this.hubOutput + chunk.toString()).slice(-20_000);
+            this.hubOutput = (this.hubOutput + `[hub ${replica}] ${chunk.toString()}`).slice(-20_000);
             done();
           },
         }),
       },
     );
-    this.hubExitExpected = false;
-    const child = this.hub.child;
-    child.once('exit', (code, signal) => {
-      if (!this.hubExitExpected && child === this.hub?.child) this.rejectOnHubDeath?.(new Error(`the hub exited on its own (code ${code}, signal ${signal})`));
+    this.hubs[replica] = hub;
+    hub.child.once('exit', (code, signal) => {
+      if (!this.exitExpected.has(hub.child)) this.rejectOnHubDeath?.(new Error(`hub ${replica} exited on its own (code ${code}, signal ${signal})`));
     });
+    return hub;
   }
 
-  /** kill -9 of the hub, on purpose. */
-  async killHub(): Promise<void> {
-    this.hubExitExpected = true;
-    const child = this.hub!.child;
+  /** kill -9 of a hub, on purpose. */
+  async killHub(replica = 0): Promise<void> {
+    const child = this.hubs[replica]!.child;
+    this.exitExpected.add(child);
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
   }
 
-  /** A clean hub stop, on purpose. */
-  async stopHub(): Promise<void> {
-    this.hubExitExpected = true;
-    await this.hub!.stop();
+  /**
+   * A clean hub stop, on purpose: SIGTERM, then SIGKILL if the hub is still there after `graceMs`.
+   * Says how it ended, so a scenario can check the hub drained and exited by itself.
+   */
+  async stopHub(replica = 0, graceMs = 10_000): Promise<HubExit> {
+    const child = this.hubs[replica]!.child;
+    this.exitExpected.add(child);
+    if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode, ms: 0 };
+    const started = Date.now();
+    const exited = new Promise<HubExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, ms: Date.now() - started })));
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.kill('SIGTERM');
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The agents' --hub: every replica of the scenario. */
+  hubAddresses(): string {
+    return this.ports.map((p) => `127.0.0.1:${p.grpc}`).join(',');
   }
 
   spawnAgents(): AgentRun[] {
@@ -184,7 +221,7 @@ class Fleet {
     return [
       'run',
       '--hub',
-      `127.0.0.1:${this.grpcPort}`,
+      this.hubAddresses(),
       '--enroll-secret',
       ENROLL,
       '--source',
@@ -203,8 +240,11 @@ class Fleet {
 
   async close(): Promise<void> {
     for (const a of this.agents) if (a.exitCode === null) a.kill('SIGKILL');
-    this.hubExitExpected = true;
-    if (this.hub) await this.hub.stop();
+    for (const hub of this.hubs) {
+      if (!hub || hub.child.exitCode !== null || hub.child.signalCode !== null) continue;
+      this.exitExpected.add(hub.child);
+      await hub.stop();
+    }
     await this.db.drop();
     fs.rmSync(this.stateRoot, { recursive: true, force: true });
   }
@@ -231,6 +271,71 @@ async function hubKilledMidStream(fleet: Fleet): Promise<string> {
     if (r.code !== 0) throw new Error(`agent ${LOGS[i].hostname} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   });
   return `hub killed after ${before} of ${await batchesStored(fleet.db.url)} batches`;
+}
+
+/**
+ * Hub replicas of the replica scenarios (issue 17). Each grants one agent 2
+ * batches/s after a burst of 1, so an agent's ~25 one-second windows take
+ * over 10 s to send: a replica is stopped while streams are open, on a fast
+ * machine too, and a rolling restart reaches the second replica before the
+ * agents are done. Per replica: an agent that moves gets a fresh allowance.
+ */
+const REPLICAS = [0, 1];
+const REPLICA_ENV = { FLEETTUNE_AGENT_BATCHES_PER_SECOND: '2', FLEETTUNE_AGENT_BATCH_BURST: '1' };
+
+/** One replica's view from its /metrics: upload streams open now, batches it committed and batches it saw again (resends). */
+async function replicaIngest(hub: HubProcess): Promise<{ streams: number; committed: number; duplicates: number }> {
+  const text = await (await fetch(`${hub.httpUrl}/metrics`)).text();
+  const metric = (re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+  return {
+    streams: metric(/^fleettune_grpc_upload_streams_active (\S+)/m),
+    committed: metric(/^fleettune_ingest_batches_total\{outcome="committed"\} (\S+)/m),
+    duplicates: metric(/^fleettune_ingest_batches_total\{outcome="duplicate"\} (\S+)/m),
+  };
+}
+
+/** Waits for the fleet to be mid-stream (batches stored, upload streams open) and names the replica holding the most streams. */
+async function busiestReplica(fleet: Fleet): Promise<{ replica: number; streams: number }> {
+  let found: { replica: number; streams: number } | undefined;
+  await waitFor('batches stored and a replica with open upload streams', async () => {
+    if ((await batchesStored(fleet.db.url)) === 0) return false;
+    const open = await Promise.all(REPLICAS.map(async (r) => (await replicaIngest(fleet.hubs[r]!)).streams));
+    const replica = open.indexOf(Math.max(...open));
+    if (open[replica] > 0) found = { replica, streams: open[replica] };
+    return found !== undefined;
+  });
+  return found!;
+}
+
+async function agentsSucceeded(agents: AgentRun[]): Promise<Array<{ stderr: string }>> {
+  const results = await Promise.all(agents.map((a) => a.done));
+  results.forEach((r, i) => {
+    if (r.code !== 0) throw new Error(`agent ${LOGS[i].hostname} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+  });
+  return results;
+}
+
+/** Two replicas over one database, agents given both; kill -9 the one streaming most; the agents move to the other. */
+async function replicaKilledMidStream(fleet: Fleet): Promise<string> {
+  await Promise.all(REPLICAS.map((r) => fleet.startHub(REPLICA_ENV, r)));
+  const agents = fleet.spawnAgents();
+  const victim = await busiestReplica(fleet);
+  const survivor = fleet.hubs[1 - victim.replica]!;
+  const survivorBefore = await replicaIngest(survivor);
+  await fleet.killHub(victim.replica);
+  const atKill = await batchesStored(fleet.db.url);
+  const results = await agentsSucceeded(agents);
+  const survivorAfter = await replicaIngest(survivor);
+  // An agent on the killed replica saw its stream break and retried; it can only have finished through the survivor.
+  const moved = results.filter((r) => r.stderr.includes('upload interrupted')).length;
+  const stored = await batchesStored(fleet.db.url);
+  if (moved === 0) throw new Error(`no agent saw its stream break: replica ${victim.replica} was not killed mid-stream`);
+  if (stored <= atKill) throw new Error(`all ${stored} batches were stored before the kill: not mid-stream`);
+  return (
+    `replica ${victim.replica} killed with ${victim.streams} upload streams open, ${atKill} of ${stored} batches stored; ` +
+    `${moved} agents moved to replica ${1 - victim.replica}, which committed ${survivorAfter.committed - survivorBefore.committed} batches after ` +
+    `and saw ${survivorAfter.duplicates - survivorBefore.duplicates} resent batches again`
+  );
 }
 
 function pgCtl(action: 'restart' | 'start'): void {
@@ -413,6 +518,8 @@ interface Scenario {
   /** The logs its agents replay; the expected totals are counted from them. */
   inputs: () => LogInput[];
   run: (f: Fleet, inputs: LogInput[]) => Promise<string>;
+  /** Fail the scenario after this long (default SCENARIO_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -421,6 +528,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'Redis down 30 s', inputs: () => LOGS, run: redisDown },
   { name: `agent cut off for a long backlog (${BACKLOG_WINDOWS} windows), then reconnect`, inputs: () => [stretchedLog(LOGS[0])], run: agentCutOffLongBacklog },
   { name: 'kill -9 agent mid-run', inputs: () => LOGS, run: agentKilledMidRun },
+  { name: 'two hub replicas, kill -9 one mid-stream', inputs: () => LOGS, run: replicaKilledMidStream, timeoutMs: 120_000 },
 ];
 
 /** How far `got` is from `expected` for one measure: what is missing and what is extra. */
@@ -453,8 +561,9 @@ async function main(): Promise<void> {
     let got: Totals = { events: -1, execs: -1, files: -1 };
     try {
       let timer: NodeJS.Timeout | undefined;
+      const timeoutMs = scenario.timeoutMs ?? SCENARIO_TIMEOUT_MS;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no result after ${SCENARIO_TIMEOUT_MS / 1000} s`)), SCENARIO_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error(`no result after ${timeoutMs / 1000} s`)), timeoutMs);
       });
       try {
         note = await Promise.race([scenario.run(fleet, inputs), fleet.hubDeath, timeout]);
