@@ -2,12 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { PrismaService } from '../database/prisma.service';
 import type { Alert, AlertChannel } from '../generated/prisma/client';
 import { QUEUES, addJob } from '../jobs/job-registry';
 import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
 import { SecretBox } from '../secrets/secret-box';
 import { toAlertView } from './alert-view';
+import { AlertChannelRepository } from './alert-channel.repository';
+import { AlertDeliveryRepository } from './alert-delivery.repository';
 import { AlertEvent, slackText } from './slack-text';
 
 export type { AlertEvent } from './slack-text';
@@ -31,7 +32,8 @@ export class AlertDeliveryService {
   private readonly logger = new Logger(AlertDeliveryService.name);
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly deliveries: AlertDeliveryRepository,
+    private readonly channels: AlertChannelRepository,
     @InjectQueue(QUEUES.alertDeliveries) private readonly queue: Queue,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly sender: SignedWebhookSender,
@@ -39,31 +41,23 @@ export class AlertDeliveryService {
   ) {}
 
   async createDeliveries(alertId: string, event: AlertEvent): Promise<void> {
-    const channels = await this.prisma.alertChannel.findMany({ where: { enabled: true, deletedAt: null }, select: { id: true } });
-    for (const c of channels) {
-      const d = await this.prisma.alertDelivery.create({ data: { alertId, channelId: c.id, event } });
-      await this.enqueue(d.id);
+    for (const channelId of await this.channels.enabledIds()) {
+      await this.enqueue(await this.deliveries.create(alertId, channelId, event));
     }
   }
 
   async enqueuePending(): Promise<void> {
-    const pending = await this.prisma.alertDelivery.findMany({
-      where: { status: 'pending' },
-      select: { id: true },
-      orderBy: { createdAt: 'asc' },
-      take: 1000,
-    });
-    for (const d of pending) await this.enqueue(d.id);
+    for (const id of await this.deliveries.pendingIds()) await this.enqueue(id);
   }
 
   /** Sends the alert's failed deliveries again (after a receiver was fixed). */
   async redeliverFailed(alertId: string): Promise<number> {
-    const failed = await this.prisma.alertDelivery.findMany({ where: { alertId, status: 'failed' }, select: { id: true } });
-    for (const d of failed) {
+    const failed = await this.deliveries.failedIds(alertId);
+    for (const id of failed) {
       // The finished job keeps its id in Redis; a new job under the same id needs it gone.
-      await this.queue.remove(d.id).catch(() => undefined);
-      await this.prisma.alertDelivery.update({ where: { id: d.id }, data: { status: 'pending' } });
-      await this.enqueue(d.id);
+      await this.queue.remove(id).catch(() => undefined);
+      await this.deliveries.markPending(id);
+      await this.enqueue(id);
     }
     return failed.length;
   }
@@ -76,10 +70,10 @@ export class AlertDeliveryService {
 
   /** One attempt; throws (so BullMQ retries with backoff) unless the receiver answered 2xx or the target is refused for good. */
   async deliver(deliveryId: string, attempt: number, maxAttempts: number): Promise<DeliveryOutcome> {
-    const d = await this.prisma.alertDelivery.findUnique({ where: { id: deliveryId }, include: { alert: true, channel: true } });
+    const d = await this.deliveries.findToSend(deliveryId);
     if (!d || d.status === 'delivered' || d.status === 'cancelled') return { deliveryId, status: 'skipped' };
     if (!d.channel.enabled || d.channel.deletedAt) {
-      await this.prisma.alertDelivery.update({ where: { id: d.id }, data: { status: 'cancelled', lastError: 'channel disabled' } });
+      await this.deliveries.cancel(d.id, 'channel disabled');
       return { deliveryId, status: 'skipped' };
     }
     const r = await this.sender.send({
@@ -92,20 +86,14 @@ export class AlertDeliveryService {
       headers: { 'x-fleettune-event': d.event },
     });
     const final = r.ok || r.permanent || attempt >= maxAttempts;
-    await this.prisma.$transaction([
-      this.prisma.alertDeliveryAttempt.create({
-        data: { deliveryId: d.id, attempt, statusCode: r.statusCode ?? null, error: r.error ?? null, durationMs: r.durationMs },
-      }),
-      this.prisma.alertDelivery.update({
-        where: { id: d.id },
-        data: {
-          attempts: { increment: 1 },
-          lastStatusCode: r.statusCode ?? null,
-          lastError: r.error ?? null,
-          ...(r.ok ? { status: 'delivered', deliveredAt: new Date() } : final ? { status: 'failed' } : {}),
-        },
-      }),
-    ]);
+    await this.deliveries.recordAttempt(d.id, {
+      attempt,
+      ok: r.ok,
+      final,
+      statusCode: r.statusCode ?? null,
+      error: r.error ?? null,
+      durationMs: r.durationMs,
+    });
     if (r.ok) return { deliveryId, status: 'delivered', statusCode: r.statusCode };
     if (final) this.logger.warn(`alert delivery ${d.id} to channel ${d.channel.name} failed for good: ${r.error}`);
     if (r.permanent) return { deliveryId, status: 'failed' };

@@ -5,10 +5,9 @@
  * back, then the thread ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { newPgClient } from '../database/pg-client';
 import { detectNoisySubjects } from './alert-detector';
 import type { AlertDetectionInput, AlertDetectionMessage, AlertDetectionOutput } from './alert-detection-runner';
-import { readExecNoiseRows, readFileNoiseRows } from './alert-noise-rows';
+import { AlertNoiseRepository } from './alert-noise.repository';
 import { isCoveredByAny } from './exclusion-coverage';
 
 async function detect(input: AlertDetectionInput): Promise<AlertDetectionOutput> {
@@ -16,24 +15,19 @@ async function detect(input: AlertDetectionInput): Promise<AlertDetectionOutput>
   const now = new Date(input.nowMs);
   const recentStart = new Date(input.recentStartMs);
   const baselineStart = new Date(input.baselineStartMs);
-  const client = newPgClient({ connectionString: input.databaseUrl });
-  await client.connect();
+  const noise = await AlertNoiseRepository.connect(input.databaseUrl);
   let detection;
   try {
     // Pass 1: what is noisy now. Pass 2: the same plus the baseline of only those subjects.
-    const recentExecs = await readExecNoiseRows(client, nowSec, input.binSeconds, recentStart, now);
-    const recentFiles = await readFileNoiseRows(client, nowSec, input.binSeconds, recentStart, now);
+    const recentExecs = await noise.execRows(nowSec, input.binSeconds, recentStart, now);
+    const recentFiles = await noise.fileRows(nowSec, input.binSeconds, recentStart, now);
     const first = detectNoisySubjects(recentExecs, recentFiles, input.detector);
     if (first.noisy.length === 0) return { noisySubjects: 0, uncovered: [], covered: [] };
-    const baseExecs = first.execPatterns.length
-      ? await readExecNoiseRows(client, nowSec, input.binSeconds, baselineStart, recentStart, first.execPatterns)
-      : [];
-    const baseFiles = first.filePatterns.length
-      ? await readFileNoiseRows(client, nowSec, input.binSeconds, baselineStart, recentStart, first.filePatterns)
-      : [];
+    const baseExecs = first.execPatterns.length ? await noise.execRows(nowSec, input.binSeconds, baselineStart, recentStart, first.execPatterns) : [];
+    const baseFiles = first.filePatterns.length ? await noise.fileRows(nowSec, input.binSeconds, baselineStart, recentStart, first.filePatterns) : [];
     detection = detectNoisySubjects([...recentExecs, ...baseExecs], [...recentFiles, ...baseFiles], input.detector);
   } finally {
-    await client.end().catch(() => undefined);
+    await noise.close();
   }
   const out: AlertDetectionOutput = { noisySubjects: detection.noisy.length, uncovered: [], covered: [] };
   for (const s of detection.noisy) {

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics-registry';
-import { PrismaService } from '../database/prisma.service';
-import { Prisma } from '../generated/prisma/client';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { AlertDeliveryService } from './alert-delivery.service';
 import { DetectorConfig, NoisySubject, detectorConfig } from './alert-detector';
 import { runAlertDetectionInWorker } from './alert-detection-runner';
 import { CoveringExclusion } from './exclusion-coverage';
+import { AlertRepository } from './alert.repository';
+import { AlertEvaluationRepository } from './alert-evaluation.repository';
 
 export interface EvaluateOptions {
   /** Detection reference time; defaults to the latest window_end in the data. */
@@ -44,7 +44,8 @@ export class AlertEvaluationService {
   private readonly cappedTotal?: Counter;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly alerts: AlertRepository,
+    private readonly inputs: AlertEvaluationRepository,
     private readonly delivery: AlertDeliveryService,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Optional() metrics?: MetricsRegistry,
@@ -65,8 +66,7 @@ export class AlertEvaluationService {
 
   async evaluate(opts: EvaluateOptions = {}): Promise<EvaluationResult> {
     const result: EvaluationResult = { now: null, noisySubjects: 0, created: [], updated: [], suppressed: [], capped: 0 };
-    const [range] = await this.prisma.$queryRaw<{ first: Date | null; last: Date | null; hosts: number }[]>`
-      SELECT MIN(window_start) AS first, MAX(window_end) AS last, COUNT(DISTINCT host_id)::int AS hosts FROM ingest_batches`;
+    const range = await this.inputs.ingestSpan();
     if (!range.first || !range.last) return { ...result, skipped: 'no data ingested yet' };
     const now = opts.now ?? new Date(Math.min(range.last.getTime(), Date.now() + MAX_CLOCK_SKEW_MS));
     result.now = now.toISOString();
@@ -80,10 +80,7 @@ export class AlertEvaluationService {
     const binSeconds = this.detector.windowMinutes * 60;
     const recentStart = new Date(now.getTime() - this.detector.recentBins * binSeconds * 1000);
     const baselineStart = new Date(recentStart.getTime() - this.config.FLEETTUNE_ALERTS_BASELINE_SECONDS * 1000);
-    const [{ baselineBatches, hostsReporting }] = await this.prisma.$queryRaw<{ baselineBatches: number; hostsReporting: number }[]>`
-      SELECT COUNT(*) FILTER (WHERE window_start < ${recentStart})::int AS "baselineBatches",
-             COUNT(DISTINCT host_id) FILTER (WHERE window_start >= ${recentStart})::int AS "hostsReporting"
-      FROM ingest_batches WHERE window_start >= ${baselineStart} AND window_start < ${now}`;
+    const { baselineBatches, hostsReporting } = await this.inputs.batchCounts(baselineStart, recentStart, now);
     // Without any baseline every noisy app would look new (a hub that was down for a week, say).
     if (baselineBatches === 0) return { ...result, skipped: 'no baseline data in the look-back period' };
 
@@ -129,24 +126,21 @@ export class AlertEvaluationService {
   /** Creates or updates the one open alert of a noisy subject. */
   private async record(s: NoisySubject, hostsReporting: number): Promise<{ created?: string; updated?: string; suppressed?: string }> {
     const openKey = `${s.group}:${s.subject}`;
-    const existing = await this.prisma.alert.findUnique({ where: { openKey } });
+    const existing = await this.alerts.findOpen(openKey);
     if (existing) {
       const before = new Set(existing.hostIds as string[]);
       const hostIds = [...new Set([...before, ...s.hostIds])].sort();
       const grew = hostIds.length > before.size;
       const later = s.lastSeenMs > existing.lastSeenAt.getTime();
       if (!grew && !later) return {};
-      await this.prisma.alert.update({
-        where: { id: existing.id },
-        data: {
-          hostIds,
-          hostsCount: hostIds.length,
-          hostsReporting: Math.max(hostsReporting, hostIds.length),
-          sampleHostnames: await this.sampleHostnames(hostIds),
-          lastSeenAt: later ? new Date(s.lastSeenMs) : existing.lastSeenAt,
-          ratePerSecond: Math.max(existing.ratePerSecond, s.ratePerSecond),
-          peakWindowCount: BigInt(Math.max(Number(existing.peakWindowCount), s.recentPeak)),
-        },
+      await this.alerts.update(existing.id, {
+        hostIds,
+        hostsCount: hostIds.length,
+        hostsReporting: Math.max(hostsReporting, hostIds.length),
+        sampleHostnames: await this.sampleHostnames(hostIds),
+        lastSeenAt: later ? new Date(s.lastSeenMs) : existing.lastSeenAt,
+        ratePerSecond: Math.max(existing.ratePerSecond, s.ratePerSecond),
+        peakWindowCount: BigInt(Math.max(Number(existing.peakWindowCount), s.recentPeak)),
       });
       // More hosts is news; a muted or acknowledged alert stays quiet.
       if (grew && existing.status === 'open') await this.delivery.createDeliveries(existing.id, 'alert.updated');
@@ -155,64 +149,47 @@ export class AlertEvaluationService {
     if (!s.isNew) return {};
     if (this.config.FLEETTUNE_ALERTS_COOLDOWN_SECONDS > 0) {
       const since = new Date(Date.now() - this.config.FLEETTUNE_ALERTS_COOLDOWN_SECONDS * 1000);
-      const recent = await this.prisma.alert.findFirst({
-        where: { kind: { in: kindsOf(s.group) }, subject: s.subject, status: 'resolved', resolvedAt: { gte: since } },
-        select: { id: true },
-      });
+      const recent = await this.alerts.findResolvedSince(kindsOf(s.group), s.subject, since);
       if (recent) return { suppressed: `cooldown after alert ${recent.id} was resolved` };
     }
-    try {
-      const alert = await this.prisma.alert.create({
-        data: {
-          kind: s.kind,
-          subject: s.subject,
-          openKey,
-          status: 'open',
-          hostsCount: s.hostIds.length,
-          hostsReporting: Math.max(hostsReporting, s.hostIds.length),
-          hostIds: s.hostIds,
-          sampleHostnames: await this.sampleHostnames(s.hostIds),
-          ratePerSecond: s.ratePerSecond,
-          peakWindowCount: BigInt(s.recentPeak),
-          baselinePeakCount: BigInt(s.baselinePeak),
-          threshold: s.threshold,
-          reason: s.reason,
-          suggestedExclusion: { ...s.suggestedExclusion, ...(s.children.length ? { children: s.children } : {}) },
-          firstSeenAt: new Date(s.firstSeenMs),
-          lastSeenAt: new Date(s.lastSeenMs),
-        },
-      });
-      await this.delivery.createDeliveries(alert.id, 'alert.created');
-      return { created: alert.id };
-    } catch (err) {
-      // Another evaluation (another hub replica) opened it first: the unique open_key is the dedupe.
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return {};
-      throw err;
-    }
+    const alert = await this.alerts.createOpen({
+      kind: s.kind,
+      subject: s.subject,
+      openKey,
+      status: 'open',
+      hostsCount: s.hostIds.length,
+      hostsReporting: Math.max(hostsReporting, s.hostIds.length),
+      hostIds: s.hostIds,
+      sampleHostnames: await this.sampleHostnames(s.hostIds),
+      ratePerSecond: s.ratePerSecond,
+      peakWindowCount: BigInt(s.recentPeak),
+      baselinePeakCount: BigInt(s.baselinePeak),
+      threshold: s.threshold,
+      reason: s.reason,
+      suggestedExclusion: { ...s.suggestedExclusion, ...(s.children.length ? { children: s.children } : {}) },
+      firstSeenAt: new Date(s.firstSeenMs),
+      lastSeenAt: new Date(s.lastSeenMs),
+    });
+    // Another evaluation (another hub replica) opened it first: the unique open_key is the dedupe.
+    if (!alert) return {};
+    await this.delivery.createDeliveries(alert.id, 'alert.created');
+    return { created: alert.id };
   }
 
   private async sampleHostnames(hostIds: string[]): Promise<string[]> {
-    const hosts = await this.prisma.host.findMany({ where: { id: { in: hostIds } }, select: { hostname: true } });
-    return [...new Set(hosts.map((h) => h.hostname))].sort().slice(0, MAX_SAMPLE_HOSTS);
+    const names = await this.inputs.hostnames(hostIds);
+    return [...new Set(names)].sort().slice(0, MAX_SAMPLE_HOSTS);
   }
 
   /**
    * Exclusions a person approved; a subject they cover does not alert. The
    * current decision of an exclusion is the newest row of exclusion_decisions
-   * for its (type, value, user); its item row (when still there) says whether
-   * a path names a directory tree. Raw SQL, so a change to the review model
-   * shows up here as a logged warning rather than as alerts that stop.
+   * for its (type, value, user) (AlertEvaluationRepository). A change to the
+   * review model shows up here as a logged warning rather than as alerts that stop.
    */
   async approvedExclusions(): Promise<CoveringExclusion[]> {
     try {
-      const rows = await this.prisma.$queryRaw<
-        { type: string; value: string; decision: string; is_directory: boolean | null; apply_to_children: boolean | null }[]
-      >`
-        SELECT type, value, decision, is_directory, apply_to_children FROM (
-          SELECT DISTINCT ON (d.type, d.value, d."user") d.type, d.value, d.decision, i.is_directory, i.apply_to_children
-          FROM exclusion_decisions d LEFT JOIN exclusion_items i ON i.id = d.item_id
-          ORDER BY d.type, d.value, d."user", d.decided_at DESC, d.id DESC
-        ) latest WHERE decision = 'approved'`;
+      const rows = await this.inputs.approvedExclusions();
       return rows.map((r) => ({
         type: r.type,
         value: r.value,

@@ -5,6 +5,10 @@ import { AlertDeliveryProcessor, AlertEvaluateProcessor } from './alert-processo
 import { AlertScheduleService } from './alert-schedule.service';
 import { AlertChannelsController, AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
+import { AlertRepository } from './alert.repository';
+import { AlertChannelRepository } from './alert-channel.repository';
+import { AlertDeliveryRepository } from './alert-delivery.repository';
+import { AlertEvaluationRepository } from './alert-evaluation.repository';
 
 /**
  * Alerts on newly noisy apps: the detection job (queue `alerts`, scheduled
@@ -14,6 +18,17 @@ import { AlertsService } from './alerts.service';
  */
 @Module({
   controllers: [AlertsController, AlertChannelsController],
-  providers: [AlertsService, AlertDeliveryService, AlertEvaluationService, AlertScheduleService, AlertEvaluateProcessor, AlertDeliveryProcessor],
+  providers: [
+    AlertsService,
+    AlertDeliveryService,
+    AlertEvaluationService,
+    AlertScheduleService,
+    AlertEvaluateProcessor,
+    AlertDeliveryProcessor,
+    AlertRepository,
+    AlertChannelRepository,
+    AlertDeliveryRepository,
+    AlertEvaluationRepository,
+  ],
 })
 export class AlertsModule {}

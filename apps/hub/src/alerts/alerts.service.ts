@@ -1,12 +1,13 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { PrismaService } from '../database/prisma.service';
 import { SignedWebhookSender, publicDeliveryError, publicStatusCode } from '../webhooks/signed-webhook-sender';
 import { SecretBox } from '../secrets/secret-box';
 import type { AlertChannel } from '../generated/prisma/client';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import type { AlertChannelView, AlertDeliveryView, AlertDetailView } from '@fleettune/api-contract';
 import { AlertStatus, AlertView, toAlertView } from './alert-view';
+import { AlertRepository } from './alert.repository';
+import { AlertChannelRepository } from './alert-channel.repository';
 
 export type AlertAction = 'acknowledge' | 'resolve' | 'mute';
 
@@ -26,18 +27,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class AlertsService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly alerts: AlertRepository,
+    private readonly channels: AlertChannelRepository,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly sender: SignedWebhookSender,
     private readonly box: SecretBox,
   ) {}
 
   async list(status?: AlertStatus, limit = 500): Promise<AlertView[]> {
-    const rows = await this.prisma.alert.findMany({
-      where: status ? { status } : {},
-      orderBy: [{ lastSeenAt: 'desc' }, { id: 'asc' }],
-      take: limit,
-    });
+    const rows = await this.alerts.list(status, limit);
     return rows.map((a) => toAlertView(a, this.config.FLEETTUNE_PUBLIC_URL));
   }
 
@@ -45,12 +43,7 @@ export class AlertsService {
   async get(id: string, detailed = true): Promise<AlertDetailView<Date>> {
     const err = (e: string | null) => (detailed ? e : publicDeliveryError(e));
     const code = (c: number | null) => (detailed ? c : publicStatusCode(c));
-    const a = UUID.test(id)
-      ? await this.prisma.alert.findUnique({
-          where: { id },
-          include: { deliveries: { include: { channel: true, attemptLog: { orderBy: { attempt: 'asc' } } }, orderBy: { createdAt: 'asc' } } },
-        })
-      : null;
+    const a = UUID.test(id) ? await this.alerts.findWithDeliveries(id) : null;
     if (!a) throw new NotFoundException(`alert ${id} not found`);
     return {
       ...toAlertView(a, this.config.FLEETTUNE_PUBLIC_URL),
@@ -73,7 +66,7 @@ export class AlertsService {
   /** Moves an alert along; repeating the action it is already in is a no-op. */
   async transition(id: string, action: AlertAction, who: string, note?: string): Promise<AlertView> {
     const t = TRANSITIONS[action];
-    const current = UUID.test(id) ? await this.prisma.alert.findUnique({ where: { id } }) : null;
+    const current = UUID.test(id) ? await this.alerts.find(id) : null;
     if (!current) throw new NotFoundException(`alert ${id} not found`);
     if (current.status === t.to) return toAlertView(current, this.config.FLEETTUNE_PUBLIC_URL);
     const at = new Date();
@@ -84,15 +77,12 @@ export class AlertsService {
           ? { mutedAt: at, mutedBy: who }
           : { resolvedAt: at, resolvedBy: who, openKey: null };
     // Conditional on the state read, so two people acting at once cannot both win.
-    const { count } = await this.prisma.alert.updateMany({
-      where: { id, status: { in: t.from } },
-      data: { status: t.to, ...stamp, ...(note ? { note } : {}) },
-    });
-    if (count === 0) {
-      const now = await this.prisma.alert.findUnique({ where: { id } });
+    const moved = await this.alerts.updateIfStatus(id, t.from, { status: t.to, ...stamp, ...(note ? { note } : {}) });
+    if (!moved) {
+      const now = await this.alerts.find(id);
       throw new ConflictException(`alert ${id} is ${now?.status ?? 'gone'}; cannot ${action} it`);
     }
-    return toAlertView((await this.prisma.alert.findUnique({ where: { id } }))!, this.config.FLEETTUNE_PUBLIC_URL);
+    return toAlertView((await this.alerts.find(id))!, this.config.FLEETTUNE_PUBLIC_URL);
   }
 
   // ---- channels ----
@@ -101,36 +91,34 @@ export class AlertsService {
     const problem = await this.sender.urlProblem(input.url);
     if (problem) throw new BadRequestException(`url: ${problem}`);
     const secret = input.type === 'webhook' ? (input.secret ?? randomBytes(32).toString('base64url')) : null;
-    const c = await this.prisma.alertChannel.create({
-      data: {
-        name: input.name,
-        type: input.type,
-        url: this.box.seal(input.url, 'alert_channels.url'),
-        secret: secret && this.box.seal(secret, 'alert_channels.secret'),
-        enabled: input.enabled ?? true,
-        createdBy: who,
-      },
+    const c = await this.channels.create({
+      name: input.name,
+      type: input.type,
+      url: this.box.seal(input.url, 'alert_channels.url'),
+      secret: secret && this.box.seal(secret, 'alert_channels.secret'),
+      enabled: input.enabled ?? true,
+      createdBy: who,
     });
     // The signing secret is shown once, at creation, like an API token.
     return { ...this.channelView(c), ...(secret ? { secret } : {}) };
   }
 
   async listChannels(): Promise<ChannelView[]> {
-    const rows = await this.prisma.alertChannel.findMany({ where: { deletedAt: null }, orderBy: { createdAt: 'asc' } });
+    const rows = await this.channels.listLive();
     return rows.map((c) => this.channelView(c));
   }
 
   async setChannelEnabled(id: string, enabled: boolean): Promise<ChannelView> {
-    const c = UUID.test(id) ? await this.prisma.alertChannel.findFirst({ where: { id, deletedAt: null } }) : null;
+    const c = UUID.test(id) ? await this.channels.findLive(id) : null;
     if (!c) throw new NotFoundException(`channel ${id} not found`);
-    return this.channelView(await this.prisma.alertChannel.update({ where: { id }, data: { enabled } }));
+    return this.channelView(await this.channels.setEnabled(id, enabled));
   }
 
   /** Soft delete: the delivery log stays; pending deliveries to it are cancelled. */
   async deleteChannel(id: string): Promise<void> {
-    const c = UUID.test(id) ? await this.prisma.alertChannel.findFirst({ where: { id, deletedAt: null } }) : null;
+    const c = UUID.test(id) ? await this.channels.findLive(id) : null;
     if (!c) throw new NotFoundException(`channel ${id} not found`);
-    await this.prisma.alertChannel.update({ where: { id }, data: { deletedAt: new Date(), enabled: false } });
+    await this.channels.softDelete(id);
   }
 
   private channelView(c: AlertChannel): ChannelView {
@@ -139,14 +127,9 @@ export class AlertsService {
   }
 
   async channelDeliveries(id: string, limit = 200): Promise<DeliveryView[]> {
-    const c = UUID.test(id) ? await this.prisma.alertChannel.findUnique({ where: { id } }) : null;
+    const c = UUID.test(id) ? await this.channels.find(id) : null;
     if (!c) throw new NotFoundException(`channel ${id} not found`);
-    const rows = await this.prisma.alertDelivery.findMany({
-      where: { channelId: id },
-      include: { attemptLog: { orderBy: { attempt: 'asc' } } },
-      orderBy: { createdAt: 'desc' },
-      take: limit,
-    });
+    const rows = await this.channels.deliveries(id, limit);
     return rows.map((d) => ({
       id: d.id,
       channelId: d.channelId,
