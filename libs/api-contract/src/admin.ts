@@ -60,6 +60,11 @@ export const policyTargetViewSchema = z.object({
   url: z.string().nullable(),
   branch: z.string().nullable().optional().describe('git targets: the branch the files are committed to'),
   directory: z.string().nullable().optional().describe("git targets: the directory ('' = root) the files are committed to"),
+  config: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .optional()
+    .describe('console connectors (cisco-secure-endpoint, intune, jamf): the non-secret settings; null for non-admins. Credentials are never shown'),
   enabled: z.boolean(),
   createdAt: timestamp,
   createdBy: z.string(),

@@ -67,6 +67,10 @@ export const targetPushViewSchema = z.object({
   requestedBy: z.string(),
   createdAt: timestamp,
   deliveredAt: timestamp.nullable(),
+  plan: z.unknown().optional().describe('console connectors: {add, remove, unchanged} against the owned items the console held'),
+  applied: z.unknown().optional().describe('console connectors: the owned console items after apply [{key, consoleId, body}]'),
+  verified: z.boolean().nullable().optional().describe('console connectors: the read-back held exactly the plan'),
+  drift: z.unknown().optional().describe('console connectors: owned items changed by hand, found before this push'),
   attemptLog: z.array(deliveryAttemptSchema),
 });
 export type TargetPushView<T extends Timestamp = string> = ViewOf<typeof targetPushViewSchema, T>;
@@ -78,3 +82,41 @@ export type TargetPushView<T extends Timestamp = string> = ViewOf<typeof targetP
 export function pushSucceeded(p: Pick<PushHistoryRow<Timestamp>, 'status'>): boolean {
   return p.status === 'delivered' || p.status === 'served' || p.status === 'unchanged';
 }
+
+/** An item as a console connector plans it: its key (what it excludes) and the vendor's form of it. */
+export const consoleItemSchema = z.object({ key: z.string(), body: z.unknown() });
+export const ownedConsoleItemSchema = consoleItemSchema.extend({ consoleId: z.string().describe("the console's id of the item") });
+
+/** An owned console item that differs from what the hub last applied. */
+export const consoleDriftSchema = z.object({
+  key: z.string(),
+  consoleId: z.string(),
+  kind: z.enum(['removed', 'changed', 'added']),
+  applied: z.unknown().optional(),
+  observed: z.unknown().optional(),
+});
+
+/** POST /api/v1/exclusion-sets/{id}/push with dryRun: what the push would change in the console now (nothing is written). */
+export const dryRunResultSchema = z.object({
+  dryRun: z.literal(true),
+  targetId: z.string(),
+  setId: z.string(),
+  setVersion: z.number().int(),
+  plan: z.object({ add: z.array(consoleItemSchema), remove: z.array(ownedConsoleItemSchema), unchanged: z.array(ownedConsoleItemSchema) }),
+  drift: z.array(consoleDriftSchema),
+  humanMade: z.number().int().describe('items in the same place the hub did not create: never touched'),
+  owned: z.number().int(),
+  skipped: z.array(z.object({ value: z.string(), reason: z.string() })).describe('approved items this console cannot carry, with why'),
+});
+export type DryRunResult = z.infer<typeof dryRunResultSchema>;
+
+/** GET /api/v1/policy-targets/{id}/drift. */
+export const driftReportSchema = z.object({
+  targetId: z.string(),
+  kind: z.string(),
+  drift: z.array(consoleDriftSchema),
+  humanMade: z.number().int(),
+  owned: z.number().int(),
+  lastAppliedPushId: z.string().nullable(),
+});
+export type DriftReport = z.infer<typeof driftReportSchema>;

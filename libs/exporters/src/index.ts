@@ -20,3 +20,4 @@ export * from './jamf-wdav-profile';
 export * from './plist-values';
 export { parseXml, xmlChild, XmlSyntaxError } from './small-xml';
 export type { XmlElement } from './small-xml';
+export * from './console-plan';

@@ -6,6 +6,8 @@ import { GitPolicyCommit } from './git-policy-files';
 import { GitPolicyPublisher, GitPublishError } from './git-policy-publisher';
 import { GitRemote, parseGitRemote } from './git-remote';
 import { PolicyPushRepository } from './policy-push.repository';
+import { ConsolePushService } from './connectors/console-push.service';
+import { isConsoleConnectorKind } from './connectors/policy-console-connector';
 
 export class PolicyDeliveryFailedError extends Error {}
 
@@ -26,6 +28,7 @@ export class PolicyDeliveryService {
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly box: SecretBox,
     private readonly git: GitPolicyPublisher,
+    private readonly consoles: ConsolePushService,
   ) {}
 
   async deliver(pushId: string, body: string, attempt: number, maxAttempts: number): Promise<{ status: string; statusCode?: number }> {
@@ -34,6 +37,7 @@ export class PolicyDeliveryService {
     if (push.status === 'delivered') return { status: 'delivered' };
     const target = push.target;
     if (target.kind === 'git') return this.deliverToGit(push, target, body, attempt, maxAttempts);
+    if (isConsoleConnectorKind(target.kind)) return this.consoles.deliver(pushId, target, body, attempt, maxAttempts);
     if (!target.url || !target.secret || target.deletedAt || !target.enabled) {
       await this.pushes.recordOutcome(pushId, { status: 'failed', lastError: 'target deleted or disabled' });
       return { status: 'failed' };

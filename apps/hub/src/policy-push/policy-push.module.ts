@@ -9,8 +9,10 @@ import { PushHistoryService } from './push-history.service';
 import { GitPolicyPublisher } from './git-policy-publisher';
 import { PolicyPushRepository } from './policy-push.repository';
 import { PolicyTargetRepository } from './policy-target.repository';
+import { ConsolePushService } from './connectors/console-push.service';
+import { ConnectorHttp } from './connectors/connector-http';
 
-/** Policy targets, webhook pushes (BullMQ, signed, retried), git commits and ETag pulls of approved exclusions. */
+/** Policy targets, webhook pushes (BullMQ, signed, retried), git commits, console connectors and ETag pulls of approved exclusions. */
 @Module({
   imports: [ExclusionsModule],
   controllers: [PolicyTargetsController, ExclusionSetPushController, PolicyPushesController],
@@ -22,6 +24,8 @@ import { PolicyTargetRepository } from './policy-target.repository';
     GitPolicyPublisher,
     PolicyTargetRepository,
     PolicyPushRepository,
+    ConsolePushService,
+    ConnectorHttp,
   ],
 })
 export class PolicyPushModule {}

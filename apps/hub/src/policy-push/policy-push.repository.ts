@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 
 export interface PushedItemRow {
@@ -15,7 +15,8 @@ export interface NewPolicyPush {
   targetId: string;
   setId: string;
   setVersion: number;
-  mode: 'webhook' | 'git' | 'pull';
+  /** webhook | git | pull | a console connector's kind. */
+  mode: string;
   format?: string;
   items: PushedItemRow[];
   digest: string;
@@ -34,6 +35,14 @@ export interface PushOutcome {
   lastError?: string | null;
   deliveredAt?: Date;
   commitSha?: string | null;
+}
+
+/** What a console connector push found and did (each field written when known). */
+export interface ConsolePushRecord {
+  plan?: unknown;
+  applied?: unknown;
+  verified?: boolean | null;
+  drift?: unknown;
 }
 
 export interface PushAttempt {
@@ -74,6 +83,58 @@ export class PolicyPushRepository {
 
   async recordOutcome(pushId: string, outcome: PushOutcome): Promise<void> {
     await this.prisma.policyPush.update({ where: { id: pushId }, data: outcome });
+  }
+
+  async recordConsole(pushId: string, r: ConsolePushRecord): Promise<void> {
+    const json = (v: unknown) => (v === null ? Prisma.DbNull : (v as Prisma.InputJsonValue));
+    await this.prisma.policyPush.update({
+      where: { id: pushId },
+      data: {
+        ...(r.plan !== undefined ? { plan: json(r.plan) } : {}),
+        ...(r.applied !== undefined ? { applied: json(r.applied) } : {}),
+        ...(r.verified !== undefined ? { verified: r.verified } : {}),
+        ...(r.drift !== undefined ? { drift: json(r.drift) } : {}),
+      },
+    });
+  }
+
+  /**
+   * The owned console items the hub last recorded for a target: the `applied`
+   * of its newest push that has one (a partial apply counts: what it created is ours).
+   */
+  async latestLedger(targetId: string): Promise<{ pushId: string | null; items: unknown[] }> {
+    const row = await this.prisma.policyPush.findFirst({
+      where: { targetId, applied: { not: Prisma.DbNull } },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      select: { id: true, applied: true },
+    });
+    return { pushId: row?.id ?? null, items: Array.isArray(row?.applied) ? (row.applied as unknown[]) : [] };
+  }
+
+  /** A target's verified connector pushes, newest first (rollback picks the previous approved version from them). */
+  verifiedPushes(targetId: string, take = 50) {
+    return this.prisma.policyPush.findMany({
+      where: { targetId, verified: true },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take,
+      select: { id: true, setId: true, setVersion: true, digest: true, applied: true, items: true, createdAt: true },
+    });
+  }
+
+  /**
+   * Runs `fn` while holding a transaction-scoped advisory lock on the target:
+   * two pushes to one console (two workers, two hub replicas) never read and
+   * write it at once. `fn` writes through the normal client, so what it
+   * records is committed at once, whatever happens to the lock's transaction.
+   */
+  withTargetLock<T>(targetId: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`fleettune:policy-target:${targetId}`}))`;
+        return fn();
+      },
+      { timeout: timeoutMs, maxWait: timeoutMs },
+    );
   }
 
   async recordAttempt(pushId: string, a: PushAttempt): Promise<void> {
@@ -119,6 +180,7 @@ export class PolicyPushRepository {
           itemCount: true,
           status: true,
           attempts: true,
+          verified: true,
           requestedBy: true,
           createdAt: true,
           deliveredAt: true,

@@ -1,5 +1,5 @@
 import type { PolicyTargetView as ContractPolicyTargetView, QueuedPush, TargetPushView } from '@fleettune/api-contract';
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,8 +15,11 @@ import { SignedWebhookSender } from '../webhooks/signed-webhook-sender';
 import { SecretBox } from '../secrets/secret-box';
 import { gitPolicyCommit } from './git-policy-files';
 import { branchProblem, directoryProblem, parseGitRemote } from './git-remote';
-import { PolicyPushRepository } from './policy-push.repository';
+import { PolicyPushRepository, PushedItemRow } from './policy-push.repository';
 import { PolicyTargetRepository } from './policy-target.repository';
+import { ConsolePushBody, ConsolePushService } from './connectors/console-push.service';
+import { ConnectorError, isConsoleConnectorKind } from './connectors/policy-console-connector';
+import { canonicalJson, ConsoleItem, consoleItemKey } from '@fleettune/exporters';
 
 export type PolicyTargetView = ContractPolicyTargetView<Date>;
 
@@ -30,10 +33,14 @@ export class PolicyPushService {
     private readonly sender: SignedWebhookSender,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     private readonly box: SecretBox,
+    private readonly consoles: ConsolePushService,
   ) {}
 
   async createTarget(body: PolicyTargetInput, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
     if (body.kind === 'git') return this.createGitTarget(body, principal);
+    if (isConsoleConnectorKind(body.kind)) return this.createConsoleTarget(body, principal);
+    if (body.config !== undefined || body.credentials !== undefined)
+      throw new BadRequestException('config and credentials belong to console connector targets');
     if (body.kind === 'webhook' && !body.url) throw new BadRequestException('a webhook target needs a url');
     if (body.branch !== undefined || body.directory !== undefined) throw new BadRequestException('branch and directory belong to git targets');
     const problem = body.url ? await this.sender.urlProblem(body.url) : undefined;
@@ -78,6 +85,26 @@ export class PolicyPushService {
     return view(t);
   }
 
+  /**
+   * A console connector target (Cisco Secure Endpoint, Intune, Jamf): its
+   * config and credentials checked by the connector's schemas, its URLs by
+   * the outbound address policy; the credentials sealed, never shown again.
+   */
+  private async createConsoleTarget(body: PolicyTargetInput, principal: AuthenticatedPrincipal): Promise<PolicyTargetView> {
+    if (body.url !== undefined || body.secret !== undefined || body.branch !== undefined || body.directory !== undefined)
+      throw new BadRequestException(`a ${body.kind} target takes config and credentials (no url, secret, branch or directory)`);
+    const settings = await this.consoles.targetSettings(body.kind, body.config, body.credentials);
+    const t = await this.targets.create({
+      name: body.name,
+      kind: body.kind,
+      url: null,
+      secret: settings.secret,
+      config: settings.config,
+      createdBy: principal.name,
+    });
+    return view(t);
+  }
+
   /** The remote a git URL names, or 400 with why it may not be used. */
   async gitRemote(url: string) {
     const remote = parseGitRemote(url, this.config.FLEETTUNE_POLICY_GIT_ALLOW_LOCAL);
@@ -89,7 +116,7 @@ export class PolicyPushService {
 
   async listTargets(withUrls = true): Promise<PolicyTargetView[]> {
     const rows = await this.targets.listLive();
-    return rows.map((t) => ({ ...view(t), ...(withUrls ? {} : { url: null }) }));
+    return rows.map((t) => ({ ...view(t), ...(withUrls ? {} : { url: null, ...(t.config !== null ? { config: null } : {}) }) }));
   }
 
   async target(id: string) {
@@ -126,6 +153,7 @@ export class PolicyPushService {
   async push(setId: string, targetId: string, principal: AuthenticatedPrincipal): Promise<QueuedPush> {
     const target = await this.target(targetId);
     if (target.kind === 'git') return this.pushToGit(setId, target, principal);
+    if (isConsoleConnectorKind(target.kind)) return this.pushToConsole(setId, target, principal);
     if (target.kind !== 'webhook' || !target.url)
       throw new ConflictException(
         `target ${target.name} is a ${target.kind} target; config management pulls from GET /api/v1/policy-targets/${target.id}/export`,
@@ -164,14 +192,99 @@ export class PolicyPushService {
     return this.queuePush({ id, mode: 'git', target, set, pushed, body, digest, principal });
   }
 
-  /** Records a queued push (webhook or git) with the exact body every attempt delivers, and queues its delivery job. */
+  /**
+   * Queues a push of the set's APPROVED items into a console: mapped to the
+   * vendor's form once, here (every attempt and any later rollback carry the
+   * same bodies); the job plans against what the console then holds.
+   */
+  private async pushToConsole(setId: string, target: Parameters<ConsolePushService['desired']>[0], principal: AuthenticatedPrincipal) {
+    if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
+    const { set, items } = await this.sets.approvedItems(setId);
+    const all = pushedItems(items);
+    const mapped = this.consoles.desired(target, all);
+    // The push row lists the approved items the console will carry (keys are consoleItemKey of each item).
+    const carried = new Set(mapped.items.map((i) => i.key));
+    const body: ConsolePushBody = { desired: mapped.items, skipped: mapped.skipped };
+    return this.queueConsolePush(
+      target,
+      set,
+      all.filter((i) => carried.has(consoleItemKey(i))),
+      body,
+      principal,
+    );
+  }
+
+  /**
+   * What a push of the set's approved items to a console target would change
+   * now (POST .../push with dryRun): reads the console, writes nothing, queues nothing.
+   */
+  async dryRun(setId: string, targetId: string) {
+    const target = await this.target(targetId);
+    if (!isConsoleConnectorKind(target.kind))
+      throw new BadRequestException(`dryRun is for console connector targets; ${target.name} is a ${target.kind} target`);
+    const { set, items } = await this.sets.approvedItems(setId);
+    const mapped = this.consoles.desired(target, pushedItems(items));
+    const r = await this.consoleCall(() => this.consoles.dryRun(target, mapped.items));
+    return { dryRun: true as const, targetId: target.id, setId: set.id, setVersion: set.version, ...r, skipped: mapped.skipped };
+  }
+
+  /** Owned console items changed by hand since the hub last applied (GET .../drift). */
+  async drift(targetId: string) {
+    const target = await this.target(targetId);
+    if (!isConsoleConnectorKind(target.kind))
+      throw new BadRequestException(`drift is for console connector targets; ${target.name} is a ${target.kind} target`);
+    return this.consoleCall(() => this.consoles.drift(target));
+  }
+
+  /**
+   * Re-pushes the previous approved version a console held: the newest
+   * verified push whose content differs from the newest verified one, its
+   * bodies exactly as they were applied (approved in that form then).
+   */
+  async rollback(targetId: string, principal: AuthenticatedPrincipal): Promise<QueuedPush> {
+    const target = await this.target(targetId);
+    if (!isConsoleConnectorKind(target.kind))
+      throw new BadRequestException(`rollback is for console connector targets; ${target.name} is a ${target.kind} target`);
+    if (!target.enabled) throw new ConflictException(`target ${target.name} is disabled`);
+    const verified = await this.pushRows.verifiedPushes(target.id);
+    const current = verified[0];
+    const previous = current && verified.find((p) => p.digest !== current.digest);
+    if (!previous) throw new ConflictException(`target ${target.name} has no previous approved version to roll back to`);
+    const applied = (Array.isArray(previous.applied) ? previous.applied : []) as unknown as ConsoleItem[];
+    const body: ConsolePushBody = { desired: applied.map((a) => ({ key: a.key, body: a.body })), skipped: [] };
+    const items = (Array.isArray(previous.items) ? previous.items : []) as unknown as PushedItemRow[];
+    return this.queueConsolePush(target, { id: previous.setId, version: previous.setVersion }, items, body, principal);
+  }
+
+  private async queueConsolePush(
+    target: { id: string; kind: string },
+    set: { id: string; version: number },
+    pushed: PushedItemRow[],
+    body: ConsolePushBody,
+    principal: AuthenticatedPrincipal,
+  ) {
+    const digest = createHash('sha256').update(canonicalJson(body.desired)).digest('hex');
+    return this.queuePush({ id: crypto.randomUUID(), mode: target.kind, target, set, pushed, body: JSON.stringify(body), digest, principal });
+  }
+
+  /** A connector's failure as an API answer: 502 with the vendor's error (the console, not the request, is at fault). */
+  private async consoleCall<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ConnectorError) throw new BadGatewayException(`console: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Records a queued push (webhook, git or console) with the exact body every attempt delivers, and queues its delivery job. */
   private async queuePush(p: {
     id: string;
     createdAt?: Date;
-    mode: 'webhook' | 'git';
+    mode: string;
     target: { id: string };
     set: { id: string; version: number };
-    pushed: ReturnType<typeof pushedItems>;
+    pushed: PushedItemRow[];
     body: string;
     digest: string;
     principal: AuthenticatedPrincipal;
@@ -242,11 +355,15 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 
 export interface PolicyTargetInput {
   name: string;
-  kind: 'webhook' | 'pull' | 'git';
+  kind: string;
   url?: string;
   secret?: string;
   branch?: string;
   directory?: string;
+  /** Console connectors: non-secret settings (stored, shown to admins). */
+  config?: Record<string, unknown>;
+  /** Console connectors: credentials (sealed, never shown again). */
+  credentials?: Record<string, unknown>;
 }
 
 function view(t: {
@@ -256,6 +373,7 @@ function view(t: {
   url: string | null;
   branch: string | null;
   directory: string | null;
+  config?: unknown;
   enabled: boolean;
   createdAt: Date;
   createdBy: string;
@@ -266,6 +384,7 @@ function view(t: {
     kind: t.kind,
     url: t.url,
     ...(t.kind === 'git' ? { branch: t.branch, directory: t.directory } : {}),
+    ...(isConsoleConnectorKind(t.kind) ? { config: (t.config ?? null) as Record<string, unknown> | null } : {}),
     enabled: t.enabled,
     createdAt: t.createdAt,
     createdBy: t.createdBy,

@@ -8,6 +8,9 @@ import { ZodQuery } from '../common/zod-validation';
 import { PushHistoryRow, PushHistoryService } from './push-history.service';
 import { pageSchema, pushHistoryRowSchema } from '@fleettune/api-contract';
 import { openApiSchemaOf } from '../common/openapi-schema';
+import { CONSOLE_CONNECTOR_KINDS } from './connectors/policy-console-connector';
+
+const PUSH_MODES = ['webhook', 'pull', 'git', ...CONSOLE_CONNECTOR_KINDS] as const;
 
 export const PUSH_STATUSES = ['queued', 'retrying', 'delivered', 'failed', 'served', 'unchanged'] as const;
 
@@ -17,7 +20,7 @@ const historyQuery = z
     cursor: pageQueryShape.cursor,
     targetId: z.uuid().optional(),
     status: z.enum(PUSH_STATUSES).optional(),
-    mode: z.enum(['webhook', 'pull', 'git']).optional(),
+    mode: z.enum(PUSH_MODES).optional(),
     since: apiDate.optional(),
     until: apiDate.optional(),
   })
@@ -36,7 +39,7 @@ export class PolicyPushesController {
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiQuery({ name: 'targetId', required: false, schema: { type: 'string', format: 'uuid' }, description: 'only pushes to this target' })
   @ApiQuery({ name: 'status', required: false, enum: PUSH_STATUSES })
-  @ApiQuery({ name: 'mode', required: false, enum: ['webhook', 'pull', 'git'] })
+  @ApiQuery({ name: 'mode', required: false, enum: PUSH_MODES })
   @ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' }, description: 'created at or after' })
   @ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' }, description: 'created before' })
   @ApiOkResponse({

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
 
 export interface NewPolicyTarget {
@@ -9,6 +10,8 @@ export interface NewPolicyTarget {
   secret: string | null;
   branch?: string;
   directory?: string;
+  /** Console connectors: the non-secret settings. */
+  config?: unknown;
   createdBy: string;
 }
 
@@ -18,7 +21,8 @@ export class PolicyTargetRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   create(data: NewPolicyTarget) {
-    return this.prisma.policyTarget.create({ data });
+    const { config, ...rest } = data;
+    return this.prisma.policyTarget.create({ data: { ...rest, ...(config !== undefined ? { config: config as Prisma.InputJsonValue } : {}) } });
   }
 
   listLive() {

@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiResponse, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { EXPORT_FORMATS } from '@fleettune/exporters';
@@ -7,27 +7,33 @@ import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { ZodBody } from '../common/zod-validation';
 import { PolicyPushService } from './policy-push.service';
-import { policyTargetViewSchema, queuedPushSchema, targetPushViewSchema } from '@fleettune/api-contract';
+import { driftReportSchema, dryRunResultSchema, policyTargetViewSchema, queuedPushSchema, targetPushViewSchema } from '@fleettune/api-contract';
+import { CONSOLE_CONNECTOR_KINDS } from './connectors/policy-console-connector';
 import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
+
+const TARGET_KINDS = ['webhook', 'pull', 'git', ...CONSOLE_CONNECTOR_KINDS] as const;
 
 const targetBody = z
   .object({
     name: z.string().trim().min(1).max(200),
-    kind: z.enum(['webhook', 'pull', 'git']).default('webhook'),
+    kind: z.enum(TARGET_KINDS).default('webhook'),
     // webhook/pull: http(s); git: https, ssh or file (checked by the service, which knows the hub's settings).
     url: z.string().max(2000).optional(),
     secret: z.string().min(16, 'at least 16 characters').max(512).optional(),
     branch: z.string().max(200).optional(),
     directory: z.string().max(500).optional(),
+    // Console connectors: checked by the connector's own schemas (connectors/*).
+    config: z.record(z.string(), z.unknown()).optional(),
+    credentials: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.kind !== 'git' && b.url !== undefined && !z.url({ protocol: /^https?$/ }).safeParse(b.url).success) {
+    if ((b.kind === 'webhook' || b.kind === 'pull') && b.url !== undefined && !z.url({ protocol: /^https?$/ }).safeParse(b.url).success) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
     }
   });
 
-const pushBody = z.object({ targetId: z.uuid() }).strict();
+const pushBody = z.object({ targetId: z.uuid(), dryRun: z.boolean().optional() }).strict();
 
 @ApiTags('policy-push')
 @ApiBearerAuth()
@@ -44,7 +50,7 @@ export class PolicyTargetsController {
       required: ['name'],
       properties: {
         name: { type: 'string' },
-        kind: { type: 'string', enum: ['webhook', 'pull', 'git'] },
+        kind: { type: 'string', enum: [...TARGET_KINDS] },
         url: {
           type: 'string',
           description: 'webhook: http(s); git: https://[user:token@]host/repo.git, ssh://git@host/repo.git or file:///path (when allowed)',
@@ -52,6 +58,8 @@ export class PolicyTargetsController {
         secret: { type: 'string', description: 'webhook HMAC key; generated and returned once when absent' },
         branch: { type: 'string', description: 'git: branch to commit to (default main)' },
         directory: { type: 'string', description: 'git: directory in the repository for the files (default: root)' },
+        config: { type: 'object', description: "console connectors: non-secret settings (see the README section of the target's kind)" },
+        credentials: { type: 'object', description: 'console connectors: API client credentials; sealed at rest, never shown again' },
       },
     },
   })
@@ -90,6 +98,27 @@ export class PolicyTargetsController {
   @ApiOkResponse({ schema: openApiArrayOf(targetPushViewSchema), description: 'Push log: every webhook push and served pull with its delivery attempts' })
   pushes(@Param('id') id: string) {
     return this.push.pushes(id);
+  }
+
+  @Get(':id/drift')
+  @RequireRole('admin')
+  @ApiOkResponse({
+    schema: openApiSchemaOf(driftReportSchema),
+    description: 'Console connectors: owned items changed, removed or added by hand since the hub last applied, read live from the console',
+  })
+  drift(@Param('id') id: string) {
+    return this.push.drift(id);
+  }
+
+  @Post(':id/rollback')
+  @HttpCode(202)
+  @RequireRole('approver')
+  @ApiOkResponse({
+    schema: openApiSchemaOf(queuedPushSchema),
+    description: 'Console connectors: queues a push of the previous approved version the console held (the newest verified push whose content differs)',
+  })
+  rollback(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
+    return this.push.rollback(id, req.principal!);
   }
 
   @Get(':id/export')
@@ -132,12 +161,31 @@ export class ExclusionSetPushController {
   @Post(':id/push')
   @HttpCode(202)
   @RequireRole('approver')
-  @ApiBody({ schema: { type: 'object', required: ['targetId'], properties: { targetId: { type: 'string', format: 'uuid' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['targetId'],
+      properties: {
+        targetId: { type: 'string', format: 'uuid' },
+        dryRun: { type: 'boolean', description: 'console connectors: answer 200 with what the push would change; nothing is written or queued' },
+      },
+    },
+  })
   @ApiOkResponse({
     schema: openApiSchemaOf(queuedPushSchema),
     description: 'The queued push of the APPROVED items of this set (delivered by a BullMQ job with retries)',
   })
-  pushSet(@Param('id') id: string, @ZodBody(pushBody) body: z.infer<typeof pushBody>, @Req() req: AuthenticatedRequest) {
+  @ApiResponse({ status: 200, schema: openApiSchemaOf(dryRunResultSchema), description: 'dryRun: the plan against what the console holds now' })
+  async pushSet(
+    @Param('id') id: string,
+    @ZodBody(pushBody) body: z.infer<typeof pushBody>,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (body.dryRun) {
+      res.status(200);
+      return this.push.dryRun(id, body.targetId);
+    }
     return this.push.push(id, body.targetId, req.principal!);
   }
 }
