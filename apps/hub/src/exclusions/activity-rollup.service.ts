@@ -1,16 +1,10 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { hasRole } from '../config/hub-roles';
-import { PrismaService } from '../database/prisma.service';
 import { RollupMetrics } from '../metrics/rollup-metrics';
-import { APPLY_STATEMENTS, BATCHES_SQL, ENSURE_HOST_SEQ_SQL, TAKE_PENDING_SQL } from './rollup-apply-sql';
+import { ActivityRollupRepository } from './activity-rollup.repository';
 
 export { NOISE_BIN_SECONDS, ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
-
-/** One advisory lock for the whole cluster: several hub replicas never apply the same batches twice or concurrently. */
-export const ROLLUP_LOCK_KEY = 0x666c74756e65; // "fltune"
-
-const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 30 * 60_000 } as const;
 
 /**
  * The rollup worker. Ingest commits a batch's raw counts plus one
@@ -22,7 +16,7 @@ const TRANSACTION_OPTIONS = { maxWait: 60_000, timeout: 30 * 60_000 } as const;
  *
  * - activity_rollups (+ activity_subjects, rollup_hosts): the exclusion
  *   engine's per subject / host / 20-minute bin count and peak window
- *   (read by rollup-reader.ts; meaning unchanged);
+ *   (read by fleet-activity.repository.ts; meaning unchanged);
  * - noise_fleet_hours, noise_host_hours, noise_host_bits (+ noise_subjects):
  *   the dashboard's hourly rollups of every noise kind (apps/hub/src/fleet).
  *
@@ -40,7 +34,7 @@ export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDe
   private readonly batchesPerStep: number;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly rollups: ActivityRollupRepository,
     @Inject(HUB_CONFIG) private readonly config: HubConfig,
     @Optional() private readonly metrics?: RollupMetrics,
   ) {
@@ -100,35 +94,13 @@ export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /**
-   * One transaction: takes up to FLEETTUNE_ROLLUP_BATCHES_PER_STEP pending batches and
-   * applies them to every rollup. Returns the batches applied, or -1 when
+   * One transaction (ActivityRollupRepository): takes up to FLEETTUNE_ROLLUP_BATCHES_PER_STEP
+   * pending batches and applies them to every rollup. Returns the batches applied, or -1 when
    * another process holds the lock and `wait` is false.
    */
   async step(wait = true, maxBatches = this.batchesPerStep): Promise<number> {
     const started = process.hrtime.bigint();
-    const n = await this.prisma.$transaction(async (tx) => {
-      if (wait) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_KEY})`);
-      else {
-        const [got] = await tx.$queryRawUnsafe<Array<{ ok: boolean }>>(`SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK_KEY}) AS ok`);
-        if (!got?.ok) return -1;
-      }
-      // Joins and sorts of a step stay in memory; the commit need not wait for the WAL flush: a step
-      // lost in a crash is lost with the deletion of its pending rows, so it is simply applied again.
-      await tx.$executeRawUnsafe(`SET LOCAL work_mem = '256MB'`);
-      await tx.$executeRawUnsafe('SET LOCAL synchronous_commit = off');
-      // Staged rows join on text: hashing beats sorting them under the collation (temp tables have no statistics).
-      await tx.$executeRawUnsafe('SET LOCAL enable_mergejoin = off');
-      const taken = await tx.$executeRawUnsafe(TAKE_PENDING_SQL(maxBatches));
-      if (taken === 0) return 0;
-      await tx.$executeRawUnsafe(ENSURE_HOST_SEQ_SQL);
-      await tx.$executeRawUnsafe(BATCHES_SQL);
-      // The planner must know _rb is small next to the raw tables (index lookups, not scans).
-      await tx.$executeRawUnsafe('ANALYZE _rb');
-      for (const s of APPLY_STATEMENTS) {
-        await tx.$executeRawUnsafe(s.sql);
-      }
-      return taken;
-    }, TRANSACTION_OPTIONS);
+    const n = await this.rollups.applyPendingStep(wait, maxBatches);
     if (n >= 0) this.metrics?.observeStep(n, Number(process.hrtime.bigint() - started) / 1e9);
     return n;
   }
@@ -136,5 +108,5 @@ export class ActivityRollupService implements OnApplicationBootstrap, OnModuleDe
 
 /** Global, so ingest, fleet and exclusions can reach the worker without importing each other's modules. */
 @Global()
-@Module({ providers: [ActivityRollupService], exports: [ActivityRollupService] })
+@Module({ providers: [ActivityRollupService, ActivityRollupRepository], exports: [ActivityRollupService] })
 export class ActivityRollupModule {}

@@ -8,10 +8,10 @@
  * back, then the thread ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { newPgClient } from '../database/pg-client';
-import { HostEnrollment, hostIndependenceKeys, recommendWithHostSuggestionsPerPlatform } from '@fleettune/rules';
-import { storeExclusionSet } from './exclusion-set-version.repository';
-import { readRollup } from './rollup-reader';
+import { hostIndependenceKeys, recommendWithHostSuggestionsPerPlatform } from '@fleettune/rules';
+import { storeExclusionSetAt } from './exclusion-set-version.repository';
+import { readRollup } from './fleet-activity-columns';
+import { readHostEnrollments } from './fleet-activity.repository';
 import type { RecomputeWorkerInput, RecomputeWorkerMessage } from './recompute-worker-runner';
 
 async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage> {
@@ -32,21 +32,14 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
   const cpu = process.cpuUsage(cpu0);
   const engineMs = performance.now() - t0;
   const t1 = performance.now();
-  const client = newPgClient({ connectionString: input.databaseUrl });
-  await client.connect();
-  let stored;
-  try {
-    stored = await storeExclusionSet(client, {
-      jobId: input.jobId,
-      config: input.config,
-      hostsReporting: rollup.hostsReporting,
-      hostsReportingByPlatform,
-      lookbackBins: input.lookbackBins,
-      result,
-    });
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const stored = await storeExclusionSetAt(input.databaseUrl, {
+    jobId: input.jobId,
+    config: input.config,
+    hostsReporting: rollup.hostsReporting,
+    hostsReportingByPlatform,
+    lookbackBins: input.lookbackBins,
+    result,
+  });
   return {
     ok: true,
     output: {
@@ -64,27 +57,6 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
       storeMs: performance.now() - t1,
     },
   };
-}
-
-/** How each host enrolled (migration host_enrollment_provenance): who counts once toward minHosts. */
-async function readHostEnrollments(databaseUrl: string, hostIds: readonly string[]): Promise<HostEnrollment[]> {
-  if (hostIds.length === 0) return [];
-  const client = newPgClient({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const rows = await client.query<{ id: string; enrollment_secret_id: string | null; enrolled_at: Date | null; enroll_peer_address: string | null }>(
-      'SELECT id, enrollment_secret_id, enrolled_at, enroll_peer_address FROM hosts WHERE id = ANY($1::uuid[])',
-      [hostIds],
-    );
-    return rows.rows.map((r) => ({
-      hostId: r.id,
-      enrollmentSecretId: r.enrollment_secret_id,
-      enrolledAtMs: r.enrolled_at ? r.enrolled_at.getTime() : null,
-      peerAddress: r.enroll_peer_address,
-    }));
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 if (parentPort) {

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { newPgClient } from '../database/pg-client';
 import { HostScopedSuggestion, RecommendationConfig, RecommendationResult, diffExclusionSets } from '@fleettune/rules';
 
 export interface StoredExclusionSet {
@@ -77,5 +78,16 @@ export async function storeExclusionSet(client: Client, input: StoreExclusionSet
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
+  }
+}
+
+/** storeExclusionSet on a connection of its own (the recompute worker thread has no pool). */
+export async function storeExclusionSetAt(databaseUrl: string, input: StoreExclusionSetInput): Promise<StoredExclusionSet> {
+  const client = newPgClient({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await storeExclusionSet(client, input);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

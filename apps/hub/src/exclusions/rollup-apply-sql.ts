@@ -27,7 +27,7 @@ export const DIRECTORY_SQL = (path: string) => `COALESCE(NULLIF(regexp_replace($
 /** Lower-cased extension of a file name, or NULL. */
 export const EXTENSION_SQL = (path: string) => `CASE WHEN ${path} ~ '[^/]\\.[^./]{1,32}$' THEN lower(substring(${path} from '\\.([^./]{1,32})$')) END`;
 
-/** Sources whose rows the exclusion engine's rollup keeps apart (the same names raw-activity-reader.ts reads). */
+/** Sources whose rows the exclusion engine's rollup keeps apart (the same names raw-activity.repository.ts reads). */
 export const AUDIT_SOURCE = 'linux-audit';
 export const MDATP_RTP_SOURCE = 'mdatp-rtp';
 
@@ -167,7 +167,7 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
   // 2. The exclusion engine's rollup (activity_rollups): per subject, host and 20-minute bin, the
   //    count and the busiest agent window (highest count per second; the earliest batch on a tie).
   //    Subjects: exec (program, parent, user) and file (path) as before, plus the kinds the engine
-  //    used to read from the raw tables (raw-activity-reader.ts, same meaning): scan (files
+  //    used to read from the raw tables (raw-activity.repository.ts, same meaning): scan (files
   //    Defender's mdatp-rtp source scanned per process; it sends them as exec rows, which are
   //    therefore no executions), audit-exe (linux-audit records per initiator: file records by
   //    process_path, exec records by the program) and audit-dir (linux-audit file records per directory).

@@ -10,7 +10,7 @@ import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { ActivityRollupService } from './activity-rollup.service';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 import { FIXTURE_T0, addHost, batch } from './fleet-fixture';
-import { RAW_KINDS, readRawActivity } from './raw-activity-reader';
+import { RAW_KINDS, readRawActivity } from './raw-activity.repository';
 import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
 
 // The rollup worker carries the kinds the exclusion engine used to read from

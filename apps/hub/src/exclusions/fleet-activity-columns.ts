@@ -1,10 +1,9 @@
-import type { Client } from 'pg';
-import { newPgClient } from '../database/pg-client';
 import { FleetActivityColumns, FleetActivityKind, FleetActivitySubject, ProgramFileFormat } from '@fleettune/rules';
 import { programFormatOfCode } from '../ingest/program-format-code';
 // The pure SQL module, not the Nest service: this file also runs in the recompute worker thread.
 import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
-import { RAW_KINDS, RawActivity, readRawActivity } from './raw-activity-reader';
+import { RAW_KINDS } from './raw-activity.repository';
+import { readRollupRows } from './fleet-activity.repository';
 
 export interface RollupInput {
   columns: FleetActivityColumns;
@@ -20,12 +19,10 @@ export interface RollupInput {
 }
 
 /**
- * Reads the fleet rollup for the exclusion job: one row per subject with its
- * (host, bin, count, peak, peak seconds) cells packed by string_agg, so
- * millions of cells cross the wire as a few hundred strings and become typed
- * arrays without one JS object per cell. Only the last `lookbackBins` bins
- * (counted back from the newest data, not the clock: replayed logs count).
- * Uses pg directly: the result is one large read, no ORM mapping needed.
+ * Reads the fleet rollup for the exclusion job (fleet-activity.repository.ts)
+ * and decodes its packed cells into typed arrays without one JS object per
+ * cell. Only the last `lookbackBins` bins (counted back from the newest data,
+ * not the clock: replayed logs count).
  *
  * The rollup worker keeps exec and file subjects and (since it learned them)
  * auditd initiators and directories and Defender's files-scanned-per-process
@@ -40,69 +37,14 @@ export interface RollupInput {
  */
 export async function readRollup(databaseUrl: string, lookbackBins: number, parallel = 2): Promise<RollupInput> {
   const started = performance.now();
-  const client = newPgClient({ connectionString: databaseUrl });
-  await client.connect();
-  const extra: Client[] = [];
-  let subjectsRes, hostsRes, osRes;
-  let raw: RawActivity = { groups: [], strays: [], cells: 0 };
-  let rollupKinds = new Set<string>();
-  // Bins travel relative to the first one read: fewer digits in the largest result of the job.
-  let sinceBin = 0;
-  const cellsRes: { rows: [number, string, number | null][] } = { rows: [] };
-  try {
-    const maxRes = await client.query<{ max: number | null }>('SELECT max(bin) AS max FROM activity_rollups');
-    const maxBin = maxRes.rows[0]?.max;
-    if (maxBin === null || maxBin === undefined) {
-      return { columns: emptyColumns(), hostsReporting: 0, hostPlatforms: new Map(), queryMs: performance.now() - started, decodeMs: 0, rawRows: 0 };
-    }
-    const since = maxBin - lookbackBins + 1;
-    sinceBin = since;
-    const kindsRes = await client.query<{ kind: string }>('SELECT DISTINCT kind FROM activity_subjects WHERE kind = ANY($1::text[])', [RAW_KINDS]);
-    rollupKinds = new Set(kindsRes.rows.map((r) => r.kind));
-    const rawClient = newPgClient({ connectionString: databaseUrl });
-    extra.push(rawClient);
-    await rawClient.connect();
-    // Settled into a value at once: a failure must surface here, not as an unhandled rejection while the cells load.
-    const rawRead = readRawActivity(rawClient, since, rollupKinds).then(
-      (rows) => ({ rows, error: undefined }),
-      (error: unknown) => ({ rows: undefined, error }),
-    );
-    // The aggregation is CPU-bound in PostgreSQL: split by subject over `parallel` sessions so every core works.
-    for (let k = 1; k < parallel; k++) {
-      const c = newPgClient({ connectionString: databaseUrl });
-      extra.push(c);
-      await c.connect();
-    }
-    const parts = await Promise.all(
-      [client, ...extra.slice(1)].map((c, k) =>
-        c.query<[number, string, number | null]>({
-          // max(program_format): the strongest reading over the cells read (a script on any host, in any bin, stays one).
-          text: `SELECT subject_id,
-                        string_agg(host_seq::text || ',' || (bin - $1)::text || ',' || count::text || ',' || peak_count::text || ',' || peak_window_seconds::text
-                                   || ',' || COALESCE(active_start_s, -1)::text || ',' || COALESCE(active_end_s, -1)::text, ';'),
-                        max(program_format)
-                 FROM activity_rollups WHERE bin >= $1 AND subject_id % $2::int = $3::int GROUP BY subject_id`,
-          values: [since, parallel, k],
-          rowMode: 'array',
-        }),
-      ),
-    );
-    for (const p of parts) for (const row of p.rows) cellsRes.rows.push(row);
-    const rawResult = await rawRead;
-    if (!rawResult.rows) throw rawResult.error;
-    raw = rawResult.rows;
-    const ids = cellsRes.rows.map((r) => r[0]);
-    subjectsRes = await client.query<{ id: number; kind: string; path: string; parent_path: string; user: string }>(
-      'SELECT id, kind, path, parent_path, "user" FROM activity_subjects WHERE id = ANY($1::int[])',
-      [ids],
-    );
-    hostsRes = await client.query<{ seq: number; host_id: string }>('SELECT seq, host_id::text AS host_id FROM rollup_hosts');
-    osRes = await client.query<{ id: string; os: string }>('SELECT id::text AS id, os FROM hosts');
-  } finally {
-    await Promise.all([client, ...extra].map((c) => c.end().catch(() => undefined)));
-  }
+  const read = await readRollupRows(databaseUrl, lookbackBins, parallel);
   const queryMs = performance.now() - started;
-  const since = sinceBin;
+  if (!read) return { columns: emptyColumns(), hostsReporting: 0, hostPlatforms: new Map(), queryMs, decodeMs: 0, rawRows: 0 };
+  const { sinceBin: since, rollupKinds, raw } = read;
+  const cellsRes = { rows: read.cells };
+  const subjectsRes = { rows: read.subjects };
+  const hostsRes = { rows: read.hosts };
+  const osRes = { rows: read.hostOs };
 
   const t = performance.now();
   const subjectIndexById = new Map<number, number>();
