@@ -88,7 +88,9 @@ export class CredentialRepository {
    */
   async ensureAdminToken(tokenHash: string, legacyHash: string, name: string): Promise<void> {
     await this.prisma.apiToken.updateMany({ where: { tokenHash: legacyHash }, data: { tokenHash } });
-    await this.prisma.apiToken.upsert({ where: { tokenHash }, create: { tokenHash, name, role: 'admin' }, update: {} });
+    // INSERT … ON CONFLICT DO NOTHING, not upsert: hub replicas start at once with the same token, and Prisma's
+    // upsert (select, then insert) lets two of them both insert, the second failing on the unique key (issue 17).
+    await this.prisma.apiToken.createMany({ data: [{ tokenHash, name, role: 'admin' }], skipDuplicates: true });
   }
 
   /** The bootstrap enrollment secret: stored once (legacy digest upgraded), its limits set at every start. */
@@ -99,7 +101,9 @@ export class CredentialRepository {
     limits: (row: EnrollmentSecretRow) => { expiresAt: Date | null; maxUses: number | null },
   ): Promise<EnrollmentSecretRow> {
     await this.prisma.enrollmentSecret.updateMany({ where: { secretHash: legacyHash }, data: { secretHash } });
-    const row = await this.prisma.enrollmentSecret.upsert({ where: { secretHash }, create: { secretHash, name }, update: {} });
+    // As for the admin token: replicas starting at once each insert if missing, never fail on the other's row.
+    await this.prisma.enrollmentSecret.createMany({ data: [{ secretHash, name }], skipDuplicates: true });
+    const row = await this.prisma.enrollmentSecret.findUniqueOrThrow({ where: { secretHash } });
     return this.prisma.enrollmentSecret.update({ where: { id: row.id }, data: limits(row) });
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrismaService } from '../database/prisma.service';
 import { useTestHub } from '../testing/hub-fixture';
+import { CredentialRepository } from './credential.repository';
 import { buildCli } from './token-cli';
 import { loadHubCliConfig } from '../config/hub-config';
 
@@ -108,4 +109,19 @@ test('every write is in the audit log (who, what, when), secrets redacted; the C
   assert.ok(!JSON.stringify(log.body).includes(created.token));
   const filtered = await call('GET', '/api/v1/audit-log?action=enrollment-secret.', ADMIN);
   assert.ok(filtered.body.items.length >= 2 && filtered.body.items.every((e: { action: string }) => e.action.startsWith('enrollment-secret.')));
+});
+
+test('hub replicas starting at once with the same bootstrap admin token and enrollment secret all start, one row each (issue 17)', async () => {
+  const prisma = fx.hub.app.get(PrismaService);
+  const repo = new CredentialRepository(prisma);
+  const [tokenHash, tokenLegacy, secretHash, secretLegacy] = ['1', '2', '3', '4'].map((c) => c.repeat(64));
+  // Each call is one replica's bootstrap; the pool runs them on separate connections, as separate processes would.
+  await Promise.all(Array.from({ length: 8 }, () => repo.ensureAdminToken(tokenHash, tokenLegacy, 'replica-admin')));
+  const secrets = await Promise.all(
+    Array.from({ length: 8 }, () => repo.ensureEnrollmentSecret(secretHash, secretLegacy, 'replica-bootstrap', () => ({ expiresAt: null, maxUses: 7 }))),
+  );
+  assert.equal(await prisma.apiToken.count({ where: { tokenHash } }), 1);
+  assert.equal(await prisma.enrollmentSecret.count({ where: { secretHash } }), 1);
+  assert.equal(new Set(secrets.map((s) => s.id)).size, 1, 'every replica got the same secret row');
+  assert.ok(secrets.every((s) => s.maxUses === 7));
 });
