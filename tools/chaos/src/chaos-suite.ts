@@ -282,6 +282,8 @@ async function hubKilledMidStream(fleet: Fleet): Promise<string> {
  */
 const REPLICAS = [0, 1];
 const REPLICA_ENV = { FLEETTUNE_AGENT_BATCHES_PER_SECOND: '2', FLEETTUNE_AGENT_BATCH_BURST: '1' };
+/** Kubernetes' default terminationGracePeriodSeconds: a replica given SIGTERM that is not gone by then gets SIGKILL. */
+const SIGTERM_GRACE_MS = 30_000;
 
 /** One replica's view from its /metrics: upload streams open now, batches it committed and batches it saw again (resends). */
 async function replicaIngest(hub: HubProcess): Promise<{ streams: number; committed: number; duplicates: number }> {
@@ -336,6 +338,41 @@ async function replicaKilledMidStream(fleet: Fleet): Promise<string> {
     `${moved} agents moved to replica ${1 - victim.replica}, which committed ${survivorAfter.committed - survivorBefore.committed} batches after ` +
     `and saw ${survivorAfter.duplicates - survivorBefore.duplicates} resent batches again`
   );
+}
+
+/** SIGTERM one replica, with the same grace an orchestrator gives; it must drain and exit 0 by itself. */
+async function restartReplica(fleet: Fleet, replica: number): Promise<string> {
+  const exit = await fleet.stopHub(replica, SIGTERM_GRACE_MS);
+  // Nest's shutdown hooks end the process by raising the signal again once the app has closed: a clean exit is code 0 or SIGTERM.
+  if (exit.signal === 'SIGKILL' || (exit.code !== 0 && exit.signal !== 'SIGTERM')) {
+    throw new Error(`replica ${replica} did not drain and exit by itself on SIGTERM (code ${exit.code}, signal ${exit.signal}, after ${exit.ms} ms)`);
+  }
+  const startedAt = Date.now();
+  await fleet.startHub(REPLICA_ENV, replica);
+  return `replica ${replica} drained in ${(exit.ms / 1000).toFixed(1)} s and was back in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
+}
+
+/**
+ * A rolling restart of two replicas while agents stream to both: the busiest
+ * replica gets SIGTERM, drains (GOAWAY, in-flight batches finished, the rest
+ * ended UNAVAILABLE), comes back on its ports; then the other, if the agents
+ * still stream. Agents told to move resend what was not acked.
+ */
+async function replicasRollingRestart(fleet: Fleet): Promise<string> {
+  await Promise.all(REPLICAS.map((r) => fleet.startHub(REPLICA_ENV, r)));
+  const agents = fleet.spawnAgents();
+  const first = await busiestReplica(fleet);
+  const atStop = await batchesStored(fleet.db.url);
+  const notes = [`replica ${first.replica} (${first.streams} upload streams open, ${atStop} batches stored): ${await restartReplica(fleet, first.replica)}`];
+  const other = 1 - first.replica;
+  if (agents.some((a) => a.child.exitCode === null && a.child.signalCode === null)) {
+    const streams = (await replicaIngest(fleet.hubs[other]!)).streams;
+    notes.push(`then replica ${other} (${streams} streams open): ${await restartReplica(fleet, other)}`);
+  } else notes.push(`the agents finished before replica ${other}'s turn`);
+  const results = await agentsSucceeded(agents);
+  const told = results.filter((r) => r.stderr.includes('this hub is shutting down')).length;
+  if (told === 0) throw new Error(`no agent was told to move: replica ${first.replica} was not stopped mid-stream`);
+  return `${notes.join('; ')}; ${told} agents were told to move`;
 }
 
 function pgCtl(action: 'restart' | 'start'): void {
@@ -529,6 +566,7 @@ const SCENARIOS: Scenario[] = [
   { name: `agent cut off for a long backlog (${BACKLOG_WINDOWS} windows), then reconnect`, inputs: () => [stretchedLog(LOGS[0])], run: agentCutOffLongBacklog },
   { name: 'kill -9 agent mid-run', inputs: () => LOGS, run: agentKilledMidRun },
   { name: 'two hub replicas, kill -9 one mid-stream', inputs: () => LOGS, run: replicaKilledMidStream, timeoutMs: 120_000 },
+  { name: 'two hub replicas, rolling restart by SIGTERM', inputs: () => LOGS, run: replicasRollingRestart, timeoutMs: 120_000 },
 ];
 
 /** How far `got` is from `expected` for one measure: what is missing and what is extra. */
