@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { hasRole } from '../config/hub-roles';
 import { databaseDirectUrl } from '../database/database-urls';
-import { maintainPartitions, PartitionMaintenanceReport } from './partition-maintenance';
+import { maintainPartitions, PartitionMaintenanceReport } from './partition-maintenance.repository';
 
 /**
  * Runs partition maintenance and retention once at start (so today's and the

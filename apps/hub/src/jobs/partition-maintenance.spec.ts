@@ -8,7 +8,7 @@ import type { RunningHub } from '../hub-app';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { startTestHub } from '../testing/test-hub';
 import { PartitionMaintenanceService } from './partition-maintenance.service';
-import { dailyPartitionName, listPartitions, maintainPartitions, PARTITIONED_TABLES, startOfUtcDay } from './partition-maintenance';
+import { dailyPartitionName, listPartitions, maintainPartitions, PARTITIONED_TABLES, startOfUtcDay } from './partition-maintenance.repository';
 
 const DAY = 86_400_000;
 const NOW = new Date(Date.UTC(2026, 10, 24, 12, 0, 0));

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Client } from 'pg';
 import { applyMigrations, DEFAULT_MIGRATIONS_DIR } from '@fleettune/db-tools';
-import { listPartitions, maintainPartitions, PARTITIONED_TABLES, startOfUtcDay } from './partition-maintenance';
+import { listPartitions, maintainPartitions, PARTITIONED_TABLES, startOfUtcDay } from './partition-maintenance.repository';
 
 /** The tables the partitioning migration converted (initiator_counts came later, partitioned from the start). */
 const CONVERTED_TABLES = PARTITIONED_TABLES.filter((t) => t !== 'initiator_counts');

@@ -8,8 +8,8 @@ import type { RunningHub } from '../hub-app';
 import { ActivityRollupService } from '../exclusions/activity-rollup.service';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { startTestHub } from '../testing/test-hub';
-import { maintainPartitions } from './partition-maintenance';
-import { deleteExpiredRollups, ROLLUP_RETENTION_TABLES } from './rollup-retention';
+import { maintainPartitions } from './partition-maintenance.repository';
+import { deleteExpiredRollups, ROLLUP_RETENTION_TABLES } from './rollup-retention.repository';
 
 // The rollup tables follow the raw partitions' retention: rows of bins before
 // the cutoff go (in bounded chunks), every kept bin keeps its exact totals.

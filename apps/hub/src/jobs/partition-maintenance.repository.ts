@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { newPgClient } from '../database/pg-client';
-import { deleteExpiredRollups, RollupRetentionReport } from './rollup-retention';
+import { deleteExpiredRollups, RollupRetentionReport } from './rollup-retention.repository';
 
 /**
  * The raw count tables, RANGE-partitioned on window_start: one partition per
