@@ -71,6 +71,22 @@ export class FakeTokens {
     return t && t.expiresAt > Date.now() ? { clientId: t.clientId } : undefined;
   }
 
+  /** Every issued token expires when this many more API calls have come in (a token running out in the middle of a push). */
+  expireAfterCalls(n: number): void {
+    this.callsLeft = n;
+  }
+
+  private callsLeft: number | undefined;
+
+  /** Called by the fake on every API (non-token) call. */
+  countCall(): void {
+    if (this.callsLeft === undefined) return;
+    if (--this.callsLeft <= 0) {
+      this.callsLeft = undefined;
+      this.expireAll();
+    }
+  }
+
   expireAll(): void {
     for (const t of this.tokens.values()) t.expiresAt = 0;
   }

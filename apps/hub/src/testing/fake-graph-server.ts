@@ -48,8 +48,8 @@ export interface FakeGraphServer {
   policies: Map<string, FakeGraphPolicy>;
   faults: ConsoleFaults;
   tokens: FakeTokens;
-  /** Every request: method and path (with query), for assertions. */
-  requests: Array<{ method: string; path: string }>;
+  /** Every request: method, path (with query) and the status answered, for assertions. */
+  requests: Array<{ method: string; path: string; status: number }>;
   /** Items per page of lists (small, so specs cross pages). */
   pageSize: number;
   /** Seconds a new token lives. */
@@ -118,10 +118,13 @@ export async function startFakeGraphServer(opts: { tenantId?: string; clientId?:
 
 async function handle(s: FakeGraphServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', s.origin);
-  s.requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search}` });
+  const seen = { method: req.method ?? '', path: `${url.pathname}${url.search}`, status: 0 };
+  s.requests.push(seen);
+  res.on('finish', () => (seen.status = res.statusCode));
   const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
   if (token) return tokenEndpoint(s, decodeURIComponent(token[1]!), req, res);
 
+  s.tokens.countCall();
   const caller = s.tokens.valid(bearerOf(req));
   if (!caller)
     return graphError(res, 401, 'InvalidAuthenticationToken', bearerOf(req) ? 'Access token has expired or is not yet valid.' : 'Access token is empty.');

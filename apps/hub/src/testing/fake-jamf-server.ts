@@ -38,7 +38,7 @@ export interface FakeJamfServer {
   profiles: Map<number, FakeJamfProfile>;
   faults: ConsoleFaults;
   tokens: FakeTokens;
-  requests: Array<{ method: string; path: string }>;
+  requests: Array<{ method: string; path: string; status: number }>;
   tokenTtlSeconds: number;
   /** The API role's privileges. */
   privileges: Set<string>;
@@ -82,9 +82,12 @@ export async function startFakeJamfServer(opts: { clientId?: string; clientSecre
 
 async function handle(s: FakeJamfServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', s.origin);
-  s.requests.push({ method: req.method ?? '', path: `${url.pathname}${url.search}` });
+  const seen = { method: req.method ?? '', path: `${url.pathname}${url.search}`, status: 0 };
+  s.requests.push(seen);
+  res.on('finish', () => (seen.status = res.statusCode));
   if (url.pathname === '/api/oauth/token') return tokenEndpoint(s, req, res);
   if (!url.pathname.startsWith('/JSSResource/')) return htmlError(res, 404, 'Not Found', 'The server has not found anything matching the request URI');
+  s.tokens.countCall();
   if (!s.tokens.valid(bearerOf(req))) return htmlError(res, 401, 'Unauthorized', 'The request requires user authentication');
   const accept = req.headers.accept ?? '';
   if (!/(application|text)\/xml|\*\/\*/.test(accept))

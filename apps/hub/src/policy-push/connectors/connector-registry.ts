@@ -1,5 +1,6 @@
 import type { ConsoleConnectorKind, PolicyConsoleConnectorFactory } from './policy-console-connector';
 import { isConsoleConnectorKind } from './policy-console-connector';
+import { intuneConnector } from './intune-connector';
 
 /**
  * The connectors this hub has, by policy-target kind. A kind listed in
@@ -10,7 +11,9 @@ import { isConsoleConnectorKind } from './policy-console-connector';
  * PolicyConsoleConnector: readOwned + apply) added to this map, with a fake
  * vendor server in apps/hub/src/testing/ and contract specs through the hub.
  */
-const CONNECTORS: Partial<Record<ConsoleConnectorKind, PolicyConsoleConnectorFactory>> = {};
+const CONNECTORS: Partial<Record<ConsoleConnectorKind, PolicyConsoleConnectorFactory>> = {
+  intune: intuneConnector as PolicyConsoleConnectorFactory,
+};
 
 export function connectorFactory(kind: string): PolicyConsoleConnectorFactory | undefined {
   return isConsoleConnectorKind(kind) ? CONNECTORS[kind] : undefined;

@@ -1,0 +1,257 @@
+import { z } from 'zod';
+import {
+  ConsolePlan,
+  IntunePlatform,
+  INTUNE_EXCLUSION_TEMPLATES,
+  MdeConsoleEntry,
+  OwnedConsoleItem,
+  OWNERSHIP_PREFIX,
+  intuneExclusionSetting,
+  intunePolicyCreateBody,
+  readIntuneExclusions,
+  intuneExclusionSettingInstance,
+} from '@fleettune/exporters';
+import { ConnectorHttp } from './connector-http';
+import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems } from './mde-desired-items';
+import { ClientCredentialsToken } from './oauth-client-credentials';
+import { ConnectorError, OwnedRead, PolicyConsoleConnector, PolicyConsoleConnectorFactory } from './policy-console-connector';
+
+/**
+ * Microsoft Intune through Microsoft Graph: Defender for Endpoint antivirus
+ * exclusions of Linux or macOS devices, as the exclusions setting of one
+ * endpoint-security configuration policy the hub creates and names
+ * `fleettune: <policyName>` (payload shape: libs/exporters intune-defender-exclusions.ts).
+ *  - Auth: OAuth client credentials at login.microsoftonline.com/{tenant}/oauth2/v2.0/token,
+ *    scope https://graph.microsoft.com/.default
+ *    (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow);
+ *    the app registration needs the application permission
+ *    DeviceManagementConfiguration.ReadWrite.All, admin-consented
+ *    (https://learn.microsoft.com/graph/api/intune-deviceconfigv2-devicemanagementconfigurationpolicy-create?view=graph-rest-beta).
+ *  - Calls: GET /beta/deviceManagement/configurationPolicies (following
+ *    @odata.nextLink, https://learn.microsoft.com/graph/paging), GET .../{id}/settings,
+ *    POST .../configurationPolicies to create, PUT .../{id} with the whole
+ *    policy to replace its settings (as Microsoft365DSC's
+ *    Update-IntuneDeviceConfigurationPolicy does; the documented PATCH updates
+ *    the policy's properties, not its settings). 429 and 5xx retried by ConnectorHttp
+ *    (https://learn.microsoft.com/graph/throttling).
+ * Ownership: the hub touches only the policy with its exact name (a policy a
+ * person made is never read or written). Inside it, an entry is the hub's when
+ * the ledger of its last push lists it; entries a person added there are kept
+ * as they are (counted as human-made), and every other setting of the policy
+ * is sent back unchanged.
+ */
+const configSchema = z
+  .object({
+    tenantId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'a tenant id (GUID) or verified domain'),
+    platform: z.enum(['linux', 'darwin']),
+    policyName: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
+      .default('Defender exclusions'),
+    /** National clouds and tests: https://learn.microsoft.com/graph/deployments */
+    loginUrl: z.string().url().default('https://login.microsoftonline.com'),
+    graphUrl: z.string().url().default('https://graph.microsoft.com'),
+  })
+  .strict();
+const credentialsSchema = z.object({ clientId: z.string().min(1).max(200), clientSecret: z.string().min(1).max(1000) }).strict();
+
+export type IntuneConfig = z.infer<typeof configSchema>;
+type IntuneCredentials = z.infer<typeof credentialsSchema>;
+
+const trim = (u: string) => u.replace(/\/+$/, '');
+
+export function intunePolicyName(config: Pick<IntuneConfig, 'policyName'>): string {
+  return `${OWNERSHIP_PREFIX} ${config.policyName}`;
+}
+
+export const intuneConnector: PolicyConsoleConnectorFactory<IntuneConfig, IntuneCredentials, MdeConsoleEntry> = {
+  kind: 'intune',
+  consoleName: 'Intune configuration policy',
+  configSchema: configSchema as z.ZodType<IntuneConfig>,
+  credentialsSchema,
+  endpoints: (c) => [tokenUrl(c), `${trim(c.graphUrl)}/beta/deviceManagement/configurationPolicies`],
+  desired: (items, c) => mdeDesiredItems(items, c.platform),
+  create: ({ config, credentials, http }) => new IntuneConnector(config, credentials, http),
+};
+
+function tokenUrl(c: IntuneConfig): string {
+  return `${trim(c.loginUrl)}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`;
+}
+
+interface GraphPolicy {
+  id: string;
+  name: string;
+  description?: string;
+  platforms: string;
+  technologies: string;
+  roleScopeTagIds?: string[];
+  templateReference?: { templateId?: string };
+}
+
+interface GraphSetting {
+  id?: string;
+  settingInstance?: Record<string, unknown>;
+}
+
+class IntuneConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
+  private readonly auth: ClientCredentialsToken;
+  private readonly base: string;
+  private readonly platform: IntunePlatform;
+
+  constructor(
+    private readonly config: IntuneConfig,
+    credentials: IntuneCredentials,
+    private readonly http: ConnectorHttp,
+  ) {
+    this.auth = new ClientCredentialsToken(http, tokenUrl(config), {
+      client_id: credentials.clientId,
+      client_secret: credentials.clientSecret,
+      scope: 'https://graph.microsoft.com/.default',
+    });
+    this.base = `${trim(config.graphUrl)}/beta/deviceManagement/configurationPolicies`;
+    this.platform = config.platform;
+  }
+
+  async readOwned(ledger: readonly OwnedConsoleItem<MdeConsoleEntry>[]): Promise<OwnedRead<MdeConsoleEntry>> {
+    const found = await this.ourPolicy();
+    if (!found) return { owned: [], humanMade: 0 };
+    const settings = await this.pages<GraphSetting>(`${this.base}/${encodeURIComponent(found.id)}/settings`);
+    return ownedOf(found.id, readIntuneExclusions(this.platform, settings), ledger);
+  }
+
+  async apply(plan: ConsolePlan<MdeConsoleEntry>, ledger: readonly OwnedConsoleItem<MdeConsoleEntry>[]): Promise<OwnedConsoleItem<MdeConsoleEntry>[]> {
+    const before = [...ledger];
+    try {
+      const found = await this.ourPolicy();
+      if (!found) {
+        const body = intunePolicyCreateBody(
+          this.platform,
+          intunePolicyName(this.config),
+          description(),
+          plan.add.map((a) => a.body),
+        );
+        const created = await this.http.json<GraphPolicy>({ method: 'POST', url: this.base, headers: json, body: JSON.stringify(body) }, this.auth);
+        if (!created?.id) throw new ConnectorError('Graph created the policy but answered without its id', { retryable: false });
+        return plan.add.map((a) => ({ key: a.key, body: a.body, consoleId: mdeConsoleId(created.id, a.body) }));
+      }
+      const settings = await this.pages<GraphSetting>(`${this.base}/${encodeURIComponent(found.id)}/settings`);
+      const collectionId = INTUNE_EXCLUSION_TEMPLATES[this.platform].collectionId;
+      const idOf = (raw: unknown) => {
+        const entry = readIntuneExclusions(this.platform, [wrap(collectionId, [raw])]).entries[0];
+        return entry ? mdeConsoleId(found.id, entry) : undefined;
+      };
+      // The collection's items as Graph holds them, minus the ones the plan removes: a person's entries (even unreadable ones) stay byte for byte.
+      const raw = collectionItems(settings, collectionId);
+      const ids = raw.map(idOf);
+      const keep = keepAfterRemoving(ids, plan.remove);
+      const rawItems = raw.filter((_, i) => keep[i]);
+      const present = new Set(ids.filter((id, i) => keep[i] && id !== undefined));
+      // An entry already in the policy (added by hand) is not written twice: the hub takes it as its own.
+      const toAdd = plan.add.filter((a) => !present.has(mdeConsoleId(found.id, a.body)));
+      const newItems = [
+        ...rawItems,
+        ...(intuneExclusionSettingInstance(
+          this.platform,
+          toAdd.map((a) => a.body),
+        ).groupSettingCollectionValue as unknown[]),
+      ];
+      const others = settings.filter((s) => s.settingInstance?.settingDefinitionId !== collectionId);
+      const body = {
+        name: found.name,
+        description: found.description ?? '',
+        platforms: found.platforms,
+        technologies: found.technologies,
+        roleScopeTagIds: found.roleScopeTagIds ?? ['0'],
+        templateReference: { templateId: found.templateReference?.templateId },
+        settings: [
+          ...others.map((s) => ({ '@odata.type': '#microsoft.graph.deviceManagementConfigurationSetting', settingInstance: s.settingInstance })),
+          ...(newItems.length ? [{ ...intuneExclusionSetting(this.platform, []), settingInstance: wrap(collectionId, newItems).settingInstance }] : []),
+        ],
+      };
+      await this.http.call({ method: 'PUT', url: `${this.base}/${encodeURIComponent(found.id)}`, headers: json, body: JSON.stringify(body) }, this.auth);
+      return [...plan.unchanged, ...plan.add.map((a) => ({ key: a.key, body: a.body, consoleId: mdeConsoleId(found.id, a.body) }))];
+    } catch (err) {
+      if (err instanceof ConnectorError) err.ledger = before;
+      throw err;
+    }
+  }
+
+  /**
+   * The one policy the hub manages: the exact name `fleettune: <policyName>`.
+   * Two with that name, or one on another template, is refused (the hub will
+   * not guess which is its own).
+   */
+  private async ourPolicy(): Promise<GraphPolicy | undefined> {
+    const name = intunePolicyName(this.config);
+    const all = await this.pages<GraphPolicy>(this.base);
+    const mine = all.filter((p) => p?.name === name);
+    if (mine.length > 1)
+      throw new ConnectorError(`${mine.length} Intune policies are named "${name}"; rename or delete all but the hub's`, { retryable: false });
+    const p = mine[0];
+    if (p && p.templateReference?.templateId !== INTUNE_EXCLUSION_TEMPLATES[this.platform].templateId)
+      throw new ConnectorError(`the Intune policy "${name}" is not a ${this.platform} Defender exclusions policy; the hub leaves it alone`, {
+        retryable: false,
+      });
+    return p;
+  }
+
+  /** Every `value[]` of a Graph list, following @odata.nextLink (bounded: a console never has a thousand pages of these). */
+  private async pages<T>(first: string): Promise<T[]> {
+    const out: T[] = [];
+    let next: string | undefined = first;
+    for (let n = 0; next; n++) {
+      if (n >= 1000) throw new ConnectorError(`${first}: more than 1000 pages`, { retryable: false });
+      const url: string = next;
+      // A nextLink is followed only to the Graph host the target is configured for.
+      if (new URL(url).origin !== new URL(this.base).origin)
+        throw new ConnectorError(`Graph answered a nextLink to another host (${new URL(url).origin})`, { retryable: false });
+      const page = await this.http.json<{ value?: unknown; '@odata.nextLink'?: unknown }>({ method: 'GET', url }, this.auth);
+      if (!Array.isArray(page?.value)) throw new ConnectorError(`GET ${new URL(url).pathname}: the answer has no value[]`, { retryable: false });
+      out.push(...(page.value as T[]));
+      next = typeof page['@odata.nextLink'] === 'string' ? page['@odata.nextLink'] : undefined;
+    }
+    return out;
+  }
+}
+
+const json = { 'content-type': 'application/json' };
+
+function description(): string {
+  return 'Managed by fleettune: Defender exclusions approved in fleettune. Entries added here by hand are kept; edit the approved set in fleettune instead.';
+}
+
+function collectionItems(settings: readonly GraphSetting[], collectionId: string): unknown[] {
+  const inst = settings.find((s) => s.settingInstance?.settingDefinitionId === collectionId)?.settingInstance;
+  const items = inst?.groupSettingCollectionValue;
+  return Array.isArray(items) ? items : [];
+}
+
+function wrap(collectionId: string, items: unknown[]): GraphSetting {
+  return {
+    settingInstance: {
+      '@odata.type': '#microsoft.graph.deviceManagementConfigurationGroupSettingCollectionInstance',
+      settingDefinitionId: collectionId,
+      groupSettingCollectionValue: items,
+    },
+  };
+}
+
+/** The hub's entries of a policy (those its ledger lists) and the count of the rest. */
+export function ownedOf(
+  objectId: string | number,
+  read: { entries: MdeConsoleEntry[]; unreadable: string[] },
+  ledger: readonly OwnedConsoleItem<MdeConsoleEntry>[],
+): OwnedRead<MdeConsoleEntry> {
+  const keyOf = new Map(ledger.map((l) => [l.consoleId, l.key]));
+  const owned: OwnedConsoleItem<MdeConsoleEntry>[] = [];
+  let humanMade = read.unreadable.length;
+  for (const e of read.entries) {
+    const consoleId = mdeConsoleId(objectId, e);
+    const key = keyOf.get(consoleId);
+    if (key === undefined) humanMade++;
+    else owned.push({ key, consoleId, body: e });
+  }
+  return { owned, humanMade };
+}
