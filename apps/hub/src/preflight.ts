@@ -1,8 +1,7 @@
-import { newPgClient } from './database/pg-client';
+import { databaseProblem } from './database/database-preflight';
 import Redis from 'ioredis';
 import { HubConfig } from './config/hub-config';
 
-const START_POSTGRES = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
 const START_REDIS = 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no';
 
 function redact(url: string): string {
@@ -20,23 +19,8 @@ export async function preflight(config: HubConfig): Promise<string[]> {
       'FLEETTUNE_SECRETS_KEY is not set: it encrypts stored webhook secrets and Slack URLs; generate one with `openssl rand -base64 32` and keep it outside the database (docs/security.md section 7)',
     );
   }
-  const pg = newPgClient({ connectionString: config.DATABASE_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await pg.connect();
-    const { rows } = await pg.query<{ ok: boolean }>(
-      `SELECT to_regclass('public._prisma_migrations') IS NOT NULL AND to_regclass('public.hosts') IS NOT NULL AS ok`,
-    );
-    if (!rows[0]?.ok) problems.push(`database ${redact(config.DATABASE_URL)} is not migrated; run: npm run db:migrate`);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    problems.push(
-      /does not exist/.test(msg)
-        ? `database ${redact(config.DATABASE_URL)} does not exist; run: npm run db:migrate (it creates it)`
-        : `PostgreSQL at ${redact(config.DATABASE_URL)} is unreachable (${msg}); start it with: ${START_POSTGRES}`,
-    );
-  } finally {
-    await pg.end().catch(() => undefined);
-  }
+  const dbProblem = await databaseProblem(config.DATABASE_URL, redact(config.DATABASE_URL));
+  if (dbProblem) problems.push(dbProblem);
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
   redis.on('error', () => undefined);
   try {

@@ -1,7 +1,6 @@
 import { HubCliConfig, loadHubCliConfig } from '../config/hub-config';
 import { Command, InvalidArgumentError } from 'commander';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client';
+import { newStandalonePrisma } from '../database/standalone-prisma';
 import { isRole } from '../auth/roles';
 import { TokenDigester } from '../auth/token-digest';
 import { redactDetails } from '../audit-log/audit-log.service';
@@ -21,7 +20,7 @@ export function buildCli(
   program.configureOutput({ writeOut: io.out, writeErr: io.err });
 
   async function withStore<T>(fn: (store: CredentialStore, auditLog: AuditLogRepository) => Promise<T>): Promise<T> {
-    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.DATABASE_URL }) });
+    const prisma = newStandalonePrisma(env.DATABASE_URL);
     try {
       // The hub's pepper when the CLI has it (same environment as the hub); else legacy digests, upgraded on first use.
       const digester = env.FLEETTUNE_TOKEN_PEPPER || env.FLEETTUNE_SECRETS_KEY ? TokenDigester.fromConfig(env) : undefined;
