@@ -5,16 +5,19 @@ import { ChannelOptions, Metadata, experimental, status } from '@grpc/grpc-js';
 /**
  * `--hub` with several hub replicas (issue 17): `a:50051,b:50051`, or one DNS
  * name with several address records. The agent holds one connection, to one
- * replica picked at random (pick_first with shuffleAddressList, so a fleet
+ * replica picked at random (the resolver shuffles the list, so a fleet
  * spreads over the replicas), and moves to another when that connection
  * closes: the replica died, or it drains on SIGTERM and sends GOAWAY. Every
  * loss of the connection re-resolves and reshuffles the list. Unacked batches
  * stay in the spool and are resent on the next stream; the hub stores a
  * (host, sequence) once, so a resend is never counted twice.
  *
- * One name with several records needs nothing of ours: grpc-js's own DNS
- * resolver hands every record to pick_first. A list of several addresses goes
- * through HubListResolver (grpc-js's `ipv4:` scheme takes IP literals only).
+ * Every target but a single IP literal goes through HubListResolver, which
+ * shuffles the endpoints itself: grpc-js 1.14.7's pick_first shuffle
+ * (`shuffled()` in load-balancer-pick-first.js loops `i > 1`) never swaps a
+ * two-element list, so two replicas, or a name with two records, sent every
+ * agent to the first one. grpc-js's `ipv4:` scheme takes IP literals only,
+ * and its DNS resolver hands records over in getaddrinfo's (sorted) order.
  */
 const HUB_LIST_SCHEME = 'fleettune-hubs';
 
@@ -32,10 +35,10 @@ export function parseHubAddresses(value: string): string[] {
   return entries;
 }
 
-/** The gRPC target for `--hub`: the address itself when there is one, else the list under HUB_LIST_SCHEME. */
+/** The gRPC target for `--hub`: one IP literal as it is; a DNS name or several addresses under HUB_LIST_SCHEME (spread). */
 export function hubChannelTarget(hub: string): string {
   const entries = parseHubAddresses(hub);
-  return entries.length === 1 ? entries[0] : `${HUB_LIST_SCHEME}:${entries.join(',')}`;
+  return entries.length === 1 && isIP(splitEntry(entries[0]).host) ? entries[0] : `${HUB_LIST_SCHEME}:${entries.join(',')}`;
 }
 
 /**
@@ -55,6 +58,16 @@ const MIN_RESOLVE_INTERVAL_MS = 1_000;
 interface HostPort {
   host: string;
   port: number;
+}
+
+/** Fisher–Yates: each order equally likely, so a fleet spreads evenly over the replicas. */
+function shuffled<T>(list: T[]): T[] {
+  const out = list.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }
 
 function splitEntry(entry: string): HostPort {
@@ -121,7 +134,7 @@ class HubListResolver implements experimental.Resolver {
         }
       }),
     );
-    const endpoints = lists.flat();
+    const endpoints = shuffled(lists.flat());
     if (endpoints.length > 0) return experimental.statusOrFromValue(endpoints);
     return experimental.statusOrFromError({ code: status.UNAVAILABLE, details: `no hub address resolved (${failures.join('; ')})`, metadata: new Metadata() });
   }

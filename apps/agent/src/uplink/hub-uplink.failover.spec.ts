@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { BatchSpool } from '../spool/batch-spool';
 import { hubChannelTarget, parseHubAddresses, sameHub } from './hub-addresses';
@@ -57,9 +58,11 @@ async function openStreams(hub: RunningHub): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-test('--hub takes several host:port replicas; a DNS name stays a plain target', () => {
+test('--hub takes several host:port replicas; one IP literal stays a plain target, a DNS name is resolved and shuffled by us', () => {
   assert.deepEqual(parseHubAddresses('a.example:50051,10.0.0.2:50051,[::1]:7'), ['a.example:50051', '10.0.0.2:50051', '[::1]:7']);
-  assert.equal(hubChannelTarget('hub.example.org:50051'), 'hub.example.org:50051');
+  assert.equal(hubChannelTarget('10.0.0.2:50051'), '10.0.0.2:50051');
+  assert.equal(hubChannelTarget('[::1]:50051'), '[::1]:50051');
+  assert.equal(hubChannelTarget('hub.example.org:50051'), 'fleettune-hubs:hub.example.org:50051');
   assert.equal(hubChannelTarget('a:1,b:2'), 'fleettune-hubs:a:1,b:2');
   assert.throws(() => parseHubAddresses('a:1,'), /must be host:port/);
   assert.throws(() => parseHubAddresses('a:1,b'), /"b" must be host:port/);
@@ -69,6 +72,33 @@ test('--hub takes several host:port replicas; a DNS name stays a plain target', 
   assert.equal(isLoopbackHub('127.0.0.1:1,10.0.0.2:2'), false, 'one remote replica makes TLS the default');
   assert.equal(sameHub('a:1,b:1', 'b:1,c:1'), true, 'a replica added keeps the enrollment');
   assert.equal(sameHub('a:1', 'c:1'), false);
+});
+
+test('agents given two replicas spread over both (grpc-js 1.14.7 alone sent every one to the first)', { timeout: 60_000 }, async () => {
+  const target = hubs.map((h) => `127.0.0.1:${h.grpcPort}`).join(',');
+  const served = new Map<string, number>();
+  // Each agent has its own channel; a refused enrollment is enough to see which replica answered it.
+  for (let i = 0; i < 40; i++) {
+    const client = createHubClient(target);
+    try {
+      const peer = await new Promise<string>((resolve) => {
+        const call = client.enroll(
+          { enrollSecret: 'not-the-enrollment-secret', hostname: `spread-${i}`, os: 'linux', agentVersion: 'test', machineId: `spread-${i}` },
+          new Metadata(),
+          { deadline: Date.now() + 20_000 },
+          () => resolve(call.getPeer()),
+        );
+      });
+      served.set(peer, (served.get(peer) ?? 0) + 1);
+    } finally {
+      client.close();
+    }
+  }
+  // Even odds per agent: fewer than 5 of 40 on one replica happens about once in ten million runs.
+  for (const h of hubs) {
+    const n = served.get(`127.0.0.1:${h.grpcPort}`) ?? 0;
+    assert.ok(n >= 5, `replica :${h.grpcPort} answered ${n} of 40 agents: ${JSON.stringify([...served])}`);
+  }
 });
 
 test('a replica shutting down mid-stream: the agent moves to the other, every batch stored exactly once', { timeout: 120_000 }, async () => {
