@@ -21,3 +21,4 @@ export * from './plist-values';
 export { parseXml, xmlChild, XmlSyntaxError } from './small-xml';
 export type { XmlElement } from './small-xml';
 export * from './console-plan';
+export * from './cisco-console-exclusions';

@@ -1,6 +1,7 @@
 import type { ConsoleConnectorKind, PolicyConsoleConnectorFactory } from './policy-console-connector';
 import { isConsoleConnectorKind } from './policy-console-connector';
 import { intuneConnector } from './intune-connector';
+import { ciscoSecureEndpointConnector } from './cisco-secure-endpoint.connector';
 
 /**
  * The connectors this hub has, by policy-target kind. A kind listed in
@@ -13,6 +14,7 @@ import { intuneConnector } from './intune-connector';
  */
 const CONNECTORS: Partial<Record<ConsoleConnectorKind, PolicyConsoleConnectorFactory>> = {
   intune: intuneConnector as PolicyConsoleConnectorFactory,
+  'cisco-secure-endpoint': ciscoSecureEndpointConnector as PolicyConsoleConnectorFactory,
 };
 
 export function connectorFactory(kind: string): PolicyConsoleConnectorFactory | undefined {
