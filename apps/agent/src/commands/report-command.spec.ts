@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { ActivityReport } from '../report/activity-report';
@@ -89,4 +90,24 @@ test('the built CLI prints one JSON object', { skip: !existsSync(MAIN) && 'apps/
   assert.equal(r.events, expected.events);
   const bad = spawnSync(process.execPath, [MAIN, 'report', '--source', 'bogus', '--input', log], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
+});
+
+test('report loads neither gRPC nor the other sources (start-up CPU a user times)', { skip: !existsSync(MAIN) && 'apps/agent/dist/main.js not built' }, () => {
+  const log = path.join(FIXTURES, 'host-b.raw.log');
+  // Prints every module the process loaded, at exit, to stderr.
+  const hook = path.join(mkdtempSync(path.join(tmpdir(), 'report-modules-')), 'hook.js');
+  writeFileSync(hook, "process.on('exit', () => process.stderr.write(JSON.stringify(Object.keys(require.cache))));\n");
+  const res = spawnSync(process.execPath, ['-r', hook, MAIN, 'report', '--input', log, '--json'], { encoding: 'utf8' });
+  assert.equal(res.status, 0, res.stderr);
+  const loaded = JSON.parse(res.stderr) as string[];
+  assert.ok(
+    loaded.some((m) => m.includes('audit-line-parser')),
+    'the audit parser is loaded',
+  );
+  for (const m of loaded)
+    assert.doesNotMatch(
+      m,
+      /@grpc|@bufbuild|libs\/(proto|mdatp|cisco|tracers|eslogger|fanotify)\/|mdatp-sources|tracer-sources|privacy-mode|batch-redaction/,
+      m,
+    );
 });

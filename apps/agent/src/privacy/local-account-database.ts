@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import { parseDsclUsers } from '@fleettune/cisco';
 import { LINUX_SYSTEM_UID_MAX, LocalAccount, MAC_SYSTEM_UID_MAX, parseDsclAttribute, parsePasswd } from '@fleettune/paths';
 
-/** Replaces /etc/passwd (or dscl on macOS) as the account database: a simulated host's own, or a directory export. */
-export const ACCOUNTS_FILE_ENV = 'FLEETTUNE_ACCOUNTS_FILE';
+export { ACCOUNTS_FILE_ENV } from './privacy-env';
 
 export interface LocalAccountDatabase {
   accounts: LocalAccount[];

@@ -2,19 +2,9 @@ import { UserPathRedactor } from '@fleettune/paths';
 import { hostnameKey, pseudonymousHostname } from './hostname-pseudonym';
 import { LoadAccountsOptions, loadLocalAccounts } from './local-account-database';
 
-export const REDACT_USERS_ENV = 'FLEETTUNE_REDACT_USERS';
-export const REDACT_HOSTNAME_ENV = 'FLEETTUNE_REDACT_HOSTNAME';
+import { envFlag, REDACT_HOSTNAME_ENV, REDACT_USERS_ENV } from './privacy-env';
 
-/**
- * A boolean setting from the environment: 1/true/yes on, 0/false/no/empty off,
- * anything else an error (a typo must not silently send user names).
- */
-export function envFlag(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = (env[name] ?? '').trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['', '0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new Error(`${name}=${env[name]} is not a boolean (use 1 or 0)`);
-}
+export { envFlag, REDACT_HOSTNAME_ENV, REDACT_USERS_ENV } from './privacy-env';
 
 export interface PrivacyFlags {
   redactUsers?: boolean;

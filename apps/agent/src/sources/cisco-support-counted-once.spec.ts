@@ -16,7 +16,7 @@ const LOG = SUPPORT_LOG_FILE;
 async function readSupport(
   input: string,
 ): Promise<{ events: ObservedEvent[]; total: number; notes: string[]; data: Record<string, unknown>; first?: number; last?: number }> {
-  const src = findEventSource('cisco-support')!;
+  const src = (await findEventSource('cisco-support'))!;
   const opened = (await openDirectoryInput('cisco-support', input)) ?? (await openInput(input));
   const events: ObservedEvent[] = [];
   const r = await src.read(opened.chunks, (e) => events.push(e));

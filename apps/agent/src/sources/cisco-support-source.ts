@@ -16,6 +16,9 @@ import type { EventSource } from './event-source';
 import { inputNameOf, mergeReasons, SourceDetails, SourceReadResultWithDetails } from './source-details';
 import { countedOnceNotes, countOnce, HeldListRow, LIST_ASSUMED_SPAN_MS, listStampSpan, stampOverSpan } from './cisco-support-counted-once';
 
+/** The order a directory's files are read in (for directory-input.ts, which loads this file only for a package). */
+export { orderSupportFiles } from '@fleettune/cisco';
+
 /**
  * Marks where one file of a multi-file input (a Support Tool directory or
  * zip) starts: `\0FLEETTUNE-FILE {"name":…,"mtimeMs":…}`. NUL never starts a

@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { OpenedInput } from './open-input';
-import { orderSupportFiles } from '@fleettune/cisco';
-import { fileMarker } from './cisco-support-source';
 
 /** Sources that read a directory of files as one input. */
 export const DIRECTORY_SOURCES: ReadonlySet<string> = new Set(['mdatp-rtp', 'cisco-support']);
@@ -62,6 +60,8 @@ export async function openDirectoryInput(sourceName: string, spec: string): Prom
       if (s.isFile()) files.push({ file, prefix: Buffer.from(JSON.stringify({ pollTimeMs: Math.round(s.mtimeMs) }) + '\n') });
     }
   } else {
+    // Loaded here, not at the top: every `report` imports this file, few read a Cisco package.
+    const { fileMarker, orderSupportFiles } = await import('./cisco-support-source.js');
     const all: string[] = [];
     walk(spec, 4, all);
     for (const { name: file } of orderSupportFiles(all.map((name) => ({ name })))) files.push({ file, prefix: fileMarker(file, fs.statSync(file).mtimeMs) });

@@ -14,7 +14,7 @@ import { findExecutable } from './spawned-tool';
 const LIBS = path.join(__dirname, '..', '..', '..', '..', 'libs');
 
 async function readWith(name: string, file: string, chunk = 4096) {
-  const source = findEventSource(name);
+  const source = await findEventSource(name);
   assert.ok(source, name);
   const buf = readFileSync(file);
   async function* chunks() {
@@ -29,10 +29,12 @@ async function readWith(name: string, file: string, chunk = 4096) {
   return { events, result };
 }
 
-test('the registry knows the fanotify, eslogger, DTrace and bcc sources', () => {
+test('the registry knows the fanotify, eslogger, DTrace and bcc sources', async () => {
   for (const n of ['fanotify', 'eslogger', 'dtrace-newproc', 'dtrace-iosnoop', 'bcc-execsnoop', 'bcc-opensnoop']) {
     assert.ok(SUPPORTED_SOURCE_NAMES.includes(n), n);
   }
+  // Each name loads the source of that name (the registry loads them lazily).
+  for (const n of SUPPORTED_SOURCE_NAMES) assert.equal((await findEventSource(n))?.name, n);
 });
 
 test('fanotify reads recorded fatrace text and -j JSON alike', async () => {
@@ -91,7 +93,7 @@ test('FatraceProcessSource: asks for -j -tt -e when the binary supports them, st
     assert.deepEqual(FatraceProcessSource.capabilities('fatrace', dir), { json: true, exe: true });
     const src = new FatraceProcessSource({ envPath: dir, ignorePids: [4242] });
     const events: ObservedEvent[] = [];
-    const r = await findEventSource('fanotify')!.read(src.start(), (e) => events.push(e));
+    const r = await (await findEventSource('fanotify'))!.read(src.start(), (e) => events.push(e));
     assert.equal(r.events, 2);
     assert.deepEqual(events[0].files, [{ path: `/args/-j -tt -e -p ${process.pid} -p 4242`, op: 'modify', processPath: '/bin/x' }]);
     assert.equal(events[0].timestampMs, 1795499205500);
@@ -109,7 +111,7 @@ test('a spawned tool that fails reports its exit and stderr', async () => {
     chmodSync(path.join(dir, 'eslogger'), 0o755);
     const src = new EsloggerProcessSource({ envPath: dir });
     await assert.rejects(
-      findEventSource('eslogger')!.read(src.start(), () => undefined),
+      (await findEventSource('eslogger'))!.read(src.start(), () => undefined),
       (err: unknown) => err instanceof InputError && /exited with 69: Not permitted to create an ES Client/.test(err.message),
     );
   } finally {
@@ -124,7 +126,7 @@ test(
     const dir = mkdtempSync(path.join(tmpdir(), 'real-fatrace-'));
     const src = new FatraceProcessSource();
     const events: ObservedEvent[] = [];
-    const reading = findEventSource('fanotify')!.read(src.start(), (e) => events.push(e));
+    const reading = (await findEventSource('fanotify'))!.read(src.start(), (e) => events.push(e));
     try {
       const target = path.join(dir, 'written-by-test.txt');
       const deadline = Date.now() + 5000;
@@ -150,7 +152,7 @@ test('fatrace -t stamps of a file are put on the day of its mtime', async () => 
     const day = new Date(2024, 1, 29, 18, 0, 0);
     utimesSync(file, day, day);
     const events: ObservedEvent[] = [];
-    await findEventSource('fanotify')!.read(createReadStream(file) as AsyncIterable<Buffer>, (e) => events.push(e));
+    await (await findEventSource('fanotify'))!.read(createReadStream(file) as AsyncIterable<Buffer>, (e) => events.push(e));
     assert.equal(events[0].timestampMs, new Date(2024, 1, 29, 10, 0, 0).getTime());
   } finally {
     rmSync(dir, { recursive: true, force: true });

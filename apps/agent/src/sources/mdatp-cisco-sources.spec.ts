@@ -41,8 +41,8 @@ const rtp = (counters: Array<[number, string | null, number, number]>) =>
     2,
   );
 
-test('the sources are registered', () => {
-  for (const n of ['mdatp-rtp', 'mdatp-hot-sources', 'mdatp-ebpf', 'cisco-support']) assert.ok(findEventSource(n), n);
+test('the sources are registered', async () => {
+  for (const n of ['mdatp-rtp', 'mdatp-hot-sources', 'mdatp-ebpf', 'cisco-support']) assert.ok(await findEventSource(n), n);
 });
 
 test('mdatp-rtp, one poll: execs = files scanned per process path; high_cpu_parser views and scan time in details', async () => {
