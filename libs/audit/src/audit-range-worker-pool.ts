@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AuditFileRange } from './audit-file-ranges';
-import { AuditRangeResult, AuditRangeScanOptions } from './audit-range-scan';
+import { AuditRangeResult, AuditRangeScanOptions, scanAuditRange } from './audit-range-scan';
 import type { AuditRangeJob, AuditRangeWorkerMessage } from './audit-range-worker';
 
 /**
@@ -14,19 +14,35 @@ class AuditRangeWorkerPool {
   private nextJob = 1;
 
   /**
-   * Reads `ranges` on `threads` pool threads, in contiguous groups, while
-   * this thread waits (parsing here too would save a thread's warm-up, but
-   * the main heap's larger defaults cost 30 MB more peak RSS on a 1 GB log).
+   * Reads `ranges` on `threads` threads, in contiguous groups. With
+   * `thisThread` (an open fd of the file), this thread reads the first group
+   * itself while threads - 1 pool threads read the others: a thread that
+   * parses costs a start-up and a JIT warm-up (about as much CPU as parsing
+   * 20 MB), and this thread needs its own warm parser anyway for the heads
+   * of the later ranges.
    */
-  async scan(file: string, ranges: AuditFileRange[], threads: number, options: AuditRangeScanOptions): Promise<AuditRangeResult[]> {
+  async scan(
+    file: string,
+    ranges: AuditFileRange[],
+    threads: number,
+    options: AuditRangeScanOptions,
+    thisThread?: { fd: number },
+  ): Promise<AuditRangeResult[]> {
     const results: AuditRangeResult[] = new Array(ranges.length);
     const n = Math.max(1, Math.min(threads, ranges.length));
     const jobs: Array<Promise<void>> = [];
-    for (let w = 0; w < n; w++) {
+    const group = (w: number) => {
       const from = Math.floor((w * ranges.length) / n);
       const to = Math.floor(((w + 1) * ranges.length) / n);
-      const job: AuditRangeJob = { job: this.nextJob++, file, ranges: ranges.slice(from, to).map((range, i) => ({ index: from + i, range })), options };
-      jobs.push(this.run(job, results));
+      return ranges.slice(from, to).map((range, i) => ({ index: from + i, range }));
+    };
+    for (let w = thisThread ? 1 : 0; w < n; w++) jobs.push(this.run({ job: this.nextJob++, file, ranges: group(w), options }, results));
+    if (thisThread) {
+      try {
+        for (const { index, range } of group(0)) results[index] = scanAuditRange(thisThread.fd, range, options);
+      } catch (err) {
+        jobs.push(Promise.reject(err instanceof Error ? err : new Error(String(err))));
+      }
     }
     // Wait for every thread even when one fails, so none is left mid-job.
     const settled = await Promise.allSettled(jobs);

@@ -76,6 +76,13 @@ test('recorded logs: default ranges and head on two threads', async () => {
   for (const file of RECORDED) await assertSameAsSequential(file, { workers: 2 });
 });
 
+test('recorded logs: this thread reading the first ranges or only waiting, same result', async () => {
+  for (const file of RECORDED) {
+    await assertSameAsSequential(file, { workers: 3, ranges: 7, readOnThisThread: true });
+    await assertSameAsSequential(file, { workers: 2, ranges: 4, readOnThisThread: false });
+  }
+});
+
 const CONCATENATED = Buffer.concat(RECORDED.map((f) => fs.readFileSync(f)));
 
 test('all recorded logs concatenated, cut into tiny ranges (inside events, next to EOE, in hex and 0x1D parts)', async () => {

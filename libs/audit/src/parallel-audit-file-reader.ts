@@ -11,11 +11,17 @@ import { SkipReason } from './skip-reason';
 
 export interface AuditFileReadOptions extends AuditRangeScanOptions {
   /**
-   * Worker threads reading ranges while this one waits (default: available
-   * parallelism, at most 4); 0 reads every range in this thread, one after
-   * another (still by ranges: for tests).
+   * Threads reading ranges at once (default: available parallelism, at most
+   * 4), this one included unless `readOnThisThread` is false; 0 reads every
+   * range in this thread, one after another (still by ranges: for tests).
    */
   workers?: number;
+  /**
+   * This thread reads the first group of ranges itself (default true) rather
+   * than waiting for `workers` pool threads: one thread start-up and JIT
+   * warm-up less.
+   */
+  readOnThisThread?: boolean;
   /** Ranges to cut the file into (default: one per worker). */
   ranges?: number;
   /** Explicit cut offsets (each moved to the next line start); replaces `ranges`. */
@@ -122,7 +128,11 @@ export async function readAuditFileParallel(file: string, options: AuditFileRead
     const size = fs.fstatSync(fd).size;
     const cuts = options.splitAt ?? evenCuts(size, options.ranges ?? Math.max(1, workers));
     const ranges = planAuditFileRanges(fd, size, cuts, options.headBytes ?? DEFAULT_HEAD_BYTES);
-    const results = workers > 0 ? await auditRangeWorkerPool.scan(file, ranges, workers, scanOptions) : ranges.map((r) => scanAuditRange(fd, r, scanOptions));
+    const onThisThread = options.readOnThisThread ?? true;
+    const results =
+      workers > 0
+        ? await auditRangeWorkerPool.scan(file, ranges, workers, scanOptions, onThisThread ? { fd } : undefined)
+        : ranges.map((r) => scanAuditRange(fd, r, scanOptions));
 
     const tally = new AuditEventTally(options.exactEvents === true);
     const sum = new StatsSum();
