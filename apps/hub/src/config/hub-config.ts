@@ -109,6 +109,17 @@ export const hubConfigSchema = z.object({
     .string()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL')
     .optional(),
+  /**
+   * Issue 17: a streaming replica for the dashboard's heavy read views (noise, trends, the hosts
+   * page, cost); reads that must see their own writes stay on DATABASE_URL (docs/scaling.md lists
+   * which go where). Unset: every read on DATABASE_URL.
+   */
+  DATABASE_READ_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL')
+    .optional(),
+  /** PostgreSQL connections of this hub's pool on DATABASE_READ_URL. */
+  FLEETTUNE_DB_READ_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** UploadBatches streams one agent may hold open at once on one hub replica (the agent uses one); more: RESOURCE_EXHAUSTED. */
   FLEETTUNE_AGENT_MAX_STREAMS: z.coerce.number().int().min(1).default(2),
   /** Count rows one agent may commit per UTC day (by receipt); past it RESOURCE_EXHAUSTED until the next day (the agent keeps them spooled). */

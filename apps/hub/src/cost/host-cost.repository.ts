@@ -2,6 +2,7 @@ import { CountBatch, HostCostWindow } from '@fleettune/proto';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
+import { ReadReplicaService } from '../database/read-replica.service';
 
 const EARLIEST_MS = Date.UTC(2000, 0, 1);
 const MAX_WINDOWS = 1_000;
@@ -180,40 +181,51 @@ const overlap = (start: Date, end: Date) =>
  */
 @Injectable()
 export class HostCostRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  // The cost views are dashboard reads that may be a moment behind: on the read replica when there is one (issue 17).
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly reads: ReadReplicaService,
+  ) {}
 
   async hostname(hostId: string): Promise<string | null> {
-    const host = await this.prisma.$queryRaw<Array<{ hostname: string }>>`SELECT hostname FROM hosts WHERE id = ${hostId}::uuid`;
+    const host = await this.reads.read((db) => db.$queryRaw<Array<{ hostname: string }>>`SELECT hostname FROM hosts WHERE id = ${hostId}::uuid`);
     return host[0]?.hostname ?? null;
   }
 
   /** Host names of the given ids (unknown ids are absent). */
   async hostnames(ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<Array<{ id: string; hostname: string }>>`SELECT id::text, hostname FROM hosts WHERE id = ANY(${ids}::uuid[])`;
+    const rows = await this.reads.read(
+      (db) => db.$queryRaw<Array<{ id: string; hostname: string }>>`SELECT id::text, hostname FROM hosts WHERE id = ANY(${ids}::uuid[])`,
+    );
     return new Map(rows.map((h) => [h.id, h.hostname]));
   }
 
   /** A host's newest `limit` windows in [since, until), oldest first. */
   async windows(hostId: string, range: { since?: Date; until?: Date; limit: number }): Promise<WindowRow[]> {
-    const rows = await this.prisma.$queryRaw<WindowRow[]>`
+    const rows = await this.reads.read(
+      (db) => db.$queryRaw<WindowRow[]>`
       SELECT * FROM host_cost_windows WHERE host_id = ${hostId}::uuid ${rangeWhere(Prisma.sql`window_start`, range.since, range.until)}
-      ORDER BY window_start DESC LIMIT ${range.limit}`;
+      ORDER BY window_start DESC LIMIT ${range.limit}`,
+    );
     return rows.reverse();
   }
 
   /** A host's product rows of windows starting in [from, until), optionally of one product. */
   products(hostId: string, from: Date, until?: Date, product?: string): Promise<ProductRow[]> {
-    return this.prisma.$queryRaw<ProductRow[]>`
+    return this.reads.read(
+      (db) => db.$queryRaw<ProductRow[]>`
       SELECT window_start, name, product, cpu_ms, peak_rss_kb, peak_hwm_kb, processes FROM host_product_costs
       WHERE host_id = ${hostId}::uuid AND window_start >= ${from} ${rangeWhere(Prisma.sql`window_start`, undefined, until)}
-      ${product ? Prisma.sql`AND product = ${product}` : Prisma.empty}`;
+      ${product ? Prisma.sql`AND product = ${product}` : Prisma.empty}`,
+    );
   }
 
   /** Per host with windows in [since, until): covered time, CPU (of `product`, else all), peak RSS, lost events, log growth. */
   fleetPerHost(since?: Date, until?: Date, product?: string): Promise<FleetHostCostRow[]> {
     const where = rangeWhere(Prisma.sql`c.window_start`, since, until);
-    return this.prisma.$queryRaw<FleetHostCostRow[]>`
+    return this.reads.read(
+      (db) => db.$queryRaw<FleetHostCostRow[]>`
       WITH w AS (
         SELECT c.host_id, sum(c.covered_ms)::bigint AS covered_ms, sum(c.lost_delta)::bigint AS lost, sum(c.log_bytes)::bigint AS log_bytes,
                count(*)::bigint AS windows, max(c.window_end) AS last_window
@@ -225,18 +237,22 @@ export class HostCostRepository {
       )
       SELECT w.host_id::text AS host_id, h.hostname, w.covered_ms, coalesce(p.cpu_ms, 0)::bigint AS cpu_ms,
              coalesce(p.peak_rss_kb, 0)::bigint AS peak_rss_kb, w.lost, w.log_bytes, w.windows, w.last_window
-      FROM w JOIN hosts h ON h.id = w.host_id LEFT JOIN p ON p.host_id = w.host_id`;
+      FROM w JOIN hosts h ON h.id = w.host_id LEFT JOIN p ON p.host_id = w.host_id`,
+    );
   }
 
   /** Per (product, name) in [since, until): hosts, CPU and peak RSS, most CPU first. */
   fleetByProduct(since?: Date, until?: Date, product?: string): Promise<FleetProductCostRow[]> {
     const where = rangeWhere(Prisma.sql`c.window_start`, since, until);
-    return this.prisma.$queryRaw<FleetProductCostRow[]>`
+    return this.reads.read(
+      (db) => db.$queryRaw<FleetProductCostRow[]>`
       SELECT c.product, c.name, count(DISTINCT c.host_id)::bigint AS hosts, sum(c.cpu_ms)::bigint AS cpu_ms, max(c.peak_rss_kb)::bigint AS peak_rss_kb
       FROM host_product_costs c WHERE true ${where} ${product ? Prisma.sql`AND c.product = ${product}` : Prisma.empty}
-      GROUP BY c.product, c.name ORDER BY sum(c.cpu_ms) DESC`;
+      GROUP BY c.product, c.name ORDER BY sum(c.cpu_ms) DESC`,
+    );
   }
 
+  /** On the primary: a push just made must be found (the cost views otherwise read the replica). */
   async push(pushId: string): Promise<PushRow | null> {
     const rows = await this.prisma.$queryRaw<PushRow[]>`
       SELECT id::text, set_version, status, item_count, items, created_at, delivered_at FROM policy_pushes WHERE id = ${pushId}::uuid`;
@@ -250,19 +266,27 @@ export class HostCostRepository {
     const sourceFilter = f.source ? Prisma.sql`AND source = ${f.source}` : Prisma.empty;
     const productFilter = f.product ? Prisma.sql`AND product = ${f.product}` : Prisma.empty;
     const [events, cpu, covered, targeted] = await Promise.all([
-      this.prisma.$queryRaw<PeriodSums['events']>`
+      this.reads.read(
+        (db) => db.$queryRaw<PeriodSums['events']>`
         SELECT host_id::text, sum(events * ${overlap(p.start, p.end)})::float8 AS events
         FROM ingest_batches WHERE ${inRange} ${hostFilter} ${sourceFilter} GROUP BY host_id`,
-      this.prisma.$queryRaw<PeriodSums['cpu']>`
+      ),
+      this.reads.read(
+        (db) => db.$queryRaw<PeriodSums['cpu']>`
         SELECT host_id::text, sum(cpu_ms * ${overlap(p.start, p.end)})::float8 AS cpu_ms
         FROM host_product_costs WHERE ${inRange} ${hostFilter} ${productFilter} GROUP BY host_id`,
-      this.prisma.$queryRaw<PeriodSums['covered']>`
+      ),
+      this.reads.read(
+        (db) => db.$queryRaw<PeriodSums['covered']>`
         SELECT host_id::text, sum(covered_ms * ${overlap(p.start, p.end)})::float8 AS covered_ms
         FROM host_cost_windows WHERE ${inRange} ${hostFilter} GROUP BY host_id`,
+      ),
       f.execPaths.length
-        ? this.prisma.$queryRaw<PeriodSums['targeted']>`
+        ? this.reads.read(
+            (db) => db.$queryRaw<PeriodSums['targeted']>`
             SELECT host_id::text, sum(count * ${overlap(p.start, p.end)})::float8 AS count
-            FROM exec_counts WHERE ${inRange} ${hostFilter} AND path = ANY(${f.execPaths}::text[]) GROUP BY host_id`
+            FROM exec_counts WHERE ${inRange} ${hostFilter} AND path = ANY(${f.execPaths}::text[]) GROUP BY host_id`,
+          )
         : Promise.resolve([]),
     ]);
     return { events, cpu, covered, targeted };

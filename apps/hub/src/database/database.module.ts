@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { IngestPrismaService } from './ingest-prisma.service';
 import { PrismaService } from './prisma.service';
+import { ReadReplicaService } from './read-replica.service';
 
 @Global()
-@Module({ providers: [PrismaService, IngestPrismaService], exports: [PrismaService, IngestPrismaService] })
+@Module({ providers: [PrismaService, IngestPrismaService, ReadReplicaService], exports: [PrismaService, IngestPrismaService, ReadReplicaService] })
 export class DatabaseModule {}

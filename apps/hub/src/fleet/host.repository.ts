@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../database/prisma.service';
+import { ReadReplicaService } from '../database/read-replica.service';
 
 const HOST_SELECT = {
   id: true,
@@ -32,9 +33,15 @@ export interface HostPageFilter {
 /** The hosts table as the fleet pages read and tag it. */
 @Injectable()
 export class HostRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly reads: ReadReplicaService,
+  ) {}
 
-  /** One page ordered by hostname (then id), and how many hosts match in all. */
+  /**
+   * One page ordered by hostname (then id), and how many hosts match in all. The dashboard's hosts
+   * page: on the read replica when there is one (issue 17); one host (find) stays on the primary.
+   */
   async page(f: HostPageFilter): Promise<{ rows: HostRow[]; total: number }> {
     const staleBefore = f.seen?.staleBefore;
     const where: Prisma.HostWhereInput = {
@@ -44,17 +51,19 @@ export class HostRepository {
       ...(f.seen?.status === 'online' ? { lastSeenAt: { gte: staleBefore } } : {}),
       ...(f.seen?.status === 'stale' ? { OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: staleBefore } }] } : {}),
     };
-    const [rows, total] = await Promise.all([
-      this.prisma.host.findMany({
-        where,
-        select: HOST_SELECT,
-        orderBy: [{ hostname: 'asc' }, { id: 'asc' }],
-        skip: f.offset,
-        ...(f.limit ? { take: f.limit } : {}),
-      }),
-      this.prisma.host.count({ where }),
-    ]);
-    return { rows, total };
+    return this.reads.read(async (db) => {
+      const [rows, total] = await Promise.all([
+        db.host.findMany({
+          where,
+          select: HOST_SELECT,
+          orderBy: [{ hostname: 'asc' }, { id: 'asc' }],
+          skip: f.offset,
+          ...(f.limit ? { take: f.limit } : {}),
+        }),
+        db.host.count({ where }),
+      ]);
+      return { rows, total };
+    });
   }
 
   find(id: string): Promise<HostRow | null> {

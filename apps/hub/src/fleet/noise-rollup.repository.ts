@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../database/prisma.service';
+import { ReadReplicaService } from '../database/read-replica.service';
 import { NOISE_BIN_SECONDS } from '../exclusions/rollup-apply-sql';
 import { NoiseKind, TrendQuery } from './noise-query.dto';
 
@@ -142,7 +142,8 @@ export function binRange(since?: Date, until?: Date): { fromBin?: number; toBin?
  */
 @Injectable()
 export class NoiseRollupRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  // Every statement here is a dashboard read that may be a moment behind: on the read replica when there is one (issue 17).
+  constructor(private readonly reads: ReadReplicaService) {}
 
   private scope(kind: NoiseKind, q: Omit<NoiseQuery, 'top'>): Scope {
     const k = KINDS[kind];
@@ -190,7 +191,8 @@ export class NoiseRollupRepository {
     const s = this.scope(kind, q);
     if (s.empty) return [];
     if (s.hostSql) {
-      return this.prisma.$queryRaw<TopSubjectRow[]>`
+      return this.reads.read(
+        (db) => db.$queryRaw<TopSubjectRow[]>`
         WITH agg AS (
           SELECT subject_id, SUM(count)::bigint AS count, COUNT(DISTINCT host_seq)::int AS hosts, MIN(first_start) AS f, MAX(last_end) AS l
           FROM noise_host_hours
@@ -200,9 +202,11 @@ export class NoiseRollupRepository {
         SELECT n.subject, a.count, a.hosts, a.f AS first_window_start, a.l AS last_window_end
         FROM agg a JOIN noise_subjects n ON n.id = a.subject_id
         ORDER BY a.count DESC, n.subject ASC
-        LIMIT ${q.top}`;
+        LIMIT ${q.top}`,
+      );
     }
-    return this.prisma.$queryRaw<TopSubjectRow[]>`
+    return this.reads.read(
+      (db) => db.$queryRaw<TopSubjectRow[]>`
       WITH agg AS (
         SELECT subject_id, SUM(count)::bigint AS count, MIN(first_start) AS f, MAX(last_end) AS l
         FROM noise_fleet_hours WHERE kind = ${kind} ${this.rollupWhere(s, true)}
@@ -215,7 +219,8 @@ export class NoiseRollupRepository {
       ), hb AS (${this.hostBitsCount(Prisma.sql`SELECT subject_id FROM top`, s)})
       SELECT t.subject, t.count, COALESCE(hb.hosts, 0)::int AS hosts, t.f AS first_window_start, t.l AS last_window_end
       FROM top t LEFT JOIN hb ON hb.subject_id = t.subject_id
-      ORDER BY t.count DESC, t.subject ASC`;
+      ORDER BY t.count DESC, t.subject ASC`,
+    );
   }
 
   /** Drill-down: the hosts behind a subject (top 100), and for execs the parents that start it (top 50). */
@@ -226,7 +231,8 @@ export class NoiseRollupRepository {
     if (q.hostId) hostParts.push(Prisma.sql`AND h.id = ${q.hostId}::uuid`);
     if (q.tag) hostParts.push(Prisma.sql`AND ${q.tag} = ANY(h.tags)`);
     if (q.os) hostParts.push(Prisma.sql`AND h.os = ${q.os}`);
-    const hosts = await this.prisma.$queryRaw<SubjectDetailRows['hosts']>`
+    const hosts = await this.reads.read(
+      (db) => db.$queryRaw<SubjectDetailRows['hosts']>`
       WITH c AS (
         SELECT host_seq, SUM(count)::bigint AS count FROM noise_host_hours
         WHERE subject_id = (SELECT id FROM noise_subjects WHERE key = ${subjectKey(kind, subject)}) ${this.rollupWhere(s, false)}
@@ -236,35 +242,42 @@ export class NoiseRollupRepository {
       FROM c JOIN rollup_hosts r ON r.seq = c.host_seq JOIN hosts h ON h.id = r.host_id
       WHERE true ${hostParts.length ? Prisma.join(hostParts, ' ') : Prisma.empty}
       ORDER BY c.count DESC, h.hostname ASC
-      LIMIT 100`;
+      LIMIT 100`,
+    );
     let parents: SubjectDetailRows['parents'] = [];
     if (kind === 'exec') {
       const ids = Prisma.sql`SELECT id FROM noise_subjects WHERE subject_key = ${subjectOnlyKey('exec-parent', subject)} AND kind = 'exec-parent' AND subject = ${subject}`;
       parents = s.hostSql
-        ? await this.prisma.$queryRaw`
+        ? await this.reads.read(
+            (db) => db.$queryRaw`
             SELECT n.detail AS parent, a.count, a.hosts FROM (
               SELECT subject_id, SUM(count)::bigint AS count, COUNT(DISTINCT host_seq)::int AS hosts FROM noise_host_hours
               WHERE subject_id IN (${ids}) AND host_seq IN (${s.hostSql}) ${this.rollupWhere(s, false)}
               GROUP BY subject_id
             ) a JOIN noise_subjects n ON n.id = a.subject_id
-            ORDER BY a.count DESC, n.detail ASC LIMIT 50`
-        : await this.prisma.$queryRaw`
+            ORDER BY a.count DESC, n.detail ASC LIMIT 50`,
+          )
+        : await this.reads.read(
+            (db) => db.$queryRaw`
             WITH agg AS (
               SELECT subject_id, SUM(count)::bigint AS count FROM noise_fleet_hours
               WHERE subject_id IN (${ids}) ${this.rollupWhere(s, true)} GROUP BY subject_id
             ), hb AS (${this.hostBitsCount(Prisma.sql`SELECT subject_id FROM agg`, s)})
             SELECT n.detail AS parent, a.count, COALESCE(hb.hosts, 0)::int AS hosts
             FROM agg a JOIN noise_subjects n ON n.id = a.subject_id LEFT JOIN hb ON hb.subject_id = a.subject_id
-            ORDER BY a.count DESC, n.detail ASC LIMIT 50`;
+            ORDER BY a.count DESC, n.detail ASC LIMIT 50`,
+          );
     }
     return { hosts, parents };
   }
 
   /** First and last batch window start in [since, until) (ingest_batches is indexed on window_start). */
   async batchWindowSpan(since?: Date, until?: Date): Promise<{ min: Date | null; max: Date | null } | undefined> {
-    const [span] = await this.prisma.$queryRaw<{ min: Date | null; max: Date | null }[]>`
+    const [span] = await this.reads.read(
+      (db) => db.$queryRaw<{ min: Date | null; max: Date | null }[]>`
       SELECT MIN(window_start) AS min, MAX(window_start) AS max FROM ingest_batches
-      WHERE window_start >= ${since ?? new Date(0)} AND window_start < ${until ?? new Date(8.64e15)}`;
+      WHERE window_start >= ${since ?? new Date(0)} AND window_start < ${until ?? new Date(8.64e15)}`,
+    );
     return span;
   }
 
@@ -275,22 +288,26 @@ export class NoiseRollupRepository {
     const bucket = Prisma.sql`date_trunc(${Prisma.raw(`'${bucketName}'`)}, timestamp '1970-01-01' + bin * interval '${Prisma.raw(String(NOISE_BIN_SECONDS))} seconds')`;
     const sid = q.subject ? Prisma.sql`(SELECT id FROM noise_subjects WHERE key = ${subjectKey(q.kind, q.subject)})` : Prisma.sql`NULL::int`;
     if (s.hostSql) {
-      return this.prisma.$queryRaw<TrendRow[]>`
+      return this.reads.read(
+        (db) => db.$queryRaw<TrendRow[]>`
         SELECT ${bucket} AS t, SUM(count)::bigint AS total,
                SUM(count) FILTER (WHERE subject_id = ${sid})::bigint AS subject,
                COUNT(DISTINCT host_seq) FILTER (WHERE subject_id = ${sid})::int AS subject_hosts
         FROM noise_host_hours
         WHERE host_seq IN (${s.hostSql}) AND kind = ${q.kind} ${this.rollupWhere(s, false)}
-        GROUP BY 1 ORDER BY 1 DESC LIMIT 2000`;
+        GROUP BY 1 ORDER BY 1 DESC LIMIT 2000`,
+      );
     }
-    return this.prisma.$queryRaw<TrendRow[]>`
+    return this.reads.read(
+      (db) => db.$queryRaw<TrendRow[]>`
       WITH tot AS (
         SELECT ${bucket} AS t, SUM(count)::bigint AS total, SUM(count) FILTER (WHERE subject_id = ${sid})::bigint AS subject
         FROM noise_fleet_hours WHERE kind = ${q.kind} ${this.rollupWhere(s, true)}
         GROUP BY 1 ORDER BY 1 DESC LIMIT 2000
       ), hb AS (${q.subject ? this.hostBitsCount(sid, s, bucket) : Prisma.sql`SELECT NULL::int AS subject_id, NULL::timestamp AS t, NULL::int AS hosts WHERE false`})
       SELECT tot.t, tot.total, tot.subject, COALESCE(hb.hosts, 0)::int AS subject_hosts
-      FROM tot LEFT JOIN hb ON hb.t = tot.t ORDER BY tot.t DESC`;
+      FROM tot LEFT JOIN hb ON hb.t = tot.t ORDER BY tot.t DESC`,
+    );
   }
 
   /** Minute buckets, newest first (at most 2000), from the raw count tables (exact since/until here). */
@@ -309,11 +326,13 @@ export class NoiseRollupRepository {
       ? Prisma.sql`, SUM(count) FILTER (WHERE ${k.subject} = ${q.subject})::bigint AS subject,
                      COUNT(DISTINCT host_id) FILTER (WHERE ${k.subject} = ${q.subject})::int AS subject_hosts`
       : Prisma.empty;
-    return this.prisma.$queryRaw<TrendRow[]>`
+    return this.reads.read(
+      (db) => db.$queryRaw<TrendRow[]>`
       SELECT date_trunc('minute', window_start) AS t, SUM(count)::bigint AS total ${subjectCols}
       FROM ${k.table}
       WHERE true ${k.extraWhere} ${filters}
       GROUP BY 1 ORDER BY 1 DESC
-      LIMIT 2000`;
+      LIMIT 2000`,
+    );
   }
 }

@@ -7,6 +7,8 @@ import { MetricsController } from './metrics.controller';
 import { MetricsRegistry } from './metrics-registry';
 import { MetricsRepository } from './metrics.repository';
 import { QueueMetricsService } from './queue-metrics.service';
+import { ReplicaLagMetricsService } from './replica-lag-metrics.service';
+import { ReplicaLagRepository } from './replica-lag.repository';
 import { RollupMetrics } from './rollup-metrics';
 
 /** Prometheus metrics (GET /metrics). Global so any module can inject IngestMetrics. */
@@ -14,7 +16,17 @@ import { RollupMetrics } from './rollup-metrics';
 @Module({
   imports: [DiscoveryModule],
   controllers: [MetricsController],
-  providers: [MetricsRegistry, MetricsRepository, IngestMetrics, QueueMetricsService, FleetMetricsService, AgentStatusMetricsService, RollupMetrics],
+  providers: [
+    MetricsRegistry,
+    MetricsRepository,
+    IngestMetrics,
+    QueueMetricsService,
+    FleetMetricsService,
+    AgentStatusMetricsService,
+    RollupMetrics,
+    ReplicaLagRepository,
+    ReplicaLagMetricsService,
+  ],
   exports: [MetricsRegistry, IngestMetrics, RollupMetrics],
 })
 export class MetricsModule {}

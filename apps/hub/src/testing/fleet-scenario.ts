@@ -17,6 +17,8 @@ export interface FleetScenarioOptions {
   adminToken: string;
   /** Start of the first upload window (ms, on a minute); the same for runs that are compared. */
   startMs: number;
+  /** Runs after the writes, before the REST reads (e.g. waits until a read replica has replayed them). */
+  beforeReads?: () => Promise<void>;
 }
 
 export interface FleetScenarioSummary {
@@ -96,6 +98,7 @@ export async function runFleetScenario(hub: RunningHub, o: FleetScenarioOptions)
       state = (await api<{ state: string }>(hub, o.adminToken, `/api/v1/exclusion-sets/jobs/${jobId}`)).state;
       if (state !== 'completed' && state !== 'failed') await new Promise((r) => setTimeout(r, 100));
     }
+    await o.beforeReads?.();
     const latest = await api<{ items: Array<{ type: string; value: string }> }>(hub, o.adminToken, '/api/v1/exclusion-sets/latest');
     return { acks, ...(await readDashboard(hub, o.adminToken)), recompute: { state, items: latest.items.map((i) => `${i.type}:${i.value}`).sort() } };
   } finally {

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { ReadReplicaService } from '../database/read-replica.service';
+import { MetricsRegistry } from './metrics-registry';
+import { ReplicaLagRepository } from './replica-lag.repository';
+import { scrapeCache } from './scrape-cache';
+
+/**
+ * Issue 17: the read replica's state on /metrics, read from the replica at
+ * scrape time (cached a second). Only when DATABASE_READ_URL is set. An
+ * unreachable replica shows as fleettune_db_replica_up 0 and a lag of NaN
+ * (unknown: an old figure or 0 would look healthy); the scrape itself never fails.
+ */
+@Injectable()
+export class ReplicaLagMetricsService {
+  constructor(repository: ReplicaLagRepository, reads: ReadReplicaService, metrics: MetricsRegistry) {
+    if (!reads.replica) return;
+    const registers = [metrics.registry];
+    const read = scrapeCache(() => repository.lag().catch(() => undefined), 1_000);
+    new Gauge({
+      name: 'fleettune_db_replica_up',
+      help: 'The read replica (DATABASE_READ_URL) answered and is a standby in recovery (1) or not (0)',
+      registers,
+      async collect() {
+        this.set((await read())?.inRecovery ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'fleettune_db_replica_lag_seconds',
+      help: 'Seconds the read replica is behind the primary: now() - pg_last_xact_replay_timestamp() while WAL waits to be replayed, else 0',
+      registers,
+      async collect() {
+        this.set((await read())?.lagSeconds ?? NaN);
+      },
+    });
+    new Gauge({
+      name: 'fleettune_db_replica_replay_backlog_bytes',
+      help: 'WAL the read replica received and has not replayed yet, bytes',
+      registers,
+      async collect() {
+        this.set((await read())?.replayBacklogBytes ?? NaN);
+      },
+    });
+    new Counter({
+      name: 'fleettune_db_replica_fallback_reads_total',
+      help: 'Dashboard reads the read replica failed (down, recovery conflict) and the primary served instead',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(reads.fallbackReads);
+      },
+    });
+  }
+}
