@@ -17,6 +17,8 @@ export interface RecomputeResult {
   rollupCells: number;
   /** Of those, rows read from the raw count tables (auditd initiators/directories, mdatp files scanned). */
   rawRows: number;
+  /** This job had stored this version before (run again after a Redis failover): nothing new was stored. */
+  alreadyStored?: boolean;
   /** Milliseconds: the rollup query alone, decoding, the engine, storing, and all of it. */
   timings: { rollupQueryMs: number; decodeMs: number; engineMs: number; storeMs: number; totalMs: number; hubCpuMs: number; engineCpuMs: number };
 }
@@ -68,10 +70,12 @@ export class ExclusionRecomputeService {
       hubCpuMs: Math.round((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000),
       engineCpuMs: Math.round(input.engineCpuMs),
     };
-    this.logger.log(
-      `exclusion set v${input.version}: ${input.items} items (+${input.added} -${input.removed} ~${input.changed}) ` +
-        `from ${input.rowCount} rollup cells in ${timings.totalMs} ms (rollup query ${timings.rollupQueryMs} ms)`,
-    );
+    if (input.alreadyStored) this.logger.warn(`job ${jobId} had already stored exclusion set v${input.version}: run again, nothing new stored`);
+    else
+      this.logger.log(
+        `exclusion set v${input.version}: ${input.items} items (+${input.added} -${input.removed} ~${input.changed}) ` +
+          `from ${input.rowCount} rollup cells in ${timings.totalMs} ms (rollup query ${timings.rollupQueryMs} ms)`,
+      );
     return {
       setId: input.setId,
       version: input.version,
@@ -83,6 +87,7 @@ export class ExclusionRecomputeService {
       changed: input.changed,
       rollupCells: input.rowCount,
       rawRows: input.rawRows,
+      ...(input.alreadyStored ? { alreadyStored: true } : {}),
       timings,
     };
   }

@@ -44,7 +44,7 @@ async function run(input: RecomputeWorkerInput): Promise<RecomputeWorkerMessage>
     ok: true,
     output: {
       ...stored,
-      items: result.items.length,
+      items: stored.alreadyStored ? stored.alreadyStored.items : result.items.length,
       rejected: result.rejected.length,
       suggestions: result.suggestions.length,
       hostsReporting: rollup.hostsReporting,

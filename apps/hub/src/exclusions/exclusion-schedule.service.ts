@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
@@ -31,7 +32,9 @@ export class ExclusionScheduleService implements OnApplicationBootstrap {
   }
 
   async enqueue(): Promise<string> {
-    const job = await addJob(this.queue, 'recomputeExclusions', {}, this.config);
+    // A job id of its own, not Redis's counter: the set it stores is keyed by it (a retry after a failover
+    // finds its version instead of storing a second one), and a counter restarts when Redis loses its data.
+    const job = await addJob(this.queue, 'recomputeExclusions', {}, this.config, { jobId: `recompute-${randomUUID()}` });
     return job.id!;
   }
 }

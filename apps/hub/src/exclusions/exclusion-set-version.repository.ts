@@ -8,6 +8,12 @@ export interface StoredExclusionSet {
   added: number;
   removed: number;
   changed: number;
+  /**
+   * The job had already stored this version (a retry after a Redis failover
+   * or a stalled job run again): nothing new was written; `items` is the
+   * stored version's item count.
+   */
+  alreadyStored?: { items: number };
 }
 
 export interface StoreExclusionSetInput {
@@ -35,6 +41,11 @@ export async function storeExclusionSet(client: Client, input: StoreExclusionSet
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [STORE_LOCK_KEY]);
+    const earlier = await storedByJob(client, input.jobId);
+    if (earlier) {
+      await client.query('COMMIT');
+      return earlier;
+    }
     const prev = await client.query<{ id: string }>('SELECT id FROM exclusion_sets ORDER BY version DESC LIMIT 1');
     const previousId = prev.rows[0]?.id ?? null;
     const previousItems = previousId
@@ -90,4 +101,29 @@ export async function storeExclusionSetAt(databaseUrl: string, input: StoreExclu
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * A job's version stored earlier, when the job id is one that names a single
+ * run: manual recomputes (`recompute-<uuid>`) and scheduled ones
+ * (`repeat:<scheduler>:<time>`). Plain numbers are Redis counters, which start
+ * again at 1 when Redis loses its data: never taken as the same job.
+ */
+async function storedByJob(client: Client, jobId: string | null): Promise<StoredExclusionSet | null> {
+  if (jobId === null || /^\d+$/.test(jobId)) return null;
+  const r = await client.query<{ id: string; version: number; diff: { added?: unknown[]; removed?: unknown[]; changed?: unknown[] } | null; items: number }>(
+    `SELECT s.id, s.version, s.diff, (SELECT count(*)::int FROM exclusion_items i WHERE i.set_id = s.id) AS items
+     FROM exclusion_sets s WHERE s.job_id = $1 ORDER BY s.version LIMIT 1`,
+    [jobId],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  return {
+    setId: row.id,
+    version: row.version,
+    added: row.diff?.added?.length ?? 0,
+    removed: row.diff?.removed?.length ?? 0,
+    changed: row.diff?.changed?.length ?? 0,
+    alreadyStored: { items: row.items },
+  };
 }
