@@ -1,5 +1,5 @@
 import { databaseProblem } from './database/database-preflight';
-import Redis from 'ioredis';
+import { createRedisClient, parseRedisUrl, redactRedisUrl } from './jobs/redis-connection';
 import { HubConfig } from './config/hub-config';
 
 const START_REDIS = 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no';
@@ -21,13 +21,21 @@ export async function preflight(config: HubConfig): Promise<string[]> {
   }
   const dbProblem = await databaseProblem(config.DATABASE_URL, redact(config.DATABASE_URL));
   if (dbProblem) problems.push(dbProblem);
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  const redis = createRedisClient(parseRedisUrl(config.REDIS_URL), {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3_000,
+    retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    problems.push(`Redis at ${redact(config.REDIS_URL)} is unreachable (${err instanceof Error ? err.message : String(err)}); start it with: ${START_REDIS}`);
+    problems.push(
+      `Redis at ${redactRedisUrl(config.REDIS_URL)} is unreachable (${err instanceof Error ? err.message : String(err)}); start it with: ${START_REDIS}`,
+    );
   } finally {
     redis.disconnect();
   }

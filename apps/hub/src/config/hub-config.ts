@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { HUB_ROLES, HubRole, parseHubRoles } from './hub-roles';
+import { parseRedisUrl } from '../jobs/redis-connection';
 
 /** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`. */
 function isCidrOrIp(v: string): boolean {
@@ -23,7 +24,22 @@ export const hubConfigSchema = z.object({
   REDIS_URL: z
     .string()
     .default('redis://127.0.0.1:6379')
-    .refine((v) => /^rediss?:\/\//.test(v), 'must be a redis:// URL'),
+    .superRefine((v, ctx) => {
+      // redis://, rediss://, redis+sentinel://…/<master>, redis+cluster://… (jobs/redis-connection.ts).
+      try {
+        parseRedisUrl(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      }
+    }),
+  /**
+   * After queuing a job, wait until this many Redis replicas hold it (Redis WAIT) before answering, so a
+   * master failover right after cannot lose a job the hub reported as queued. Default: 1 with Sentinel,
+   * 0 otherwise; never more than the replicas connected at that moment. Not applied on a Cluster.
+   */
+  FLEETTUNE_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).optional(),
+  /** How long (ms) that wait may take before the hub logs a warning and goes on. */
+  FLEETTUNE_REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).default(2000),
   /**
    * What this process runs: `api` (REST + dashboard), `ingest` (agents' gRPC), `worker` (jobs, rollups,
    * partitions, schedules); comma-separated, default all three. See apps/hub/src/config/hub-roles.ts.

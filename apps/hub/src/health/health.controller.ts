@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Inject, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { createRedisClient, parseRedisUrl } from '../jobs/redis-connection';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { HealthRepository } from './health.repository';
 import { livenessSchema, readinessSchema } from '@fleettune/api-contract';
@@ -23,13 +24,13 @@ async function probe(fn: () => Promise<unknown>, timeoutMs: number): Promise<Che
 @ApiTags('health')
 @Controller()
 export class HealthController implements OnModuleDestroy {
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
 
   constructor(
     private readonly database: HealthRepository,
     @Inject(HUB_CONFIG) config: HubConfig,
   ) {
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis = createRedisClient(parseRedisUrl(config.REDIS_URL), { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     this.redis.on('error', () => undefined);
   }
 

@@ -1,5 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { HubConfig } from '../config/hub-config';
+import { waitForRedisReplicas } from './redis-replication-wait';
 
 /**
  * Every BullMQ queue and job of the hub, in one place: its queue, its name in
@@ -80,11 +81,17 @@ export function defaultJobOptions(job: JobId, config: HubConfig): JobsOptions {
   }
 }
 
-/** Queues a job with its registered name, typed payload and default options (`opts` override them). */
-export function addJob<K extends JobId>(queue: Queue, job: K, data: JobPayloads[K], config: HubConfig, opts: JobsOptions = {}) {
+/**
+ * Queues a job with its registered name, typed payload and default options
+ * (`opts` override them), and returns once the job is on the Redis replicas
+ * FLEETTUNE_REDIS_WAIT_REPLICAS asks for (waitForRedisReplicas).
+ */
+export async function addJob<K extends JobId>(queue: Queue, job: K, data: JobPayloads[K], config: HubConfig, opts: JobsOptions = {}) {
   const spec = JOBS[job];
   if (queue.name !== spec.queue) throw new Error(`job ${job} belongs to queue ${spec.queue}, not ${queue.name}`);
-  return queue.add(spec.name, data, { ...defaultJobOptions(job, config), ...opts });
+  const added = await queue.add(spec.name, data, { ...defaultJobOptions(job, config), ...opts });
+  await waitForRedisReplicas(queue, config);
+  return added;
 }
 
 /** What a processor declares: the registered jobs it handles. */
