@@ -89,6 +89,8 @@ export interface JamfProfileRead {
   id?: number;
   name: string;
   description: string;
+  /** The profile plist as the console holds it (unescaped from `<payloads>`). */
+  payloads: string;
   /** Every com.microsoft.wdav exclusion in the profile's payloads. */
   entries: MdeConsoleEntry[];
   /** Payload entries that could not be read, each with why; never dropped silently. */
@@ -112,10 +114,11 @@ export function readJamfProfile(xml: string): JamfProfileRead {
     id: idText && /^\d+$/.test(idText) ? Number(idText) : undefined,
     name: xmlChild(general, 'name')?.text ?? '',
     description: xmlChild(general, 'description')?.text ?? '',
+    payloads: xmlChild(general, 'payloads')?.text ?? '',
     entries: [],
     unreadable: [],
   };
-  const payloads = xmlChild(general, 'payloads')?.text ?? '';
+  const payloads = out.payloads;
   if (!payloads.trim()) return out;
   let plist: PlistValue;
   try {
@@ -199,4 +202,76 @@ export function readJamfProfileId(xml: string): number | undefined {
   const root = parseXml(xml);
   const id = xmlChild(root, 'id')?.text.trim() ?? '';
   return /^\d+$/.test(id) ? Number(id) : undefined;
+}
+
+/** The Classic API body of an update that changes the profile's name, description and payloads only (scope untouched). */
+export function jamfProfileUpdateXml(name: string, description: string, payloads: string): string {
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<os_x_configuration_profile>',
+    '\t<general>',
+    `\t\t<name>${xmlEscape(name)}</name>`,
+    `\t\t<description>${xmlEscape(description)}</description>`,
+    '\t\t<redeploy_on_update>All</redeploy_on_update>',
+    `\t\t<payloads>${xmlEscape(payloads)}</payloads>`,
+    '\t</general>',
+    '</os_x_configuration_profile>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A profile's payloads with its com.microsoft.wdav exclusions edited in place:
+ * each existing exclusion (in document order, `undefined` when unreadable) is
+ * kept when `keep(entry, index)` says so, then `add` is appended to the first
+ * com.microsoft.wdav payload (one is added, with `newPayloadUuid`, when the
+ * profile has none). Every other key and payload stays as it was read.
+ * Throws XmlSyntaxError when the payloads are not a property list.
+ */
+export function rewriteWdavExclusions(
+  payloads: string,
+  keep: (entry: MdeConsoleEntry | undefined, index: number) => boolean,
+  add: readonly MdeConsoleEntry[],
+  newPayload: { uuid: string; identifier: string },
+): string {
+  const profile = parsePlist(payloads);
+  if (!isPlistDict(profile)) throw new XmlSyntaxError('the profile is not a dict');
+  let index = 0;
+  const settings = wdavSettings(profile);
+  for (const s of settings) {
+    const engine = s.antivirusEngine;
+    if (!isPlistDict(engine) || !Array.isArray(engine.exclusions)) continue;
+    engine.exclusions = engine.exclusions.filter((x) => {
+      const e = readEntry(x);
+      return keep(typeof e === 'string' ? undefined : e, index++);
+    });
+  }
+  if (add.length) {
+    let target = settings[0];
+    if (!target) {
+      target = { PayloadIdentifier: newPayload.identifier, PayloadType: WDAV_PAYLOAD_TYPE, PayloadUUID: newPayload.uuid, PayloadVersion: 1 };
+      if (!Array.isArray(profile.PayloadContent)) profile.PayloadContent = [];
+      (profile.PayloadContent as PlistValue[]).push(target);
+    }
+    if (!isPlistDict(target.antivirusEngine)) target.antivirusEngine = { exclusionsMergePolicy: 'merge' };
+    const engine = target.antivirusEngine as PlistDict;
+    if (!Array.isArray(engine.exclusions)) engine.exclusions = [];
+    (engine.exclusions as PlistValue[]).push(...add.map(entryDict));
+  }
+  return plistDocument(profile);
+}
+
+/** The com.microsoft.wdav exclusions of a payloads text in document order (undefined for an unreadable one), as rewriteWdavExclusions counts them. */
+export function wdavExclusionsInOrder(payloads: string): Array<MdeConsoleEntry | undefined> {
+  const profile = parsePlist(payloads);
+  const out: Array<MdeConsoleEntry | undefined> = [];
+  for (const s of wdavSettings(profile)) {
+    const engine = s.antivirusEngine;
+    if (!isPlistDict(engine) || !Array.isArray(engine.exclusions)) continue;
+    for (const x of engine.exclusions) {
+      const e = readEntry(x);
+      out.push(typeof e === 'string' ? undefined : e);
+    }
+  }
+  return out;
 }

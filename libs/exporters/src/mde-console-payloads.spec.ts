@@ -5,7 +5,7 @@ import { ExportableExclusion } from '@fleettune/rules';
 import { MDE_CHILD_SCOPE_REASON } from './mdatp-exclusion-mapping';
 import { MdeConsoleEntry, mdeConsoleEntries, mdeEntryKey, planMdeConsolePush } from './mde-console-entries';
 import { intuneExclusionIds, intunePolicyCreateBody, readIntuneExclusions } from './intune-defender-exclusions';
-import { jamfProfileXml, readJamfProfile, readJamfProfileList, wdavMobileconfig } from './jamf-wdav-profile';
+import { jamfProfileXml, readJamfProfile, readJamfProfileList, rewriteWdavExclusions, wdavExclusionsInOrder, wdavMobileconfig } from './jamf-wdav-profile';
 import { parsePlist, plistDocument } from './plist-values';
 import { parseXml, XmlSyntaxError } from './small-xml';
 
@@ -188,4 +188,39 @@ test('any path survives the round trip through both consoles (property)', () => 
       assert.deepEqual(readIntuneExclusions('darwin', JSON.parse(JSON.stringify(body.settings)) as unknown[]).entries, entries);
     }),
   );
+});
+
+test('Jamf: rewriting the exclusions keeps every other key and unreadable entry, drops only what keep() refuses, appends the new ones', () => {
+  const payloads = plistDocument({
+    PayloadContent: [
+      {
+        PayloadType: 'com.microsoft.wdav',
+        PayloadUUID: 'P',
+        PayloadIdentifier: 'p',
+        antivirusEngine: {
+          scanArchives: false,
+          exclusions: [{ $type: 'excludedPath', path: '/a', isDirectory: true }, { $type: 'weird' }, { $type: 'excludedFileExtension', extension: '.b' }],
+        },
+      },
+    ],
+    PayloadType: 'Configuration',
+    PayloadUUID: 'U',
+  });
+  assert.deepEqual(wdavExclusionsInOrder(payloads), [
+    { $type: 'excludedPath', path: '/a', isDirectory: true },
+    undefined,
+    { $type: 'excludedFileExtension', extension: '.b' },
+  ]);
+  const out = rewriteWdavExclusions(payloads, (_e, i) => i !== 0, [proc], { uuid: 'N', identifier: 'n' });
+  const engine = (parsePlist(out) as { PayloadContent: Array<{ antivirusEngine: { scanArchives: boolean; exclusions: unknown[] } }> }).PayloadContent[0]!
+    .antivirusEngine;
+  assert.equal(engine.scanArchives, false);
+  assert.deepEqual(wdavExclusionsInOrder(out), [undefined, { $type: 'excludedFileExtension', extension: '.b' }, proc]);
+  // A profile whose Defender payload was removed by hand gets one back for the new entries.
+  const bare = plistDocument({ PayloadContent: [], PayloadType: 'Configuration', PayloadUUID: 'U' });
+  const restored = parsePlist(rewriteWdavExclusions(bare, () => true, [ext], { uuid: 'N', identifier: 'n' })) as {
+    PayloadContent: Array<{ PayloadType: string; PayloadUUID: string }>;
+  };
+  assert.deepEqual([restored.PayloadContent[0]!.PayloadType, restored.PayloadContent[0]!.PayloadUUID], ['com.microsoft.wdav', 'N']);
+  assert.deepEqual(wdavExclusionsInOrder(plistDocument(restored as never)), [ext]);
 });

@@ -2,6 +2,7 @@ import type { ConsoleConnectorKind, PolicyConsoleConnectorFactory } from './poli
 import { isConsoleConnectorKind } from './policy-console-connector';
 import { intuneConnector } from './intune-connector';
 import { ciscoSecureEndpointConnector } from './cisco-secure-endpoint.connector';
+import { jamfConnector } from './jamf-connector';
 
 /**
  * The connectors this hub has, by policy-target kind. A kind listed in
@@ -15,6 +16,7 @@ import { ciscoSecureEndpointConnector } from './cisco-secure-endpoint.connector'
 const CONNECTORS: Partial<Record<ConsoleConnectorKind, PolicyConsoleConnectorFactory>> = {
   intune: intuneConnector as PolicyConsoleConnectorFactory,
   'cisco-secure-endpoint': ciscoSecureEndpointConnector as PolicyConsoleConnectorFactory,
+  jamf: jamfConnector as PolicyConsoleConnectorFactory,
 };
 
 export function connectorFactory(kind: string): PolicyConsoleConnectorFactory | undefined {
