@@ -74,6 +74,53 @@ test('every agent sends its rounds, every batch is acked once and lands row for 
   }
 });
 
+test('bench:fanin --replicas: agents given two hub replicas over one database, half on each, every batch lands once', { timeout: 120_000 }, async () => {
+  const replica = await startHubProcess({
+    DATABASE_URL: db.url,
+    HTTP_PORT: '0',
+    GRPC_PORT: '0',
+    BIND_HOST: '127.0.0.1',
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+    FLEETTUNE_QUEUE_PREFIX: `spec-fanin-${process.pid}`,
+    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  try {
+    const committed = async (h: HubProcess) =>
+      Number(/^fleettune_ingest_batches_total\{outcome="committed"\} (\S+)/m.exec(await (await fetch(`${h.httpUrl}/metrics`)).text())?.[1] ?? 0);
+    const storedBatches = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM ingest_batches')).rows[0].n);
+    const before = { stored: await storedBatches(), hub: await committed(hub), replica: await committed(replica) };
+    const windowMs = 60_000;
+    const templates = await loadTemplates({ windowMs });
+    const hosts = makeHostProfiles(12, templates, { runId: randomBytes(3).toString('hex'), seed: 5, outlierFraction: 0.1, appDropChance: 0.15 });
+    const r = await runFleet({
+      hub: [hub.grpcAddress, replica.grpcAddress],
+      enrollSecret: ENROLL,
+      hosts,
+      intervalMs: 400,
+      windowMs,
+      durationMs: 1_200,
+      maxRows: 100,
+      maxInFlight: 32,
+      enrollConcurrency: 4,
+      ownConnection: true,
+      firstWindowStartMs: Math.floor((Date.now() - 86_400_000) / windowMs) * windowMs,
+      drainTimeoutMs: 30_000,
+    });
+    assert.equal(r.errors, 0, JSON.stringify(r.errorKinds));
+    assert.equal(r.batchesAcked, 36);
+    assert.equal(r.duplicates, 0);
+    assert.equal((await storedBatches()) - before.stored, 36, 'every batch stored once');
+    assert.equal((await committed(hub)) - before.hub, 18, 'six agents, three rounds each, on the first replica');
+    assert.equal((await committed(replica)) - before.replica, 18, 'and as many on the second');
+  } finally {
+    await pg.end();
+    await replica.stop();
+  }
+});
+
 test('errors are named by their gRPC code (a real refused enrollment)', async () => {
   const client = new AgentServiceClient(hub.grpcAddress, credentials.createInsecure());
   try {

@@ -4,7 +4,12 @@ import { HostProfile, batchRows, buildBatch } from './host-profile';
 import { Samples } from './stats';
 
 export interface FleetRunOptions {
-  hub: string;
+  /**
+   * The hub's gRPC address, or several hub replicas' (issue 17): agent i uses
+   * replica i mod n, the even spread the real agent's shuffled --hub list makes
+   * on average, here exact so runs compare.
+   */
+  hub: string | string[];
   enrollSecret: string;
   hosts: HostProfile[];
   /** Each agent sends one window every intervalMs (a "compressed minute"). */
@@ -95,11 +100,13 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
     'grpc.max_send_message_length': 8 * 1024 * 1024,
     ...(o.ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
   };
-  const shared = o.ownConnection ? undefined : new AgentServiceClient(o.hub, credentials.createInsecure(), channelOptions);
+  const hubs = typeof o.hub === 'string' ? [o.hub] : o.hub;
+  if (hubs.length === 0) throw new Error('runFleet: no hub address');
+  const shared = o.ownConnection ? undefined : hubs.map((h) => new AgentServiceClient(h, credentials.createInsecure(), channelOptions));
   const clients: AgentServiceClient[] = [];
-  const clientFor = () => {
-    if (shared) return shared;
-    const c = new AgentServiceClient(o.hub, credentials.createInsecure(), channelOptions);
+  const clientFor = (agentIndex: number) => {
+    if (shared) return shared[agentIndex % hubs.length];
+    const c = new AgentServiceClient(hubs[agentIndex % hubs.length], credentials.createInsecure(), channelOptions);
     clients.push(c);
     return c;
   };
@@ -115,8 +122,9 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
   await Promise.all(
     Array.from({ length: Math.min(o.enrollConcurrency, o.hosts.length) }, async () => {
       while (next < o.hosts.length) {
-        const host = o.hosts[next++];
-        const client = clientFor();
+        const agentIndex = next++;
+        const host = o.hosts[agentIndex];
+        const client = clientFor(agentIndex);
         for (let attempt = 0; ; attempt++) {
           try {
             const creds = await new Promise<EnrollResponse>((resolve, reject) =>
@@ -273,7 +281,7 @@ export async function runFleet(o: FleetRunOptions): Promise<FleetResult> {
   progress.phase = 'drain';
   progress.elapsedMs = Date.now() - t0;
   o.onProgress?.({ ...progress });
-  shared?.close();
+  for (const c of shared ?? []) c.close();
   for (const c of clients) c.close();
   const secs = streamMs / 1000;
   return {
