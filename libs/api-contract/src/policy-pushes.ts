@@ -45,6 +45,11 @@ export const queuedPushSchema = z.object({
   items: z.number().int().describe('Approved items pushed'),
   digest: z.string().describe('sha256 of the body every attempt delivers (git: of the files)'),
   status: z.literal('queued'),
+  rollbackOf: z.string().optional().describe('rollback: the earlier push whose version is pushed again'),
+  skipped: z
+    .array(z.object({ value: z.string(), reason: z.string() }))
+    .optional()
+    .describe('rollback: items of that version no longer approved in that form, left out'),
 });
 export type QueuedPush = z.infer<typeof queuedPushSchema>;
 

@@ -303,6 +303,30 @@ test('rollback: the previous approved version is pushed again, exactly as it was
   assert.deepEqual(consoleHolds(), ['path:/opt/human-made/cache', `process:${AGENT}`], 'back to the version before the log item');
 });
 
+test('rollback never brings back an item rejected since that version', async () => {
+  // Now: the agent only. Make the newest version the log only, with the agent rejected.
+  await decide(AGENT, 'rejected');
+  await decide(LOG, 'approved');
+  const logOnly = await pushAndWait();
+  assert.equal(logOnly.status, 'delivered', JSON.stringify(logOnly));
+  assert.deepEqual(consoleHolds(), ['path:/home/*/.cache/syncagent/sync.log', 'path:/opt/human-made/cache']);
+  // The previous version held the agent, which nobody approves any more: left out, said so.
+  const rolled = await api('POST', `/api/v1/policy-targets/${targetId}/rollback`, undefined, APPROVER);
+  assert.equal(rolled.status, 202, rolled.text);
+  assert.deepEqual(
+    rolled.body.skipped.map((s: { value: string }) => s.value),
+    [AGENT],
+  );
+  const row = await waitFor(targetId, rolled.body.pushId);
+  assert.equal(row.status, 'delivered', JSON.stringify(row));
+  assert.deepEqual(consoleHolds(), ['path:/opt/human-made/cache'], 'the rejected agent is not re-created');
+  // Back to the state the next specs expect: the agent approved and pushed.
+  await decide(AGENT, 'approved');
+  await decide(LOG, 'rejected');
+  assert.equal((await pushAndWait()).status, 'delivered');
+  assert.deepEqual(consoleHolds(), ['path:/opt/human-made/cache', `process:${AGENT}`]);
+});
+
 test('refused credentials fail the push at once, without retries', async () => {
   const created = await api('POST', '/api/v1/policy-targets', {
     name: 'cisco-wrong',

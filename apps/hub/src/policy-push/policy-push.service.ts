@@ -239,7 +239,10 @@ export class PolicyPushService {
   /**
    * Re-pushes the previous approved version a console held: the newest
    * verified push whose content differs from the newest verified one, its
-   * bodies exactly as they were applied (approved in that form then).
+   * bodies exactly as they were applied. An item of that version that is no
+   * longer approved in that form (rejected since, or its scope widened and
+   * pending again) is left out and listed in `skipped`: a console never
+   * carries an item nobody approves, rollback or not.
    */
   async rollback(targetId: string, principal: AuthenticatedPrincipal): Promise<QueuedPush> {
     const target = await this.target(targetId);
@@ -251,9 +254,27 @@ export class PolicyPushService {
     const previous = current && verified.find((p) => p.digest !== current.digest);
     if (!previous) throw new ConflictException(`target ${target.name} has no previous approved version to roll back to`);
     const applied = (Array.isArray(previous.applied) ? previous.applied : []) as unknown as ConsoleItem[];
-    const body: ConsolePushBody = { desired: applied.map((a) => ({ key: a.key, body: a.body })), skipped: [] };
-    const items = (Array.isArray(previous.items) ? previous.items : []) as unknown as PushedItemRow[];
-    return this.queueConsolePush(target, { id: previous.setId, version: previous.setVersion }, items, body, principal);
+    const rows = (Array.isArray(previous.items) ? previous.items : []) as unknown as PushedItemRow[];
+    // The forms approved now in that set version, as this connector writes them.
+    const { items: approvedNow } = await this.sets.approvedItems(previous.setId);
+    const approvedForm = new Map(this.consoles.desired(target, pushedItems(approvedNow)).items.map((i) => [i.key, canonicalJson(i.body)]));
+    const keep = applied.filter((a) => approvedForm.get(a.key) === canonicalJson(a.body));
+    const kept = new Set(keep.map((a) => a.key));
+    const skipped = applied
+      .filter((a) => !kept.has(a.key))
+      .map((a) => ({
+        value: rows.find((r) => consoleItemKey(r) === a.key)?.value ?? a.key,
+        reason: 'no longer approved in this form since that version: left out of the rollback',
+      }));
+    const body: ConsolePushBody = { desired: keep.map((a) => ({ key: a.key, body: a.body })), skipped };
+    const queued = await this.queueConsolePush(
+      target,
+      { id: previous.setId, version: previous.setVersion },
+      rows.filter((r) => kept.has(consoleItemKey(r))),
+      body,
+      principal,
+    );
+    return { ...queued, rollbackOf: previous.id, skipped };
   }
 
   private async queueConsolePush(
