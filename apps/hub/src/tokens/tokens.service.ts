@@ -7,7 +7,7 @@ import type {
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Role } from '../auth/roles';
 import { TokenDigester, digestToken, generateToken } from '../auth/token-digest';
-import { CredentialRepository } from './credential.repository';
+import { ApiTokenRow, CredentialRepository, EnrollmentSecretRow } from './credential.repository';
 
 export type ApiTokenView = ContractApiTokenView<Date>;
 
@@ -65,19 +65,11 @@ export class CredentialStore {
   }
 }
 
-function tokenView(r: { id: string; name: string; role: string; createdAt: Date; revokedAt: Date | null }): ApiTokenView {
+function tokenView(r: ApiTokenRow): ApiTokenView {
   return { id: r.id, name: r.name, role: r.role, createdAt: r.createdAt, revokedAt: r.revokedAt, active: !r.revokedAt };
 }
 
-function secretView(r: {
-  id: string;
-  name: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-  maxUses: number | null;
-  uses: number;
-  revokedAt: Date | null;
-}): EnrollmentSecretView {
+function secretView(r: EnrollmentSecretRow): EnrollmentSecretView {
   const active = !r.revokedAt && !(r.expiresAt && r.expiresAt <= new Date()) && !(r.maxUses !== null && r.uses >= r.maxUses);
   return { id: r.id, name: r.name, createdAt: r.createdAt, expiresAt: r.expiresAt, maxUses: r.maxUses, uses: r.uses, revokedAt: r.revokedAt, active };
 }
