@@ -1,33 +1,20 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import { applyPeriodicJob } from '../jobs/periodic-job';
+import { WorkerSchedule } from '../jobs/periodic-job';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { hasRole } from '../config/hub-roles';
 import { JOBS, QUEUES, addJob } from '../jobs/job-registry';
 
-const SCHEDULER_ID = 'evaluate-alerts';
-
+/** Alert evaluation every FLEETTUNE_ALERTS_INTERVAL_SECONDS, and on demand. */
 @Injectable()
-export class AlertScheduleService implements OnApplicationBootstrap {
-  private readonly logger = new Logger(AlertScheduleService.name);
-
-  constructor(
-    @InjectQueue(QUEUES.alerts) private readonly queue: Queue,
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
-  ) {}
-
-  /** Worker processes own the schedule (a BullMQ job scheduler: one per queue however many processes apply it). */
-  async onApplicationBootstrap(): Promise<void> {
-    if (!hasRole(this.config, 'worker')) return;
-    await applyPeriodicJob(
-      this.queue,
-      SCHEDULER_ID,
-      this.config.FLEETTUNE_ALERTS_INTERVAL_SECONDS,
-      { name: JOBS.evaluateAlerts.name, data: {} },
-      this.logger,
-      'alert evaluation',
-    );
+export class AlertScheduleService extends WorkerSchedule {
+  constructor(@InjectQueue(QUEUES.alerts) queue: Queue, @Inject(HUB_CONFIG) config: HubConfig) {
+    super(queue, config, {
+      schedulerId: 'evaluate-alerts',
+      everySeconds: config.FLEETTUNE_ALERTS_INTERVAL_SECONDS,
+      job: { name: JOBS.evaluateAlerts.name, data: {} },
+      what: 'alert evaluation',
+    });
   }
 
   async enqueue(now?: Date): Promise<string> {

@@ -1,34 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import { applyPeriodicJob } from '../jobs/periodic-job';
+import { WorkerSchedule } from '../jobs/periodic-job';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { hasRole } from '../config/hub-roles';
 import { JOBS, QUEUES, addJob } from '../jobs/job-registry';
 
-const SCHEDULER_ID = 'recompute-exclusions';
-
+/** Exclusion set recompute every FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS, and on demand. */
 @Injectable()
-export class ExclusionScheduleService implements OnApplicationBootstrap {
-  private readonly logger = new Logger(ExclusionScheduleService.name);
-
-  constructor(
-    @InjectQueue(QUEUES.exclusions) private readonly queue: Queue,
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
-  ) {}
-
-  /** Worker processes own the schedule (a BullMQ job scheduler: one per queue however many processes apply it). */
-  async onApplicationBootstrap(): Promise<void> {
-    if (!hasRole(this.config, 'worker')) return;
-    await applyPeriodicJob(
-      this.queue,
-      SCHEDULER_ID,
-      this.config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS,
-      { name: JOBS.recomputeExclusions.name },
-      this.logger,
-      'exclusion set recompute',
-    );
+export class ExclusionScheduleService extends WorkerSchedule {
+  constructor(@InjectQueue(QUEUES.exclusions) queue: Queue, @Inject(HUB_CONFIG) config: HubConfig) {
+    super(queue, config, {
+      schedulerId: 'recompute-exclusions',
+      everySeconds: config.FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS,
+      job: { name: JOBS.recomputeExclusions.name },
+      what: 'exclusion set recompute',
+    });
   }
 
   async enqueue(): Promise<string> {
