@@ -9,6 +9,7 @@ let h: ConsoleHub;
 let graph: FakeGraphServer;
 let targetId: string;
 let human: FakeGraphPolicy;
+let macSameName: FakeGraphPolicy;
 const OUR_NAME = 'fleettune: Linux Defender exclusions';
 const CHUNKS = '/var/tmp/buildcache/*/chunk-*.tmp';
 const LOG = '/home/*/.cache/syncagent/sync.log';
@@ -22,6 +23,14 @@ before(async () => {
     settings: [{ id: '0', settingInstance: intuneExclusionSettingInstance('linux', [{ $type: 'excludedPath', path: '/opt/acme', isDirectory: true }]) }],
   });
   for (let i = 0; i < 4; i++) graph.addPolicy({ name: `Other policy ${i}` });
+  // A macOS exclusions policy with the very name the Linux target will use: another platform's, never this target's.
+  macSameName = graph.addPolicy({
+    name: OUR_NAME,
+    platforms: 'macOS',
+    technologies: 'mdm,microsoftSense',
+    templateReference: { templateId: '43397174-2244-4006-b5ad-421b369e90d4_1' },
+    settings: [{ id: '0', settingInstance: intuneExclusionSettingInstance('darwin', [{ $type: 'excludedFileExtension', extension: '.dmg' }]) }],
+  });
 });
 
 after(async () => {
@@ -30,7 +39,7 @@ after(async () => {
 });
 
 function ours(): FakeGraphPolicy | undefined {
-  return [...graph.policies.values()].find((p) => p.name === OUR_NAME);
+  return [...graph.policies.values()].find((p) => p.name === OUR_NAME && p.platforms === 'linux');
 }
 
 function entriesOf(p: FakeGraphPolicy | undefined) {
@@ -96,6 +105,7 @@ test('intune: a dry run first shows the plan and the items Defender cannot carry
 
 test("intune: first push creates fleettune's policy, verified by read-back; the person's policy is untouched", async () => {
   const humanBefore = JSON.stringify(human);
+  const macBefore = JSON.stringify(macSameName);
   const row = await h.pushAndWait(targetId);
   assert.equal(row.status, 'delivered', JSON.stringify(row));
   assert.equal(row.verified, true);
@@ -105,6 +115,7 @@ test("intune: first push creates fleettune's policy, verified by read-back; the 
   assert.equal(p.templateReference.templateId, '8a17a1e5-3df4-4e07-9d20-3878267a79b8_1');
   assert.deepEqual(entriesOf(p), [{ $type: 'excludedPath', path: CHUNKS, isDirectory: false }]);
   assert.equal(JSON.stringify(human), humanBefore);
+  assert.equal(JSON.stringify(macSameName), macBefore, "the macOS policy of the same name is not this target's");
   // Pushing the same set again changes nothing.
   const again = await h.pushAndWait(targetId);
   assert.equal(again.status, 'unchanged', JSON.stringify(again));

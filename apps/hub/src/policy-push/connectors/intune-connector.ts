@@ -179,22 +179,21 @@ class IntuneConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
   }
 
   /**
-   * The one policy the hub manages: the exact name `fleettune: <policyName>`.
-   * Two with that name, or one on another template, is refused (the hub will
-   * not guess which is its own).
+   * The one policy the hub manages: the exact name `fleettune: <policyName>`
+   * on this platform's exclusions template (a Linux and a macOS target may
+   * share a name). Two such policies are refused: the hub will not guess
+   * which is its own.
    */
   private async ourPolicy(): Promise<GraphPolicy | undefined> {
     const name = intunePolicyName(this.config);
+    const templateId = INTUNE_EXCLUSION_TEMPLATES[this.platform].templateId;
     const all = await this.pages<GraphPolicy>(this.base);
-    const mine = all.filter((p) => p?.name === name);
+    const mine = all.filter((p) => p?.name === name && p.templateReference?.templateId === templateId);
     if (mine.length > 1)
-      throw new ConnectorError(`${mine.length} Intune policies are named "${name}"; rename or delete all but the hub's`, { retryable: false });
-    const p = mine[0];
-    if (p && p.templateReference?.templateId !== INTUNE_EXCLUSION_TEMPLATES[this.platform].templateId)
-      throw new ConnectorError(`the Intune policy "${name}" is not a ${this.platform} Defender exclusions policy; the hub leaves it alone`, {
+      throw new ConnectorError(`${mine.length} Intune ${this.platform} exclusions policies are named "${name}"; rename or delete all but the hub's`, {
         retryable: false,
       });
-    return p;
+    return mine[0];
   }
 
   /** Every `value[]` of a Graph list, following @odata.nextLink (bounded: a console never has a thousand pages of these). */
