@@ -60,7 +60,7 @@ export default [
           paths: [{ name: 'pg', message: 'SQL belongs in a repository (<feature>/*.repository.ts)', allowTypeImports: true }],
           patterns: [
             {
-              group: ['**/database/prisma.service', '**/database/ingest-prisma.service', '**/database/pg-client'],
+              group: ['**/database/prisma.service', '**/database/ingest-prisma.service', '**/database/read-replica.service', '**/database/pg-client'],
               message: 'data access belongs in a repository (<feature>/*.repository.ts)',
             },
             // Row types may shape a view or a repository's arguments; queries may not run here.
