@@ -96,7 +96,9 @@ test('a session advisory lock taken through the transaction-mode pooler outlives
 test('the hub through PgBouncer in transaction mode gives the same totals as straight to PostgreSQL', { skip }, async (t) => {
   const directDb = await database('pgb_direct_spec');
   const directHub = await hub(directDb, 'pgb-direct-spec', {});
+  let t0 = performance.now();
   const expected = await runFleetScenario(directHub, { enrollSecret: ENROLL, adminToken: ADMIN, startMs: START });
+  const directMs = performance.now() - t0;
 
   const pooledDb = await database('pgb_pooled_spec');
   const pooledHub = await hub(pooledDb, 'pgb-pooled-spec', {
@@ -105,7 +107,9 @@ test('the hub through PgBouncer in transaction mode gives the same totals as str
     FLEETTUNE_DB_POOL_SIZE: '8',
     FLEETTUNE_INGEST_DB_POOL_SIZE: '8',
   });
+  t0 = performance.now();
   const watched = await watchPool(bouncer!, pooledDb.name, () => runFleetScenario(pooledHub, { enrollSecret: ENROLL, adminToken: ADMIN, startMs: START }));
+  const pooledMs = performance.now() - t0;
   const got: FleetScenarioSummary = watched.result;
 
   assert.deepEqual(got.acks, { committed: 9, duplicate: 3 });
@@ -127,7 +131,8 @@ test('the hub through PgBouncer in transaction mode gives the same totals as str
   assert.ok(Number(stats?.total_xact_count) > 50, JSON.stringify(stats));
   t.diagnostic(
     `through PgBouncer: ${watched.maxClients} hub client connections on at most ${watched.maxServers} server connections, ` +
-      `${String(stats?.total_xact_count)} transactions, ${String(stats?.total_query_count)} statements; items ${got.recompute.items.join(' ')}`,
+      `${String(stats?.total_xact_count)} transactions, ${String(stats?.total_query_count)} statements, avg transaction ${String(stats?.avg_xact_time)} us; ` +
+      `scenario ${Math.round(directMs)} ms direct, ${Math.round(pooledMs)} ms pooled; items ${got.recompute.items.join(' ')}`,
   );
   assert.doesNotMatch(bouncer!.log(), /prepared statement|unsupported startup parameter/i);
 

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { ReadReplicaService } from '../database/read-replica.service';
 import { MetricsRegistry } from './metrics-registry';
 import { ReplicaLagRepository } from './replica-lag.repository';
 import { scrapeCache } from './scrape-cache';
@@ -13,8 +12,8 @@ import { scrapeCache } from './scrape-cache';
  */
 @Injectable()
 export class ReplicaLagMetricsService {
-  constructor(repository: ReplicaLagRepository, reads: ReadReplicaService, metrics: MetricsRegistry) {
-    if (!reads.replica) return;
+  constructor(repository: ReplicaLagRepository, metrics: MetricsRegistry) {
+    if (!repository.configured) return;
     const registers = [metrics.registry];
     const read = scrapeCache(() => repository.lag().catch(() => undefined), 1_000);
     new Gauge({
@@ -47,7 +46,7 @@ export class ReplicaLagMetricsService {
       registers,
       collect() {
         this.reset();
-        this.inc(reads.fallbackReads);
+        this.inc(repository.fallbackReads);
       },
     });
   }

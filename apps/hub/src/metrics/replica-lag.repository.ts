@@ -15,6 +15,16 @@ export interface ReplicaLag {
 export class ReplicaLagRepository {
   constructor(private readonly reads: ReadReplicaService) {}
 
+  /** DATABASE_READ_URL is set. */
+  get configured(): boolean {
+    return this.reads.replica !== undefined;
+  }
+
+  /** Dashboard reads the replica failed and the primary served, since start. */
+  get fallbackReads(): number {
+    return this.reads.fallbackReads;
+  }
+
   /**
    * Undefined without a replica. Lag is now() minus the commit time of the last transaction replayed,
    * and 0 while everything received is replayed (an idle primary sends nothing, and the last replayed
