@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AuditFileRange } from './audit-file-ranges';
@@ -9,9 +10,22 @@ import type { AuditRangeJob, AuditRangeWorkerMessage } from './audit-range-worke
  * (a thread's JIT warm-up costs about as much as parsing 20 MB) and unref'd
  * while idle, so they never keep a process alive. One job per thread at a time.
  */
+const WORKER_SCRIPT = path.join(__dirname, 'audit-range-worker.js');
+
 class AuditRangeWorkerPool {
   private readonly idle: Worker[] = [];
   private nextJob = 1;
+  private hasScript: boolean | undefined;
+
+  /**
+   * False when there is no worker script next to this file to start a thread
+   * with: the agent bundled into one file (esbuild; the single executable the
+   * .deb and .rpm ship) has none, and readAuditFile then reads on this thread
+   * (same result) instead of failing with MODULE_NOT_FOUND.
+   */
+  get available(): boolean {
+    return (this.hasScript ??= fs.existsSync(WORKER_SCRIPT));
+  }
 
   /**
    * Reads `ranges` on `threads` threads, in contiguous groups. With
@@ -54,7 +68,7 @@ class AuditRangeWorkerPool {
   private run(job: AuditRangeJob, results: AuditRangeResult[]): Promise<void> {
     const worker =
       this.idle.pop() ??
-      new Worker(path.join(__dirname, 'audit-range-worker.js'), {
+      new Worker(WORKER_SCRIPT, {
         workerData: { auditRangeWorker: true },
         // Each thread has a heap of its own: a 16 MB young generation keeps a 1 GB read's peak RSS
         // lower than the default (measured with 2 threads + idle main: 126 MB instead of 138), at no cost

@@ -199,13 +199,14 @@ export async function readAuditFileParallel(file: string, options: AuditFileRead
 
 /**
  * The product's way to read a regular audit log file: in parallel when it is
- * at least `parallelMinBytes` (default 32 MB) and there is more than one core
- * to use, else in this thread. The results are equal either way.
+ * at least `parallelMinBytes` (default 32 MB), there is more than one core
+ * to use and worker threads can be started (not in a one-file bundle), else
+ * in this thread. The results are equal either way.
  */
 export async function readAuditFile(file: string, options: AuditFileReadOptions & { parallelMinBytes?: number } = {}): Promise<AuditFileReadResult> {
   const size = fs.statSync(file).size;
   const workers = options.workers ?? defaultAuditReadWorkers();
-  if (size < (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) || workers < 2) return readAuditFileSequential(file, options);
+  if (size < (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) || workers < 2 || !auditRangeWorkerPool.available) return readAuditFileSequential(file, options);
   return readAuditFileParallel(file, { ...options, workers });
 }
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as os from 'node:os';
 import { test } from 'node:test';
+import { buildSync } from 'esbuild';
+import { auditLogSpanSeconds, PARALLEL_MIN_BYTES, shiftAuditLog } from '@fleettune/audit';
 import { agentCommand, idleRunRss, REPO, runAgent, SEA_BINARY } from './sea-process';
 
 // The single executable is built by `npm run build:agent-sea` (~30 s, a 96 MiB
@@ -50,4 +53,49 @@ test('report on a missing file fails the same way in both', { skip }, () => {
 test('run idles (empty log, no hub) in bounded memory', { skip }, async () => {
   const rss = await idleRunRss(agentCommand('sea'));
   assert.ok(rss > 10 * 1048576 && rss < 200 * 1048576, `idle RSS ${rss} bytes`);
+});
+
+/** A log of at least `bytes` from a recorded fixture: copies shifted in time and serial, as bench:parse builds them. */
+function bigAuditLog(file: string, bytes: number): void {
+  const base = fs.readFileSync(path.join(REPO, 'libs', 'audit', 'fixtures', 'host-b.raw.log'));
+  const span = auditLogSpanSeconds(base);
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (let i = 0, size = 0; size < bytes; i++) {
+      const copy = shiftAuditLog(base, i * (span.last - span.first + 3), i * (span.maxSerial + 1));
+      fs.writeSync(fd, copy);
+      size += copy.length;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// Runs without the single executable: the bundle is what it carries (build-sea.sh's esbuild step).
+test('the agent bundled into one file reads a log large enough for worker threads: same report as the node-run agent', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-bundle-'));
+  try {
+    const bundle = path.join(dir, 'fleettune-agent.cjs');
+    buildSync({
+      entryPoints: [path.join(REPO, 'apps', 'agent', 'dist', 'main.js')],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'warning',
+    });
+    const log = path.join(dir, 'big.audit.log');
+    bigAuditLog(log, PARALLEL_MIN_BYTES + (1 << 20));
+    const args = ['report', '--source', 'linux-audit', '--input', log, '--json'];
+    const bundled = runAgent([process.execPath, bundle], args);
+    const node = runAgent(agentCommand('node'), args);
+    // The bundle has no audit-range-worker.js to start threads with: it once failed here with MODULE_NOT_FOUND.
+    assert.equal(bundled.status, 0, bundled.stderr);
+    assert.equal(node.status, 0, node.stderr);
+    assert.ok((JSON.parse(bundled.stdout) as { events: number }).events > 10000, 'a real report');
+    assert.equal(bundled.stdout, node.stdout);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
