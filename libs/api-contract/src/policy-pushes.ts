@@ -33,6 +33,11 @@ export const pushHistoryRowSchema = z.object({
     .nullable()
     .describe("git pushes: the commit made; null when the branch already held the same files (status 'unchanged') and for other modes"),
   lastAttempt: deliveryAttemptSchema.nullable().describe('The latest delivery attempt of a webhook push; null before the first one (and for pulls)'),
+  verified: z
+    .boolean()
+    .nullable()
+    .optional()
+    .describe('console connectors: the read-back held exactly the plan (a console push is delivered only when verified); null for other modes'),
 });
 export type PushHistoryRow<T extends Timestamp = string> = ViewOf<typeof pushHistoryRowSchema, T>;
 

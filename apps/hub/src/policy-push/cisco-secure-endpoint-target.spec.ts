@@ -206,6 +206,17 @@ test('first push: the approved item is created, read back and verified; the huma
   assert.equal(again.status, 'unchanged', JSON.stringify(again));
   assert.equal(again.verified, true);
   assert.equal(fake.writes().length, writes);
+  // The fleet-wide history (the Trends page's closed loop) shows both as verified console pushes.
+  const history = (await api('GET', `/api/v1/policy-pushes?mode=cisco-secure-endpoint&targetId=${targetId}`, undefined, APPROVER)).body as {
+    items: Array<{ id: string; status: string; verified: boolean | null }>;
+  };
+  assert.deepEqual(
+    history.items.map((h) => [h.id, h.status, h.verified]),
+    [
+      [again.id, 'unchanged', true],
+      [first.id, 'delivered', true],
+    ],
+  );
 });
 
 test('an item added and an item removed: only ours change, the human-made item is never touched', async () => {

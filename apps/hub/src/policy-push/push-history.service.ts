@@ -61,6 +61,7 @@ export class PushHistoryService {
           lastStatusCode: code(p.lastStatusCode),
           lastError: err(p.lastError),
           commitSha: p.commitSha,
+          verified: p.verified,
           lastAttempt: a ? { attempt: a.attempt, at: a.at, statusCode: code(a.statusCode), error: err(a.error), durationMs: a.durationMs } : null,
         };
       }),

@@ -1,4 +1,5 @@
 import type {
+  DryRunResult,
   ExclusionItemView,
   ExclusionSetDiffView,
   ExclusionSetView,
@@ -65,23 +66,35 @@ const DIFF_PATH = '/api/v1/exclusion-sets/{id}/diff';
 const PUSH_PATH = '/api/v1/exclusion-sets/{id}/push';
 const TARGETS_PATH = '/api/v1/policy-targets';
 
-/** Push the set's APPROVED items to a webhook target (approvers; the hub queues and retries the delivery). */
+/** Targets the hub delivers to (pull targets fetch for themselves). */
+const PUSHED_KINDS = ['webhook', 'git', 'cisco-secure-endpoint', 'intune', 'jamf'];
+/** Targets that write into a security product's console: they have a dry run. */
+const CONSOLE_KINDS = ['cisco-secure-endpoint', 'intune', 'jamf'];
+
+/** Push the set's APPROVED items to a target (approvers; the hub queues and retries the delivery); consoles get a dry run first. */
 function PushToTarget({ set, approved, onPushed }: { set: ExclusionSetView; approved: number; onPushed: (msg: string) => void }) {
   const { api } = useSession();
   const targets = useAsync(() => api.get<PolicyTargetView[]>(TARGETS_PATH), []);
-  const webhooks = (targets.data ?? []).filter((t) => t.kind === 'webhook' && t.enabled);
+  const pushable = (targets.data ?? []).filter((t) => PUSHED_KINDS.includes(t.kind) && t.enabled);
   const pulls = (targets.data ?? []).filter((t) => t.kind === 'pull');
   const [targetId, setTargetId] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<Error>();
-  const chosen = webhooks.find((t) => t.id === targetId) ?? webhooks[0];
-  const push = async () => {
+  const [dry, setDry] = useState<DryRunResult>();
+  const chosen = pushable.find((t) => t.id === targetId) ?? pushable[0];
+  const isConsole = !!chosen && CONSOLE_KINDS.includes(chosen.kind);
+  const run = async (dryRun: boolean) => {
     if (!chosen) return;
     setBusy(true);
     setError(undefined);
+    setDry(undefined);
     try {
-      const r = await api.post<QueuedPush>(`/api/v1/exclusion-sets/${encodeURIComponent(set.id)}/push`, { targetId: chosen.id });
-      onPushed(`queued push of ${r.items} approved items (v${r.setVersion}) to ${truncateMiddle(cleanText(chosen.name), 60)}`);
+      const path = `/api/v1/exclusion-sets/${encodeURIComponent(set.id)}/push`;
+      if (dryRun) setDry(await api.post<DryRunResult>(path, { targetId: chosen.id, dryRun: true }));
+      else {
+        const r = await api.post<QueuedPush>(path, { targetId: chosen.id });
+        onPushed(`queued push of ${r.items} approved items (v${r.setVersion}) to ${truncateMiddle(cleanText(chosen.name), 60)}`);
+      }
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     } finally {
@@ -91,24 +104,43 @@ function PushToTarget({ set, approved, onPushed }: { set: ExclusionSetView; appr
   return (
     <Card title="Push to a target" testId="push-card">
       <ErrorBox error={targets.error} />
-      {targets.data && !webhooks.length ? <p className="muted">No webhook target yet (an admin adds one on the Admin page).</p> : null}
-      {webhooks.length ? (
+      {targets.data && !pushable.length ? <p className="muted">No push target yet (an admin adds one on the Admin page).</p> : null}
+      {pushable.length ? (
         <div className="inline">
           <label>
             target{' '}
-            <select value={chosen?.id ?? ''} onChange={(e) => setTargetId(e.target.value)} data-testid="push-target">
-              {webhooks.map((t) => (
+            <select
+              value={chosen?.id ?? ''}
+              onChange={(e) => {
+                setTargetId(e.target.value);
+                setDry(undefined);
+              }}
+              data-testid="push-target"
+            >
+              {pushable.map((t) => (
                 <option key={t.id} value={t.id}>
-                  {cleanText(t.name).slice(0, 60)}
+                  {cleanText(t.name).slice(0, 60)} ({cleanText(t.kind)})
                 </option>
               ))}
             </select>
           </label>
-          <button disabled={busy || !chosen || approved === 0} onClick={push} data-testid="push-button">
+          {isConsole ? (
+            <button disabled={busy || !chosen} onClick={() => run(true)} data-testid="dry-run-button">
+              dry run
+            </button>
+          ) : null}
+          <button disabled={busy || !chosen || approved === 0} onClick={() => run(false)} data-testid="push-button">
             push {approved} approved items of v{set.version}
           </button>
           {approved === 0 ? <span className="muted">approve items first: only approved items are pushed</span> : null}
         </div>
+      ) : null}
+      {dry ? (
+        <p data-testid="dry-run-result">
+          dry run, nothing changed: would add {fmtInt(dry.plan.add.length)}, remove {fmtInt(dry.plan.remove.length)}, keep {fmtInt(dry.plan.unchanged.length)};{' '}
+          {fmtInt(dry.drift.length)} changed by hand; {fmtInt(dry.humanMade)} human-made left alone
+          {dry.skipped.length ? `; ${fmtInt(dry.skipped.length)} approved items this console cannot carry` : ''}
+        </p>
       ) : null}
       {pulls.length ? (
         <p className="muted">
