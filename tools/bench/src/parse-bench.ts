@@ -6,7 +6,7 @@
  * Two of our figures per log: "1 thread" (one AuditLogReader, the streaming
  * path of stdin and followed files) and "product" (readAuditFile, what
  * `fleettune-agent report --input <file>` runs on a regular file: the
- * parallel file reader on worker threads above 32 MB). The goal is judged on
+ * parallel file reader, this thread and worker threads, above 32 MB). The goal is judged on
  * the product path. Its threads are kept between runs (as between reads of
  * one process), so the best run is a warm one like the 1-thread figure; the
  * first, cold run is printed too.
@@ -23,8 +23,10 @@
  * timed like `/usr/bin/time` does (wall, user+system CPU of the process and its
  * threads, peak RSS), median of --process-runs (default 3) interleaved runs,
  * against `aureport -if <log> -x --summary` timed the same way in the same runs.
- * The in-process figures below it (the reader in a warm process) are the
- * second line: they show how much of the whole is start-up and output.
+ * Then the fixed cost every run pays whatever the log's size (start-up,
+ * module loading, JIT warm-up of each parsing thread): `report` on the 0.8 MB
+ * fixture. The in-process figures below it (the reader in a warm process)
+ * are the second line: they show how much of the whole is start-up and output.
  *
  * Options: --runs N (best of N in-process, default 5), --process-runs N
  * (default 3), --size-mb N (default 110), --rss-gb N (default 1; 0 skips),
@@ -208,6 +210,19 @@ function wholeProcess(inputs: Array<{ label: string; file: string }>, n: number,
     }
     console.log(line);
   }
+  // What every run pays whatever the log's size: start-up, module loading and the JIT warm-up of
+  // each parsing thread (cold, the parser runs ~10x slower for its first MBs).
+  const small = path.join(FIXTURES, 'host-b.raw.log');
+  const fixed: ProcessRun[] = [];
+  const fixedTheirs: ProcessRun[] = [];
+  for (let r = 0; r < n; r++) {
+    fixed.push(timeProcess(process.execPath, [AGENT_CLI, 'report', '--source', 'linux-audit', '--input', small, '--json']));
+    if (withAureport) fixedTheirs.push(timeProcess('aureport', ['-if', small, '-x', '--summary']));
+  }
+  console.log(
+    `  fixed cost per run (the ${(fs.statSync(small).size / 1e6).toFixed(1)} MB fixture ${path.basename(small)}): report ${median(fixed.map((x) => x.cpu)).toFixed(2)} s cpu` +
+      (withAureport ? `, aureport ${median(fixedTheirs.map((x) => x.cpu)).toFixed(2)} s cpu` : ''),
+  );
   console.log(
     `  load average after: ${os
       .loadavg()
@@ -254,7 +269,7 @@ async function main(): Promise<void> {
   );
   console.log('wall = elapsed time; cpu = user+system CPU time (the fair measure on a loaded machine; of all threads for "product")');
   const threads = defaultAuditReadWorkers();
-  console.log(`product = readAuditFile, as \`report --input <file>\` runs it: on files >= 32 MB, ${threads} worker thread(s), main thread waiting`);
+  console.log(`product = readAuditFile, as \`report --input <file>\` runs it: on files >= 32 MB, ${threads} thread(s) parsing, this one included`);
   const rows: string[][] = [
     [
       'log',
