@@ -12,7 +12,7 @@ import {
   intuneExclusionSettingInstance,
 } from '@fleettune/exporters';
 import { ConnectorHttp } from './connector-http';
-import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems } from './mde-desired-items';
+import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems, ownedOf } from './mde-console-items';
 import { ClientCredentialsToken } from './oauth-client-credentials';
 import { ConnectorError, OwnedRead, PolicyConsoleConnector, PolicyConsoleConnectorFactory } from './policy-console-connector';
 
@@ -235,22 +235,4 @@ function wrap(collectionId: string, items: unknown[]): GraphSetting {
       groupSettingCollectionValue: items,
     },
   };
-}
-
-/** The hub's entries of a policy (those its ledger lists) and the count of the rest. */
-export function ownedOf(
-  objectId: string | number,
-  read: { entries: MdeConsoleEntry[]; unreadable: string[] },
-  ledger: readonly OwnedConsoleItem<MdeConsoleEntry>[],
-): OwnedRead<MdeConsoleEntry> {
-  const keyOf = new Map(ledger.map((l) => [l.consoleId, l.key]));
-  const owned: OwnedConsoleItem<MdeConsoleEntry>[] = [];
-  let humanMade = read.unreadable.length;
-  for (const e of read.entries) {
-    const consoleId = mdeConsoleId(objectId, e);
-    const key = keyOf.get(consoleId);
-    if (key === undefined) humanMade++;
-    else owned.push({ key, consoleId, body: e });
-  }
-  return { owned, humanMade };
 }

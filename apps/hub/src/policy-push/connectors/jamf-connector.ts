@@ -15,8 +15,7 @@ import {
   wdavExclusionsInOrder,
 } from '@fleettune/exporters';
 import { ConnectorHttp } from './connector-http';
-import { ownedOf } from './intune-connector';
-import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems } from './mde-desired-items';
+import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems, ownedOf } from './mde-console-items';
 import { ClientCredentialsToken } from './oauth-client-credentials';
 import { ConnectorError, OwnedRead, PolicyConsoleConnector, PolicyConsoleConnectorFactory } from './policy-console-connector';
 

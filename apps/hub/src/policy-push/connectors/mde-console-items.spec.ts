@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { consoleItemKey, MDE_CHILD_SCOPE_REASON } from '@fleettune/exporters';
 import type { PushedItem } from '../policy-payload';
-import { keepAfterRemoving, mdeDesiredItems } from './mde-desired-items';
+import { keepAfterRemoving, mdeDesiredItems } from './mde-console-items';
 
 // Issue 14 item 3: what the Intune and Jamf connectors carry of an approved set.
 const item = (over: Partial<PushedItem>): PushedItem => ({

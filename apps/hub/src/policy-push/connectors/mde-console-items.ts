@@ -1,6 +1,6 @@
-import { ConsoleItem, MdeConsoleEntry, consoleItemKey, describeMdeEntry, mdeConsoleEntries, mdeEntryKey } from '@fleettune/exporters';
+import { ConsoleItem, MdeConsoleEntry, OwnedConsoleItem, consoleItemKey, describeMdeEntry, mdeConsoleEntries, mdeEntryKey } from '@fleettune/exporters';
 import type { PushedItem } from '../policy-payload';
-import type { DesiredConsoleItems } from './policy-console-connector';
+import type { DesiredConsoleItems, OwnedRead } from './policy-console-connector';
 
 /**
  * The approved items a Defender console (Intune policy, Jamf profile) of one
@@ -61,4 +61,22 @@ export function keepAfterRemoving(ids: ReadonlyArray<string | undefined>, remove
     quota.set(id, left - 1);
     return true;
   });
+}
+
+/** The hub's entries of one policy/profile (those its ledger lists) and the count of the rest (a person's, or unreadable). */
+export function ownedOf(
+  objectId: string | number,
+  read: { entries: MdeConsoleEntry[]; unreadable: string[] },
+  ledger: readonly OwnedConsoleItem<MdeConsoleEntry>[],
+): OwnedRead<MdeConsoleEntry> {
+  const keyOf = new Map(ledger.map((l) => [l.consoleId, l.key]));
+  const owned: OwnedConsoleItem<MdeConsoleEntry>[] = [];
+  let humanMade = read.unreadable.length;
+  for (const e of read.entries) {
+    const consoleId = mdeConsoleId(objectId, e);
+    const key = keyOf.get(consoleId);
+    if (key === undefined) humanMade++;
+    else owned.push({ key, consoleId, body: e });
+  }
+  return { owned, humanMade };
 }
