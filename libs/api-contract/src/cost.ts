@@ -103,6 +103,10 @@ const periodMeasuresSchema = z.object({
 const period = z.object({ start: timestamp, end: timestamp });
 const beforeAfterSpread = z.object({ before: spreadSchema, after: spreadSchema, changePercent: spreadSchema });
 
+/** What confirms a push in force on a host: the console read back what the hub applied, or the host's agent applied it. */
+export const pushConfirmationBasisSchema = z.enum(['console-read-back', 'agent-applied']);
+export type PushConfirmationBasis = z.infer<typeof pushConfirmationBasisSchema>;
+
 /** GET /api/v1/cost/before-after: equal periods before and after a change, per host and across hosts. */
 export const beforeAfterViewSchema = z.object({
   hosts: z.array(
@@ -125,5 +129,15 @@ export const beforeAfterViewSchema = z.object({
   after: period,
   push: z.object({ id: z.string(), setVersion: z.number().int(), status: z.string(), itemCount: z.number().int() }).nullable(),
   targeted: z.object({ execPaths: z.array(z.string()), execsPerSecond: z.object({ before: spreadSchema, after: spreadSchema }) }).nullable(),
+  confirmation: z
+    .object({
+      confirmed: z.array(z.object({ hostId: z.string(), hostname: z.string().optional(), basis: pushConfirmationBasisSchema })),
+      unconfirmed: z.array(z.object({ hostId: z.string(), hostname: z.string().optional(), why: z.string() })),
+    })
+    .nullable()
+    .describe(
+      'With pushId: the hosts compared are only those where the push is confirmed in force (a verified console read-back for the ' +
+        "target's platform, or the host's agent reporting its auditd rules applied); the others are listed with why",
+    ),
 });
 export type BeforeAfterView<T extends Timestamp = string> = ViewOf<typeof beforeAfterViewSchema, T>;

@@ -540,6 +540,9 @@ test('closed loop: the trend plot marks the push, and before/after numbers for t
     const verdict = (await ba.getByTestId('before-after-verdict').textContent())!;
     const pct = Math.abs(((after - before) / before) * 100).toFixed(0);
     assert.equal(verdict.trim(), `${after < before ? 'fell' : after > before ? 'rose' : 'unchanged'} by ${pct} %`);
+    // The closed loop (issue 14 item 4): a webhook push is not read back and no agent reported applying it, so the card
+    // says it is confirmed in force nowhere instead of crediting the change to it.
+    await ba.getByTestId('before-after-confirmation').filter({ hasText: 'In force on 0 hosts' }).waitFor();
     await shot(page, '13-trends-push-marker');
     // A hostile path as the subject: titles and the before/after card show it as text, the page does not widen.
     await goHash(page, `/trends?kind=exec&subject=${encodeURIComponent(HOSTILE_EXEC)}`);

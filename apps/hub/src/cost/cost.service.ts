@@ -9,7 +9,9 @@ import type {
   ProductCostView,
 } from '@fleettune/api-contract';
 import { BeforeAfterQuery, FleetCostQuery, HostCostQuery } from './cost-query.dto';
-import { HostCostRepository, ProductRow, WindowRow } from './host-cost.repository';
+import { HostCostRepository, ProductRow, PushRow, WindowRow } from './host-cost.repository';
+import { auditdValues, confirmPushOnHosts, consolePlatform } from './push-confirmation';
+import { isConsoleConnectorKind } from '../policy-push/connectors/policy-console-connector';
 
 /** Views as the hub builds them (Date timestamps); the contract lib is the one definition the dashboard shares. */
 export type { AuditdHealthView, ProductCostView };
@@ -176,10 +178,12 @@ export class CostService {
   async beforeAfter(q: BeforeAfterQuery): Promise<BeforeAfterView<Date>> {
     let at = q.at;
     let push: { id: string; setVersion: number; status: string; itemCount: number } | null = null;
+    let pushRow: PushRow | null = null;
     let execPaths: string[] = [];
     if (q.pushId) {
       const p = await this.costs.push(q.pushId);
       if (!p) throw new NotFoundException(`push ${q.pushId} not found`);
+      pushRow = p;
       push = { id: p.id, setVersion: p.set_version, status: p.status, itemCount: p.item_count };
       at ??= p.delivered_at ?? p.created_at;
       const items = Array.isArray(p.items) ? (p.items as Array<{ type?: string; value?: string }>) : [];
@@ -201,9 +205,18 @@ export class CostService {
       return m;
     };
     const [b, a] = await Promise.all([period(before), period(after)]);
-    // Hosts compared: those asked for, else those with data in both periods.
-    const ids = q.hostIds ?? [...b.keys()].filter((id) => a.has(id));
-    const names = await this.costs.hostnames(ids);
+    // Hosts compared: those asked for, else those with data in both periods; of a push, only where it is confirmed in force.
+    const candidates = q.hostIds ?? [...b.keys()].filter((id) => a.has(id));
+    const check = pushRow
+      ? confirmPushOnHosts(
+          pushRow,
+          candidates,
+          new Set(isConsoleConnectorKind(pushRow.mode) ? await this.costs.hostIdsOnPlatform(consolePlatform(pushRow)) : []),
+          await this.costs.auditdApplied(auditdValues(pushRow.items)),
+        )
+      : null;
+    const ids = check ? candidates.filter((id) => check.confirmed.has(id)) : candidates;
+    const names = await this.costs.hostnames(candidates);
     const measures = (x?: { events?: number; cpuMs?: number; coveredMs?: number }) => ({
       eventsPerSecond: x?.events !== undefined ? round(x.events / seconds, 4) : 0,
       cpuPercent: x?.coveredMs ? round(((x.cpuMs ?? 0) / x.coveredMs) * 100, 4) : undefined,
@@ -221,6 +234,12 @@ export class CostService {
       after,
       push,
       targeted: execPaths.length ? { execPaths, execsPerSecond: { before: targetedRate(b), after: targetedRate(a) } } : null,
+      confirmation: check
+        ? {
+            confirmed: [...check.confirmed].map(([hostId, basis]) => ({ hostId, hostname: names.get(hostId), basis })),
+            unconfirmed: [...check.unconfirmed].map(([hostId, why]) => ({ hostId, hostname: names.get(hostId), why })),
+          }
+        : null,
       ...report,
     };
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BatchAck, CountBatch, HostCostWindow } from '@fleettune/proto';
+import { Metadata } from '@grpc/grpc-js';
+import { AuditdApplyReport, BatchAck, CountBatch, HostCostWindow } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 
@@ -20,6 +21,17 @@ const enroll = (hostname: string) =>
   );
 
 const upload = (token: string, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(fx.client, token, batches);
+
+/** The agent's report of what it did with the approved auditd items (ReportAuditdApply, as the agent sends it). */
+function reportApply(agent: { agentToken: string; hostId: string }, state: string, lines: AuditdApplyReport['lines']): Promise<void> {
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${agent.agentToken}`);
+  return new Promise((resolve, reject) =>
+    fx.client.reportAuditdApply({ hostId: agent.hostId, etag: 'spec', setId: '', setVersion: 0, state, message: '', lines }, md, (e) =>
+      e ? reject(e) : resolve(),
+    ),
+  );
+}
 
 async function api<T>(p: string, status = 200): Promise<T> {
   const res = await fx.api(p);
@@ -189,9 +201,53 @@ test('cost windows ride on batches: stored once, per host over time, fleet-wide,
     INSERT INTO policy_pushes (id, target_id, set_id, set_version, mode, items, item_count, digest, status, requested_by, created_at, delivered_at)
     VALUES (gen_random_uuid(), ${target.id}::uuid, gen_random_uuid(), 1, 'pull', ${JSON.stringify([{ type: 'audit-exe', value: '/opt/agent/bin/syncagent', user: '', applyToChildren: false }])}::jsonb,
             1, 'x', 'served', 'spec', ${new Date(T0)}, ${new Date(T0 + 10 * MIN)}) RETURNING id::text`;
-  const byPush = await api<BA>(`/api/v1/cost/before-after?pushId=${push.id}&windowMinutes=10`);
+  // Issue 14 item 4, the closed loop: a served pull proves nothing on a host; only hosts whose agent reports the
+  // push's auditd rules applied are compared.
+  type Confirmation = { confirmed: Array<{ hostId: string; basis: string }>; unconfirmed: Array<{ hostId: string; why: string }> };
+  const unconfirmed = await api<BA & { confirmation: Confirmation }>(`/api/v1/cost/before-after?pushId=${push.id}&windowMinutes=10`);
+  assert.equal(unconfirmed.hosts.length, 0);
+  assert.deepEqual(unconfirmed.confirmation.unconfirmed.map((h) => h.hostId).sort(), [a.hostId, b.hostId].sort());
+  assert.match(unconfirmed.confirmation.unconfirmed[0].why, /a pull push is not read back.*no report from this host’s agent/);
+  const applied = (outcome: string) => [
+    { itemId: '', type: 'audit-exe', value: '/opt/agent/bin/syncagent', outcome, reason: outcome === 'applied' ? '' : 'absent', rule: '' },
+  ];
+  await reportApply(a, 'applied', applied('applied'));
+  await reportApply(b, 'applied', applied('skipped'));
+  const onlyA = await api<BA & { confirmation: Confirmation }>(`/api/v1/cost/before-after?pushId=${push.id}&windowMinutes=10`);
+  assert.deepEqual(
+    onlyA.hosts.map((h) => h.hostId),
+    [a.hostId],
+  );
+  assert.deepEqual(onlyA.confirmation.confirmed, [{ hostId: a.hostId, hostname: 'cost-a', basis: 'agent-applied' }]);
+  await reportApply(b, 'partial', applied('applied'));
+  const byPush = await api<BA & { confirmation: Confirmation }>(`/api/v1/cost/before-after?pushId=${push.id}&windowMinutes=10`);
   assert.equal(byPush.hosts.length, 2);
   assert.deepEqual(byPush.targeted!.execPaths, ['/opt/agent/bin/syncagent']);
   assert.equal(byPush.targeted!.execsPerSecond.before.median, 5); // host a 10/s, host b 0/s
   assert.equal(byPush.targeted!.execsPerSecond.after.median, 0);
+});
+
+test('a console push counts on its platform’s hosts only once the read-back verified it (issue 14 item 4)', async () => {
+  const hosts = await fx.prisma.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM hosts WHERE os = 'linux'`;
+  assert.ok(hosts.length >= 2, 'the hosts of the first test');
+  const [target] = await fx.prisma.$queryRaw<Array<{ id: string }>>`
+    INSERT INTO policy_targets (id, name, kind, config, created_by)
+    VALUES (gen_random_uuid(), 'intune-linux', 'intune', ${JSON.stringify({ platform: 'linux' })}::jsonb, 'spec') RETURNING id::text`;
+  const consolePush = async (verified: boolean) =>
+    (
+      await fx.prisma.$queryRaw<Array<{ id: string }>>`
+      INSERT INTO policy_pushes (id, target_id, set_id, set_version, mode, items, item_count, digest, status, verified, requested_by, created_at, delivered_at)
+      VALUES (gen_random_uuid(), ${target.id}::uuid, gen_random_uuid(), 1, 'intune', ${JSON.stringify([{ type: 'process', value: '/opt/agent/bin/syncagent', user: '', applyToChildren: false }])}::jsonb,
+              1, 'x', 'delivered', ${verified}, 'spec', ${new Date(T0)}, ${new Date(T0 + 10 * MIN)}) RETURNING id::text`
+    )[0].id;
+  type View = { hosts: unknown[]; confirmation: { confirmed: Array<{ basis: string }>; unconfirmed: Array<{ why: string }> } };
+  const unverified = await api<View>(`/api/v1/cost/before-after?pushId=${await consolePush(false)}&windowMinutes=10`);
+  assert.equal(unverified.hosts.length, 0);
+  assert.match(unverified.confirmation.unconfirmed[0].why, /the intune read-back did not confirm this push/);
+  const verified = await api<View>(`/api/v1/cost/before-after?pushId=${await consolePush(true)}&windowMinutes=10`);
+  assert.equal(verified.hosts.length, 2);
+  assert.deepEqual(
+    verified.confirmation.confirmed.map((c) => c.basis),
+    ['console-read-back', 'console-read-back'],
+  );
 });

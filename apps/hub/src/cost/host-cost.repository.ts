@@ -148,6 +148,19 @@ export interface PushRow {
   items: unknown;
   created_at: Date;
   delivered_at: Date | null;
+  /** webhook | pull | git | a console connector's kind */
+  mode: string;
+  /** Console connectors: the read-back after apply held exactly the plan. */
+  verified: boolean | null;
+  /** The target's platform setting (console connectors), when it has one. */
+  target_platform: string | null;
+}
+
+/** A host's latest auditd apply report: which of the asked item values its agent loaded. */
+export interface AuditdAppliedRow {
+  host_id: string;
+  reported_at: Date;
+  applied_values: string[];
 }
 
 /** Per host, one period's sums, each row's share weighted by how much of its window falls in the period. */
@@ -255,8 +268,31 @@ export class HostCostRepository {
   /** On the primary: a push just made must be found (the cost views otherwise read the replica). */
   async push(pushId: string): Promise<PushRow | null> {
     const rows = await this.prisma.$queryRaw<PushRow[]>`
-      SELECT id::text, set_version, status, item_count, items, created_at, delivered_at FROM policy_pushes WHERE id = ${pushId}::uuid`;
+      SELECT p.id::text, p.set_version, p.status, p.item_count, p.items, p.created_at, p.delivered_at, p.mode, p.verified,
+             t.config->>'platform' AS target_platform
+      FROM policy_pushes p JOIN policy_targets t ON t.id = p.target_id WHERE p.id = ${pushId}::uuid`;
     return rows[0] ?? null;
+  }
+
+  /** Hosts of one platform (`hosts.os`), or every host. */
+  async hostIdsOnPlatform(os: string | null): Promise<string[]> {
+    const rows = os
+      ? await this.prisma.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM hosts WHERE os = ${os}`
+      : await this.prisma.$queryRaw<Array<{ id: string }>>`SELECT id::text FROM hosts`;
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Per host whose agent's latest apply report loaded rules (state applied or partial): which of `values`
+   * it reported as applied. Read from the primary: the report an agent just sent must count.
+   */
+  async auditdApplied(values: string[]): Promise<AuditdAppliedRow[]> {
+    if (values.length === 0) return [];
+    return this.prisma.$queryRaw<AuditdAppliedRow[]>`
+      SELECT r.host_id::text, r.reported_at,
+             ARRAY(SELECT DISTINCT l->>'value' FROM jsonb_array_elements(r.lines) l
+                   WHERE l->>'outcome' = 'applied' AND l->>'value' = ANY(${values}::text[])) AS applied_values
+      FROM auditd_apply_reports r WHERE r.state IN ('applied', 'partial')`;
   }
 
   /** Events, product CPU, covered time and targeted execs per host over [start, end). */

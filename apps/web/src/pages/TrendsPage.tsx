@@ -1,4 +1,4 @@
-import type { ExclusionSetView, TrendView } from '@fleettune/api-contract';
+import type { BeforeAfterView, ExclusionSetView, TrendView } from '@fleettune/api-contract';
 import { useMemo, useState } from 'react';
 import { Page, PUSH_HISTORY_PATH, PushHistoryRow, pushSucceeded } from '../api';
 import { changePercent, meanRate, approvalsOf, pushLabel, pushTime, trendMarkers } from '../closed-loop';
@@ -10,6 +10,49 @@ import { TrendChart, TrendSeries } from '../TrendChart';
 import { NOISE_SECTIONS, NoiseRow } from './NoisePage';
 
 const TREND_KINDS = NOISE_SECTIONS.filter((s) => s.trend);
+const BEFORE_AFTER_PATH = '/api/v1/cost/before-after';
+
+/**
+ * The closed loop (issue 14 item 4): where the push is confirmed in force (a verified console read-back, or the
+ * host's agent reporting its auditd rules applied) and what changed on those hosts only.
+ */
+function PushInForce({ view }: { view: BeforeAfterView }) {
+  const c = view.confirmation;
+  if (!c) return null;
+  const agent = c.confirmed.filter((h) => h.basis === 'agent-applied').length;
+  const console = c.confirmed.length - agent;
+  const ev = view.summary.eventsPerSecond;
+  return (
+    <div data-testid="before-after-confirmation">
+      <p>
+        In force on <strong>{fmtInt(c.confirmed.length)}</strong> host{c.confirmed.length === 1 ? '' : 's'}
+        {c.confirmed.length
+          ? ` (${[agent ? `${agent} applied by the agent` : '', console ? `${console} read back from the console` : ''].filter(Boolean).join(', ')})`
+          : ''}
+        {c.unconfirmed.length ? `; not confirmed on ${fmtInt(c.unconfirmed.length)}` : ''}.
+        {c.confirmed.length && ev.before.median !== null && ev.after.median !== null ? (
+          <>
+            {' '}
+            On those hosts, median events/s {fmtRate(ev.before.median)} → {fmtRate(ev.after.median)}
+            {ev.changePercent.median !== null ? ` (${ev.changePercent.median > 0 ? '+' : ''}${ev.changePercent.median.toFixed(0)} %)` : ''}.
+          </>
+        ) : null}
+      </p>
+      {c.unconfirmed.length ? (
+        <details>
+          <summary>why not confirmed</summary>
+          <ul>
+            {c.unconfirmed.slice(0, 50).map((h) => (
+              <li key={h.hostId}>
+                <SafeText value={h.hostname ?? h.hostId} max={60} />: <SafeText value={h.why} max={300} />
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}
 const BUCKET_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
 const WINDOWS: Array<{ minutes: number; label: string }> = [
   { minutes: 10, label: '10 minutes' },
@@ -65,7 +108,7 @@ export function beforeAfterSpans(at: number, minutes: number, now: number) {
 
 /** Closed loop: did the noise fall after a push? Mean rate in the N before vs the N after. */
 function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject: string; pushes: PushHistoryRow[]; filters: Filters }) {
-  const { api } = useSession();
+  const { api, caps } = useSession();
   const ok = pushes.filter(pushSucceeded);
   const [pushId, setPushId] = useState('');
   const [minutes, setMinutes] = useState(60);
@@ -89,6 +132,11 @@ function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject
       afterSeconds: Math.max(0, s.after[1] - s.after[0]),
     };
   }, [push?.id, minutes, kind, subject, JSON.stringify(filters)]);
+  const inForce = useAsync(
+    async () =>
+      push && caps.has('get', BEFORE_AFTER_PATH) ? api.get<BeforeAfterView>(BEFORE_AFTER_PATH, { pushId: push.id, windowMinutes: String(minutes) }) : null,
+    [push?.id, minutes],
+  );
   if (!ok.length) return null;
   const r = q.data;
   const change = r ? changePercent(r.beforeRate, r.afterRate) : null;
@@ -166,6 +214,7 @@ function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject
           )}
         </p>
       ) : null}
+      {inForce.data ? <PushInForce view={inForce.data} /> : null}
     </Card>
   );
 }
