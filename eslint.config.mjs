@@ -74,4 +74,15 @@ export default [
       ],
     },
   },
+  {
+    // One config (issue 16): the hub reads its environment in config/ only, validated once (hub-config.ts).
+    files: ['apps/hub/src/**/*.ts'],
+    ignores: ['apps/hub/src/config/**', 'apps/hub/src/testing/**', 'apps/hub/src/generated/**', 'apps/hub/src/**/*.spec.ts', 'apps/hub/src/**/*fixture.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'settings are read in apps/hub/src/config (hub-config.ts), validated once and injected' },
+      ],
+    },
+  },
 ];

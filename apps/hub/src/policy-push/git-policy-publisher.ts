@@ -1,3 +1,4 @@
+import { childEnvironment } from '../config/child-environment';
 import { Inject, Injectable } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -74,9 +75,8 @@ export class GitPolicyPublisher {
   private run(cwd: string, args: string[], remote: GitRemote, deadline: number, okCodes: number[]): Promise<{ code: number; stdout: string }> {
     const timeout = deadline - Date.now();
     if (timeout <= 0) return Promise.reject(new GitPublishError(`git push timed out after ${this.config.FLEETTUNE_POLICY_GIT_TIMEOUT_MS} ms`));
-    const env: NodeJS.ProcessEnv = {};
     // The child gets the hub's environment (PATH, HOME for ~/.ssh, proxies) minus any GIT_* that could redirect it.
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+    const env = childEnvironment(['GIT_']);
     Object.assign(env, {
       GIT_TERMINAL_PROMPT: '0',
       GIT_ASKPASS: '/bin/false',
