@@ -8,6 +8,7 @@ import { ActivityRollupService } from '../exclusions/activity-rollup.service';
 import type { RunningHub } from '../hub-app';
 import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { startTestHub } from '../testing/test-hub';
+import type { NoiseQuery } from './noise-rollup.repository';
 
 /**
  * The dashboard's fleet API is served from the rollups the rollup worker
@@ -205,14 +206,8 @@ test('PUT /hosts/:id/tags: admin only, validated, audited; GET /hosts shows and 
 
 // ---- The reference: the raw count tables, aggregated directly (the pre-rollup queries). ----
 
-interface Filters {
-  since?: Date;
-  until?: Date;
-  os?: string;
-  source?: string;
-  hostId?: string;
-  tag?: string;
-}
+/** The filters of a noise query (the repository's, without `top`). */
+type Filters = Omit<NoiseQuery, 'top'>;
 
 const RAW: Record<string, { table: string; subject: string; where: string; end: string; source: boolean }> = {
   exec: { table: 'exec_counts', subject: 'path', where: '', end: 'window_end', source: true },
