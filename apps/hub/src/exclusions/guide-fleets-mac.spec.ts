@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
+import { SpecHost, enrollSpecHost } from '../testing/agent-enroll';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 // Issue 19 item 2, end to end on three Macs built from the Cisco guide's "Identify Parent Process" walk
@@ -18,18 +19,10 @@ const USERS = ['alice', 'bob', 'carol'];
 const HELPER = '/Library/Application Support/Acme/acme-helper';
 const TERMINAL = '/System/Applications/Utilities/Terminal.app/Contents/MacOS/Terminal';
 
-interface Host {
-  hostId: string;
-  token: string;
-  sequence: number;
-}
+type Host = SpecHost;
 
 function enroll(hostname: string): Promise<Host> {
-  return new Promise((resolve, reject) =>
-    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'darwin', agentVersion: 'guide-fleets', machineId: `m-${hostname}` }, (err, res) =>
-      err || !res ? reject(err) : resolve({ hostId: res.hostId, token: res.agentToken, sequence: 1 }),
-    ),
-  );
+  return enrollSpecHost(fx.client, ENROLL, hostname, 'darwin', 'guide-fleets');
 }
 
 function window(host: Host, startMs: number, source: string, execs: CountBatch['execs']): CountBatch {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
+import { SpecHost, enrollSpecHost } from '../testing/agent-enroll';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 // Issue 19, end to end: three Linux hosts built from the guides' examples enroll and upload one-minute
@@ -16,20 +17,12 @@ const BIN = 20 * MIN;
 const EDGE = Math.floor(Date.UTC(2026, 11, 6, 9, 0, 0) / BIN) * BIN + BIN;
 const T0 = EDGE - 30 * MIN;
 
-interface Host {
-  hostId: string;
-  token: string;
-  sequence: number;
-}
+type Host = SpecHost;
 
 const linux: Host[] = [];
 
 function enroll(hostname: string, os: string): Promise<Host> {
-  return new Promise((resolve, reject) =>
-    fx.client.enroll({ enrollSecret: ENROLL, hostname, os, agentVersion: 'guide-fleets', machineId: `m-${hostname}` }, (err, res) =>
-      err || !res ? reject(err) : resolve({ hostId: res.hostId, token: res.agentToken, sequence: 1 }),
-    ),
-  );
+  return enrollSpecHost(fx.client, ENROLL, hostname, os, 'guide-fleets');
 }
 
 function window(host: Host, startMs: number, source: string, rows: Partial<Pick<CountBatch, 'execs' | 'files'>>): CountBatch {

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { CountBatch, ExecCount, ProgramFormat } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
+import { SpecHost, enrollSpecHost } from '../testing/agent-enroll';
 import { PROGRAM_FORMAT_CODES } from '../ingest/program-format-code';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
@@ -20,18 +21,10 @@ const HELPER = '/opt/acme/bin/acme-helper';
 const LEGACY = '/opt/acme/bin/legacy-tool';
 const GONE = '/opt/acme/bin/gone-tool';
 
-interface Host {
-  hostId: string;
-  token: string;
-  sequence: number;
-}
+type Host = SpecHost;
 
 function enroll(hostname: string): Promise<Host> {
-  return new Promise((resolve, reject) =>
-    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'program-format', machineId: `m-${hostname}` }, (err, res) =>
-      err || !res ? reject(err) : resolve({ hostId: res.hostId, token: res.agentToken, sequence: 1 }),
-    ),
-  );
+  return enrollSpecHost(fx.client, ENROLL, hostname, 'linux', 'program-format');
 }
 
 const exec = (path: string, count: number, programFormat?: ProgramFormat): ExecCount => ({

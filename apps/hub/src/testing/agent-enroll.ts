@@ -10,6 +10,19 @@ export function enrollAgent(client: AgentServiceClient, req: Partial<EnrollReque
   );
 }
 
+/** For specs: an enrolled host as a spec drives it, with the sequence of its next batch. */
+export interface SpecHost {
+  hostId: string;
+  token: string;
+  sequence: number;
+}
+
+/** For specs: enrolls `hostname` (machine id `m-<hostname>`) and returns it ready to upload from sequence 1. */
+export async function enrollSpecHost(client: AgentServiceClient, enrollSecret: string, hostname: string, os: string, agentVersion: string): Promise<SpecHost> {
+  const res = await enrollAgent(client, { enrollSecret, hostname, os, agentVersion, machineId: `m-${hostname}` });
+  return { hostId: res.hostId, token: res.agentToken, sequence: 1 };
+}
+
 /** For specs: a small valid batch of one exec row. */
 export function specBatch(hostId: string, sequence: number, path = '/usr/bin/id', count = 1): CountBatch {
   const start = Date.now() - 3600_000 - (Date.now() % 60_000);
