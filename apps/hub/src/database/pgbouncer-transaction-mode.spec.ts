@@ -8,12 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
 import { PartitionMaintenanceService } from '../jobs/partition-maintenance.service';
 import type { RunningHub } from '../hub-app';
 import { newPgClient } from './pg-client';
 import { runFleetScenario, FleetScenarioSummary, SCENARIO_HUB_ENV } from '../testing/fleet-scenario';
-import { findPgBouncer, PgBouncerProcess, startPgBouncer } from '../testing/pgbouncer-process';
+import { createMigratedTestDatabase, findPgBouncer, PgBouncerProcess, startPgBouncer, TestDatabase } from '@fleettune/db-tools';
 import { startTestHubReplica } from '../testing/test-hub';
 
 const ENROLL = 'pgbouncer-spec-enroll-secret-000';

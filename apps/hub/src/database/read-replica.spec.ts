@@ -12,13 +12,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { credentials } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck_Status, CountBatch } from '@fleettune/proto';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
 import { ActivityRollupService } from '../exclusions/activity-rollup.service';
 import type { RunningHub } from '../hub-app';
 import { enrollAgent } from '../testing/agent-enroll';
 import { uploadBatches } from '../testing/agent-upload';
 import { runFleetScenario, SCENARIO_HUB_ENV } from '../testing/fleet-scenario';
-import { findPostgresBin, startStreamingReplicaPair, StreamingReplicaPair } from '../testing/postgres-streaming-replica';
+import { createMigratedTestDatabase, findPostgresBin, startStreamingReplicaPair, StreamingReplicaPair, TestDatabase } from '@fleettune/db-tools';
 import { startTestHubReplica } from '../testing/test-hub';
 
 const ENROLL = 'replica-spec-enroll-secret-00000';

@@ -3,7 +3,14 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { newPgClient } from '../database/pg-client';
+import pg from 'pg';
+
+/** A pg client whose 'error' event (the server went away mid-query) cannot crash the process; the query still rejects. */
+export function quietClient(connectionString: string): pg.Client {
+  const c = new pg.Client({ connectionString });
+  c.on('error', () => undefined);
+  return c;
+}
 
 /** A loopback port nobody listens on right now. */
 export function freePort(): Promise<number> {
@@ -49,7 +56,7 @@ export interface PgBouncerProcess {
 }
 
 /**
- * For specs (issue 17): a real PgBouncer process on a free loopback port in
+ * For specs and the chaos suite (issue 17): a real PgBouncer process on a free loopback port in
  * front of a PostgreSQL server, with a generated ini (pool mode, pool size,
  * auth_type trust, every database name forwarded by the `*` fallback entry).
  * PgBouncer refuses to run as root: started by root it switches to the
@@ -115,7 +122,7 @@ export async function startPgBouncer(o: PgBouncerOptions = {}): Promise<PgBounce
   };
   const url = (database: string) => `postgresql://${encodeURIComponent(user)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const admin = async (sql: string) => {
-    const c = newPgClient({ connectionString: url('pgbouncer') });
+    const c = quietClient(url('pgbouncer'));
     await c.connect();
     try {
       return (await c.query(sql)).rows as Record<string, unknown>[];

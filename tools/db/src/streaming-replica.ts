@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { newPgClient } from '../database/pg-client';
-import { freePort } from './pgbouncer-process';
+import { freePort, quietClient } from './pgbouncer-process';
 
 const run = promisify(execFile);
 
@@ -90,7 +89,7 @@ export async function startStreamingReplicaPair(): Promise<StreamingReplicaPair>
       dataDir,
       url: (database) => `postgresql://postgres@127.0.0.1:${port}/${encodeURIComponent(database)}`,
       async query<T>(sql: string, params: unknown[] = [], database = 'postgres') {
-        const c = newPgClient({ connectionString: server.url(database) });
+        const c = quietClient(server.url(database));
         await c.connect();
         try {
           return (await c.query(sql, params)).rows as T[];
