@@ -338,6 +338,17 @@ test('rollback never brings back an item rejected since that version', async () 
   assert.deepEqual(consoleHolds(), ['path:/opt/human-made/cache', `process:${AGENT}`]);
 });
 
+test('two pushes to one console at once: one after the other, the item created once', async () => {
+  await decide(LOG, 'approved');
+  const [a, b] = await Promise.all([0, 1].map(() => api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId }, APPROVER)));
+  assert.deepEqual([a.status, b.status], [202, 202]);
+  const rows = await Promise.all([waitFor(targetId, a.body.pushId), waitFor(targetId, b.body.pushId)]);
+  assert.deepEqual(rows.map((r) => r.status).sort(), ['delivered', 'unchanged'], 'the second one found the work done');
+  assert.deepEqual(consoleHolds(), ['path:/home/*/.cache/syncagent/sync.log', 'path:/opt/human-made/cache', `process:${AGENT}`]);
+  await decide(LOG, 'rejected');
+  assert.equal((await pushAndWait()).status, 'delivered');
+});
+
 test('refused credentials fail the push at once, without retries', async () => {
   const created = await api('POST', '/api/v1/policy-targets', {
     name: 'cisco-wrong',
