@@ -47,10 +47,8 @@ const fx = useTestHub('exclusion_sources_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN }
   }
 });
 
-async function api(path: string): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return { status: res.status, text: await res.text(), headers: res.headers };
-}
+/** GET as the admin (FLEETTUNE_ADMIN_TOKEN of the fixture). */
+const api = (path: string) => fx.getText(path);
 
 type Item = {
   type: string;

@@ -37,10 +37,8 @@ function window(host: Host, startMs: number, source: string, execs: CountBatch['
   });
 }
 
-async function api(path: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return { status: res.status, text: await res.text() };
-}
+/** GET as the admin (FLEETTUNE_ADMIN_TOKEN of the fixture). */
+const api = (path: string) => fx.getText(path);
 
 const fx = useTestHub(
   'guide_fleets_mac_spec',

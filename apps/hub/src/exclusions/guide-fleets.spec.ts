@@ -40,10 +40,8 @@ function window(host: Host, startMs: number, source: string, rows: Partial<Pick<
   });
 }
 
-async function api(path: string): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(fx.base + path, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return { status: res.status, text: await res.text(), headers: res.headers };
-}
+/** GET as the admin (FLEETTUNE_ADMIN_TOKEN of the fixture). */
+const api = (path: string) => fx.getText(path);
 
 const fx = useTestHub(
   'guide_fleets_spec',

@@ -17,6 +17,8 @@ export interface HubFixture {
   base: string;
   /** fetch on the hub's REST side, sending the FLEETTUNE_ADMIN_TOKEN of `env` unless `init` sets its own authorization. */
   api(path: string, init?: RequestInit): Promise<Response>;
+  /** GET `path` as the admin (see `api`), its body read as text. */
+  getText(path: string): Promise<{ status: number; text: string; headers: Headers }>;
 }
 
 /**
@@ -32,6 +34,10 @@ export function useTestHub(name: string, env: Record<string, string> = {}, setUp
       const headers = new Headers(init.headers);
       if (adminToken !== undefined && !headers.has('authorization')) headers.set('authorization', `Bearer ${adminToken}`);
       return fetch(`${fixture.base}${path}`, { ...init, headers });
+    },
+    async getText(path: string): Promise<{ status: number; text: string; headers: Headers }> {
+      const res = await fixture.api(path);
+      return { status: res.status, text: await res.text(), headers: res.headers };
     },
   } as HubFixture;
 
