@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
-import { SpecHost, enrollSpecHost } from '../testing/agent-enroll';
+import { SpecHost, enrollSpecHost, nextWindow } from '../testing/agent-enroll';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 // Issue 19 item 2, end to end on three Macs built from the Cisco guide's "Identify Parent Process" walk
@@ -26,15 +26,7 @@ function enroll(hostname: string): Promise<Host> {
 }
 
 function window(host: Host, startMs: number, source: string, execs: CountBatch['execs']): CountBatch {
-  return CountBatch.fromPartial({
-    hostId: host.hostId,
-    sequence: host.sequence++,
-    windowStartMs: startMs,
-    windowEndMs: startMs + MIN,
-    source,
-    events: execs.reduce((n, e) => n + e.count, 0),
-    execs,
-  });
+  return nextWindow(host, startMs, source, { execs });
 }
 
 /** GET as the admin (FLEETTUNE_ADMIN_TOKEN of the fixture). */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
-import { SpecHost, enrollSpecHost } from '../testing/agent-enroll';
+import { SpecHost, enrollSpecHost, nextWindow } from '../testing/agent-enroll';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 // Issue 19, end to end: three Linux hosts built from the guides' examples enroll and upload one-minute
@@ -25,20 +25,7 @@ function enroll(hostname: string, os: string): Promise<Host> {
   return enrollSpecHost(fx.client, ENROLL, hostname, os, 'guide-fleets');
 }
 
-function window(host: Host, startMs: number, source: string, rows: Partial<Pick<CountBatch, 'execs' | 'files'>>): CountBatch {
-  const execs = rows.execs ?? [];
-  const files = rows.files ?? [];
-  return CountBatch.fromPartial({
-    hostId: host.hostId,
-    sequence: host.sequence++,
-    windowStartMs: startMs,
-    windowEndMs: startMs + MIN,
-    source,
-    events: execs.reduce((n, e) => n + e.count, 0) + files.reduce((n, f) => n + f.count, 0),
-    execs,
-    files,
-  });
-}
+const window = nextWindow;
 
 /** GET as the admin (FLEETTUNE_ADMIN_TOKEN of the fixture). */
 const api = (path: string) => fx.getText(path);

@@ -1,5 +1,6 @@
 import type { ServiceError } from '@grpc/grpc-js';
-import type { AgentServiceClient, CountBatch, EnrollRequest, EnrollResponse } from '@fleettune/proto';
+import { CountBatch } from '@fleettune/proto';
+import type { AgentServiceClient, EnrollRequest, EnrollResponse } from '@fleettune/proto';
 
 /** For specs: one Enroll call; resolves with the credentials or rejects with the gRPC status. */
 export function enrollAgent(client: AgentServiceClient, req: Partial<EnrollRequest> & { enrollSecret: string; hostname: string }): Promise<EnrollResponse> {
@@ -21,6 +22,22 @@ export interface SpecHost {
 export async function enrollSpecHost(client: AgentServiceClient, enrollSecret: string, hostname: string, os: string, agentVersion: string): Promise<SpecHost> {
   const res = await enrollAgent(client, { enrollSecret, hostname, os, agentVersion, machineId: `m-${hostname}` });
   return { hostId: res.hostId, token: res.agentToken, sequence: 1 };
+}
+
+/** For specs: the host's next one-minute window (sequence advanced) of `rows`, its events their counts' sum. */
+export function nextWindow(host: SpecHost, startMs: number, source: string, rows: Partial<Pick<CountBatch, 'execs' | 'files'>>): CountBatch {
+  const execs = rows.execs ?? [];
+  const files = rows.files ?? [];
+  return CountBatch.fromPartial({
+    hostId: host.hostId,
+    sequence: host.sequence++,
+    windowStartMs: startMs,
+    windowEndMs: startMs + 60_000,
+    source,
+    events: execs.reduce((n, e) => n + e.count, 0) + files.reduce((n, f) => n + f.count, 0),
+    execs,
+    files,
+  });
 }
 
 /** For specs: a small valid batch of one exec row. */
