@@ -51,6 +51,7 @@ export default [
       'apps/hub/src/testing/**',
       'apps/hub/src/generated/**',
       'apps/hub/src/**/*.spec.ts',
+      'apps/hub/src/**/*.chaos.ts',
       'apps/hub/src/**/*fixture.ts',
     ],
     rules: {
@@ -77,7 +78,14 @@ export default [
   {
     // One config (issue 16): the hub reads its environment in config/ only, validated once (hub-config.ts).
     files: ['apps/hub/src/**/*.ts'],
-    ignores: ['apps/hub/src/config/**', 'apps/hub/src/testing/**', 'apps/hub/src/generated/**', 'apps/hub/src/**/*.spec.ts', 'apps/hub/src/**/*fixture.ts'],
+    ignores: [
+      'apps/hub/src/config/**',
+      'apps/hub/src/testing/**',
+      'apps/hub/src/generated/**',
+      'apps/hub/src/**/*.spec.ts',
+      'apps/hub/src/**/*.chaos.ts',
+      'apps/hub/src/**/*fixture.ts',
+    ],
     rules: {
       'no-restricted-properties': [
         'error',
