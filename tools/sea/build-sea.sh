@@ -4,7 +4,8 @@
 # binary carrying the bundled agent. No Node install needed on the host.
 #   npm run build:agent-sea            (or: bash tools/sea/build-sea.sh)
 # Steps: tsc the agent -> esbuild bundles it and its dependencies (grpc-js and
-# the protobuf code are pure JS) into one CJS file -> node --experimental-sea-config
+# the protobuf code are pure JS) into one CJS file, with the parallel audit
+# reader's worker code inside (tools/sea/src/agent-bundle.ts) -> node --experimental-sea-config
 # makes the blob -> postject injects it into a copy of node. Then it prints the
 # binary's size and idle RSS (tools/sea/dist/measure-sea.js).
 # macOS: see deploy/macos/README.md (codesign steps around postject).
@@ -17,11 +18,9 @@ started=$(date +%s)
 echo "==> compiling the agent and tools/sea" >&2
 npx tsc -b apps/agent tools/sea
 
-echo "==> bundling apps/agent/dist/main.js (esbuild)" >&2
+echo "==> bundling apps/agent/dist/main.js and the audit reader's worker thread (esbuild)" >&2
 mkdir -p "$OUT"
-# --main-fields: the workspace libs point "main" at their compiled dist.
-npx esbuild apps/agent/dist/main.js --bundle --platform=node --target=node20 --format=cjs \
-  --outfile="$OUT/fleettune-agent.cjs" --legal-comments=none --log-level=warning
+node tools/sea/dist/agent-bundle.js "$OUT/fleettune-agent.cjs"
 
 echo "==> SEA blob" >&2
 cat >"$OUT/sea-config.json" <<EOF

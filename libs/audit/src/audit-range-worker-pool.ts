@@ -12,19 +12,32 @@ import type { AuditRangeJob, AuditRangeWorkerMessage } from './audit-range-worke
  */
 const WORKER_SCRIPT = path.join(__dirname, 'audit-range-worker.js');
 
+/**
+ * The worker's own code, bundled into one script, where a one-file bundle of
+ * the agent carries it (tools/sea/src/agent-bundle.ts sets it in the bundle's
+ * first line): there is no audit-range-worker.js next to a bundle, and a
+ * single executable has no JS file on disk at all.
+ */
+export const BUNDLED_WORKER_SOURCE_GLOBAL = '__fleettuneAuditRangeWorkerSource';
+
+function bundledWorkerSource(): string | undefined {
+  const s = (globalThis as Record<string, unknown>)[BUNDLED_WORKER_SOURCE_GLOBAL];
+  return typeof s === 'string' ? s : undefined;
+}
+
 class AuditRangeWorkerPool {
   private readonly idle: Worker[] = [];
   private nextJob = 1;
   private hasScript: boolean | undefined;
 
   /**
-   * False when there is no worker script next to this file to start a thread
-   * with: the agent bundled into one file (esbuild; the single executable the
-   * .deb and .rpm ship) has none, and readAuditFile then reads on this thread
-   * (same result) instead of failing with MODULE_NOT_FOUND.
+   * False when there is no worker code to start a thread with: neither the
+   * bundled source nor a worker script next to this file (a bundle made
+   * without it). readAuditFile then reads on this thread (same result)
+   * instead of failing with MODULE_NOT_FOUND.
    */
   get available(): boolean {
-    return (this.hasScript ??= fs.existsSync(WORKER_SCRIPT));
+    return (this.hasScript ??= bundledWorkerSource() !== undefined || fs.existsSync(WORKER_SCRIPT));
   }
 
   /**
@@ -66,9 +79,11 @@ class AuditRangeWorkerPool {
   }
 
   private run(job: AuditRangeJob, results: AuditRangeResult[]): Promise<void> {
+    const source = bundledWorkerSource();
     const worker =
       this.idle.pop() ??
-      new Worker(WORKER_SCRIPT, {
+      new Worker(source ?? WORKER_SCRIPT, {
+        eval: source !== undefined,
         workerData: { auditRangeWorker: true },
         // Each thread has a heap of its own: a 16 MB young generation keeps a 1 GB read's peak RSS
         // lower than the default (measured with 2 threads + idle main: 126 MB instead of 138), at no cost

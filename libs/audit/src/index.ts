@@ -15,5 +15,5 @@ export * from './audit-event-tally';
 export * from './audit-file-ranges';
 export * from './audit-range-scan';
 export * from './parallel-audit-file-reader';
-export { auditRangeWorkerPool } from './audit-range-worker-pool';
+export { auditRangeWorkerPool, BUNDLED_WORKER_SOURCE_GLOBAL } from './audit-range-worker-pool';
 export { ARCH_MACHINES, MACHINE_SYSCALLS } from './syscall-tables';
