@@ -42,58 +42,33 @@ interface KindSql {
   table: Prisma.Sql;
   subject: Prisma.Sql;
   extraWhere: Prisma.Sql;
-  end: Prisma.Sql;
   hasSource: boolean;
 }
+
+/** A kind whose subject is one column of its count table. */
+const columnKind = (table: string, column: string, hasSource: boolean): KindSql => ({
+  table: Prisma.raw(table),
+  subject: Prisma.raw(column),
+  extraWhere: Prisma.empty,
+  hasSource,
+});
 
 // The kinds over the raw count tables: minute-bucket trends read these; the rollup worker derives the
 // same subjects (rollup-apply-sql.ts). Identifiers and expressions are constants, never user input.
 const KINDS: Record<NoiseKind, KindSql> = {
-  exec: { table: Prisma.sql`exec_counts`, subject: Prisma.sql`path`, extraWhere: Prisma.empty, end: Prisma.sql`window_end`, hasSource: true },
-  parent: {
-    table: Prisma.sql`exec_counts`,
-    subject: Prisma.sql`parent_path`,
-    extraWhere: Prisma.sql`AND parent_path <> ''`,
-    end: Prisma.sql`window_end`,
-    hasSource: true,
-  },
-  file: { table: Prisma.sql`file_counts`, subject: Prisma.sql`path`, extraWhere: Prisma.empty, end: Prisma.sql`window_end`, hasSource: true },
-  directory: {
-    table: Prisma.sql`file_counts`,
-    // "/a/b/c.log" -> "/a/b"; "/x" -> "/"
-    subject: Prisma.sql`COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/')`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_end`,
-    hasSource: true,
-  },
+  exec: columnKind('exec_counts', 'path', true),
+  parent: { ...columnKind('exec_counts', 'parent_path', true), extraWhere: Prisma.sql`AND parent_path <> ''` },
+  file: columnKind('file_counts', 'path', true),
+  // "/a/b/c.log" -> "/a/b"; "/x" -> "/"
+  directory: { ...columnKind('file_counts', 'path', true), subject: Prisma.sql`COALESCE(NULLIF(regexp_replace(path, '/[^/]*$', ''), ''), '/')` },
   extension: {
-    table: Prisma.sql`file_counts`,
+    ...columnKind('file_counts', 'path', true),
     subject: Prisma.sql`lower(substring(path from '\\.([^./]{1,32})$'))`,
     extraWhere: Prisma.sql`AND path ~ '[^/]\\.[^./]{1,32}$'`,
-    end: Prisma.sql`window_end`,
-    hasSource: true,
   },
-  key: {
-    table: Prisma.sql`audit_key_counts`,
-    subject: Prisma.sql`key`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_start`,
-    hasSource: false,
-  },
-  syscall: {
-    table: Prisma.sql`syscall_counts`,
-    subject: Prisma.sql`syscall`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_start`,
-    hasSource: false,
-  },
-  initiator: {
-    table: Prisma.sql`initiator_counts`,
-    subject: Prisma.sql`initiator`,
-    extraWhere: Prisma.empty,
-    end: Prisma.sql`window_start`,
-    hasSource: false,
-  },
+  key: columnKind('audit_key_counts', 'key', false),
+  syscall: columnKind('syscall_counts', 'syscall', false),
+  initiator: columnKind('initiator_counts', 'initiator', false),
 };
 
 /** noise_subjects.key of (kind, subject, '') for bound values: the expression of SUBJECT_KEY_SQL (rollup-apply-sql.ts). */
