@@ -820,3 +820,59 @@ test('a host whose agent runs --redact-users carries the "users redacted" badge;
     await context.close();
   }
 });
+
+test('a Cisco Secure Endpoint target: the approver runs a dry run from the push card (nothing changes), then pushes', { skip: SKIP }, async (t) => {
+  if (!hasRoute('get', '/api/v1/policy-targets/{id}/drift')) return t.skip('this hub has no console connectors');
+  // The hub's own fake Secure Endpoint (documented token flow, shapes and errors), built with the hub.
+  const { FakeCiscoSecureEndpoint } = (await import(path.join(REPO, 'apps/hub/dist/testing/fake-cisco-secure-endpoint.js'))) as {
+    FakeCiscoSecureEndpoint: new (o: { clientId: string; clientSecret: string; organizationId: string; exclusionSetGuid: string }) => {
+      start(): Promise<{ url: string; exclusions: unknown[]; writes(): unknown[]; close(): Promise<void> }>;
+    };
+  };
+  const fake = await new FakeCiscoSecureEndpoint({
+    clientId: 'e2e-client',
+    clientSecret: 'e2e-password',
+    organizationId: 'org1',
+    exclusionSetGuid: 'set1',
+  }).start();
+  try {
+    const target = await admin.post<{ id: string }>('/api/v1/policy-targets', {
+      name: 'cisco-linux',
+      kind: 'cisco-secure-endpoint',
+      config: { apiBaseUrl: `${fake.url}/v3`, tokenUrl: `${fake.url}/iroh/oauth2/token`, organizationId: 'org1', exclusionSetGuid: 'set1', platform: 'linux' },
+      credentials: { clientId: 'e2e-client', clientSecret: 'e2e-password' },
+    });
+    // An approved item Secure Endpoint can carry (the exclusions test approved an auditd-only one): the log file's wildcard path.
+    const set = await admin.get<{ id: string; items: Array<{ id: string; type: string; value: string; decision: { status: string } }> }>(
+      '/api/v1/exclusion-sets/latest',
+    );
+    const pending = set.items.filter((i) => i.type === 'wildcard' && i.decision.status !== 'approved');
+    const wildcard = pending.find((i) => i.value.endsWith('.log')) ?? pending[0];
+    if (wildcard) await admin.post(`/api/v1/exclusion-items/${wildcard.id}/decision`, { decision: 'approved', comment: 'e2e: for the console' });
+    const plan = await admin.post<{ plan: { add: unknown[] } }>(`/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id, dryRun: true });
+    assert.ok(plan.plan.add.length >= 1, 'something to add');
+    const { context, page } = await signIn(approverToken);
+    try {
+      await page.getByTestId('nav-exclusions').click();
+      await page.getByTestId('push-target').selectOption(target.id);
+      await page.getByTestId('dry-run-button').click();
+      const result = page.getByTestId('dry-run-result');
+      await result.waitFor();
+      assert.match((await result.textContent())!, new RegExp(`would add ${plan.plan.add.length}, remove 0, keep 0`));
+      assert.deepEqual(fake.writes(), [], 'the dry run wrote nothing to the console');
+      await shot(page, '18-exclusions-console-dry-run');
+      await page.getByTestId('push-button').click();
+      await page.getByTestId('notice').filter({ hasText: 'queued push' }).waitFor();
+    } finally {
+      await context.close();
+    }
+    await waitFor('the console push finished', async () => {
+      const rows = (await admin.get<{ items: Array<{ status: string; verified?: boolean | null }> }>(`/api/v1/policy-pushes?targetId=${target.id}`)).items;
+      return rows[0] && !['queued', 'retrying'].includes(rows[0].status) ? rows[0] : undefined;
+    }).then((row) => assert.deepEqual([row.status, row.verified], ['delivered', true]));
+    assert.equal(fake.exclusions.length, plan.plan.add.length, 'the console holds what the dry run said');
+    assert.deepEqual(dialogs, [], 'no script ran');
+  } finally {
+    await fake.close();
+  }
+});
