@@ -43,7 +43,7 @@ export default [
     // Data access lives in repositories (issue 16, as immich's server/src/repositories): every Prisma
     // or pg call of the hub is in a <feature>/<aggregate>.repository.ts; services hold the logic and
     // controllers, guards, interceptors, processors and views call them. Only database/ (the clients
-    // themselves), testing/ and specs and fixtures (which seed and inspect the database) are exempt.
+    // themselves), testing/, specs, chaos scenarios and fixtures (which seed and inspect the database) are exempt.
     files: ['apps/hub/src/**/*.ts'],
     ignores: [
       'apps/hub/src/**/*.repository.ts',
