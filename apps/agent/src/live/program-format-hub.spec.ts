@@ -27,8 +27,9 @@ const live = useHubForAgents('agent_program_format', 'ft-progfmt-', {
   FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
 });
 
-// Not under the temporary directory: a program in a world-writable directory (/tmp) is refused as an item anyway.
-const PROGRAMS = path.join(__dirname, `program-format-programs-${process.pid}`);
+// Not under a world-writable directory (/tmp): a program there is refused as an item anyway. The checkout itself may
+// be under /tmp (CI clones there), so as root the programs go under /opt, where an installed app would be.
+const PROGRAMS = process.getuid?.() === 0 ? `/opt/fleettune-spec-programs-${process.pid}` : path.join(__dirname, `program-format-programs-${process.pid}`);
 const SCRIPT = path.join(PROGRAMS, 'sync-job');
 const BINARY = path.join(PROGRAMS, 'acme-helper');
 const GONE = path.join(PROGRAMS, 'gone-tool');
