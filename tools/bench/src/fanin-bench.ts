@@ -10,12 +10,15 @@
  * `--replicas 2` (issue 17) measures the same fleet twice in one run: against
  * one hub process, then against two hub replicas over one database (each
  * agent on one replica, half on each), and prints the two side by side.
+ * `--pgbouncer` (issue 17) adds a run of the same fleet with the hubs'
+ * DATABASE_URL through a PgBouncer in transaction pooling mode the bench
+ * starts (`--pgbouncer-pool` server connections), beside the direct runs.
  */
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { createMigratedTestDatabase } from '@fleettune/db-tools';
+import { createMigratedTestDatabase, PgBouncerProcess, startPgBouncer } from '@fleettune/db-tools';
 import { FleetResult, HubProcess, formatFleetResult, loadTemplates, makeHostProfiles, runFleet, startHubProcess, watchRss } from '@fleettune/simulator';
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -30,11 +33,15 @@ interface FaninOptions {
   keep?: boolean;
   json?: boolean;
   replicas: number;
+  pgbouncer?: boolean;
+  pgbouncerPool: number;
 }
 
 /** One measured fleet run against `replicas` hub processes over one fresh database. */
 interface FaninRun extends FleetResult {
   replicas: number;
+  /** Server connections of the PgBouncer (transaction mode) the hubs went through; absent: straight to PostgreSQL. */
+  pgbouncerPool?: number;
   pass: boolean;
   rounds: number;
   errorsByCode: Record<string, number>;
@@ -50,12 +57,14 @@ interface FaninRun extends FleetResult {
 const log = (s: string) => process.stderr.write(`bench:fanin: ${s}\n`);
 const WINDOW_MS = 60_000;
 
-async function measure(o: FaninOptions, replicas: number, hubLog?: NodeJS.WritableStream): Promise<FaninRun> {
+async function measure(o: FaninOptions, replicas: number, hubLog?: NodeJS.WritableStream, bouncer?: PgBouncerProcess): Promise<FaninRun> {
   const enrollSecret = `bench-enroll-${randomBytes(12).toString('hex')}`;
   const windowMs = WINDOW_MS;
   const rounds = Math.floor((o.durationS * 1000) / o.intervalMs);
   const db = await createMigratedTestDatabase('bench_fanin');
-  log(`database ${db.name};${replicas > 1 ? ` ${replicas} hub replicas over it;` : ''} load average ${os.loadavg()[0].toFixed(1)}`);
+  log(
+    `database ${db.name};${replicas > 1 ? ` ${replicas} hub replicas over it;` : ''}${bouncer ? ` through PgBouncer (${o.pgbouncerPool} server connections);` : ''} load average ${os.loadavg()[0].toFixed(1)}`,
+  );
   const hubs: HubProcess[] = [];
   const rssWatches: Array<ReturnType<typeof watchRss>> = [];
   try {
@@ -63,7 +72,8 @@ async function measure(o: FaninOptions, replicas: number, hubLog?: NodeJS.Writab
       hubs.push(
         await startHubProcess(
           {
-            DATABASE_URL: db.url,
+            DATABASE_URL: bouncer ? bouncer.url(db.name) : db.url,
+            DATABASE_DIRECT_URL: db.url,
             HTTP_PORT: '0',
             GRPC_PORT: '0',
             BIND_HOST: '127.0.0.1',
@@ -73,7 +83,7 @@ async function measure(o: FaninOptions, replicas: number, hubLog?: NodeJS.Writab
             FLEETTUNE_ENROLL_PER_MINUTE: '1000000',
             FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
             // Replicas share one queue prefix: one fleet, one set of queues.
-            FLEETTUNE_QUEUE_PREFIX: `bench-fanin-${process.pid}-${replicas}`,
+            FLEETTUNE_QUEUE_PREFIX: `bench-fanin-${process.pid}-${replicas}${bouncer ? '-pgb' : ''}`,
             FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
             LOG_LEVEL: 'warn',
             // The per-agent rate limit (FLEETTUNE_AGENT_BATCHES_PER_SECOND 50, burst
@@ -160,6 +170,7 @@ async function measure(o: FaninOptions, replicas: number, hubLog?: NodeJS.Writab
     return {
       ...result,
       replicas,
+      ...(bouncer ? { pgbouncerPool: o.pgbouncerPool } : {}),
       pass,
       rounds,
       errorsByCode,
@@ -219,7 +230,10 @@ function formatSideBySide(runs: FaninRun[]): string {
     ['load average', (r) => r.loadAverage.toFixed(1)],
     ['verdict', (r) => (r.pass ? 'PASS' : 'FAIL')],
   ];
-  const header = ['', ...runs.map((r) => (r.replicas === 1 ? '1 hub process' : `${r.replicas} hub replicas`))];
+  const header = [
+    '',
+    ...runs.map((r) => (r.replicas === 1 ? '1 hub process' : `${r.replicas} hub replicas`) + (r.pgbouncerPool ? ` via PgBouncer (${r.pgbouncerPool})` : '')),
+  ];
   const table = [header, ...rows.map(([name, f]) => [name, ...runs.map(f)])];
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   return (
@@ -243,25 +257,37 @@ async function main(): Promise<void> {
     .option('--pool-size <n>', 'FLEETTUNE_DB_POOL_SIZE for the hub (default: the hub default)')
     .option('--max-rows <n>', 'exec+file rows kept per window (top N by count; 0 = all recorded rows)', Number, 100)
     .option('--replicas <n>', 'also run the same fleet against N hub replicas over one database and print it beside one hub', Number, 1)
+    .option('--pgbouncer', 'also run the same fleet with the hubs behind a PgBouncer in transaction pooling mode and print it beside')
+    .option('--pgbouncer-pool <n>', 'server connections of that PgBouncer (default_pool_size)', Number, 10)
     .option('--hub-log <file>', 'write the hub process output to this file')
     .option('--keep', 'keep the benchmark database')
     .option('--json', 'print the result as JSON')
     .parse()
     .opts<FaninOptions>();
   if (!Number.isInteger(o.replicas) || o.replicas < 1 || o.replicas > 8) throw new Error(`--replicas ${o.replicas}: a whole number from 1 to 8`);
+  if (!Number.isInteger(o.pgbouncerPool) || o.pgbouncerPool < 1) throw new Error(`--pgbouncer-pool ${o.pgbouncerPool}: a whole number >= 1`);
   if (o.intervalMs > WINDOW_MS) log(`WARNING: --interval-ms ${o.intervalMs} is slower than one batch per minute per agent; not the issue #8 goal`);
   const rounds = Math.floor((o.durationS * 1000) / o.intervalMs);
   if (rounds < 3) log(`WARNING: ${rounds} round(s) per agent; use --duration-s >= ${(3 * o.intervalMs) / 1000} for 3`);
   const hubLog = o.hubLog ? fs.createWriteStream(o.hubLog) : undefined;
   try {
-    if (o.replicas === 1) {
+    if (o.replicas === 1 && !o.pgbouncer) {
       const { replicas: _one, ...out } = await measure(o, 1, hubLog);
       process.stdout.write(o.json ? JSON.stringify(out, null, 2) + '\n' : formatRun(o, { ...out, replicas: 1 }));
       if (!out.pass) process.exitCode = 1;
       return;
     }
     // The same fleet, one after the other in this run, so both meet the same machine and load.
-    const runs = [await measure(o, 1, hubLog), await measure(o, o.replicas, hubLog)];
+    const runs = [await measure(o, 1, hubLog)];
+    if (o.replicas > 1) runs.push(await measure(o, o.replicas, hubLog));
+    if (o.pgbouncer) {
+      const bouncer = await startPgBouncer({ poolMode: 'transaction', poolSize: o.pgbouncerPool });
+      try {
+        runs.push(await measure(o, o.replicas, hubLog, bouncer));
+      } finally {
+        await bouncer.stop();
+      }
+    }
     process.stdout.write(o.json ? JSON.stringify(runs, null, 2) + '\n' : formatSideBySide(runs));
     if (!runs.every((r) => r.pass)) process.exitCode = 1;
   } finally {
