@@ -1,11 +1,10 @@
 import { ChildProcess, execSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { Writable } from 'node:stream';
-import { createMigratedTestDatabase, findPgBouncer, PgBouncerProcess, startPgBouncer, TestDatabase } from '@fleettune/db-tools';
+import { createMigratedTestDatabase, findPgBouncer, freePort, PgBouncerProcess, startPgBouncer, TestDatabase } from '@fleettune/db-tools';
 import { AgentRun, HubProcess, REPO, runAgent, spawnAgent, startHubProcess, renderTable } from '@fleettune/demo';
 
 /**
@@ -44,17 +43,6 @@ interface ScenarioResult {
 
 const log = (msg: string) => process.stderr.write(`chaos: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 /** What the input logs hold, counted by the agent's own parser without any network in between. */
 async function expectedTotals(logs: LogInput[]): Promise<Totals> {

@@ -5,26 +5,15 @@
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
+import { freePort } from '@fleettune/db-tools';
 import { waitFor } from '../alerts/test-fleet.fixture';
 
 const execFileP = promisify(execFile);
 export const SENTINEL_MASTER = 'fleettune-master';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 class RedisProcess {
   private exited = false;
