@@ -12,11 +12,12 @@ export interface CommandResult {
 /** Runs a command to its end (no shell); kills it after `timeoutMs`. */
 export function runCommand(argv: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env: o.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // No input: stdin is /dev/null, so a command that exits before reading it cannot fail us with EPIPE.
+    const child = spawn(argv[0]!, argv.slice(1), { env: o.env ?? process.env, stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -26,7 +27,13 @@ export function runCommand(argv: string[], o: { env?: NodeJS.ProcessEnv; timeout
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end(o.input ?? '');
+    if (child.stdin) {
+      // A command may exit without reading all of its input; its exit code and output are the result, not the broken pipe.
+      child.stdin.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') reject(err);
+      });
+      child.stdin.end(o.input);
+    }
   });
 }
 
