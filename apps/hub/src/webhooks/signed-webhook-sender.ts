@@ -1,12 +1,6 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { isIP, LookupFunction } from 'node:net';
-import { HUB_CONFIG, HubConfig } from '../config/hub-config';
-import { OutboundAddressPolicy, OutboundRefusedError, Resolver } from './outbound-address';
-
-/** Tests replace DNS with their own answers (rebinding); the hub uses the system resolver. */
-export const OUTBOUND_RESOLVER = Symbol('OUTBOUND_RESOLVER');
+import { Injectable } from '@nestjs/common';
+import { OutboundAddress, OutboundRefusedError } from './outbound-address';
+import { OutboundHttp } from './outbound-http';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature';
 
 export interface WebhookRequest {
@@ -33,24 +27,15 @@ export interface WebhookResult {
 }
 
 /**
- * The one sender of signed webhooks (alert channels, policy push; connectors
- * to come): resolves the target and refuses non-public addresses unless
+ * The one sender of signed webhooks (alert channels, policy push), on the
+ * hub's shared outbound client (OutboundHttp): resolves the target and refuses non-public addresses unless
  * allow-listed, connects to exactly the checked address (DNS rebinding cannot
  * move it), signs `timestamp.body`, never follows redirects, times out, and
  * reads at most FLEETTUNE_OUTBOUND_MAX_RESPONSE_BYTES of the answer.
  * It makes one attempt; retries are the caller's queue's business.
  */
 @Injectable()
-export class SignedWebhookSender {
-  private readonly addresses: OutboundAddressPolicy;
-
-  constructor(
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    @Optional() @Inject(OUTBOUND_RESOLVER) resolver?: Resolver,
-  ) {
-    this.addresses = new OutboundAddressPolicy(config.FLEETTUNE_OUTBOUND_ALLOW_CIDRS, resolver);
-  }
-
+export class SignedWebhookSender extends OutboundHttp {
   /** Why a target URL cannot be used, checked when it is registered; undefined when it can. */
   async urlProblem(url: string): Promise<string | undefined> {
     let u: URL;
@@ -85,7 +70,7 @@ export class SignedWebhookSender {
     } catch {
       return done({ ok: false, error: 'invalid target URL', permanent: true });
     }
-    let pinned: { address: string; family: 4 | 6 };
+    let pinned: OutboundAddress;
     try {
       pinned = await this.addresses.resolve(u.hostname);
     } catch (err) {
@@ -113,44 +98,22 @@ export class SignedWebhookSender {
     }
   }
 
-  private post(u: URL, pinned: { address: string; family: 4 | 6 }, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
-    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-    // Every connection of this request goes to the address that was checked.
-    const lookup: LookupFunction = (_name, opts, cb) => {
-      if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [pinned]);
-      else cb(null, pinned.address, pinned.family);
-    };
-    const options: https.RequestOptions = {
-      method: 'POST',
-      protocol: u.protocol,
-      hostname: host,
-      port: u.port || undefined,
-      path: `${u.pathname}${u.search}`,
-      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-      lookup,
-      agent: false,
-      signal: AbortSignal.timeout(timeoutMs),
-      ...(u.protocol === 'https:' && !isIP(host) ? { servername: host } : {}),
-    };
+  private post(u: URL, pinned: OutboundAddress, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
     const cap = this.config.FLEETTUNE_OUTBOUND_MAX_RESPONSE_BYTES;
-    return new Promise<number>((resolve, reject) => {
-      const request = (u.protocol === 'https:' ? https : http).request(options, (res) => {
-        let read = 0;
-        const status = res.statusCode ?? 0;
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          // The status is all the hub needs; a receiver that keeps talking is cut off.
-          if (read > cap) {
-            res.destroy();
-            resolve(status);
-          }
-        });
-        res.on('end', () => resolve(status));
-        res.on('error', () => resolve(status));
-        res.on('close', () => resolve(status));
+    return this.pinnedRequest<number>(u, pinned, { method: 'POST', headers, body, timeoutMs }, (res, resolve) => {
+      let read = 0;
+      const status = res.statusCode ?? 0;
+      res.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        // The status is all the hub needs; a receiver that keeps talking is cut off.
+        if (read > cap) {
+          res.destroy();
+          resolve(status);
+        }
       });
-      request.on('error', reject);
-      request.end(body);
+      res.on('end', () => resolve(status));
+      res.on('error', () => resolve(status));
+      res.on('close', () => resolve(status));
     });
   }
 }

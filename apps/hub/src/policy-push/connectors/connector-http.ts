@@ -1,11 +1,8 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { isIP, LookupFunction } from 'node:net';
+import { Injectable } from '@nestjs/common';
+import type * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HUB_CONFIG, HubConfig } from '../../config/hub-config';
-import { OutboundAddressPolicy, OutboundRefusedError, Resolver } from '../../webhooks/outbound-address';
-import { OUTBOUND_RESOLVER } from '../../webhooks/signed-webhook-sender';
+import { OutboundAddress, OutboundRefusedError } from '../../webhooks/outbound-address';
+import { OutboundHttp } from '../../webhooks/outbound-http';
 import { ConnectorError } from './policy-console-connector';
 
 export interface ConnectorRequest {
@@ -51,16 +48,7 @@ export const CONNECTOR_MAX_RETRY_AFTER_MS = 60_000;
  * ConnectorError (retryable or not) carrying the vendor's error text.
  */
 @Injectable()
-export class ConnectorHttp {
-  private readonly addresses: OutboundAddressPolicy;
-
-  constructor(
-    @Inject(HUB_CONFIG) private readonly config: HubConfig,
-    @Optional() @Inject(OUTBOUND_RESOLVER) resolver?: Resolver,
-  ) {
-    this.addresses = new OutboundAddressPolicy(config.FLEETTUNE_OUTBOUND_ALLOW_CIDRS, resolver);
-  }
-
+export class ConnectorHttp extends OutboundHttp {
   /** Why a connector may not call this URL, or undefined (checked when a target is created; DNS that does not resolve yet passes). */
   async urlProblem(url: string): Promise<string | undefined> {
     let u: URL;
@@ -81,7 +69,7 @@ export class ConnectorHttp {
   /** One request, no retries: the status, headers and (capped) text of the answer. Throws ConnectorError on a refused address or a network error. */
   async request(req: ConnectorRequest): Promise<ConnectorAnswer> {
     const u = new URL(req.url);
-    let pinned: { address: string; family: 4 | 6 };
+    let pinned: OutboundAddress;
     try {
       pinned = await this.addresses.resolve(u.hostname);
     } catch (err) {
@@ -157,43 +145,23 @@ export class ConnectorHttp {
     }
   }
 
-  private send(u: URL, pinned: { address: string; family: 4 | 6 }, req: ConnectorRequest): Promise<ConnectorAnswer> {
-    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-    const lookup: LookupFunction = (_name, opts, cb) => {
-      if ((opts as { all?: boolean }).all) (cb as unknown as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [pinned]);
-      else cb(null, pinned.address, pinned.family);
-    };
-    const body = req.body ?? '';
-    const options: https.RequestOptions = {
-      method: req.method,
-      protocol: u.protocol,
-      hostname: host,
-      port: u.port || undefined,
-      path: `${u.pathname}${u.search}`,
-      headers: { 'user-agent': 'fleettune-hub', ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
-      lookup,
-      agent: false,
-      signal: AbortSignal.timeout(this.config.FLEETTUNE_POLICY_PUSH_TIMEOUT_MS),
-      ...(u.protocol === 'https:' && !isIP(host) ? { servername: host } : {}),
-    };
-    return new Promise<ConnectorAnswer>((resolve, reject) => {
-      const request = (u.protocol === 'https:' ? https : http).request(options, (res) => {
-        const chunks: Buffer[] = [];
-        let read = 0;
-        res.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (read > CONNECTOR_MAX_RESPONSE_BYTES) {
-            res.destroy();
-            reject(new Error(`the answer is larger than ${CONNECTOR_MAX_RESPONSE_BYTES} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
+  private send(u: URL, pinned: OutboundAddress, req: ConnectorRequest): Promise<ConnectorAnswer> {
+    const headers = { 'user-agent': 'fleettune-hub', ...req.headers };
+    const timeoutMs = this.config.FLEETTUNE_POLICY_PUSH_TIMEOUT_MS;
+    return this.pinnedRequest<ConnectorAnswer>(u, pinned, { method: req.method, headers, body: req.body, timeoutMs }, (res, resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let read = 0;
+      res.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        if (read > CONNECTOR_MAX_RESPONSE_BYTES) {
+          res.destroy();
+          reject(new Error(`the answer is larger than ${CONNECTOR_MAX_RESPONSE_BYTES} bytes`));
+          return;
+        }
+        chunks.push(chunk);
       });
-      request.on('error', reject);
-      request.end(req.body);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
     });
   }
 }
