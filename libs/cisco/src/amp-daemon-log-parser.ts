@@ -1,7 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import type { FileOp } from '@fleettune/counting';
-import { LineSplitter } from '@fleettune/line-input';
-import { CiscoSkipReason, CONTROL_BYTES, SkipTally } from './skip-tally';
+import { NumberedTextLines, SkipSummary, SkipTally } from '@fleettune/line-input';
+import { CiscoSkipReason, CONTROL_BYTES } from './cisco-skip-reason';
 import { parseLineTimestamp, YearInferenceOptions } from './syslog-time';
 
 /** One `Daemon Rx: VNODE:<OP> X:<n> P:<pid> PP:<ppid> U:<uid> [<path>]` line of ampdaemon.log. */
@@ -22,12 +21,9 @@ export interface AmpDaemonRx {
   line: number;
 }
 
-export interface AmpDaemonLogStats {
+export interface AmpDaemonLogStats extends SkipSummary<CiscoSkipReason> {
   lines: number;
   rx: number;
-  skipped: number;
-  skippedReasons: Partial<Record<CiscoSkipReason, number>>;
-  messages: string[];
   firstTimestampMs?: number;
   lastTimestampMs?: number;
 }
@@ -57,33 +53,28 @@ const FIELD = /([A-Za-z]+):(-?\d+)/g;
  * date (see inferSyslogTime). Other log lines are counted as `not-daemon-rx`.
  */
 export class AmpDaemonLogParser {
-  private readonly tally: SkipTally;
-  private readonly splitter: LineSplitter;
-  private readonly s = { lines: 0, rx: 0, first: undefined as number | undefined, last: undefined as number | undefined };
+  private readonly tally: SkipTally<CiscoSkipReason>;
+  private readonly lines: NumberedTextLines;
+  private readonly s = { rx: 0, first: undefined as number | undefined, last: undefined as number | undefined };
 
   constructor(
     private readonly onRx: (rx: AmpDaemonRx) => void,
     private readonly options: AmpDaemonLogParserOptions = {},
   ) {
     this.tally = new SkipTally(options.onSkip);
-    this.splitter = new LineSplitter(
-      (l) => this.line(l),
-      () => this.tally.add('line-too-long', `line ${++this.s.lines}: too long, skipped`),
-    );
+    this.lines = new NumberedTextLines((text, n) => this.line(text, n), this.tally);
   }
 
   push(chunk: Buffer): void {
-    this.splitter.push(chunk);
+    this.lines.push(chunk);
   }
 
   end(): AmpDaemonLogStats {
-    this.splitter.end();
+    this.lines.end();
     return {
-      lines: this.s.lines,
+      lines: this.lines.count,
       rx: this.s.rx,
-      skipped: this.tally.skipped,
-      skippedReasons: { ...this.tally.reasons },
-      messages: [...this.tally.messages],
+      ...this.tally.summary(),
       firstTimestampMs: this.s.first,
       lastTimestampMs: this.s.last,
     };
@@ -142,13 +133,8 @@ export class AmpDaemonLogParser {
     };
   }
 
-  private line(buf: Buffer): void {
-    const n = ++this.s.lines;
-    if (!isUtf8(buf)) {
-      this.tally.add('invalid-utf8', `line ${n}: not UTF-8, skipped`);
-      return;
-    }
-    const rx = this.parseLine(buf.toString('utf8'), n);
+  private line(text: string, n: number): void {
+    const rx = this.parseLine(text, n);
     if (!rx) return;
     this.s.rx++;
     if (this.s.first === undefined || rx.timestampMs < this.s.first) this.s.first = rx.timestampMs;

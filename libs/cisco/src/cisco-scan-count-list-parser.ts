@@ -1,6 +1,5 @@
-import { isUtf8 } from 'node:buffer';
-import { LineSplitter } from '@fleettune/line-input';
-import { CiscoSkipReason, CONTROL_BYTES, SkipTally } from './skip-tally';
+import { NumberedTextLines, SkipSummary, SkipTally } from '@fleettune/line-input';
+import { CiscoSkipReason, CONTROL_BYTES } from './cisco-skip-reason';
 
 export type CiscoScanListKind = 'execs' | 'fileops';
 
@@ -11,13 +10,10 @@ export interface CiscoScanCountRow {
   line: number;
 }
 
-export interface CiscoScanCountListStats {
+export interface CiscoScanCountListStats extends SkipSummary<CiscoSkipReason> {
   rows: number;
   /** Which column order the lines used (both when mixed). */
   orientation: { countFirst: number; pathFirst: number };
-  skipped: number;
-  skippedReasons: Partial<Record<CiscoSkipReason, number>>;
-  messages: string[];
 }
 
 export interface CiscoScanCountListParserOptions {
@@ -52,9 +48,8 @@ const pathLike = (s: string) => /^["']?[/~]/.test(s);
  * line number, never guessed.
  */
 export class CiscoScanCountListParser {
-  private readonly tally: SkipTally;
-  private readonly splitter: LineSplitter;
-  private lineNo = 0;
+  private readonly tally: SkipTally<CiscoSkipReason>;
+  private readonly lines: NumberedTextLines;
   private rows = 0;
   private countFirst = 0;
   private pathFirst = 0;
@@ -66,18 +61,15 @@ export class CiscoScanCountListParser {
     private readonly options: CiscoScanCountListParserOptions,
   ) {
     this.tally = new SkipTally(options.onSkip);
-    this.splitter = new LineSplitter(
-      (l) => this.line(l),
-      () => this.tally.add('line-too-long', `line ${++this.lineNo}: too long, skipped`),
-    );
+    this.lines = new NumberedTextLines((text, n) => this.line(text, n), this.tally);
   }
 
   push(chunk: Buffer): void {
-    this.splitter.push(chunk);
+    this.lines.push(chunk);
   }
 
   end(): CiscoScanCountListStats {
-    this.splitter.end();
+    this.lines.end();
     for (const p of this.pending) {
       if (this.countFirst > this.pathFirst) this.emit(p.a.path, p.a.count, p.line, 'count');
       else if (this.pathFirst > this.countFirst) this.emit(p.b.path, p.b.count, p.line, 'path');
@@ -87,19 +79,12 @@ export class CiscoScanCountListParser {
     return {
       rows: this.rows,
       orientation: { countFirst: this.countFirst, pathFirst: this.pathFirst },
-      skipped: this.tally.skipped,
-      skippedReasons: { ...this.tally.reasons },
-      messages: [...this.tally.messages],
+      ...this.tally.summary(),
     };
   }
 
-  private line(buf: Buffer): void {
-    const n = ++this.lineNo;
-    if (!isUtf8(buf)) {
-      this.tally.add('invalid-utf8', `line ${n}: not UTF-8, skipped`);
-      return;
-    }
-    const s = buf.toString('utf8').trim();
+  private line(text: string, n: number): void {
+    const s = text.trim();
     if (s === '') return;
     if (CONTROL_BYTES.test(s)) {
       this.tally.add('control-bytes', `line ${n}: control bytes, skipped`);

@@ -1,4 +1,4 @@
-export * from './skip-tally';
+export * from './cisco-skip-reason';
 export * from '@fleettune/line-input';
 export * from './syslog-time';
 export * from './cisco-scan-count-list-parser';

@@ -1,17 +1,13 @@
-import { isUtf8 } from 'node:buffer';
 import { syscallName } from '@fleettune/audit';
-import { LineSplitter } from '@fleettune/line-input';
-import { MdatpSkipReason, SkipTally } from './skip-tally';
+import { NumberedTextLines, SkipSummary, SkipTally } from '@fleettune/line-input';
+import { MdatpSkipReason } from './mdatp-skip-reason';
 
 export type EbpfStatisticsRow =
   | { section: 'initiators'; path: string; count: number }
   | { section: 'syscalls'; number: number; /** Name on `arch`, or the number as text when unknown. */ syscall: string; count: number };
 
-export interface EbpfStatisticsStats {
+export interface EbpfStatisticsStats extends SkipSummary<MdatpSkipReason> {
   rows: number;
-  skipped: number;
-  skippedReasons: Partial<Record<MdatpSkipReason, number>>;
-  messages: string[];
 }
 
 export interface EbpfStatisticsParserOptions {
@@ -26,42 +22,30 @@ export interface EbpfStatisticsParserOptions {
  * hold ` : `, so a row splits at its last ` : `.
  */
 export class EbpfStatisticsParser {
-  private readonly tally: SkipTally;
-  private readonly splitter: LineSplitter;
+  private readonly tally: SkipTally<MdatpSkipReason>;
+  private readonly lines: NumberedTextLines;
   private section: 'initiators' | 'syscalls' | undefined;
   private rows = 0;
-  private lineNo = 0;
 
   constructor(
     private readonly onRow: (row: EbpfStatisticsRow) => void,
     private readonly options: EbpfStatisticsParserOptions = {},
   ) {
     this.tally = new SkipTally(options.onSkip);
-    this.splitter = new LineSplitter(
-      (l) => this.line(l),
-      () => {
-        this.lineNo++;
-        this.tally.add('line-too-long', `line ${this.lineNo}: too long, skipped`);
-      },
-    );
+    this.lines = new NumberedTextLines((text, n) => this.line(text, n), this.tally);
   }
 
   push(chunk: Buffer): void {
-    this.splitter.push(chunk);
+    this.lines.push(chunk);
   }
 
   end(): EbpfStatisticsStats {
-    this.splitter.end();
-    return { rows: this.rows, skipped: this.tally.skipped, skippedReasons: { ...this.tally.reasons }, messages: [...this.tally.messages] };
+    this.lines.end();
+    return { rows: this.rows, ...this.tally.summary() };
   }
 
-  private line(buf: Buffer): void {
-    const n = ++this.lineNo;
-    if (!isUtf8(buf)) {
-      this.tally.add('invalid-utf8', `line ${n}: not UTF-8, skipped`);
-      return;
-    }
-    const s = buf.toString('utf8').trim();
+  private line(text: string, n: number): void {
+    const s = text.trim();
     if (s === '' || /^[$#]\s.*\bmdatp\b/.test(s)) return; // blank, or the command line of a pasted capture
     if (/^Top initiator paths\s*:?$/i.test(s)) {
       this.section = 'initiators';

@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { JsonDocumentScanner } from './json-document-scanner';
 import { looseGet, salvageArray, toCount } from './json-salvage';
-import { MdatpSkipReason, SkipTally } from './skip-tally';
+import { SkipSummary, SkipTally } from '@fleettune/line-input';
+import { MdatpSkipReason } from './mdatp-skip-reason';
 
 export type HotEventSourcesKind = 'files' | 'executables';
 
@@ -30,12 +31,9 @@ export interface HotEventSourcesSection {
   format: 'console' | 'json';
 }
 
-export interface HotEventSourcesStats {
+export interface HotEventSourcesStats extends SkipSummary<MdatpSkipReason> {
   sections: number;
   sources: number;
-  skipped: number;
-  skippedReasons: Partial<Record<MdatpSkipReason, number>>;
-  messages: string[];
 }
 
 export interface HotEventSourcesParserOptions {
@@ -62,7 +60,7 @@ export function hotEventSourcesKindFromName(name: string | undefined): HotEventS
  * and the JSON report it writes (`eventSource[]`, every value a string).
  */
 export class HotEventSourcesParser {
-  private readonly tally: SkipTally;
+  private readonly tally: SkipTally<MdatpSkipReason>;
   private readonly scanner: JsonDocumentScanner;
   private section: HotEventSourcesSection | undefined;
   private nextKind: HotEventSourcesKind | undefined;
@@ -91,9 +89,7 @@ export class HotEventSourcesParser {
     return {
       sections: this.sections,
       sources: this.sources,
-      skipped: this.tally.skipped,
-      skippedReasons: { ...this.tally.reasons },
-      messages: [...this.tally.messages],
+      ...this.tally.summary(),
     };
   }
 

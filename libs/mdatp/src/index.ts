@@ -1,4 +1,4 @@
-export * from './skip-tally';
+export * from './mdatp-skip-reason';
 export * from '@fleettune/line-input';
 export * from './json-document-scanner';
 export * from './json-salvage';

@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { JsonDocumentScanner, DEFAULT_MAX_DOCUMENT_BYTES } from './json-document-scanner';
 import { looseGet, salvageArray, toBigCount, toCount } from './json-salvage';
-import { MdatpSkipReason, SkipTally } from './skip-tally';
+import { SkipSummary, SkipTally } from '@fleettune/line-input';
+import { MdatpSkipReason } from './mdatp-skip-reason';
 
 /** One per-PID counter of `mdatp diagnostic real-time-protection-statistics`. Cumulative since the daemon started. */
 export interface MdatpRtpCounter {
@@ -28,13 +29,10 @@ export interface MdatpRtpPoll {
   format: 'json' | 'text';
 }
 
-export interface MdatpRtpParseStats {
+/** `messages`: readable descriptions of the first problems (e.g. where the JSON ends). */
+export interface MdatpRtpParseStats extends SkipSummary<MdatpSkipReason> {
   polls: number;
   counters: number;
-  skipped: number;
-  skippedReasons: Partial<Record<MdatpSkipReason, number>>;
-  /** Readable descriptions of the first problems (e.g. where the JSON ends). */
-  messages: string[];
 }
 
 export interface MdatpRtpParserOptions {
@@ -66,7 +64,7 @@ export function parsePollTime(v: unknown): number | undefined {
  * a JSON document cut short keeps its complete counters (poll marked incomplete).
  */
 export class MdatpRtpStatisticsParser {
-  private readonly tally: SkipTally;
+  private readonly tally: SkipTally<MdatpSkipReason>;
   private readonly scanner: JsonDocumentScanner;
   private polls = 0;
   private counters = 0;
@@ -114,9 +112,7 @@ export class MdatpRtpStatisticsParser {
     return {
       polls: this.polls,
       counters: this.counters,
-      skipped: this.tally.skipped,
-      skippedReasons: { ...this.tally.reasons },
-      messages: [...this.tally.messages],
+      ...this.tally.summary(),
     };
   }
 

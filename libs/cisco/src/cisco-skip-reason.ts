@@ -10,23 +10,5 @@ export type CiscoSkipReason =
   | 'bad-timestamp' // a `Daemon Rx:` line whose timestamp cannot be read
   | 'not-daemon-rx'; // any other ampdaemon.log line (not file/exec activity)
 
-export class SkipTally {
-  skipped = 0;
-  readonly reasons: Partial<Record<CiscoSkipReason, number>> = {};
-  readonly messages: string[] = [];
-
-  constructor(
-    private readonly onSkip?: (reason: CiscoSkipReason) => void,
-    private readonly maxMessages = 20,
-  ) {}
-
-  add(reason: CiscoSkipReason, message?: string): void {
-    this.skipped++;
-    this.reasons[reason] = (this.reasons[reason] ?? 0) + 1;
-    if (message && this.messages.length < this.maxMessages) this.messages.push(message);
-    this.onSkip?.(reason);
-  }
-}
-
 // Control bytes other than TAB (and the CR the splitter strips).
 export const CONTROL_BYTES = /[\u0000-\u0008\u000a-\u001f\u007f]/;

@@ -9,22 +9,3 @@ export type MdatpSkipReason =
   | 'bad-counter' // a counter without a usable id or files-scanned number
   | 'bad-row' // a text row that does not have the expected columns
   | 'text-line'; // a line of text that is no part of the format (prompts, noise)
-
-export class SkipTally {
-  skipped = 0;
-  readonly reasons: Partial<Record<MdatpSkipReason, number>> = {};
-  /** First few human-readable problems, for the report. */
-  readonly messages: string[] = [];
-
-  constructor(
-    private readonly onSkip?: (reason: MdatpSkipReason) => void,
-    private readonly maxMessages = 20,
-  ) {}
-
-  add(reason: MdatpSkipReason, message?: string, n = 1): void {
-    this.skipped += n;
-    this.reasons[reason] = (this.reasons[reason] ?? 0) + n;
-    if (message && this.messages.length < this.maxMessages) this.messages.push(message);
-    for (let i = 0; i < n; i++) this.onSkip?.(reason);
-  }
-}
