@@ -1,5 +1,5 @@
 import type { ObservedEvent, ObservedExec, ObservedFile } from '@fleettune/counting';
-import { decodeStrictUtf8, hasControlBytes, LineEventReader, LineEventReaderOptions } from '@fleettune/line-input';
+import { LineEventReader, LineEventReaderOptions } from '@fleettune/line-input';
 
 /** Why an eslogger line was not counted. Counted, never thrown. */
 export type EsloggerSkipReason =
@@ -81,15 +81,9 @@ export class EsloggerEventParser extends LineEventReader {
   }
 
   protected line(buf: Buffer, start: number, end: number): void {
-    if (hasControlBytes(buf, start, end)) return this.skip('control-bytes');
-    const text = decodeStrictUtf8(buf, start, end);
-    if (text === undefined) return this.skip('invalid-utf8');
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return this.skip('bad-json');
-    }
+    const json = this.parseJsonLine(buf, start, end);
+    if (!json) return;
+    const msg = json.value;
     if (!isObject(msg) || !isObject(msg.event)) return this.skip('bad-record');
     const names = Object.keys(msg.event);
     if (names.length !== 1) return this.skip('bad-record');

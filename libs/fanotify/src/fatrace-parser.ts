@@ -1,5 +1,5 @@
 import type { FileOp, ObservedEvent, ObservedFile } from '@fleettune/counting';
-import { decodeEscapingInvalid, decodeStrictUtf8, hasControlBytes, LineEventReader, LineEventReaderOptions } from '@fleettune/line-input';
+import { decodeEscapingInvalid, LineEventReader, LineEventReaderOptions } from '@fleettune/line-input';
 import { parseEpochSeconds, TimeOfDayClock } from '@fleettune/line-input';
 
 /** Why a fatrace line was not counted. Counted, never thrown. */
@@ -158,15 +158,9 @@ export class FatraceParser extends LineEventReader {
   }
 
   private jsonLine(buf: Buffer, start: number, end: number): void {
-    if (hasControlBytes(buf, start, end)) return this.skip('control-bytes');
-    const text = decodeStrictUtf8(buf, start, end);
-    if (text === undefined) return this.skip('invalid-utf8');
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
-      return this.skip('bad-json');
-    }
+    const json = this.parseJsonLine(buf, start, end);
+    if (!json) return;
+    const v = json.value;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.skip('bad-record');
     const r = v as Record<string, unknown>;
     if (typeof r.types !== 'string' || typeof r.pid !== 'number') return this.skip('bad-record');

@@ -78,6 +78,31 @@ export abstract class LineEventReader {
     this.onEvent(event);
   }
 
+  /**
+   * The line parsed as JSON, for the formats written one JSON value a line
+   * (eslogger, fatrace -j). Raw control bytes (never in JSON text), bytes that
+   * are not UTF-8 and text that is no JSON are skipped as `control-bytes`,
+   * `invalid-utf8` and `bad-json`, and give undefined. Wrapped in `{ value }`
+   * because `null` is a JSON value too.
+   */
+  protected parseJsonLine(buf: Buffer, start: number, end: number): { value: unknown } | undefined {
+    if (hasControlBytes(buf, start, end)) {
+      this.skip('control-bytes');
+      return undefined;
+    }
+    const text = decodeStrictUtf8(buf, start, end);
+    if (text === undefined) {
+      this.skip('invalid-utf8');
+      return undefined;
+    }
+    try {
+      return { value: JSON.parse(text) };
+    } catch {
+      this.skip('bad-json');
+      return undefined;
+    }
+  }
+
   protected skip(reason: string): void {
     this.stats.skipped++;
     this.stats.skippedReasons[reason] = (this.stats.skippedReasons[reason] ?? 0) + 1;
