@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import { assertAnyBytesNeverThrow, assertSkipReasonsAddUp } from '@fleettune/line-input/dist/testing/hostile-input';
 import type { ObservedEvent } from '@fleettune/counting';
 import { EsloggerEventParser } from './eslogger-event-parser';
 
@@ -31,18 +32,7 @@ const noise = fc.oneof(
 );
 
 test('arbitrary bytes never throw; skipped reasons add up', () => {
-  fc.assert(
-    fc.property(fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 20 }), (chunks) => {
-      const p = new EsloggerEventParser(() => undefined);
-      for (const c of chunks) p.push(Buffer.from(c));
-      const s = p.end();
-      assert.equal(
-        Object.values(s.skippedReasons).reduce((a, b) => a + b, 0),
-        s.skipped,
-      );
-    }),
-    { numRuns: 400 },
-  );
+  assertAnyBytesNeverThrow(() => new EsloggerEventParser(() => undefined), { maxChunkBytes: 400, numRuns: 400, check: assertSkipReasonsAddUp });
 });
 
 test('noise lines inserted anywhere are skipped one each and never change the events', () => {
