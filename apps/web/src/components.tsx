@@ -1,5 +1,7 @@
 import { ReactNode } from 'react';
 import { ApiError } from './api';
+import type { AsyncState } from './context';
+import { LabeledSelect } from './select';
 
 export function ErrorBox({ error }: { error: Error | undefined }) {
   if (!error) return null;
@@ -28,6 +30,16 @@ export function Loading({ when }: { when: boolean }) {
   return when ? <div className="muted">loading…</div> : null;
 }
 
+/** A fetch's failure, or "loading…" until its first answer (a reload keeps showing the old data). */
+export function AsyncStatus({ of }: { of: Pick<AsyncState<unknown>, 'data' | 'error' | 'loading'> }) {
+  return (
+    <>
+      <ErrorBox error={of.error} />
+      <Loading when={of.loading && !of.data} />
+    </>
+  );
+}
+
 export const TIME_RANGES: Array<{ id: string; label: string; seconds: number | null }> = [
   { id: 'all', label: 'all time', seconds: null },
   { id: '1h', label: 'last hour', seconds: 3600 },
@@ -43,15 +55,12 @@ export function sinceOf(rangeId: string): string | undefined {
 
 export function TimeRangeSelect({ value, onChange }: { value: string; onChange: (v: string) => void }) {
   return (
-    <label>
-      time range{' '}
-      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid="time-range">
-        {TIME_RANGES.map((t) => (
-          <option key={t.id} value={t.id}>
-            {t.label}
-          </option>
-        ))}
-      </select>
-    </label>
+    <LabeledSelect
+      label="time range"
+      value={value}
+      choices={TIME_RANGES.map((t) => ({ value: t.id, label: t.label }))}
+      onChange={onChange}
+      testId="time-range"
+    />
   );
 }

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useState } from 'react';
 import type { TokenSelf } from '@fleettune/api-contract';
 import { Api, Capabilities } from './api';
+import { toError } from './use-action';
 
 export interface Session {
   api: Api;
@@ -33,7 +34,7 @@ export function useAsync<T>(fn: () => Promise<T>, deps: unknown[]): AsyncState<T
     setState((s) => ({ ...s, loading: true }));
     fn().then(
       (data) => live && setState({ data, loading: false }),
-      (error: unknown) => live && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
+      (error: unknown) => live && setState({ error: toError(error), loading: false }),
     );
     return () => {
       live = false;

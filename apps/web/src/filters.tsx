@@ -2,6 +2,7 @@ import type { HostView } from '@fleettune/api-contract';
 import { useMemo } from 'react';
 import { useAsync, useSession } from './context';
 import { cleanText, truncateMiddle } from './safe';
+import { LabeledSelect } from './select';
 
 /** The OSes and host tags of the fleet (from the first 1000 hosts), for the filter menus. */
 export function useFleetFacets(): { oses: string[]; tags: string[] } {
@@ -22,7 +23,7 @@ export function useTagFilterAvailable(): boolean {
   return caps.hasParam('get', '/api/v1/noise/execs', 'tag');
 }
 
-/** A menu of values (cleaned for display; the raw value is what is sent). */
+/** A menu of values (cleaned for display; the raw value is what is sent), "any" first. */
 export function FilterSelect({
   label,
   value,
@@ -37,16 +38,13 @@ export function FilterSelect({
   testId?: string;
 }) {
   return (
-    <label>
-      {label}{' '}
-      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
-        <option value="">any</option>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {truncateMiddle(cleanText(o), 40)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <LabeledSelect
+      label={label}
+      value={value}
+      choices={options.map((o) => ({ value: o, label: truncateMiddle(cleanText(o), 40) }))}
+      onChange={onChange}
+      testId={testId}
+      any
+    />
   );
 }

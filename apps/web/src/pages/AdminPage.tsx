@@ -1,9 +1,13 @@
 import type { ApiTokenView, AuditLogView, CreatedApiToken, PolicyTargetView } from '@fleettune/api-contract';
 import { FormEvent, useState } from 'react';
 import { Page, PUSH_HISTORY_PATH, ROLES, Role } from '../api';
-import { Card, ErrorBox, Loading } from '../components';
+import { AsyncStatus, Card, ErrorBox } from '../components';
 import { useAsync, useSession } from '../context';
+import { PageLayout } from '../page-layout';
+import { CursorPager } from '../pager';
 import { SafeText, cleanText, fmtDate } from '../safe';
+import { DataTable } from '../table';
+import { useAction } from '../use-action';
 import { PushHistory } from './PushHistory';
 
 function Tokens() {
@@ -12,28 +16,22 @@ function Tokens() {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
-  const [error, setError] = useState<Error>();
-  const create = async (e: FormEvent) => {
+  const { error, run } = useAction();
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
-    try {
+    return run(async () => {
       const t = await api.post<CreatedApiToken>('/api/v1/tokens', { name, role });
       setCreated({ name: t.name, token: t.token });
       setName('');
       tokens.reload();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    }
+    });
   };
   const revoke = async (t: ApiTokenView) => {
     if (!window.confirm(`Revoke token "${cleanText(t.name)}"?`)) return;
-    setError(undefined);
-    try {
+    await run(async () => {
       await api.del(`/api/v1/tokens/${encodeURIComponent(t.id)}`);
       tokens.reload();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    }
+    });
   };
   return (
     <Card title="API tokens" testId="tokens">
@@ -52,33 +50,22 @@ function Tokens() {
         </div>
       ) : null}
       <ErrorBox error={error} />
-      <ErrorBox error={tokens.error} />
-      <Loading when={tokens.loading && !tokens.data} />
-      <table>
-        <thead>
-          <tr>
-            <th>name</th>
-            <th>role</th>
-            <th>created</th>
-            <th></th>
+      <AsyncStatus of={tokens} />
+      <DataTable columns={['name', 'role', 'created', '']}>
+        {(tokens.data?.items ?? []).map((t) => (
+          <tr key={t.id}>
+            <td>
+              <SafeText value={t.name} max={40} />
+              {t.name === me.name ? <span className="muted"> (you)</span> : null}
+            </td>
+            <td>{cleanText(t.role)}</td>
+            <td>{fmtDate(t.createdAt)}</td>
+            <td>
+              <button onClick={() => revoke(t)}>revoke</button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(tokens.data?.items ?? []).map((t) => (
-            <tr key={t.id}>
-              <td>
-                <SafeText value={t.name} max={40} />
-                {t.name === me.name ? <span className="muted"> (you)</span> : null}
-              </td>
-              <td>{cleanText(t.role)}</td>
-              <td>{fmtDate(t.createdAt)}</td>
-              <td>
-                <button onClick={() => revoke(t)}>revoke</button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </Card>
   );
 }
@@ -88,49 +75,27 @@ function AuditLog() {
   const [cursor, setCursor] = useState<string | undefined>();
   const log = useAsync(() => api.get<Page<AuditLogView>>('/api/v1/audit-log', { limit: 50, cursor }), [cursor]);
   return (
-    <Card
-      title="Audit log"
-      testId="audit-log"
-      actions={
-        <>
-          {cursor ? <button onClick={() => setCursor(undefined)}>newest</button> : null}
-          <button disabled={!log.data?.nextCursor} onClick={() => setCursor(log.data?.nextCursor ?? undefined)}>
-            older
-          </button>
-        </>
-      }
-    >
+    <Card title="Audit log" testId="audit-log" actions={<CursorPager cursor={cursor} nextCursor={log.data?.nextCursor} onChange={setCursor} />}>
       <ErrorBox error={log.error} />
-      <table>
-        <thead>
-          <tr>
-            <th>when</th>
-            <th>who</th>
-            <th>what</th>
-            <th>target</th>
-            <th>details</th>
+      <DataTable columns={['when', 'who', 'what', 'target', 'details']}>
+        {(log.data?.items ?? []).map((e) => (
+          <tr key={e.id}>
+            <td>{fmtDate(e.at)}</td>
+            <td>
+              <SafeText value={e.actor} max={30} /> {e.actorRole ? <span className="muted">({cleanText(e.actorRole)})</span> : null}
+            </td>
+            <td>
+              <code>{cleanText(e.action)}</code>
+            </td>
+            <td>
+              <SafeText value={e.targetId ?? ''} max={40} />
+            </td>
+            <td>
+              <SafeText value={e.details ? JSON.stringify(e.details) : ''} max={80} />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {(log.data?.items ?? []).map((e) => (
-            <tr key={e.id}>
-              <td>{fmtDate(e.at)}</td>
-              <td>
-                <SafeText value={e.actor} max={30} /> {e.actorRole ? <span className="muted">({cleanText(e.actorRole)})</span> : null}
-              </td>
-              <td>
-                <code>{cleanText(e.action)}</code>
-              </td>
-              <td>
-                <SafeText value={e.targetId ?? ''} max={40} />
-              </td>
-              <td>
-                <SafeText value={e.details ? JSON.stringify(e.details) : ''} max={80} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </Card>
   );
 }
@@ -144,30 +109,24 @@ function PolicyTargets() {
   const [url, setUrl] = useState('');
   const [created, setCreated] = useState<PolicyTargetView | null>(null);
   const [shown, setShown] = useState<string>();
-  const [error, setError] = useState<Error>();
-  const create = async (e: FormEvent) => {
+  const { error, run } = useAction();
+  const create = (e: FormEvent) => {
     e.preventDefault();
-    setError(undefined);
-    try {
+    return run(async () => {
       const t = await api.post<PolicyTargetView>('/api/v1/policy-targets', { name, kind, ...(kind === 'webhook' ? { url } : {}) });
       setCreated(t);
       setName('');
       setUrl('');
       targets.reload();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    }
+    });
   };
   const remove = async (t: PolicyTargetView) => {
     if (!window.confirm(`Delete target "${cleanText(t.name)}"? Its push history stays.`)) return;
-    setError(undefined);
-    try {
+    await run(async () => {
       await api.request('DELETE', `/api/v1/policy-targets/${encodeURIComponent(t.id)}`);
       if (shown === t.id) setShown(undefined);
       targets.reload();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    }
+    });
   };
   return (
     <>
@@ -198,48 +157,36 @@ function PolicyTargets() {
           </div>
         ) : null}
         <ErrorBox error={error} />
-        <ErrorBox error={targets.error} />
-        <Loading when={targets.loading && !targets.data} />
+        <AsyncStatus of={targets} />
         {targets.data && !targets.data.length ? <div className="muted">no targets yet</div> : null}
         {targets.data?.length ? (
-          <table>
-            <thead>
-              <tr>
-                <th>name</th>
-                <th>kind</th>
-                <th>url / pull path</th>
-                <th>created</th>
-                <th></th>
+          <DataTable columns={['name', 'kind', 'url / pull path', 'created', '']}>
+            {targets.data.map((t) => (
+              <tr key={t.id} className={t.id === shown ? 'selected' : ''}>
+                <td className="subject">
+                  <SafeText value={t.name} max={40} />
+                </td>
+                <td>{cleanText(t.kind)}</td>
+                <td className="subject">
+                  <SafeText value={t.kind === 'pull' ? `/api/v1/policy-targets/${t.id}/export?format=…` : (t.url ?? '')} max={60} />
+                </td>
+                <td>
+                  {fmtDate(t.createdAt)}{' '}
+                  <span className="muted">
+                    by <SafeText value={t.createdBy} max={20} />
+                  </span>
+                </td>
+                <td className="actions">
+                  {caps.has('get', PUSH_HISTORY_PATH) ? (
+                    <button onClick={() => setShown(shown === t.id ? undefined : t.id)} data-testid="target-history">
+                      {shown === t.id ? 'hide history' : 'history'}
+                    </button>
+                  ) : null}
+                  <button onClick={() => remove(t)}>delete</button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {targets.data.map((t) => (
-                <tr key={t.id} className={t.id === shown ? 'selected' : ''}>
-                  <td className="subject">
-                    <SafeText value={t.name} max={40} />
-                  </td>
-                  <td>{cleanText(t.kind)}</td>
-                  <td className="subject">
-                    <SafeText value={t.kind === 'pull' ? `/api/v1/policy-targets/${t.id}/export?format=…` : (t.url ?? '')} max={60} />
-                  </td>
-                  <td>
-                    {fmtDate(t.createdAt)}{' '}
-                    <span className="muted">
-                      by <SafeText value={t.createdBy} max={20} />
-                    </span>
-                  </td>
-                  <td className="actions">
-                    {caps.has('get', PUSH_HISTORY_PATH) ? (
-                      <button onClick={() => setShown(shown === t.id ? undefined : t.id)} data-testid="target-history">
-                        {shown === t.id ? 'hide history' : 'history'}
-                      </button>
-                    ) : null}
-                    <button onClick={() => remove(t)}>delete</button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         ) : null}
       </Card>
       {shown ? <PushHistory targetId={shown} title={`Pushes to ${cleanText(targets.data?.find((t) => t.id === shown)?.name ?? '').slice(0, 60)}`} /> : null}
@@ -250,13 +197,10 @@ function PolicyTargets() {
 export function AdminPage() {
   const { caps } = useSession();
   return (
-    <div>
-      <div className="toolbar">
-        <h1>Administration</h1>
-      </div>
+    <PageLayout title="Administration">
       <Tokens />
       {caps.has('get', '/api/v1/policy-targets') ? <PolicyTargets /> : null}
       <AuditLog />
-    </div>
+    </PageLayout>
   );
 }

@@ -1,17 +1,20 @@
 import type { AlertView } from '@fleettune/api-contract';
 import { useState } from 'react';
 import { ApiError, roleAllows } from '../api';
-import { Card, ErrorBox, Loading } from '../components';
+import { AsyncStatus, Card, ErrorBox } from '../components';
 import { href, useAsync, useSession } from '../context';
+import { Notice, PageLayout } from '../page-layout';
 import { SafeText, cleanText, fmtDate, fmtInt, fmtRate } from '../safe';
+import { LabeledSelect } from '../select';
+import { BAR_COLUMN, BarCell, DataTable, numColumn } from '../table';
+import { useAction } from '../use-action';
 
 const STATUSES = ['open', 'acknowledged', 'muted', 'resolved'];
 
 export function AlertsPage({ focus }: { focus?: string }) {
   const { api, me } = useSession();
   const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const { busy, error, run } = useAction();
   const [notice, setNotice] = useState('');
   const list = useAsync(async () => {
     const res = await api.get<AlertView[] | { items: AlertView[] }>('/api/v1/alerts', { status: status || undefined });
@@ -19,19 +22,12 @@ export function AlertsPage({ focus }: { focus?: string }) {
   }, [status]);
   const canAct = roleAllows(me.role, 'approver');
   const maxRate = Math.max(1e-9, ...(list.data ?? []).map((a) => a.ratePerSecond || 0));
-  const act = async (a: AlertView, action: 'acknowledge' | 'resolve' | 'mute') => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const act = (a: AlertView, action: 'acknowledge' | 'resolve' | 'mute') =>
+    run(async () => {
       await api.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/${action}`, { note: `${action} from the dashboard` });
       setNotice(`${action}: ${cleanText(a.subject)}`);
       list.reload();
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   if (list.error instanceof ApiError && list.error.status === 404) {
     return (
       <div>
@@ -41,108 +37,82 @@ export function AlertsPage({ focus }: { focus?: string }) {
     );
   }
   return (
-    <div>
-      <div className="toolbar">
-        <h1>Alerts</h1>
-        <label>
-          status{' '}
-          <select value={status} onChange={(e) => setStatus(e.target.value)} data-testid="alert-status">
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        {notice ? (
-          <span className="notice" data-testid="notice">
-            {notice}
-          </span>
-        ) : null}
-      </div>
+    <PageLayout
+      title="Alerts"
+      tools={
+        <>
+          <LabeledSelect label="status" value={status} choices={STATUSES} onChange={setStatus} testId="alert-status" any />
+          <Notice text={notice} />
+        </>
+      }
+    >
       <ErrorBox error={error} />
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
+      <AsyncStatus of={list} />
       <Card title={`${fmtInt(list.data?.length ?? 0)} alerts`}>
         {list.data && !list.data.length ? <div className="muted">no alerts</div> : null}
-        <table data-testid="alerts-table">
-          <thead>
-            <tr>
-              <th>status</th>
-              <th>kind</th>
-              <th>subject</th>
-              <th className="num">hosts</th>
-              <th className="num">per second</th>
-              <th className="bar" aria-hidden="true"></th>
-              <th>seen</th>
-              <th>reason</th>
-              {canAct ? <th></th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {(list.data ?? []).map((a) => (
-              <tr key={a.id} className={a.id === focus ? 'selected' : ''} data-alert-id={a.id}>
-                <td>
-                  <span className={`status ${cleanText(a.status)}`} data-testid="alert-state">
-                    {cleanText(a.status)}
-                  </span>
-                  {a.acknowledgedBy ? (
-                    <div className="muted">
-                      by <SafeText value={a.acknowledgedBy} max={30} />
-                    </div>
+        <DataTable
+          testId="alerts-table"
+          columns={['status', 'kind', 'subject', numColumn('hosts'), numColumn('per second'), BAR_COLUMN, 'seen', 'reason', canAct && '']}
+        >
+          {(list.data ?? []).map((a) => (
+            <tr key={a.id} className={a.id === focus ? 'selected' : ''} data-alert-id={a.id}>
+              <td>
+                <span className={`status ${cleanText(a.status)}`} data-testid="alert-state">
+                  {cleanText(a.status)}
+                </span>
+                {a.acknowledgedBy ? (
+                  <div className="muted">
+                    by <SafeText value={a.acknowledgedBy} max={30} />
+                  </div>
+                ) : null}
+              </td>
+              <td>{cleanText(a.kind)}</td>
+              <td className="subject">
+                <a
+                  href={href('/trends', {
+                    kind: ['exec', 'parent', 'file', 'directory'].includes(a.kind) ? (a.kind === 'path' ? 'file' : a.kind) : 'exec',
+                    subject: a.subject,
+                  })}
+                >
+                  <SafeText value={a.subject} max={60} />
+                </a>
+              </td>
+              <td className="num">
+                {fmtInt(a.hosts)}/{fmtInt(a.hostsReporting)}
+              </td>
+              <td className="num">{fmtRate(a.ratePerSecond)}</td>
+              <BarCell value={a.ratePerSecond || 0} max={maxRate} />
+              <td>
+                {fmtDate(a.firstSeenAt)}
+                <br />
+                {fmtDate(a.lastSeenAt)}
+              </td>
+              <td>
+                <SafeText value={a.reason} max={100} />
+              </td>
+              {canAct ? (
+                <td className="actions">
+                  {a.status === 'open' ? (
+                    <button disabled={busy} onClick={() => act(a, 'acknowledge')} data-testid="acknowledge">
+                      acknowledge
+                    </button>
+                  ) : null}
+                  {a.status !== 'resolved' ? (
+                    <button disabled={busy} onClick={() => act(a, 'resolve')} data-testid="resolve">
+                      resolve
+                    </button>
+                  ) : null}
+                  {a.status !== 'muted' && a.status !== 'resolved' ? (
+                    <button disabled={busy} onClick={() => act(a, 'mute')} data-testid="mute">
+                      mute
+                    </button>
                   ) : null}
                 </td>
-                <td>{cleanText(a.kind)}</td>
-                <td className="subject">
-                  <a
-                    href={href('/trends', {
-                      kind: ['exec', 'parent', 'file', 'directory'].includes(a.kind) ? (a.kind === 'path' ? 'file' : a.kind) : 'exec',
-                      subject: a.subject,
-                    })}
-                  >
-                    <SafeText value={a.subject} max={60} />
-                  </a>
-                </td>
-                <td className="num">
-                  {fmtInt(a.hosts)}/{fmtInt(a.hostsReporting)}
-                </td>
-                <td className="num">{fmtRate(a.ratePerSecond)}</td>
-                <td className="bar" aria-hidden="true">
-                  <span style={{ width: `${(100 * (a.ratePerSecond || 0)) / maxRate}%` }} />
-                </td>
-                <td>
-                  {fmtDate(a.firstSeenAt)}
-                  <br />
-                  {fmtDate(a.lastSeenAt)}
-                </td>
-                <td>
-                  <SafeText value={a.reason} max={100} />
-                </td>
-                {canAct ? (
-                  <td className="actions">
-                    {a.status === 'open' ? (
-                      <button disabled={busy} onClick={() => act(a, 'acknowledge')} data-testid="acknowledge">
-                        acknowledge
-                      </button>
-                    ) : null}
-                    {a.status !== 'resolved' ? (
-                      <button disabled={busy} onClick={() => act(a, 'resolve')} data-testid="resolve">
-                        resolve
-                      </button>
-                    ) : null}
-                    {a.status !== 'muted' && a.status !== 'resolved' ? (
-                      <button disabled={busy} onClick={() => act(a, 'mute')} data-testid="mute">
-                        mute
-                      </button>
-                    ) : null}
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+              ) : null}
+            </tr>
+          ))}
+        </DataTable>
       </Card>
-    </div>
+    </PageLayout>
   );
 }

@@ -1,8 +1,10 @@
 import type { FleetCostView, HostCostView } from '@fleettune/api-contract';
 import { useMemo } from 'react';
-import { Card, ErrorBox, Loading } from '../components';
+import { AsyncStatus, Card, ErrorBox, Loading } from '../components';
 import { href, useAsync, useSession } from '../context';
+import { PageLayout } from '../page-layout';
 import { SafeText, fmtDate, fmtInt } from '../safe';
+import { BAR_COLUMN, BarCell, DataTable, LinkCell, numColumn } from '../table';
 import { TrendChart, TrendSeries } from '../TrendChart';
 
 const COLORS = ['#3b6fd8', '#d8573b', '#2f9e6e', '#9b59b6', '#c99a1c', '#555'];
@@ -58,80 +60,48 @@ export function CostPage({ hostId }: { hostId?: string }) {
   const fleet = useAsync(() => api.get<FleetCostView>('/api/v1/cost/fleet', { top: 20 }), []);
   const selected = hostId ?? fleet.data?.topHosts[0]?.hostId;
   const s = fleet.data?.cpuPercentAcrossHosts;
+  const maxCpu = Math.max(1e-9, ...(fleet.data?.topHosts ?? []).map((x) => x.cpuPercent));
   return (
-    <div>
-      <div className="toolbar">
-        <h1>Cost</h1>
-      </div>
-      <ErrorBox error={fleet.error} />
-      <Loading when={fleet.loading} />
+    <PageLayout title="Cost">
+      <AsyncStatus of={fleet} />
       {fleet.data ? (
         <Card title="Fleet" testId="fleet-cost">
           <p>
             {fmtInt(fleet.data.hostsReporting)} hosts reporting · security-agent CPU median {pct(s?.median)} (range {pct(s?.min)} – {pct(s?.max)}) ·{' '}
             {fmtInt(fleet.data.hostsWithLostEvents)} hosts lost audit events
           </p>
-          <table>
-            <thead>
-              <tr>
-                <th>product</th>
-                <th>process</th>
-                <th className="num">hosts</th>
-                <th className="num">CPU s</th>
-                <th className="num">peak RSS MiB</th>
+          <DataTable columns={['product', 'process', numColumn('hosts'), numColumn('CPU s'), numColumn('peak RSS MiB')]}>
+            {fleet.data.products.map((p) => (
+              <tr key={`${p.product}\u0000${p.name}`}>
+                <td>
+                  <SafeText value={p.product} max={40} />
+                </td>
+                <td>
+                  <SafeText value={p.name} max={40} />
+                </td>
+                <td className="num">{fmtInt(p.hosts)}</td>
+                <td className="num">{p.cpuSeconds.toFixed(1)}</td>
+                <td className="num">{(p.peakRssKb / 1024).toFixed(1)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {fleet.data.products.map((p) => (
-                <tr key={`${p.product}\u0000${p.name}`}>
-                  <td>
-                    <SafeText value={p.product} max={40} />
-                  </td>
-                  <td>
-                    <SafeText value={p.name} max={40} />
-                  </td>
-                  <td className="num">{fmtInt(p.hosts)}</td>
-                  <td className="num">{p.cpuSeconds.toFixed(1)}</td>
-                  <td className="num">{(p.peakRssKb / 1024).toFixed(1)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
           <h3>Top hosts by security-agent CPU</h3>
-          <table>
-            <thead>
-              <tr>
-                <th>host</th>
-                <th className="num">CPU %</th>
-                <th className="bar" aria-hidden="true"></th>
-                <th className="num">lost events</th>
-                <th className="num">audit.log MiB/h</th>
-                <th>last window</th>
+          <DataTable columns={['host', numColumn('CPU %'), BAR_COLUMN, numColumn('lost events'), numColumn('audit.log MiB/h'), 'last window']}>
+            {fleet.data.topHosts.map((h) => (
+              <tr key={h.hostId}>
+                <LinkCell to={href(`/cost/${h.hostId}`)} text={h.hostname} max={50} />
+                <td className="num">{pct(h.cpuPercent)}</td>
+                <BarCell value={h.cpuPercent} max={maxCpu} />
+                <td className="num">{fmtInt(h.lostEvents ?? 0)}</td>
+                <td className="num">{h.logGrowthBytesPerHour === null ? '–' : (h.logGrowthBytesPerHour / 2 ** 20).toFixed(1)}</td>
+                <td>{fmtDate(h.lastWindowEnd)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {fleet.data.topHosts.map((h) => (
-                <tr key={h.hostId}>
-                  <td>
-                    <a href={href(`/cost/${h.hostId}`)}>
-                      <SafeText value={h.hostname} max={50} />
-                    </a>
-                  </td>
-                  <td className="num">{pct(h.cpuPercent)}</td>
-                  <td className="bar" aria-hidden="true">
-                    <span style={{ width: `${(100 * h.cpuPercent) / Math.max(1e-9, ...fleet.data!.topHosts.map((x) => x.cpuPercent))}%` }} />
-                  </td>
-                  <td className="num">{fmtInt(h.lostEvents ?? 0)}</td>
-                  <td className="num">{h.logGrowthBytesPerHour === null ? '–' : (h.logGrowthBytesPerHour / 2 ** 20).toFixed(1)}</td>
-                  <td>{fmtDate(h.lastWindowEnd)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
           {fleet.data.topHosts.length === 0 ? <p className="muted">no host has reported cost yet</p> : null}
         </Card>
       ) : null}
       {selected ? <HostCostChart hostId={selected} /> : null}
-    </div>
+    </PageLayout>
   );
 }

@@ -14,7 +14,10 @@ import { ApiError, PUSH_HISTORY_PATH, roleAllows } from '../api';
 import { Bars } from '../Bars';
 import { Card, ErrorBox, Loading } from '../components';
 import { useAsync, useSession } from '../context';
+import { Notice, PageLayout } from '../page-layout';
 import { SafeText, cleanText, fmtDate, fmtInt, fmtRate, truncateMiddle } from '../safe';
+import { DataTable } from '../table';
+import { useAction } from '../use-action';
 import { PushHistory } from './PushHistory';
 
 function HostSuggestions({ suggestions }: { suggestions: HostScopedSuggestionView[] }) {
@@ -25,38 +28,27 @@ function HostSuggestions({ suggestions }: { suggestions: HostScopedSuggestionVie
         Noisy on too few independent hosts to be a fleet exclusion (hosts enrolled together or from one address count once). One of these hosts may be the
         cause: review them on the hosts themselves.
       </p>
-      <table className="items">
-        <thead>
-          <tr>
-            <th>type</th>
-            <th>value</th>
-            <th>risk</th>
-            <th>hosts</th>
-            <th>why not fleet-wide</th>
+      <DataTable className="items" columns={['type', 'value', 'risk', 'hosts', 'why not fleet-wide']}>
+        {suggestions.slice(0, 50).map((s) => (
+          <tr key={`${s.type}:${s.value}`}>
+            <td>
+              <code>{cleanText(s.type)}</code>
+            </td>
+            <td className="subject">
+              <SafeText value={s.value} max={60} />
+            </td>
+            <td>
+              <span className={`risk ${cleanText(s.risk?.level)}`}>{cleanText(s.risk?.level ?? '?')}</span>
+            </td>
+            <td>
+              <SafeText value={(s.hostIds ?? []).join(', ')} max={80} />
+            </td>
+            <td>
+              <SafeText value={s.whyNotFleet} max={160} className="wrap" />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {suggestions.slice(0, 50).map((s) => (
-            <tr key={`${s.type}:${s.value}`}>
-              <td>
-                <code>{cleanText(s.type)}</code>
-              </td>
-              <td className="subject">
-                <SafeText value={s.value} max={60} />
-              </td>
-              <td>
-                <span className={`risk ${cleanText(s.risk?.level)}`}>{cleanText(s.risk?.level ?? '?')}</span>
-              </td>
-              <td>
-                <SafeText value={(s.hostIds ?? []).join(', ')} max={80} />
-              </td>
-              <td>
-                <SafeText value={s.whyNotFleet} max={160} className="wrap" />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </Card>
   );
 }
@@ -78,28 +70,21 @@ function PushToTarget({ set, approved, onPushed }: { set: ExclusionSetView; appr
   const pushable = (targets.data ?? []).filter((t) => PUSHED_KINDS.includes(t.kind) && t.enabled);
   const pulls = (targets.data ?? []).filter((t) => t.kind === 'pull');
   const [targetId, setTargetId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const { busy, error, run: act } = useAction();
   const [dry, setDry] = useState<DryRunResult>();
   const chosen = pushable.find((t) => t.id === targetId) ?? pushable[0];
   const isConsole = !!chosen && CONSOLE_KINDS.includes(chosen.kind);
   const run = async (dryRun: boolean) => {
     if (!chosen) return;
-    setBusy(true);
-    setError(undefined);
     setDry(undefined);
-    try {
+    await act(async () => {
       const path = `/api/v1/exclusion-sets/${encodeURIComponent(set.id)}/push`;
       if (dryRun) setDry(await api.post<DryRunResult>(path, { targetId: chosen.id, dryRun: true }));
       else {
         const r = await api.post<QueuedPush>(path, { targetId: chosen.id });
         onPushed(`queued push of ${r.items} approved items (v${r.setVersion}) to ${truncateMiddle(cleanText(chosen.name), 60)}`);
       }
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card title="Push to a target" testId="push-card">
@@ -214,24 +199,16 @@ type Action = 'approve' | 'reject' | 'snooze';
 function Decide({ item, onDone }: { item: ExclusionItemView; onDone: (msg: string) => void }) {
   const { api, caps } = useSession();
   const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
-  const decide = async (action: Action) => {
-    setBusy(true);
-    setError(undefined);
-    // The API names decisions approve|approved etc.; use whichever it declares.
-    const decision = caps.decisionValues.find((v) => v.startsWith(action)) ?? action;
-    try {
+  const { busy, error, run } = useAction();
+  const decide = (action: Action) =>
+    run(async () => {
+      // The API names decisions approve|approved etc.; use whichever it declares.
+      const decision = caps.decisionValues.find((v) => v.startsWith(action)) ?? action;
       const body: Record<string, string> = { decision, comment: comment.trim() || `${action} from the dashboard` };
       if (action === 'snooze') body.snoozeUntil = new Date(Date.now() + 7 * 86_400_000).toISOString();
       await api.post(`/api/v1/exclusion-items/${encodeURIComponent(item.id)}/decision`, body);
       onDone(`${decision}: ${cleanText(item.value)}`);
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <div className="decide">
       <input placeholder="comment" value={comment} maxLength={1000} onChange={(e) => setComment(e.target.value)} aria-label="decision comment" />
@@ -291,25 +268,21 @@ export function ExclusionsPage() {
   const { api, me, caps } = useSession();
   const set = useAsync(() => api.get<ExclusionSetView>('/api/v1/exclusion-sets/latest'), []);
   const [notice, setNotice] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const action = useAction();
+  const { busy, error } = action;
   const canDecide = roleAllows(me.role, 'approver') && caps.has('post', DECISION_PATH);
   const canRecompute = roleAllows(me.role, 'approver');
   const canPush = roleAllows(me.role, 'approver') && caps.has('post', PUSH_PATH) && caps.has('get', TARGETS_PATH);
   const [pushed, setPushed] = useState(0);
   const [includeUnreviewed, setIncludeUnreviewed] = useState(false);
-  const run = async (label: string, fn: () => Promise<string>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      setNotice(await fn());
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-      if (label === 'recompute') set.reload();
-    }
-  };
+  const run = (label: string, fn: () => Promise<string>) =>
+    action.run(async () => {
+      try {
+        setNotice(await fn());
+      } finally {
+        if (label === 'recompute') set.reload();
+      }
+    });
   const recompute = () =>
     run('recompute', async () => {
       const { jobId } = await api.post<QueuedJob>('/api/v1/exclusion-sets/recompute');
@@ -323,20 +296,19 @@ export function ExclusionsPage() {
     });
   const notFound = set.error instanceof ApiError && set.error.status === 404;
   return (
-    <div>
-      <div className="toolbar">
-        <h1>Exclusions</h1>
-        {canRecompute ? (
-          <button disabled={busy} onClick={recompute} data-testid="recompute">
-            recompute now
-          </button>
-        ) : null}
-        {notice ? (
-          <span className="notice" data-testid="notice">
-            {notice}
-          </span>
-        ) : null}
-      </div>
+    <PageLayout
+      title="Exclusions"
+      tools={
+        <>
+          {canRecompute ? (
+            <button disabled={busy} onClick={recompute} data-testid="recompute">
+              recompute now
+            </button>
+          ) : null}
+          <Notice text={notice} />
+        </>
+      }
+    >
       <ErrorBox error={error} />
       {notFound ? <Card title="No recommended set yet">The exclusion job has not produced a set yet.</Card> : <ErrorBox error={set.error} />}
       <Loading when={set.loading && !set.data} />
@@ -377,89 +349,76 @@ export function ExclusionsPage() {
               </div>
             }
           >
-            <table className="items" data-testid="exclusion-items">
-              <thead>
-                <tr>
-                  <th>type</th>
-                  <th>value</th>
-                  <th>risk</th>
-                  <th>evidence</th>
-                  <th>reason</th>
-                  <th>status</th>
-                  {canDecide ? <th>decision</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {set.data.items.map((i) => (
-                  <tr key={i.id} data-item-id={i.id}>
-                    <td>
-                      <code>{cleanText(i.type)}</code>
-                    </td>
-                    <td className="subject">
-                      <SafeText value={i.value} max={60} />
-                      {i.user ? (
-                        <div className="muted">
-                          user <SafeText value={i.user} max={20} />
-                        </div>
-                      ) : null}
-                      {i.applyToChildren ? <div className="muted">applies to child processes</div> : null}
-                    </td>
-                    <td>
-                      <span className={`risk ${cleanText(i.risk?.level)}`}>{cleanText(i.risk?.level ?? '?')}</span>
-                      <div className="flags">{(i.risk?.flags ?? []).map((f) => cleanText(f)).join(', ')}</div>
-                    </td>
-                    <td className="evidence">
-                      {fmtInt(i.evidence?.hosts)}/{fmtInt(i.evidence?.hostsReporting)} hosts
-                      <br />
-                      {fmtInt(i.evidence?.totalCount)} events
-                      <br />
-                      peak {fmtRate(i.evidence?.peakRatePerSecond)}/s
-                      <ExtraEvidence evidence={i.evidence} />
-                    </td>
-                    <td className="reason">
-                      <SafeText value={i.reason} max={240} className="wrap" />
-                    </td>
-                    <td data-testid="item-status">
-                      {(() => {
-                        const d = decisionOf(i);
-                        return (
-                          <>
-                            <span className={`status ${cleanText(d.status)}`}>{cleanText(d.status)}</span>
-                            {d.by ? (
-                              <div className="muted">
-                                by <SafeText value={d.by} max={30} />
-                              </div>
-                            ) : null}
-                            {d.until ? <div className="muted">until {fmtDate(d.until)}</div> : null}
-                            {d.widened?.length ? (
-                              <div className="muted" data-testid="item-widened">
-                                widened since approval: <SafeText value={d.widened.join('; ')} max={120} />
-                              </div>
-                            ) : null}
-                            {d.comment ? (
-                              <div className="muted">
-                                <SafeText value={d.comment} max={60} />
-                              </div>
-                            ) : null}
-                          </>
-                        );
-                      })()}
-                    </td>
-                    {canDecide ? (
-                      <td>
-                        <Decide
-                          item={i}
-                          onDone={(m) => {
-                            setNotice(m);
-                            set.reload();
-                          }}
-                        />
-                      </td>
+            <DataTable className="items" testId="exclusion-items" columns={['type', 'value', 'risk', 'evidence', 'reason', 'status', canDecide && 'decision']}>
+              {set.data.items.map((i) => (
+                <tr key={i.id} data-item-id={i.id}>
+                  <td>
+                    <code>{cleanText(i.type)}</code>
+                  </td>
+                  <td className="subject">
+                    <SafeText value={i.value} max={60} />
+                    {i.user ? (
+                      <div className="muted">
+                        user <SafeText value={i.user} max={20} />
+                      </div>
                     ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    {i.applyToChildren ? <div className="muted">applies to child processes</div> : null}
+                  </td>
+                  <td>
+                    <span className={`risk ${cleanText(i.risk?.level)}`}>{cleanText(i.risk?.level ?? '?')}</span>
+                    <div className="flags">{(i.risk?.flags ?? []).map((f) => cleanText(f)).join(', ')}</div>
+                  </td>
+                  <td className="evidence">
+                    {fmtInt(i.evidence?.hosts)}/{fmtInt(i.evidence?.hostsReporting)} hosts
+                    <br />
+                    {fmtInt(i.evidence?.totalCount)} events
+                    <br />
+                    peak {fmtRate(i.evidence?.peakRatePerSecond)}/s
+                    <ExtraEvidence evidence={i.evidence} />
+                  </td>
+                  <td className="reason">
+                    <SafeText value={i.reason} max={240} className="wrap" />
+                  </td>
+                  <td data-testid="item-status">
+                    {(() => {
+                      const d = decisionOf(i);
+                      return (
+                        <>
+                          <span className={`status ${cleanText(d.status)}`}>{cleanText(d.status)}</span>
+                          {d.by ? (
+                            <div className="muted">
+                              by <SafeText value={d.by} max={30} />
+                            </div>
+                          ) : null}
+                          {d.until ? <div className="muted">until {fmtDate(d.until)}</div> : null}
+                          {d.widened?.length ? (
+                            <div className="muted" data-testid="item-widened">
+                              widened since approval: <SafeText value={d.widened.join('; ')} max={120} />
+                            </div>
+                          ) : null}
+                          {d.comment ? (
+                            <div className="muted">
+                              <SafeText value={d.comment} max={60} />
+                            </div>
+                          ) : null}
+                        </>
+                      );
+                    })()}
+                  </td>
+                  {canDecide ? (
+                    <td>
+                      <Decide
+                        item={i}
+                        onDone={(m) => {
+                          setNotice(m);
+                          set.reload();
+                        }}
+                      />
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </DataTable>
           </Card>
           <ExpectedReduction items={set.data.items} />
           <HostSuggestions suggestions={Array.isArray(set.data.hostScopedSuggestions) ? set.data.hostScopedSuggestions : []} />
@@ -481,6 +440,6 @@ export function ExclusionsPage() {
           ) : null}
         </>
       ) : null}
-    </div>
+    </PageLayout>
   );
 }

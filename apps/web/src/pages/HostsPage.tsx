@@ -2,10 +2,14 @@ import type { TrendView } from '@fleettune/api-contract';
 import { FormEvent, useMemo, useState } from 'react';
 import { HOST_TAG_PATTERN, MAX_HOST_TAGS, roleAllows } from '../api';
 import type { HostView } from '../api';
-import { Card, ErrorBox, Loading } from '../components';
+import { AsyncStatus, Card, ErrorBox } from '../components';
 import { href, useAsync, useSession } from '../context';
 import { FilterSelect, useFleetFacets } from '../filters';
+import { PageLayout } from '../page-layout';
 import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
+import { LabeledSelect } from '../select';
+import { DataTable, LinkCell } from '../table';
+import { useAction } from '../use-action';
 import { TrendChart } from '../TrendChart';
 import { NoiseRow, NoiseTable } from './NoisePage';
 import { AgentHealthBadges, AgentHealthDetail, SpoolBacklog } from './AgentHealth';
@@ -52,24 +56,17 @@ export function parseTags(text: string): { tags: string[]; problems: string[] } 
 function TagEditor({ host, onSaved }: { host: Host; onSaved: () => void }) {
   const { api } = useSession();
   const [text, setText] = useState((host.tags ?? []).join(', '));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
   const parsed = parseTags(text);
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
     setSaved(false);
-    try {
+    return run(async () => {
       await api.put(`/api/v1/hosts/${encodeURIComponent(host.id)}/tags`, { tags: parsed.tags });
       setSaved(true);
       onSaved();
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <form className="inline" onSubmit={save} data-testid="tag-editor">
@@ -152,17 +149,17 @@ function EnrollmentBadge({ enrollment }: { enrollment: Host['enrollment'] }) {
 
 function EnrollmentAction({ host, onDone }: { host: Host; onDone: () => void }) {
   const { api } = useSession();
-  const [error, setError] = useState<Error | undefined>(undefined);
+  const { error, run } = useAction();
   const action = host.enrollment === 'pending' ? 'approve' : 'unblock';
   return (
     <p>
       <button
-        onClick={() => {
-          setError(undefined);
-          api
-            .post(`/api/v1/hosts/${encodeURIComponent(host.id)}/${action}`)
-            .then(onDone, (e: unknown) => setError(e instanceof Error ? e : new Error(String(e))));
-        }}
+        onClick={() =>
+          run(async () => {
+            await api.post(`/api/v1/hosts/${encodeURIComponent(host.id)}/${action}`);
+            onDone();
+          })
+        }
       >
         {action === 'approve' ? 'Approve host' : 'Lift block'}
       </button>{' '}
@@ -228,8 +225,7 @@ function HostDetail({ id, onTagsSaved }: { id: string; onTagsSaved: () => void }
           </button>
         ))}
       </div>
-      <ErrorBox error={noise.error} />
-      <Loading when={noise.loading && !noise.data} />
+      <AsyncStatus of={noise} />
       {noise.data ? <NoiseTable rows={noise.data} kind={kind} testId="host-noise" /> : null}
     </Card>
   );
@@ -247,49 +243,24 @@ export function HostsPage({ id }: { id?: string }) {
     [q, status, tag, offset],
   );
   const total = list.data?.total ?? 0;
+  /** A filter change starts again at the first page. */
+  const refilter = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    setOffset(0);
+  };
   return (
-    <div>
-      <div className="toolbar">
-        <h1>Hosts</h1>
-        <label>
-          search{' '}
-          <input
-            value={q}
-            maxLength={200}
-            placeholder="hostname"
-            onChange={(e) => {
-              setQ(e.target.value);
-              setOffset(0);
-            }}
-          />
-        </label>
-        <label>
-          status{' '}
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value);
-              setOffset(0);
-            }}
-          >
-            <option value="">any</option>
-            <option value="online">online</option>
-            <option value="stale">stale</option>
-          </select>
-        </label>
-        {tags.length ? (
-          <FilterSelect
-            label="tag"
-            value={tag}
-            options={tags}
-            onChange={(v) => {
-              setTag(v);
-              setOffset(0);
-            }}
-            testId="hosts-tag-filter"
-          />
-        ) : null}
-      </div>
+    <PageLayout
+      title="Hosts"
+      tools={
+        <>
+          <label>
+            search <input value={q} maxLength={200} placeholder="hostname" onChange={(e) => refilter(setQ)(e.target.value)} />
+          </label>
+          <LabeledSelect label="status" value={status} choices={['online', 'stale']} onChange={refilter(setStatus)} any />
+          {tags.length ? <FilterSelect label="tag" value={tag} options={tags} onChange={refilter(setTag)} testId="hosts-tag-filter" /> : null}
+        </>
+      }
+    >
       {id ? <HostDetail id={id} onTagsSaved={list.reload} /> : null}
       <Card
         title={`${fmtInt(total)} hosts`}
@@ -307,64 +278,57 @@ export function HostsPage({ id }: { id?: string }) {
           </>
         }
       >
-        <ErrorBox error={list.error} />
-        <Loading when={list.loading && !list.data} />
-        <table data-testid="hosts-table">
-          <thead>
-            <tr>
-              <th>hostname</th>
-              <th>status</th>
-              <th>OS</th>
-              <th>agent</th>
-              <th>tags</th>
-              <th>agent health</th>
-              <th title="unacknowledged batches in the agent's spool (bytes)">spool backlog</th>
-              <th title="events dropped at the agent's spool bound (batches refused by the hub)">dropped (refused)</th>
-              <th>last seen</th>
+        <AsyncStatus of={list} />
+        <DataTable
+          testId="hosts-table"
+          columns={[
+            'hostname',
+            'status',
+            'OS',
+            'agent',
+            'tags',
+            'agent health',
+            { label: 'spool backlog', title: "unacknowledged batches in the agent's spool (bytes)" },
+            { label: 'dropped (refused)', title: "events dropped at the agent's spool bound (batches refused by the hub)" },
+            'last seen',
+          ]}
+        >
+          {(list.data?.data ?? []).map((h) => (
+            <tr key={h.id} className={h.id === id ? 'selected' : ''}>
+              <LinkCell to={href(`/hosts/${h.id}`)} text={h.hostname} max={50} />
+              <td>
+                <span className={`status ${h.status}`}>{h.status}</span> <RedactedBadge redacted={h.usersRedacted} />
+                {h.enrollment !== 'active' ? <EnrollmentBadge enrollment={h.enrollment} /> : null}
+              </td>
+              <td>
+                <SafeText value={h.os} max={20} />
+              </td>
+              <td>
+                <SafeText value={h.agentVersion ?? '–'} max={20} />
+              </td>
+              <td className="subject">
+                <Tags tags={h.tags} />
+              </td>
+              <td>
+                <AgentHealthBadges status={h.agentStatus} />
+              </td>
+              <td>
+                <SpoolBacklog status={h.agentStatus} />
+              </td>
+              <td>
+                {h.agentStatus ? (
+                  <>
+                    {fmtInt(h.agentStatus.droppedEventsTotal)} <span className="muted">({fmtInt(h.agentStatus.rejectedBatchesTotal)})</span>
+                  </>
+                ) : (
+                  '–'
+                )}
+              </td>
+              <td>{fmtDate(h.lastSeenAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {(list.data?.data ?? []).map((h) => (
-              <tr key={h.id} className={h.id === id ? 'selected' : ''}>
-                <td>
-                  <a href={href(`/hosts/${h.id}`)}>
-                    <SafeText value={h.hostname} max={50} />
-                  </a>
-                </td>
-                <td>
-                  <span className={`status ${h.status}`}>{h.status}</span> <RedactedBadge redacted={h.usersRedacted} />
-                  {h.enrollment !== 'active' ? <EnrollmentBadge enrollment={h.enrollment} /> : null}
-                </td>
-                <td>
-                  <SafeText value={h.os} max={20} />
-                </td>
-                <td>
-                  <SafeText value={h.agentVersion ?? '–'} max={20} />
-                </td>
-                <td className="subject">
-                  <Tags tags={h.tags} />
-                </td>
-                <td>
-                  <AgentHealthBadges status={h.agentStatus} />
-                </td>
-                <td>
-                  <SpoolBacklog status={h.agentStatus} />
-                </td>
-                <td>
-                  {h.agentStatus ? (
-                    <>
-                      {fmtInt(h.agentStatus.droppedEventsTotal)} <span className="muted">({fmtInt(h.agentStatus.rejectedBatchesTotal)})</span>
-                    </>
-                  ) : (
-                    '–'
-                  )}
-                </td>
-                <td>{fmtDate(h.lastSeenAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       </Card>
-    </div>
+    </PageLayout>
   );
 }

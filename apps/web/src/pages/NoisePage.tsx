@@ -1,9 +1,11 @@
 import type { SubjectDetail } from '@fleettune/api-contract';
 import { useState } from 'react';
-import { Card, ErrorBox, Loading, TimeRangeSelect, sinceOf } from '../components';
+import { AsyncStatus, Card, ErrorBox, TimeRangeSelect, sinceOf } from '../components';
 import { href, useAsync, useSession } from '../context';
 import { FilterSelect, useFleetFacets, useTagFilterAvailable } from '../filters';
+import { PageLayout } from '../page-layout';
 import { SafeText, fmtDate, fmtInt, fmtRate } from '../safe';
+import { BAR_COLUMN, BarCell, DataTable, LinkCell, numColumn } from '../table';
 import type { NoiseRow } from '../api';
 
 export type { NoiseRow } from '../api';
@@ -23,40 +25,26 @@ export function NoiseTable({ rows, kind, onPick, testId }: { rows: NoiseRow[]; k
   const section = NOISE_SECTIONS.find((s) => s.kind === kind);
   const max = Math.max(1, ...rows.map((r) => r.count));
   return (
-    <table data-testid={testId}>
-      <thead>
-        <tr>
-          <th>subject</th>
-          <th className="num">count</th>
-          <th className="bar" aria-hidden="true"></th>
-          <th className="num">hosts</th>
-          <th className="num">per second</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.subject}>
-            <td className="subject">
-              {onPick ? (
-                <button className="link" onClick={() => onPick(r)}>
-                  <SafeText value={r.subject} max={70} />
-                </button>
-              ) : (
+    <DataTable testId={testId} columns={['subject', numColumn('count'), BAR_COLUMN, numColumn('hosts'), numColumn('per second'), '']}>
+      {rows.map((r) => (
+        <tr key={r.subject}>
+          <td className="subject">
+            {onPick ? (
+              <button className="link" onClick={() => onPick(r)}>
                 <SafeText value={r.subject} max={70} />
-              )}
-            </td>
-            <td className="num">{fmtInt(r.count)}</td>
-            <td className="bar" aria-hidden="true">
-              <span style={{ width: `${(100 * r.count) / max}%` }} />
-            </td>
-            <td className="num">{fmtInt(r.hosts)}</td>
-            <td className="num">{fmtRate(r.ratePerSecond)}</td>
-            <td>{section?.trend ? <a href={href('/trends', { kind, subject: r.subject })}>trend</a> : null}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+              </button>
+            ) : (
+              <SafeText value={r.subject} max={70} />
+            )}
+          </td>
+          <td className="num">{fmtInt(r.count)}</td>
+          <BarCell value={r.count} max={max} />
+          <td className="num">{fmtInt(r.hosts)}</td>
+          <td className="num">{fmtRate(r.ratePerSecond)}</td>
+          <td>{section?.trend ? <a href={href('/trends', { kind, subject: r.subject })}>trend</a> : null}</td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -77,8 +65,7 @@ function Section({
   const q = useAsync(() => api.get<NoiseRow[]>(`/api/v1/noise/${endpoint}`, { top: 10, ...filters }), [endpoint, JSON.stringify(filters)]);
   return (
     <Card title={title} testId={`noise-${kind}`}>
-      <ErrorBox error={q.error} />
-      <Loading when={q.loading && !q.data} />
+      <AsyncStatus of={q} />
       {q.data ? <NoiseTable rows={q.data} kind={kind} onPick={(r) => onPick(kind, r)} testId={`noise-table-${kind}`} /> : null}
     </Card>
   );
@@ -90,6 +77,7 @@ function DrillDown({ kind, row, filters, onClose }: { kind: string; row: NoiseRo
     () => api.get<SubjectDetail>('/api/v1/noise/subject', { kind, subject: row.subject, ...filters }),
     [kind, row.subject, JSON.stringify(filters)],
   );
+  const maxHostCount = Math.max(1, ...(q.data?.hosts ?? []).map((x) => x.count));
   return (
     <Card
       title={
@@ -108,38 +96,28 @@ function DrillDown({ kind, row, filters, onClose }: { kind: string; row: NoiseRo
         <div className="grid2">
           <div>
             <h3>hosts</h3>
-            <table>
-              <tbody>
-                {q.data.hosts.map((h) => (
-                  <tr key={h.hostId}>
-                    <td>
-                      <a href={href(`/hosts/${h.hostId}`)}>
-                        <SafeText value={h.hostname} max={40} />
-                      </a>
-                    </td>
-                    <td className="num">{fmtInt(h.count)}</td>
-                    <td className="bar" aria-hidden="true">
-                      <span style={{ width: `${(100 * h.count) / Math.max(1, ...q.data!.hosts.map((x) => x.count))}%` }} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable>
+              {q.data.hosts.map((h) => (
+                <tr key={h.hostId}>
+                  <LinkCell to={href(`/hosts/${h.hostId}`)} text={h.hostname} max={40} />
+                  <td className="num">{fmtInt(h.count)}</td>
+                  <BarCell value={h.count} max={maxHostCount} />
+                </tr>
+              ))}
+            </DataTable>
           </div>
           {kind === 'exec' ? (
             <div>
               <h3>started by</h3>
-              <table>
-                <tbody>
-                  {q.data.parents.map((p) => (
-                    <tr key={p.parent}>
-                      <td>{p.parent ? <SafeText value={p.parent} max={50} /> : <span className="muted">(unknown)</span>}</td>
-                      <td className="num">{fmtInt(p.count)}</td>
-                      <td className="num">{fmtInt(p.hosts)} hosts</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable>
+                {q.data.parents.map((p) => (
+                  <tr key={p.parent}>
+                    <td>{p.parent ? <SafeText value={p.parent} max={50} /> : <span className="muted">(unknown)</span>}</td>
+                    <td className="num">{fmtInt(p.count)}</td>
+                    <td className="num">{fmtInt(p.hosts)} hosts</td>
+                  </tr>
+                ))}
+              </DataTable>
             </div>
           ) : null}
         </div>
@@ -157,19 +135,22 @@ export function NoisePage() {
   const tagFilter = useTagFilterAvailable();
   const filters = { since: sinceOf(range), os: os || undefined, tag: tag || undefined };
   return (
-    <div>
-      <div className="toolbar">
-        <h1>Fleet noise</h1>
-        <TimeRangeSelect value={range} onChange={setRange} />
-        <FilterSelect label="OS" value={os} options={oses} onChange={setOs} testId="os-filter" />
-        {tagFilter ? <FilterSelect label="host tag" value={tag} options={tags} onChange={setTag} testId="tag-filter" /> : null}
-      </div>
+    <PageLayout
+      title="Fleet noise"
+      tools={
+        <>
+          <TimeRangeSelect value={range} onChange={setRange} />
+          <FilterSelect label="OS" value={os} options={oses} onChange={setOs} testId="os-filter" />
+          {tagFilter ? <FilterSelect label="host tag" value={tag} options={tags} onChange={setTag} testId="tag-filter" /> : null}
+        </>
+      }
+    >
       {pick ? <DrillDown kind={pick.kind} row={pick.row} filters={filters} onClose={() => setPick(null)} /> : null}
       <div className="grid2">
         {NOISE_SECTIONS.map((s) => (
           <Section key={s.kind} {...s} filters={filters} onPick={(kind, row) => setPick({ kind, row })} />
         ))}
       </div>
-    </div>
+    </PageLayout>
   );
 }

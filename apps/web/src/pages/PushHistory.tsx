@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import { Page, PUSH_HISTORY_PATH, PushHistoryRow } from '../api';
-import { Card, ErrorBox, Loading } from '../components';
+import { AsyncStatus, Card } from '../components';
 import { useAsync, useSession } from '../context';
+import { CursorPager } from '../pager';
 import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
+import { DataTable, numColumn } from '../table';
 
 const PAGE = 20;
 
@@ -20,9 +22,8 @@ function lastResult(p: PushHistoryRow): string {
  */
 export function PushHistory({ targetId, refresh = 0, title = 'Push history' }: { targetId?: string; refresh?: number; title?: string }) {
   const { api } = useSession();
-  const [cursors, setCursors] = useState<string[]>([]);
-  const cursor = cursors[cursors.length - 1];
-  useEffect(() => setCursors([]), [targetId, refresh]);
+  const [cursor, setCursor] = useState<string>();
+  useEffect(() => setCursor(undefined), [targetId, refresh]);
   const list = useAsync(() => api.get<Page<PushHistoryRow>>(PUSH_HISTORY_PATH, { limit: PAGE, cursor, targetId }), [cursor, targetId, refresh]);
   const pending = (list.data?.items ?? []).some((p) => p.status === 'queued' || p.status === 'retrying');
   useEffect(() => {
@@ -34,65 +35,43 @@ export function PushHistory({ targetId, refresh = 0, title = 'Push history' }: {
     <Card
       title={`${title} (${fmtInt(list.data?.total ?? 0)})`}
       testId="push-history"
-      actions={
-        <>
-          {cursors.length ? <button onClick={() => setCursors([])}>newest</button> : null}
-          <button disabled={!list.data?.nextCursor} onClick={() => setCursors([...cursors, list.data!.nextCursor!])}>
-            older
-          </button>
-        </>
-      }
+      actions={<CursorPager cursor={cursor} nextCursor={list.data?.nextCursor} onChange={setCursor} />}
     >
-      <ErrorBox error={list.error} />
-      <Loading when={list.loading && !list.data} />
+      <AsyncStatus of={list} />
       {list.data && !list.data.items.length ? <div className="muted">nothing pushed yet</div> : null}
       {list.data?.items.length ? (
-        <table data-testid="push-history-table">
-          <thead>
-            <tr>
-              <th>when</th>
-              <th>target</th>
-              <th>set</th>
-              <th className="num">items</th>
-              <th>status</th>
-              <th className="num">attempts</th>
-              <th>last result</th>
-              <th>by</th>
+        <DataTable testId="push-history-table" columns={['when', 'target', 'set', numColumn('items'), 'status', numColumn('attempts'), 'last result', 'by']}>
+          {list.data.items.map((p) => (
+            <tr key={p.id} data-push-id={p.id}>
+              <td>
+                {fmtDate(p.createdAt)}
+                {p.finishedAt ? <div className="muted">done {fmtDate(p.finishedAt)}</div> : null}
+              </td>
+              <td className="subject">
+                <SafeText value={p.target.name} max={40} />
+                <div className="muted">
+                  {cleanText(p.mode)}
+                  {p.format ? ` · ${cleanText(p.format)}` : ''}
+                  {p.target.deleted ? ' · deleted' : ''}
+                </div>
+              </td>
+              <td>v{p.set.version}</td>
+              <td className="num">{fmtInt(p.itemCount)}</td>
+              <td>
+                <span className={`status ${cleanText(p.status)}`} data-testid="push-status">
+                  {cleanText(p.status)}
+                </span>
+              </td>
+              <td className="num">{fmtInt(p.attempts)}</td>
+              <td className="subject">
+                <SafeText value={lastResult(p)} max={70} />
+              </td>
+              <td>
+                <SafeText value={p.requestedBy} max={24} />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((p) => (
-              <tr key={p.id} data-push-id={p.id}>
-                <td>
-                  {fmtDate(p.createdAt)}
-                  {p.finishedAt ? <div className="muted">done {fmtDate(p.finishedAt)}</div> : null}
-                </td>
-                <td className="subject">
-                  <SafeText value={p.target.name} max={40} />
-                  <div className="muted">
-                    {cleanText(p.mode)}
-                    {p.format ? ` · ${cleanText(p.format)}` : ''}
-                    {p.target.deleted ? ' · deleted' : ''}
-                  </div>
-                </td>
-                <td>v{p.set.version}</td>
-                <td className="num">{fmtInt(p.itemCount)}</td>
-                <td>
-                  <span className={`status ${cleanText(p.status)}`} data-testid="push-status">
-                    {cleanText(p.status)}
-                  </span>
-                </td>
-                <td className="num">{fmtInt(p.attempts)}</td>
-                <td className="subject">
-                  <SafeText value={lastResult(p)} max={70} />
-                </td>
-                <td>
-                  <SafeText value={p.requestedBy} max={24} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       ) : null}
     </Card>
   );

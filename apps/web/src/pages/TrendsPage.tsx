@@ -2,10 +2,13 @@ import type { BeforeAfterView, ExclusionSetView, TrendView } from '@fleettune/ap
 import { useMemo, useState } from 'react';
 import { Page, PUSH_HISTORY_PATH, PushHistoryRow, pushSucceeded } from '../api';
 import { changePercent, meanRate, approvalsOf, pushLabel, pushTime, trendMarkers } from '../closed-loop';
-import { Card, ErrorBox, Loading, TimeRangeSelect, sinceOf } from '../components';
+import { AsyncStatus, Card, ErrorBox, TimeRangeSelect, sinceOf } from '../components';
 import { useAsync, useSession } from '../context';
 import { FilterSelect, useFleetFacets, useTagFilterAvailable } from '../filters';
+import { PageLayout } from '../page-layout';
 import { SafeText, fmtDate, fmtInt, fmtRate } from '../safe';
+import { LabeledSelect } from '../select';
+import { DataTable, numColumn } from '../table';
 import { TrendChart, TrendSeries } from '../TrendChart';
 import { NOISE_SECTIONS, NoiseRow } from './NoisePage';
 
@@ -106,6 +109,33 @@ export function beforeAfterSpans(at: number, minutes: number, now: number) {
   return { bucket: 'hour' as const, before: [hourStart - span, hourStart], after: [hourEnd, Math.min(hourEnd + span, nowHour)] };
 }
 
+/** One side of the before/after comparison: its events, their mean rate and the span they were counted in (seconds). */
+function PeriodRow({
+  which,
+  events,
+  rate,
+  span,
+  note = '',
+}: {
+  which: 'before' | 'after';
+  events: number;
+  rate: number | null;
+  span: number[];
+  note?: string;
+}) {
+  return (
+    <tr data-testid={`${which}-row`}>
+      <td>{which}</td>
+      <td className="num">{fmtInt(events)}</td>
+      <td className="num">{fmtRate(rate)}</td>
+      <td className="muted">
+        {fmtDate(span[0] * 1000)} – {fmtDate(span[1] * 1000)}
+        {note}
+      </td>
+    </tr>
+  );
+}
+
 /** Closed loop: did the noise fall after a push? Mean rate in the N before vs the N after. */
 function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject: string; pushes: PushHistoryRow[]; filters: Filters }) {
   const { api, caps } = useSession();
@@ -146,61 +176,36 @@ function BeforeAfter({ kind, subject, pushes, filters }: { kind: string; subject
       testId="before-after"
       actions={
         <>
-          <label>
-            push{' '}
-            <select value={push?.id ?? ''} onChange={(e) => setPushId(e.target.value)} data-testid="before-after-push">
-              {ok.slice(0, 50).map((p) => (
-                <option key={p.id} value={p.id}>
+          <LabeledSelect
+            label="push"
+            value={push?.id ?? ''}
+            choices={ok.slice(0, 50).map((p) => ({
+              value: p.id,
+              label: (
+                <>
                   {fmtDate(pushTime(p) * 1000)} · {pushLabel(p).slice(0, 60)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            window{' '}
-            <select value={minutes} onChange={(e) => setMinutes(Number(e.target.value))} data-testid="before-after-window">
-              {WINDOWS.map((w) => (
-                <option key={w.minutes} value={w.minutes}>
-                  {w.label}
-                </option>
-              ))}
-            </select>
-          </label>
+                </>
+              ),
+            }))}
+            onChange={setPushId}
+            testId="before-after-push"
+          />
+          <LabeledSelect
+            label="window"
+            value={minutes}
+            choices={WINDOWS.map((w) => ({ value: w.minutes, label: w.label }))}
+            onChange={(v) => setMinutes(Number(v))}
+            testId="before-after-window"
+          />
         </>
       }
     >
-      <ErrorBox error={q.error} />
-      <Loading when={q.loading && !q.data} />
+      <AsyncStatus of={q} />
       {r ? (
-        <table className="before-after">
-          <thead>
-            <tr>
-              <th></th>
-              <th className="num">events</th>
-              <th className="num">mean per second</th>
-              <th>span</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr data-testid="before-row">
-              <td>before</td>
-              <td className="num">{fmtInt(r.before)}</td>
-              <td className="num">{fmtRate(r.beforeRate)}</td>
-              <td className="muted">
-                {fmtDate(r.spans.before[0] * 1000)} – {fmtDate(r.spans.before[1] * 1000)}
-              </td>
-            </tr>
-            <tr data-testid="after-row">
-              <td>after</td>
-              <td className="num">{fmtInt(r.after)}</td>
-              <td className="num">{fmtRate(r.afterRate)}</td>
-              <td className="muted">
-                {fmtDate(r.spans.after[0] * 1000)} – {fmtDate(r.spans.after[1] * 1000)}
-                {r.afterSeconds < minutes * 60 ? ' (so far)' : ''}
-              </td>
-            </tr>
-          </tbody>
-        </table>
+        <DataTable className="before-after" columns={['', numColumn('events'), numColumn('mean per second'), 'span']}>
+          <PeriodRow which="before" events={r.before} rate={r.beforeRate} span={r.spans.before} />
+          <PeriodRow which="after" events={r.after} rate={r.afterRate} span={r.spans.after} note={r.afterSeconds < minutes * 60 ? ' (so far)' : ''} />
+        </DataTable>
       ) : null}
       {r?.spans.bucket === 'hour' ? <p className="muted">whole hours; the hour of the push is left out of both</p> : null}
       {r ? (
@@ -265,32 +270,18 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
   }, [trend.data, kind]);
   const plotted = chart.times.length ? { from: chart.times[0], to: chart.times[chart.times.length - 1] + bucketSeconds } : null;
   return (
-    <div>
-      <div className="toolbar">
-        <h1>Trends</h1>
-        <label>
-          kind{' '}
-          <select value={kind} onChange={(e) => setParam('kind', e.target.value)} data-testid="trend-kind">
-            {TREND_KINDS.map((k) => (
-              <option key={k.kind} value={k.kind}>
-                {k.kind}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          bucket{' '}
-          <select value={bucket} onChange={(e) => setBucket(e.target.value)} data-testid="trend-bucket">
-            <option value="auto">auto</option>
-            <option value="minute">minute</option>
-            <option value="hour">hour</option>
-            <option value="day">day</option>
-          </select>
-        </label>
-        <TimeRangeSelect value={range} onChange={setRange} />
-        <FilterSelect label="OS" value={os} options={oses} onChange={setOs} testId="os-filter" />
-        {tagFilter ? <FilterSelect label="host tag" value={tag} options={tags} onChange={(v) => setParam('tag', v)} testId="tag-filter" /> : null}
-      </div>
+    <PageLayout
+      title="Trends"
+      tools={
+        <>
+          <LabeledSelect label="kind" value={kind} choices={TREND_KINDS.map((k) => k.kind)} onChange={(v) => setParam('kind', v)} testId="trend-kind" />
+          <LabeledSelect label="bucket" value={bucket} choices={['auto', 'minute', 'hour', 'day']} onChange={setBucket} testId="trend-bucket" />
+          <TimeRangeSelect value={range} onChange={setRange} />
+          <FilterSelect label="OS" value={os} options={oses} onChange={setOs} testId="os-filter" />
+          {tagFilter ? <FilterSelect label="host tag" value={tag} options={tags} onChange={(v) => setParam('tag', v)} testId="tag-filter" /> : null}
+        </>
+      }
+    >
       <Card
         title={
           <>
@@ -300,8 +291,7 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
         }
         testId="trend-card"
       >
-        <ErrorBox error={trend.error} />
-        <Loading when={trend.loading && !trend.data} />
+        <AsyncStatus of={trend} />
         {trend.data && trend.data.points.length === 0 ? <div className="muted">no data in this range</div> : null}
         {trend.data && trend.data.points.length > 0 ? (
           <TrendChart times={chart.times} series={chart.series} bucketSeconds={bucketSeconds} markers={markers} />
@@ -343,6 +333,6 @@ export function TrendsPage({ params }: { params: URLSearchParams }) {
           ))}
         </ul>
       </Card>
-    </div>
+    </PageLayout>
   );
 }
