@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { AlertDeliveryService } from './alert-delivery.service';
@@ -51,11 +51,7 @@ export class AlertEvaluationService {
     @Optional() metrics?: MetricsRegistry,
   ) {
     this.cappedTotal = metrics
-      ? new Counter({
-          name: 'fleettune_alerts_capped_total',
-          help: 'Noisy subjects an evaluation left for the next run because FLEETTUNE_ALERTS_MAX_PER_RUN was reached',
-          registers: [metrics.registry],
-        })
+      ? metrics.counter('fleettune_alerts_capped_total', 'Noisy subjects an evaluation left for the next run because FLEETTUNE_ALERTS_MAX_PER_RUN was reached')
       : undefined;
     const binSeconds = detectorConfig({ recentBins: 1, jumpFactor: 2 }).windowMinutes * 60;
     this.detector = detectorConfig({

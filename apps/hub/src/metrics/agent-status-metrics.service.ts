@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { MetricsRegistry } from './metrics-registry';
 import { AgentStatusFigures, MetricsRepository } from './metrics.repository';
 import { scrapeCache } from './scrape-cache';
@@ -27,22 +26,12 @@ const GAUGES: Array<[name: string, help: string, key: keyof AgentStatusFigures]>
 @Injectable()
 export class AgentStatusMetricsService {
   constructor(repository: MetricsRepository, metrics: MetricsRegistry) {
-    const registers = [metrics.registry];
     const read = scrapeCache(async () => {
       const row = await repository.agentStatusFigures();
       const out = {} as AgentStatusFigures;
       for (const [, , key] of GAUGES) out[key] = Number(row?.[key] ?? 0);
       return out;
     }, 5_000);
-    for (const [name, help, key] of GAUGES) {
-      new Gauge({
-        name,
-        help,
-        registers,
-        async collect() {
-          this.set((await read())[key]);
-        },
-      });
-    }
+    for (const [name, help, key] of GAUGES) metrics.scrapedGauge(name, help, async () => (await read())[key]);
   }
 }

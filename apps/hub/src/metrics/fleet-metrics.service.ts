@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { MetricsRegistry } from './metrics-registry';
 import { MetricsRepository } from './metrics.repository';
 import { scrapeCache } from './scrape-cache';
@@ -15,23 +14,12 @@ export const ACTIVE_AGENT_WINDOW_SECONDS = 300;
 @Injectable()
 export class FleetMetricsService {
   constructor(repository: MetricsRepository, metrics: MetricsRegistry) {
-    const registers = [metrics.registry];
     const read = scrapeCache(() => repository.hostCounts(ACTIVE_AGENT_WINDOW_SECONDS), 5_000);
-    new Gauge({
-      name: 'fleettune_hosts',
-      help: 'Hosts enrolled',
-      registers,
-      async collect() {
-        this.set((await read()).hosts);
-      },
-    });
-    new Gauge({
-      name: 'fleettune_agents_active',
-      help: `Hosts that committed a batch in the last ${ACTIVE_AGENT_WINDOW_SECONDS} s`,
-      registers,
-      async collect() {
-        this.set((await read()).active);
-      },
-    });
+    metrics.scrapedGauge('fleettune_hosts', 'Hosts enrolled', async () => (await read()).hosts);
+    metrics.scrapedGauge(
+      'fleettune_agents_active',
+      `Hosts that committed a batch in the last ${ACTIVE_AGENT_WINDOW_SECONDS} s`,
+      async () => (await read()).active,
+    );
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { CountBatch } from '@fleettune/proto';
 import { MetricsRegistry } from './metrics-registry';
 import { unknownProgramFormats } from '../ingest/count-batch-validator';
@@ -24,63 +24,30 @@ export class IngestMetrics {
   readonly unknownProgramFormats: Counter;
 
   constructor(registry: MetricsRegistry) {
-    const registers = [registry.registry];
-    this.batches = new Counter({
-      name: 'fleettune_ingest_batches_total',
-      help: 'Count batches handled by the ingest path, by outcome (committed | duplicate)',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.rows = new Counter({
-      name: 'fleettune_ingest_rows_total',
-      help: 'Count rows committed, by table',
-      labelNames: ['table'],
-      registers,
-    });
-    this.commitSeconds = new Histogram({
-      name: 'fleettune_ingest_batch_commit_seconds',
-      help: 'Time to store one batch (one transaction), by outcome',
-      labelNames: ['outcome'],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.agentEvents = new Counter({
-      name: 'fleettune_agent_reported_events_total',
-      help: 'Events counted by agents in committed batches',
-      registers,
-    });
-    this.agentSkipped = new Counter({
-      name: 'fleettune_agent_reported_skipped_total',
-      help: 'Malformed input agents reported skipping, in committed batches',
-      registers,
-    });
-    this.agentDropped = new Counter({
-      name: 'fleettune_agent_reported_dropped_total',
-      help: 'Events agents reported dropping (spool bound), in committed batches',
-      registers,
-    });
-    this.activeStreams = new Gauge({
-      name: 'fleettune_grpc_upload_streams_active',
-      help: 'UploadBatches streams open on this hub process',
-      registers,
-    });
-    this.refused = new Counter({
-      name: 'fleettune_ingest_refused_total',
-      help: 'Streams or batches refused by a per-agent limit, by reason (streams | rows-per-day | events-per-day | future-window | users-not-redacted)',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.unknownProgramFormats = new Counter({
-      name: 'fleettune_ingest_unknown_program_formats_total',
-      help: 'Exec rows of committed batches whose program_format this hub does not know (stored as unknown)',
-      registers,
-    });
-    this.streams = new Counter({
-      name: 'fleettune_grpc_upload_streams_total',
-      help: 'UploadBatches streams closed, by result (ok | error | cancelled)',
-      labelNames: ['result'],
-      registers,
-    });
+    this.batches = registry.counter('fleettune_ingest_batches_total', 'Count batches handled by the ingest path, by outcome (committed | duplicate)', [
+      'outcome',
+    ]);
+    this.rows = registry.counter('fleettune_ingest_rows_total', 'Count rows committed, by table', ['table']);
+    this.commitSeconds = registry.histogram(
+      'fleettune_ingest_batch_commit_seconds',
+      'Time to store one batch (one transaction), by outcome',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      ['outcome'],
+    );
+    this.agentEvents = registry.counter('fleettune_agent_reported_events_total', 'Events counted by agents in committed batches');
+    this.agentSkipped = registry.counter('fleettune_agent_reported_skipped_total', 'Malformed input agents reported skipping, in committed batches');
+    this.agentDropped = registry.counter('fleettune_agent_reported_dropped_total', 'Events agents reported dropping (spool bound), in committed batches');
+    this.activeStreams = registry.gauge('fleettune_grpc_upload_streams_active', 'UploadBatches streams open on this hub process');
+    this.refused = registry.counter(
+      'fleettune_ingest_refused_total',
+      'Streams or batches refused by a per-agent limit, by reason (streams | rows-per-day | events-per-day | future-window | users-not-redacted)',
+      ['reason'],
+    );
+    this.unknownProgramFormats = registry.counter(
+      'fleettune_ingest_unknown_program_formats_total',
+      'Exec rows of committed batches whose program_format this hub does not know (stored as unknown)',
+    );
+    this.streams = registry.counter('fleettune_grpc_upload_streams_total', 'UploadBatches streams closed, by result (ok | error | cancelled)', ['result']);
   }
 
   observeBatch(batch: CountBatch, outcome: 'committed' | 'duplicate', seconds: number): void {

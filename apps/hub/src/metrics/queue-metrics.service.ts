@@ -28,14 +28,13 @@ export class QueueMetricsService implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     metrics: MetricsRegistry,
   ) {
-    const registers = [metrics.registry];
     const queues = this.queues;
     const logger = this.logger;
     new Gauge({
       name: 'fleettune_queue_jobs',
       help: 'Jobs in a BullMQ queue by state (read from Redis at scrape time; same on every replica)',
       labelNames: ['queue', 'state'],
-      registers,
+      registers: [metrics.registry],
       async collect() {
         this.reset();
         await Promise.all(
@@ -50,26 +49,19 @@ export class QueueMetricsService implements OnApplicationBootstrap {
         );
       },
     });
-    this.jobSeconds = new Histogram({
-      name: 'fleettune_job_duration_seconds',
-      help: 'BullMQ job run time (processedOn to finishedOn) for jobs this process ran',
-      labelNames: ['queue', 'name', 'result'],
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
-      registers,
-    });
-    this.jobWaitSeconds = new Histogram({
-      name: 'fleettune_job_wait_seconds',
-      help: 'BullMQ job time in queue (timestamp to processedOn; includes any delay) for jobs this process ran',
-      labelNames: ['queue', 'name'],
-      buckets: [0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
-      registers,
-    });
-    this.jobs = new Counter({
-      name: 'fleettune_jobs_total',
-      help: 'BullMQ jobs finished by this process, by result (completed | failed)',
-      labelNames: ['queue', 'name', 'result'],
-      registers,
-    });
+    this.jobSeconds = metrics.histogram(
+      'fleettune_job_duration_seconds',
+      'BullMQ job run time (processedOn to finishedOn) for jobs this process ran',
+      [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+      ['queue', 'name', 'result'],
+    );
+    this.jobWaitSeconds = metrics.histogram(
+      'fleettune_job_wait_seconds',
+      'BullMQ job time in queue (timestamp to processedOn; includes any delay) for jobs this process ran',
+      [0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
+      ['queue', 'name'],
+    );
+    this.jobs = metrics.counter('fleettune_jobs_total', 'BullMQ jobs finished by this process, by result (completed | failed)', ['queue', 'name', 'result']);
   }
 
   onApplicationBootstrap(): void {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { MetricsRegistry } from './metrics-registry';
 import { ReplicaLagRepository } from './replica-lag.repository';
 import { scrapeCache } from './scrape-cache';
@@ -14,36 +14,25 @@ import { scrapeCache } from './scrape-cache';
 export class ReplicaLagMetricsService {
   constructor(repository: ReplicaLagRepository, metrics: MetricsRegistry) {
     if (!repository.configured) return;
-    const registers = [metrics.registry];
     const read = scrapeCache(() => repository.lag().catch(() => undefined), 1_000);
-    new Gauge({
-      name: 'fleettune_db_replica_up',
-      help: 'The read replica (DATABASE_READ_URL) answered and is a standby in recovery (1) or not (0)',
-      registers,
-      async collect() {
-        this.set((await read())?.inRecovery ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: 'fleettune_db_replica_lag_seconds',
-      help: 'Seconds the read replica is behind the primary: now() - pg_last_xact_replay_timestamp() while WAL waits to be replayed, else 0',
-      registers,
-      async collect() {
-        this.set((await read())?.lagSeconds ?? NaN);
-      },
-    });
-    new Gauge({
-      name: 'fleettune_db_replica_replay_backlog_bytes',
-      help: 'WAL the read replica received and has not replayed yet, bytes',
-      registers,
-      async collect() {
-        this.set((await read())?.replayBacklogBytes ?? NaN);
-      },
-    });
+    metrics.scrapedGauge('fleettune_db_replica_up', 'The read replica (DATABASE_READ_URL) answered and is a standby in recovery (1) or not (0)', async () =>
+      (await read())?.inRecovery ? 1 : 0,
+    );
+    metrics.scrapedGauge(
+      'fleettune_db_replica_lag_seconds',
+      'Seconds the read replica is behind the primary: now() - pg_last_xact_replay_timestamp() while WAL waits to be replayed, else 0',
+      async () => (await read())?.lagSeconds ?? NaN,
+    );
+    metrics.scrapedGauge(
+      'fleettune_db_replica_replay_backlog_bytes',
+      'WAL the read replica received and has not replayed yet, bytes',
+      async () => (await read())?.replayBacklogBytes ?? NaN,
+    );
+    // A counter kept by the repository, copied at scrape time.
     new Counter({
       name: 'fleettune_db_replica_fallback_reads_total',
       help: 'Dashboard reads the read replica failed (down, recovery conflict) and the primary served instead',
-      registers,
+      registers: [metrics.registry],
       collect() {
         this.reset();
         this.inc(repository.fallbackReads);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { MetricsRegistry } from './metrics-registry';
 import { MetricsRepository } from './metrics.repository';
 import { scrapeCache } from './scrape-cache';
@@ -15,35 +15,19 @@ export class RollupMetrics {
   readonly batches: Counter;
   readonly stepSeconds: Histogram;
   constructor(repository: MetricsRepository, registry: MetricsRegistry) {
-    const registers = [registry.registry];
     const read = scrapeCache(() => repository.rollupLag(), 2_000);
-    this.batches = new Counter({
-      name: 'fleettune_rollup_batches_total',
-      help: 'Batches applied to the fleet rollups by this process',
-      registers,
-    });
-    this.stepSeconds = new Histogram({
-      name: 'fleettune_rollup_step_seconds',
-      help: 'Time of one rollup step (one transaction applying up to a step of pending batches)',
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-      registers,
-    });
-    new Gauge({
-      name: 'fleettune_rollup_pending_batches',
-      help: 'Committed batches not yet applied to the fleet rollups',
-      registers,
-      async collect() {
-        this.set((await read()).pending);
-      },
-    });
-    new Gauge({
-      name: 'fleettune_rollup_lag_seconds',
-      help: 'Age of the oldest committed batch not yet applied to the fleet rollups (0 when caught up)',
-      registers,
-      async collect() {
-        this.set((await read()).lagSeconds);
-      },
-    });
+    this.batches = registry.counter('fleettune_rollup_batches_total', 'Batches applied to the fleet rollups by this process');
+    this.stepSeconds = registry.histogram(
+      'fleettune_rollup_step_seconds',
+      'Time of one rollup step (one transaction applying up to a step of pending batches)',
+      [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    );
+    registry.scrapedGauge('fleettune_rollup_pending_batches', 'Committed batches not yet applied to the fleet rollups', async () => (await read()).pending);
+    registry.scrapedGauge(
+      'fleettune_rollup_lag_seconds',
+      'Age of the oldest committed batch not yet applied to the fleet rollups (0 when caught up)',
+      async () => (await read()).lagSeconds,
+    );
   }
 
   observeStep(batches: number, seconds: number): void {
