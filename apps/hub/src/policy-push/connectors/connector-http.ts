@@ -166,6 +166,11 @@ export class ConnectorHttp extends OutboundHttp {
   }
 }
 
+/** A configured base URL without its trailing slashes, ready for `${base}/path`. */
+export function withoutTrailingSlashes(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
 function schemeProblem(u: URL, address: string): string | undefined {
   if (u.protocol === 'https:') return undefined;
   const loopback = address === '::1' || address.startsWith('127.');

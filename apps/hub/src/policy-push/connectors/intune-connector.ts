@@ -5,15 +5,14 @@ import {
   INTUNE_EXCLUSION_TEMPLATES,
   MdeConsoleEntry,
   OwnedConsoleItem,
-  OWNERSHIP_PREFIX,
   intuneExclusionSetting,
   intunePolicyCreateBody,
   readIntuneExclusions,
   intuneExclusionSettingInstance,
 } from '@fleettune/exporters';
-import { ConnectorHttp } from './connector-http';
-import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems, ownedOf } from './mde-console-items';
-import { ClientCredentialsToken } from './oauth-client-credentials';
+import { ConnectorHttp, withoutTrailingSlashes } from './connector-http';
+import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems, mdeObjectNameSchema, ownedMdeObjectName, ownedOf } from './mde-console-items';
+import { ClientCredentials, ClientCredentialsToken, clientCredentialsSchema } from './oauth-client-credentials';
 import { ConnectorError, OwnedRead, PolicyConsoleConnector, PolicyConsoleConnectorFactory } from './policy-console-connector';
 
 /**
@@ -44,40 +43,27 @@ const configSchema = z
   .object({
     tenantId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, 'a tenant id (GUID) or verified domain'),
     platform: z.enum(['linux', 'darwin']),
-    policyName: z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
-      .default('Defender exclusions'),
+    policyName: mdeObjectNameSchema,
     /** National clouds and tests: https://learn.microsoft.com/graph/deployments */
     loginUrl: z.string().url().default('https://login.microsoftonline.com'),
     graphUrl: z.string().url().default('https://graph.microsoft.com'),
   })
   .strict();
-const credentialsSchema = z.object({ clientId: z.string().min(1).max(200), clientSecret: z.string().min(1).max(1000) }).strict();
 
 export type IntuneConfig = z.infer<typeof configSchema>;
-type IntuneCredentials = z.infer<typeof credentialsSchema>;
 
-const trim = (u: string) => u.replace(/\/+$/, '');
-
-export function intunePolicyName(config: Pick<IntuneConfig, 'policyName'>): string {
-  return `${OWNERSHIP_PREFIX} ${config.policyName}`;
-}
-
-export const intuneConnector: PolicyConsoleConnectorFactory<IntuneConfig, IntuneCredentials, MdeConsoleEntry> = {
+export const intuneConnector: PolicyConsoleConnectorFactory<IntuneConfig, ClientCredentials, MdeConsoleEntry> = {
   kind: 'intune',
   consoleName: 'Intune configuration policy',
   configSchema: configSchema as z.ZodType<IntuneConfig>,
-  credentialsSchema,
-  endpoints: (c) => [tokenUrl(c), `${trim(c.graphUrl)}/beta/deviceManagement/configurationPolicies`],
+  credentialsSchema: clientCredentialsSchema,
+  endpoints: (c) => [tokenUrl(c), `${withoutTrailingSlashes(c.graphUrl)}/beta/deviceManagement/configurationPolicies`],
   desired: (items, c) => mdeDesiredItems(items, c.platform),
   create: ({ config, credentials, http }) => new IntuneConnector(config, credentials, http),
 };
 
 function tokenUrl(c: IntuneConfig): string {
-  return `${trim(c.loginUrl)}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`;
+  return `${withoutTrailingSlashes(c.loginUrl)}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`;
 }
 
 interface GraphPolicy {
@@ -102,7 +88,7 @@ class IntuneConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
 
   constructor(
     private readonly config: IntuneConfig,
-    credentials: IntuneCredentials,
+    credentials: ClientCredentials,
     private readonly http: ConnectorHttp,
   ) {
     this.auth = new ClientCredentialsToken(http, tokenUrl(config), {
@@ -110,7 +96,7 @@ class IntuneConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
       client_secret: credentials.clientSecret,
       scope: 'https://graph.microsoft.com/.default',
     });
-    this.base = `${trim(config.graphUrl)}/beta/deviceManagement/configurationPolicies`;
+    this.base = `${withoutTrailingSlashes(config.graphUrl)}/beta/deviceManagement/configurationPolicies`;
     this.platform = config.platform;
   }
 
@@ -128,7 +114,7 @@ class IntuneConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
       if (!found) {
         const body = intunePolicyCreateBody(
           this.platform,
-          intunePolicyName(this.config),
+          ownedMdeObjectName(this.config.policyName),
           description(),
           plan.add.map((a) => a.body),
         );
@@ -185,7 +171,7 @@ class IntuneConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
    * which is its own.
    */
   private async ourPolicy(): Promise<GraphPolicy | undefined> {
-    const name = intunePolicyName(this.config);
+    const name = ownedMdeObjectName(this.config.policyName);
     const templateId = INTUNE_EXCLUSION_TEMPLATES[this.platform].templateId;
     const all = await this.pages<GraphPolicy>(this.base);
     const mine = all.filter((p) => p?.name === name && p.templateReference?.templateId === templateId);

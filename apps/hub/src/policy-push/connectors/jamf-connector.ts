@@ -4,7 +4,6 @@ import {
   ConsolePlan,
   MdeConsoleEntry,
   OwnedConsoleItem,
-  OWNERSHIP_PREFIX,
   XmlSyntaxError,
   jamfProfileUpdateXml,
   jamfProfileXml,
@@ -14,9 +13,9 @@ import {
   rewriteWdavExclusions,
   wdavExclusionsInOrder,
 } from '@fleettune/exporters';
-import { ConnectorHttp } from './connector-http';
-import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems, ownedOf } from './mde-console-items';
-import { ClientCredentialsToken } from './oauth-client-credentials';
+import { ConnectorHttp, withoutTrailingSlashes } from './connector-http';
+import { keepAfterRemoving, mdeConsoleId, mdeDesiredItems, mdeObjectNameSchema, ownedMdeObjectName, ownedOf } from './mde-console-items';
+import { ClientCredentials, ClientCredentialsToken, clientCredentialsSchema } from './oauth-client-credentials';
 import { ConnectorError, OwnedRead, PolicyConsoleConnector, PolicyConsoleConnectorFactory } from './policy-console-connector';
 
 /**
@@ -39,31 +38,18 @@ const configSchema = z
   .object({
     /** https://<instance>.jamfcloud.com or an on-premises Jamf Pro URL. */
     url: z.string().url(),
-    profileName: z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
-      .default('Defender exclusions'),
+    profileName: mdeObjectNameSchema,
   })
   .strict();
-const credentialsSchema = z.object({ clientId: z.string().min(1).max(200), clientSecret: z.string().min(1).max(1000) }).strict();
 
 export type JamfConfig = z.infer<typeof configSchema>;
-type JamfCredentials = z.infer<typeof credentialsSchema>;
 
-const trim = (u: string) => u.replace(/\/+$/, '');
-
-export function jamfProfileName(config: Pick<JamfConfig, 'profileName'>): string {
-  return `${OWNERSHIP_PREFIX} ${config.profileName}`;
-}
-
-export const jamfConnector: PolicyConsoleConnectorFactory<JamfConfig, JamfCredentials, MdeConsoleEntry> = {
+export const jamfConnector: PolicyConsoleConnectorFactory<JamfConfig, ClientCredentials, MdeConsoleEntry> = {
   kind: 'jamf',
   consoleName: 'Jamf Pro configuration profile',
   configSchema: configSchema as z.ZodType<JamfConfig>,
-  credentialsSchema,
-  endpoints: (c) => [`${trim(c.url)}/api/oauth/token`, `${trim(c.url)}/JSSResource/osxconfigurationprofiles`],
+  credentialsSchema: clientCredentialsSchema,
+  endpoints: (c) => [`${withoutTrailingSlashes(c.url)}/api/oauth/token`, `${withoutTrailingSlashes(c.url)}/JSSResource/osxconfigurationprofiles`],
   // Defender's com.microsoft.wdav domain is macOS's: Linux items have no place in a Jamf profile.
   desired: (items) => mdeDesiredItems(items, 'darwin'),
   create: ({ config, credentials, http }) => new JamfConnector(config, credentials, http),
@@ -77,14 +63,14 @@ class JamfConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
 
   constructor(
     private readonly config: JamfConfig,
-    credentials: JamfCredentials,
+    credentials: ClientCredentials,
     private readonly http: ConnectorHttp,
   ) {
-    this.auth = new ClientCredentialsToken(http, `${trim(config.url)}/api/oauth/token`, {
+    this.auth = new ClientCredentialsToken(http, `${withoutTrailingSlashes(config.url)}/api/oauth/token`, {
       client_id: credentials.clientId,
       client_secret: credentials.clientSecret,
     });
-    this.base = `${trim(config.url)}/JSSResource/osxconfigurationprofiles`;
+    this.base = `${withoutTrailingSlashes(config.url)}/JSSResource/osxconfigurationprofiles`;
   }
 
   async readOwned(ledger: readonly OwnedConsoleItem<MdeConsoleEntry>[]): Promise<OwnedRead<MdeConsoleEntry>> {
@@ -96,7 +82,7 @@ class JamfConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
 
   async apply(plan: ConsolePlan<MdeConsoleEntry>, ledger: readonly OwnedConsoleItem<MdeConsoleEntry>[]): Promise<OwnedConsoleItem<MdeConsoleEntry>[]> {
     const before = [...ledger];
-    const name = jamfProfileName(this.config);
+    const name = ownedMdeObjectName(this.config.profileName);
     try {
       let id = await this.ourProfileId();
       if (id === undefined) {
@@ -146,7 +132,7 @@ class JamfConnector implements PolicyConsoleConnector<MdeConsoleEntry> {
 
   /** The id of the one profile named `fleettune: <profileName>`; two with that name are refused. */
   private async ourProfileId(): Promise<number | undefined> {
-    const name = jamfProfileName(this.config);
+    const name = ownedMdeObjectName(this.config.profileName);
     const answer = await this.http.call({ method: 'GET', url: this.base, headers: { accept: 'application/xml' } }, this.auth);
     const mine = parsed(() => readJamfProfileList(answer.text), 'profile list').filter((p) => p.name === name);
     if (mine.length > 1) throw new ConnectorError(`${mine.length} Jamf profiles are named "${name}"; rename or delete all but the hub's`, { retryable: false });

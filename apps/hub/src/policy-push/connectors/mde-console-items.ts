@@ -1,6 +1,29 @@
-import { ConsoleItem, MdeConsoleEntry, OwnedConsoleItem, consoleItemKey, describeMdeEntry, mdeConsoleEntries, mdeEntryKey } from '@fleettune/exporters';
+import { z } from 'zod';
+import {
+  ConsoleItem,
+  MdeConsoleEntry,
+  OWNERSHIP_PREFIX,
+  OwnedConsoleItem,
+  consoleItemKey,
+  describeMdeEntry,
+  mdeConsoleEntries,
+  mdeEntryKey,
+} from '@fleettune/exporters';
 import type { PushedItem } from '../policy-payload';
 import type { DesiredConsoleItems, OwnedRead } from './policy-console-connector';
+
+/** The name an admin gives the policy (Intune) or profile (Jamf) the hub keeps in a Defender console. */
+export const mdeObjectNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters')
+  .default('Defender exclusions');
+
+/** The console object's full name: OWNERSHIP_PREFIX marks it as the hub's (a person's objects are never touched). */
+export function ownedMdeObjectName(name: string): string {
+  return `${OWNERSHIP_PREFIX} ${name}`;
+}
 
 /**
  * The approved items a Defender console (Intune policy, Jamf profile) of one

@@ -1,5 +1,10 @@
+import { z } from 'zod';
 import { ConnectorHttp, BearerAuth } from './connector-http';
 import { ConnectorError } from './policy-console-connector';
+
+/** The API client a vendor issues for client-credentials grants (an Entra app registration, a Jamf Pro API client). */
+export const clientCredentialsSchema = z.object({ clientId: z.string().min(1).max(200), clientSecret: z.string().min(1).max(1000) }).strict();
+export type ClientCredentials = z.infer<typeof clientCredentialsSchema>;
 
 /**
  * An OAuth 2.0 client-credentials token (RFC 6749 §4.4) from a vendor's token
