@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsoleFaults, FakeTokens, bearerOf, readBody } from './fake-console-faults';
+import { ConsoleRequest, serveFakeConsole } from './fake-console-server';
 
 /**
  * A local stand-in for the Microsoft identity platform and Microsoft Graph
@@ -49,7 +49,7 @@ export interface FakeGraphServer {
   faults: ConsoleFaults;
   tokens: FakeTokens;
   /** Every request: method, path (with query) and the status answered, for assertions. */
-  requests: Array<{ method: string; path: string; status: number }>;
+  requests: ConsoleRequest[];
   /** Items per page of lists (small, so specs cross pages). */
   pageSize: number;
   /** Seconds a new token lives. */
@@ -76,8 +76,7 @@ const TEMPLATES: Record<string, { platforms: string; collection: string }> = {
 };
 
 export async function startFakeGraphServer(opts: { tenantId?: string; clientId?: string; clientSecret?: string } = {}): Promise<FakeGraphServer> {
-  const state: FakeGraphServer = {
-    origin: '',
+  const state: Omit<FakeGraphServer, 'origin' | 'close'> = {
     tenantId: opts.tenantId ?? '5f1c2b9e-7a41-4c1d-9e0b-2f6a8d3c4b10',
     clientId: opts.clientId ?? '0b7e4c2a-91f3-4d8e-a6b5-3c2d1e0f9a87',
     clientSecret: opts.clientSecret ?? 'graph~s3cret.value_0123456789',
@@ -105,22 +104,18 @@ export async function startFakeGraphServer(opts: { tenantId?: string; clientId?:
       state.policies.set(policy.id, policy);
       return policy;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(state, req, res).catch((err: Error) => graphError(res, 500, 'InternalServerError', err.message));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return state;
+  const served = await serveFakeConsole(
+    state.requests,
+    (req, res, url) => handle(fake, req, res, url),
+    (res, err) => graphError(res, 500, 'InternalServerError', err.message),
+  );
+  const fake: FakeGraphServer = Object.assign(state, served);
+  return fake;
 }
 
-async function handle(s: FakeGraphServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', s.origin);
-  const seen = { method: req.method ?? '', path: `${url.pathname}${url.search}`, status: 0 };
-  s.requests.push(seen);
-  res.on('finish', () => (seen.status = res.statusCode));
+async function handle(s: FakeGraphServer, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
   if (token) return tokenEndpoint(s, decodeURIComponent(token[1]!), req, res);
 

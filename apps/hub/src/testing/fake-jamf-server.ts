@@ -1,7 +1,7 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePlist, parseXml, xmlChild, xmlEscape, XmlElement } from '@fleettune/exporters';
 import { ConsoleFaults, FakeTokens, bearerOf, readBody } from './fake-console-faults';
+import { ConsoleRequest, serveFakeConsole } from './fake-console-server';
 
 /**
  * A local stand-in for a Jamf Pro server as the Jamf connector uses it,
@@ -38,7 +38,7 @@ export interface FakeJamfServer {
   profiles: Map<number, FakeJamfProfile>;
   faults: ConsoleFaults;
   tokens: FakeTokens;
-  requests: Array<{ method: string; path: string; status: number }>;
+  requests: ConsoleRequest[];
   tokenTtlSeconds: number;
   /** The API role's privileges. */
   privileges: Set<string>;
@@ -55,8 +55,7 @@ export const JAMF_PROFILE_PRIVILEGES = [
 
 export async function startFakeJamfServer(opts: { clientId?: string; clientSecret?: string } = {}): Promise<FakeJamfServer> {
   let nextId = 1;
-  const state: FakeJamfServer = {
-    origin: '',
+  const state: Omit<FakeJamfServer, 'origin' | 'close'> = {
     clientId: opts.clientId ?? '6a1d6f0e-5f5c-4b8e-9d4b-0c1f2e3d4a5b',
     clientSecret: opts.clientSecret ?? 'jamf-s3cret-Q1w2E3r4T5y6',
     profiles: new Map(),
@@ -70,21 +69,17 @@ export async function startFakeJamfServer(opts: { clientId?: string; clientSecre
       state.profiles.set(profile.id, profile);
       return profile;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-  const server: Server = createServer((req, res) => {
-    handle(state, req, res).catch((err: Error) => htmlError(res, 500, 'Internal Server Error', err.message));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return state;
+  const served = await serveFakeConsole(
+    state.requests,
+    (req, res, url) => handle(fake, req, res, url),
+    (res, err) => htmlError(res, 500, 'Internal Server Error', err.message),
+  );
+  const fake: FakeJamfServer = Object.assign(state, served);
+  return fake;
 }
 
-async function handle(s: FakeJamfServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', s.origin);
-  const seen = { method: req.method ?? '', path: `${url.pathname}${url.search}`, status: 0 };
-  s.requests.push(seen);
-  res.on('finish', () => (seen.status = res.statusCode));
+async function handle(s: FakeJamfServer, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   if (url.pathname === '/api/oauth/token') return tokenEndpoint(s, req, res);
   if (!url.pathname.startsWith('/JSSResource/')) return htmlError(res, 404, 'Not Found', 'The server has not found anything matching the request URI');
   s.tokens.countCall();
