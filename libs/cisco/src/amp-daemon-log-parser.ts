@@ -1,5 +1,5 @@
 import type { FileOp } from '@fleettune/counting';
-import { NumberedTextLines, SkipSummary, SkipTally } from '@fleettune/line-input';
+import { SkipListenerOptions, SkipSummary, TextReportParser } from '@fleettune/line-input';
 import { CiscoSkipReason, CONTROL_BYTES } from './cisco-skip-reason';
 import { parseLineTimestamp, YearInferenceOptions } from './syslog-time';
 
@@ -28,9 +28,7 @@ export interface AmpDaemonLogStats extends SkipSummary<CiscoSkipReason> {
   lastTimestampMs?: number;
 }
 
-export interface AmpDaemonLogParserOptions extends YearInferenceOptions {
-  onSkip?: (reason: CiscoSkipReason) => void;
-}
+export interface AmpDaemonLogParserOptions extends YearInferenceOptions, SkipListenerOptions<CiscoSkipReason> {}
 
 /** VNODE op -> normalized operation. */
 export function vnodeOpKind(op: string): 'exec' | FileOp {
@@ -52,27 +50,19 @@ const FIELD = /([A-Za-z]+):(-?\d+)/g;
  * (debug log level). Timestamps without a year get one from the reference
  * date (see inferSyslogTime). Other log lines are counted as `not-daemon-rx`.
  */
-export class AmpDaemonLogParser {
-  private readonly tally: SkipTally<CiscoSkipReason>;
-  private readonly lines: NumberedTextLines;
+export class AmpDaemonLogParser extends TextReportParser<CiscoSkipReason, AmpDaemonLogStats> {
   private readonly s = { rx: 0, first: undefined as number | undefined, last: undefined as number | undefined };
 
   constructor(
     private readonly onRx: (rx: AmpDaemonRx) => void,
     private readonly options: AmpDaemonLogParserOptions = {},
   ) {
-    this.tally = new SkipTally(options.onSkip);
-    this.lines = new NumberedTextLines((text, n) => this.line(text, n), this.tally);
+    super(options.onSkip);
   }
 
-  push(chunk: Buffer): void {
-    this.lines.push(chunk);
-  }
-
-  end(): AmpDaemonLogStats {
-    this.lines.end();
+  protected finish(): AmpDaemonLogStats {
     return {
-      lines: this.lines.count,
+      lines: this.lineCount,
       rx: this.s.rx,
       ...this.tally.summary(),
       firstTimestampMs: this.s.first,
@@ -133,7 +123,7 @@ export class AmpDaemonLogParser {
     };
   }
 
-  private line(text: string, n: number): void {
+  protected line(text: string, n: number): void {
     const rx = this.parseLine(text, n);
     if (!rx) return;
     this.s.rx++;

@@ -8,7 +8,7 @@ import { AmpDaemonLogReader, AmpDaemonLogReaderOptions } from './amp-daemon-log-
 import { ProcessNode, ProcessTreeRebuilder } from './process-tree-rebuilder';
 import { parseDsclUsers } from './dscl-users';
 import { inferSyslogTime, parseLineTimestamp } from './syslog-time';
-import { chunked } from '@fleettune/line-input/dist/testing/chunked';
+import { pushInChunks } from '@fleettune/line-input/dist/testing/chunked';
 import { fixture } from './testing/helpers';
 
 const LOG = fixture('ampdaemon.log');
@@ -19,8 +19,8 @@ function read(input: Buffer | string, options: AmpDaemonLogReaderOptions = OPTS,
   const events: ObservedEvent[] = [];
   const chains: Array<[string, ProcessNode[]]> = [];
   const r = new AmpDaemonLogReader((e) => events.push(e), { ...options, onExecChain: (rx, ch) => chains.push([rx.path, ch]) });
-  for (const c of chunked(Buffer.isBuffer(input) ? input : Buffer.from(input, 'utf8'), chunk)) r.push(c);
-  return { events, chains, stats: r.end(), tree: r.tree };
+  const stats = pushInChunks(r, input, chunk);
+  return { events, chains, stats, tree: r.tree };
 }
 
 test("the tuning guide's example line, field by field", () => {

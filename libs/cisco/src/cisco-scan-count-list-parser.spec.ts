@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { assertAnyBytesNeverThrow } from '@fleettune/line-input/dist/testing/hostile-input';
 import { CiscoScanCountListParser, CiscoScanCountRow, CiscoScanListKind, ciscoListKindFromName } from './cisco-scan-count-list-parser';
-import { chunked } from '@fleettune/line-input/dist/testing/chunked';
+import { pushInChunks } from '@fleettune/line-input/dist/testing/chunked';
 import { fixture } from './testing/helpers';
 
 function parse(input: Buffer | string, kind: CiscoScanListKind = 'execs', chunk = 1 << 16) {
   const rows: CiscoScanCountRow[] = [];
-  const p = new CiscoScanCountListParser((r) => rows.push(r), { kind });
-  for (const c of chunked(Buffer.isBuffer(input) ? input : Buffer.from(input, 'utf8'), chunk)) p.push(c);
-  return { rows, stats: p.end() };
+  const stats = pushInChunks(new CiscoScanCountListParser((r) => rows.push(r), { kind }), input, chunk);
+  return { rows, stats };
 }
 const brief = (rows: CiscoScanCountRow[]) => rows.map((r) => [r.path, r.count]);
 

@@ -1,4 +1,4 @@
-import { NumberedTextLines, SkipSummary, SkipTally } from '@fleettune/line-input';
+import { SkipListenerOptions, SkipSummary, TextReportParser } from '@fleettune/line-input';
 import { CiscoSkipReason, CONTROL_BYTES } from './cisco-skip-reason';
 
 export type CiscoScanListKind = 'execs' | 'fileops';
@@ -16,9 +16,8 @@ export interface CiscoScanCountListStats extends SkipSummary<CiscoSkipReason> {
   orientation: { countFirst: number; pathFirst: number };
 }
 
-export interface CiscoScanCountListParserOptions {
+export interface CiscoScanCountListParserOptions extends SkipListenerOptions<CiscoSkipReason> {
   kind: CiscoScanListKind;
-  onSkip?: (reason: CiscoSkipReason) => void;
 }
 
 /** execs / fileops from a Support Tool file name (`execs.txt`, `fileops.txt`); undefined when it does not say. */
@@ -47,9 +46,7 @@ const pathLike = (s: string) => /^["']?[/~]/.test(s);
  * order most other lines used. Anything else is counted as skipped with the
  * line number, never guessed.
  */
-export class CiscoScanCountListParser {
-  private readonly tally: SkipTally<CiscoSkipReason>;
-  private readonly lines: NumberedTextLines;
+export class CiscoScanCountListParser extends TextReportParser<CiscoSkipReason, CiscoScanCountListStats> {
   private rows = 0;
   private countFirst = 0;
   private pathFirst = 0;
@@ -60,16 +57,11 @@ export class CiscoScanCountListParser {
     private readonly onRow: (row: CiscoScanCountRow) => void,
     private readonly options: CiscoScanCountListParserOptions,
   ) {
-    this.tally = new SkipTally(options.onSkip);
-    this.lines = new NumberedTextLines((text, n) => this.line(text, n), this.tally);
+    super(options.onSkip);
   }
 
-  push(chunk: Buffer): void {
-    this.lines.push(chunk);
-  }
-
-  end(): CiscoScanCountListStats {
-    this.lines.end();
+  /** Lines that could be read both ways take the order most other lines used. */
+  protected finish(): CiscoScanCountListStats {
     for (const p of this.pending) {
       if (this.countFirst > this.pathFirst) this.emit(p.a.path, p.a.count, p.line, 'count');
       else if (this.pathFirst > this.countFirst) this.emit(p.b.path, p.b.count, p.line, 'path');
@@ -83,7 +75,7 @@ export class CiscoScanCountListParser {
     };
   }
 
-  private line(text: string, n: number): void {
+  protected line(text: string, n: number): void {
     const s = text.trim();
     if (s === '') return;
     if (CONTROL_BYTES.test(s)) {

@@ -3,14 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { assertAnyBytesNeverThrow } from '@fleettune/line-input/dist/testing/hostile-input';
 import { EbpfStatisticsParser, EbpfStatisticsParserOptions, EbpfStatisticsRow } from './ebpf-statistics-parser';
-import { chunked } from '@fleettune/line-input/dist/testing/chunked';
+import { pushInChunks } from '@fleettune/line-input/dist/testing/chunked';
 import { fixture } from './testing/helpers';
 
 function parse(input: Buffer | string, chunk = 1 << 16, options: EbpfStatisticsParserOptions = {}) {
   const rows: EbpfStatisticsRow[] = [];
-  const p = new EbpfStatisticsParser((r) => rows.push(r), options);
-  for (const c of chunked(Buffer.isBuffer(input) ? input : Buffer.from(input, 'utf8'), chunk)) p.push(c);
-  return { rows, stats: p.end() };
+  const stats = pushInChunks(new EbpfStatisticsParser((r) => rows.push(r), options), input, chunk);
+  return { rows, stats };
 }
 
 const SAMPLE = fixture('mdatp_ebpf_statistics.txt');

@@ -1,5 +1,5 @@
 import { syscallName } from '@fleettune/audit';
-import { NumberedTextLines, SkipSummary, SkipTally } from '@fleettune/line-input';
+import { SkipListenerOptions, SkipSummary, TextReportParser } from '@fleettune/line-input';
 import { MdatpSkipReason } from './mdatp-skip-reason';
 
 export type EbpfStatisticsRow =
@@ -10,10 +10,9 @@ export interface EbpfStatisticsStats extends SkipSummary<MdatpSkipReason> {
   rows: number;
 }
 
-export interface EbpfStatisticsParserOptions {
+export interface EbpfStatisticsParserOptions extends SkipListenerOptions<MdatpSkipReason> {
   /** Architecture the syscall numbers are for (audit arch name or hex). Default x86_64; 'none' keeps numbers. */
   arch?: string;
-  onSkip?: (reason: MdatpSkipReason) => void;
 }
 
 /**
@@ -21,9 +20,7 @@ export interface EbpfStatisticsParserOptions {
  * paths:` then `path : count`, `Top syscall ids:` then `nr : count`. Paths may
  * hold ` : `, so a row splits at its last ` : `.
  */
-export class EbpfStatisticsParser {
-  private readonly tally: SkipTally<MdatpSkipReason>;
-  private readonly lines: NumberedTextLines;
+export class EbpfStatisticsParser extends TextReportParser<MdatpSkipReason, EbpfStatisticsStats> {
   private section: 'initiators' | 'syscalls' | undefined;
   private rows = 0;
 
@@ -31,20 +28,14 @@ export class EbpfStatisticsParser {
     private readonly onRow: (row: EbpfStatisticsRow) => void,
     private readonly options: EbpfStatisticsParserOptions = {},
   ) {
-    this.tally = new SkipTally(options.onSkip);
-    this.lines = new NumberedTextLines((text, n) => this.line(text, n), this.tally);
+    super(options.onSkip);
   }
 
-  push(chunk: Buffer): void {
-    this.lines.push(chunk);
-  }
-
-  end(): EbpfStatisticsStats {
-    this.lines.end();
+  protected finish(): EbpfStatisticsStats {
     return { rows: this.rows, ...this.tally.summary() };
   }
 
-  private line(text: string, n: number): void {
+  protected line(text: string, n: number): void {
     const s = text.trim();
     if (s === '' || /^[$#]\s.*\bmdatp\b/.test(s)) return; // blank, or the command line of a pasted capture
     if (/^Top initiator paths\s*:?$/i.test(s)) {

@@ -9,7 +9,7 @@ import {
   HotEventSourcesSection,
   hotEventSourcesKindFromName,
 } from './hot-event-sources-parser';
-import { chunked } from '@fleettune/line-input/dist/testing/chunked';
+import { pushInChunks } from '@fleettune/line-input/dist/testing/chunked';
 import { fixture } from './testing/helpers';
 
 function parse(input: Buffer | string, chunk = 1 << 16, options: HotEventSourcesParserOptions = {}) {
@@ -20,8 +20,7 @@ function parse(input: Buffer | string, chunk = 1 << 16, options: HotEventSources
     (s) => sections.push(s),
     options,
   );
-  for (const c of chunked(Buffer.isBuffer(input) ? input : Buffer.from(input, 'utf8'), chunk)) p.push(c);
-  return { sources, sections, stats: p.end() };
+  return { sources, sections, stats: pushInChunks(p, input, chunk) };
 }
 
 const CONSOLE = fixture('mdatp_hot_event_sources_console.txt');

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { JsonDocumentScanner } from './json-document-scanner';
 import { looseGet, salvageArray, toCount } from './json-salvage';
-import { SkipSummary, SkipTally } from '@fleettune/line-input';
+import { SkipListenerOptions, SkipSummary, SkipTally } from '@fleettune/line-input';
 import { MdatpSkipReason } from './mdatp-skip-reason';
 
 export type HotEventSourcesKind = 'files' | 'executables';
@@ -36,10 +36,9 @@ export interface HotEventSourcesStats extends SkipSummary<MdatpSkipReason> {
   sources: number;
 }
 
-export interface HotEventSourcesParserOptions {
+export interface HotEventSourcesParserOptions extends SkipListenerOptions<MdatpSkipReason> {
   /** files / executables when the input does not say (e.g. from the report's file name). Default 'files'. */
   defaultKind?: HotEventSourcesKind;
-  onSkip?: (reason: MdatpSkipReason) => void;
 }
 
 const EVENT_SOURCE_KEY = /"event_?source"\s*:\s*\[/i;

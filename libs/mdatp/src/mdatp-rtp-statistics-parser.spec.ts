@@ -5,14 +5,13 @@ import { assertAnyBytesNeverThrow } from '@fleettune/line-input/dist/testing/hos
 import { MdatpRtpPoll, MdatpRtpStatisticsParser, MdatpRtpParseStats } from './mdatp-rtp-statistics-parser';
 import { MdatpRtpDeltaTracker } from './mdatp-rtp-delta-tracker';
 import { formatHighCpuParser, MdatpRtpSummarizer } from './mdatp-rtp-summary';
-import { chunked } from '@fleettune/line-input/dist/testing/chunked';
+import { pushInChunks } from '@fleettune/line-input/dist/testing/chunked';
 import { fixture, show } from './testing/helpers';
 
 function parse(input: Buffer | string, chunk = 1 << 16): { polls: MdatpRtpPoll[]; stats: MdatpRtpParseStats } {
   const polls: MdatpRtpPoll[] = [];
-  const p = new MdatpRtpStatisticsParser((x) => polls.push(x));
-  for (const c of chunked(Buffer.isBuffer(input) ? input : Buffer.from(input, 'utf8'), chunk)) p.push(c);
-  return { polls, stats: p.end() };
+  const stats = pushInChunks(new MdatpRtpStatisticsParser((x) => polls.push(x)), input, chunk);
+  return { polls, stats };
 }
 
 const SAMPLE = fixture('mdatp_rtp_statistics_macos_excerpt.json');

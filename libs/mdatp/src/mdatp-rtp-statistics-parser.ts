@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { JsonDocumentScanner, DEFAULT_MAX_DOCUMENT_BYTES } from './json-document-scanner';
 import { looseGet, salvageArray, toBigCount, toCount } from './json-salvage';
-import { SkipSummary, SkipTally } from '@fleettune/line-input';
+import { SkipListenerOptions, SkipSummary, SkipTally } from '@fleettune/line-input';
 import { MdatpSkipReason } from './mdatp-skip-reason';
 
 /** One per-PID counter of `mdatp diagnostic real-time-protection-statistics`. Cumulative since the daemon started. */
@@ -35,9 +35,8 @@ export interface MdatpRtpParseStats extends SkipSummary<MdatpSkipReason> {
   counters: number;
 }
 
-export interface MdatpRtpParserOptions {
+export interface MdatpRtpParserOptions extends SkipListenerOptions<MdatpSkipReason> {
   maxDocumentBytes?: number;
-  onSkip?: (reason: MdatpSkipReason) => void;
 }
 
 const COUNTERS_KEY = /"counters"\s*:\s*\[/i;
