@@ -1,4 +1,5 @@
 import type { MdatpRtpCounter, MdatpRtpPoll } from './mdatp-rtp-statistics-parser';
+import type { MdatpRtpProcessRow } from './mdatp-rtp-summary';
 
 /** Why a delta row has the value it has. */
 export type MdatpRtpDeltaKind =
@@ -9,16 +10,13 @@ export type MdatpRtpDeltaKind =
   | 'counter-reset' // this pid's counter went down (alone): restarted, its whole counter
   | 'daemon-restart'; // most counters went down: the daemon restarted, whole counters
 
-/** Files scanned and scan time of one process between two polls. */
-export interface MdatpRtpDelta {
-  pid: number;
-  name: string | null;
-  /** The process path; remembered from an earlier poll when this one says null (the process exited). */
-  path: string | null;
-  filesScanned: number;
-  scanTimeNs: number;
-  /** Largest single-file scan time seen for this pid so far (not a delta). */
-  maxFileScanTimeNs: number;
+/**
+ * Files scanned and scan time of one process between two polls: a process row
+ * as the summary adds them up. `path` is remembered from an earlier poll when
+ * this one says null (the process exited); `maxFileScanTimeNs` is the largest
+ * single-file scan time seen for this pid so far (not a delta).
+ */
+export interface MdatpRtpDelta extends MdatpRtpProcessRow {
   kind: MdatpRtpDeltaKind;
 }
 
