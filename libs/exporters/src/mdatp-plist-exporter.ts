@@ -1,8 +1,7 @@
 import { UNREVIEWED_MARK } from './unreviewed-marking';
 import { ExportableExclusion } from '@fleettune/rules';
-import { ExclusionExporter, ExportOptions, ExportResult, SkippedExclusion } from './exclusion-exporter';
-import { toMdatpEntry } from './mdatp-exclusion-mapping';
-import { hasXmlForbiddenChars, lineUnsafeReason } from './value-checks';
+import { ExclusionExporter, ExportOptions, ExportResult } from './exclusion-exporter';
+import { toMdeConsoleEntries } from './mde-console-entries';
 import { xmlEscape } from './xml-escape';
 
 /**
@@ -12,25 +11,14 @@ import { xmlEscape } from './xml-escape';
  */
 export class MdatpPlistExporter implements ExclusionExporter {
   export(items: readonly ExportableExclusion[], options: ExportOptions = {}): ExportResult {
-    const skipped: SkippedExclusion[] = [];
-    const dicts: string[] = [];
-    for (const item of items) {
-      const unsafe = lineUnsafeReason(item.value) ?? (hasXmlForbiddenChars(item.value) ? 'value holds characters XML cannot represent' : undefined);
-      if (unsafe) {
-        skipped.push({ item, reason: unsafe });
-        continue;
-      }
-      const e = toMdatpEntry(item, false);
-      if ('skip' in e) {
-        skipped.push({ item, reason: e.skip });
-        continue;
-      }
+    const { entries, skipped } = toMdeConsoleEntries(items);
+    const dicts = entries.map((e) => {
       const body: string[] = [key('$type'), str(e.$type)];
       if (e.$type === 'excludedPath') body.push(key('isDirectory'), e.isDirectory ? '<true/>' : '<false/>', key('path'), str(e.path));
       else if (e.$type === 'excludedFileExtension') body.push(key('extension'), str(e.extension));
       else body.push(key('name'), str(e.name));
-      dicts.push(['\t\t\t<dict>', ...body.map((b) => `\t\t\t\t${b}`), '\t\t\t</dict>'].join('\n'));
-    }
+      return ['\t\t\t<dict>', ...body.map((b) => `\t\t\t\t${b}`), '\t\t\t</dict>'].join('\n');
+    });
     const content = [
       '<?xml version="1.0" encoding="UTF-8"?>',
       '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',

@@ -22,25 +22,29 @@ export type MdeConsoleEntry =
  * are skipped with why; duplicates (two items making one entry) are written once.
  */
 export function mdeConsoleEntries(items: readonly ExportableExclusion[]): { entries: MdeConsoleEntry[]; skipped: SkippedExclusion[] } {
+  const { entries, skipped } = toMdeConsoleEntries(items);
+  const seen = new Set<string>();
+  const unique = entries.filter((e) => {
+    const key = mdeEntryKey(e);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return { entries: unique, skipped };
+}
+
+/**
+ * The same entries one for one, repeats kept: the legacy `com.microsoft.wdav`
+ * plist (MdatpPlistExporter) writes an entry per item.
+ */
+export function toMdeConsoleEntries(items: readonly ExportableExclusion[]): { entries: MdeConsoleEntry[]; skipped: SkippedExclusion[] } {
   const entries: MdeConsoleEntry[] = [];
   const skipped: SkippedExclusion[] = [];
-  const seen = new Set<string>();
   for (const item of items) {
     const unsafe = lineUnsafeReason(item.value) ?? (hasXmlForbiddenChars(item.value) ? 'value holds characters XML cannot represent' : undefined);
-    if (unsafe) {
-      skipped.push({ item, reason: unsafe });
-      continue;
-    }
-    const e = toMdatpEntry(item, false);
-    if ('skip' in e) {
-      skipped.push({ item, reason: e.skip });
-      continue;
-    }
-    const entry = withoutScopes(e);
-    const key = mdeEntryKey(entry);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    entries.push(entry);
+    const e = unsafe ? { skip: unsafe } : toMdatpEntry(item, false);
+    if ('skip' in e) skipped.push({ item, reason: e.skip });
+    else entries.push(withoutScopes(e));
   }
   return { entries, skipped };
 }
