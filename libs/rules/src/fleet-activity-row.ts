@@ -83,14 +83,13 @@ export function isFleetActivityColumns(x: unknown): x is FleetActivityColumns {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && (x as FleetActivityColumns).subjectOfRow instanceof Int32Array;
 }
 
-/** Interns subjects and hosts of row objects into columns. Invalid rows get subject -1. */
-export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): FleetActivityColumns {
-  const n = rows.length;
-  const subjects: FleetActivitySubject[] = [];
-  const subjectIndex = new Map<string, number>();
-  const hostIds: string[] = [];
-  const hostIndex = new Map<string, number>();
-  const cols: FleetActivityColumns = {
+/**
+ * Columns for `n` rows over these subjects and hosts, every row still unset:
+ * subject and host -1 (a row left so is skipped), counts 0, active bounds NaN
+ * (unknown). The caller fills the rows (toFleetActivityColumns, the hub's rollup decoder).
+ */
+export function allocFleetActivityColumns(subjects: readonly FleetActivitySubject[], hostIds: readonly string[], n: number): Required<FleetActivityColumns> {
+  return {
     subjects,
     hostIds,
     rowCount: n,
@@ -103,6 +102,16 @@ export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): Fleet
     activeStartMs: new Float64Array(n).fill(NaN),
     activeEndMs: new Float64Array(n).fill(NaN),
   };
+}
+
+/** Interns subjects and hosts of row objects into columns. Invalid rows get subject -1. */
+export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): FleetActivityColumns {
+  const n = rows.length;
+  const subjects: FleetActivitySubject[] = [];
+  const subjectIndex = new Map<string, number>();
+  const hostIds: string[] = [];
+  const hostIndex = new Map<string, number>();
+  const cols = allocFleetActivityColumns(subjects, hostIds, n);
   for (let i = 0; i < n; i++) {
     const r = rows[i];
     if (!r || typeof r.path !== 'string' || typeof r.hostId !== 'string' || r.hostId === '') continue;
@@ -124,14 +133,14 @@ export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): Fleet
     cols.windowStartMs[i] = r.windowStartMs;
     cols.count[i] = r.count;
     const seconds = r.peakWindowSeconds ?? r.windowSeconds ?? 0;
-    cols.peakWindowSeconds![i] = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+    cols.peakWindowSeconds[i] = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
     const peak = r.peakCount ?? (r.windowSeconds ? r.count : 0);
-    cols.peakCount![i] = Number.isFinite(peak) && peak > 0 ? peak : 0;
+    cols.peakCount[i] = Number.isFinite(peak) && peak > 0 ? peak : 0;
     const start = r.activeStartMs ?? (r.windowSeconds ? r.windowStartMs : NaN);
     const end = r.activeEndMs ?? (r.windowSeconds ? r.windowStartMs + r.windowSeconds * 1000 : NaN);
     if (Number.isFinite(start) && Number.isFinite(end) && end >= start) {
-      cols.activeStartMs![i] = start;
-      cols.activeEndMs![i] = end;
+      cols.activeStartMs[i] = start;
+      cols.activeEndMs[i] = end;
     }
   }
   return cols;

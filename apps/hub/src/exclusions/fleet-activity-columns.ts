@@ -1,4 +1,4 @@
-import { FleetActivityColumns, FleetActivityKind, FleetActivitySubject, ProgramFileFormat } from '@fleettune/rules';
+import { allocFleetActivityColumns, FleetActivityColumns, FleetActivityKind, FleetActivitySubject, ProgramFileFormat } from '@fleettune/rules';
 import { programFormatOfCode } from '../ingest/program-format-code';
 // The pure SQL module, not the Nest service: this file also runs in the recompute worker thread.
 import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
@@ -95,19 +95,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   let total = raw.strays.length;
   for (const [, cells] of cellsRes.rows) total += countCells(cells);
   for (const g of raw.groups) total += countCells(g.cells);
-  const cols = {
-    subjects,
-    hostIds,
-    rowCount: total,
-    subjectOfRow: new Int32Array(total).fill(-1),
-    hostOfRow: new Int32Array(total).fill(-1),
-    windowStartMs: new Float64Array(total),
-    count: new Float64Array(total),
-    peakCount: new Float64Array(total),
-    peakWindowSeconds: new Float64Array(total),
-    activeStartMs: new Float64Array(total).fill(NaN),
-    activeEndMs: new Float64Array(total).fill(NaN),
-  };
+  const cols = allocFleetActivityColumns(subjects, hostIds, total);
   const hostOfSeq = (seq: number) => (seq < hostIndexBySeq.length ? hostIndexBySeq[seq] : -1);
   const fields = new Float64Array(7);
   /** Parses one packed cell list; `onCell` gets the fields and returns false to drop the cell. */
