@@ -12,47 +12,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createMigratedTestDatabase } from '@fleettune/db-tools';
-import { spawn, ChildProcess } from 'node:child_process';
-
-/** Starts the hub (through exclusions-bench-hub.js) and waits for its ready line. */
-async function startHub(env: Record<string, string>, logTo: NodeJS.WritableStream): Promise<{ child: ChildProcess; httpUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'exclusions-bench-hub.js')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const capture = (d: Buffer) => {
-    output = (output + d.toString()).slice(-20_000);
-    logTo.write(d);
-  };
-  child.stdout!.on('data', capture);
-  child.stderr!.on('data', capture);
-  const deadline = Date.now() + 60_000;
-  let ready: RegExpExecArray | null = null;
-  while (!(ready = /fleettune hub ready: (http:\/\/\S+) /.exec(output))) {
-    if (child.exitCode !== null) throw new Error(`hub exited with code ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`hub did not become ready:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    child,
-    httpUrl: ready[1],
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
-  };
-}
+import { createMigratedTestDatabase, withDatabaseClient } from '@fleettune/db-tools';
+import { HubProcess, startHubProcess, throwAwayHubEnv } from '@fleettune/simulator';
 
 interface Timings {
   rollupQueryMs: number;
@@ -119,9 +80,7 @@ async function seedRaw(c: Client, n: number, bins: number, baseBin: number, log:
 }
 
 async function seed(url: string, hosts: number, nSubjects: number, bins: number, rawProcesses: number, log: (s: string) => void): Promise<number> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
+  return withDatabaseClient(url, async (c) => {
     const t = Date.now();
     const s = subjects(nSubjects);
     await c.query(
@@ -149,9 +108,7 @@ async function seed(url: string, hosts: number, nSubjects: number, bins: number,
     const { rows } = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM activity_rollups');
     log(`seeded ${rows[0].n} rollup rows (${hosts} hosts x ${nSubjects} subjects) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     return Number(rows[0].n);
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -171,27 +128,22 @@ async function main(): Promise<void> {
   const db = await createMigratedTestDatabase('bench_exclusions');
   log(`database ${db.name}`);
   const admin = `bench-admin-${randomBytes(12).toString('hex')}`;
-  let hub: Awaited<ReturnType<typeof startHub>> | undefined;
+  let hub: HubProcess | undefined;
   const logFile = path.resolve(__dirname, '..', '..', '..', '.fleettune', 'bench-exclusions-hub.log');
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const hubLog = fs.createWriteStream(logFile);
   log(`hub log: ${logFile}`);
   try {
     await seed(db.url, o.hosts, o.subjects, o.bins, o.rawProcesses, log);
-    hub = await startHub(
-      {
-        DATABASE_URL: db.url,
-        HTTP_PORT: '0',
-        GRPC_PORT: '0',
-        BIND_HOST: '127.0.0.1',
+    hub = await startHubProcess(
+      throwAwayHubEnv(db.url, 'bench-exclusions', {
         FLEETTUNE_ADMIN_TOKEN: admin,
         // A fresh database per run, so a fresh key.
         FLEETTUNE_SECRETS_KEY: randomBytes(32).toString('base64'),
-        FLEETTUNE_QUEUE_PREFIX: `bench-exclusions-${process.pid}`,
-        FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
         LOG_LEVEL: 'info',
-      },
-      hubLog,
+      }),
+      // Its own entry script: tools on a shared machine that stop hub processes by name leave the measurement alone.
+      { script: path.join(__dirname, 'exclusions-bench-hub.js'), logTo: hubLog, timeoutMs: 60_000 },
     );
     hub.child.once('exit', (code, signal) => log(`hub process exited (code ${code}, signal ${signal})`));
     const call = async <T>(method: string, path: string): Promise<T> => {

@@ -19,7 +19,18 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { createMigratedTestDatabase, PgBouncerProcess, startPgBouncer } from '@fleettune/db-tools';
-import { FleetResult, HubProcess, formatFleetResult, loadTemplates, makeHostProfiles, runFleet, startHubProcess, watchRss } from '@fleettune/simulator';
+import {
+  FleetResult,
+  HubProcess,
+  SIMULATED_FLEET_ENROLL_ENV,
+  formatFleetResult,
+  loadTemplates,
+  makeHostProfiles,
+  runFleet,
+  startHubProcess,
+  throwAwayHubEnv,
+  watchRss,
+} from '@fleettune/simulator';
 
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -71,26 +82,16 @@ async function measure(o: FaninOptions, replicas: number, hubLog?: NodeJS.Writab
     for (let r = 0; r < replicas; r++) {
       hubs.push(
         await startHubProcess(
-          {
-            DATABASE_URL: bouncer ? bouncer.url(db.name) : db.url,
+          // Replicas share one queue prefix: one fleet, one set of queues.
+          throwAwayHubEnv(bouncer ? bouncer.url(db.name) : db.url, `bench-fanin-${replicas}${bouncer ? '-pgb' : ''}`, {
             DATABASE_DIRECT_URL: db.url,
-            HTTP_PORT: '0',
-            GRPC_PORT: '0',
-            BIND_HOST: '127.0.0.1',
             FLEETTUNE_ENROLL_SECRET: enrollSecret,
-            // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
-            FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000',
-            FLEETTUNE_ENROLL_PER_MINUTE: '1000000',
-            FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
-            // Replicas share one queue prefix: one fleet, one set of queues.
-            FLEETTUNE_QUEUE_PREFIX: `bench-fanin-${process.pid}-${replicas}${bouncer ? '-pgb' : ''}`,
-            FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-            LOG_LEVEL: 'warn',
+            ...SIMULATED_FLEET_ENROLL_ENV,
             // The per-agent rate limit (FLEETTUNE_AGENT_BATCHES_PER_SECOND 50, burst
             // 200) is per agent, so its defaults are far above 1 batch/min and are
             // deliberately left as shipped: the bench measures the default hub.
             ...(o.poolSize ? { FLEETTUNE_DB_POOL_SIZE: String(o.poolSize) } : {}),
-          },
+          }),
           hubLog ? { logTo: hubLog } : {},
         ),
       );

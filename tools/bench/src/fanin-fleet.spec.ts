@@ -2,29 +2,21 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Metadata, ServiceError, credentials } from '@grpc/grpc-js';
-import { Client } from 'pg';
 import { AgentServiceClient } from '@fleettune/proto';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
-import { HubProcess, codeName, loadTemplates, makeHostProfiles, runFleet, startHubProcess } from '@fleettune/simulator';
+import { createMigratedTestDatabase, TestDatabase, withDatabaseClient } from '@fleettune/db-tools';
+import { FleetResult, HubProcess, codeName, loadTemplates, makeHostProfiles, runFleet, startHubProcess, throwAwayHubEnv } from '@fleettune/simulator';
 
 // What bench:fanin relies on, at a size a test can afford: the simulator's
 // fleet against a real hub process and database.
 const ENROLL = `spec-enroll-${randomBytes(8).toString('hex')}`;
 let db: TestDatabase;
 let hub: HubProcess;
+// The hub and its replica: one database, one queue prefix (one fleet).
+const hubEnv = () => throwAwayHubEnv(db.url, 'spec-fanin', { FLEETTUNE_ENROLL_SECRET: ENROLL });
 
 before(async () => {
   db = await createMigratedTestDatabase('spec_fanin');
-  hub = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_QUEUE_PREFIX: `spec-fanin-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
+  hub = await startHubProcess(hubEnv());
 });
 
 after(async () => {
@@ -32,12 +24,13 @@ after(async () => {
   await db?.drop();
 });
 
-test('every agent sends its rounds, every batch is acked once and lands row for row', async () => {
+/** Twelve simulated agents (one host profile per `seed`), three rounds each, against `hubs` (split between them). */
+async function runSmallFleet(hubs: string | string[], seed: number): Promise<FleetResult> {
   const windowMs = 60_000;
   const templates = await loadTemplates({ windowMs });
-  const hosts = makeHostProfiles(12, templates, { runId: randomBytes(3).toString('hex'), seed: 3, outlierFraction: 0.1, appDropChance: 0.15 });
-  const r = await runFleet({
-    hub: hub.grpcAddress,
+  const hosts = makeHostProfiles(12, templates, { runId: randomBytes(3).toString('hex'), seed, outlierFraction: 0.1, appDropChance: 0.15 });
+  return runFleet({
+    hub: hubs,
     enrollSecret: ENROLL,
     hosts,
     intervalMs: 400,
@@ -50,6 +43,10 @@ test('every agent sends its rounds, every batch is acked once and lands row for 
     firstWindowStartMs: Math.floor((Date.now() - 86_400_000) / windowMs) * windowMs,
     drainTimeoutMs: 30_000,
   });
+}
+
+test('every agent sends its rounds, every batch is acked once and lands row for row', async () => {
+  const r = await runSmallFleet(hub.grpcAddress, 3);
   assert.equal(r.agents, 12);
   assert.equal(r.batchesScheduled, 36);
   assert.equal(r.batchesAcked, 36);
@@ -58,9 +55,7 @@ test('every agent sends its rounds, every batch is acked once and lands row for 
   assert.equal(r.unacked, 0);
   const l = r.ackLatencyMs;
   assert.ok(l.p50 <= l.p90 && l.p90 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.max, JSON.stringify(l));
-  const pg = new Client({ connectionString: db.url });
-  await pg.connect();
-  try {
+  await withDatabaseClient(db.url, async (pg) => {
     const { rows } = await pg.query<{ batches: string; rows: string }>(
       `SELECT (SELECT count(*) FROM ingest_batches) AS batches,
               (SELECT count(*) FROM exec_counts) + (SELECT count(*) FROM file_counts)
@@ -69,54 +64,26 @@ test('every agent sends its rounds, every batch is acked once and lands row for 
     assert.equal(Number(rows[0].batches), 36);
     assert.equal(Number(rows[0].rows), r.rowsAcked, 'rows acked = rows stored');
     assert.ok(r.rowsAcked > 36 * 10, `realistic batches (${r.rowsAcked} rows)`);
-  } finally {
-    await pg.end();
-  }
+  });
 });
 
 test('bench:fanin --replicas: agents given two hub replicas over one database, half on each, every batch lands once', { timeout: 120_000 }, async () => {
-  const replica = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_QUEUE_PREFIX: `spec-fanin-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
-  const pg = new Client({ connectionString: db.url });
-  await pg.connect();
+  const replica = await startHubProcess(hubEnv());
   try {
-    const committed = async (h: HubProcess) =>
-      Number(/^fleettune_ingest_batches_total\{outcome="committed"\} (\S+)/m.exec(await (await fetch(`${h.httpUrl}/metrics`)).text())?.[1] ?? 0);
-    const storedBatches = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM ingest_batches')).rows[0].n);
-    const before = { stored: await storedBatches(), hub: await committed(hub), replica: await committed(replica) };
-    const windowMs = 60_000;
-    const templates = await loadTemplates({ windowMs });
-    const hosts = makeHostProfiles(12, templates, { runId: randomBytes(3).toString('hex'), seed: 5, outlierFraction: 0.1, appDropChance: 0.15 });
-    const r = await runFleet({
-      hub: [hub.grpcAddress, replica.grpcAddress],
-      enrollSecret: ENROLL,
-      hosts,
-      intervalMs: 400,
-      windowMs,
-      durationMs: 1_200,
-      maxRows: 100,
-      maxInFlight: 32,
-      enrollConcurrency: 4,
-      ownConnection: true,
-      firstWindowStartMs: Math.floor((Date.now() - 86_400_000) / windowMs) * windowMs,
-      drainTimeoutMs: 30_000,
+    await withDatabaseClient(db.url, async (pg) => {
+      const committed = async (h: HubProcess) =>
+        Number(/^fleettune_ingest_batches_total\{outcome="committed"\} (\S+)/m.exec(await (await fetch(`${h.httpUrl}/metrics`)).text())?.[1] ?? 0);
+      const storedBatches = async () => Number((await pg.query<{ n: string }>('SELECT count(*) AS n FROM ingest_batches')).rows[0].n);
+      const before = { stored: await storedBatches(), hub: await committed(hub), replica: await committed(replica) };
+      const r = await runSmallFleet([hub.grpcAddress, replica.grpcAddress], 5);
+      assert.equal(r.errors, 0, JSON.stringify(r.errorKinds));
+      assert.equal(r.batchesAcked, 36);
+      assert.equal(r.duplicates, 0);
+      assert.equal((await storedBatches()) - before.stored, 36, 'every batch stored once');
+      assert.equal((await committed(hub)) - before.hub, 18, 'six agents, three rounds each, on the first replica');
+      assert.equal((await committed(replica)) - before.replica, 18, 'and as many on the second');
     });
-    assert.equal(r.errors, 0, JSON.stringify(r.errorKinds));
-    assert.equal(r.batchesAcked, 36);
-    assert.equal(r.duplicates, 0);
-    assert.equal((await storedBatches()) - before.stored, 36, 'every batch stored once');
-    assert.equal((await committed(hub)) - before.hub, 18, 'six agents, three rounds each, on the first replica');
-    assert.equal((await committed(replica)) - before.replica, 18, 'and as many on the second');
   } finally {
-    await pg.end();
     await replica.stop();
   }
 });

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { AgentServiceClient, AgentServiceService, BatchAck, CountBatch, EnrollResponse } from '@fleettune/proto';
 import { createMigratedTestDatabase } from '@fleettune/db-tools';
-import { buildBatch, loadTemplates, makeHostProfiles, startHubProcess, watchRss } from '@fleettune/simulator';
+import { SIMULATED_FLEET_ENROLL_ENV, buildBatch, loadTemplates, makeHostProfiles, startHubProcess, throwAwayHubEnv, watchRss } from '@fleettune/simulator';
 import { copyIntoHubTables, copyRowsFor } from './ingest-copy';
 import { formatStorage, measureStorage } from './ingest-storage';
 
@@ -69,20 +69,7 @@ async function main(): Promise<void> {
 
   const db = await createMigratedTestDatabase('bench_ingest');
   log(`database ${db.name}`);
-  const hub = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
-    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000',
-    FLEETTUNE_ENROLL_PER_MINUTE: '1000000',
-    FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
-    FLEETTUNE_QUEUE_PREFIX: `bench-ingest-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
+  const hub = await startHubProcess(throwAwayHubEnv(db.url, 'bench-ingest', { FLEETTUNE_ENROLL_SECRET: ENROLL, ...SIMULATED_FLEET_ENROLL_ENV }));
   const rss = watchRss(hub.pid);
   try {
     const templates = await loadTemplates({ windowMs });

@@ -12,8 +12,8 @@
 import { Command } from 'commander';
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
-import { createMigratedTestDatabase } from '@fleettune/db-tools';
-import { loadTemplates, makeHostProfiles, runFleet, startHubProcess } from '@fleettune/simulator';
+import { createMigratedTestDatabase, withDatabaseClient } from '@fleettune/db-tools';
+import { SIMULATED_FLEET_ENROLL_ENV, loadTemplates, makeHostProfiles, runFleet, startHubProcess, throwAwayHubEnv } from '@fleettune/simulator';
 import { partitionSizes, TOTAL_SIZE_SQL } from './ingest-storage';
 
 const DAY_MS = 86_400_000;
@@ -21,18 +21,14 @@ const RAW_TABLES = ['exec_counts', 'file_counts', 'audit_key_counts', 'syscall_c
 const PARTITIONED = RAW_TABLES.slice(0, 4);
 
 async function waitForPartition(db: string, name: string, timeoutMs: number): Promise<boolean> {
-  const c = new Client({ connectionString: db });
-  await c.connect();
-  try {
+  return withDatabaseClient(db, async (c) => {
     for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
       const r = await c.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
       if (r.rowCount) return true;
       await new Promise((res) => setTimeout(res, 200));
     }
     return false;
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -52,21 +48,13 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(`storage-day: ${s}\n`);
   const secret = `bench-enroll-${randomBytes(12).toString('hex')}`;
   const db = await createMigratedTestDatabase('bench_storage');
-  const hub = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ENROLL_SECRET: secret,
-    // A simulated fleet enrolls from one address, more hosts than the bootstrap secret's default use limit.
-    FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: '1000000',
-    FLEETTUNE_ENROLL_PER_MINUTE: '1000000',
-    FLEETTUNE_ENROLL_SECRET_MAX_USES: '0',
-    FLEETTUNE_QUEUE_PREFIX: `bench-storage-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-    FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '3600',
-  });
+  const hub = await startHubProcess(
+    throwAwayHubEnv(db.url, 'bench-storage', {
+      FLEETTUNE_ENROLL_SECRET: secret,
+      ...SIMULATED_FLEET_ENROLL_ENV,
+      FLEETTUNE_PARTITION_MAINTENANCE_INTERVAL_SECONDS: '3600',
+    }),
+  );
   try {
     const yesterday = Math.floor(Date.now() / DAY_MS) * DAY_MS - DAY_MS;
     const dayPartition = (t: string) => `${t}_p${new Date(yesterday).toISOString().slice(0, 10).replace(/-/g, '')}`;

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { withDatabaseClient } from '@fleettune/db-tools';
 
 export const COUNT_TABLES = ['ingest_batches', 'exec_counts', 'file_counts', 'audit_key_counts', 'syscall_counts'] as const;
 
@@ -33,9 +34,7 @@ export async function partitionSizes(c: Client, table: string): Promise<Array<{ 
 
 /** pg_total_relation_size (heap + indexes + TOAST, all partitions) of the ingest tables after a run, per row and per host-day. */
 export async function measureStorage(databaseUrl: string, windowSeconds: number): Promise<StorageReport> {
-  const c = new Client({ connectionString: databaseUrl });
-  await c.connect();
-  try {
+  return withDatabaseClient(databaseUrl, async (c) => {
     await c.query(`VACUUM (ANALYZE) ${COUNT_TABLES.join(', ')}`);
     const tables = [];
     for (const t of COUNT_TABLES) {
@@ -48,9 +47,7 @@ export async function measureStorage(databaseUrl: string, windowSeconds: number)
     const batches = tables[0].rows;
     const bytesPerWindow = totalBytes / Math.max(1, batches);
     return { tables, totalBytes, batches, bytesPerWindow, bytesPerHostDay: bytesPerWindow * (86_400 / windowSeconds), windowSeconds };
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 export function formatStorage(s: StorageReport): string {

@@ -19,10 +19,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createMigratedTestDatabase } from '@fleettune/db-tools';
+import { createMigratedTestDatabase, withDatabaseClient } from '@fleettune/db-tools';
 import { AuditSession, auditUnavailable, openAuditSession } from '@fleettune/host-cost/dist/testing/audit-kernel';
-import { startHubProcess } from '@fleettune/simulator';
-import { Client } from 'pg';
+import { startHubProcess, throwAwayHubEnv } from '@fleettune/simulator';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const KEY = 'fleettune-live-bench';
@@ -103,17 +102,13 @@ function ausearchExecs(logFile: string, fromMs: number, toMs: number, binary: st
 
 /** Execs of `binary` the hub has stored for the host (all windows). */
 async function hubExecsOf(dbUrl: string, hostname: string, binary: string): Promise<number> {
-  const c = new Client({ connectionString: dbUrl });
-  await c.connect();
-  try {
+  return withDatabaseClient(dbUrl, async (c) => {
     const r = await c.query<{ n: string | null }>(
       'SELECT SUM(e.count) AS n FROM exec_counts e JOIN hosts h ON h.id = e.host_id WHERE h.hostname = $1 AND e.path = $2',
       [hostname, binary],
     );
     return Number(r.rows[0]?.n ?? 0);
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 function auditctl(args: string[]): string {
@@ -182,16 +177,7 @@ async function main(): Promise<void> {
     log(`execve rule installed (key ${KEY}); auditd ${session.auditdPid} writes ${session.logFile}`);
 
     db = await createMigratedTestDatabase('bench_live');
-    hub = await startHubProcess({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      BIND_HOST: '127.0.0.1',
-      FLEETTUNE_ENROLL_SECRET: enrollSecret,
-      FLEETTUNE_QUEUE_PREFIX: `bench-live-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'warn',
-    });
+    hub = await startHubProcess(throwAwayHubEnv(db.url, 'bench-live', { FLEETTUNE_ENROLL_SECRET: enrollSecret }));
     const hostname = `bench-live-${process.pid}`;
     let agentOut = '';
     agent = spawn(

@@ -2,10 +2,9 @@ import { ChildProcess, execSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { Writable } from 'node:stream';
-import { createMigratedTestDatabase, findPgBouncer, freePort, PgBouncerProcess, startPgBouncer, TestDatabase } from '@fleettune/db-tools';
-import { AgentRun, HubProcess, REPO, runAgent, spawnAgent, startHubProcess, renderTable } from '@fleettune/demo';
+import { createMigratedTestDatabase, findPgBouncer, freePort, PgBouncerProcess, startPgBouncer, TestDatabase, withDatabaseClient } from '@fleettune/db-tools';
+import { AgentRun, HubProcess, REPO, replayOnceArgs, runAgent, spawnAgent, startHubProcess, renderTable, throwAwayHubEnv } from '@fleettune/demo';
 
 /**
  * `npm run test:chaos`: real hub processes, the real PostgreSQL and Redis,
@@ -59,28 +58,18 @@ async function expectedTotals(logs: LogInput[]): Promise<Totals> {
 }
 
 async function storedTotals(url: string): Promise<Totals> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
+  return withDatabaseClient(url, async (c) => {
     const q = async (sql: string) => Number((await c.query<{ n: string | null }>(sql)).rows[0].n ?? 0);
     return {
       events: await q('SELECT SUM(events)::text AS n FROM ingest_batches'),
       execs: await q('SELECT SUM(count)::text AS n FROM exec_counts'),
       files: await q('SELECT SUM(count)::text AS n FROM file_counts'),
     };
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 async function batchesStored(url: string): Promise<number> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return Number((await c.query<{ n: string }>('SELECT COUNT(*)::text AS n FROM ingest_batches')).rows[0].n);
-  } finally {
-    await c.end();
-  }
+  return withDatabaseClient(url, async (c) => Number((await c.query<{ n: string }>('SELECT COUNT(*)::text AS n FROM ingest_batches')).rows[0].n));
 }
 
 async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -146,19 +135,15 @@ class Fleet {
     this.ports[replica] ??= { http: await freePort(), grpc: await freePort() };
     const { http, grpc } = this.ports[replica];
     const hub = await startHubProcess(
-      {
-        DATABASE_URL: this.bouncer ? this.bouncer.url(this.db.name) : this.db.url,
+      throwAwayHubEnv(this.bouncer ? this.bouncer.url(this.db.name) : this.db.url, `chaos-${this.name}`, {
         DATABASE_DIRECT_URL: this.db.url,
         HTTP_PORT: String(http),
         GRPC_PORT: String(grpc),
-        BIND_HOST: '127.0.0.1',
         FLEETTUNE_ADMIN_TOKEN: ADMIN,
         FLEETTUNE_ENROLL_SECRET: ENROLL,
-        FLEETTUNE_QUEUE_PREFIX: `chaos-${this.name}-${process.pid}`,
-        FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
         LOG_LEVEL: 'error',
         ...extraEnv,
-      },
+      }),
       {
         timeoutMs: 60_000,
         logTo: new Writable({
@@ -217,20 +202,13 @@ class Fleet {
 
   agentArgs(h: LogInput): string[] {
     return [
-      'run',
-      '--hub',
-      this.hubAddresses(),
-      '--enroll-secret',
-      ENROLL,
-      '--source',
-      'linux-audit',
-      '--input',
-      h.log,
-      '--hostname',
-      h.hostname,
-      '--state-dir',
-      path.join(this.stateRoot, h.hostname),
-      '--once',
+      ...replayOnceArgs({
+        hub: this.hubAddresses(),
+        enrollSecret: ENROLL,
+        input: h.log,
+        hostname: h.hostname,
+        stateDir: path.join(this.stateRoot, h.hostname),
+      }),
       '--window-seconds',
       WINDOW_SECONDS,
     ];

@@ -265,3 +265,17 @@ export async function acquireAdvisoryLock(p: ConnParams, name: string, log?: (ms
     },
   };
 }
+
+/**
+ * Runs `fn` with a client of the database at `url` (a connection string, as tests and benchmarks hold
+ * it) and closes the client after, whatever `fn` did.
+ */
+export async function withDatabaseClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}

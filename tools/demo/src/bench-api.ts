@@ -14,7 +14,8 @@
  * hosts, `team:payments` on 5 %, `prod` on 50 %.
  */
 import { Client } from 'pg';
-import { createMigratedTestDatabase } from '@fleettune/db-tools';
+import { createMigratedTestDatabase, withDatabaseClient } from '@fleettune/db-tools';
+import { throwAwayHubEnv } from './hub-env';
 import { HubProcess, startHubProcess } from './hub-process';
 
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 10_000);
@@ -29,9 +30,7 @@ const ROLLUP_STEP = Number(process.env.BENCH_ROLLUP_STEP ?? 5000);
 
 /** Waits until the hub's rollup worker has applied every queued batch, printing its progress and rate; then VACUUM ANALYZE (what autovacuum would do). */
 async function waitForRollups(url: string): Promise<void> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
+  await withDatabaseClient(url, async (c) => {
     const pending = async () => Number((await c.query<{ n: string }>('SELECT count(*)::text AS n FROM rollup_pending')).rows[0].n);
     const total = await pending();
     const t0 = Date.now();
@@ -55,9 +54,7 @@ async function waitForRollups(url: string): Promise<void> {
        WHERE relname IN ('noise_fleet_hours', 'noise_host_hours', 'noise_host_bits', 'noise_subjects', 'activity_rollups') ORDER BY relname`,
     );
     process.stdout.write(`  rollup tables: ${sizes.rows.map((r) => `${r.t} ${r.rows} rows ${r.mb} MiB`).join(', ')}\n`);
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 async function generate(url: string): Promise<void> {
@@ -155,20 +152,15 @@ async function main(): Promise<void> {
   let hub: HubProcess | undefined;
   try {
     await generate(db.url);
-    hub = await startHubProcess({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      BIND_HOST: '127.0.0.1',
-      FLEETTUNE_ADMIN_TOKEN: ADMIN,
-      FLEETTUNE_QUEUE_PREFIX: `bench-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      // The bench measures latency back to back; the per-token rate limit is not what it measures.
-      FLEETTUNE_API_REQUESTS_PER_SECOND: '1000000',
-      FLEETTUNE_ROLLUP_INTERVAL_MS: '200',
-      FLEETTUNE_ROLLUP_BATCHES_PER_STEP: String(ROLLUP_STEP),
-      LOG_LEVEL: 'warn',
-    });
+    hub = await startHubProcess(
+      throwAwayHubEnv(db.url, 'bench', {
+        FLEETTUNE_ADMIN_TOKEN: ADMIN,
+        // The bench measures latency back to back; the per-token rate limit is not what it measures.
+        FLEETTUNE_API_REQUESTS_PER_SECOND: '1000000',
+        FLEETTUNE_ROLLUP_INTERVAL_MS: '200',
+        FLEETTUNE_ROLLUP_BATCHES_PER_STEP: String(ROLLUP_STEP),
+      }),
+    );
     await waitForRollups(db.url);
     const base = hub.httpUrl;
     const get = async (p: string): Promise<Response> => fetch(`${base}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });

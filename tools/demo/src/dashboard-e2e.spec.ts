@@ -6,10 +6,11 @@ import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client } from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { createMigratedTestDatabase, TestDatabase, withDatabaseClient } from '@fleettune/db-tools';
+import { replayOnceArgs } from './agent-replay';
 import { HubApi } from './hub-api';
+import { ONE_MACHINE_FLEET_ENV, throwAwayHubEnv } from './hub-env';
 import { HubProcess, REPO, runAgent, startHubProcess } from './hub-process';
 
 // The dashboard in a real browser (Debian's chromium, driven by
@@ -56,41 +57,20 @@ before(async () => {
   if (SKIP) return;
   assert.ok(fs.existsSync(WEB_BUILD), `the dashboard is not built (${WEB_BUILD}); run npm run build`);
   db = await createMigratedTestDatabase('e2e_dashboard');
-  hub = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_QUEUE_PREFIX: `e2e-dash-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    // Every simulated host's agent runs on this machine, enrolled within seconds: the demo counts each
-    // host on its own (real fleets keep burst and shared-address grouping on, the default).
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-    // The webhook receiver below listens on loopback.
-    FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-  });
+  hub = await startHubProcess(
+    throwAwayHubEnv(db.url, 'e2e-dash', {
+      FLEETTUNE_ADMIN_TOKEN: ADMIN,
+      FLEETTUNE_ENROLL_SECRET: ENROLL,
+      ...ONE_MACHINE_FLEET_ENV,
+      // The webhook receiver below listens on loopback.
+      FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1',
+    }),
+  );
   admin = new HubApi(hub.httpUrl, ADMIN);
   for (const h of HOSTS) {
-    const res = await runAgent([
-      'run',
-      '--hub',
-      hub.grpcAddress,
-      '--enroll-secret',
-      ENROLL,
-      '--source',
-      'linux-audit',
-      '--input',
-      path.join(LOGS, `${h}.audit.log`),
-      '--hostname',
-      h,
-      '--state-dir',
-      path.join(stateRoot, h),
-      '--once',
-    ]);
+    const res = await runAgent(
+      replayOnceArgs({ hub: hub.grpcAddress, enrollSecret: ENROLL, input: path.join(LOGS, `${h}.audit.log`), hostname: h, stateDir: path.join(stateRoot, h) }),
+    );
     assert.equal(res.code, 0, `agent ${h} failed: ${res.stderr}`);
   }
   await insertHostileData();
@@ -141,9 +121,7 @@ after(async () => {
 
 /** A host with a hostile name and an exec with a hostile path, in the real data's time range. */
 async function insertHostileData(): Promise<void> {
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  try {
+  await withDatabaseClient(db.url, async (c) => {
     const { rows } = await c.query<{ start: Date; end: Date }>('SELECT MIN(window_start) AS start, MAX(window_end) AS end FROM exec_counts');
     const host = await c.query<{ id: string }>(
       `INSERT INTO hosts (id, hostname, os, agent_version, last_seen_at) VALUES (gen_random_uuid(), $1, 'linux', $2, now()) RETURNING id`,
@@ -159,9 +137,7 @@ async function insertHostileData(): Promise<void> {
     if (pending.rows[0].t) {
       await c.query(`INSERT INTO rollup_pending (host_id, sequence, window_start) VALUES ($1, 1, $2)`, [host.rows[0].id, rows[0].start]);
     }
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 /**
@@ -169,9 +145,7 @@ async function insertHostileData(): Promise<void> {
  * it (the replayed logs carry none: they were recorded, not sampled live).
  */
 async function insertCostWindows(): Promise<void> {
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  try {
+  await withDatabaseClient(db.url, async (c) => {
     await c.query(
       `WITH h AS (SELECT id FROM hosts ORDER BY hostname LIMIT 1), w AS (
          SELECT h.id AS host_id, date_trunc('minute', now()) - make_interval(mins => i) AS ws, i FROM h, generate_series(1, 10) AS i)
@@ -183,15 +157,11 @@ async function insertCostWindows(): Promise<void> {
       `INSERT INTO host_product_costs (host_id, window_start, window_end, name, product, cpu_ms, peak_rss_kb, peak_hwm_kb, processes)
        SELECT host_id, window_start, window_end, 'auditd', 'auditd', 600 * (11 - (sequence - 1000)), 8000, 9000, 1 FROM host_cost_windows`,
     );
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 async function insertAlert(): Promise<void> {
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  try {
+  await withDatabaseClient(db.url, async (c) => {
     await c.query(
       `INSERT INTO alerts (id, kind, subject, open_key, status, hosts_count, hosts_reporting, host_ids, sample_hostnames,
                            rate_per_second, peak_window_count, baseline_peak_count, threshold, reason, suggested_exclusion,
@@ -200,9 +170,7 @@ async function insertAlert(): Promise<void> {
                'newly noisy: /usr/bin/date runs 2.5/s on 3 of 3 hosts', '{}', now() - interval '1 hour', now(), now())`,
       [JSON.stringify(HOSTS)],
     );
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 async function signIn(token: string): Promise<{ context: BrowserContext; page: Page }> {
@@ -234,13 +202,9 @@ async function goHash(page: Page, hash: string): Promise<void> {
 }
 
 async function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  try {
+  return withDatabaseClient(db.url, async (c) => {
     return (await c.query<T>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 type PushRow = {
@@ -790,21 +754,14 @@ test('API docs: the Swagger UI renders and lists the operations under the hub-wi
 test('a host whose agent runs --redact-users carries the "users redacted" badge; the others do not', { skip: SKIP }, async () => {
   // Last, so the hosts the other tests counted on are unchanged: one more simulated host, in privacy mode.
   const res = await runAgent([
-    'run',
-    '--hub',
-    hub.grpcAddress,
-    '--enroll-secret',
-    ENROLL,
-    '--source',
-    'linux-audit',
+    ...replayOnceArgs({
+      hub: hub.grpcAddress,
+      enrollSecret: ENROLL,
+      input: path.join(LOGS, `${HOSTS[0]}.audit.log`),
+      hostname: 'private-04',
+      stateDir: path.join(stateRoot, 'private-04'),
+    }),
     '--redact-users',
-    '--input',
-    path.join(LOGS, `${HOSTS[0]}.audit.log`),
-    '--hostname',
-    'private-04',
-    '--state-dir',
-    path.join(stateRoot, 'private-04'),
-    '--once',
   ]);
   assert.equal(res.code, 0, res.stderr);
   const { context, page } = await signIn(ADMIN);

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { replayOnceArgs } from './agent-replay';
 import { HubApi } from './hub-api';
+import { ONE_MACHINE_FLEET_ENV } from './hub-env';
 import { REPO, runAgent, startHubProcess } from './hub-process';
 import { renderTable } from './text-table';
 
@@ -36,10 +38,7 @@ async function main(): Promise<void> {
     FLEETTUNE_SECRETS_KEY: process.env.FLEETTUNE_SECRETS_KEY ?? demoSecretsKey(),
     FLEETTUNE_QUEUE_PREFIX: 'fleettune-demo',
     FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '900',
-    // Every simulated host's agent runs on this machine, enrolled within seconds: the demo counts each
-    // host on its own (real fleets keep burst and shared-address grouping on, the default).
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
+    ...ONE_MACHINE_FLEET_ENV,
     LOG_LEVEL: 'warn',
   };
   const step = (s: string) => process.stdout.write(`\n==> ${s}\n`);
@@ -59,20 +58,7 @@ async function main(): Promise<void> {
       const hostname = file.replace('.audit.log', '');
       const started = Date.now();
       const res = await runAgent(
-        [
-          'run',
-          '--hub',
-          hub.grpcAddress,
-          '--source',
-          'linux-audit',
-          '--input',
-          path.join(logsDir, file),
-          '--hostname',
-          hostname,
-          '--state-dir',
-          path.join(REPO, '.fleettune', 'demo-agents', hostname),
-          '--once',
-        ],
+        replayOnceArgs({ hub: hub.grpcAddress, input: path.join(logsDir, file), hostname, stateDir: path.join(REPO, '.fleettune', 'demo-agents', hostname) }),
         { FLEETTUNE_ENROLL_SECRET: env.FLEETTUNE_ENROLL_SECRET },
       ); // never on argv: ps shows argv to every local user
       if (res.code !== 0) throw new Error(`agent for ${hostname} failed:\n${res.stderr}`);
@@ -92,23 +78,19 @@ async function main(): Promise<void> {
       ) + '\n',
     );
 
-    const execs = await api.get<Array<{ path: string; count: number; hosts: number }>>('/api/v1/noise/execs?top=8');
-    step('top executed programs, fleet-wide');
-    process.stdout.write(
-      renderTable(
-        ['count', 'hosts', 'program'],
-        execs.map((r) => [r.count, r.hosts, r.path]),
-      ) + '\n',
-    );
-
-    const files = await api.get<Array<{ path: string; count: number; hosts: number }>>('/api/v1/noise/files?top=8');
-    step('top file paths, fleet-wide');
-    process.stdout.write(
-      renderTable(
-        ['count', 'hosts', 'path'],
-        files.map((r) => [r.count, r.hosts, r.path]),
-      ) + '\n',
-    );
+    for (const [kind, title, column] of [
+      ['execs', 'top executed programs', 'program'],
+      ['files', 'top file paths', 'path'],
+    ]) {
+      const rows = await api.get<Array<{ path: string; count: number; hosts: number }>>(`/api/v1/noise/${kind}?top=8`);
+      step(`${title}, fleet-wide`);
+      process.stdout.write(
+        renderTable(
+          ['count', 'hosts', column],
+          rows.map((r) => [r.count, r.hosts, r.path]),
+        ) + '\n',
+      );
+    }
 
     const set = await api.get<{
       id: string;

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
 import { referenceExecCounts } from './aureport-reference';
+import { replayOnceArgs } from './agent-replay';
 import { HubApi } from './hub-api';
+import { ONE_MACHINE_FLEET_ENV, throwAwayHubEnv } from './hub-env';
 import { HubProcess, REPO, runAgent, startHubProcess } from './hub-process';
 
 // Two simulated hosts, each a real auditd log recorded with its own local
@@ -24,21 +26,7 @@ const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-e2e-'));
 
 before(async () => {
   db = await createMigratedTestDatabase('e2e_fleet');
-  hub = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_QUEUE_PREFIX: `e2e-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    // Every simulated host's agent runs on this machine, enrolled within seconds: the demo counts each
-    // host on its own (real fleets keep burst and shared-address grouping on, the default).
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-    LOG_LEVEL: 'warn',
-  });
+  hub = await startHubProcess(throwAwayHubEnv(db.url, 'e2e', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL, ...ONE_MACHINE_FLEET_ENV }));
   api = new HubApi(hub.httpUrl, ADMIN);
 });
 
@@ -49,10 +37,7 @@ after(async () => {
 });
 
 async function replay(h: (typeof HOSTS)[number], stateDir = path.join(stateRoot, h.hostname)): Promise<void> {
-  const res = await runAgent(
-    ['run', '--hub', hub.grpcAddress, '--source', 'linux-audit', '--input', h.log, '--hostname', h.hostname, '--state-dir', stateDir, '--once'],
-    { FLEETTUNE_ENROLL_SECRET: ENROLL },
-  );
+  const res = await runAgent(replayOnceArgs({ hub: hub.grpcAddress, input: h.log, hostname: h.hostname, stateDir }), { FLEETTUNE_ENROLL_SECRET: ENROLL });
   assert.equal(res.code, 0, `agent ${h.hostname} failed: ${res.stderr}`);
 }
 

@@ -32,9 +32,15 @@ export function throwAwayKeyFor(databaseUrl: string): string {
 /** Starts `apps/hub/dist/main.js` as its own process and waits for its ready line. */
 export async function startHubProcess(
   env: Record<string, string>,
-  opts: { timeoutMs?: number; logTo?: NodeJS.WritableStream; nodeArgs?: string[] } = {},
+  opts: {
+    timeoutMs?: number;
+    logTo?: NodeJS.WritableStream;
+    nodeArgs?: string[];
+    /** The entry script, when not apps/hub/dist/main.js itself (a wrapper that loads it under another command line). */
+    script?: string;
+  } = {},
 ): Promise<HubProcess> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(REPO, 'apps/hub/dist/main.js')], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script ?? path.join(REPO, 'apps/hub/dist/main.js')], {
     // The hub refuses to start without a secrets key. Tests and benchmarks get one derived from their
     // database URL: every process over one database (roles, restarts in chaos runs) must share it, and
     // these databases are throw-away. A caller that keeps its database (the demo) passes its own key.
@@ -68,7 +74,8 @@ export async function startHubProcess(
     rssBytes: () => rssOf(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Already gone (exited, or killed by a signal: then exitCode stays null and 'exit' will not fire again).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(t);

@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { replayOnceArgs } from './agent-replay';
 import { HubApi } from './hub-api';
+import { ONE_MACHINE_FLEET_ENV, throwAwayHubEnv } from './hub-env';
 import { HubProcess, REPO, runAgent, startHubProcess } from './hub-process';
 
 // FLEETTUNE_ROLES: the same recorded logs streamed to an all-in-one hub and to
@@ -27,21 +29,13 @@ const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fleettune-roles-'));
 
 async function deploy(name: string, roleSets: string[]): Promise<Deployment> {
   const db = await createMigratedTestDatabase(`roles_${name}`);
-  const env = (roles: string) => ({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ROLES: roles,
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_QUEUE_PREFIX: `roles-${name}-${process.pid}`,
-    // Every agent of this spec runs on this machine: the enroll-burst and shared-peer rules would count them as one host.
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    LOG_LEVEL: 'warn',
-  });
+  const env = (roles: string) =>
+    throwAwayHubEnv(db.url, `roles-${name}`, {
+      FLEETTUNE_ROLES: roles,
+      FLEETTUNE_ADMIN_TOKEN: ADMIN,
+      FLEETTUNE_ENROLL_SECRET: ENROLL,
+      ...ONE_MACHINE_FLEET_ENV,
+    });
   const processes: HubProcess[] = [];
   const d: Deployment = { name, db, processes, api: undefined as unknown as HubApi, grpcAddress: '' };
   deployments.push(d);
@@ -68,22 +62,9 @@ after(async () => {
 
 async function replayAll(d: Deployment): Promise<void> {
   for (const h of LOGS) {
-    const res = await runAgent([
-      'run',
-      '--hub',
-      d.grpcAddress,
-      '--enroll-secret',
-      ENROLL,
-      '--source',
-      'linux-audit',
-      '--input',
-      h.log,
-      '--hostname',
-      h.hostname,
-      '--state-dir',
-      path.join(stateRoot, d.name, h.hostname),
-      '--once',
-    ]);
+    const res = await runAgent(
+      replayOnceArgs({ hub: d.grpcAddress, enrollSecret: ENROLL, input: h.log, hostname: h.hostname, stateDir: path.join(stateRoot, d.name, h.hostname) }),
+    );
     assert.equal(res.code, 0, `${d.name}: agent ${h.hostname} failed: ${res.stderr}`);
   }
 }

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { replayOnceArgs } from './agent-replay';
 import { HubApi } from './hub-api';
+import { ONE_MACHINE_FLEET_ENV, throwAwayHubEnv } from './hub-env';
 import { HubProcess, REPO, runAgent, startHubProcess } from './hub-process';
 
 // Issue 18: the same real auditd logs (one per simulated host, each with its
@@ -33,25 +35,18 @@ let redacted: Fleet;
 
 async function startFleet(name: string, env: Record<string, string>): Promise<Fleet> {
   const db = await createMigratedTestDatabase(`e2e_${name}`);
-  const hub = await startHubProcess({
-    DATABASE_URL: db.url,
-    HTTP_PORT: '0',
-    GRPC_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    FLEETTUNE_QUEUE_PREFIX: `e2e-${name}-${process.pid}`,
-    FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-    // Every simulated host runs on this one machine, enrolled in one burst: count them as the hosts they stand for.
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-    FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
-    FLEETTUNE_ALERTS_LEARNING_SECONDS: '0',
-    FLEETTUNE_ALERTS_BASELINE_SECONDS: '60',
-    FLEETTUNE_ALERTS_RECENT_SECONDS: '60',
-    LOG_LEVEL: 'warn',
-    ...env,
-  });
+  const hub = await startHubProcess(
+    throwAwayHubEnv(db.url, `e2e-${name}`, {
+      FLEETTUNE_ADMIN_TOKEN: ADMIN,
+      FLEETTUNE_ENROLL_SECRET: ENROLL,
+      ...ONE_MACHINE_FLEET_ENV,
+      FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
+      FLEETTUNE_ALERTS_LEARNING_SECONDS: '0',
+      FLEETTUNE_ALERTS_BASELINE_SECONDS: '60',
+      FLEETTUNE_ALERTS_RECENT_SECONDS: '60',
+      ...env,
+    }),
+  );
   return { db, hub, api: new HubApi(hub.httpUrl, ADMIN) };
 }
 
@@ -76,25 +71,10 @@ function passwdOf(h: (typeof HOSTS)[number]): string {
 const NO_WATCHDOG = ['--max-cpu-percent', '0', '--max-rss-mb', '0'];
 
 async function replay(f: Fleet, h: (typeof HOSTS)[number], extra: string[], stateDir: string) {
-  return runAgent(
-    [
-      'run',
-      '--hub',
-      f.hub.grpcAddress,
-      '--source',
-      'linux-audit',
-      '--input',
-      h.log,
-      '--hostname',
-      h.hostname,
-      '--state-dir',
-      stateDir,
-      '--once',
-      ...NO_WATCHDOG,
-      ...extra,
-    ],
-    { FLEETTUNE_ACCOUNTS_FILE: passwdOf(h), FLEETTUNE_ENROLL_SECRET: ENROLL },
-  );
+  return runAgent([...replayOnceArgs({ hub: f.hub.grpcAddress, input: h.log, hostname: h.hostname, stateDir }), ...NO_WATCHDOG, ...extra], {
+    FLEETTUNE_ACCOUNTS_FILE: passwdOf(h),
+    FLEETTUNE_ENROLL_SECRET: ENROLL,
+  });
 }
 
 const spooledBatches = (stateDir: string) =>
@@ -171,18 +151,7 @@ test('the same logs with and without --redact-users: equal exclusion sets, alert
   for (const h of HOSTS.slice(1)) {
     const r = await runAgent(
       [
-        'run',
-        '--hub',
-        redacted.hub.grpcAddress,
-        '--source',
-        'linux-audit',
-        '--input',
-        h.log,
-        '--hostname',
-        h.hostname,
-        '--state-dir',
-        path.join(root, 'redacted', h.hostname),
-        '--once',
+        ...replayOnceArgs({ hub: redacted.hub.grpcAddress, input: h.log, hostname: h.hostname, stateDir: path.join(root, 'redacted', h.hostname) }),
         ...NO_WATCHDOG,
       ],
       { FLEETTUNE_ACCOUNTS_FILE: passwdOf(h), FLEETTUNE_REDACT_USERS: '1' },

@@ -13,10 +13,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Client } from 'pg';
-import { createMigratedTestDatabase, TestDatabase } from '@fleettune/db-tools';
+import { createMigratedTestDatabase, TestDatabase, withDatabaseClient } from '@fleettune/db-tools';
 import { AGENT_AUDITD_RULE_KEY, AGENT_AUDITD_RULES_FILE_NAME } from '@fleettune/exporters';
-import { HubProcess, startHubProcess } from '@fleettune/demo';
+import { HubProcess, startHubProcess, throwAwayHubEnv } from '@fleettune/demo';
 import { onPath, runCommand, runDpkg, sha256File, treeSnapshot } from './host-commands';
 import { serviceCommand } from './unit-exec-start';
 
@@ -161,17 +160,9 @@ before(
     rpmFile = rpm1!;
     rulesBefore = auditRules();
     db = await createMigratedTestDatabase('packaging');
-    hub = await startHubProcess({
-      DATABASE_URL: db.url,
-      HTTP_PORT: '0',
-      GRPC_PORT: '0',
-      BIND_HOST: '127.0.0.1',
-      FLEETTUNE_ADMIN_TOKEN: 'packaging-admin-token-0123456789abcdef',
-      FLEETTUNE_ENROLL_SECRET: ENROLL,
-      FLEETTUNE_QUEUE_PREFIX: `packaging-${process.pid}`,
-      FLEETTUNE_RECOMPUTE_INTERVAL_SECONDS: '0',
-      LOG_LEVEL: 'warn',
-    });
+    hub = await startHubProcess(
+      throwAwayHubEnv(db.url, 'packaging', { FLEETTUNE_ADMIN_TOKEN: 'packaging-admin-token-0123456789abcdef', FLEETTUNE_ENROLL_SECRET: ENROLL }),
+    );
   },
   { timeout: 900_000 },
 );
@@ -231,18 +222,14 @@ function writeAgentEnv(input: string): void {
 }
 
 async function hubView(): Promise<{ hosts: number; batches: number; events: number }> {
-  const c = new Client({ connectionString: db.url });
-  await c.connect();
-  try {
+  return withDatabaseClient(db.url, async (c) => {
     const h = await c.query<{ n: string }>('SELECT count(*) AS n FROM hosts WHERE hostname = $1', [HOSTNAME]);
     const b = await c.query<{ n: string; e: string }>(
       'SELECT count(*) AS n, COALESCE(sum(b.events), 0) AS e FROM ingest_batches b JOIN hosts h ON h.id = b.host_id WHERE h.hostname = $1',
       [HOSTNAME],
     );
     return { hosts: Number(h.rows[0]!.n), batches: Number(b.rows[0]!.n), events: Number(b.rows[0]!.e) };
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 /** Events in `log` as the installed agent's `report` counts them. */

@@ -1,7 +1,7 @@
 // One hub launcher for the demo, the tests, the simulator and the benchmarks.
 import { rssOf } from '@fleettune/demo';
 
-export { REPO, rssOf, startHubProcess, type HubProcess } from '@fleettune/demo';
+export { REPO, rssOf, startHubProcess, throwAwayHubEnv, SIMULATED_FLEET_ENROLL_ENV, type HubProcess } from '@fleettune/demo';
 
 /** Samples a process's RSS every `everyMs` and keeps the peak. */
 export function watchRss(pid: number, everyMs = 500): { peak(): number; last(): number; stop(): void } {
