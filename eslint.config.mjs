@@ -5,6 +5,16 @@ import tseslint from 'typescript-eslint';
 // and the network is what lets them be tested alone and reused by the agent.
 const NOT_IN_PURE_LIBS = ['@nestjs/*', '@prisma/*', 'pg', 'ioredis', 'bullmq', 'express', 'node:net', 'node:http', 'node:https', 'net', 'http', 'https'];
 
+// Hub files the production-code rules below do not apply to: test helpers, specs, chaos scenarios,
+// fixtures and generated code.
+const HUB_NOT_PRODUCTION = [
+  'apps/hub/src/testing/**',
+  'apps/hub/src/generated/**',
+  'apps/hub/src/**/*.spec.ts',
+  'apps/hub/src/**/*.chaos.ts',
+  'apps/hub/src/**/*fixture.ts',
+];
+
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '.nx/**', 'apps/web/build/**'] },
   ...tseslint.configs.recommended,
@@ -45,15 +55,7 @@ export default [
     // controllers, guards, interceptors, processors and views call them. Only database/ (the clients
     // themselves), testing/, specs, chaos scenarios and fixtures (which seed and inspect the database) are exempt.
     files: ['apps/hub/src/**/*.ts'],
-    ignores: [
-      'apps/hub/src/**/*.repository.ts',
-      'apps/hub/src/database/**',
-      'apps/hub/src/testing/**',
-      'apps/hub/src/generated/**',
-      'apps/hub/src/**/*.spec.ts',
-      'apps/hub/src/**/*.chaos.ts',
-      'apps/hub/src/**/*fixture.ts',
-    ],
+    ignores: ['apps/hub/src/**/*.repository.ts', 'apps/hub/src/database/**', ...HUB_NOT_PRODUCTION],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -78,14 +80,7 @@ export default [
   {
     // One config (issue 16): the hub reads its environment in config/ only, validated once (hub-config.ts).
     files: ['apps/hub/src/**/*.ts'],
-    ignores: [
-      'apps/hub/src/config/**',
-      'apps/hub/src/testing/**',
-      'apps/hub/src/generated/**',
-      'apps/hub/src/**/*.spec.ts',
-      'apps/hub/src/**/*.chaos.ts',
-      'apps/hub/src/**/*fixture.ts',
-    ],
+    ignores: ['apps/hub/src/config/**', ...HUB_NOT_PRODUCTION],
     rules: {
       'no-restricted-properties': [
         'error',
