@@ -14,6 +14,11 @@ function isCidrOrIp(v: string): boolean {
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+/** A "0"/"1" switch, off unless set to "1". */
+const offByDefault = z
+  .enum(['0', '1'])
+  .default('0')
+  .transform((v) => v === '1');
 const secret = z.string().min(16, 'must be at least 16 characters (it guards the fleet)').optional();
 
 export const hubConfigSchema = z.object({
@@ -73,20 +78,14 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_ENROLL_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   FLEETTUNE_ENROLL_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   /** "1": new hosts are pending until an admin approves them (POST /api/v1/hosts/:id/approve); pending hosts cannot upload. */
-  FLEETTUNE_ENROLL_REQUIRE_APPROVAL: z
-    .enum(['0', '1'])
-    .default('0')
-    .transform((v) => v === '1'),
+  FLEETTUNE_ENROLL_REQUIRE_APPROVAL: offByDefault,
   /** Hours an admin-issued re-key token (POST /api/v1/hosts/:id/rekey) stays valid. */
   FLEETTUNE_REKEY_TOKEN_TTL_HOURS: z.coerce.number().positive().default(24),
   /**
    * "1" lets the gRPC port listen without TLS on a non-loopback BIND_HOST (tokens and the enrollment
    * secret then cross the network in clear text; logged loudly at start). Without it the hub refuses.
    */
-  FLEETTUNE_ALLOW_PLAINTEXT_GRPC: z
-    .enum(['0', '1'])
-    .default('0')
-    .transform((v) => v === '1'),
+  FLEETTUNE_ALLOW_PLAINTEXT_GRPC: offByDefault,
   /** Prefix of the BullMQ queues, so several hubs/tests can share one Redis. */
   FLEETTUNE_QUEUE_PREFIX: z
     .string()
@@ -220,10 +219,7 @@ export const hubConfigSchema = z.object({
    * "1" lets git policy targets use file:// remotes (a repository on the hub's own disk: tests, a
    * mirror on a shared mount). Off by default: a file:// target reads and writes the hub's file system.
    */
-  FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: z
-    .enum(['0', '1'])
-    .default('0')
-    .transform((v) => v === '1'),
+  FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: offByDefault,
   /** PEM CA bundle git trusts for https:// policy remotes (an internal git server with a private CA); empty: the system's. */
   FLEETTUNE_POLICY_GIT_CA_FILE: z.string().optional(),
   // ---- outbound calls (webhooks, Slack) ----
