@@ -1,21 +1,21 @@
 import { z } from 'zod';
 import { apiDate } from '../common/query-date';
 
-export const hostCostQuerySchema = z.object({
+/** A product name (auditd, mdatp, ...) to narrow a cost query to. */
+const productName = z.string().trim().min(1).max(64);
+
+/** The period and product filter every cost report takes. */
+const costFilterShape = {
   since: apiDate.optional(),
   until: apiDate.optional(),
-  /** Only this product (auditd, mdatp, ...) in the per-window rows. */
-  product: z.string().trim().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(5000).default(500),
-});
+  /** Only this product in the per-window rows. */
+  product: productName.optional(),
+};
+
+export const hostCostQuerySchema = z.object({ ...costFilterShape, limit: z.coerce.number().int().min(1).max(5000).default(500) });
 export type HostCostQuery = z.infer<typeof hostCostQuerySchema>;
 
-export const fleetCostQuerySchema = z.object({
-  since: apiDate.optional(),
-  until: apiDate.optional(),
-  product: z.string().trim().min(1).max(64).optional(),
-  top: z.coerce.number().int().min(1).max(1000).default(20),
-});
+export const fleetCostQuerySchema = z.object({ ...costFilterShape, top: z.coerce.number().int().min(1).max(1000).default(20) });
 export type FleetCostQuery = z.infer<typeof fleetCostQuerySchema>;
 
 const uuidList = z
@@ -47,7 +47,7 @@ export const beforeAfterQuerySchema = z
       .max(7 * 24 * 60)
       .default(30),
     /** Only product CPU of this product (default: all watched products). */
-    product: z.string().trim().min(1).max(64).optional(),
+    product: productName.optional(),
     /** Only events of this agent source (e.g. linux-audit). */
     source: z.string().trim().min(1).max(64).optional(),
     /** A host is "no reduction" when neither measure fell by at least this percent. */
