@@ -34,6 +34,12 @@ export const MDATP_RTP_SOURCE = 'mdatp-rtp';
 /** Longer keys would not fit a btree index entry; such paths are not exclusion-engine subjects. */
 const MAX_KEY_BYTES = 2000;
 
+/** How a stored noise hour (host or fleet) takes a step's rows for the same cell: counts add up, the span widens. */
+const ADD_COUNT_WIDEN_SPAN = `
+        count = r.count + EXCLUDED.count,
+        first_start = LEAST(r.first_start, EXCLUDED.first_start),
+        last_end = GREATEST(r.last_end, EXCLUDED.last_end)`;
+
 /** Statements of one step, in order, after `_rb` exists and is analyzed. */
 export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
   // 1. The batches' raw exec and file rows, read once (index lookups per batch) for every rollup below.
@@ -139,10 +145,7 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
     sql: `
       INSERT INTO noise_host_hours AS r (subject_id, kind, host_seq, bin, source, count, first_start, last_end)
       SELECT subject_id, kind, host_seq, bin, source, count, first_start, last_end FROM _ni
-      ON CONFLICT (subject_id, host_seq, bin, source) DO UPDATE SET
-        count = r.count + EXCLUDED.count,
-        first_start = LEAST(r.first_start, EXCLUDED.first_start),
-        last_end = GREATEST(r.last_end, EXCLUDED.last_end)`,
+      ON CONFLICT (subject_id, host_seq, bin, source) DO UPDATE SET ${ADD_COUNT_WIDEN_SPAN}`,
   },
   {
     name: 'noise_fleet_hours',
@@ -150,10 +153,7 @@ export const APPLY_STATEMENTS: ReadonlyArray<{ name: string; sql: string }> = [
       INSERT INTO noise_fleet_hours AS r (subject_id, kind, bin, os, source, count, first_start, last_end)
       SELECT subject_id, kind, bin, os, source, SUM(count)::bigint, MIN(first_start), MAX(last_end) FROM _ni
       GROUP BY subject_id, kind, bin, os, source
-      ON CONFLICT (subject_id, bin, os, source) DO UPDATE SET
-        count = r.count + EXCLUDED.count,
-        first_start = LEAST(r.first_start, EXCLUDED.first_start),
-        last_end = GREATEST(r.last_end, EXCLUDED.last_end)`,
+      ON CONFLICT (subject_id, bin, os, source) DO UPDATE SET ${ADD_COUNT_WIDEN_SPAN}`,
   },
   {
     name: 'noise_host_bits',
