@@ -1,7 +1,6 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client';
+import { Inject, Injectable } from '@nestjs/common';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { PooledPrismaClient } from './pooled-prisma-client';
 
 /**
  * The ingest path's own connection pool (FLEETTUNE_INGEST_DB_POOL_SIZE). Batch
@@ -10,12 +9,8 @@ import { HUB_CONFIG, HubConfig } from '../config/hub-config';
  * (issue 13 item 7). Here a flood only queues behind other batches.
  */
 @Injectable()
-export class IngestPrismaService extends PrismaClient implements OnModuleDestroy {
+export class IngestPrismaService extends PooledPrismaClient {
   constructor(@Inject(HUB_CONFIG) config: HubConfig) {
-    super({ adapter: new PrismaPg({ connectionString: config.DATABASE_URL, max: config.FLEETTUNE_INGEST_DB_POOL_SIZE }) });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.$disconnect();
+    super(config.DATABASE_URL, config.FLEETTUNE_INGEST_DB_POOL_SIZE);
   }
 }
