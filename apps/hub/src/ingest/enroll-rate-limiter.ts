@@ -1,9 +1,6 @@
-export type EnrollThrottle = 'address' | 'global' | undefined;
+import { BoundedBuckets, TokenBucket } from './bounded-buckets';
 
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
-}
+export type EnrollThrottle = 'address' | 'global' | undefined;
 
 /**
  * Enroll calls are rate-limited per peer address and for the whole hub replica (token buckets
@@ -13,25 +10,21 @@ interface Bucket {
  * through: one flooding address locks out itself, not every other one.
  */
 export class EnrollRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly globalBucket: Bucket;
+  private readonly buckets: BoundedBuckets;
+  private readonly globalBucket: TokenBucket;
 
   constructor(
     private readonly perAddressPerMinute: number,
     private readonly globalPerMinute: number,
-    private readonly maxTracked = 100_000,
+    maxTracked = 100_000,
   ) {
+    this.buckets = new BoundedBuckets(maxTracked);
     this.globalBucket = { tokens: globalPerMinute, updatedMs: Date.now() };
   }
 
   /** Which limit refuses this call, or undefined when it may proceed (and then a token of each is taken). */
   take(address: string, nowMs = Date.now()): EnrollThrottle {
-    let own = this.buckets.get(address);
-    if (!own) {
-      if (this.buckets.size >= this.maxTracked) this.buckets.delete(this.buckets.keys().next().value!);
-      own = { tokens: this.perAddressPerMinute, updatedMs: nowMs };
-      this.buckets.set(address, own);
-    }
+    const own = this.buckets.of(address, this.perAddressPerMinute, nowMs);
     refill(own, this.perAddressPerMinute, nowMs);
     if (own.tokens < 1) return 'address';
     refill(this.globalBucket, this.globalPerMinute, nowMs);
@@ -42,7 +35,7 @@ export class EnrollRateLimiter {
   }
 }
 
-function refill(b: Bucket, perMinute: number, nowMs: number): void {
+function refill(b: TokenBucket, perMinute: number, nowMs: number): void {
   b.tokens = Math.min(perMinute, b.tokens + (Math.max(0, nowMs - b.updatedMs) / 60_000) * perMinute);
   b.updatedMs = nowMs;
 }
