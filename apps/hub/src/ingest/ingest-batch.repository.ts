@@ -78,21 +78,9 @@ export class IngestBatchRepository {
                       ${files.map((r) => r.processPath)}::text[], ${files.map((r) => String(r.count))}::bigint[])
                AS t(path, op, process_path, cnt)
           WHERE EXISTS (SELECT 1 FROM b)
-        ), k AS (
-          INSERT INTO audit_key_counts (host_id, sequence, window_start, key, count)
-          SELECT ${hostId}::uuid, ${sequence}, ${windowStart}, t.name, t.cnt
-          FROM unnest(${auditKeys.map((r) => r.name)}::text[], ${auditKeys.map((r) => String(r.count))}::bigint[]) AS t(name, cnt)
-          WHERE EXISTS (SELECT 1 FROM b)
-        ), s AS (
-          INSERT INTO syscall_counts (host_id, sequence, window_start, syscall, count)
-          SELECT ${hostId}::uuid, ${sequence}, ${windowStart}, t.name, t.cnt
-          FROM unnest(${syscalls.map((r) => r.name)}::text[], ${syscalls.map((r) => String(r.count))}::bigint[]) AS t(name, cnt)
-          WHERE EXISTS (SELECT 1 FROM b)
-        ), i AS (
-          INSERT INTO initiator_counts (host_id, sequence, window_start, initiator, count)
-          SELECT ${hostId}::uuid, ${sequence}, ${windowStart}, t.name, t.cnt
-          FROM unnest(${initiators.map((r) => r.name)}::text[], ${initiators.map((r) => String(r.count))}::bigint[]) AS t(name, cnt)
-          WHERE EXISTS (SELECT 1 FROM b)
+        ), k AS (${nameCountsInsert('audit_key_counts', 'key', hostId, sequence, windowStart, auditKeys)}
+        ), s AS (${nameCountsInsert('syscall_counts', 'syscall', hostId, sequence, windowStart, syscalls)}
+        ), i AS (${nameCountsInsert('initiator_counts', 'initiator', hostId, sequence, windowStart, initiators)}
         ), p AS (
           INSERT INTO rollup_pending (host_id, sequence, window_start)
           SELECT ${hostId}::uuid, ${sequence}, ${windowStart} WHERE EXISTS (SELECT 1 FROM b)
@@ -120,6 +108,27 @@ export class IngestBatchRepository {
     RETURNING u.rows, u.events`;
     return usage;
   }
+}
+
+/**
+ * The insert of one (name, count) table of the ingest statement (audit keys,
+ * syscalls, initiators), from two column arrays and gated like the other
+ * count inserts on the batch row having been inserted (`b`). Table and
+ * column are this file's constants, never input.
+ */
+function nameCountsInsert(
+  table: 'audit_key_counts' | 'syscall_counts' | 'initiator_counts',
+  column: 'key' | 'syscall' | 'initiator',
+  hostId: string,
+  sequence: bigint,
+  windowStart: Date,
+  rows: ReadonlyArray<{ name: string; count: number }>,
+): Prisma.Sql {
+  return Prisma.sql`
+          INSERT INTO ${Prisma.raw(table)} (host_id, sequence, window_start, ${Prisma.raw(column)}, count)
+          SELECT ${hostId}::uuid, ${sequence}, ${windowStart}, t.name, t.cnt
+          FROM unnest(${rows.map((r) => r.name)}::text[], ${rows.map((r) => String(r.count))}::bigint[]) AS t(name, cnt)
+          WHERE EXISTS (SELECT 1 FROM b)`;
 }
 
 /**
