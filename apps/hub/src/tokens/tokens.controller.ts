@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { apiDate } from '../common/query-date';
@@ -52,6 +52,22 @@ const PageParams = () => (target: object, key: string | symbol, descriptor: Prop
   ApiQuery({ name: 'offset', required: false, schema: { type: 'integer', minimum: 0 } })(target, key, descriptor);
   ApiQuery({ name: 'includeRevoked', required: false, schema: { type: 'boolean', default: false } })(target, key, descriptor);
 };
+type ListQuery = z.infer<typeof listSchema>;
+
+/** An admin list of API tokens or enrollment secrets, paged, answered as {items, nextCursor, total} of `item`. */
+const CredentialList = (path: string, item: z.ZodType, description: string) =>
+  applyDecorators(Get(path), RequireRole('admin'), PageParams(), ApiOkResponse({ schema: openApiSchemaOf(pageSchema(item)), description }));
+
+/** An admin revocation of an API token or enrollment secret (audited), answered with the revoked credential. */
+const CredentialRevoke = (path: string, action: string, view: z.ZodType, description: string) =>
+  applyDecorators(Delete(path), RequireRole('admin'), AuditAction(action), HttpCode(200), ApiOkResponse({ schema: openApiSchemaOf(view), description }));
+
+/** One page of a credential list: the query's offset, one row more than the limit (to know whether a next page exists). */
+async function pageOf<T>(q: ListQuery, list: (skip: number, take: number, includeRevoked: boolean) => Promise<{ rows: T[]; total: number }>): Promise<Page<T>> {
+  const offset = offsetOf(q);
+  const { rows, total } = await list(offset, q.limit + 1, q.includeRevoked);
+  return offsetPage(rows, q, offset, total);
+}
 
 @ApiTags('auth')
 @ApiBearerAuth()
@@ -76,24 +92,12 @@ export class TokensController {
     return this.tokens.createToken(body.name, body.role);
   }
 
-  @Get('tokens')
-  @RequireRole('admin')
-  @PageParams()
-  @ApiOkResponse({
-    schema: openApiSchemaOf(pageSchema(apiTokenViewSchema)),
-    description: 'API tokens (never their secret), newest first; {items, nextCursor, total}',
-  })
-  async listTokens(@ZodQuery(listSchema) q: z.infer<typeof listSchema>): Promise<Page<ApiTokenView>> {
-    const offset = offsetOf(q);
-    const { rows, total } = await this.tokens.listTokens(offset, q.limit + 1, q.includeRevoked);
-    return offsetPage(rows, q, offset, total);
+  @CredentialList('tokens', apiTokenViewSchema, 'API tokens (never their secret), newest first; {items, nextCursor, total}')
+  listTokens(@ZodQuery(listSchema) q: ListQuery): Promise<Page<ApiTokenView>> {
+    return pageOf(q, (skip, take, includeRevoked) => this.tokens.listTokens(skip, take, includeRevoked));
   }
 
-  @Delete('tokens/:id')
-  @RequireRole('admin')
-  @AuditAction('token.revoke')
-  @HttpCode(200)
-  @ApiOkResponse({ schema: openApiSchemaOf(apiTokenViewSchema), description: 'The revoked token' })
+  @CredentialRevoke('tokens/:id', 'token.revoke', apiTokenViewSchema, 'The revoked token')
   revokeToken(@Param('id', new ParseUUIDPipe()) id: string): Promise<ApiTokenView> {
     return this.tokens.revokeToken(id);
   }
@@ -116,24 +120,17 @@ export class TokensController {
     return this.tokens.createEnrollmentSecret(body.name, body.expiresAt, body.maxUses);
   }
 
-  @Get('enrollment-secrets')
-  @RequireRole('admin')
-  @PageParams()
-  @ApiOkResponse({
-    schema: openApiSchemaOf(pageSchema(enrollmentSecretViewSchema)),
-    description: 'Enrollment secrets (never the secret), with uses, expiry and whether they still work',
-  })
-  async listSecrets(@ZodQuery(listSchema) q: z.infer<typeof listSchema>): Promise<Page<EnrollmentSecretView>> {
-    const offset = offsetOf(q);
-    const { rows, total } = await this.tokens.listEnrollmentSecrets(offset, q.limit + 1, q.includeRevoked);
-    return offsetPage(rows, q, offset, total);
+  @CredentialList('enrollment-secrets', enrollmentSecretViewSchema, 'Enrollment secrets (never the secret), with uses, expiry and whether they still work')
+  listSecrets(@ZodQuery(listSchema) q: ListQuery): Promise<Page<EnrollmentSecretView>> {
+    return pageOf(q, (skip, take, includeRevoked) => this.tokens.listEnrollmentSecrets(skip, take, includeRevoked));
   }
 
-  @Delete('enrollment-secrets/:id')
-  @RequireRole('admin')
-  @AuditAction('enrollment-secret.revoke')
-  @HttpCode(200)
-  @ApiOkResponse({ schema: openApiSchemaOf(enrollmentSecretViewSchema), description: 'The revoked secret; agents already enrolled keep their credentials' })
+  @CredentialRevoke(
+    'enrollment-secrets/:id',
+    'enrollment-secret.revoke',
+    enrollmentSecretViewSchema,
+    'The revoked secret; agents already enrolled keep their credentials',
+  )
   revokeSecret(@Param('id', new ParseUUIDPipe()) id: string): Promise<EnrollmentSecretView> {
     return this.tokens.revokeEnrollmentSecret(id);
   }

@@ -35,8 +35,7 @@ export class CredentialStore {
   }
 
   async listTokens(skip: number, take: number, includeRevoked: boolean): Promise<{ rows: ApiTokenView[]; total: number }> {
-    const page = await this.credentials.tokenPage(skip, take, includeRevoked);
-    return { rows: page.rows.map(tokenView), total: page.total };
+    return viewsOf(await this.credentials.tokenPage(skip, take, includeRevoked), tokenView);
   }
 
   /** Revokes a token; refuses to revoke the last active admin token (the fleet would be unmanageable). */
@@ -54,8 +53,7 @@ export class CredentialStore {
   }
 
   async listEnrollmentSecrets(skip: number, take: number, includeRevoked: boolean): Promise<{ rows: EnrollmentSecretView[]; total: number }> {
-    const page = await this.credentials.enrollmentSecretPage(skip, take, includeRevoked);
-    return { rows: page.rows.map(secretView), total: page.total };
+    return viewsOf(await this.credentials.enrollmentSecretPage(skip, take, includeRevoked), secretView);
   }
 
   async revokeEnrollmentSecret(id: string): Promise<EnrollmentSecretView> {
@@ -63,6 +61,11 @@ export class CredentialStore {
     if (!row) throw new NotFoundException(`enrollment secret ${id} not found`);
     return secretView(row);
   }
+}
+
+/** A page of stored rows as the views REST shows (never a digest). */
+function viewsOf<R, V>(page: { rows: R[]; total: number }, view: (row: R) => V): { rows: V[]; total: number } {
+  return { rows: page.rows.map(view), total: page.total };
 }
 
 function tokenView(r: ApiTokenRow): ApiTokenView {
