@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
@@ -52,6 +52,15 @@ function who(req: AuthenticatedRequest): string {
   return req.principal?.name ?? 'unknown';
 }
 
+/** An approver moves an alert on: POST /:id/<action>, answered with the alert in its new state. */
+const AlertTransition = (action: AlertAction, state: string) =>
+  applyDecorators(
+    Post(`:id/${action}`),
+    HttpCode(200),
+    RequireRole('approver'),
+    ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: `The alert, now ${state}` }),
+  );
+
 @ApiTags('alerts')
 @ApiBearerAuth()
 @UseGuards(ApiTokenGuard)
@@ -100,26 +109,17 @@ export class AlertsController {
     return this.alerts.get(id, req.principal?.role === 'admin');
   }
 
-  @Post(':id/acknowledge')
-  @HttpCode(200)
-  @RequireRole('approver')
-  @ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: 'The alert, now acknowledged' })
+  @AlertTransition('acknowledge', 'acknowledged')
   acknowledge(@Param('id') id: string, @ZodBody(actionBody) b: z.infer<typeof actionBody>, @Req() req: AuthenticatedRequest): Promise<AlertView> {
     return this.act(id, 'acknowledge', b, req);
   }
 
-  @Post(':id/resolve')
-  @HttpCode(200)
-  @RequireRole('approver')
-  @ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: 'The alert, now resolved' })
+  @AlertTransition('resolve', 'resolved')
   resolve(@Param('id') id: string, @ZodBody(actionBody) b: z.infer<typeof actionBody>, @Req() req: AuthenticatedRequest): Promise<AlertView> {
     return this.act(id, 'resolve', b, req);
   }
 
-  @Post(':id/mute')
-  @HttpCode(200)
-  @RequireRole('approver')
-  @ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: 'The alert, now muted' })
+  @AlertTransition('mute', 'muted')
   mute(@Param('id') id: string, @ZodBody(actionBody) b: z.infer<typeof actionBody>, @Req() req: AuthenticatedRequest): Promise<AlertView> {
     return this.act(id, 'mute', b, req);
   }

@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { applyDecorators, Controller, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
@@ -15,6 +15,10 @@ const hostActionBodySchema = z.strictObject({ reason: z.string().max(500).option
 const HostActionBody = () =>
   ApiBody({ required: false, schema: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 500 } } } });
 
+/** A change of a host's standing: POST /:id/<action>, audited as host.<action>, with an optional reason; 404 for an unknown host. */
+const HostAction = (action: 'approve' | 'block' | 'unblock' | 'rekey') =>
+  applyDecorators(Post(`:id/${action}`), HttpCode(200), AuditAction(`host.${action}`), HostActionBody(), ApiNotFoundResponse({ description: 'No such host' }));
+
 @ApiTags('hosts')
 @ApiBearerAuth()
 @UseGuards(ApiTokenGuard)
@@ -23,54 +27,38 @@ const HostActionBody = () =>
 export class HostIdentityController {
   constructor(private readonly hosts: HostIdentityService) {}
 
-  @Post(':id/approve')
-  @HttpCode(200)
-  @AuditAction('host.approve')
-  @HostActionBody()
+  @HostAction('approve')
   @ApiOkResponse({
     schema: openApiSchemaOf(hostStandingSchema),
     description: 'The host, now active: its agent may upload (with FLEETTUNE_ENROLL_REQUIRE_APPROVAL=1 new hosts start pending)',
   })
   @ApiConflictResponse({ description: 'The host is blocked' })
-  @ApiNotFoundResponse({ description: 'No such host' })
   approve(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.approve(id);
   }
 
-  @Post(':id/block')
-  @HttpCode(200)
-  @AuditAction('host.block')
-  @HostActionBody()
+  @HostAction('block')
   @ApiOkResponse({
     schema: openApiSchemaOf(hostStandingSchema),
     description: 'The host, now blocked: every agent of it revoked, no enrollment can take it until unblocked',
   })
-  @ApiNotFoundResponse({ description: 'No such host' })
   block(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.block(id);
   }
 
-  @Post(':id/unblock')
-  @HttpCode(200)
-  @AuditAction('host.unblock')
-  @HostActionBody()
+  @HostAction('unblock')
   @ApiOkResponse({ schema: openApiSchemaOf(hostStandingSchema), description: 'The host, block lifted; it has no working agent until re-keyed' })
-  @ApiNotFoundResponse({ description: 'No such host' })
   unblock(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.unblock(id);
   }
 
-  @Post(':id/rekey')
-  @HttpCode(200)
-  @AuditAction('host.rekey')
-  @HostActionBody()
+  @HostAction('rekey')
   @ApiOkResponse({
     description:
       "{hostId, rekeyToken, expiresAt, revokedAgents}: the host's agents are revoked; the one-time rekeyToken (shown once, valid " +
       'FLEETTUNE_REKEY_TOKEN_TTL_HOURS) enrolls the next agent onto this host when given in place of the enrollment secret',
   })
   @ApiConflictResponse({ description: 'The host is blocked: unblock it first' })
-  @ApiNotFoundResponse({ description: 'No such host' })
   @ApiOkResponse({ schema: openApiSchemaOf(rekeyGrantSchema) })
   rekey(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<RekeyGrant> {
     return this.hosts.rekey(id);
