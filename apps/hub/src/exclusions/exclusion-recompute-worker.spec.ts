@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -15,6 +16,18 @@ const HOSTS = 5000;
 const SUBJECTS = 400;
 let db: TestDatabase;
 let hub: RunningHub;
+
+/**
+ * CPU time (ms) this process's main thread has used: /proc/self/task/<pid>/stat, utime + stime in
+ * clock ticks (100 a second on Linux). A stall of the event loop is the hub's doing only if the main
+ * thread was busy through it; on a loaded machine the thread is also simply not scheduled for a while,
+ * which no code can prevent and which wall time alone cannot tell apart.
+ */
+function mainThreadCpuMs(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 
 before(async () => {
   // /healthz is polled every 25 ms: allow that many anonymous requests.
@@ -79,10 +92,15 @@ test('a large recompute runs off the event loop: /healthz keeps answering and th
   const started = performance.now();
   const stalls: string[] = [];
   let last = performance.now();
+  let lastCpu = mainThreadCpuMs();
+  let busiestTickCpuMs = 0;
   const ticker = setInterval(() => {
     const now = performance.now();
-    if (now - last > 100) stalls.push(`${Math.round(last - started)}+${Math.round(now - last - 10)}`);
+    const cpu = mainThreadCpuMs();
+    busiestTickCpuMs = Math.max(busiestTickCpuMs, cpu - lastCpu);
+    if (now - last > 100) stalls.push(`${Math.round(last - started)}+${Math.round(now - last - 10)} (cpu ${cpu - lastCpu})`);
     last = now;
+    lastCpu = cpu;
   }, 10);
   const result = await hub.app
     .get(ExclusionRecomputeService)
@@ -97,14 +115,17 @@ test('a large recompute runs off the event loop: /healthz keeps answering and th
 
   const cpuWorkMs = result.timings.decodeMs + result.timings.engineMs;
   const maxDelayMs = histogram.max / 1e6;
-  const note = `decode+engine ${cpuWorkMs} ms of ${Math.round(wallMs)} ms, ${latencies.length} /healthz answers (slowest ${Math.round(Math.max(...latencies))} ms), max event-loop delay ${Math.round(maxDelayMs)} ms, stalls over 100 ms (at+ms) [${stalls.join(' ')}], timings ${JSON.stringify(result.timings)}`;
+  const note = `decode+engine ${cpuWorkMs} ms of ${Math.round(wallMs)} ms, ${latencies.length} /healthz answers (slowest ${Math.round(Math.max(...latencies))} ms), max event-loop delay ${Math.round(maxDelayMs)} ms, busiest 10 ms tick used ${busiestTickCpuMs} ms of main-thread CPU, stalls over 100 ms (at+ms) [${stalls.join(' ')}], timings ${JSON.stringify(result.timings)}`;
   process.stderr.write(`exclusion worker spec: ${note}\n`);
   assert.equal(result.rollupCells, HOSTS * SUBJECTS);
   assert.ok(result.items > 0);
   // The work is long enough that, on the main thread, it would have blocked the loop for all of it.
   assert.ok(cpuWorkMs >= 600, `the workload is too small to show anything: ${note}`);
-  // Off the loop: /healthz answers all along, and no stall comes near the work's length.
+  assert.ok(result.timings.engineCpuMs >= 600, `the engine used too little CPU to show anything: ${note}`);
+  // Off the loop: /healthz answers all along, and between two 10 ms ticks the main thread never works
+  // for anything near the engine's CPU time (on the main thread, one tick would hold all of it). The
+  // wall-clock stalls are printed, not asserted: on a loaded 2-core machine the thread is descheduled
+  // for 0.5-3 s at times (seen at load 21), with or without the worker.
   assert.ok(latencies.length >= 10, note);
-  assert.ok(maxDelayMs < Math.min(400, cpuWorkMs / 2), note);
-  assert.ok(Math.max(...latencies) < Math.min(500, cpuWorkMs / 2), note);
+  assert.ok(busiestTickCpuMs < 250, note);
 });
