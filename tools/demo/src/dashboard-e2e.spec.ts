@@ -173,6 +173,16 @@ async function insertAlert(): Promise<void> {
   });
 }
 
+/** Runs `fn` on a dashboard page signed in with `token`, in a browser context of its own that is closed after. */
+async function signedIn(token: string, fn: (page: Page) => Promise<void>): Promise<void> {
+  const { context, page } = await signIn(token);
+  try {
+    await fn(page);
+  } finally {
+    await context.close();
+  }
+}
+
 async function signIn(token: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
@@ -228,8 +238,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
 }
 
 test('an admin signs in and sees the fleet top noise, hostile names shown inert', { skip: SKIP }, async () => {
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     assert.equal(await page.getByTestId('role').textContent(), 'admin');
     const top = await admin.get<Array<{ subject: string; count: number }>>('/api/v1/noise/execs?top=10');
     assert.ok(top.length > 3);
@@ -261,14 +270,11 @@ test('an admin signs in and sees the fleet top noise, hostile names shown inert'
     await page.getByTestId('drill-down').locator('a').first().waitFor();
     await shot(page, '02-fleet-noise-drilldown');
     assert.deepEqual(dialogs, [], 'no script ran');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('the trend page plots fleet noise and one subject over time', { skip: SKIP }, async () => {
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await page.getByTestId('nav-trends').click();
     const chart = page.getByTestId('trend-chart');
     await chart.locator('canvas').waitFor();
@@ -288,14 +294,11 @@ test('the trend page plots fleet noise and one subject over time', { skip: SKIP 
     assert.match(legend!, /selected subject/);
     assert.match(page.url(), /#\/trends\?(kind=exec&)?subject=/);
     await shot(page, '03-trends');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test("hosts list with status and a host's own top noise", { skip: SKIP }, async () => {
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await page.getByTestId('nav-hosts').click();
     const table = page.getByTestId('hosts-table');
     await table.locator('tbody tr').nth(HOSTS.length).waitFor();
@@ -306,14 +309,11 @@ test("hosts list with status and a host's own top noise", { skip: SKIP }, async 
     await page.getByTestId('host-noise').locator('tbody tr').first().waitFor();
     assert.equal(dialogs.length, 0);
     await shot(page, '04-hosts');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('exclusions: evidence and risk per item, export download, approval', { skip: SKIP }, async (t) => {
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await page.getByTestId('nav-exclusions').click();
     const items = page.getByTestId('exclusion-items');
     await items.locator('tbody tr').first().waitFor();
@@ -351,9 +351,7 @@ test('exclusions: evidence and risk per item, export download, approval', { skip
       t.diagnostic('POST /api/v1/exclusion-items/{id}/decision is not offered by this hub yet: approval not tested');
       assert.equal(await page.getByTestId('approve').count(), 0, 'no approve button without the endpoint');
     }
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test(
@@ -383,8 +381,7 @@ test(
     ).length;
     assert.ok(approved > 0, 'the exclusions test approved an item');
 
-    const { context, page } = await signIn(approverToken);
-    try {
+    await signedIn(approverToken, async (page) => {
       await page.getByTestId('nav-exclusions').click();
       await page.getByTestId('push-target').selectOption(cm.id);
       await page.getByTestId('push-button').click();
@@ -408,9 +405,7 @@ test(
       assert.ok(!text.includes('\u001b') && !text.includes('\n'), 'no raw control characters');
       assert.equal(await page.locator('main script, main img').count(), 0, 'no injected elements');
       await shot(page, '11-exclusions-push-history');
-    } finally {
-      await context.close();
-    }
+    });
     // The API agrees with the page, and the receiver got exactly the two signed bodies.
     const pushes = (await admin.get<{ items: PushRow[] }>('/api/v1/policy-pushes?mode=webhook')).items;
     assert.deepEqual(
@@ -469,8 +464,7 @@ test('closed loop: the trend plot marks the push, and before/after numbers for t
     [from, at, to],
   );
   assert.ok(pick, 'an exec seen before and after the push');
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await goHash(page, `/trends?kind=exec&subject=${encodeURIComponent(pick.path)}`);
     const chart = page.getByTestId('trend-chart');
     await chart.locator('canvas').waitFor();
@@ -514,9 +508,7 @@ test('closed loop: the trend plot marks the push, and before/after numbers for t
     await ba.locator('.safe', { hasText: 'quoted' }).waitFor();
     assert.equal(await page.locator('main script, main img').count(), 0);
     await shot(page, '14-trends-hostile-subject');
-  } finally {
-    await context.close();
-  }
+  });
   assert.deepEqual(dialogs, [], 'no script ran');
 });
 
@@ -526,8 +518,7 @@ test('host tags: an admin edits them, the tag filter narrows the noise list, hos
   const tagged = hosts.find((h) => h.hostname === HOSTS[0])!;
   const other = hosts.find((h) => h.hostname === HOSTS[HOSTS.length - 1])!;
   await sql(`UPDATE hosts SET tags = ARRAY['zz-legacy', $2] WHERE id = $1`, [other.id, HOSTILE_TAG]);
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await goHash(page, `/hosts/${tagged.id}`);
     const editor = page.getByTestId('tag-editor');
     // The hub refuses a bad tag (the page warns first and shows the hub's answer as text).
@@ -571,9 +562,7 @@ test('host tags: an admin edits them, the tag filter narrows the noise list, hos
     );
     assert.ok(!cells.some((c) => c?.includes('quoted')), 'the hostile host (untagged) dropped out');
     await shot(page, '16-noise-tag-filter');
-  } finally {
-    await context.close();
-  }
+  });
   assert.deepEqual(dialogs, [], 'no script ran');
 });
 
@@ -596,8 +585,7 @@ test('alerts: list and acknowledge', { skip: SKIP }, async (t) => {
     );
     if (ok) open = await approver.get<Array<{ id: string }>>('/api/v1/alerts?status=open');
   }
-  const { context, page } = await signIn(approverToken);
-  try {
+  await signedIn(approverToken, async (page) => {
     await page.getByTestId('nav-alerts').click();
     await page.getByTestId('alerts-table').waitFor();
     if (!open.length) {
@@ -610,9 +598,7 @@ test('alerts: list and acknowledge', { skip: SKIP }, async (t) => {
     await shot(page, '07-alerts');
     const after = await approver.get<{ status: string }>(`/api/v1/alerts/${open[0].id}`);
     assert.equal(after.status, 'acknowledged');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('cost: fleet security-agent cost and a host plot', { skip: SKIP }, async (t) => {
@@ -621,34 +607,27 @@ test('cost: fleet security-agent cost and a host plot', { skip: SKIP }, async (t
   const fleet = await new HubApi(hub.httpUrl, ADMIN).get<{ topHosts: Array<{ cpuPercent: number }> }>('/api/v1/cost/fleet');
   assert.equal(fleet.topHosts.length, 1);
   assert.ok(fleet.topHosts[0].cpuPercent > 0);
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await page.getByTestId('nav-cost').click();
     await page.getByTestId('fleet-cost').waitFor();
     await page.getByTestId('host-cost').getByTestId('trend-chart').waitFor();
     await shot(page, '10-cost');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('admin page: tokens and the audit log of writes', { skip: SKIP }, async () => {
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await page.getByTestId('nav-admin').click();
     await page.getByTestId('tokens').locator('tbody tr').nth(2).waitFor();
     const log = page.getByTestId('audit-log');
     await log.locator('tbody tr').first().waitFor();
     assert.match((await log.textContent())!, /token\.create/);
     await shot(page, '08-admin');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('a viewer sees no approve, recompute or alert buttons, and the API refuses them', { skip: SKIP }, async () => {
-  const { context, page } = await signIn(viewerToken);
-  try {
+  await signedIn(viewerToken, async (page) => {
     assert.equal(await page.getByTestId('role').textContent(), 'viewer');
     assert.equal(await page.getByTestId('nav-admin').count(), 0, 'no admin page');
     await page.getByTestId('nav-exclusions').click();
@@ -669,9 +648,7 @@ test('a viewer sees no approve, recompute or alert buttons, and the API refuses 
       await page.getByTestId('alerts-table').waitFor();
       assert.equal(await page.getByTestId('acknowledge').count(), 0);
     }
-  } finally {
-    await context.close();
-  }
+  });
   const viewer = new HubApi(hub.httpUrl, viewerToken);
   const set = await admin.get<{ items: Array<{ id: string }> }>('/api/v1/exclusion-sets/latest');
   const post = (p: string, body: unknown) =>
@@ -714,8 +691,7 @@ test('a pending host is marked in the hosts list and an admin approves it from i
   const [pending] = await sql<{ id: string }>(
     `INSERT INTO hosts (id, hostname, os, status) VALUES (gen_random_uuid(), 'zz-pending-laptop', 'darwin', 'pending') RETURNING id::text AS id`,
   );
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await page.getByTestId('nav-hosts').click();
     const row = page.getByTestId('hosts-table').locator('tbody tr', { hasText: 'zz-pending-laptop' });
     await row.waitFor();
@@ -725,9 +701,7 @@ test('a pending host is marked in the hosts list and an admin approves it from i
     await page.getByTestId('host-detail').getByTestId('host-enrollment').waitFor({ state: 'detached' });
     assert.equal((await admin.get<{ enrollment: string }>(`/api/v1/hosts/${pending.id}`)).enrollment, 'active');
     await shot(page, '16-host-approved');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('API docs: the Swagger UI renders and lists the operations under the hub-wide CSP, with no violation', { skip: SKIP }, async () => {
@@ -764,8 +738,7 @@ test('a host whose agent runs --redact-users carries the "users redacted" badge;
     '--redact-users',
   ]);
   assert.equal(res.code, 0, res.stderr);
-  const { context, page } = await signIn(ADMIN);
-  try {
+  await signedIn(ADMIN, async (page) => {
     await page.getByTestId('nav-hosts').click();
     const row = page.getByTestId('hosts-table').locator('tbody tr', { hasText: 'private-04' });
     await row.getByTestId('host-redacted').waitFor();
@@ -773,9 +746,7 @@ test('a host whose agent runs --redact-users carries the "users redacted" badge;
     await row.locator('a', { hasText: 'private-04' }).click();
     await page.getByTestId('host-detail').getByTestId('host-redacted').waitFor();
     await shot(page, '17-host-users-redacted');
-  } finally {
-    await context.close();
-  }
+  });
 });
 
 test('a Cisco Secure Endpoint target: the approver runs a dry run from the push card (nothing changes), then pushes', { skip: SKIP }, async (t) => {
@@ -808,8 +779,7 @@ test('a Cisco Secure Endpoint target: the approver runs a dry run from the push 
     if (wildcard) await admin.post(`/api/v1/exclusion-items/${wildcard.id}/decision`, { decision: 'approved', comment: 'e2e: for the console' });
     const plan = await admin.post<{ plan: { add: unknown[] } }>(`/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id, dryRun: true });
     assert.ok(plan.plan.add.length >= 1, 'something to add');
-    const { context, page } = await signIn(approverToken);
-    try {
+    await signedIn(approverToken, async (page) => {
       await page.getByTestId('nav-exclusions').click();
       await page.getByTestId('push-target').selectOption(target.id);
       await page.getByTestId('dry-run-button').click();
@@ -820,9 +790,7 @@ test('a Cisco Secure Endpoint target: the approver runs a dry run from the push 
       await shot(page, '18-exclusions-console-dry-run');
       await page.getByTestId('push-button').click();
       await page.getByTestId('notice').filter({ hasText: 'queued push' }).waitFor();
-    } finally {
-      await context.close();
-    }
+    });
     await waitFor('the console push finished', async () => {
       const rows = (await admin.get<{ items: Array<{ status: string; verified?: boolean | null }> }>(`/api/v1/policy-pushes?targetId=${target.id}`)).items;
       return rows[0] && !['queued', 'retrying'].includes(rows[0].status) ? rows[0] : undefined;
