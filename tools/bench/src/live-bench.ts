@@ -10,7 +10,7 @@
  * (/proc/<pid>/stat utime+stime, plus reaped children such as `ps`) and
  * auditd's, as % of one core, and the exec rate achieved (execve records
  * of the rule's key in the log, counted with ausearch). PASS when the agent
- * stays at or below --max-percent (2% of one core, issue #3). The rule (and a
+ * stays at or below --max-percent (1% of one core: issue 15's goal; issue 3 had asked for 2%). The rule (and a
  * private auditd) are removed whatever happens.
  */
 import { Command } from 'commander';
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     .name('bench:live')
     .option('--rate <n>', 'execs per second to generate', Number, 1000)
     .option('--duration-s <s>', 'measured interval', Number, 30)
-    .option('--max-percent <p>', 'PASS when the agent uses at most this % of one core', Number, 2)
+    .option('--max-percent <p>', 'PASS when the agent uses at most this % of one core (issue 15)', Number, 1)
     .option('--poll-seconds <n>', "the agent's --poll-seconds", Number, 2)
     .option('--window-seconds <n>', "the agent's --window-seconds (short, so the last windows reach the hub soon after the run)", Number, 10)
     .option('--settle-s <s>', 'most seconds to wait for the agent to catch up with the existing log', Number, 120)
