@@ -106,13 +106,7 @@ export async function startFakeGraphServer(opts: { tenantId?: string; clientId?:
     },
   };
 
-  const served = await serveFakeConsole(
-    state.requests,
-    (req, res, url) => handle(fake, req, res, url),
-    (res, err) => graphError(res, 500, 'InternalServerError', err.message),
-  );
-  const fake: FakeGraphServer = Object.assign(state, served);
-  return fake;
+  return serveFakeConsole(state, handle, (res, err) => graphError(res, 500, 'InternalServerError', err.message));
 }
 
 async function handle(s: FakeGraphServer, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

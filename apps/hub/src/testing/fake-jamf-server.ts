@@ -70,13 +70,7 @@ export async function startFakeJamfServer(opts: { clientId?: string; clientSecre
       return profile;
     },
   };
-  const served = await serveFakeConsole(
-    state.requests,
-    (req, res, url) => handle(fake, req, res, url),
-    (res, err) => htmlError(res, 500, 'Internal Server Error', err.message),
-  );
-  const fake: FakeJamfServer = Object.assign(state, served);
-  return fake;
+  return serveFakeConsole(state, handle, (res, err) => htmlError(res, 500, 'Internal Server Error', err.message));
 }
 
 async function handle(s: FakeJamfServer, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
