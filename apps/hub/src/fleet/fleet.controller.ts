@@ -56,6 +56,14 @@ const NoiseQueryParams = () =>
 const NOISE_ROW_DOC =
   'Array of {subject, path?, count (summed over hosts), hosts (that reported it), ratePerSecond, firstWindowStart, lastWindowEnd}, largest first';
 
+/** GET noise/<path>: the fleet's top noise of one kind, with the noise query parameters, answered as noise rows. */
+const FleetNoiseList = (path: string, description: string) =>
+  applyDecorators(
+    Get(`noise/${path}`),
+    NoiseQueryParams(),
+    ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `${description}. ${NOISE_ROW_DOC}` }),
+  );
+
 const subjectQuerySchema = z.object({ kind: z.enum(NOISE_KINDS).default('exec'), subject: z.string().min(1).max(4096), ...noiseFilterShape });
 
 @ApiTags('fleet')
@@ -126,61 +134,45 @@ export class FleetController {
     return this.fleet.topNoise(q.kind, { ...q, hostId: id });
   }
 
-  @Get('noise/execs')
-  @NoiseQueryParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide most executed programs. ${NOISE_ROW_DOC}` })
+  @FleetNoiseList('execs', 'Fleet-wide most executed programs')
   execs(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('exec', q);
   }
 
-  @Get('noise/files')
-  @NoiseQueryParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide most operated-on file paths. ${NOISE_ROW_DOC}` })
+  @FleetNoiseList('files', 'Fleet-wide most operated-on file paths')
   files(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('file', q);
   }
 
-  @Get('noise/parents')
-  @NoiseQueryParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide parents of the most executions. ${NOISE_ROW_DOC}` })
+  @FleetNoiseList('parents', 'Fleet-wide parents of the most executions')
   parents(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('parent', q);
   }
 
-  @Get('noise/directories')
-  @NoiseQueryParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide directories with the most file operations. ${NOISE_ROW_DOC}` })
+  @FleetNoiseList('directories', 'Fleet-wide directories with the most file operations')
   directories(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('directory', q);
   }
 
-  @Get('noise/extensions')
-  @NoiseQueryParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide file extensions with the most file operations. ${NOISE_ROW_DOC}` })
+  @FleetNoiseList('extensions', 'Fleet-wide file extensions with the most file operations')
   extensions(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('extension', q);
   }
 
-  @Get('noise/keys')
-  @NoiseQueryParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide audit rule keys by event count. ${NOISE_ROW_DOC}` })
+  @FleetNoiseList('keys', 'Fleet-wide audit rule keys by event count')
   keys(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('key', q);
   }
 
-  @Get('noise/syscalls')
-  @NoiseQueryParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `Fleet-wide syscalls by event count. ${NOISE_ROW_DOC}` })
+  @FleetNoiseList('syscalls', 'Fleet-wide syscalls by event count')
   syscalls(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('syscall', q);
   }
 
-  @Get('noise/initiators')
-  @NoiseQueryParams()
-  @ApiOkResponse({
-    description: `Fleet-wide initiators: events by the program that caused them (audit exe= of syscall and user-space records such as USER_ACCT or CRED_ACQ; what aureport -x counts and what the MDE auditd guidance excludes by -F exe=). ${NOISE_ROW_DOC}`,
-  })
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema) })
+  @FleetNoiseList(
+    'initiators',
+    'Fleet-wide initiators: events by the program that caused them (audit exe= of syscall and user-space records such as USER_ACCT or CRED_ACQ; what aureport -x counts and what the MDE auditd guidance excludes by -F exe=)',
+  )
   initiators(@ZodQuery(noiseQuerySchema) q: NoiseQueryDto): Promise<NoiseRow[]> {
     return this.fleet.topNoise('initiator', q);
   }
