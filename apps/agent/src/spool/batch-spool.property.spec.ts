@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { CountBatch } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { MergeLimits, rowCount } from './batch-merge';
 import { BatchSpool } from './batch-spool';
 
@@ -97,21 +98,7 @@ function runScenario(ops: Op[], maxBytes: number, compactionChunkBytes: number):
               ]
             : [];
           const before = spool.lastAppended();
-          const got = spool.append({
-            hostId: 'h',
-            source: src ? 'mdatp' : 'linux-audit',
-            windowStartMs: start,
-            windowEndMs: start + W,
-            events,
-            skipped: 0,
-            dropped: 0,
-            execs,
-            files: [],
-            auditKeys: [],
-            initiators: [],
-            syscalls: [],
-            hostCost,
-          });
+          const got = spool.append(countBatch({ source: src ? 'mdatp' : 'linux-audit', windowStartMs: start, windowEndMs: start + W, events, execs, hostCost }));
           assert.equal(got.sequence, before + 1, 'sequences are consecutive for appends');
           inputEvents += events;
           for (const r of execs) add(input, r.path, r.count);
@@ -226,21 +213,7 @@ test('property: with room to merge, nothing is dropped and every per-key count a
         ops.forEach((o, i) => {
           const execs = o.rows.map((r) => ({ path: PATHS[r.p], parentPath: '', user: 'root', count: r.n }));
           for (const r of execs) add(want, r.path, r.count);
-          spool.append({
-            hostId: 'h',
-            source: 'linux-audit',
-            windowStartMs: T0 + i * W,
-            windowEndMs: T0 + (i + 1) * W,
-            events: execs.reduce((s, r) => s + r.count, 0),
-            skipped: 0,
-            dropped: 0,
-            execs,
-            files: [],
-            auditKeys: [],
-            initiators: [],
-            syscalls: [],
-            hostCost: [],
-          });
+          spool.append(countBatch({ windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events: execs.reduce((s, r) => s + r.count, 0), execs }));
           assert.ok(spool.stats().fileBytes <= 1200, `spool ${spool.stats().fileBytes} bytes over its bound`);
         });
         assert.equal(spool.stats().droppedEvents, 0);

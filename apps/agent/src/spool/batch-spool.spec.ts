@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { BatchSpool, spoolMaxBytes } from './batch-spool';
 
 function tmpDir(): string {
@@ -11,21 +12,16 @@ function tmpDir(): string {
 }
 
 function batch(windowStartMs: number): Omit<CountBatch, 'sequence'> {
-  return {
-    hostId: 'h',
-    windowStartMs,
-    windowEndMs: windowStartMs + 60_000,
-    source: 'linux-audit',
-    events: 1,
-    skipped: 0,
-    dropped: 0,
-    execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
-    files: [],
-    auditKeys: [],
-    initiators: [],
-    syscalls: [],
-    hostCost: [],
-  };
+  return countBatch({ windowStartMs, execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }] });
+}
+
+/** Appends two one-minute batches (sequences 1 and 2) to a new spool in `dir`, closes it and returns its file, for specs that damage it. */
+function spoolFileOfTwoBatches(dir: string): string {
+  const a = new BatchSpool(dir);
+  a.append(batch(60_000));
+  a.append(batch(120_000));
+  a.close();
+  return path.join(dir, 'batches.spool');
 }
 
 test('sequences increase and survive reopening; acked batches are not resent', () => {
@@ -55,11 +51,7 @@ test('sequences increase and survive reopening; acked batches are not resent', (
 
 test('a torn write at the tail is cut off and earlier batches are kept', () => {
   const dir = tmpDir();
-  const a = new BatchSpool(dir);
-  a.append(batch(60_000));
-  a.append(batch(120_000));
-  a.close();
-  const file = path.join(dir, 'batches.spool');
+  const file = spoolFileOfTwoBatches(dir);
   const whole = fs.readFileSync(file);
   // A crash in the middle of appending a third frame.
   fs.appendFileSync(file, whole.subarray(0, 20));
@@ -80,11 +72,7 @@ test('a torn write at the tail is cut off and earlier batches are kept', () => {
 
 test('a corrupted frame stops recovery there instead of yielding garbage counts', () => {
   const dir = tmpDir();
-  const a = new BatchSpool(dir);
-  a.append(batch(60_000));
-  a.append(batch(120_000));
-  a.close();
-  const file = path.join(dir, 'batches.spool');
+  const file = spoolFileOfTwoBatches(dir);
   const buf = fs.readFileSync(file);
   buf[buf.length - 3] ^= 0xff; // flip bits inside the second payload
   fs.writeFileSync(file, buf);

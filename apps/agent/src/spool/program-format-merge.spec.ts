@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { CountBatch, ExecCount, ProgramFormat } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { LINUX_SYSTEM_UID_MAX, UserPathRedactor } from '@fleettune/paths';
 import { redactBatch } from '../privacy/batch-redaction';
 import { ResumableWindowAggregator } from '../live/resumable-window-aggregator';
@@ -14,22 +15,7 @@ import { mergeBatches } from './batch-merge';
 const { PROGRAM_FORMAT_ELF: ELF, PROGRAM_FORMAT_SCRIPT: SCRIPT, PROGRAM_FORMAT_UNREADABLE: UNREADABLE, PROGRAM_FORMAT_MACH_O: MACH_O } = ProgramFormat;
 
 function batch(windowStartMs: number, execs: ExecCount[]): CountBatch {
-  return {
-    hostId: 'h',
-    sequence: windowStartMs / 60_000,
-    windowStartMs,
-    windowEndMs: windowStartMs + 60_000,
-    source: 'bcc-execsnoop',
-    events: execs.reduce((n, r) => n + r.count, 0),
-    skipped: 0,
-    dropped: 0,
-    execs,
-    files: [],
-    auditKeys: [],
-    initiators: [],
-    syscalls: [],
-    hostCost: [],
-  };
+  return countBatch({ sequence: windowStartMs / 60_000, windowStartMs, source: 'bcc-execsnoop', execs });
 }
 
 const row = (path: string, count: number, programFormat?: ProgramFormat): ExecCount => ({

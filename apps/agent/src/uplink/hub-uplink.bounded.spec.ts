@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
-import { CountBatch } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { BatchSpool } from '../spool/batch-spool';
 import { createHubClient, enrollWithHub } from './hub-client';
 import { HubUplink } from './hub-uplink';
@@ -66,22 +66,7 @@ test(
         for (const r of execs) input.set(r.path, (input.get(r.path) ?? 0) + r.count);
         const events = execs.reduce((s, r) => s + r.count, 0);
         inputEvents += events;
-        const b: Omit<CountBatch, 'sequence'> = {
-          hostId,
-          source,
-          windowStartMs: T0 + i * W,
-          windowEndMs: T0 + (i + 1) * W,
-          events,
-          skipped: 0,
-          dropped: 0,
-          execs,
-          files: [],
-          auditKeys: [],
-          initiators: [],
-          syscalls: [],
-          hostCost: [],
-        };
-        spool.append(b);
+        spool.append(countBatch({ hostId, source, windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events, execs }));
       };
       // Connected for a while.
       for (let k = 0; k < 20; k++) append('linux-audit');

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { BatchSpool } from '../spool/batch-spool';
 import { hubChannelTarget, parseHubAddresses, sameHub } from './hub-addresses';
 import { createHubClient, enrollWithHub } from './hub-client';
@@ -121,21 +122,15 @@ test('a replica shutting down mid-stream: the agent moves to the other, every ba
     for (let i = 0; i < N; i++) {
       const count = 1 + (i % 5);
       inputEvents += count;
-      spool.append({
-        hostId,
-        source: 'linux-audit',
-        windowStartMs: T0 + i * W,
-        windowEndMs: T0 + (i + 1) * W,
-        events: count,
-        skipped: 0,
-        dropped: 0,
-        execs: [{ path: `/usr/bin/tool-${i % 7}`, parentPath: '/bin/sh', user: 'root', count }],
-        files: [],
-        auditKeys: [],
-        initiators: [],
-        syscalls: [],
-        hostCost: [],
-      });
+      spool.append(
+        countBatch({
+          hostId,
+          windowStartMs: T0 + i * W,
+          windowEndMs: T0 + (i + 1) * W,
+          events: count,
+          execs: [{ path: `/usr/bin/tool-${i % 7}`, parentPath: '/bin/sh', user: 'root', count }],
+        }),
+      );
     }
     const pg = new Client({ connectionString: db.url });
     await pg.connect();

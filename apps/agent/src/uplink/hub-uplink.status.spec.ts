@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { AgentServiceClient, BatchAck, CountBatch } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { BatchSpool } from '../spool/batch-spool';
 import { bearer, createHubClient, enrollWithHub } from './hub-client';
 import { HubUplink } from './hub-uplink';
@@ -87,21 +88,7 @@ test('spool drops, merges, refused batches and watchdog state reach the host row
         { path: `/usr/bin/tool-${i % 5}`, parentPath: '/bin/sh', user: 'root', count },
         { path: `/opt/unique/${'p'.repeat(80)}-${i}`, parentPath: '', user: '', count: 1 },
       ];
-      return {
-        hostId,
-        source,
-        windowStartMs: T0 + i * W,
-        windowEndMs: T0 + (i + 1) * W,
-        events: count + 1,
-        skipped: 0,
-        dropped: 0,
-        execs,
-        files: [],
-        auditKeys: [],
-        initiators: [],
-        syscalls: [],
-        hostCost: [],
-      };
+      return countBatch({ hostId, source, windowStartMs: T0 + i * W, windowEndMs: T0 + (i + 1) * W, events: count + 1, execs });
     };
 
     // 1. A batch over the hub's per-row cap: refused (INVALID_ARGUMENT), set aside and counted.

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Metadata } from '@grpc/grpc-js';
 import { AuditdApplyReport, BatchAck, CountBatch, HostCostWindow } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 
@@ -80,22 +81,7 @@ function costWindow(start: number, auditdCpuMs: number, lostDelta = 0): HostCost
 }
 
 function batch(hostId: string, sequence: number, start: number, events: number, hostCost: HostCostWindow[], execs: CountBatch['execs'] = []): CountBatch {
-  return {
-    hostId,
-    sequence,
-    windowStartMs: start,
-    windowEndMs: start + MIN,
-    source: 'linux-audit',
-    events,
-    skipped: 0,
-    dropped: 0,
-    execs,
-    files: [],
-    auditKeys: [],
-    initiators: [],
-    syscalls: [],
-    hostCost,
-  };
+  return countBatch({ hostId, sequence, windowStartMs: start, windowEndMs: start + MIN, events, execs, hostCost });
 }
 
 test('cost windows ride on batches: stored once, per host over time, fleet-wide, before/after with medians and no-reduction flags', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ServiceError, status } from '@grpc/grpc-js';
 import { BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { DEFAULT_BATCH_LIMITS } from '../ingest/count-batch-validator';
@@ -44,24 +45,14 @@ function enroll(hostname: string): Promise<{ token: string; hostId: string }> {
 const upload = (batch: CountBatch): Promise<BatchAck[]> => uploadBatches(fx.client, agent.token, [batch]);
 
 function batch(extra: Partial<CountBatch> = {}): CountBatch {
-  const start = Date.now() - 600_000;
-  return {
+  return countBatch({
     hostId: agent.hostId,
     sequence: sequence++,
-    windowStartMs: start,
-    windowEndMs: start + 60_000,
-    source: 'linux-audit',
+    windowStartMs: Date.now() - 600_000,
     events: 1,
-    skipped: 0,
-    dropped: 0,
     execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }],
-    files: [],
-    auditKeys: [],
-    initiators: [],
-    syscalls: [],
-    hostCost: [],
     ...extra,
-  };
+  });
 }
 
 async function assertAccepted(b: CountBatch, what: string): Promise<void> {
