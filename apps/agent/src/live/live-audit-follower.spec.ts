@@ -4,11 +4,13 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { WindowCounts } from '@fleettune/counting';
 import { BatchSpool } from '../spool/batch-spool';
 import { LiveAuditFollower } from './live-audit-follower';
 import { oneShotTotals, recordedStream, totalsOf } from './live-test-data';
 import { spoolSink, WindowSink } from './window-sink';
+import { memorySink } from '../testing/memory-sink';
+import { rng } from '../testing/seeded-random';
+import { Crash, CrashPoint, crashFaults } from '../testing/simulated-crash';
 
 const WINDOW_MS = 1000;
 const T0 = Date.UTC(2030, 0, 1);
@@ -16,22 +18,6 @@ const T0 = Date.UTC(2030, 0, 1);
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'ft-live-'));
 }
-
-/** A sink that survives simulated crashes (like the fsynced spool). */
-function memorySink(): WindowSink & { windows: WindowCounts[] } {
-  const windows: WindowCounts[] = [];
-  return { windows, lastSequence: () => windows.length, append: (w) => windows.push(w) };
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-class Crash extends Error {}
 
 /**
  * Writes `data` to dir/audit.log in random slices (cutting lines and events
@@ -45,7 +31,7 @@ function chaosRun(data: Buffer, seed: number, sink: WindowSink, crashes: boolean
   const log = path.join(dir, 'audit.log');
   const rand = rng(seed);
   let now = T0;
-  let crashAt: 'checkpoint' | 'append' | undefined;
+  let crashAt: CrashPoint;
   const logs: string[] = [];
   const make = () =>
     new LiveAuditFollower({
@@ -58,14 +44,7 @@ function chaosRun(data: Buffer, seed: number, sink: WindowSink, crashes: boolean
       quietMs: 3000,
       now: () => now,
       log: (m) => logs.push(m),
-      faults: {
-        afterCheckpoint: () => {
-          if (crashAt === 'checkpoint') throw new Crash();
-        },
-        afterAppend: () => {
-          if (crashAt === 'append') throw new Crash();
-        },
-      },
+      faults: crashFaults(() => crashAt),
     });
   fs.writeFileSync(log, '');
   let f = make();

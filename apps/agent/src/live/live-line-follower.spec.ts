@@ -8,16 +8,13 @@ import { LiveLineCounter, LiveLineParserFactory } from './live-line-counter';
 import { LiveLineFollower } from './live-line-follower';
 import { liveLineParserFactory } from './live-line-sources';
 import { totalsOf } from './live-test-data';
-import type { WindowSink } from './window-sink';
+import { memorySink } from '../testing/memory-sink';
+import { rng } from '../testing/seeded-random';
+import { Crash, CrashPoint, crashFaults } from '../testing/simulated-crash';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const FATRACE_TT = fs.readFileSync(path.join(REPO, 'libs', 'fanotify', 'fixtures', 'recorded', 'text-tt-u.txt'));
 const IOSNOOP = fs.readFileSync(path.join(REPO, 'libs', 'tracers', 'fixtures', 'iosnoop_public_examples.txt'));
-
-function memorySink(): WindowSink & { windows: WindowCounts[] } {
-  const windows: WindowCounts[] = [];
-  return { windows, lastSequence: () => windows.length, append: (w) => windows.push(w) };
-}
 
 /** The one-shot count of `data` by the same parser (the reference every live run must equal). */
 function oneShot(source: string, data: Buffer, windowMs: number): WindowCounts[] {
@@ -28,16 +25,6 @@ function oneShot(source: string, data: Buffer, windowMs: number): WindowCounts[]
 
 /** Totals over all windows (for sources whose rows have no date, so windows depend on when they were read). */
 const allWindows = (ws: WindowCounts[]) => totalsOf(ws.map((w) => ({ ...w, windowStartMs: 0 })));
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-class Crash extends Error {}
 
 test('iosnoop: a restart in the middle of a section re-reads its column header (muted), so no row is lost or counted twice', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-line-'));
@@ -84,7 +71,7 @@ for (const seed of [1, 2, 3]) {
     const sink = memorySink();
     const rand = rng(seed);
     let now = 1_795_499_242_000;
-    let crashAt: 'checkpoint' | 'append' | undefined;
+    let crashAt: CrashPoint;
     const windowMs = 20; // fatrace -tt times: many windows within the quarter second recorded
     const makeParser: LiveLineParserFactory = liveLineParserFactory('fanotify')!;
     const make = () =>
@@ -98,14 +85,7 @@ for (const seed of [1, 2, 3]) {
         quietMs: 1000,
         now: () => now,
         makeParser,
-        faults: {
-          afterCheckpoint: () => {
-            if (crashAt === 'checkpoint') throw new Crash();
-          },
-          afterAppend: () => {
-            if (crashAt === 'append') throw new Crash();
-          },
-        },
+        faults: crashFaults(() => crashAt),
       });
     fs.writeFileSync(log, '');
     let f = make();

@@ -5,22 +5,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import type { WindowCounts } from '@fleettune/counting';
 import { findExecutable } from '../sources/spawned-tool';
 import { LiveLineCounter } from './live-line-counter';
 import { liveLineParserFactory } from './live-line-sources';
 import { makeLiveSourceRunner } from './live-source-runners';
 import { countLiveStream } from './live-stream';
 import { totalsOf } from './live-test-data';
-import type { WindowSink } from './window-sink';
+import { memorySink } from '../testing/memory-sink';
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function memorySink(): WindowSink & { windows: WindowCounts[] } {
-  const windows: WindowCounts[] = [];
-  return { windows, lastSequence: () => windows.length, append: (w) => windows.push(w) };
-}
 
 const counter = (source: string, windowMs: number) => new LiveLineCounter({ source, windowMs, graceMs: 1000, makeParser: liveLineParserFactory(source)! });
 

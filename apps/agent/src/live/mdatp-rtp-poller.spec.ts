@@ -5,16 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { WindowCounts } from '@fleettune/counting';
 import { MdatpRtpPoller } from './mdatp-rtp-poller';
-import type { WindowSink } from './window-sink';
+import { memorySink } from '../testing/memory-sink';
+import { Crash } from '../testing/simulated-crash';
 
 const SAMPLE = path.resolve(__dirname, '..', '..', '..', '..', 'libs', 'mdatp', 'fixtures', 'mdatp_rtp_statistics_macos_excerpt.json');
-
-function memorySink(): WindowSink & { windows: WindowCounts[] } {
-  const windows: WindowCounts[] = [];
-  return { windows, lastSequence: () => windows.length, append: (w) => windows.push(w) };
-}
-
-class Crash extends Error {}
 
 /** The real sample with every counter grown by `add(i)` files. */
 function poll(add: (i: number) => number): Buffer {
