@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { HubForAgents, startHubForAgents } from '../live/live-hub-harness';
+import { ONE_EXEC_AUDIT_LOG } from '../testing/one-exec-audit-log';
 
 /**
  * The real agent (`run --once`) against a real hub (apps/hub's startTestHub:
@@ -17,11 +18,6 @@ import { HubForAgents, startHubForAgents } from '../live/live-hub-harness';
 const ENROLL = 'creds-log-enroll-secret-7f3a9c2e51d4';
 const AGENT = path.resolve(__dirname, '..', 'main.js');
 const SAMPLE = '/work/shared/samples/audit_raw_normal_golibaudit.log';
-const FALLBACK_LOG =
-  [
-    'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"',
-    'type=EOE msg=audit(1700000000.100:1):',
-  ].join('\n') + '\n';
 
 let hub: HubForAgents | undefined;
 let grpcPort = 0;
@@ -59,7 +55,7 @@ function assertNoSecret(output: string, secrets: string[]): void {
 test('the agent never logs its enrollment secret or its agent token, also when the hub refuses them', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-creds-'));
   const input = path.join(dir, 'audit.log');
-  fs.writeFileSync(input, fs.existsSync(SAMPLE) ? fs.readFileSync(SAMPLE) : FALLBACK_LOG);
+  fs.writeFileSync(input, fs.existsSync(SAMPLE) ? fs.readFileSync(SAMPLE) : ONE_EXEC_AUDIT_LOG);
   const state = path.join(dir, 'state');
 
   // Enroll (secret on the command line) and upload.

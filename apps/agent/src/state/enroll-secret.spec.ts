@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { HubForAgents, startHubForAgents } from '../live/live-hub-harness';
+import { ONE_EXEC_AUDIT_LOG } from '../testing/one-exec-audit-log';
 import { dnsHostName } from './host-identity';
 import { enrollSecretSpec } from './enroll-secret';
 
@@ -16,11 +17,6 @@ import { enrollSecretSpec } from './enroll-secret';
  */
 const ENROLL = 'secret-file-enroll-secret-5e1c0a9b';
 const AGENT = path.resolve(__dirname, '..', 'main.js');
-const LOG =
-  [
-    'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"',
-    'type=EOE msg=audit(1700000000.100:1):',
-  ].join('\n') + '\n';
 
 let hub: HubForAgents | undefined;
 let grpcPort = 0;
@@ -28,7 +24,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-secret-'));
 const input = path.join(dir, 'audit.log');
 
 before(async () => {
-  fs.writeFileSync(input, LOG);
+  fs.writeFileSync(input, ONE_EXEC_AUDIT_LOG);
   hub = await startHubForAgents('agent_enroll_secret', { FLEETTUNE_ENROLL_SECRET: ENROLL });
   grpcPort = hub.grpcPort;
 });

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { ServiceError, status } from '@grpc/grpc-js';
 import { createHubClient, enrollWithHub, hubChannelCredentials } from './hub-client';
 import { isLoopbackHub, systemRootCertificates } from './hub-tls';
+import { ONE_EXEC_AUDIT_LOG } from '../testing/one-exec-audit-log';
 
 /**
  * Issue 13 item 9 with a real hub serving TLS on loopback: `--tls` verifies the hub against the
@@ -79,10 +80,7 @@ const request = (hostname: string) => ({ enrollSecret: ENROLL, hostname, os: 'li
 test('`run --tls` enrolls and uploads to a TLS hub whose CA is in the system roots', async (t) => {
   if (!haveOpenssl) return t.skip('openssl is not installed');
   const input = f('audit.log');
-  fs.writeFileSync(
-    input,
-    'type=SYSCALL msg=audit(1700000000.100:1): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=10 auid=0 uid=0 gid=0 euid=0 comm="id" exe="/usr/bin/id" key="exec"\ntype=EOE msg=audit(1700000000.100:1):\n',
-  );
+  fs.writeFileSync(input, ONE_EXEC_AUDIT_LOG);
   const env: NodeJS.ProcessEnv = { ...process.env, FLEETTUNE_COST: 'off', NODE_EXTRA_CA_CERTS: f('ca.pem'), FLEETTUNE_ENROLL_SECRET: ENROLL };
   delete env.FLEETTUNE_HUB_CA_FILE;
   const res = await new Promise<{ code: number; output: string }>((resolve) =>

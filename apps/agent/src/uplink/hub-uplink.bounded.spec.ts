@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client } from 'pg';
 import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { BatchSpool } from '../spool/batch-spool';
-import { createHubClient, enrollWithHub } from './hub-client';
+import { useHubForAgents } from '../live/live-hub-harness';
+import { enrollSpecAgent } from '../testing/enroll-spec-agent';
+import { createHubClient } from './hub-client';
 import { HubUplink } from './hub-uplink';
 
 /**
@@ -17,39 +19,20 @@ import { HubUplink } from './hub-uplink';
  * What PostgreSQL holds must equal the input minus exactly the drops the
  * hub was told about, and nothing may be counted twice.
  */
-const TEST_HUB = path.resolve(__dirname, '..', '..', '..', 'hub', 'dist', 'testing', 'test-hub.js');
 const ENROLL = 'uplink-bounded-enroll-secret-0000';
 const W = 60_000;
 const T0 = Math.floor((Date.now() - 2 * 86_400_000) / 86_400_000) * 86_400_000;
 
-let hub: { grpcPort: number; close(): Promise<void> };
-let db: { url: string; drop(): Promise<void> };
-
-before(async () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(TEST_HUB) as { startTestHub(n: string, env: Record<string, string>): Promise<{ db: typeof db; hub: typeof hub }> };
-  ({ db, hub } = await mod.startTestHub('agent_uplink_bounded', { FLEETTUNE_ENROLL_SECRET: ENROLL }));
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
+const live = useHubForAgents('agent_uplink_bounded', 'ft-uplink-bounded-hub-', { FLEETTUNE_ENROLL_SECRET: ENROLL });
 
 test(
   'outage with a small spool bound: hub totals = input - reported drops, no double counts, through merges during the drain',
   { timeout: 300_000 },
   async () => {
-    const client = createHubClient(`127.0.0.1:${hub.grpcPort}`);
+    const client = createHubClient(live.hub.grpcAddress);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-uplink-bounded-'));
     try {
-      const { agentToken, hostId } = await enrollWithHub(client, {
-        enrollSecret: ENROLL,
-        hostname: 'bounded',
-        os: 'linux',
-        agentVersion: 'test',
-        machineId: 'bounded-machine',
-      });
+      const { agentToken, hostId } = await enrollSpecAgent(client, ENROLL, 'bounded');
       const logs: string[] = [];
       const spool = new BatchSpool(dir, { maxBytes: 24 * 1024, log: (m) => logs.push(m) });
       const uplink = new HubUplink(client, spool, agentToken, { initialBackoffMs: 50, maxBackoffMs: 500 });
@@ -92,7 +75,7 @@ test(
       const st = spool.stats();
       spool.close();
 
-      const pg = new Client({ connectionString: db.url });
+      const pg = new Client({ connectionString: live.hub.dbUrl });
       await pg.connect();
       try {
         const totals = (

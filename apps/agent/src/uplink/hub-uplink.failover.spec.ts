@@ -8,7 +8,8 @@ import { Client } from 'pg';
 import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { BatchSpool } from '../spool/batch-spool';
 import { hubChannelTarget, parseHubAddresses, sameHub } from './hub-addresses';
-import { createHubClient, enrollWithHub } from './hub-client';
+import { enrollSpecAgent } from '../testing/enroll-spec-agent';
+import { createHubClient } from './hub-client';
 import { isLoopbackHub } from './hub-tls';
 import { HubUplink } from './hub-uplink';
 
@@ -107,13 +108,7 @@ test('a replica shutting down mid-stream: the agent moves to the other, every ba
   const client = createHubClient(target);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-uplink-failover-'));
   try {
-    const { agentToken, hostId } = await enrollWithHub(client, {
-      enrollSecret: ENROLL,
-      hostname: 'failover',
-      os: 'linux',
-      agentVersion: 'test',
-      machineId: 'failover-machine',
-    });
+    const { agentToken, hostId } = await enrollSpecAgent(client, ENROLL, 'failover');
     const logs: string[] = [];
     const spool = new BatchSpool(dir, { log: () => undefined });
     const uplink = new HubUplink(client, spool, agentToken, { initialBackoffMs: 50, maxBackoffMs: 500, log: (m) => logs.push(m) });

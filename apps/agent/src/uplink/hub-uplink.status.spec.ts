@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client } from 'pg';
 import { AgentServiceClient, BatchAck, CountBatch } from '@fleettune/proto';
 import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import { BatchSpool } from '../spool/batch-spool';
-import { bearer, createHubClient, enrollWithHub } from './hub-client';
+import { useHubForAgents } from '../live/live-hub-harness';
+import { enrollSpecAgent } from '../testing/enroll-spec-agent';
+import { bearer, createHubClient } from './hub-client';
 import { HubUplink } from './hub-uplink';
 
 /**
@@ -17,29 +19,16 @@ import { HubUplink } from './hub-uplink';
  * host row (GET /api/v1/hosts/:id) and /metrics must then show exactly the
  * agent's own counters. An old-style batch without a status changes nothing.
  */
-const TEST_HUB = path.resolve(__dirname, '..', '..', '..', 'hub', 'dist', 'testing', 'test-hub.js');
 const ENROLL = 'uplink-status-enroll-secret-00000';
 const ADMIN = 'uplink-status-admin-token-0000000000';
 const W = 60_000;
 const T0 = Math.floor((Date.now() - 2 * 86_400_000) / 86_400_000) * 86_400_000;
 const BOUND = 8 * 1024;
 
-let hub: { grpcPort: number; httpPort: number; close(): Promise<void> };
-let db: { url: string; drop(): Promise<void> };
-
-before(async () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(TEST_HUB) as { startTestHub(n: string, env: Record<string, string>): Promise<{ db: typeof db; hub: typeof hub }> };
-  ({ db, hub } = await mod.startTestHub('agent_uplink_status', { FLEETTUNE_ENROLL_SECRET: ENROLL, FLEETTUNE_ADMIN_TOKEN: ADMIN }));
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
+const live = useHubForAgents('agent_uplink_status', 'ft-uplink-status-hub-', { FLEETTUNE_ENROLL_SECRET: ENROLL, FLEETTUNE_ADMIN_TOKEN: ADMIN });
 
 const api = async (p: string) => {
-  const r = await fetch(`http://127.0.0.1:${hub.httpPort}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const r = await fetch(`${live.hub.httpUrl}${p}`, { headers: { authorization: `Bearer ${ADMIN}` } });
   assert.equal(r.status, 200, `${p}: ${r.status}`);
   return r.json() as Promise<Record<string, unknown>>;
 };
@@ -66,16 +55,10 @@ function gauge(body: string, name: string): number {
 }
 
 test('spool drops, merges, refused batches and watchdog state reach the host row and /metrics exactly', { timeout: 180_000 }, async () => {
-  const client = createHubClient(`127.0.0.1:${hub.grpcPort}`);
+  const client = createHubClient(live.hub.grpcAddress);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ft-uplink-status-'));
   try {
-    const { agentToken, hostId } = await enrollWithHub(client, {
-      enrollSecret: ENROLL,
-      hostname: 'status',
-      os: 'linux',
-      agentVersion: 'test',
-      machineId: 'status-machine',
-    });
+    const { agentToken, hostId } = await enrollSpecAgent(client, ENROLL, 'status');
     const spool = new BatchSpool(dir, { maxBytes: BOUND });
     // maxInFlight 1: each batch is put on the wire after the previous ack, so the last one reports a backlog of exactly itself.
     const uplink = new HubUplink(client, spool, agentToken, { initialBackoffMs: 20, maxBackoffMs: 100, maxInFlight: 1 });
@@ -129,7 +112,7 @@ test('spool drops, merges, refused batches and watchdog state reach the host row
     assert.deepEqual(list.find((h) => h.id === hostId)?.agentStatus, s);
 
     // The hub committed what the agent sent, and the drops it reported per batch add up to its own total.
-    const pg = new Client({ connectionString: db.url });
+    const pg = new Client({ connectionString: live.hub.dbUrl });
     await pg.connect();
     try {
       const r = (await pg.query<{ dropped: string }>('SELECT sum(dropped) AS dropped FROM ingest_batches WHERE host_id = $1', [hostId])).rows[0];
@@ -145,7 +128,7 @@ test('spool drops, merges, refused batches and watchdog state reach the host row
     assert.deepEqual(again.agentStatus, s);
 
     // 5. /metrics: fleet gauges equal this (only) host's figures.
-    const body = await (await fetch(`http://127.0.0.1:${hub.httpPort}/metrics`)).text();
+    const body = await (await fetch(`${live.hub.httpUrl}/metrics`)).text();
     assert.equal(gauge(body, 'fleettune_agents_reporting_status'), 1);
     assert.equal(gauge(body, 'fleettune_agents_degraded'), 1);
     assert.equal(gauge(body, 'fleettune_agent_spool_pending_batches'), 1);

@@ -3,8 +3,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { Client } from 'pg';
+import { useHubForAgents } from '../live/live-hub-harness';
 import { recordedStream } from '../live/live-test-data';
 
 /**
@@ -15,22 +16,9 @@ import { recordedStream } from '../live/live-test-data';
  */
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const AGENT = path.join(REPO, 'apps', 'agent', 'dist', 'main.js');
-const TEST_HUB = path.join(REPO, 'apps', 'hub', 'dist', 'testing', 'test-hub.js');
 const ENROLL = 'run-watchdog-enroll-secret-00000';
 
-let hub: { grpcPort: number; close(): Promise<void> };
-let db: { url: string; drop(): Promise<void> };
-
-before(async () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(TEST_HUB) as { startTestHub(n: string, env: Record<string, string>): Promise<{ db: typeof db; hub: typeof hub }> };
-  ({ db, hub } = await mod.startTestHub('agent_run_watchdog', { FLEETTUNE_ENROLL_SECRET: ENROLL }));
-});
-
-after(async () => {
-  await hub?.close();
-  await db?.drop();
-});
+const live = useHubForAgents('agent_run_watchdog', 'ft-run-watchdog-hub-', { FLEETTUNE_ENROLL_SECRET: ENROLL });
 
 function report(input: string): { events: number; execs: Array<{ path: string; count: number }> } {
   const r = spawnSync(process.execPath, [AGENT, 'report', '--source', 'linux-audit', '--input', input, '--json', '--top', '1000000'], { encoding: 'utf8' });
@@ -49,7 +37,7 @@ test('run over its memory limit: one agent-degraded line, coarser batches, every
       AGENT,
       'run',
       '--hub',
-      `127.0.0.1:${hub.grpcPort}`,
+      live.hub.grpcAddress,
       '--enroll-secret',
       ENROLL,
       '--input',
@@ -71,7 +59,7 @@ test('run over its memory limit: one agent-degraded line, coarser batches, every
   agent.stdout.on('data', (d) => (output += d));
   agent.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((r) => agent.on('close', r));
-  const pg = new Client({ connectionString: db.url });
+  const pg = new Client({ connectionString: live.hub.dbUrl });
   await pg.connect();
   try {
     const sum = async () => Number((await pg.query<{ n: string | null }>('SELECT sum(events) AS n FROM ingest_batches')).rows[0].n ?? 0);
