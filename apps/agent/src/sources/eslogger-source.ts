@@ -17,28 +17,15 @@ export const ESLOGGER_EVENTS = ['exec', 'fork', 'exit', 'create', 'rename', 'clo
  * Live eslogger (macOS 13+, root and Full Disk Access for the agent): spawns
  * `/usr/bin/eslogger exec fork exit create rename close unlink` when present
  * and yields its JSON lines, for `run`. Read the chunks with `esloggerSource.read`.
+ * A SpawnedTool (label, start, stop) with eslogger's arguments.
  */
-export class EsloggerProcessSource {
-  private readonly tool: SpawnedTool;
-
+export class EsloggerProcessSource extends SpawnedTool {
   constructor(options: { binary?: string; envPath?: string } = {}) {
-    this.tool = new SpawnedTool({
+    super({
       binary: options.binary ?? 'eslogger',
       args: [...ESLOGGER_EVENTS],
       envPath: options.envPath ?? `${process.env.PATH ?? ''}:/usr/bin`,
       missingHint: 'eslogger ships with macOS 13 and later (/usr/bin/eslogger); elsewhere record it on a Mac and pass --input FILE',
     });
-  }
-
-  get label(): string {
-    return this.tool.label;
-  }
-
-  start(): AsyncIterable<Buffer> {
-    return this.tool.start();
-  }
-
-  stop(): void {
-    this.tool.stop();
   }
 }

@@ -28,15 +28,14 @@ export interface FatraceProcessOptions {
  * yields its output, for `run`. With fatrace >= 0.19 it asks for `-j -tt -e`
  * (JSON, epoch times, executable paths as initiators); older ones get `-tt`
  * text (no initiator path). Read the chunks with `fanotifySource.read`.
+ * A SpawnedTool (label, start, stop: InputError when fatrace is not installed) with those arguments.
  */
-export class FatraceProcessSource {
-  private readonly tool: SpawnedTool;
-
+export class FatraceProcessSource extends SpawnedTool {
   constructor(options: FatraceProcessOptions = {}) {
     const binary = options.binary ?? 'fatrace';
     const args = [...FatraceProcessSource.argsFor(FatraceProcessSource.capabilities(binary, options.envPath))];
     for (const pid of new Set([process.pid, ...(options.ignorePids ?? [])])) args.push('-p', String(pid));
-    this.tool = new SpawnedTool({
+    super({
       binary,
       args,
       envPath: options.envPath,
@@ -59,18 +58,5 @@ export class FatraceProcessSource {
 
   static argsFor(caps: { json: boolean; exe: boolean }): string[] {
     return [...(caps.json ? ['-j'] : []), '-tt', ...(caps.exe ? ['-e'] : [])];
-  }
-
-  get label(): string {
-    return this.tool.label;
-  }
-
-  /** Spawns fatrace; throws InputError (a one-line message) when it is not installed. */
-  start(): AsyncIterable<Buffer> {
-    return this.tool.start();
-  }
-
-  stop(): void {
-    this.tool.stop();
   }
 }

@@ -29,6 +29,26 @@ export async function recordingDateOf(chunks: AsyncIterable<Buffer>): Promise<nu
   }
 }
 
+/**
+ * Pushes every chunk through `parser` (reporting bytes for progress) and
+ * returns its end-of-input tally: the read of every push-parser source, the
+ * line parsers' and the audit log reader's alike.
+ */
+export async function readThroughParser(parser: LineParserLike, chunks: AsyncIterable<Buffer>, onBytes?: (bytes: number) => void): Promise<SourceReadResult> {
+  for await (const chunk of chunks) {
+    parser.push(chunk);
+    onBytes?.(chunk.length);
+  }
+  const s = parser.end();
+  return {
+    events: s.events,
+    skipped: s.skipped,
+    skippedReasons: { ...s.skippedReasons },
+    firstTimestampMs: s.firstTimestampMs,
+    lastTimestampMs: s.lastTimestampMs,
+  };
+}
+
 /** An EventSource reading a byte stream through one of the line parsers. */
 export function lineParserSource(
   name: string,
@@ -39,19 +59,7 @@ export function lineParserSource(
     name,
     description,
     async read(chunks, onEvent, options = {}): Promise<SourceReadResult> {
-      const parser = make(onEvent, options.onSkip, await recordingDateOf(chunks));
-      for await (const chunk of chunks) {
-        parser.push(chunk);
-        options.onBytes?.(chunk.length);
-      }
-      const s = parser.end();
-      return {
-        events: s.events,
-        skipped: s.skipped,
-        skippedReasons: { ...s.skippedReasons },
-        firstTimestampMs: s.firstTimestampMs,
-        lastTimestampMs: s.lastTimestampMs,
-      };
+      return readThroughParser(make(onEvent, options.onSkip, await recordingDateOf(chunks)), chunks, options.onBytes);
     },
   };
 }
