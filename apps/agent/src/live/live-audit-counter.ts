@@ -1,18 +1,11 @@
 import { AuditLogReader, AuditReaderSnapshot } from '@fleettune/audit';
 import type { WindowCounts } from '@fleettune/counting';
-import type { LiveCounter } from './live-counter';
+import type { LiveCounter, LiveCounterOptions } from './live-counter';
 import { ResumableWindowAggregator, WindowAggregatorSnapshot } from './resumable-window-aggregator';
 
 export interface LiveCounterSnapshot {
   reader: AuditReaderSnapshot;
   windows: WindowAggregatorSnapshot;
-}
-
-export interface LiveAuditCounterOptions {
-  source: string;
-  windowMs: number;
-  /** How long after a window's end (in event time) records of it may still arrive. */
-  graceMs: number;
 }
 
 /**
@@ -32,7 +25,7 @@ export class LiveAuditCounter implements LiveCounter {
   readonly reader: AuditLogReader;
   private readonly windows: ResumableWindowAggregator;
 
-  constructor(private readonly o: LiveAuditCounterOptions) {
+  constructor(private readonly o: LiveCounterOptions) {
     this.windows = new ResumableWindowAggregator(o.source, o.windowMs);
     this.reader = new AuditLogReader((e) => this.windows.add(e), { onSkip: () => this.windows.addSkipped() });
   }

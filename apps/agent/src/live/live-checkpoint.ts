@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { WindowCounts } from '@fleettune/counting';
 import { readJsonFile, writeFileAtomic } from '../state/atomic-file';
 import type { FilePosition } from './rotating-file-reader';
+import type { WindowOutbox } from './window-outbox';
 
 /**
  * Everything a followed input needs to go on after a restart, written in
@@ -25,7 +25,7 @@ export interface LiveCheckpoint {
   position: FilePosition;
   /** The counter's snapshot (LiveAuditCounter, LiveLineCounter, ...). */
   counter: unknown;
-  outbox: { afterSequence: number; windows: WindowCounts[] };
+  outbox: WindowOutbox;
 }
 
 export class LiveCheckpointStore {

@@ -27,6 +27,14 @@ export interface LiveCounter {
   readonly tally?: InputTally;
 }
 
+/** What every live counter is built with: the source it counts and how it cuts windows. */
+export interface LiveCounterOptions {
+  source: string;
+  windowMs: number;
+  /** How long after a window's end (in event time) events of it may still arrive. */
+  graceMs: number;
+}
+
 export interface InputTally {
   events: number;
   skipped: number;

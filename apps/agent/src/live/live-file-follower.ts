@@ -3,21 +3,15 @@ import type { WindowCounts } from '@fleettune/counting';
 import type { InputTally, LiveCounter } from './live-counter';
 import { LiveCheckpoint, LiveCheckpointStore } from './live-checkpoint';
 import { FilePosition, RotatingFileReader } from './rotating-file-reader';
-import { batchesOf, WindowSink } from './window-sink';
+import { CheckpointedSourceOptions, deliverOutbox } from './window-outbox';
 
-export interface LiveFileFollowerOptions {
-  source: string;
+export interface LiveFileFollowerOptions extends CheckpointedSourceOptions {
   /** The followed log, e.g. /var/log/audit/audit.log. */
   input: string;
-  stateDir: string;
-  sink: WindowSink;
-  windowMs: number;
   /** Lateness allowed after a window's end before it is emitted (event time and wall clock). */
   graceMs?: number;
   /** No new bytes for this long = quiet: windows may complete by the wall clock. */
   quietMs?: number;
-  log?: (msg: string) => void;
-  now?: () => number;
   /** Where to start when there is no checkpoint yet (e.g. an older agent's offset). */
   initialPosition?: FilePosition;
   /** Test hooks: throw from them to simulate a crash at that point. */
@@ -141,16 +135,11 @@ export class LiveFileFollower {
 
   /** Appends the outbox windows (as hub-sized batches) the sink does not have yet. */
   private deliverOutbox(outbox: LiveCheckpoint['outbox'], recovering: boolean): void {
-    let redelivered = 0;
-    batchesOf(outbox.windows).forEach((w, i) => {
-      const seq = outbox.afterSequence + 1 + i;
-      if (this.o.sink.lastSequence() >= seq) return;
-      const got = this.o.sink.append(w);
-      if (got !== seq) this.log(`window ${w.windowStartMs} spooled as sequence ${got}, expected ${seq}`);
+    const appended = deliverOutbox(this.o.sink, outbox, (w, i, expected, got) => {
+      if (got !== expected) this.log(`window ${w.windowStartMs} spooled as sequence ${got}, expected ${expected}`);
       this.windowsSent++;
-      if (recovering) redelivered++;
       this.o.faults?.afterAppend?.(i);
     });
-    if (redelivered) this.log(`recovered ${redelivered} window(s) checkpointed but not spooled before a stop`);
+    if (recovering && appended) this.log(`recovered ${appended} window(s) checkpointed but not spooled before a stop`);
   }
 }

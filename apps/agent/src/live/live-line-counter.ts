@@ -1,5 +1,5 @@
 import type { ObservedEvent, WindowCounts } from '@fleettune/counting';
-import type { InputTally, LiveCounter } from './live-counter';
+import type { InputTally, LiveCounter, LiveCounterOptions } from './live-counter';
 import { ResumableWindowAggregator, WindowAggregatorSnapshot } from './resumable-window-aggregator';
 
 /** A push parser of one line-oriented source (fatrace, eslogger, ampdaemon.log, dtrace/bcc text). */
@@ -16,11 +16,7 @@ export interface LiveLineCounterSnapshot {
   latestEventMs: number;
 }
 
-export interface LiveLineCounterOptions {
-  source: string;
-  windowMs: number;
-  /** How long after a window's end (in event time) events of it may still arrive. */
-  graceMs: number;
+export interface LiveLineCounterOptions extends LiveCounterOptions {
   makeParser: LiveLineParserFactory;
 }
 

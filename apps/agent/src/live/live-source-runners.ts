@@ -9,6 +9,7 @@ import { LiveLineFollower } from './live-line-follower';
 import { LIVE_LINE_SOURCES, liveLineParserFactory } from './live-line-sources';
 import { countLiveStream } from './live-stream';
 import { MdatpRtpPoller } from './mdatp-rtp-poller';
+import { PollLoop } from './poll-loop';
 import type { FilePosition } from './rotating-file-reader';
 import type { WindowSink } from './window-sink';
 import type { InputWarnings } from './input-warnings';
@@ -92,14 +93,15 @@ export interface LiveSourceRunner {
 
 class FollowedFileRunner implements LiveSourceRunner {
   readonly canRunOnce = true;
-  private timer?: NodeJS.Timeout;
-  private done?: () => void;
+  private readonly loop: PollLoop;
   constructor(
     readonly label: string,
     private readonly follower: LiveFileFollower,
     private readonly c: LiveRunnerContext,
     private readonly source: string,
-  ) {}
+  ) {
+    this.loop = new PollLoop(c.pollSeconds * 1000);
+  }
 
   async once(): Promise<number> {
     try {
@@ -122,7 +124,7 @@ class FollowedFileRunner implements LiveSourceRunner {
   run(): Promise<void> {
     let busy = false;
     const poll = () => {
-      if (busy || !this.timer) return;
+      if (busy || !this.loop.running) return;
       busy = true;
       try {
         // Catching up on a large file: one slice per turn so the uplink and other sources keep running.
@@ -136,18 +138,13 @@ class FollowedFileRunner implements LiveSourceRunner {
         this.c.log(`reading ${this.label} failed: ${(err as Error).message}`);
       }
     };
-    return new Promise((resolve) => {
-      this.done = resolve;
-      this.timer = setInterval(poll, this.c.pollSeconds * 1000);
-      poll();
-    });
+    return this.loop.run(poll);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.loop.stop();
     this.follower.close();
-    this.done?.();
+    this.loop.finished();
   }
 }
 
@@ -189,13 +186,14 @@ class StreamRunner implements LiveSourceRunner {
 
 class MdatpPollRunner implements LiveSourceRunner {
   readonly canRunOnce = true;
-  private timer?: NodeJS.Timeout;
-  private done?: () => void;
+  private readonly loop: PollLoop;
   private polling?: Promise<unknown>;
   constructor(
     private readonly poller: MdatpRtpPoller,
     private readonly c: LiveRunnerContext,
-  ) {}
+  ) {
+    this.loop = new PollLoop(c.pollSeconds * 1000);
+  }
 
   get label(): string {
     return this.poller.label;
@@ -214,19 +212,14 @@ class MdatpPollRunner implements LiveSourceRunner {
         .then((r) => r.windows > 0 && this.c.notify())
         .finally(() => (this.polling = undefined));
     };
-    return new Promise((resolve) => {
-      this.done = resolve;
-      this.timer = setInterval(tick, this.c.pollSeconds * 1000);
-      tick();
-    });
+    return this.loop.run(tick);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.loop.stop();
     void (this.polling ?? Promise.resolve()).then(() => {
       if (this.poller.finish() > 0) this.c.notify();
-      this.done?.();
+      this.loop.finished();
     });
   }
 }

@@ -7,7 +7,7 @@ import { MdatpRtpDeltaTracker, MdatpRtpPoll, MdatpRtpStatisticsParser, MdatpRtpT
 import { mdatpRtpDeltaEvent } from '../sources/mdatp-sources';
 import { readJsonFile, writeFileAtomic } from '../state/atomic-file';
 import { ResumableWindowAggregator, WindowAggregatorSnapshot } from './resumable-window-aggregator';
-import { batchesOf, WindowSink } from './window-sink';
+import { CheckpointedSourceOptions, deliverOutbox, WindowOutbox } from './window-outbox';
 
 /** Env var: a shell command printing one poll (tests point it at recorded samples). */
 export const MDATP_RTP_COMMAND_ENV = 'FLEETTUNE_MDATP_RTP_COMMAND';
@@ -21,19 +21,13 @@ interface MdatpPollCheckpoint {
   polls: number;
   tracker: MdatpRtpTrackerState;
   windows: WindowAggregatorSnapshot;
-  outbox: { afterSequence: number; windows: WindowCounts[] };
+  outbox: WindowOutbox;
 }
 
-export interface MdatpRtpPollerOptions {
-  source: string;
-  stateDir: string;
-  sink: WindowSink;
-  windowMs: number;
+export interface MdatpRtpPollerOptions extends CheckpointedSourceOptions {
   /** Shell command printing one poll; default `mdatp diagnostic real-time-protection-statistics --output json`. */
   command?: string;
   timeoutMs?: number;
-  log?: (msg: string) => void;
-  now?: () => number;
   /** Test hook: throw from it to simulate a crash between the checkpoint and the spool append. */
   faults?: { afterCheckpoint?: () => void };
 }
@@ -167,13 +161,7 @@ export class MdatpRtpPoller {
   }
 
   private deliver(outbox: MdatpPollCheckpoint['outbox'], recovering: boolean): void {
-    let n = 0;
-    batchesOf(outbox.windows).forEach((w, i) => {
-      const seq = outbox.afterSequence + 1 + i;
-      if (this.o.sink.lastSequence() >= seq) return;
-      this.o.sink.append(w);
-      n++;
-    });
+    const n = deliverOutbox(this.o.sink, outbox);
     if (recovering && n) this.log(`recovered ${n} mdatp window(s) checkpointed but not spooled before a stop`);
   }
 }

@@ -1,19 +1,14 @@
 import type { CountBatch } from '@fleettune/proto';
 import type { ObservedEvent } from '@fleettune/counting';
 import type { UserPathRedactor } from '@fleettune/paths';
+import { mergeRowsByKey } from '../spool/merge-rows-by-key';
 import { mergeExecRows } from '../uplink/window-batch';
 
 type BatchRows = Pick<CountBatch, 'execs' | 'files' | 'auditKeys' | 'syscalls' | 'usersRedacted'> & { initiators?: CountBatch['initiators'] };
 
 /** Sums rows that became equal once redacted (`/home/alice/x` and `/home/bob/x` on one host). */
 function summed<T extends { count: number }>(rows: readonly T[], key: (r: T) => string, merge = (a: T, b: T): T => ({ ...a, count: a.count + b.count })): T[] {
-  const out = new Map<string, T>();
-  for (const r of rows) {
-    const k = key(r);
-    const prev = out.get(k);
-    out.set(k, prev ? merge(prev, r) : r);
-  }
-  return [...out.values()];
+  return mergeRowsByKey(rows, key, merge);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { CountBatch, HostCostWindow, HostCostWindow_Product } from '@fleettune/proto';
 import { mergeExecRows } from '../uplink/window-batch';
+import { mergeRowsByKey } from './merge-rows-by-key';
 
 /**
  * What the hub accepts in one batch (apps/hub count-batch-validator and the
@@ -49,16 +50,6 @@ function sumBy<T>(rows: readonly T[], key: (r: T) => string, count: (r: T) => nu
   return [...out.values()];
 }
 
-function mergedBy<T>(rows: readonly T[], key: (r: T) => string, merge: (a: T, b: T) => T): T[] {
-  const out = new Map<string, T>();
-  for (const r of rows) {
-    const k = key(r);
-    const prev = out.get(k);
-    out.set(k, prev ? merge(prev, r) : r);
-  }
-  return [...out.values()];
-}
-
 /**
  * One coarser batch with every count of both: the window spans both, per-key
  * counts and events/skipped/dropped are summed, cost windows are kept. It
@@ -76,7 +67,7 @@ export function mergeBatches(a: CountBatch, b: CountBatch, limits: MergeLimits =
     skipped: a.skipped + b.skipped,
     dropped: a.dropped + b.dropped,
     // Program formats merge too: a script in either window stays a script (window-batch.ts mergeExecRows).
-    execs: mergedBy([...a.execs, ...b.execs], (r) => k(r.path, r.parentPath, r.user), mergeExecRows),
+    execs: mergeRowsByKey([...a.execs, ...b.execs], (r) => k(r.path, r.parentPath, r.user), mergeExecRows),
     files: sumBy(
       [...a.files, ...b.files],
       (r) => k(r.path, r.op, r.processPath),
