@@ -98,7 +98,9 @@ function runScenario(ops: Op[], maxBytes: number, compactionChunkBytes: number):
               ]
             : [];
           const before = spool.lastAppended();
-          const got = spool.append(countBatch({ source: src ? 'mdatp' : 'linux-audit', windowStartMs: start, windowEndMs: start + W, events, execs, hostCost }));
+          const got = spool.append(
+            countBatch({ source: src ? 'mdatp' : 'linux-audit', windowStartMs: start, windowEndMs: start + W, events, execs, hostCost }),
+          );
           assert.equal(got.sequence, before + 1, 'sequences are consecutive for appends');
           inputEvents += events;
           for (const r of execs) add(input, r.path, r.count);

@@ -15,6 +15,9 @@ function batch(windowStartMs: number): Omit<CountBatch, 'sequence'> {
   return countBatch({ windowStartMs, execs: [{ path: '/usr/bin/id', parentPath: '', user: 'root', count: 1 }] });
 }
 
+/** The sequence numbers of `batches`, in order. */
+const sequencesOf = (batches: readonly CountBatch[]) => batches.map((x) => x.sequence);
+
 /** Appends two one-minute batches (sequences 1 and 2) to a new spool in `dir`, closes it and returns its file, for specs that damage it. */
 function spoolFileOfTwoBatches(dir: string): string {
   const a = new BatchSpool(dir);
@@ -34,10 +37,7 @@ test('sequences increase and survive reopening; acked batches are not resent', (
   a.ack(2);
   a.close();
   const b = new BatchSpool(dir);
-  assert.deepEqual(
-    b.unacked().map((x) => x.sequence),
-    [3],
-  );
+  assert.deepEqual(sequencesOf(b.unacked()), [3]);
   assert.equal(b.append(batch(240_000)).sequence, 4);
   b.ack(4);
   b.close();
@@ -60,10 +60,7 @@ test('a torn write at the tail is cut off and earlier batches are kept', () => {
   fs.writeFileSync(stale, 'partial');
   const b = new BatchSpool(dir);
   assert.ok(!fs.existsSync(stale));
-  assert.deepEqual(
-    b.unacked().map((x) => x.sequence),
-    [1, 2],
-  );
+  assert.deepEqual(sequencesOf(b.unacked()), [1, 2]);
   assert.equal(b.stats().tornBytesDropped, 20);
   assert.equal(fs.statSync(file).size, whole.length);
   assert.equal(b.append(batch(180_000)).sequence, 3);
@@ -77,10 +74,7 @@ test('a corrupted frame stops recovery there instead of yielding garbage counts'
   buf[buf.length - 3] ^= 0xff; // flip bits inside the second payload
   fs.writeFileSync(file, buf);
   const b = new BatchSpool(dir);
-  assert.deepEqual(
-    b.unacked().map((x) => x.sequence),
-    [1],
-  );
+  assert.deepEqual(sequencesOf(b.unacked()), [1]);
   b.close();
 });
 
@@ -158,10 +152,7 @@ test('coarsening holds never-sent windows until their bucket is complete and sen
   const sizeBefore = s.stats().fileBytes;
   const m = s.nextToSend(0)!;
   assert.deepEqual([m.sequence, m.windowStartMs, m.windowEndMs, m.events, m.execs[0].count], [3, 180_000, 360_000, 3, 3]);
-  assert.deepEqual(
-    s.unacked().map((b) => b.sequence),
-    [3],
-  );
+  assert.deepEqual(sequencesOf(s.unacked()), [3]);
   s.append(batch(360_000));
   assert.equal(s.nextToSend(3), undefined);
   now += 180_000; // held at most one coarse window of wall time

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { CountBatch, ExecCount, ProgramFormat } from '@fleettune/proto';
 import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
+import { execCount } from '@fleettune/proto/dist/testing/exec-count';
 import { LINUX_SYSTEM_UID_MAX, UserPathRedactor } from '@fleettune/paths';
 import { redactBatch } from '../privacy/batch-redaction';
 import { ResumableWindowAggregator } from '../live/resumable-window-aggregator';
@@ -18,13 +19,8 @@ function batch(windowStartMs: number, execs: ExecCount[]): CountBatch {
   return countBatch({ sequence: windowStartMs / 60_000, windowStartMs, source: 'bcc-execsnoop', execs });
 }
 
-const row = (path: string, count: number, programFormat?: ProgramFormat): ExecCount => ({
-  path,
-  parentPath: '/opt/acme/acmed',
-  user: '0',
-  count,
-  ...(programFormat !== undefined ? { programFormat } : {}),
-});
+const row = (path: string, count: number, programFormat?: ProgramFormat): ExecCount =>
+  execCount(path, count, programFormat, { parentPath: '/opt/acme/acmed', user: '0' });
 
 const formats = (b: CountBatch) => Object.fromEntries(b.execs.map((r) => [r.path, [r.count, r.programFormat]]));
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client } from 'pg';
 import { CountBatch, ExecCount, ProgramFormat } from '@fleettune/proto';
+import { execCount } from '@fleettune/proto/dist/testing/exec-count';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
 import { SpecHost, enrollSpecHost } from '../testing/agent-enroll';
@@ -27,13 +28,7 @@ function enroll(hostname: string): Promise<Host> {
   return enrollSpecHost(fx.client, ENROLL, hostname, 'linux', 'program-format');
 }
 
-const exec = (path: string, count: number, programFormat?: ProgramFormat): ExecCount => ({
-  path,
-  parentPath: '',
-  user: 'root',
-  count,
-  ...(programFormat !== undefined ? { programFormat } : {}),
-});
+const exec = (path: string, count: number, programFormat?: ProgramFormat): ExecCount => execCount(path, count, programFormat, { parentPath: '', user: 'root' });
 
 function window(host: Host, m: number, execs: ExecCount[]): CountBatch {
   return CountBatch.fromPartial({
