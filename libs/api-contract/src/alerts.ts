@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deliveryAttemptSchema } from './policy-pushes';
+import { deliveryAttemptSchema, deliveryProgressShape } from './webhook-delivery';
 import { Timestamp, ViewOf, timestamp } from './timestamp';
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'muted'] as const;
@@ -52,10 +52,7 @@ export const alertDeliveryViewSchema = z.object({
   channelId: z.string(),
   channelName: z.string(),
   event: z.string(),
-  status: z.string(),
-  attempts: z.number().int(),
-  lastStatusCode: z.number().int().nullable(),
-  lastError: z.string().nullable(),
+  ...deliveryProgressShape,
   createdAt: timestamp,
   deliveredAt: timestamp.nullable(),
   log: z.array(deliveryAttemptSchema),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostRefShape } from './host-ref';
 import { Timestamp, ViewOf, timestamp } from './timestamp';
 
 /** Median and range of a measure across hosts (`@fleettune/host-cost` Spread). */
@@ -60,8 +61,7 @@ export type CostWindowView<T extends Timestamp = string> = ViewOf<typeof costWin
 
 /** GET /api/v1/cost/hosts/{id}: one host's security-product cost over time. */
 export const hostCostViewSchema = z.object({
-  hostId: z.string(),
-  hostname: z.string(),
+  ...hostRefShape,
   since: timestamp.nullable(),
   until: timestamp.nullable(),
   totals: z.array(productCostViewSchema).describe('Per product over the whole range'),
@@ -81,8 +81,7 @@ export const fleetCostViewSchema = z.object({
   products: z.array(z.object({ product: z.string(), name: z.string(), hosts: z.number(), cpuSeconds: z.number(), peakRssKb: z.number() })),
   topHosts: z.array(
     z.object({
-      hostId: z.string(),
-      hostname: z.string(),
+      ...hostRefShape,
       cpuSeconds: z.number(),
       cpuPercent: z.number(),
       peakRssKb: z.number(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostRefShape } from './host-ref';
 import { Timestamp, ViewOf, timestamp } from './timestamp';
 
 /** Host tags: lower case letters, digits, `. _ : -`, starting with a letter or digit, at most 63 characters. */
@@ -68,8 +69,7 @@ export type RekeyGrant<T extends Timestamp = string> = ViewOf<typeof rekeyGrantS
 /** One row of GET /api/v1/agents. */
 export const agentViewSchema = z.object({
   id: z.string(),
-  hostId: z.string(),
-  hostname: z.string(),
+  ...hostRefShape,
   createdAt: timestamp,
   revokedAt: timestamp.nullable(),
 });

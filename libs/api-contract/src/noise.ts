@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostRefShape } from './host-ref';
 import { Timestamp, ViewOf, timestamp } from './timestamp';
 
 /** One row of GET /api/v1/noise/{kind}. */
@@ -15,7 +16,7 @@ export type NoiseRow<T extends Timestamp = string> = ViewOf<typeof noiseRowSchem
 
 /** GET /api/v1/noise/subject: the hosts behind one subject and, for execs, the parents that start it. */
 export const subjectDetailSchema = z.object({
-  hosts: z.array(z.object({ hostId: z.string(), hostname: z.string(), count: z.number() })),
+  hosts: z.array(z.object({ ...hostRefShape, count: z.number() })),
   parents: z.array(z.object({ parent: z.string(), count: z.number(), hosts: z.number() })),
 });
 export type SubjectDetail = z.infer<typeof subjectDetailSchema>;

@@ -1,17 +1,9 @@
 import { z } from 'zod';
+import { pushedSetShape } from './pushed-set';
 import { Timestamp, ViewOf, timestamp } from './timestamp';
+import { deliveryAttemptSchema, deliveryProgressShape } from './webhook-delivery';
 
 export const PUSH_HISTORY_PATH = '/api/v1/policy-pushes';
-
-/** One delivery attempt of a webhook push or an alert delivery (the signed-webhook sender's log). */
-export const deliveryAttemptSchema = z.object({
-  attempt: z.number().int(),
-  at: timestamp,
-  statusCode: z.number().int().nullable(),
-  error: z.string().nullable(),
-  durationMs: z.number(),
-});
-export type DeliveryAttempt<T extends Timestamp = string> = ViewOf<typeof deliveryAttemptSchema, T>;
 
 /** One row of GET /api/v1/policy-pushes: a webhook or git push or a served pull, as viewers may see it (no URL, no secret). */
 export const pushHistoryRowSchema = z.object({
@@ -44,9 +36,7 @@ export type PushHistoryRow<T extends Timestamp = string> = ViewOf<typeof pushHis
 /** POST /api/v1/exclusion-sets/{id}/push: the queued push of the set's APPROVED items. */
 export const queuedPushSchema = z.object({
   pushId: z.string(),
-  targetId: z.string(),
-  setId: z.string(),
-  setVersion: z.number().int(),
+  ...pushedSetShape,
   items: z.number().int().describe('Approved items pushed'),
   digest: z.string().describe('sha256 of the body every attempt delivers (git: of the files)'),
   status: z.literal('queued'),
@@ -61,19 +51,14 @@ export type QueuedPush = z.infer<typeof queuedPushSchema>;
 /** One row of GET /api/v1/policy-targets/{id}/pushes (admins): a push or served pull with every delivery attempt. */
 export const targetPushViewSchema = z.object({
   id: z.string(),
-  targetId: z.string(),
-  setId: z.string(),
-  setVersion: z.number().int(),
+  ...pushedSetShape,
   mode: z.string(),
   format: z.string().nullable(),
   commitSha: z.string().nullable(),
   items: z.unknown().describe('The approved items sent: [{type, value, user, applyToChildren}]'),
   itemCount: z.number().int(),
   digest: z.string(),
-  status: z.string(),
-  attempts: z.number().int(),
-  lastStatusCode: z.number().int().nullable(),
-  lastError: z.string().nullable(),
+  ...deliveryProgressShape,
   requestedBy: z.string(),
   createdAt: timestamp,
   deliveredAt: timestamp.nullable(),
@@ -109,9 +94,7 @@ export const consoleDriftSchema = z.object({
 /** POST /api/v1/exclusion-sets/{id}/push with dryRun: what the push would change in the console now (nothing is written). */
 export const dryRunResultSchema = z.object({
   dryRun: z.literal(true),
-  targetId: z.string(),
-  setId: z.string(),
-  setVersion: z.number().int(),
+  ...pushedSetShape,
   plan: z.object({ add: z.array(consoleItemSchema), remove: z.array(ownedConsoleItemSchema), unchanged: z.array(ownedConsoleItemSchema) }),
   drift: z.array(consoleDriftSchema),
   humanMade: z.number().int().describe('items in the same place the hub did not create: never touched'),
