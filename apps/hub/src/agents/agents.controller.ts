@@ -1,11 +1,12 @@
 import { Controller, Get, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { HostIdentityService } from '../host-identity/host-identity.service';
 import { AgentRepository, AgentView } from './agent.repository';
 import { agentViewSchema } from '@fleettune/api-contract';
-import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
+import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJsonArray } from '../common/api-ok-json';
 
 @ApiTags('agents')
 @ApiBearerAuth()
@@ -19,7 +20,7 @@ export class AgentsController {
   ) {}
 
   @Get()
-  @ApiOkResponse({ schema: openApiArrayOf(agentViewSchema), description: 'Enrolled agents and whether they are revoked' })
+  @ApiOkJsonArray(agentViewSchema, 'Enrolled agents and whether they are revoked')
   async list(): Promise<AgentView[]> {
     return this.agents.list();
   }

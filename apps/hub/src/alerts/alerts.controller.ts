@@ -1,6 +1,6 @@
 import { applyDecorators, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { apiDate } from '../common/query-date';
@@ -24,7 +24,8 @@ import {
   QueuedJob,
   AlertDetailView,
 } from '@fleettune/api-contract';
-import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
+import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
 
 const listQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional(),
@@ -54,12 +55,7 @@ function who(req: AuthenticatedRequest): string {
 
 /** An approver moves an alert on: POST /:id/<action>, answered with the alert in its new state. */
 const AlertTransition = (action: AlertAction, state: string) =>
-  applyDecorators(
-    Post(`:id/${action}`),
-    HttpCode(200),
-    RequireRole('approver'),
-    ApiOkResponse({ schema: openApiSchemaOf(alertViewSchema), description: `The alert, now ${state}` }),
-  );
+  applyDecorators(Post(`:id/${action}`), HttpCode(200), RequireRole('approver'), ApiOkJson(alertViewSchema, `The alert, now ${state}`));
 
 @ApiTags('alerts')
 @ApiBearerAuth()
@@ -76,7 +72,7 @@ export class AlertsController {
   @Get()
   @ApiQuery({ name: 'status', required: false, enum: ALERT_STATUSES })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 5000, default: 500 } })
-  @ApiOkResponse({ schema: openApiArrayOf(alertViewSchema), description: 'Alerts on newly noisy subjects, most recently seen first' })
+  @ApiOkJsonArray(alertViewSchema, 'Alerts on newly noisy subjects, most recently seen first')
   list(@ZodQuery(listQuery) q: z.infer<typeof listQuery>): Promise<AlertView[]> {
     return this.alerts.list(q.status, q.limit);
   }
@@ -85,16 +81,13 @@ export class AlertsController {
   @HttpCode(200)
   @RequireRole('approver')
   @ApiBody({ required: false, schema: { type: 'object', properties: { now: { type: 'string', format: 'date-time' } } } })
-  @ApiOkResponse({
-    schema: openApiSchemaOf(queuedJobSchema),
-    description: 'The id of the enqueued detection job; `now` defaults to the latest window end in the data',
-  })
+  @ApiOkJson(queuedJobSchema, 'The id of the enqueued detection job; `now` defaults to the latest window end in the data')
   async evaluate(@ZodBody(evaluateBody) body: z.infer<typeof evaluateBody>): Promise<QueuedJob> {
     return { jobId: await this.schedule.enqueue(body.now) };
   }
 
   @Get('jobs/:jobId')
-  @ApiOkResponse({ schema: openApiSchemaOf(jobStateSchema), description: 'State of a detection job and, once done, what it found' })
+  @ApiOkJson(jobStateSchema, 'State of a detection job and, once done, what it found')
   async job(@Param('jobId') jobId: string): Promise<JobState> {
     // State first, then the job: read the other way round, a job finishing in between is "completed" without its result.
     const state = await this.queue.getJobState(jobId);
@@ -104,7 +97,7 @@ export class AlertsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ schema: openApiSchemaOf(alertDetailViewSchema), description: 'One alert with its deliveries and their attempt log' })
+  @ApiOkJson(alertDetailViewSchema, 'One alert with its deliveries and their attempt log')
   get(@Param('id') id: string, @Req() req: AuthenticatedRequest): Promise<AlertDetailView<Date>> {
     return this.alerts.get(id, req.principal?.role === 'admin');
   }
@@ -127,7 +120,7 @@ export class AlertsController {
   @Post(':id/redeliver')
   @HttpCode(200)
   @RequireRole('admin')
-  @ApiOkResponse({ schema: openApiSchemaOf(redeliveryResultSchema), description: 'Deliveries of the alert that failed for good are queued again' })
+  @ApiOkJson(redeliveryResultSchema, 'Deliveries of the alert that failed for good are queued again')
   async redeliver(@Param('id') id: string): Promise<z.infer<typeof redeliveryResultSchema>> {
     await this.alerts.get(id);
     return { requeued: await this.delivery.redeliverFailed(id) };
@@ -147,7 +140,7 @@ export class AlertChannelsController {
 
   @Get()
   @RequireRole('admin')
-  @ApiOkResponse({ schema: openApiArrayOf(alertChannelViewSchema), description: 'Alert channels (never their secret)' })
+  @ApiOkJsonArray(alertChannelViewSchema, 'Alert channels (never their secret)')
   list(): Promise<ChannelView[]> {
     return this.alerts.listChannels();
   }
@@ -175,7 +168,7 @@ export class AlertChannelsController {
   @Patch(':id')
   @RequireRole('admin')
   @ApiBody({ schema: { type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } } })
-  @ApiOkResponse({ schema: openApiSchemaOf(alertChannelViewSchema), description: 'The channel with its new enabled flag' })
+  @ApiOkJson(alertChannelViewSchema, 'The channel with its new enabled flag')
   setEnabled(@Param('id') id: string, @ZodBody(channelPatch) b: z.infer<typeof channelPatch>): Promise<ChannelView> {
     return this.alerts.setChannelEnabled(id, b.enabled);
   }
@@ -189,7 +182,7 @@ export class AlertChannelsController {
 
   @Get(':id/deliveries')
   @RequireRole('admin')
-  @ApiOkResponse({ schema: openApiArrayOf(alertDeliveryViewSchema), description: 'Delivery log of the channel, newest first' })
+  @ApiOkJsonArray(alertDeliveryViewSchema, 'Delivery log of the channel, newest first')
   deliveries(@Param('id') id: string): Promise<DeliveryView[]> {
     return this.alerts.channelDeliveries(id);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { apiDate } from '../common/query-date';
 import { ApiTokenGuard } from '../auth/api-token.guard';
@@ -8,7 +8,7 @@ import { Page, decodeCursor, encodeCursor, pageQueryShape } from '../common/pagi
 import { ZodQuery } from '../common/zod-validation';
 import { AuditLogService, AuditLogView } from './audit-log.service';
 import { auditLogViewSchema, pageSchema } from '@fleettune/api-contract';
-import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson } from '../common/api-ok-json';
 
 const auditQuerySchema = z.object({
   limit: pageQueryShape.limit,
@@ -34,7 +34,7 @@ export class AuditLogController {
   @ApiQuery({ name: 'actor', required: false, description: 'e.g. token:ops-admin, cli' })
   @ApiQuery({ name: 'since', required: false, schema: { type: 'string', format: 'date-time' } })
   @ApiQuery({ name: 'until', required: false, schema: { type: 'string', format: 'date-time' } })
-  @ApiOkResponse({ schema: openApiSchemaOf(pageSchema(auditLogViewSchema)), description: 'Every write (who, what, when), newest first; {items, nextCursor}' })
+  @ApiOkJson(pageSchema(auditLogViewSchema), 'Every write (who, what, when), newest first; {items, nextCursor}')
   async list(@ZodQuery(auditQuerySchema) q: z.infer<typeof auditQuerySchema>): Promise<Page<AuditLogView>> {
     const beforeId = q.cursor ? BigInt(decodeCursor(q.cursor, (v): v is { b: string } => typeof v.b === 'string' && /^\d{1,19}$/.test(v.b)).b) : undefined;
     const rows = await this.audit.list({ ...q, limit: q.limit + 1, beforeId });

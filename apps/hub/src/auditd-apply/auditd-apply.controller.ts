@@ -4,7 +4,7 @@ import type { HostAuditdExclusionsView } from '@fleettune/api-contract';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuditdApplyReportsService } from './auditd-apply-reports.service';
 import { hostAuditdExclusionsViewSchema } from '@fleettune/api-contract';
-import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson } from '../common/api-ok-json';
 
 @ApiTags('hosts')
 @ApiBearerAuth()
@@ -20,7 +20,7 @@ export class AuditdApplyController {
       '(applied | partial | failed | immutable | unavailable), and per item applied / skipped (with why, e.g. its path is absent on the host) / failed; ' +
       'report is null before the first report. current: the etag and item count the hub serves the host now (reportIsCurrent false: not applied yet).',
   })
-  @ApiOkResponse({ schema: openApiSchemaOf(hostAuditdExclusionsViewSchema) })
+  @ApiOkJson(hostAuditdExclusionsViewSchema)
   view(@Param('id', new ParseUUIDPipe()) id: string): Promise<HostAuditdExclusionsView<Date>> {
     return this.reports.view(id);
   }

@@ -5,7 +5,7 @@ import { ZodQuery } from '../common/zod-validation';
 import { BeforeAfterQuery, FleetCostQuery, HostCostQuery, beforeAfterQuerySchema, fleetCostQuerySchema, hostCostQuerySchema } from './cost-query.dto';
 import { CostService } from './cost.service';
 import { beforeAfterViewSchema, fleetCostViewSchema, hostCostViewSchema } from '@fleettune/api-contract';
-import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson } from '../common/api-ok-json';
 
 @ApiTags('cost')
 @ApiBearerAuth()
@@ -25,7 +25,7 @@ export class CostController {
       'windows: [{windowStart, windowEnd, coveredMs, products, auditd: {enabled, pid, lostDelta, backlogMax, backlogLimit, rateLimit, ' +
       'rulesTotal, rulesByProduct, logGrowthBytesPerHour, logRotationsPerDay, dispatch, consumers}}], findings: [{code, severity, message, advice}]}',
   })
-  @ApiOkResponse({ schema: openApiSchemaOf(hostCostViewSchema) })
+  @ApiOkJson(hostCostViewSchema)
   host(@Param('id', new ParseUUIDPipe()) id: string, @ZodQuery(hostCostQuerySchema) q: HostCostQuery) {
     return this.cost.hostCost(id, q);
   }
@@ -38,7 +38,7 @@ export class CostController {
   @ApiOkResponse({
     description: 'Fleet-wide: cost per product, CPU percent across hosts (median and range), hosts with lost audit events, top hosts by product CPU',
   })
-  @ApiOkResponse({ schema: openApiSchemaOf(fleetCostViewSchema) })
+  @ApiOkJson(fleetCostViewSchema)
   fleet(@ZodQuery(fleetCostQuerySchema) q: FleetCostQuery) {
     return this.cost.fleet(q);
   }
@@ -61,7 +61,7 @@ export class CostController {
       'Equal periods before and after a change: per host the event rate and product CPU percent, and across hosts their median and range ' +
       '(summary), with hosts (noReductionHosts) and the whole change (noReduction) flagged when nothing fell by minReductionPercent',
   })
-  @ApiOkResponse({ schema: openApiSchemaOf(beforeAfterViewSchema) })
+  @ApiOkJson(beforeAfterViewSchema)
   beforeAfter(@ZodQuery(beforeAfterQuerySchema) q: BeforeAfterQuery) {
     return this.cost.beforeAfter(q);
   }

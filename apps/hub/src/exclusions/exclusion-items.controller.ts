@@ -1,12 +1,12 @@
 import { Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { ZodBody } from '../common/zod-validation';
 import { DECISIONS, ExclusionDecisionsService } from './exclusion-decisions.service';
 import { decisionHistoryRowSchema, decisionResultSchema } from '@fleettune/api-contract';
-import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
 
 const decisionBody = z.object({
   decision: z.enum(DECISIONS),
@@ -35,13 +35,13 @@ export class ExclusionItemsController {
       },
     },
   })
-  @ApiOkResponse({ schema: openApiSchemaOf(decisionResultSchema), description: 'The item and its current decision (kept for every later version of the set)' })
+  @ApiOkJson(decisionResultSchema, 'The item and its current decision (kept for every later version of the set)')
   decide(@Param('id') id: string, @ZodBody(decisionBody) body: z.infer<typeof decisionBody>, @Req() req: AuthenticatedRequest) {
     return this.decisions.decide(id, body, req.principal!);
   }
 
   @Get(':id/decisions')
-  @ApiOkResponse({ schema: openApiArrayOf(decisionHistoryRowSchema), description: 'Every decision about this item (by type, value and user), newest first' })
+  @ApiOkJsonArray(decisionHistoryRowSchema, 'Every decision about this item (by type, value and user), newest first')
   history(@Param('id') id: string) {
     return this.decisions.history(id);
   }

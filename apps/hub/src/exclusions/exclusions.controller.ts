@@ -13,6 +13,7 @@ import { platformOrBadRequest } from './export-platform';
 import { ExclusionSetDiffView, ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
 import { exclusionSetDiffViewSchema, exclusionSetViewSchema, jobStateSchema, queuedJobSchema, JobState, QueuedJob } from '@fleettune/api-contract';
 import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson } from '../common/api-ok-json';
 
 @ApiTags('exclusions')
 @ApiBearerAuth()
@@ -33,7 +34,7 @@ export class ExclusionsController {
   }
 
   @Get('jobs/:jobId')
-  @ApiOkResponse({ schema: openApiSchemaOf(jobStateSchema), description: 'State of a recompute job and, once done, the set it produced' })
+  @ApiOkJson(jobStateSchema, 'State of a recompute job and, once done, the set it produced')
   async job(@Param('jobId') jobId: string): Promise<JobState> {
     const job = await this.queue.getJob(jobId);
     if (!job) throw new NotFoundException(`job ${jobId} not found`);
@@ -45,28 +46,19 @@ export class ExclusionsController {
   }
 
   @Get('latest')
-  @ApiOkResponse({
-    schema: openApiSchemaOf(exclusionSetViewSchema),
-    description: 'The newest set version: items with their current decision, and host-scoped suggestions',
-  })
+  @ApiOkJson(exclusionSetViewSchema, 'The newest set version: items with their current decision, and host-scoped suggestions')
   latest(): Promise<ExclusionSetView> {
     return this.sets.latest();
   }
 
   @Get(':id')
-  @ApiOkResponse({
-    schema: openApiSchemaOf(exclusionSetViewSchema),
-    description: 'One set version: items with their current decision, and host-scoped suggestions',
-  })
+  @ApiOkJson(exclusionSetViewSchema, 'One set version: items with their current decision, and host-scoped suggestions')
   byId(@Param('id') id: string): Promise<ExclusionSetView> {
     return this.sets.byId(id);
   }
 
   @Get(':id/diff')
-  @ApiOkResponse({
-    schema: openApiSchemaOf(exclusionSetDiffViewSchema),
-    description: 'What changed against the previous version: added, removed and changed items, each with why',
-  })
+  @ApiOkJson(exclusionSetDiffViewSchema, 'What changed against the previous version: added, removed and changed items, each with why')
   diff(@Param('id') id: string): Promise<ExclusionSetDiffView> {
     return this.sets.diff(id);
   }

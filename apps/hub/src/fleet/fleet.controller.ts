@@ -25,7 +25,7 @@ import {
   trendQuerySchema,
 } from './noise-query.dto';
 import { hostViewSchema, noiseRowSchema, subjectDetailSchema, trendViewSchema } from '@fleettune/api-contract';
-import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
 
 const FilterParams = () =>
   applyDecorators(
@@ -58,11 +58,7 @@ const NOISE_ROW_DOC =
 
 /** GET noise/<path>: the fleet's top noise of one kind, with the noise query parameters, answered as noise rows. */
 const FleetNoiseList = (path: string, description: string) =>
-  applyDecorators(
-    Get(`noise/${path}`),
-    NoiseQueryParams(),
-    ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `${description}. ${NOISE_ROW_DOC}` }),
-  );
+  applyDecorators(Get(`noise/${path}`), NoiseQueryParams(), ApiOkJsonArray(noiseRowSchema, `${description}. ${NOISE_ROW_DOC}`));
 
 const subjectQuerySchema = z.object({ kind: z.enum(NOISE_KINDS).default('exec'), subject: z.string().min(1).max(4096), ...noiseFilterShape });
 
@@ -92,7 +88,7 @@ export class FleetController {
       'and agentStatus (spool backlog, drop/merge/refused totals, watchdog degrade level and paused sources its agent last reported; null before the first report). ' +
       'An array; the header X-Total-Count gives the number of matching hosts for paging with limit/offset.',
   })
-  @ApiOkResponse({ schema: openApiArrayOf(hostViewSchema) })
+  @ApiOkJsonArray(hostViewSchema)
   async hosts(@ZodQuery(hostsQuerySchema) q: HostsQuery, @Res({ passthrough: true }) res: Response): Promise<HostView[]> {
     const { rows, total } = await this.fleet.listHosts(q);
     res.setHeader('X-Total-Count', String(total));
@@ -100,7 +96,7 @@ export class FleetController {
   }
 
   @Get('hosts/:id')
-  @ApiOkResponse({ schema: openApiSchemaOf(hostViewSchema), description: 'One host, with agentStatus as in the list' })
+  @ApiOkJson(hostViewSchema, 'One host, with agentStatus as in the list')
   host(@Param('id', new ParseUUIDPipe()) id: string): Promise<HostView> {
     return this.fleet.host(id);
   }
@@ -117,7 +113,7 @@ export class FleetController {
     },
     description: `The host's complete tag list (replaces the current one; duplicates collapse; at most ${MAX_HOST_TAGS})`,
   })
-  @ApiOkResponse({ schema: openApiSchemaOf(hostViewSchema), description: 'The host with its new tags (sorted)' })
+  @ApiOkJson(hostViewSchema, 'The host with its new tags (sorted)')
   @ApiBadRequestResponse({ description: 'A tag does not match the pattern, or more than 20 tags' })
   @ApiNotFoundResponse({ description: 'No such host' })
   setTags(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostTagsBodySchema) body: HostTagsBody): Promise<HostView> {
@@ -128,7 +124,7 @@ export class FleetController {
   @ApiQuery({ name: 'kind', required: false, enum: NOISE_KINDS })
   @ApiQuery({ name: 'top', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } })
   @FilterParams()
-  @ApiOkResponse({ schema: openApiArrayOf(noiseRowSchema), description: `The host's top noise of one kind. ${NOISE_ROW_DOC}` })
+  @ApiOkJsonArray(noiseRowSchema, `The host's top noise of one kind. ${NOISE_ROW_DOC}`)
   async hostNoise(@Param('id', new ParseUUIDPipe()) id: string, @ZodQuery(hostNoiseQuerySchema) q: z.infer<typeof hostNoiseQuerySchema>): Promise<NoiseRow[]> {
     await this.fleet.host(id);
     return this.fleet.topNoise(q.kind, { ...q, hostId: id });
@@ -181,10 +177,7 @@ export class FleetController {
   @ApiQuery({ name: 'kind', required: false, enum: NOISE_KINDS })
   @ApiQuery({ name: 'subject', required: true })
   @FilterParams()
-  @ApiOkResponse({
-    schema: openApiSchemaOf(subjectDetailSchema),
-    description: 'Drill-down: the hosts behind one subject and, for execs, the parents that start it',
-  })
+  @ApiOkJson(subjectDetailSchema, 'Drill-down: the hosts behind one subject and, for execs, the parents that start it')
   subject(@ZodQuery(subjectQuerySchema) q: z.infer<typeof subjectQuerySchema>): ReturnType<FleetService['subjectDetail']> {
     return this.fleet.subjectDetail(q.kind as NoiseKind, q.subject, q);
   }
@@ -195,10 +188,7 @@ export class FleetController {
   @ApiQuery({ name: 'bucket', required: false, enum: ['auto', 'minute', 'hour', 'day'], description: 'auto (default) picks one from the span of the data' })
   @ApiQuery({ name: 'hostId', required: false, schema: { type: 'string', format: 'uuid' } })
   @FilterParams()
-  @ApiOkResponse({
-    schema: openApiSchemaOf(trendViewSchema),
-    description: '{kind, subject, bucket, points: [{t, total, subject?, subjectHosts?}]} oldest first (at most 2000 buckets, the latest)',
-  })
+  @ApiOkJson(trendViewSchema, '{kind, subject, bucket, points: [{t, total, subject?, subjectHosts?}]} oldest first (at most 2000 buckets, the latest)')
   trend(@ZodQuery(trendQuerySchema) q: TrendQuery): Promise<TrendView> {
     return this.fleet.trend(q);
   }

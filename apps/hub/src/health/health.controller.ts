@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, Inject, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Cluster, Redis } from 'ioredis';
 import { createRedisClient, parseRedisUrl } from '../jobs/redis-connection';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { HealthRepository } from './health.repository';
 import { livenessSchema, readinessSchema } from '@fleettune/api-contract';
-import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson } from '../common/api-ok-json';
 
 type Check = { ok: boolean; error?: string };
 
@@ -35,14 +35,14 @@ export class HealthController implements OnModuleDestroy {
   }
 
   @Get('healthz')
-  @ApiOkResponse({ schema: openApiSchemaOf(livenessSchema), description: 'The process is up' })
+  @ApiOkJson(livenessSchema, 'The process is up')
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('readyz')
   @HttpCode(200)
-  @ApiOkResponse({ schema: openApiSchemaOf(readinessSchema), description: 'PostgreSQL and Redis are reachable' })
+  @ApiOkJson(readinessSchema, 'PostgreSQL and Redis are reachable')
   @ApiServiceUnavailableResponse({ description: 'A dependency is down; the body says which' })
   async readyz(): Promise<{ status: 'ready'; checks: Record<string, Check> }> {
     if (this.redis.status === 'wait' || this.redis.status === 'end') await this.redis.connect().catch(() => undefined);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { HostIdentityService, RekeyGrant } from './host-identity.service';
 import { HostStanding } from './host-identity.repository';
 import { hostStandingSchema, rekeyGrantSchema } from '@fleettune/api-contract';
-import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson } from '../common/api-ok-json';
 
 /** An optional reason, kept in the audit log with the action; nothing else is accepted. */
 const hostActionBodySchema = z.strictObject({ reason: z.string().max(500).optional() });
@@ -28,26 +28,20 @@ export class HostIdentityController {
   constructor(private readonly hosts: HostIdentityService) {}
 
   @HostAction('approve')
-  @ApiOkResponse({
-    schema: openApiSchemaOf(hostStandingSchema),
-    description: 'The host, now active: its agent may upload (with FLEETTUNE_ENROLL_REQUIRE_APPROVAL=1 new hosts start pending)',
-  })
+  @ApiOkJson(hostStandingSchema, 'The host, now active: its agent may upload (with FLEETTUNE_ENROLL_REQUIRE_APPROVAL=1 new hosts start pending)')
   @ApiConflictResponse({ description: 'The host is blocked' })
   approve(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.approve(id);
   }
 
   @HostAction('block')
-  @ApiOkResponse({
-    schema: openApiSchemaOf(hostStandingSchema),
-    description: 'The host, now blocked: every agent of it revoked, no enrollment can take it until unblocked',
-  })
+  @ApiOkJson(hostStandingSchema, 'The host, now blocked: every agent of it revoked, no enrollment can take it until unblocked')
   block(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.block(id);
   }
 
   @HostAction('unblock')
-  @ApiOkResponse({ schema: openApiSchemaOf(hostStandingSchema), description: 'The host, block lifted; it has no working agent until re-keyed' })
+  @ApiOkJson(hostStandingSchema, 'The host, block lifted; it has no working agent until re-keyed')
   unblock(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<HostStanding> {
     return this.hosts.unblock(id);
   }
@@ -59,7 +53,7 @@ export class HostIdentityController {
       'FLEETTUNE_REKEY_TOKEN_TTL_HOURS) enrolls the next agent onto this host when given in place of the enrollment secret',
   })
   @ApiConflictResponse({ description: 'The host is blocked: unblock it first' })
-  @ApiOkResponse({ schema: openApiSchemaOf(rekeyGrantSchema) })
+  @ApiOkJson(rekeyGrantSchema)
   rekey(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<RekeyGrant> {
     return this.hosts.rekey(id);
   }

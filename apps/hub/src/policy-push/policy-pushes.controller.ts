@@ -7,8 +7,8 @@ import { Page, pageQueryShape } from '../common/pagination';
 import { ZodQuery } from '../common/zod-validation';
 import { PushHistoryRow, PushHistoryService } from './push-history.service';
 import { pageSchema, pushHistoryRowSchema } from '@fleettune/api-contract';
-import { openApiSchemaOf } from '../common/openapi-schema';
 import { CONSOLE_CONNECTOR_KINDS } from './connectors/policy-console-connector';
+import { ApiOkJson } from '../common/api-ok-json';
 
 const PUSH_MODES = ['webhook', 'pull', 'git', ...CONSOLE_CONNECTOR_KINDS] as const;
 
@@ -47,7 +47,7 @@ export class PolicyPushesController {
       'Every webhook push and served pull, newest first: {items: [{id, target {id, name, kind, deleted}, set {id, version}, mode, format, ' +
       'itemCount, status, attempts, requestedBy, createdAt, finishedAt, lastStatusCode, lastError, lastAttempt}], nextCursor, total}',
   })
-  @ApiOkResponse({ schema: openApiSchemaOf(pageSchema(pushHistoryRowSchema)) })
+  @ApiOkJson(pageSchema(pushHistoryRowSchema))
   list(@ZodQuery(historyQuery) q: z.infer<typeof historyQuery>, @Req() req: AuthenticatedRequest): Promise<Page<PushHistoryRow>> {
     return this.history.list(q, req.principal?.role === 'admin');
   }

@@ -9,7 +9,8 @@ import { ZodBody } from '../common/zod-validation';
 import { PolicyPushService } from './policy-push.service';
 import { driftReportSchema, dryRunResultSchema, policyTargetViewSchema, queuedPushSchema, targetPushViewSchema } from '@fleettune/api-contract';
 import { CONSOLE_CONNECTOR_KINDS } from './connectors/policy-console-connector';
-import { openApiArrayOf, openApiSchemaOf } from '../common/openapi-schema';
+import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
 
 const TARGET_KINDS = ['webhook', 'pull', 'git', ...CONSOLE_CONNECTOR_KINDS] as const;
 
@@ -74,14 +75,14 @@ export class PolicyTargetsController {
   // Approvers push exclusions, so they may list where to; only admins see the URLs.
   @Get()
   @RequireRole('approver')
-  @ApiOkResponse({ schema: openApiArrayOf(policyTargetViewSchema), description: 'Targets (oldest first); url is null for non-admins' })
+  @ApiOkJsonArray(policyTargetViewSchema, 'Targets (oldest first); url is null for non-admins')
   list(@Req() req: AuthenticatedRequest) {
     return this.push.listTargets(req.principal?.role === 'admin');
   }
 
   @Get(':id')
   @RequireRole('admin')
-  @ApiOkResponse({ schema: openApiSchemaOf(policyTargetViewSchema), description: 'One target' })
+  @ApiOkJson(policyTargetViewSchema, 'One target')
   get(@Param('id') id: string) {
     return this.push.getTarget(id);
   }
@@ -95,17 +96,14 @@ export class PolicyTargetsController {
 
   @Get(':id/pushes')
   @RequireRole('admin')
-  @ApiOkResponse({ schema: openApiArrayOf(targetPushViewSchema), description: 'Push log: every webhook push and served pull with its delivery attempts' })
+  @ApiOkJsonArray(targetPushViewSchema, 'Push log: every webhook push and served pull with its delivery attempts')
   pushes(@Param('id') id: string) {
     return this.push.pushes(id);
   }
 
   @Get(':id/drift')
   @RequireRole('admin')
-  @ApiOkResponse({
-    schema: openApiSchemaOf(driftReportSchema),
-    description: 'Console connectors: owned items changed, removed or added by hand since the hub last applied, read live from the console',
-  })
+  @ApiOkJson(driftReportSchema, 'Console connectors: owned items changed, removed or added by hand since the hub last applied, read live from the console')
   drift(@Param('id') id: string) {
     return this.push.drift(id);
   }
@@ -113,10 +111,10 @@ export class PolicyTargetsController {
   @Post(':id/rollback')
   @HttpCode(202)
   @RequireRole('approver')
-  @ApiOkResponse({
-    schema: openApiSchemaOf(queuedPushSchema),
-    description: 'Console connectors: queues a push of the previous approved version the console held (the newest verified push whose content differs)',
-  })
+  @ApiOkJson(
+    queuedPushSchema,
+    'Console connectors: queues a push of the previous approved version the console held (the newest verified push whose content differs)',
+  )
   rollback(@Param('id') id: string, @Req() req: AuthenticatedRequest) {
     return this.push.rollback(id, req.principal!);
   }
@@ -171,10 +169,7 @@ export class ExclusionSetPushController {
       },
     },
   })
-  @ApiOkResponse({
-    schema: openApiSchemaOf(queuedPushSchema),
-    description: 'The queued push of the APPROVED items of this set (delivered by a BullMQ job with retries)',
-  })
+  @ApiOkJson(queuedPushSchema, 'The queued push of the APPROVED items of this set (delivered by a BullMQ job with retries)')
   @ApiResponse({ status: 200, schema: openApiSchemaOf(dryRunResultSchema), description: 'dryRun: the plan against what the console holds now' })
   async pushSet(
     @Param('id') id: string,

@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { apiDate } from '../common/query-date';
 import { ApiTokenGuard, AuthenticatedRequest } from '../auth/api-token.guard';
@@ -21,6 +21,7 @@ import {
   TokenSelf,
 } from '@fleettune/api-contract';
 import { openApiSchemaOf } from '../common/openapi-schema';
+import { ApiOkJson } from '../common/api-ok-json';
 
 // Names are shown in the dashboard and the audit log: printable, one line.
 const name = z
@@ -56,11 +57,11 @@ type ListQuery = z.infer<typeof listSchema>;
 
 /** An admin list of API tokens or enrollment secrets, paged, answered as {items, nextCursor, total} of `item`. */
 const CredentialList = (path: string, item: z.ZodType, description: string) =>
-  applyDecorators(Get(path), RequireRole('admin'), PageParams(), ApiOkResponse({ schema: openApiSchemaOf(pageSchema(item)), description }));
+  applyDecorators(Get(path), RequireRole('admin'), PageParams(), ApiOkJson(pageSchema(item), description));
 
 /** An admin revocation of an API token or enrollment secret (audited), answered with the revoked credential. */
 const CredentialRevoke = (path: string, action: string, view: z.ZodType, description: string) =>
-  applyDecorators(Delete(path), RequireRole('admin'), AuditAction(action), HttpCode(200), ApiOkResponse({ schema: openApiSchemaOf(view), description }));
+  applyDecorators(Delete(path), RequireRole('admin'), AuditAction(action), HttpCode(200), ApiOkJson(view, description));
 
 /** One page of a credential list: the query's offset, one row more than the limit (to know whether a next page exists). */
 async function pageOf<T>(q: ListQuery, list: (skip: number, take: number, includeRevoked: boolean) => Promise<{ rows: T[]; total: number }>): Promise<Page<T>> {
@@ -77,7 +78,7 @@ export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 
   @Get('me')
-  @ApiOkResponse({ schema: openApiSchemaOf(tokenSelfSchema), description: 'The caller: token name and role' })
+  @ApiOkJson(tokenSelfSchema, 'The caller: token name and role')
   me(@Req() req: AuthenticatedRequest): TokenSelf {
     const p = req.principal!;
     return { name: p.name, role: p.role, tokenId: p.tokenId };
