@@ -6,7 +6,7 @@ import { HostIdentityService } from '../host-identity/host-identity.service';
 import { AgentRepository, AgentView } from './agent.repository';
 import { agentViewSchema } from '@fleettune/api-contract';
 import { openApiSchemaOf } from '../common/openapi-schema';
-import { ApiOkJsonArray } from '../common/api-ok-json';
+import { ApiOkJsonArray } from '../common/api-ok-answer';
 
 @ApiTags('agents')
 @ApiBearerAuth()

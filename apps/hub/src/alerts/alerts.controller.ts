@@ -25,7 +25,7 @@ import {
   AlertDetailView,
 } from '@fleettune/api-contract';
 import { openApiSchemaOf } from '../common/openapi-schema';
-import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
+import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-answer';
 
 const listQuery = z.object({
   status: z.enum(ALERT_STATUSES).optional(),

@@ -8,7 +8,7 @@ import { Page, decodeCursor, encodeCursor, pageQueryShape } from '../common/pagi
 import { ZodQuery } from '../common/zod-validation';
 import { AuditLogService, AuditLogView } from './audit-log.service';
 import { auditLogViewSchema, pageSchema } from '@fleettune/api-contract';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkJson } from '../common/api-ok-answer';
 
 const auditQuerySchema = z.object({
   limit: pageQueryShape.limit,

@@ -4,7 +4,7 @@ import type { HostAuditdExclusionsView } from '@fleettune/api-contract';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { AuditdApplyReportsService } from './auditd-apply-reports.service';
 import { hostAuditdExclusionsViewSchema } from '@fleettune/api-contract';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkJson } from '../common/api-ok-answer';
 
 @ApiTags('hosts')
 @ApiBearerAuth()

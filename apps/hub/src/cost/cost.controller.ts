@@ -5,7 +5,7 @@ import { ZodQuery } from '../common/zod-validation';
 import { BeforeAfterQuery, FleetCostQuery, HostCostQuery, beforeAfterQuerySchema, fleetCostQuerySchema, hostCostQuerySchema } from './cost-query.dto';
 import { CostService } from './cost.service';
 import { beforeAfterViewSchema, fleetCostViewSchema, hostCostViewSchema } from '@fleettune/api-contract';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkJson } from '../common/api-ok-answer';
 
 @ApiTags('cost')
 @ApiBearerAuth()

@@ -6,7 +6,7 @@ import { RequireRole } from '../auth/require-role.decorator';
 import { ZodBody } from '../common/zod-validation';
 import { DECISIONS, ExclusionDecisionsService } from './exclusion-decisions.service';
 import { decisionHistoryRowSchema, decisionResultSchema } from '@fleettune/api-contract';
-import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
+import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-answer';
 
 const decisionBody = z.object({
   decision: z.enum(DECISIONS),

@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, NotFoundException, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import { ApiBearerAuth, ApiOkResponse, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiQuery, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { Queue } from 'bullmq';
 import type { Response } from 'express';
 import { EXPORT_FORMATS, ExportFormatId } from '@fleettune/exporters';
@@ -13,7 +13,7 @@ import { platformOrBadRequest } from './export-platform';
 import { ExclusionSetDiffView, ExclusionSetView, ExclusionSetsService } from './exclusion-sets.service';
 import { exclusionSetDiffViewSchema, exclusionSetViewSchema, jobStateSchema, queuedJobSchema, JobState, QueuedJob } from '@fleettune/api-contract';
 import { openApiSchemaOf } from '../common/openapi-schema';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkFile, ApiOkJson } from '../common/api-ok-answer';
 
 @ApiTags('exclusions')
 @ApiBearerAuth()
@@ -84,10 +84,7 @@ export class ExclusionsController {
     description:
       "Only this platform's items. Default: the format's platform (mdatp-json, auditd-rules: linux; mdatp-plist: darwin; cisco-*: the whole set when it is one platform's, else darwin; mdatp-cli: all)",
   })
-  @ApiOkResponse({
-    description: "The set's items as a file in the format's content type (X-Fleettune-Review says whether only approved items are in it)",
-    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-  })
+  @ApiOkFile("The set's items as a file in the format's content type (X-Fleettune-Review says whether only approved items are in it)")
   async export(
     @Param('id') id: string,
     @Query('format') format: string,

@@ -25,7 +25,7 @@ import {
   trendQuerySchema,
 } from './noise-query.dto';
 import { hostViewSchema, noiseRowSchema, subjectDetailSchema, trendViewSchema } from '@fleettune/api-contract';
-import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
+import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-answer';
 
 const FilterParams = () =>
   applyDecorators(

@@ -5,7 +5,7 @@ import { createRedisClient, parseRedisUrl } from '../jobs/redis-connection';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { HealthRepository } from './health.repository';
 import { livenessSchema, readinessSchema } from '@fleettune/api-contract';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkJson } from '../common/api-ok-answer';
 
 type Check = { ok: boolean; error?: string };
 

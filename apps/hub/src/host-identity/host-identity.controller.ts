@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { HostIdentityService, RekeyGrant } from './host-identity.service';
 import { HostStanding } from './host-identity.repository';
 import { hostStandingSchema, rekeyGrantSchema } from '@fleettune/api-contract';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkJson } from '../common/api-ok-answer';
 
 /** An optional reason, kept in the audit log with the action; nothing else is accepted. */
 const hostActionBodySchema = z.strictObject({ reason: z.string().max(500).optional() });

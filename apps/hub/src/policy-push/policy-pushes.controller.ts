@@ -8,7 +8,7 @@ import { ZodQuery } from '../common/zod-validation';
 import { PushHistoryRow, PushHistoryService } from './push-history.service';
 import { pageSchema, pushHistoryRowSchema } from '@fleettune/api-contract';
 import { CONSOLE_CONNECTOR_KINDS } from './connectors/policy-console-connector';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkJson } from '../common/api-ok-answer';
 
 const PUSH_MODES = ['webhook', 'pull', 'git', ...CONSOLE_CONNECTOR_KINDS] as const;
 

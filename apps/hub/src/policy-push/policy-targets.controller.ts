@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiQuery, ApiResponse, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiResponse, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { EXPORT_FORMATS } from '@fleettune/exporters';
@@ -10,7 +10,7 @@ import { PolicyPushService } from './policy-push.service';
 import { driftReportSchema, dryRunResultSchema, policyTargetViewSchema, queuedPushSchema, targetPushViewSchema } from '@fleettune/api-contract';
 import { CONSOLE_CONNECTOR_KINDS } from './connectors/policy-console-connector';
 import { openApiSchemaOf } from '../common/openapi-schema';
-import { ApiOkJson, ApiOkJsonArray } from '../common/api-ok-json';
+import { ApiOkFile, ApiOkJson, ApiOkJsonArray } from '../common/api-ok-answer';
 
 const TARGET_KINDS = ['webhook', 'pull', 'git', ...CONSOLE_CONNECTOR_KINDS] as const;
 
@@ -122,10 +122,7 @@ export class PolicyTargetsController {
   @Get(':id/export')
   @ApiQuery({ name: 'format', enum: Object.keys(EXPORT_FORMATS) })
   @ApiQuery({ name: 'os', enum: ['linux', 'darwin'], required: false, description: "Only this platform's items (default: the format's platform)" })
-  @ApiOkResponse({
-    description: "Approved items of the latest set as a file in the format's content type; ETag/If-None-Match (304 when unchanged)",
-    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
-  })
+  @ApiOkFile("Approved items of the latest set as a file in the format's content type; ETag/If-None-Match (304 when unchanged)")
   async export(
     @Param('id') id: string,
     @Query('format') format: string,

@@ -1,11 +1,36 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { ConsoleFaults, FakeTokens } from './fake-console-faults';
 
 /** One request a fake console received, with the status it answered, for the specs' assertions. */
 export interface ConsoleRequest {
   method: string;
   path: string;
   status: number;
+}
+
+/** The state every fake console starts from: its one API client, faults to inject, its tokens and the request log. */
+export interface FakeConsoleClient {
+  clientId: string;
+  clientSecret: string;
+  faults: ConsoleFaults;
+  tokens: FakeTokens;
+  /** Seconds a new token lives (specs shorten it to cross an expiry). */
+  tokenTtlSeconds: number;
+  requests: ConsoleRequest[];
+}
+
+/** A fake console's starting state; the console's own fields are assigned onto this object (tokens read its tokenTtlSeconds as the spec sets it). */
+export function fakeConsoleClient(clientId: string, clientSecret: string, tokenTtlSeconds: number): FakeConsoleClient {
+  const client: FakeConsoleClient = {
+    clientId,
+    clientSecret,
+    faults: new ConsoleFaults(),
+    tokens: new FakeTokens(() => client.tokenTtlSeconds),
+    tokenTtlSeconds,
+    requests: [],
+  };
+  return client;
 }
 
 /** What serving adds to a fake console's state: where it listens, and how to stop it. */

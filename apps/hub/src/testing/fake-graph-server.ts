@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsoleFaults, FakeTokens, bearerOf, readBody } from './fake-console-faults';
-import { ConsoleRequest, serveFakeConsole } from './fake-console-server';
+import { ConsoleRequest, fakeConsoleClient, serveFakeConsole } from './fake-console-server';
 
 /**
  * A local stand-in for the Microsoft identity platform and Microsoft Graph
@@ -76,18 +76,13 @@ const TEMPLATES: Record<string, { platforms: string; collection: string }> = {
 };
 
 export async function startFakeGraphServer(opts: { tenantId?: string; clientId?: string; clientSecret?: string } = {}): Promise<FakeGraphServer> {
-  const state: Omit<FakeGraphServer, 'origin' | 'close'> = {
+  const client = fakeConsoleClient(opts.clientId ?? '0b7e4c2a-91f3-4d8e-a6b5-3c2d1e0f9a87', opts.clientSecret ?? 'graph~s3cret.value_0123456789', 3599);
+  const state: Omit<FakeGraphServer, 'origin' | 'close'> = Object.assign(client, {
     tenantId: opts.tenantId ?? '5f1c2b9e-7a41-4c1d-9e0b-2f6a8d3c4b10',
-    clientId: opts.clientId ?? '0b7e4c2a-91f3-4d8e-a6b5-3c2d1e0f9a87',
-    clientSecret: opts.clientSecret ?? 'graph~s3cret.value_0123456789',
-    policies: new Map(),
-    faults: new ConsoleFaults(),
-    tokens: new FakeTokens(() => state.tokenTtlSeconds),
-    requests: [],
+    policies: new Map<string, FakeGraphPolicy>(),
     pageSize: 2,
-    tokenTtlSeconds: 3599,
     granted: true,
-    addPolicy: (p) => {
+    addPolicy: (p: Partial<FakeGraphPolicy> & { name: string }): FakeGraphPolicy => {
       const now = new Date().toISOString();
       const policy: FakeGraphPolicy = {
         id: randomUUID(),
@@ -104,7 +99,7 @@ export async function startFakeGraphServer(opts: { tenantId?: string; clientId?:
       state.policies.set(policy.id, policy);
       return policy;
     },
-  };
+  });
 
   return serveFakeConsole(state, handle, (res, err) => graphError(res, 500, 'InternalServerError', err.message));
 }

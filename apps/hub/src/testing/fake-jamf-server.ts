@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parsePlist, parseXml, xmlChild, xmlEscape, XmlElement } from '@fleettune/exporters';
 import { ConsoleFaults, FakeTokens, bearerOf, readBody } from './fake-console-faults';
-import { ConsoleRequest, serveFakeConsole } from './fake-console-server';
+import { ConsoleRequest, fakeConsoleClient, serveFakeConsole } from './fake-console-server';
 
 /**
  * A local stand-in for a Jamf Pro server as the Jamf connector uses it,
@@ -55,21 +55,16 @@ export const JAMF_PROFILE_PRIVILEGES = [
 
 export async function startFakeJamfServer(opts: { clientId?: string; clientSecret?: string } = {}): Promise<FakeJamfServer> {
   let nextId = 1;
-  const state: Omit<FakeJamfServer, 'origin' | 'close'> = {
-    clientId: opts.clientId ?? '6a1d6f0e-5f5c-4b8e-9d4b-0c1f2e3d4a5b',
-    clientSecret: opts.clientSecret ?? 'jamf-s3cret-Q1w2E3r4T5y6',
-    profiles: new Map(),
-    faults: new ConsoleFaults(),
-    tokens: new FakeTokens(() => state.tokenTtlSeconds),
-    requests: [],
-    tokenTtlSeconds: 1799,
+  const client = fakeConsoleClient(opts.clientId ?? '6a1d6f0e-5f5c-4b8e-9d4b-0c1f2e3d4a5b', opts.clientSecret ?? 'jamf-s3cret-Q1w2E3r4T5y6', 1799);
+  const state: Omit<FakeJamfServer, 'origin' | 'close'> = Object.assign(client, {
+    profiles: new Map<number, FakeJamfProfile>(),
     privileges: new Set(JAMF_PROFILE_PRIVILEGES),
-    addProfile: (p) => {
+    addProfile: (p: Omit<FakeJamfProfile, 'id' | 'scopeXml'> & { scopeXml?: string }): FakeJamfProfile => {
       const profile: FakeJamfProfile = { id: nextId++, scopeXml: '<scope><all_computers>false</all_computers></scope>', ...p };
       state.profiles.set(profile.id, profile);
       return profile;
     },
-  };
+  });
   return serveFakeConsole(state, handle, (res, err) => htmlError(res, 500, 'Internal Server Error', err.message));
 }
 

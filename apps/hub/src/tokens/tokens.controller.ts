@@ -21,7 +21,7 @@ import {
   TokenSelf,
 } from '@fleettune/api-contract';
 import { openApiSchemaOf } from '../common/openapi-schema';
-import { ApiOkJson } from '../common/api-ok-json';
+import { ApiOkJson } from '../common/api-ok-answer';
 
 // Names are shown in the dashboard and the audit log: printable, one line.
 const name = z

@@ -9,3 +9,7 @@ export const ApiOkJson = (schema: z.ZodType, description?: string) =>
 /** A 200 answer of a JSON array of `item`, for the OpenAPI document. */
 export const ApiOkJsonArray = (item: z.ZodType, description?: string) =>
   ApiOkResponse(description === undefined ? { schema: openApiArrayOf(item) } : { schema: openApiArrayOf(item), description });
+
+/** A 200 answer that is a file (an export) in a content type chosen at run time, for the OpenAPI document. */
+export const ApiOkFile = (description: string) =>
+  ApiOkResponse({ description, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } });
