@@ -100,6 +100,34 @@ function checkString(where: string, s: string, limits: BatchLimits, required: bo
 /** Agent batch sequences stay below this (2^40). */
 export const MAX_AGENT_SEQUENCE = 2 ** 40;
 
+/** A row's text fields as checked, in order: wire name, value, whether it may not be empty. */
+type RowFields<R> = ReadonlyArray<readonly [field: string, value: (row: R) => string, required: boolean]>;
+
+const EXEC_FIELDS: RowFields<CountBatch['execs'][number]> = [
+  ['path', (r) => r.path, true],
+  ['parent_path', (r) => r.parentPath, false],
+  ['user', (r) => r.user, false],
+];
+const FILE_FIELDS: RowFields<CountBatch['files'][number]> = [
+  ['path', (r) => r.path, true],
+  ['op', (r) => r.op, true],
+  ['process_path', (r) => r.processPath, false],
+];
+const NAME_FIELDS: RowFields<{ name: string }> = [['name', (r) => r.name, true]];
+
+/** The first problem among one list's rows: each row's text fields in order, then its count. */
+function rowsProblem<R extends { count: number }>(list: string, rows: readonly R[], fields: RowFields<R>, limits: BatchLimits): string | undefined {
+  for (const [i, r] of rows.entries()) {
+    for (const [field, value, required] of fields) {
+      const p = checkString(`${list}[${i}].${field}`, value(r), limits, required);
+      if (p) return p;
+    }
+    const p = checkCount(`${list}[${i}]`, r.count, false, limits.maxCount);
+    if (p) return p;
+  }
+  return undefined;
+}
+
 /** Returns the first problem with a batch, or undefined when it may be stored. */
 export function findBatchProblem(batch: CountBatch, nowMs: number, limits: BatchLimits = DEFAULT_BATCH_LIMITS): string | undefined {
   // Below 2^40: each agent of a host stores its sequences in its own 2^40 range (enrollment.repository.ts).
@@ -123,32 +151,13 @@ export function findBatchProblem(batch: CountBatch, nowMs: number, limits: Batch
   const rows = batch.execs.length + batch.files.length + batch.auditKeys.length + batch.syscalls.length + initiators.length;
   if (rows > limits.maxRows) return `batch has ${rows} rows, more than ${limits.maxRows}`;
   const max = limits.maxCount;
-  for (const [i, r] of batch.execs.entries()) {
-    const p =
-      checkString(`execs[${i}].path`, r.path, limits, true) ??
-      checkString(`execs[${i}].parent_path`, r.parentPath, limits, false) ??
-      checkString(`execs[${i}].user`, r.user, limits, false) ??
-      checkCount(`execs[${i}]`, r.count, false, max);
-    if (p) return p;
-  }
-  for (const [i, r] of batch.files.entries()) {
-    const p =
-      checkString(`files[${i}].path`, r.path, limits, true) ??
-      checkString(`files[${i}].op`, r.op, limits, true) ??
-      checkString(`files[${i}].process_path`, r.processPath, limits, false) ??
-      checkCount(`files[${i}]`, r.count, false, max);
-    if (p) return p;
-  }
-  for (const [list, rs] of [
-    ['audit_keys', batch.auditKeys],
-    ['syscalls', batch.syscalls],
-    ['initiators', initiators],
-  ] as const) {
-    for (const [i, r] of rs.entries()) {
-      const p = checkString(`${list}[${i}].name`, r.name, limits, true) ?? checkCount(`${list}[${i}]`, r.count, false, max);
-      if (p) return p;
-    }
-  }
+  const rowProblem =
+    rowsProblem('execs', batch.execs, EXEC_FIELDS, limits) ??
+    rowsProblem('files', batch.files, FILE_FIELDS, limits) ??
+    rowsProblem('audit_keys', batch.auditKeys, NAME_FIELDS, limits) ??
+    rowsProblem('syscalls', batch.syscalls, NAME_FIELDS, limits) ??
+    rowsProblem('initiators', initiators, NAME_FIELDS, limits);
+  if (rowProblem) return rowProblem;
   // Each row is at most maxCount (checked above) and rows at most maxRows, so this sum stays exact.
   let total = 0;
   for (const rs of [batch.execs, batch.files, batch.auditKeys, batch.syscalls, initiators]) for (const r of rs) total += r.count;
