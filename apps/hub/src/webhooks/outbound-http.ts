@@ -16,6 +16,15 @@ export interface PinnedRequest {
   timeoutMs: number;
 }
 
+/** `url` parsed, or undefined when it is not a URL (a target being registered says why in its own words). */
+export function parsedUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads the answer its own way (all of it, or only the status) and settles the request's promise. */
 export type AnswerReader<T> = (res: http.IncomingMessage, resolve: (value: T) => void, reject: (err: Error) => void) => void;
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OutboundAddress, OutboundRefusedError } from './outbound-address';
-import { OutboundHttp } from './outbound-http';
+import { OutboundHttp, parsedUrl } from './outbound-http';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature';
 
 export interface WebhookRequest {
@@ -38,12 +38,8 @@ export interface WebhookResult {
 export class SignedWebhookSender extends OutboundHttp {
   /** Why a target URL cannot be used, checked when it is registered; undefined when it can. */
   async urlProblem(url: string): Promise<string | undefined> {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return 'not a URL';
-    }
+    const u = parsedUrl(url);
+    if (!u) return 'not a URL';
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'must be an http(s) URL';
     if (u.username || u.password) return 'credentials in the URL are not supported';
     return this.hostProblem(u.hostname);

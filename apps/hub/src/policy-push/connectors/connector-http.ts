@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type * as http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutboundAddress, OutboundRefusedError } from '../../webhooks/outbound-address';
-import { OutboundHttp } from '../../webhooks/outbound-http';
+import { OutboundHttp, parsedUrl } from '../../webhooks/outbound-http';
 import { ConnectorError } from './policy-console-connector';
 
 export interface ConnectorRequest {
@@ -51,12 +51,8 @@ export const CONNECTOR_MAX_RETRY_AFTER_MS = 60_000;
 export class ConnectorHttp extends OutboundHttp {
   /** Why a connector may not call this URL, or undefined (checked when a target is created; DNS that does not resolve yet passes). */
   async urlProblem(url: string): Promise<string | undefined> {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return `${url} is not a URL`;
-    }
+    const u = parsedUrl(url);
+    if (!u) return `${url} is not a URL`;
     if (u.username || u.password) return 'credentials in the URL are not supported';
     try {
       const a = await this.addresses.resolve(u.hostname);
