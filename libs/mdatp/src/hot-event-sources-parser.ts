@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { JsonDocumentScanner } from './json-document-scanner';
-import { looseGet, salvageArray, toCount } from './json-salvage';
+import { looseGet, parseWholeDocument, salvageArray, toCount } from './json-salvage';
 import { SkipListenerOptions, SkipSummary, SkipTally } from '@fleettune/line-input';
 import { MdatpSkipReason } from './mdatp-skip-reason';
 
@@ -153,16 +153,7 @@ export class HotEventSourcesParser {
   private document(bytes: Buffer, truncated: boolean, line: number): void {
     this.section = undefined;
     const text = bytes.toString('utf8');
-    let doc: unknown;
-    let parsed = false;
-    if (!truncated) {
-      try {
-        doc = JSON.parse(text);
-        parsed = true;
-      } catch {
-        parsed = false;
-      }
-    }
+    const whole = parseWholeDocument(text, truncated);
     const env = (o: Record<string, unknown>) => {
       const start = toCount(looseGet(o, 'startTime'));
       const end = toCount(looseGet(o, 'endTime'));
@@ -178,7 +169,8 @@ export class HotEventSourcesParser {
     };
     let elements: unknown[];
     let sec: HotEventSourcesSection;
-    if (parsed) {
+    if (whole) {
+      const doc = whole.value;
       if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
         this.tally.add('no-counters', `line ${line}: JSON is not a hot-event-sources report, skipped`);
         return;

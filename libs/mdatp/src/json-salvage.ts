@@ -13,6 +13,20 @@ export interface SalvagedArray {
   damaged: boolean;
 }
 
+/**
+ * A scanned document parsed whole, or undefined when it was cut short (not
+ * tried: salvageArray reads what it holds) or does not parse. Wrapped in
+ * `{ value }` because `null` is a JSON value too.
+ */
+export function parseWholeDocument(text: string, truncated: boolean): { value: unknown } | undefined {
+  if (truncated) return undefined;
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
 export function salvageArray(text: string, keyPattern: RegExp): SalvagedArray {
   const m = keyPattern.exec(text);
   if (!m) return { found: false, elements: [], cut: false, damaged: false };

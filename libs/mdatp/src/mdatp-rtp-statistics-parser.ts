@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { JsonDocumentScanner, DEFAULT_MAX_DOCUMENT_BYTES } from './json-document-scanner';
-import { looseGet, salvageArray, toBigCount, toCount } from './json-salvage';
+import { looseGet, parseWholeDocument, salvageArray, toBigCount, toCount } from './json-salvage';
 import { SkipListenerOptions, SkipSummary, SkipTally } from '@fleettune/line-input';
 import { MdatpSkipReason } from './mdatp-skip-reason';
 
@@ -125,18 +125,9 @@ export class MdatpRtpStatisticsParser {
   private document(bytes: Buffer, truncated: boolean, line: number): void {
     const text = bytes.toString('utf8');
     const badUtf8 = !isUtf8(bytes);
-    let parsed: unknown;
-    let ok = false;
-    if (!truncated) {
-      try {
-        parsed = JSON.parse(text);
-        ok = true;
-      } catch {
-        ok = false;
-      }
-    }
-    if (ok) {
-      this.parsedDocument(parsed, line, badUtf8);
+    const whole = parseWholeDocument(text, truncated);
+    if (whole) {
+      this.parsedDocument(whole.value, line, badUtf8);
       return;
     }
     // Cut short or damaged: keep every complete counter.
