@@ -13,28 +13,41 @@ function parse(input: Buffer | string, kind: CiscoScanListKind = 'execs', chunk 
 }
 const brief = (rows: CiscoScanCountRow[]) => rows.map((r) => [r.path, r.count]);
 
-test('execs.txt, count first', () => {
-  const { rows, stats } = parse(fixture('execs.txt'), ciscoListKindFromName('/tmp/x/execs.txt'));
-  assert.equal(stats.skipped, 0);
-  assert.deepEqual(brief(rows), [
-    ['/bin/rm', 1523],
-    ['/bin/bash', 1200],
-    ['/usr/bin/grep', 87],
-    ['/Applications/Foo Bar.app/Contents/MacOS/Foo Bar', 5],
-  ]);
-  assert.equal(rows[0].kind, 'execs');
-});
+// The two Support Tool lists, each read with the kind its file name says.
+const LISTS: Array<{ name: string; file: string; path: string; kind: CiscoScanListKind; rows: Array<[string, number]> }> = [
+  {
+    name: 'execs.txt, count first',
+    file: 'execs.txt',
+    path: '/tmp/x/execs.txt',
+    kind: 'execs',
+    rows: [
+      ['/bin/rm', 1523],
+      ['/bin/bash', 1200],
+      ['/usr/bin/grep', 87],
+      ['/Applications/Foo Bar.app/Contents/MacOS/Foo Bar', 5],
+    ],
+  },
+  {
+    name: 'fileops.txt, path first (tab or space), paths with spaces',
+    file: 'fileops.txt',
+    path: 'fileops.txt',
+    kind: 'fileops',
+    rows: [
+      ['/Users/dev/Library/Logs/Foo/foo.log', 4100],
+      ['/Users/dev/Library/Caches/Foo/tmp 1.db', 977],
+      ['/private/var/folders/xy/T/a.tmp', 12],
+    ],
+  },
+];
 
-test('fileops.txt, path first (tab or space), paths with spaces', () => {
-  const { rows, stats } = parse(fixture('fileops.txt'), ciscoListKindFromName('fileops.txt'));
-  assert.equal(stats.skipped, 0);
-  assert.deepEqual(brief(rows), [
-    ['/Users/dev/Library/Logs/Foo/foo.log', 4100],
-    ['/Users/dev/Library/Caches/Foo/tmp 1.db', 977],
-    ['/private/var/folders/xy/T/a.tmp', 12],
-  ]);
-  assert.equal(rows[0].kind, 'fileops');
-});
+for (const list of LISTS) {
+  test(list.name, () => {
+    const { rows, stats } = parse(fixture(list.file), ciscoListKindFromName(list.path));
+    assert.equal(stats.skipped, 0);
+    assert.deepEqual(brief(rows), list.rows);
+    assert.equal(rows[0].kind, list.kind);
+  });
+}
 
 test('other separators, quotes, header and unparseable lines reported with line numbers', () => {
   const { rows, stats } = parse('Count  Path\n12,/a/b\n"/c d",7\n/e: 3\n9 | /f\nnot a row\n\n  \n/only/path\n');

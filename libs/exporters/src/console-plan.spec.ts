@@ -4,33 +4,22 @@ import { canonicalJson, consoleDrift, consoleItemKey, keyOfMarker, ownershipMark
 
 const body = (path: string, children = false) => ({ exclusionType: 'process', process: { path }, children });
 const k = (v: string) => consoleItemKey({ type: 'process', value: v, user: '' });
+/** An approved item as the plan takes it, and one fleettune owns on the console (its ledger row). */
+const approvedItem = (path: string, children = false) => ({ key: k(path), body: body(path, children) });
+const ownedItem = (path: string, consoleId: string, children = false) => ({ key: k(path), consoleId, body: body(path, children) });
+const consoleIds = (items: readonly { consoleId: string }[]) => items.map((o) => o.consoleId);
 
 test('a first push adds every approved item', () => {
-  const plan = planConsoleChanges([{ key: k('/a'), body: body('/a') }], []);
-  assert.deepEqual(plan, { add: [{ key: k('/a'), body: body('/a') }], remove: [], unchanged: [] });
+  const plan = planConsoleChanges([approvedItem('/a')], []);
+  assert.deepEqual(plan, { add: [approvedItem('/a')], remove: [], unchanged: [] });
   assert.equal(planIsEmpty(plan), false);
 });
 
 test('owned items in their approved form are left; unapproved ones removed; new ones added', () => {
-  const owned = [
-    { key: k('/a'), consoleId: 'g1', body: body('/a') },
-    { key: k('/gone'), consoleId: 'g2', body: body('/gone') },
-  ];
-  const plan = planConsoleChanges(
-    [
-      { key: k('/a'), body: body('/a') },
-      { key: k('/new'), body: body('/new') },
-    ],
-    owned,
-  );
-  assert.deepEqual(
-    plan.unchanged.map((o) => o.consoleId),
-    ['g1'],
-  );
-  assert.deepEqual(
-    plan.remove.map((o) => o.consoleId),
-    ['g2'],
-  );
+  const owned = [ownedItem('/a', 'g1'), ownedItem('/gone', 'g2')];
+  const plan = planConsoleChanges([approvedItem('/a'), approvedItem('/new')], owned);
+  assert.deepEqual(consoleIds(plan.unchanged), ['g1']);
+  assert.deepEqual(consoleIds(plan.remove), ['g2']);
   assert.deepEqual(
     plan.add.map((a) => a.key),
     [k('/new')],
@@ -38,33 +27,12 @@ test('owned items in their approved form are left; unapproved ones removed; new 
 });
 
 test('an owned item in another form is replaced by the approved form; a duplicate keeps one', () => {
-  const plan = planConsoleChanges(
-    [{ key: k('/a'), body: body('/a', true) }],
-    [
-      { key: k('/a'), consoleId: 'g1', body: body('/a', false) },
-      { key: k('/b'), consoleId: 'g2', body: body('/b') },
-    ],
-  );
-  assert.deepEqual(
-    plan.remove.map((o) => o.consoleId),
-    ['g1', 'g2'],
-  );
-  assert.deepEqual(plan.add, [{ key: k('/a'), body: body('/a', true) }]);
-  const dup = planConsoleChanges(
-    [{ key: k('/a'), body: body('/a') }],
-    [
-      { key: k('/a'), consoleId: 'g1', body: body('/a') },
-      { key: k('/a'), consoleId: 'g9', body: body('/a') },
-    ],
-  );
-  assert.deepEqual(
-    dup.unchanged.map((o) => o.consoleId),
-    ['g1'],
-  );
-  assert.deepEqual(
-    dup.remove.map((o) => o.consoleId),
-    ['g9'],
-  );
+  const plan = planConsoleChanges([approvedItem('/a', true)], [ownedItem('/a', 'g1', false), ownedItem('/b', 'g2')]);
+  assert.deepEqual(consoleIds(plan.remove), ['g1', 'g2']);
+  assert.deepEqual(plan.add, [approvedItem('/a', true)]);
+  const dup = planConsoleChanges([approvedItem('/a')], [ownedItem('/a', 'g1'), ownedItem('/a', 'g9')]);
+  assert.deepEqual(consoleIds(dup.unchanged), ['g1']);
+  assert.deepEqual(consoleIds(dup.remove), ['g9']);
   assert.equal(dup.add.length, 0);
 });
 
@@ -74,17 +42,8 @@ test('an unchanged console plans nothing', () => {
 });
 
 test('drift: owned items removed, changed or added by hand against the ledger', () => {
-  const ledger = [
-    { key: k('/a'), consoleId: 'g1', body: body('/a') },
-    { key: k('/b'), consoleId: 'g2', body: body('/b') },
-  ];
-  const drift = consoleDrift(
-    [
-      { key: k('/b'), consoleId: 'g2', body: body('/b', true) },
-      { key: k('/c'), consoleId: 'g3', body: body('/c') },
-    ],
-    ledger,
-  );
+  const ledger = [ownedItem('/a', 'g1'), ownedItem('/b', 'g2')];
+  const drift = consoleDrift([ownedItem('/b', 'g2', true), ownedItem('/c', 'g3')], ledger);
   assert.deepEqual(
     drift.map((d) => [d.consoleId, d.kind]),
     [

@@ -10,6 +10,14 @@ import { AUDITD_MAC_PATH_REASON, AUDITD_NOT_AUDIT_EVIDENCE_REASON, AuditdRulesEx
 const base = { isDirectory: false, user: '', applyToChildren: false, globalScopeEligible: true, reason: 'test' };
 const parent: ExportableExclusion = { ...base, type: 'process', value: '/opt/jamf/bin/jamf', user: 'root', applyToChildren: true };
 const plain: ExportableExclusion = { ...base, type: 'process', value: '/opt/acme/bin/acme-helper' };
+/** An auditd directory item, with the one program seen writing it when known. */
+const auditDir = (value: string, auditInitiator?: string): ExportableExclusion => ({
+  ...base,
+  type: 'audit-dir',
+  value,
+  isDirectory: true,
+  ...(auditInitiator ? { evidence: { auditInitiator } } : {}),
+});
 const MDE = ['mdatp-json', 'mdatp-cli', 'mdatp-plist'] as const;
 
 test('MDE: a child-scoped process item is refused with its reason in every MDE format, never exported as the process alone', () => {
@@ -65,13 +73,13 @@ test('property: no MDE export ever carries a child-scoped item, and each one is 
 test('auditd: only audit-evidenced items; RTP/exec process items, paths and macOS paths are skipped with why', () => {
   const items: ExportableExclusion[] = [
     { ...base, type: 'audit-exe', value: '/opt/backup/bin/backupd' },
-    { ...base, type: 'audit-dir', value: '/var/lib/backupd/spool', isDirectory: true },
+    auditDir('/var/lib/backupd/spool'),
     // A process noisy only in Defender's files scanned, and a parent with children: AV items.
     { ...base, type: 'process', value: '/opt/indexer/bin/indexer' },
     parent,
     { ...base, type: 'path', value: '/var/lib/acme/spool', isDirectory: true },
     // A Mac path reaching the auditd export (a mixed set): never a rule.
-    { ...base, type: 'audit-dir', value: '/Users/Shared/Acme/cache', isDirectory: true },
+    auditDir('/Users/Shared/Acme/cache'),
     { ...base, type: 'audit-exe', value: '/Applications/Acme.app/Contents/MacOS/Acme' },
   ];
   const { content, skipped } = new AuditdRulesExporter().export(items);
@@ -86,7 +94,7 @@ test('auditd: only audit-evidenced items; RTP/exec process items, paths and macO
 });
 
 test('auditd: a directory rule keeps executions recorded unless asked to mute them', () => {
-  const dir: ExportableExclusion = { ...base, type: 'audit-dir', value: '/var/lib/backupd/spool', isDirectory: true };
+  const dir = auditDir('/var/lib/backupd/spool');
   const kept = new AuditdRulesExporter().export([dir]).content;
   assert.match(kept, /^-A never,exit -F dir=\/var\/lib\/backupd\/spool -F perm=rwa$/m);
   assert.match(kept, /executions from the directory are still recorded/);
@@ -95,20 +103,8 @@ test('auditd: a directory rule keeps executions recorded unless asked to mute th
 });
 
 test("auditd: the guide's -x form (initiator + directory) for a directory one program writes", () => {
-  const spool: ExportableExclusion = {
-    ...base,
-    type: 'audit-dir',
-    value: '/var/lib/backupd/spool',
-    isDirectory: true,
-    evidence: { auditInitiator: '/opt/backup/bin/backupd' },
-  };
-  const spaced: ExportableExclusion = {
-    ...base,
-    type: 'audit-dir',
-    value: '/var/lib/other',
-    isDirectory: true,
-    evidence: { auditInitiator: '/opt/My App/bin/app' },
-  };
+  const spool = auditDir('/var/lib/backupd/spool', '/opt/backup/bin/backupd');
+  const spaced = auditDir('/var/lib/other', '/opt/My App/bin/app');
   const rules = new AuditdRulesExporter()
     .export([spool, spaced])
     .content.split('\n')
