@@ -1,3 +1,5 @@
+import { DenseIndex } from './dense-index';
+
 /**
  * One fleet rollup row: the hub's SQL produces these from stored window
  * counts. Rows may come at any window length not longer than the evaluation
@@ -109,9 +111,8 @@ export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): Fleet
   const n = rows.length;
   const subjects: FleetActivitySubject[] = [];
   const subjectIndex = new Map<string, number>();
-  const hostIds: string[] = [];
-  const hostIndex = new Map<string, number>();
-  const cols = allocFleetActivityColumns(subjects, hostIds, n);
+  const hosts = new DenseIndex<string>();
+  const cols = allocFleetActivityColumns(subjects, hosts.keys, n);
   for (let i = 0; i < n; i++) {
     const r = rows[i];
     if (!r || typeof r.path !== 'string' || typeof r.hostId !== 'string' || r.hostId === '') continue;
@@ -122,14 +123,8 @@ export function toFleetActivityColumns(rows: readonly FleetActivityRow[]): Fleet
       subjectIndex.set(key, s);
       subjects.push({ kind: r.kind, path: r.path, parentPath: r.parentPath, user: r.user, uid: r.uid, programFormat: r.programFormat });
     }
-    let h = hostIndex.get(r.hostId);
-    if (h === undefined) {
-      h = hostIds.length;
-      hostIndex.set(r.hostId, h);
-      hostIds.push(r.hostId);
-    }
     cols.subjectOfRow[i] = s;
-    cols.hostOfRow[i] = h;
+    cols.hostOfRow[i] = hosts.idOf(r.hostId);
     cols.windowStartMs[i] = r.windowStartMs;
     cols.count[i] = r.count;
     const seconds = r.peakWindowSeconds ?? r.windowSeconds ?? 0;

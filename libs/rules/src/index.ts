@@ -1,5 +1,6 @@
 export * from './exclusion-item';
 export * from './fleet-activity-row';
+export * from './dense-index';
 export * from './recommendation-config';
 export * from './exclusion-safety-policy';
 export * from './user-scope-classifier';

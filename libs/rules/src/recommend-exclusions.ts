@@ -2,6 +2,7 @@ import { PathShape, UsernameGeneralizer, baseName, hasControlChars, hasWildcard,
 import { assessRisk, isGlobalScopeEligible } from './exclusion-risk';
 import { ExclusionEvidence, ExclusionItem, ExclusionType, RecommendationResult, RejectedSubject } from './exclusion-item';
 import { ExclusionSafetyPolicy } from './exclusion-safety-policy';
+import { DenseIndex } from './dense-index';
 import { FleetActivityColumns, FleetActivityKind, FleetActivityRow, isFleetActivityColumns, toFleetActivityColumns } from './fleet-activity-row';
 import { RecommendationConfig, resolveRecommendationConfig } from './recommendation-config';
 import { UserScopeClassifier } from './user-scope-classifier';
@@ -190,17 +191,9 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
   const pathIdOfRow = new Int32Array(n).fill(-1);
   const parentIdOfRow = new Int32Array(n).fill(-1);
   const hostOfRow = cols.hostOfRow;
-  const pathIds = new Map<string, number>();
-  const pathById: string[] = [];
-  const idOf = (p: string) => {
-    let id = pathIds.get(p);
-    if (id === undefined) {
-      id = pathById.length;
-      pathIds.set(p, id);
-      pathById.push(p);
-    }
-    return id;
-  };
+  const pathIds = new DenseIndex<string>();
+  const pathById = pathIds.keys;
+  const idOf = (p: string) => pathIds.idOf(p);
   /** Generalized (path id, parent id) of a subject without host names; -2: not computed yet, -1: refused. */
   const basePath = new Int32Array(S).fill(-2);
   const baseParent = new Int32Array(S).fill(-1);
@@ -262,7 +255,7 @@ export function recommendExclusions(input: readonly FleetActivityRow[] | FleetAc
     if (w < minWindow) minWindow = w;
     if (w > maxWindow) maxWindow = w;
   }
-  pathIds.clear();
+  pathIds.releaseLookup();
   hostSpecific.clear();
   if (invalidRows > 0) reject(`${invalidRows} input rows`, 'malformed (missing path or host, non-positive count or bad window)');
 

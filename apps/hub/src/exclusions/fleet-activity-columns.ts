@@ -1,4 +1,4 @@
-import { allocFleetActivityColumns, FleetActivityColumns, FleetActivityKind, FleetActivitySubject, ProgramFileFormat } from '@fleettune/rules';
+import { allocFleetActivityColumns, DenseIndex, FleetActivityColumns, FleetActivityKind, FleetActivitySubject, ProgramFileFormat } from '@fleettune/rules';
 import { programFormatOfCode } from '../ingest/program-format-code';
 // The pure SQL module, not the Nest service: this file also runs in the recompute worker thread.
 import { ROLLUP_BIN_SECONDS } from './rollup-apply-sql';
@@ -68,22 +68,10 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
   let maxSeq = 0;
   for (const h of hostsRes.rows) if (h.seq > maxSeq) maxSeq = h.seq;
   const hostIndexBySeq = new Int32Array(maxSeq + 1).fill(-1);
-  const hostIds: string[] = [];
-  const hostIndexById = new Map<string, number>();
-  for (const h of hostsRes.rows) {
-    hostIndexBySeq[h.seq] = hostIds.length;
-    hostIndexById.set(h.host_id, hostIds.length);
-    hostIds.push(h.host_id);
-  }
-  const hostIndexOf = (id: string) => {
-    let i = hostIndexById.get(id);
-    if (i === undefined) {
-      i = hostIds.length;
-      hostIndexById.set(id, i);
-      hostIds.push(id);
-    }
-    return i;
-  };
+  // Hosts of the rollup (by their seq in the cells) first, then any only the raw tables name.
+  const hosts = new DenseIndex<string>();
+  const hostIds = hosts.keys;
+  for (const h of hostsRes.rows) hostIndexBySeq[h.seq] = hosts.idOf(h.host_id);
 
   // Every packed cell string, rollup and raw alike: `hostSeq,binOffset,count[,peak,peakSeconds,activeStartS,activeEndS];...`
   // (active bounds in seconds from the bin's start, -1 when the cell predates them).
@@ -157,7 +145,7 @@ export async function readRollup(databaseUrl: string, lookbackBins: number, para
     });
   }
   for (const r of raw.strays) {
-    const host = hostIndexOf(r.hostId);
+    const host = hosts.idOf(r.hostId);
     cols.subjectOfRow[row] = subjectFor(r.kind, r.path, r.parentPath);
     cols.hostOfRow[row] = host;
     cols.windowStartMs[row] = r.bin * ROLLUP_BIN_SECONDS * 1000;
