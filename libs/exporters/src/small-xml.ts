@@ -25,18 +25,18 @@ export function parseXml(source: string): XmlElement {
   const fail = (why: string): never => {
     throw new XmlSyntaxError(`${why} at offset ${i}`);
   };
+  /** Moves past the next `close` (searched from `from`), or fails naming what was left open. */
+  const skipPast = (close: string, from: number, what: string) => {
+    const end = source.indexOf(close, from);
+    if (end < 0) fail(`unterminated ${what}`);
+    i = end + close.length;
+  };
   const skipMisc = () => {
     for (;;) {
       while (i < source.length && /\s/.test(source[i]!)) i++;
-      if (source.startsWith('<?', i)) {
-        const end = source.indexOf('?>', i);
-        if (end < 0) fail('unterminated processing instruction');
-        i = end + 2;
-      } else if (source.startsWith('<!--', i)) {
-        const end = source.indexOf('-->', i + 4);
-        if (end < 0) fail('unterminated comment');
-        i = end + 3;
-      } else if (source.startsWith('<!DOCTYPE', i)) {
+      if (source.startsWith('<?', i)) skipPast('?>', i, 'processing instruction');
+      else if (source.startsWith('<!--', i)) skipPast('-->', i + 4, 'comment');
+      else if (source.startsWith('<!DOCTYPE', i)) {
         const end = source.indexOf('>', i);
         if (end < 0) fail('unterminated DOCTYPE');
         if (source.slice(i, end).includes('[')) fail('DOCTYPE with an internal subset is refused');
@@ -93,15 +93,9 @@ export function parseXml(source: string): XmlElement {
         if (end < 0) fail('unterminated CDATA');
         el.text += source.slice(i + 9, end);
         i = end + 3;
-      } else if (source.startsWith('<!--', i)) {
-        const end = source.indexOf('-->', i + 4);
-        if (end < 0) fail('unterminated comment');
-        i = end + 3;
-      } else if (source.startsWith('<?', i)) {
-        const end = source.indexOf('?>', i);
-        if (end < 0) fail('unterminated processing instruction');
-        i = end + 2;
-      } else if (source[i] === '<') {
+      } else if (source.startsWith('<!--', i)) skipPast('-->', i + 4, 'comment');
+      else if (source.startsWith('<?', i)) skipPast('?>', i, 'processing instruction');
+      else if (source[i] === '<') {
         el.children.push(element(depth + 1));
       } else {
         const end = source.indexOf('<', i);
