@@ -8,6 +8,8 @@ import { PrismaService } from '../database/prisma.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
 import { uploadBatches } from '../testing/agent-upload';
+import { enrollSpecHost, execAndFileBatch } from '../testing/agent-enroll';
+import { collectEscapedErrors } from './escaped-errors';
 import { INVALID_UTF8, hostileString, longString } from './hostile-values';
 
 /**
@@ -51,12 +53,9 @@ let revoked: Agent;
 let nextSequence = 1;
 // BigInt: counts up to 2^53 - 1 are valid, and their sums are past what a double holds exactly.
 const expected = { batches: 0n, events: 0n, execs: 0n, files: 0n };
-const escaped: unknown[] = [];
-const onEscape = (e: unknown) => escaped.push(e);
+const escaped = collectEscapedErrors();
 
 before(async () => {
-  process.on('unhandledRejection', onEscape);
-  process.on('uncaughtException', onEscape);
   ({ db, hub } = await startTestHub('grpc_fuzz_spec', {
     FLEETTUNE_ENROLL_SECRET: ENROLL,
     FLEETTUNE_MAX_BATCH_BYTES: String(MAX_BATCH_BYTES),
@@ -102,21 +101,13 @@ before(async () => {
 });
 
 after(async () => {
-  process.off('unhandledRejection', onEscape);
-  process.off('uncaughtException', onEscape);
   client?.close();
   raw?.close();
   await hub?.close();
   await db?.drop();
 });
 
-function enroll(hostname: string): Promise<Agent> {
-  return new Promise((resolve, reject) =>
-    client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'fuzz', machineId: `m-${hostname}` }, (err, res) =>
-      err ? reject(err) : resolve({ token: res!.agentToken, hostId: res!.hostId }),
-    ),
-  );
-}
+const enroll = (hostname: string): Promise<Agent> => enrollSpecHost(client, ENROLL, hostname, 'linux', 'fuzz');
 
 function auth(token: string | null): Metadata {
   const md = new Metadata();
@@ -124,25 +115,7 @@ function auth(token: string | null): Metadata {
   return md;
 }
 
-function validBatch(hostId: string, sequence: number): CountBatch {
-  const start = Date.now() - 600_000;
-  return {
-    hostId,
-    sequence,
-    windowStartMs: start,
-    windowEndMs: start + 60_000,
-    source: 'linux-audit',
-    events: 5,
-    skipped: 0,
-    dropped: 0,
-    execs: [{ path: '/usr/bin/id', parentPath: '/bin/sh', user: 'root', count: 3 }],
-    files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/usr/bin/id', count: 2 }],
-    auditKeys: [{ name: 'exec', count: 3 }],
-    initiators: [],
-    syscalls: [{ name: 'execve', count: 3 }],
-    hostCost: [],
-  };
-}
+const validBatch = (hostId: string, sequence: number): CountBatch => execAndFileBatch(hostId, sequence, Date.now() - 600_000);
 
 function count(b: CountBatch): void {
   expected.batches += 1n;

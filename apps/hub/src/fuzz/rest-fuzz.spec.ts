@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { AgentServiceClient, CountBatch } from '@fleettune/proto';
-import { Metadata, credentials } from '@grpc/grpc-js';
+import { AgentServiceClient } from '@fleettune/proto';
+import { credentials } from '@grpc/grpc-js';
 import type { TestDatabase } from '@fleettune/db-tools';
 import { PrismaService } from '../database/prisma.service';
 import { ActivityRollupService } from '../exclusions/activity-rollup.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { enrollAgent, execAndFileBatch } from '../testing/agent-enroll';
+import { uploadBatches } from '../testing/agent-upload';
+import { collectEscapedErrors } from './escaped-errors';
 import { INVALID_UTF8, deepJson, hostileJson, hostileString, longString } from './hostile-values';
 import { ApiOperation, operationsOf } from './openapi-operations';
 import { RawResponse, percentEncode, rawRequest } from './raw-http';
@@ -30,12 +33,9 @@ let hub: RunningHub;
 let prisma: PrismaService;
 let viewer: string;
 const knownIds: string[] = [];
-const escaped: unknown[] = [];
-const onEscape = (e: unknown) => escaped.push(e);
+const escaped = collectEscapedErrors();
 
 before(async () => {
-  process.on('unhandledRejection', onEscape);
-  process.on('uncaughtException', onEscape);
   ({ db, hub } = await startTestHub('rest_fuzz_spec', {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     FLEETTUNE_ENROLL_SECRET: ENROLL,
@@ -58,8 +58,6 @@ before(async () => {
 });
 
 after(async () => {
-  process.off('unhandledRejection', onEscape);
-  process.off('uncaughtException', onEscape);
   await hub?.close();
   await db?.drop();
 });
@@ -68,38 +66,8 @@ after(async () => {
 async function seedHost(): Promise<string> {
   const client = new AgentServiceClient(`127.0.0.1:${hub.grpcPort}`, credentials.createInsecure());
   try {
-    const { agentToken, hostId } = await new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-      client.enroll({ enrollSecret: ENROLL, hostname: 'fuzz-host', os: 'linux', agentVersion: 'fuzz', machineId: 'm-fuzz' }, (err, res) =>
-        err ? reject(err) : resolve(res!),
-      ),
-    );
-    const md = new Metadata();
-    md.set('authorization', `Bearer ${agentToken}`);
-    const start = Date.now() - 3_600_000;
-    const batch: CountBatch = {
-      hostId,
-      sequence: 1,
-      windowStartMs: start,
-      windowEndMs: start + 60_000,
-      source: 'linux-audit',
-      events: 3,
-      skipped: 0,
-      dropped: 0,
-      execs: [{ path: '/usr/bin/id', parentPath: '/bin/bash', user: 'root', count: 2 }],
-      files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/usr/bin/id', count: 1 }],
-      auditKeys: [{ name: 'exec', count: 2 }],
-      initiators: [],
-      syscalls: [{ name: 'execve', count: 2 }],
-      hostCost: [],
-    };
-    await new Promise<void>((resolve, reject) => {
-      const call = client.uploadBatches(md);
-      call.on('data', () => undefined);
-      call.on('error', reject);
-      call.on('end', resolve);
-      call.write(batch);
-      call.end();
-    });
+    const { agentToken, hostId } = await enrollAgent(client, { enrollSecret: ENROLL, hostname: 'fuzz-host', agentVersion: 'fuzz', machineId: 'm-fuzz' });
+    await uploadBatches(client, agentToken, [execAndFileBatch(hostId, 1, Date.now() - 3_600_000)]);
     return hostId;
   } finally {
     client.close();

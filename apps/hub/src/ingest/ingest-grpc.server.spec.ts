@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { Client, Metadata, ServiceError, credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
 import { BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
-import { uploadBatches } from '../testing/agent-upload';
+import { agentAuth, uploadBatches } from '../testing/agent-upload';
+import { enrollAgent, execAndFileBatch } from '../testing/agent-enroll';
 
 const ENROLL = 'ingest-spec-enroll-secret-000000';
 const MAX_BATCH_BYTES = 4096;
@@ -15,42 +16,13 @@ const fx = useTestHub('ingest_spec', {
   FLEETTUNE_AGENT_BATCHES_PER_SECOND: '0.5',
 });
 
-function enroll(secret: string, hostname: string) {
-  return new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-    fx.client.enroll({ enrollSecret: secret, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
-      err ? reject(err) : resolve(res!),
-    ),
-  );
-}
-
-function auth(token: string): Metadata {
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${token}`);
-  return md;
-}
+const enroll = (secret: string, hostname: string) =>
+  enrollAgent(fx.client, { enrollSecret: secret, hostname, agentVersion: 'test', machineId: `m-${hostname}` });
 
 const upload = (md: Metadata, batches: CountBatch[]): Promise<BatchAck[]> => uploadBatches(fx.client, md, batches);
 
-function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}): CountBatch {
-  const start = Date.UTC(2026, 10, 24, 10, 0, 0);
-  return {
-    hostId,
-    sequence,
-    windowStartMs: start,
-    windowEndMs: start + 60_000,
-    source: 'linux-audit',
-    events: 3,
-    skipped: 0,
-    dropped: 0,
-    execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
-    files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
-    auditKeys: [{ name: 'exec', count: 2 }],
-    initiators: [],
-    syscalls: [{ name: 'execve', count: 2 }],
-    hostCost: [],
-    ...extra,
-  };
-}
+const batch = (hostId: string, sequence: number, extra: Partial<CountBatch> = {}) =>
+  execAndFileBatch(hostId, sequence, Date.UTC(2026, 10, 24, 10, 0, 0), extra);
 
 async function storedExecTotal(hostId: string): Promise<number> {
   const r = await fx.prisma.execCount.aggregate({ where: { hostId }, _sum: { count: true } });
@@ -74,13 +46,13 @@ test('Enroll records on the host which secret enrolled it, when, and from which 
 test('uploads without a token or with an unknown token are UNAUTHENTICATED', async () => {
   const { hostId } = await enroll(ENROLL, 'h-noauth');
   await assert.rejects(upload(new Metadata(), [batch(hostId, 1)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
-  await assert.rejects(upload(auth('ftagent_forged'), [batch(hostId, 1)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  await assert.rejects(upload(agentAuth('ftagent_forged'), [batch(hostId, 1)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
   assert.equal(await storedExecTotal(hostId), 0);
 });
 
 test('a batch is acked after commit and the same (host, sequence) again changes nothing', async () => {
   const { agentToken, hostId } = await enroll(ENROLL, 'h-idem');
-  const first = await upload(auth(agentToken), [batch(hostId, 1), batch(hostId, 2)]);
+  const first = await upload(agentAuth(agentToken), [batch(hostId, 1), batch(hostId, 2)]);
   assert.deepEqual(
     first.map((a) => [a.sequence, a.status]),
     [
@@ -89,7 +61,7 @@ test('a batch is acked after commit and the same (host, sequence) again changes 
     ],
   );
   assert.equal(await storedExecTotal(hostId), 4);
-  const again = await upload(auth(agentToken), [batch(hostId, 2), batch(hostId, 1)]);
+  const again = await upload(agentAuth(agentToken), [batch(hostId, 2), batch(hostId, 1)]);
   assert.deepEqual(
     again.map((a) => a.status),
     [BatchAck_Status.DUPLICATE, BatchAck_Status.DUPLICATE],
@@ -100,7 +72,7 @@ test('a batch is acked after commit and the same (host, sequence) again changes 
 test("a batch for another agent's host is refused and nothing is written", async () => {
   const a = await enroll(ENROLL, 'h-victim');
   const b = await enroll(ENROLL, 'h-forger');
-  await assert.rejects(upload(auth(b.agentToken), [batch(a.hostId, 1)]), (e: ServiceError) => e.code === status.PERMISSION_DENIED);
+  await assert.rejects(upload(agentAuth(b.agentToken), [batch(a.hostId, 1)]), (e: ServiceError) => e.code === status.PERMISSION_DENIED);
   assert.equal(await storedExecTotal(a.hostId), 0);
 });
 
@@ -116,13 +88,13 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
     batch(hostId, 1, { files: Array.from({ length: 100 }, (_, i) => ({ path: `/tmp/${'x'.repeat(30)}/${i}`, op: 'create', processPath: '', count: 1 })) }),
   ];
   for (const b of invalid) {
-    await assert.rejects(upload(auth(agentToken), [b]), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
+    await assert.rejects(upload(agentAuth(agentToken), [b]), (e: ServiceError) => e.code === status.INVALID_ARGUMENT);
   }
   // Far over the limit: the transport refuses it before it is even decoded.
   const huge = batch(hostId, 1, {
     files: Array.from({ length: 400 }, (_, i) => ({ path: `/tmp/${'y'.repeat(40)}/${i}`, op: 'create', processPath: '', count: 1 })),
   });
-  await assert.rejects(upload(auth(agentToken), [huge]), (e: ServiceError) => e.code === status.RESOURCE_EXHAUSTED);
+  await assert.rejects(upload(agentAuth(agentToken), [huge]), (e: ServiceError) => e.code === status.RESOURCE_EXHAUSTED);
   // Bytes that are not a CountBatch at all.
   const Raw = makeGenericClientConstructor(
     {
@@ -143,7 +115,7 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
   };
   await assert.rejects(
     new Promise((resolve, reject) => {
-      const call = raw.uploadBatches(auth(agentToken));
+      const call = raw.uploadBatches(agentAuth(agentToken));
       call.on('error', reject);
       call.on('data', () => undefined);
       call.on('end', resolve);
@@ -159,17 +131,17 @@ test('malformed, invalid and oversized batches are INVALID_ARGUMENT with nothing
 
 test('an agent revoked while its stream is open is refused from then on', async () => {
   const { agentToken, hostId } = await enroll(ENROLL, 'h-revoked');
-  await upload(auth(agentToken), [batch(hostId, 1)]);
+  await upload(agentAuth(agentToken), [batch(hostId, 1)]);
   await fx.prisma.agent.updateMany({ where: { hostId }, data: { revokedAt: new Date() } });
   await new Promise((r) => setTimeout(r, 1_100));
-  await assert.rejects(upload(auth(agentToken), [batch(hostId, 2)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
+  await assert.rejects(upload(agentAuth(agentToken), [batch(hostId, 2)]), (e: ServiceError) => e.code === status.UNAUTHENTICATED);
   assert.equal(await storedExecTotal(hostId), 2);
 });
 
 test('an agent over its rate is told to slow down, and nothing it sent is refused', async () => {
   const { agentToken, hostId } = await enroll(ENROLL, 'h-fast');
   const acks = await upload(
-    auth(agentToken),
+    agentAuth(agentToken),
     Array.from({ length: 12 }, (_, i) => batch(hostId, i + 1)),
   );
   assert.equal(acks.length, 12);

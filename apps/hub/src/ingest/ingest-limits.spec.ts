@@ -10,6 +10,7 @@ import { BatchAck, BatchAck_Status, CountBatch } from '@fleettune/proto';
 import { newPgClient } from '../database/pg-client';
 import { useTestHub } from '../testing/hub-fixture';
 import { agentAuth, uploadBatches } from '../testing/agent-upload';
+import { enrollAgent, execAndFileBatch } from '../testing/agent-enroll';
 
 const ENROLL = 'ingest-limits-enroll-secret-0000';
 const ADMIN = 'ingest-limits-admin-token-000000';
@@ -25,29 +26,13 @@ const fx = useTestHub('ingest_limits', {
   FLEETTUNE_INGEST_DB_POOL_SIZE: String(POOL),
 });
 
-function enroll(hostname: string) {
-  return new Promise<{ agentToken: string; hostId: string }>((resolve, reject) =>
-    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
-      err ? reject(err) : resolve(res!),
-    ),
-  );
-}
+const enroll = (hostname: string) => enrollAgent(fx.client, { enrollSecret: ENROLL, hostname, agentVersion: 'test', machineId: `m-${hostname}` });
 
 const HOUR = 3_600_000;
-/** Windows an hour apart, ending well before now. */
+/** Windows an hour apart, ending well before now; exec and file rows only, as the daily row quota counts every row. */
 function batch(hostId: string, sequence: number, extra: Partial<CountBatch> = {}): CountBatch {
   const start = Math.floor(Date.now() / HOUR) * HOUR - 48 * HOUR + sequence * 60_000;
-  return CountBatch.fromPartial({
-    hostId,
-    sequence,
-    windowStartMs: start,
-    windowEndMs: start + 60_000,
-    source: 'linux-audit',
-    events: 3,
-    execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
-    files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
-    ...extra,
-  });
+  return execAndFileBatch(hostId, sequence, start, { auditKeys: [], syscalls: [], ...extra });
 }
 
 function junkFiles(n: number, count: number) {

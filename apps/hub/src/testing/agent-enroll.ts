@@ -40,6 +40,28 @@ export function nextWindow(host: SpecHost, startMs: number, source: string, rows
   });
 }
 
+/**
+ * For specs: a valid one-minute batch from `windowStartMs` of one exec row and one file row, with their audit key
+ * and syscall; `extra` replaces whole fields as given (not normalised, so a spec can send what the hub must refuse).
+ */
+export function execAndFileBatch(hostId: string, sequence: number, windowStartMs: number, extra: Partial<CountBatch> = {}): CountBatch {
+  return {
+    ...CountBatch.fromPartial({
+      hostId,
+      sequence,
+      windowStartMs,
+      windowEndMs: windowStartMs + 60_000,
+      source: 'linux-audit',
+      events: 3,
+      execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
+      files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
+      auditKeys: [{ name: 'exec', count: 2 }],
+      syscalls: [{ name: 'execve', count: 2 }],
+    }),
+    ...extra,
+  };
+}
+
 /** For specs: a small valid batch of one exec row. */
 export function specBatch(hostId: string, sequence: number, path = '/usr/bin/id', count = 1): CountBatch {
   const start = Date.now() - 3600_000 - (Date.now() % 60_000);
