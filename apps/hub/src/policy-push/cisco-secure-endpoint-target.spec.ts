@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
-import { digestToken } from '../auth/token-digest';
 import { PrismaService } from '../database/prisma.service';
-import { ExclusionRecomputeService } from '../exclusions/exclusion-recompute.service';
-import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
-import type { RunningHub } from '../hub-app';
-import { BatchIngestService } from '../ingest/batch-ingest.service';
+import { ConsoleHub, NOISY_ITEMS, startConsoleHub } from '../testing/console-target-fixture';
 import { FakeCiscoSecureEndpoint } from '../testing/fake-cisco-secure-endpoint';
-import { startTestHub } from '../testing/test-hub';
 
 /**
  * Contract specs of the Cisco Secure Endpoint connector through the real hub
@@ -16,103 +10,32 @@ import { startTestHub } from '../testing/test-hub';
  * the documented token flow, pagination, shapes and errors
  * (testing/fake-cisco-secure-endpoint.ts). No live tenant is involved.
  */
-const ADMIN = 'cisco-spec-admin-token-00000000000';
-const APPROVER = 'cisco-spec-approver-token-0000000';
 const ORG = 'org4baasceazofqpxidpinxtt5l';
 const SET_GUID = 'f3b2a9e0-6c1d-4c55-9d8e-3e1f0c2b7a11';
 const CLIENT = { clientId: 'client-fleettune-0001', clientSecret: 'xdr-client-password-s3cret' };
 
-let db: TestDatabase;
-let hub: RunningHub;
+let h: ConsoleHub;
 let prisma: PrismaService;
-let base: string;
 let fake: FakeCiscoSecureEndpoint;
 let setId: string;
 let targetId: string;
-type Item = { id: string; type: string; value: string };
-let items: Item[];
 
 before(async () => {
   fake = await new FakeCiscoSecureEndpoint({ ...CLIENT, organizationId: ORG, exclusionSetGuid: SET_GUID }).start();
-  ({ db, hub } = await startTestHub('cisco_connector_spec', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '100',
-    FLEETTUNE_POLICY_PUSH_ATTEMPTS: '3',
-    // The fake console listens on loopback, which outbound calls may reach only when allow-listed.
-    FLEETTUNE_OUTBOUND_ALLOW_CIDRS: '127.0.0.1',
-    LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
-  }));
-  prisma = hub.app.get(PrismaService);
-  await prisma.apiToken.create({ data: { name: 'carol-approver', role: 'approver', tokenHash: digestToken(APPROVER) } });
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  const ingest = hub.app.get(BatchIngestService);
-  await ingestNoisyHost(ingest, await addHost(prisma, 'web-01'), 'alice');
-  await ingestNoisyHost(ingest, await addHost(prisma, 'web-02'), 'bob');
-  await hub.app.get(ExclusionRecomputeService).recompute();
-  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; items: Item[] };
-  setId = set.id;
-  items = set.items;
+  h = await startConsoleHub('cisco_connector_spec', 'linux');
+  prisma = h.hub.app.get(PrismaService);
+  setId = (await h.api('GET', '/api/v1/exclusion-sets/latest')).body.id;
 });
 
 after(async () => {
-  await hub?.close();
+  await h?.close();
   await fake?.close();
-  await db?.drop();
 });
 
-async function api(method: string, path: string, body?: unknown, token = ADMIN) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-}
-
+const { agent: AGENT, log: LOG } = NOISY_ITEMS;
 // The fixture's agent is both a process item and an audit-exe item (auditd only): the process one is meant.
-const item = (value: string) => {
-  const i = items.find((x) => x.value === value && x.type !== 'audit-exe');
-  assert.ok(i, `fixture item ${value}`);
-  return i;
-};
-const decide = async (value: string, decision: 'approved' | 'rejected') => {
-  const r = await api('POST', `/api/v1/exclusion-items/${item(value).id}/decision`, { decision, comment: 'cisco spec' }, APPROVER);
-  assert.ok(r.status < 300, r.text);
-  return r;
-};
-
-const AGENT = '/opt/syncagent/bin/syncagent';
-const LOG = '/home/*/.cache/syncagent/sync.log';
-
-type PushRow = {
-  id: string;
-  status: string;
-  attempts: number;
-  lastError: string | null;
-  verified: boolean | null;
-  plan: { add: unknown[]; remove: unknown[]; unchanged: unknown[] } | null;
-  applied: Array<{ key: string; consoleId: string; body: Record<string, unknown> }> | null;
-  drift: Array<{ kind: string; consoleId: string }> | null;
-  attemptLog: Array<{ attempt: number; statusCode: number | null; error: string | null }>;
-};
-
-async function waitFor(target: string, pushId: string): Promise<PushRow> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const log = (await api('GET', `/api/v1/policy-targets/${target}/pushes`)).body as PushRow[];
-    const row = log.find((r) => r.id === pushId);
-    if (row && !['queued', 'retrying'].includes(row.status)) return row;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('push did not finish');
-}
-
-async function pushAndWait(target = targetId): Promise<PushRow> {
-  const push = await api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId: target }, APPROVER);
-  assert.equal(push.status, 202, push.text);
-  return waitFor(target, push.body.pushId);
-}
+const decide = (value: string, decision: 'approved' | 'rejected') => h.decide(value, decision, value === AGENT ? 'process' : undefined);
+const pushAndWait = (target = targetId) => h.pushAndWait(target);
 
 /** The exclusions the fake console holds, as comparable strings. */
 const consoleHolds = () =>
@@ -131,34 +54,21 @@ const config = () => ({
 });
 
 test('a Cisco target: config checked, credentials sealed and never shown, non-public URLs refused', async () => {
-  const noCreds = await api('POST', '/api/v1/policy-targets', { name: 'cisco', kind: 'cisco-secure-endpoint', config: config() });
+  // A valid target but for `fields` (a field set to undefined is left out of the JSON body).
+  const create = (fields: Record<string, unknown>) =>
+    h.api('POST', '/api/v1/policy-targets', { name: 'cisco', kind: 'cisco-secure-endpoint', config: config(), credentials: CLIENT, ...fields });
+  const noCreds = await create({ credentials: undefined });
   assert.equal(noCreds.status, 400, noCreds.text);
   assert.match(noCreds.text, /credentials/);
-  const badOrg = await api('POST', '/api/v1/policy-targets', {
-    name: 'cisco',
-    kind: 'cisco-secure-endpoint',
-    config: { ...config(), organizationId: '../admin' },
-    credentials: CLIENT,
-  });
+  const badOrg = await create({ config: { ...config(), organizationId: '../admin' } });
   assert.equal(badOrg.status, 400, badOrg.text);
-  const internal = await api('POST', '/api/v1/policy-targets', {
-    name: 'cisco',
-    kind: 'cisco-secure-endpoint',
-    config: { ...config(), apiBaseUrl: 'https://10.1.2.3/v3' },
-    credentials: CLIENT,
-  });
+  const internal = await create({ config: { ...config(), apiBaseUrl: 'https://10.1.2.3/v3' } });
   assert.equal(internal.status, 400, internal.text);
   assert.match(internal.text, /private/);
-  const plain = await api('POST', '/api/v1/policy-targets', {
-    name: 'cisco',
-    kind: 'cisco-secure-endpoint',
-    url: 'https://x',
-    config: config(),
-    credentials: CLIENT,
-  });
+  const plain = await create({ url: 'https://x' });
   assert.equal(plain.status, 400, plain.text);
 
-  const created = await api('POST', '/api/v1/policy-targets', { name: 'cisco', kind: 'cisco-secure-endpoint', config: config(), credentials: CLIENT });
+  const created = await create({});
   assert.equal(created.status, 201, created.text);
   targetId = created.body.id;
   assert.equal(created.body.kind, 'cisco-secure-endpoint');
@@ -167,7 +77,7 @@ test('a Cisco target: config checked, credentials sealed and never shown, non-pu
   const row = await prisma.policyTarget.findUniqueOrThrow({ where: { id: targetId } });
   assert.match(row.secret!, /^enc:v1:/, 'credentials sealed at rest');
   assert.doesNotMatch(row.secret!, /client-fleettune|s3cret/);
-  const listed = (await api('GET', '/api/v1/policy-targets', undefined, APPROVER)).body as Array<{ id: string; config: unknown }>;
+  const listed = (await h.api('GET', '/api/v1/policy-targets', undefined, 'approver')).body as Array<{ id: string; config: unknown }>;
   assert.equal(listed.find((t) => t.id === targetId)?.config, null, 'non-admins do not see the config');
 });
 
@@ -175,7 +85,7 @@ test('dry run: the plan against the console, a human-made item counted, nothing 
   fake.addByHand({ exclusionType: 'path', path: '/opt/human-made/cache' });
   await decide(AGENT, 'approved');
   const pushesBefore = await prisma.policyPush.count();
-  const dry = await api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId, dryRun: true }, APPROVER);
+  const dry = await h.dryRun(targetId);
   assert.equal(dry.status, 200, dry.text);
   assert.equal(dry.body.dryRun, true, dry.text);
   assert.equal(dry.body.humanMade, 1);
@@ -186,7 +96,7 @@ test('dry run: the plan against the console, a human-made item counted, nothing 
   assert.deepEqual([dry.body.plan.remove.length, dry.body.plan.unchanged.length], [0, 0]);
   assert.deepEqual(fake.writes(), [], 'a dry run writes nothing to the console');
   assert.equal(await prisma.policyPush.count(), pushesBefore, 'a dry run records and queues nothing');
-  const dryWebhook = await api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId: 'not-a-uuid', dryRun: true }, APPROVER);
+  const dryWebhook = await h.dryRun('not-a-uuid');
   assert.equal(dryWebhook.status, 400);
 });
 
@@ -207,7 +117,7 @@ test('first push: the approved item is created, read back and verified; the huma
   assert.equal(again.verified, true);
   assert.equal(fake.writes().length, writes);
   // The fleet-wide history (the Trends page's closed loop) shows both as verified console pushes.
-  const history = (await api('GET', `/api/v1/policy-pushes?mode=cisco-secure-endpoint&targetId=${targetId}`, undefined, APPROVER)).body as {
+  const history = (await h.api('GET', `/api/v1/policy-pushes?mode=cisco-secure-endpoint&targetId=${targetId}`, undefined, 'approver')).body as {
     items: Array<{ id: string; status: string; verified: boolean | null }>;
   };
   assert.deepEqual(
@@ -238,7 +148,7 @@ test('an item added and an item removed: only ours change, the human-made item i
 test('drift: a hand edit of our item is reported, and the next push restores the approved form', async () => {
   const ours = fake.exclusions.find((e) => e.exclusionType === 'process')!;
   fake.editByHand(ours.guid, { engineSettings: { fileScan: { applyToEngine: true, applyToChildProcesses: false } } });
-  const drift = await api('GET', `/api/v1/policy-targets/${targetId}/drift`);
+  const drift = await h.api('GET', `/api/v1/policy-targets/${targetId}/drift`);
   assert.equal(drift.status, 200, drift.text);
   assert.deepEqual(
     drift.body.drift.map((d: { kind: string; consoleId: string }) => [d.kind, d.consoleId]),
@@ -254,11 +164,11 @@ test('drift: a hand edit of our item is reported, and the next push restores the
   );
   const now = fake.exclusions.find((e) => e.exclusionType === 'process')!;
   assert.deepEqual(now.engineSettings, { fileScan: { applyToEngine: true, applyToChildProcesses: true } });
-  assert.deepEqual((await api('GET', `/api/v1/policy-targets/${targetId}/drift`)).body.drift, []);
+  assert.deepEqual((await h.api('GET', `/api/v1/policy-targets/${targetId}/drift`)).body.drift, []);
   // Removed by hand: reported, re-created by the next push.
   fake.deleteByHand(now.guid);
   assert.deepEqual(
-    (await api('GET', `/api/v1/policy-targets/${targetId}/drift`)).body.drift.map((d: { kind: string }) => d.kind),
+    (await h.api('GET', `/api/v1/policy-targets/${targetId}/drift`)).body.drift.map((d: { kind: string }) => d.kind),
     ['removed'],
   );
   const restored = await pushAndWait();
@@ -306,9 +216,9 @@ test('5xx: retried with backoff within the call, then by the job; the push ends 
 });
 
 test('rollback: the previous approved version is pushed again, exactly as it was applied', async () => {
-  const rolled = await api('POST', `/api/v1/policy-targets/${targetId}/rollback`, undefined, APPROVER);
+  const rolled = await h.api('POST', `/api/v1/policy-targets/${targetId}/rollback`, undefined, 'approver');
   assert.equal(rolled.status, 202, rolled.text);
-  const row = await waitFor(targetId, rolled.body.pushId);
+  const row = await h.waitPush(targetId, rolled.body.pushId);
   assert.equal(row.status, 'delivered', JSON.stringify(row));
   assert.equal(row.verified, true);
   assert.deepEqual(consoleHolds(), ['path:/opt/human-made/cache', `process:${AGENT}`], 'back to the version before the log item');
@@ -322,13 +232,13 @@ test('rollback never brings back an item rejected since that version', async () 
   assert.equal(logOnly.status, 'delivered', JSON.stringify(logOnly));
   assert.deepEqual(consoleHolds(), ['path:/home/*/.cache/syncagent/sync.log', 'path:/opt/human-made/cache']);
   // The previous version held the agent, which nobody approves any more: left out, said so.
-  const rolled = await api('POST', `/api/v1/policy-targets/${targetId}/rollback`, undefined, APPROVER);
+  const rolled = await h.api('POST', `/api/v1/policy-targets/${targetId}/rollback`, undefined, 'approver');
   assert.equal(rolled.status, 202, rolled.text);
   assert.deepEqual(
     rolled.body.skipped.map((s: { value: string }) => s.value),
     [AGENT],
   );
-  const row = await waitFor(targetId, rolled.body.pushId);
+  const row = await h.waitPush(targetId, rolled.body.pushId);
   assert.equal(row.status, 'delivered', JSON.stringify(row));
   assert.deepEqual(consoleHolds(), ['path:/opt/human-made/cache'], 'the rejected agent is not re-created');
   // Back to the state the next specs expect: the agent approved and pushed.
@@ -340,9 +250,9 @@ test('rollback never brings back an item rejected since that version', async () 
 
 test('two pushes to one console at once: one after the other, the item created once', async () => {
   await decide(LOG, 'approved');
-  const [a, b] = await Promise.all([0, 1].map(() => api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId }, APPROVER)));
+  const [a, b] = await Promise.all([0, 1].map(() => h.api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId }, 'approver')));
   assert.deepEqual([a.status, b.status], [202, 202]);
-  const rows = await Promise.all([waitFor(targetId, a.body.pushId), waitFor(targetId, b.body.pushId)]);
+  const rows = await Promise.all([h.waitPush(targetId, a.body.pushId), h.waitPush(targetId, b.body.pushId)]);
   assert.deepEqual(rows.map((r) => r.status).sort(), ['delivered', 'unchanged'], 'the second one found the work done');
   assert.deepEqual(consoleHolds(), ['path:/home/*/.cache/syncagent/sync.log', 'path:/opt/human-made/cache', `process:${AGENT}`]);
   await decide(LOG, 'rejected');
@@ -350,7 +260,7 @@ test('two pushes to one console at once: one after the other, the item created o
 });
 
 test('refused credentials fail the push at once, without retries', async () => {
-  const created = await api('POST', '/api/v1/policy-targets', {
+  const created = await h.api('POST', '/api/v1/policy-targets', {
     name: 'cisco-wrong',
     kind: 'cisco-secure-endpoint',
     config: config(),
@@ -361,7 +271,7 @@ test('refused credentials fail the push at once, without retries', async () => {
   assert.equal(pushed.status, 'failed');
   assert.equal(pushed.attempts, 1);
   assert.match(pushed.lastError ?? '', /invalid_client/);
-  const dry = await api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId: created.body.id, dryRun: true }, APPROVER);
+  const dry = await h.dryRun(created.body.id);
   assert.equal(dry.status, 502, dry.text);
 });
 
@@ -369,7 +279,7 @@ test('pagination: an exclusion set of several pages is read whole (size 100, sta
   for (let i = 0; i < 230; i++) fake.addByHand({ exclusionType: 'fileExtension', fileExtension: `ext${i}` });
   const reads = () => fake.log.filter((r) => r.method === 'GET' && r.path.endsWith('/exclusions')).length;
   const before = reads();
-  const drift = await api('GET', `/api/v1/policy-targets/${targetId}/drift`);
+  const drift = await h.api('GET', `/api/v1/policy-targets/${targetId}/drift`);
   assert.equal(drift.status, 200, drift.text);
   assert.equal(drift.body.humanMade, 231);
   assert.equal(drift.body.owned, 1);

@@ -4,23 +4,13 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
 import { EXPORT_FORMATS } from '@fleettune/exporters';
-import { digestToken } from '../auth/token-digest';
 import { PrismaService } from '../database/prisma.service';
-import { ExclusionRecomputeService } from '../exclusions/exclusion-recompute.service';
-import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
-import { BatchIngestService } from '../ingest/batch-ingest.service';
+import { ConsoleHub, startConsoleHub } from '../testing/console-target-fixture';
 import { GitHttpsServer, startGitHttpsServer } from '../testing/git-https-server';
 
-const ADMIN = 'git-spec-admin-token-000000000000';
-const APPROVER = 'git-spec-approver-token-000000000';
-let db: TestDatabase;
-let hub: RunningHub;
+let h: ConsoleHub;
 let prisma: PrismaService;
-let base: string;
 let scratch: string;
 let https: GitHttpsServer;
 const HTTPS_TOKEN = 'glpat-s3cret-push-token-0123';
@@ -58,39 +48,19 @@ before(async () => {
     'bot',
     HTTPS_TOKEN,
   );
-  ({ db, hub } = await startTestHub('git_policy_target_spec', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '100',
+  h = await startConsoleHub('git_policy_target_spec', 'linux', {
     FLEETTUNE_POLICY_PUSH_ATTEMPTS: '2',
     FLEETTUNE_POLICY_GIT_ALLOW_LOCAL: '1',
     FLEETTUNE_POLICY_GIT_CA_FILE: join(scratch, 'cert.pem'),
-    LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
-  }));
-  prisma = hub.app.get(PrismaService);
-  await prisma.apiToken.create({ data: { name: 'carol-approver', role: 'approver', tokenHash: digestToken(APPROVER) } });
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  const ingest = hub.app.get(BatchIngestService);
-  await ingestNoisyHost(ingest, await addHost(prisma, 'web-01'), 'alice');
-  await ingestNoisyHost(ingest, await addHost(prisma, 'web-02'), 'bob');
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  });
+  prisma = h.hub.app.get(PrismaService);
 });
 
 after(async () => {
-  await hub?.close();
+  await h?.close();
   await https?.close();
-  await db?.drop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
-
-async function api(method: string, path: string, body?: unknown, token = ADMIN) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-}
 
 function bareRepo(name: string): string {
   const dir = join(scratch, name);
@@ -107,42 +77,23 @@ const commitsOn = (repo: string, branch: string) => {
   }
 };
 
-/** Pushes the set to the target and waits for the job to finish; the push log row. */
-async function pushAndWait(setId: string, targetId: string) {
-  const push = await api('POST', `/api/v1/exclusion-sets/${setId}/push`, { targetId }, APPROVER);
-  assert.equal(push.status, 202, push.text);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const log = (await api('GET', `/api/v1/policy-targets/${targetId}/pushes`)).body as Array<{
-      id: string;
-      status: string;
-      commitSha: string | null;
-      lastError: string | null;
-    }>;
-    const row = log.find((r) => r.id === push.body.pushId);
-    if (row && !['queued', 'retrying'].includes(row.status)) return row;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('push did not finish');
-}
-
 type Item = { id: string; type: string; value: string };
 
 test('git target: one commit of every format with approved items only, none when unchanged, a new one when an approval changes the files', async () => {
-  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
+  const set = (await h.api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
   const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent' && i.type === 'process')!;
   const chunks = set.items.find((i) => i.value === '/var/tmp/buildcache/*/chunk-*.tmp')!;
   const log = set.items.find((i) => i.value === '/home/*/.cache/syncagent/sync.log')!;
   assert.ok(agent && chunks && log, 'fixture items');
-  await api('POST', `/api/v1/exclusion-items/${agent.id}/decision`, { decision: 'approved', comment: 'vendor agent' }, APPROVER);
-  await api('POST', `/api/v1/exclusion-items/${chunks.id}/decision`, { decision: 'rejected', comment: 'world-writable' }, APPROVER);
+  await h.api('POST', `/api/v1/exclusion-items/${agent.id}/decision`, { decision: 'approved', comment: 'vendor agent' }, 'approver');
+  await h.api('POST', `/api/v1/exclusion-items/${chunks.id}/decision`, { decision: 'rejected', comment: 'world-writable' }, 'approver');
 
   const repo = bareRepo('policy.git');
-  const created = await api('POST', '/api/v1/policy-targets', { name: 'gitops', kind: 'git', url: `file://${repo}`, branch: 'main' });
+  const created = await h.api('POST', '/api/v1/policy-targets', { name: 'gitops', kind: 'git', url: `file://${repo}`, branch: 'main' });
   assert.equal(created.status, 201, created.text);
   assert.deepEqual([created.body.kind, created.body.branch, created.body.directory, created.body.url], ['git', 'main', '', `file://${repo}`]);
 
-  const first = await pushAndWait(set.id, created.body.id);
+  const first = await h.pushAndWait(created.body.id);
   assert.equal(first.status, 'delivered', JSON.stringify(first));
   const commits = commitsOn(repo, 'main');
   assert.equal(commits.length, 1, 'exactly one commit');
@@ -170,16 +121,16 @@ test('git target: one commit of every format with approved items only, none when
   assert.match(message, /Approved by: carol-approver/);
 
   // Same approved items: no commit, and the push says so.
-  const again = await pushAndWait(set.id, created.body.id);
+  const again = await h.pushAndWait(created.body.id);
   assert.equal(again.status, 'unchanged', JSON.stringify(again));
   assert.equal(again.commitSha, null);
   assert.deepEqual(commitsOn(repo, 'main'), commits, 'no new commit');
   // The fleet-wide history shows both, with the commit, as successful pushes.
-  const history = (await api('GET', `/api/v1/policy-pushes?mode=git&targetId=${created.body.id}`, undefined, APPROVER)).body as {
+  const history = (await h.api('GET', `/api/v1/policy-pushes?mode=git&targetId=${created.body.id}`, undefined, 'approver')).body as {
     items: Array<{ id: string; status: string; commitSha: string | null; mode: string }>;
   };
   assert.deepEqual(
-    history.items.map((h) => [h.id, h.mode, h.status, h.commitSha]),
+    history.items.map((p) => [p.id, p.mode, p.status, p.commitSha]),
     [
       [again.id, 'git', 'unchanged', null],
       [first.id, 'git', 'delivered', commits[0]],
@@ -187,8 +138,8 @@ test('git target: one commit of every format with approved items only, none when
   );
 
   // One more approval changes the files: exactly one more commit, on top of the first.
-  await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, APPROVER);
-  const third = await pushAndWait(set.id, created.body.id);
+  await h.api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, 'approver');
+  const third = await h.pushAndWait(created.body.id);
   assert.equal(third.status, 'delivered', JSON.stringify(third));
   const after = commitsOn(repo, 'main');
   assert.equal(after.length, 2);
@@ -213,8 +164,7 @@ test('git target: directory and branch are honoured; a branch that exists keeps 
   execFileSync('git', ['-C', seed, '-c', 'user.name=ops', '-c', 'user.email=ops@example.com', 'commit', '-q', '-m', 'ops readme']);
   execFileSync('git', ['-C', seed, 'push', '-q', repo, 'policy']);
 
-  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-  const t = await api('POST', '/api/v1/policy-targets', {
+  const t = await h.api('POST', '/api/v1/policy-targets', {
     name: 'puppet',
     kind: 'git',
     url: `file://${repo}`,
@@ -222,7 +172,7 @@ test('git target: directory and branch are honoured; a branch that exists keeps 
     directory: 'modules/edr/files',
   });
   assert.equal(t.status, 201, t.text);
-  const r = await pushAndWait(set.id, t.body.id);
+  const r = await h.pushAndWait(t.body.id);
   assert.equal(r.status, 'delivered', JSON.stringify(r));
   assert.equal(commitsOn(repo, 'policy').length, 2, 'one commit on top of the existing one');
   const files = gitIn(repo, 'ls-tree', '-r', '--name-only', 'policy').trim().split('\n').sort();
@@ -232,7 +182,7 @@ test('git target: directory and branch are honoured; a branch that exists keeps 
 
 test('git target: bad URLs, branches and directories are refused; credentials are sealed, never shown', async () => {
   const bad = async (body: Record<string, unknown>, why: RegExp) => {
-    const r = await api('POST', '/api/v1/policy-targets', { name: 'x', kind: 'git', ...body });
+    const r = await h.api('POST', '/api/v1/policy-targets', { name: 'x', kind: 'git', ...body });
     assert.equal(r.status, 400, `${JSON.stringify(body)} -> ${r.text}`);
     assert.match(r.text, why);
   };
@@ -252,20 +202,19 @@ test('git target: bad URLs, branches and directories are refused; credentials ar
 
   // A token in an https URL is stored sealed; the target shows the URL without it.
   const token = 'ghp_s3cretTokenValue1234567890';
-  const t = await api('POST', '/api/v1/policy-targets', { name: 'gh', kind: 'git', url: `https://x-access-token:${token}@93.184.215.14/acme/policy.git` });
+  const t = await h.api('POST', '/api/v1/policy-targets', { name: 'gh', kind: 'git', url: `https://x-access-token:${token}@93.184.215.14/acme/policy.git` });
   assert.equal(t.status, 201, t.text);
   assert.equal(t.body.url, 'https://93.184.215.14/acme/policy.git');
-  assert.doesNotMatch(JSON.stringify((await api('GET', '/api/v1/policy-targets')).body), new RegExp(token));
+  assert.doesNotMatch(JSON.stringify((await h.api('GET', '/api/v1/policy-targets')).body), new RegExp(token));
   const row = await prisma.policyTarget.findUniqueOrThrow({ where: { id: t.body.id } });
   assert.ok(row.secret && !row.secret.includes(token), 'sealed at rest');
   assert.doesNotMatch(row.url ?? '', new RegExp(token));
 });
 
 test("git target: a remote that fails is retried, then failed with git's reason", async () => {
-  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-  const t = await api('POST', '/api/v1/policy-targets', { name: 'gone', kind: 'git', url: `file://${join(scratch, 'missing.git')}` });
+  const t = await h.api('POST', '/api/v1/policy-targets', { name: 'gone', kind: 'git', url: `file://${join(scratch, 'missing.git')}` });
   assert.equal(t.status, 201, t.text);
-  const r = await pushAndWait(set.id, t.body.id);
+  const r = await h.pushAndWait(t.body.id);
   assert.equal(r.status, 'failed');
   assert.match(r.lastError ?? '', /git ls-remote failed/);
   const attempts = await prisma.policyDeliveryAttempt.count({ where: { pushId: r.id } });
@@ -276,27 +225,26 @@ test('git target over https: the token from the sealed URL authenticates the pus
   const repo = join(scratch, 'https-root', 'acme', 'policy.git');
   execFileSync('git', ['init', '-q', '--bare', repo]);
   execFileSync('git', ['--git-dir', repo, 'config', 'http.receivepack', 'true']);
-  const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-  const t = await api('POST', '/api/v1/policy-targets', {
+  const t = await h.api('POST', '/api/v1/policy-targets', {
     name: 'gitlab',
     kind: 'git',
     url: `https://bot:${HTTPS_TOKEN}@${https.origin.slice('https://'.length)}/acme/policy.git`,
   });
   assert.equal(t.status, 201, t.text);
   assert.equal(t.body.url, `${https.origin}/acme/policy.git`);
-  const r = await pushAndWait(set.id, t.body.id);
+  const r = await h.pushAndWait(t.body.id);
   assert.equal(r.status, 'delivered', JSON.stringify(r));
   assert.deepEqual(commitsOn(repo, 'main'), [r.commitSha]);
   assert.ok(https.authorizations.includes(`Basic ${Buffer.from(`bot:${HTTPS_TOKEN}`).toString('base64')}`), 'the token was sent');
-  assert.equal((await pushAndWait(set.id, t.body.id)).status, 'unchanged');
+  assert.equal((await h.pushAndWait(t.body.id)).status, 'unchanged');
 
   const wrong = 'glpat-wrong-token-value-9999';
-  const w = await api('POST', '/api/v1/policy-targets', {
+  const w = await h.api('POST', '/api/v1/policy-targets', {
     name: 'gitlab-wrong',
     kind: 'git',
     url: `https://bot:${wrong}@${https.origin.slice('https://'.length)}/acme/policy.git`,
   });
-  const failed = await pushAndWait(set.id, w.body.id);
+  const failed = await h.pushAndWait(w.body.id);
   assert.equal(failed.status, 'failed');
   assert.match(failed.lastError ?? '', /Authentication failed|401|could not read/i);
   const stored = (await prisma.policyDeliveryAttempt.findMany({ where: { pushId: failed.id } })).map((a) => a.error).join('\n') + (failed.lastError ?? '');
@@ -317,10 +265,9 @@ test('git target over ssh://: git runs ssh in batch mode with the remote command
   const savedPath = process.env.PATH;
   process.env.PATH = `${bin}:${savedPath}`;
   try {
-    const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-    const t = await api('POST', '/api/v1/policy-targets', { name: 'ssh', kind: 'git', url: `ssh://git@127.0.0.1${repo}` });
+    const t = await h.api('POST', '/api/v1/policy-targets', { name: 'ssh', kind: 'git', url: `ssh://git@127.0.0.1${repo}` });
     assert.equal(t.status, 201, t.text);
-    const r = await pushAndWait(set.id, t.body.id);
+    const r = await h.pushAndWait(t.body.id);
     assert.equal(r.status, 'delivered', JSON.stringify(r));
     assert.deepEqual(commitsOn(repo, 'main'), [r.commitSha]);
   } finally {

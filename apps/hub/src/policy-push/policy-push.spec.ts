@@ -2,25 +2,12 @@ import assert from 'node:assert/strict';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
 import { AUDITD_NOT_AUDIT_EVIDENCE_REASON, EXPORT_FORMATS, MDE_CHILD_SCOPE_REASON } from '@fleettune/exporters';
-import { digestToken } from '../auth/token-digest';
-import { PrismaService } from '../database/prisma.service';
-import { ExclusionRecomputeService } from '../exclusions/exclusion-recompute.service';
-import { addHost, ingestNoisyHost } from '../exclusions/fleet-fixture';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
-import { BatchIngestService } from '../ingest/batch-ingest.service';
+import { CONSOLE_HUB_APPROVER, ConsoleHub, startConsoleHub } from '../testing/console-target-fixture';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../webhooks/webhook-signature';
 
-const ADMIN = 'push-spec-admin-token-00000000000';
-const APPROVER = 'push-spec-approver-token-00000000';
-const VIEWER = 'push-spec-viewer-token-0000000000';
 const SECRET = 'push-spec-webhook-secret-0123456789';
-let db: TestDatabase;
-let hub: RunningHub;
-let prisma: PrismaService;
-let base: string;
+let h: ConsoleHub;
 
 /** A real webhook receiver on loopback: answers 503 to the first `failFirst` requests. */
 interface Received {
@@ -47,52 +34,18 @@ before(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/fleettune`;
 
-  ({ db, hub } = await startTestHub('policy_push_spec', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '150',
-    FLEETTUNE_POLICY_PUSH_ATTEMPTS: '6',
-    LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
-  }));
-  prisma = hub.app.get(PrismaService);
-  await prisma.apiToken.createMany({
-    data: [
-      { name: 'approver', role: 'approver', tokenHash: digestToken(APPROVER) },
-      { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) },
-    ],
-  });
-  base = `http://127.0.0.1:${hub.httpPort}`;
-  const ingest = hub.app.get(BatchIngestService);
-  await ingestNoisyHost(ingest, await addHost(prisma, 'web-01'), 'alice');
-  await ingestNoisyHost(ingest, await addHost(prisma, 'web-02'), 'bob');
-  await hub.app.get(ExclusionRecomputeService).recompute();
+  h = await startConsoleHub('policy_push_spec', 'linux', { FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '150', FLEETTUNE_POLICY_PUSH_ATTEMPTS: '6' });
 });
 
 after(async () => {
-  await hub?.close();
-  await db?.drop();
+  await h?.close();
   await new Promise<void>((r) => (receiver ? receiver.close(() => r()) : r()));
 });
-
-async function api(method: string, path: string, body?: unknown, token = ADMIN, headers: Record<string, string> = {}) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: parsed as any, text, headers: res.headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
 
 type Item = { id: string; type: string; value: string; decision: { status: string } };
 
 async function latest(): Promise<{ id: string; version: number; items: Item[] }> {
-  return (await api('GET', '/api/v1/exclusion-sets/latest')).body;
+  return (await h.api('GET', '/api/v1/exclusion-sets/latest')).body;
 }
 
 test('webhook push: only approved items, signed body, retried with backoff while the receiver fails, delivered once', async () => {
@@ -101,35 +54,35 @@ test('webhook push: only approved items, signed body, retried with backoff while
   const agent = set.items.find((i) => i.value === '/opt/syncagent/bin/syncagent' && i.type === 'process')!;
   const chunks = set.items.find((i) => i.value === '/var/tmp/buildcache/*/chunk-*.tmp')!;
   assert.ok(agent && chunks);
-  await api('POST', `/api/v1/exclusion-items/${agent.id}/decision`, { decision: 'approved', comment: 'safe vendor agent' }, APPROVER);
-  await api('POST', `/api/v1/exclusion-items/${chunks.id}/decision`, { decision: 'rejected', comment: 'world-writable' }, APPROVER);
+  await h.api('POST', `/api/v1/exclusion-items/${agent.id}/decision`, { decision: 'approved', comment: 'safe vendor agent' }, 'approver');
+  await h.api('POST', `/api/v1/exclusion-items/${chunks.id}/decision`, { decision: 'rejected', comment: 'world-writable' }, 'approver');
 
   // Target registry is admin-only.
-  assert.equal((await api('POST', '/api/v1/policy-targets', { name: 'x', url: receiverUrl }, APPROVER)).status, 403);
-  assert.equal((await api('POST', '/api/v1/policy-targets', { name: 'x', kind: 'webhook', url: 'file:///etc/passwd' })).status, 400);
-  const created = await api('POST', '/api/v1/policy-targets', { name: 'cm-webhook', kind: 'webhook', url: receiverUrl, secret: SECRET });
+  assert.equal((await h.api('POST', '/api/v1/policy-targets', { name: 'x', url: receiverUrl }, 'approver')).status, 403);
+  assert.equal((await h.api('POST', '/api/v1/policy-targets', { name: 'x', kind: 'webhook', url: 'file:///etc/passwd' })).status, 400);
+  const created = await h.api('POST', '/api/v1/policy-targets', { name: 'cm-webhook', kind: 'webhook', url: receiverUrl, secret: SECRET });
   assert.equal(created.status, 201);
   assert.equal(created.body.secret, SECRET, 'the secret is shown once, at creation');
   const target = created.body as { id: string };
-  assert.equal((await api('GET', `/api/v1/policy-targets/${target.id}`)).body.secret, undefined);
+  assert.equal((await h.api('GET', `/api/v1/policy-targets/${target.id}`)).body.secret, undefined);
 
   failFirst = 2;
   received.length = 0;
-  assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id }, VIEWER)).status, 403);
-  const push = await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id }, APPROVER);
+  assert.equal((await h.api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id }, 'viewer')).status, 403);
+  const push = await h.api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: target.id }, 'approver');
   assert.equal(push.status, 202, push.text);
   assert.equal(push.body.items, 1);
 
   const deadline = Date.now() + 20_000;
   let log: Array<{ id: string; status: string; attempts: number; mode: string; requestedBy: string; attemptLog: Array<{ statusCode: number | null }> }> = [];
   while (Date.now() < deadline) {
-    log = (await api('GET', `/api/v1/policy-targets/${target.id}/pushes`)).body;
+    log = (await h.api('GET', `/api/v1/policy-targets/${target.id}/pushes`)).body;
     if (log[0]?.status === 'delivered' || log[0]?.status === 'failed') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(log[0]?.status, 'delivered', JSON.stringify(log));
   assert.equal(log[0].attempts, 3);
-  assert.equal(log[0].requestedBy, 'approver');
+  assert.equal(log[0].requestedBy, CONSOLE_HUB_APPROVER);
   assert.deepEqual(
     log[0].attemptLog.map((a) => a.statusCode),
     [503, 503, 204],
@@ -178,44 +131,44 @@ test('webhook push: only approved items, signed body, retried with backoff while
 });
 
 test('pull export per target: approved items only, ETag and If-None-Match 304, new approval changes the ETag', async () => {
-  const t = await api('POST', '/api/v1/policy-targets', { name: 'ansible', kind: 'pull' });
+  const t = await h.api('POST', '/api/v1/policy-targets', { name: 'ansible', kind: 'pull' });
   assert.equal(t.status, 201);
   assert.equal(t.body.secret, undefined);
   // Cisco's format: the approved agent item is a process with children, which MDE formats refuse (issue 19).
   const path = `/api/v1/policy-targets/${t.body.id}/export?format=cisco-json`;
-  assert.equal((await api('GET', `/api/v1/policy-targets/${t.body.id}/export?format=nope`)).status, 400);
-  const first = await api('GET', path, undefined, VIEWER);
+  assert.equal((await h.api('GET', `/api/v1/policy-targets/${t.body.id}/export?format=nope`)).status, 400);
+  const first = await h.api('GET', path, undefined, 'viewer');
   assert.equal(first.status, 200);
   const etag = first.headers.get('etag')!;
   assert.match(etag, /^"[0-9a-f]{64}"$/);
   const paths = first.body.data.map((e: { path?: string; process?: { path: string } }) => e.process?.path ?? e.path);
   assert.deepEqual(paths, ['/opt/syncagent/bin/syncagent']);
 
-  const again = await api('GET', path, undefined, VIEWER, { 'if-none-match': etag });
+  const again = await h.api('GET', path, undefined, 'viewer', { 'if-none-match': etag });
   assert.equal(again.status, 304);
   assert.equal(again.text, '');
-  assert.equal((await api('GET', path, undefined, VIEWER, { 'if-none-match': `W/${etag}, "other"` })).status, 304);
+  assert.equal((await h.api('GET', path, undefined, 'viewer', { 'if-none-match': `W/${etag}, "other"` })).status, 304);
 
   const set = await latest();
   const log = set.items.find((i) => i.value === '/home/*/.cache/syncagent/sync.log')!;
-  await api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, APPROVER);
-  const changed = await api('GET', path, undefined, VIEWER, { 'if-none-match': etag });
+  await h.api('POST', `/api/v1/exclusion-items/${log.id}/decision`, { decision: 'approved', comment: 'app log' }, 'approver');
+  const changed = await h.api('GET', path, undefined, 'viewer', { 'if-none-match': etag });
   assert.equal(changed.status, 200);
   assert.notEqual(changed.headers.get('etag'), etag);
   assert.equal(changed.body.data.length, 2);
 
   // A snoozed item is not approved: it leaves the export again.
-  await api(
+  await h.api(
     'POST',
     `/api/v1/exclusion-items/${log.id}/decision`,
     { decision: 'snoozed', comment: 'wait', snoozeUntil: new Date(Date.now() + 3_600_000).toISOString() },
-    APPROVER,
+    'approver',
   );
-  const snoozed = await api('GET', path, undefined, VIEWER, { 'if-none-match': changed.headers.get('etag')! });
+  const snoozed = await h.api('GET', path, undefined, 'viewer', { 'if-none-match': changed.headers.get('etag')! });
   assert.equal(snoozed.status, 200);
   assert.equal(snoozed.headers.get('etag'), etag, 'same content as before the approval, same ETag');
 
-  const pulls = (await api('GET', `/api/v1/policy-targets/${t.body.id}/pushes`)).body as Array<{ mode: string; status: string; itemCount: number }>;
+  const pulls = (await h.api('GET', `/api/v1/policy-targets/${t.body.id}/pushes`)).body as Array<{ mode: string; status: string; itemCount: number }>;
   assert.deepEqual(
     pulls.map((p) => [p.mode, p.status, p.itemCount]),
     [
@@ -225,7 +178,7 @@ test('pull export per target: approved items only, ETag and If-None-Match 304, n
     ],
   );
   // Pushing to a pull-only target is refused.
-  assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: t.body.id }, APPROVER)).status, 409);
+  assert.equal((await h.api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: t.body.id }, 'approver')).status, 409);
 });
 
 type HistoryRow = {
@@ -244,14 +197,19 @@ type HistoryRow = {
 
 test('fleet-wide push history: viewers read it, newest first, keyset pages, filters, a failed push with its last attempt', async () => {
   // A webhook target nobody listens on: every attempt fails, the push ends failed.
-  const dead = await api('POST', '/api/v1/policy-targets', { name: 'dead <b>"hook"</b>', kind: 'webhook', url: 'http://127.0.0.1:9/nothing', secret: SECRET });
+  const dead = await h.api('POST', '/api/v1/policy-targets', {
+    name: 'dead <b>"hook"</b>',
+    kind: 'webhook',
+    url: 'http://127.0.0.1:9/nothing',
+    secret: SECRET,
+  });
   assert.equal(dead.status, 201);
   const set = await latest();
-  assert.equal((await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: dead.body.id }, APPROVER)).status, 202);
+  assert.equal((await h.api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId: dead.body.id }, 'approver')).status, 202);
   const deadline = Date.now() + 30_000;
   let failed: HistoryRow | undefined;
   while (Date.now() < deadline) {
-    failed = (await api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`, undefined, VIEWER)).body.items[0];
+    failed = (await h.api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`, undefined, 'viewer')).body.items[0];
     if (failed?.status === 'failed') break;
     await new Promise((r) => setTimeout(r, 150));
   }
@@ -263,19 +221,19 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
   // Viewers learn that it failed, not how (a port-scan oracle otherwise); admins read the detail in the target's log.
   assert.equal(failed!.lastAttempt!.error, 'delivery failed (details in the admin delivery log)');
   assert.equal(failed!.lastError, 'delivery failed (details in the admin delivery log)');
-  const adminLog = (await api('GET', `/api/v1/policy-targets/${dead.body.id}/pushes`)).body as Array<{
+  const adminLog = (await h.api('GET', `/api/v1/policy-targets/${dead.body.id}/pushes`)).body as Array<{
     lastError: string;
     attemptLog: Array<{ error: string }>;
   }>;
   assert.match(adminLog[0].attemptLog[5].error, /ECONNREFUSED/);
   assert.match(
-    (await api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`)).body.items[0].lastAttempt.error,
+    (await h.api('GET', `/api/v1/policy-pushes?targetId=${dead.body.id}`)).body.items[0].lastAttempt.error,
     /ECONNREFUSED/,
     'admins see the detail in the history too',
   );
   assert.equal(failed!.target.name, 'dead <b>"hook"</b>', 'names come back as stored; the dashboard renders them as text');
 
-  const all = await api('GET', '/api/v1/policy-pushes?limit=500', undefined, VIEWER);
+  const all = await h.api('GET', '/api/v1/policy-pushes?limit=500', undefined, 'viewer');
   assert.equal(all.status, 200);
   const rows = all.body.items as HistoryRow[];
   // Earlier tests: one delivered webhook push and three served pulls; this one: one failed push.
@@ -301,7 +259,7 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
   const paged: string[] = [];
   let cursor: string | null = null;
   do {
-    const page = await api('GET', `/api/v1/policy-pushes?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, VIEWER);
+    const page = await h.api('GET', `/api/v1/policy-pushes?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, 'viewer');
     assert.equal(page.status, 200);
     assert.ok(page.body.items.length <= 2);
     paged.push(...page.body.items.map((r: HistoryRow) => r.id));
@@ -312,25 +270,25 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
     rows.map((r) => r.id),
   );
 
-  const pulls = (await api('GET', '/api/v1/policy-pushes?mode=pull', undefined, VIEWER)).body.items as HistoryRow[];
+  const pulls = (await h.api('GET', '/api/v1/policy-pushes?mode=pull', undefined, 'viewer')).body.items as HistoryRow[];
   assert.equal(pulls.length, 3);
   assert.ok(pulls.every((p) => p.mode === 'pull' && p.lastAttempt === null && p.finishedAt));
   assert.deepEqual(
-    (await api('GET', '/api/v1/policy-pushes?status=delivered', undefined, VIEWER)).body.items.map((r: HistoryRow) => r.id),
+    (await h.api('GET', '/api/v1/policy-pushes?status=delivered', undefined, 'viewer')).body.items.map((r: HistoryRow) => r.id),
     [delivered.id],
   );
   const future = new Date(Date.now() + 60_000).toISOString();
-  assert.equal((await api('GET', `/api/v1/policy-pushes?since=${future}`, undefined, VIEWER)).body.total, 0);
+  assert.equal((await h.api('GET', `/api/v1/policy-pushes?since=${future}`, undefined, 'viewer')).body.total, 0);
 
   // Validation and auth, with the API's error shape.
-  const bad = await api('GET', '/api/v1/policy-pushes?cursor=bm90LWEtY3Vyc29y', undefined, VIEWER);
+  const bad = await h.api('GET', '/api/v1/policy-pushes?cursor=bm90LWEtY3Vyc29y', undefined, 'viewer');
   assert.equal(bad.status, 400);
   assert.equal(bad.body.issues[0].path, 'cursor');
   for (const q of ['limit=0', 'limit=501', 'status=lost', 'targetId=nope', 'since=yesterday', 'extra=1']) {
-    assert.equal((await api('GET', `/api/v1/policy-pushes?${q}`, undefined, VIEWER)).status, 400, q);
+    assert.equal((await h.api('GET', `/api/v1/policy-pushes?${q}`, undefined, 'viewer')).status, 400, q);
   }
-  assert.equal((await fetch(`${base}/api/v1/policy-pushes`)).status, 401);
-  const doc = (await (await fetch(`${base}/api/docs/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
+  assert.equal((await fetch(`${h.base}/api/v1/policy-pushes`)).status, 401);
+  const doc = (await (await fetch(`${h.base}/api/docs/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters?: Array<{ name: string }> } }> };
   assert.deepEqual(doc.paths['/api/v1/policy-pushes'].get!.parameters!.map((p) => p.name).sort(), [
     'cursor',
     'limit',
@@ -343,11 +301,11 @@ test('fleet-wide push history: viewers read it, newest first, keyset pages, filt
 });
 
 test('approvers list push targets without their URLs; viewers may not', async () => {
-  const asApprover = await api('GET', '/api/v1/policy-targets', undefined, APPROVER);
+  const asApprover = await h.api('GET', '/api/v1/policy-targets', undefined, 'approver');
   assert.equal(asApprover.status, 200);
   assert.ok(asApprover.body.length >= 3);
   assert.ok(asApprover.body.every((t: { url: string | null; secret?: string }) => t.url === null && t.secret === undefined));
-  const asAdmin = await api('GET', '/api/v1/policy-targets');
+  const asAdmin = await h.api('GET', '/api/v1/policy-targets');
   assert.ok(asAdmin.body.some((t: { url: string | null }) => t.url === receiverUrl));
-  assert.equal((await api('GET', '/api/v1/policy-targets', undefined, VIEWER)).status, 403);
+  assert.equal((await h.api('GET', '/api/v1/policy-targets', undefined, 'viewer')).status, 403);
 });

@@ -9,19 +9,28 @@ import { BatchIngestService } from '../ingest/batch-ingest.service';
 import { startTestHub } from './test-hub';
 
 /**
- * A hub for console connector contract specs (issue 14 item 3): its own
- * database, two noisy hosts of one OS (the fleet fixture: a vendor agent
- * starting utilities, its chunk files and log), an admin and an approver,
+ * A hub for policy target specs (the console connector contract specs of
+ * issue 14 item 3, the git, webhook and pull targets): its own database, two
+ * noisy hosts of one OS (the fleet fixture: a vendor agent starting
+ * utilities, its chunk files and log), an admin, an approver and a viewer,
  * and REST helpers that drive it as a security team would.
  */
+/** A REST answer: its status, its body parsed as JSON (undefined when it is not JSON), its text and headers. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies, checked by the specs' asserts
+export type ConsoleHubResponse = { status: number; body: any; text: string; headers: Headers };
+
 export interface ConsoleHub {
   db: TestDatabase;
   hub: RunningHub;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies, checked by the specs' asserts
-  api(method: string, path: string, body?: unknown, as?: 'admin' | 'approver'): Promise<{ status: number; body: any; text: string }>;
+  /** `http://127.0.0.1:<port>` of the hub's REST side. */
+  base: string;
+  api(method: string, path: string, body?: unknown, as?: ConsoleHubRole, headers?: Record<string, string>): Promise<ConsoleHubResponse>;
   /** Item of the latest set by value (and type). */
   item(value: string, type?: string): Promise<{ id: string; type: string; value: string; setId: string }>;
-  decide(itemId: string, decision: 'approved' | 'rejected'): Promise<void>;
+  /** Approves or rejects, as the approver, the item of the latest set by value (and type). */
+  decide(value: string, decision: 'approved' | 'rejected', type?: string): Promise<void>;
+  /** Asks for a dry run of pushing the latest set to the target (as the approver); the answer as it came. */
+  dryRun(targetId: string): ReturnType<ConsoleHub['api']>;
   /** Pushes the latest set to the target and waits for the job to finish; the push row (with plan, applied, verified, drift). */
   pushAndWait(targetId: string): Promise<PushRow>;
   /** Waits for a queued push (a push or a rollback) to finish; its row. */
@@ -38,31 +47,52 @@ export interface PushRow {
   applied?: Array<{ key: string; consoleId: string; body: unknown }> | null;
   verified?: boolean | null;
   drift?: Array<{ kind: string; consoleId: string }> | null;
+  /** A git target's commit; null when there was nothing to commit. */
+  commitSha?: string | null;
+  attemptLog: Array<{ attempt: number; statusCode: number | null; error: string | null }>;
 }
 
-const ADMIN = 'console-spec-admin-token-00000000000';
-const APPROVER = 'console-spec-approver-token-000000000';
+/** Items the fixture's noisy hosts make (see ingestNoisyHost): their sync agent's process, its chunk files and its log. */
+export const NOISY_ITEMS = {
+  agent: '/opt/syncagent/bin/syncagent',
+  chunks: '/var/tmp/buildcache/*/chunk-*.tmp',
+  log: '/home/*/.cache/syncagent/sync.log',
+};
+
+export type ConsoleHubRole = 'admin' | 'approver' | 'viewer';
+/** The approver's token name: what a push records as who requested it. */
+export const CONSOLE_HUB_APPROVER = 'carol-approver';
+const TOKENS: Record<ConsoleHubRole, string> = {
+  admin: 'console-spec-admin-token-00000000000',
+  approver: 'console-spec-approver-token-000000000',
+  viewer: 'console-spec-viewer-token-00000000000',
+};
 
 export async function startConsoleHub(name: string, os: 'linux' | 'darwin', env: Record<string, string> = {}): Promise<ConsoleHub> {
   const { db, hub } = await startTestHub(name, {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    FLEETTUNE_ADMIN_TOKEN: TOKENS.admin,
     FLEETTUNE_POLICY_PUSH_BACKOFF_MS: '100',
     FLEETTUNE_POLICY_PUSH_ATTEMPTS: '3',
     LOG_LEVEL: process.env.SPEC_LOG_LEVEL ?? 'silent',
     ...env,
   });
   const prisma = hub.app.get(PrismaService);
-  await prisma.apiToken.create({ data: { name: 'carol-approver', role: 'approver', tokenHash: digestToken(APPROVER) } });
+  await prisma.apiToken.createMany({
+    data: [
+      { name: CONSOLE_HUB_APPROVER, role: 'approver', tokenHash: digestToken(TOKENS.approver) },
+      { name: 'viewer', role: 'viewer', tokenHash: digestToken(TOKENS.viewer) },
+    ],
+  });
   const ingest = hub.app.get(BatchIngestService);
   await ingestNoisyHost(ingest, await addHost(prisma, `${os}-01`, os), 'alice');
   await ingestNoisyHost(ingest, await addHost(prisma, `${os}-02`, os), 'bob');
   await hub.app.get(ExclusionRecomputeService).recompute();
   const base = `http://127.0.0.1:${hub.httpPort}`;
 
-  const api: ConsoleHub['api'] = async (method, path, body, as = 'admin') => {
+  const api: ConsoleHub['api'] = async (method, path, body, as = 'admin', headers = {}) => {
     const res = await fetch(base + path, {
       method,
-      headers: { authorization: `Bearer ${as === 'admin' ? ADMIN : APPROVER}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${TOKENS[as]}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
@@ -72,7 +102,14 @@ export async function startConsoleHub(name: string, os: 'linux' | 'darwin', env:
     } catch {
       parsed = undefined;
     }
-    return { status: res.status, body: parsed, text };
+    return { status: res.status, body: parsed, text, headers: res.headers };
+  };
+  const latestSetId = async () => ((await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string }).id;
+  const item: ConsoleHub['item'] = async (value, type) => {
+    const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; items: Array<{ id: string; type: string; value: string }> };
+    const found = set.items.find((i) => i.value === value && (!type || i.type === type));
+    assert.ok(found, `fixture item ${value}: ${set.items.map((i) => `${i.type} ${i.value}`).join(', ')}`);
+    return { ...found, setId: set.id };
   };
   const waitPush: ConsoleHub['waitPush'] = async (targetId, pushId) => {
     const deadline = Date.now() + 60_000;
@@ -87,21 +124,19 @@ export async function startConsoleHub(name: string, os: 'linux' | 'darwin', env:
   return {
     db,
     hub,
+    base,
     api,
     waitPush,
-    async item(value, type) {
-      const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; items: Array<{ id: string; type: string; value: string }> };
-      const found = set.items.find((i) => i.value === value && (!type || i.type === type));
-      assert.ok(found, `fixture item ${value}: ${set.items.map((i) => `${i.type} ${i.value}`).join(', ')}`);
-      return { ...found, setId: set.id };
-    },
-    async decide(itemId, decision) {
-      const r = await api('POST', `/api/v1/exclusion-items/${itemId}/decision`, { decision, comment: 'spec' }, 'approver');
+    item,
+    async decide(value, decision, type) {
+      const r = await api('POST', `/api/v1/exclusion-items/${(await item(value, type)).id}/decision`, { decision, comment: 'spec' }, 'approver');
       assert.ok(r.status < 300, r.text);
     },
+    async dryRun(targetId) {
+      return api('POST', `/api/v1/exclusion-sets/${await latestSetId()}/push`, { targetId, dryRun: true }, 'approver');
+    },
     async pushAndWait(targetId) {
-      const set = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-      const push = await api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId }, 'approver');
+      const push = await api('POST', `/api/v1/exclusion-sets/${await latestSetId()}/push`, { targetId }, 'approver');
       assert.equal(push.status, 202, push.text);
       return waitPush(targetId, push.body.pushId);
     },

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { intuneExclusionSettingInstance, MDE_CHILD_SCOPE_REASON, readIntuneExclusions } from '@fleettune/exporters';
-import { ConsoleHub, startConsoleHub } from '../../testing/console-target-fixture';
+import { intuneExclusionSettingInstance, readIntuneExclusions } from '@fleettune/exporters';
+import { assertDefenderAddThenRemove, assertDefenderDryRun, assertPushSurvivesConsoleFaults } from '../../testing/console-connector-contract';
+import { ConsoleHub, NOISY_ITEMS, startConsoleHub } from '../../testing/console-target-fixture';
 import { FakeGraphPolicy, FakeGraphServer, startFakeGraphServer } from '../../testing/fake-graph-server';
 
 // Issue 14 item 3: the Intune connector through the real hub (REST, BullMQ job, PostgreSQL) against a fake Graph that enforces Microsoft's contract.
@@ -11,8 +12,7 @@ let targetId: string;
 let human: FakeGraphPolicy;
 let macSameName: FakeGraphPolicy;
 const OUR_NAME = 'fleettune: Linux Defender exclusions';
-const CHUNKS = '/var/tmp/buildcache/*/chunk-*.tmp';
-const LOG = '/home/*/.cache/syncagent/sync.log';
+const { chunks: CHUNKS, log: LOG } = NOISY_ITEMS;
 
 before(async () => {
   graph = await startFakeGraphServer();
@@ -78,25 +78,7 @@ test('intune target: created with sealed credentials; a bad config or an interna
 });
 
 test('intune: a dry run first shows the plan and the items Defender cannot carry, and writes nothing', async () => {
-  await h.decide((await h.item(CHUNKS)).id, 'approved');
-  await h.decide((await h.item('/opt/syncagent/bin/syncagent', 'process')).id, 'approved');
-  const before = snapshot();
-  const writesBefore = writes();
-  const set = (await h.api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-  const dry = await h.api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId, dryRun: true }, 'approver');
-  assert.equal(dry.status, 200, dry.text);
-  assert.deepEqual(
-    dry.body.plan.add.map((a: { body: unknown }) => a.body),
-    [{ $type: 'excludedPath', path: CHUNKS, isDirectory: false }],
-  );
-  assert.deepEqual(dry.body.plan.remove, []);
-  assert.deepEqual(
-    dry.body.skipped.filter((s: { value: string }) => s.value === '/opt/syncagent/bin/syncagent'),
-    [{ value: '/opt/syncagent/bin/syncagent', reason: MDE_CHILD_SCOPE_REASON }],
-    'the child-scoped process is refused with why (E1)',
-  );
-  assert.equal(snapshot(), before, 'the tenant is unchanged');
-  assert.equal(writes(), writesBefore, 'no write call');
+  await assertDefenderDryRun(h, targetId, { snapshot, writes });
   assert.ok(
     graph.requests.some((r) => r.path.includes('skiptoken=')),
     'the policy list was read across pages',
@@ -122,17 +104,7 @@ test("intune: first push creates fleettune's policy, verified by read-back; the 
 });
 
 test("intune: an item added and an item removed change only fleettune's entries", async () => {
-  await h.decide((await h.item(LOG)).id, 'approved');
-  const added = await h.pushAndWait(targetId);
-  assert.equal(added.status, 'delivered', JSON.stringify(added));
-  assert.deepEqual(
-    entriesOf(ours()).map((e) => (e.$type === 'excludedPath' ? e.path : '')),
-    [CHUNKS, LOG],
-  );
-  await h.decide((await h.item(CHUNKS)).id, 'rejected');
-  const removed = await h.pushAndWait(targetId);
-  assert.equal(removed.status, 'delivered', JSON.stringify(removed));
-  assert.deepEqual(entriesOf(ours()), [{ $type: 'excludedPath', path: LOG, isDirectory: false }]);
+  await assertDefenderAddThenRemove(h, targetId, () => entriesOf(ours()));
   assert.deepEqual(entriesOf(human), [{ $type: 'excludedPath', path: '/opt/acme', isDirectory: true }], "the person's policy is never written");
 });
 
@@ -162,29 +134,12 @@ test("intune: a hand edit is reported as drift; the next push restores fleettune
 });
 
 test('intune: an expired token is refreshed once, 429 waits for Retry-After, 5xx is retried; the push still lands verified', async () => {
-  await h.decide((await h.item(CHUNKS)).id, 'approved');
-  const issued = graph.tokens.issued;
-  graph.tokens.expireAfterCalls(2);
-  const expired = await h.pushAndWait(targetId);
-  assert.equal(expired.status, 'delivered', JSON.stringify(expired));
-  assert.ok(graph.tokens.issued >= issued + 2, 'a new token was fetched after the 401');
-  assert.ok(graph.requests.some((r) => r.status === 401));
-
-  await h.decide((await h.item(CHUNKS)).id, 'rejected');
-  const faults = graph.faults.answered;
-  graph.faults.throttleNext(1, 1);
-  graph.faults.failNext(2, 503);
-  const started = Date.now();
-  const retried = await h.pushAndWait(targetId);
-  assert.equal(retried.status, 'delivered', JSON.stringify(retried));
-  assert.equal(retried.verified, true);
-  assert.equal(graph.faults.answered, faults + 3);
-  assert.ok(Date.now() - started >= 1000, 'Retry-After was honoured');
+  await assertPushSurvivesConsoleFaults(h, graph, targetId, CHUNKS, 503);
   assert.deepEqual(entriesOf(ours()).length, 2);
 });
 
 test('intune: rollback re-pushes the previous approved version', async () => {
-  await h.decide((await h.item(CHUNKS)).id, 'approved');
+  await h.decide(CHUNKS, 'approved');
   const pushed = await h.pushAndWait(targetId);
   assert.equal(pushed.status, 'delivered', JSON.stringify(pushed));
   assert.deepEqual(

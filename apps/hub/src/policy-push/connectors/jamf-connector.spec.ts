@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { MDE_CHILD_SCOPE_REASON, parsePlist, plistDocument, readJamfProfile, wdavMobileconfig, xmlEscape } from '@fleettune/exporters';
-import { ConsoleHub, startConsoleHub } from '../../testing/console-target-fixture';
+import { parsePlist, plistDocument, readJamfProfile, wdavMobileconfig, xmlEscape } from '@fleettune/exporters';
+import { assertDefenderAddThenRemove, assertDefenderDryRun, assertPushSurvivesConsoleFaults } from '../../testing/console-connector-contract';
+import { ConsoleHub, NOISY_ITEMS, startConsoleHub } from '../../testing/console-target-fixture';
 import { FakeJamfProfile, FakeJamfServer, startFakeJamfServer } from '../../testing/fake-jamf-server';
 
 // Issue 14 item 3: the Jamf Pro connector through the real hub (REST, BullMQ job, PostgreSQL) against a fake Jamf Pro that enforces Jamf's contract.
@@ -10,8 +11,7 @@ let jamf: FakeJamfServer;
 let targetId: string;
 let human: FakeJamfProfile;
 const OUR_NAME = 'fleettune: Mac Defender exclusions';
-const CHUNKS = '/var/tmp/buildcache/*/chunk-*.tmp';
-const LOG = '/home/*/.cache/syncagent/sync.log';
+const { chunks: CHUNKS, log: LOG } = NOISY_ITEMS;
 
 before(async () => {
   jamf = await startFakeJamfServer();
@@ -55,23 +55,7 @@ test('jamf target: created with sealed credentials; a missing url is refused', a
 });
 
 test('jamf: a dry run first shows the plan and what Defender cannot carry, and writes nothing', async () => {
-  await h.decide((await h.item(CHUNKS)).id, 'approved');
-  await h.decide((await h.item('/opt/syncagent/bin/syncagent', 'process')).id, 'approved');
-  const before = snapshot();
-  const writesBefore = writes();
-  const set = (await h.api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string };
-  const dry = await h.api('POST', `/api/v1/exclusion-sets/${set.id}/push`, { targetId, dryRun: true }, 'approver');
-  assert.equal(dry.status, 200, dry.text);
-  assert.deepEqual(
-    dry.body.plan.add.map((a: { body: unknown }) => a.body),
-    [{ $type: 'excludedPath', path: CHUNKS, isDirectory: false }],
-  );
-  assert.deepEqual(
-    dry.body.skipped.filter((s: { value: string }) => s.value === '/opt/syncagent/bin/syncagent'),
-    [{ value: '/opt/syncagent/bin/syncagent', reason: MDE_CHILD_SCOPE_REASON }],
-  );
-  assert.equal(snapshot(), before);
-  assert.equal(writes(), writesBefore);
+  await assertDefenderDryRun(h, targetId, { snapshot, writes });
 });
 
 test("jamf: first push creates fleettune's com.microsoft.wdav profile, verified by read-back; the person's profile is untouched", async () => {
@@ -92,17 +76,7 @@ test("jamf: first push creates fleettune's com.microsoft.wdav profile, verified 
 
 test("jamf: an item added and an item removed change only fleettune's entries; the profile's scope is left as the admin set it", async () => {
   ours()!.scopeXml = '<scope><all_computers>false</all_computers><computer_groups><computer_group><id>7</id></computer_group></computer_groups></scope>';
-  await h.decide((await h.item(LOG)).id, 'approved');
-  const added = await h.pushAndWait(targetId);
-  assert.equal(added.status, 'delivered', JSON.stringify(added));
-  assert.deepEqual(
-    entriesOf(ours()).map((e) => (e.$type === 'excludedPath' ? e.path : '')),
-    [CHUNKS, LOG],
-  );
-  await h.decide((await h.item(CHUNKS)).id, 'rejected');
-  const removed = await h.pushAndWait(targetId);
-  assert.equal(removed.status, 'delivered', JSON.stringify(removed));
-  assert.deepEqual(entriesOf(ours()), [{ $type: 'excludedPath', path: LOG, isDirectory: false }]);
+  await assertDefenderAddThenRemove(h, targetId, () => entriesOf(ours()));
   assert.match(ours()!.scopeXml, /<id>7<\/id>/, 'the scope is untouched');
   assert.deepEqual(entriesOf(human), [{ $type: 'excludedPath', path: '/Applications/Acme.app', isDirectory: true }]);
 });
@@ -136,28 +110,11 @@ test("jamf: a hand edit is reported as drift; the next push restores fleettune's
 });
 
 test('jamf: an expired token is refreshed once, 429 waits for Retry-After, 5xx is retried; the push still lands verified', async () => {
-  await h.decide((await h.item(CHUNKS)).id, 'approved');
-  const issued = jamf.tokens.issued;
-  jamf.tokens.expireAfterCalls(2);
-  const expired = await h.pushAndWait(targetId);
-  assert.equal(expired.status, 'delivered', JSON.stringify(expired));
-  assert.ok(jamf.tokens.issued >= issued + 2);
-  assert.ok(jamf.requests.some((r) => r.status === 401));
-
-  await h.decide((await h.item(CHUNKS)).id, 'rejected');
-  const faults = jamf.faults.answered;
-  jamf.faults.throttleNext(1, 1);
-  jamf.faults.failNext(2, 502);
-  const started = Date.now();
-  const retried = await h.pushAndWait(targetId);
-  assert.equal(retried.status, 'delivered', JSON.stringify(retried));
-  assert.equal(retried.verified, true);
-  assert.equal(jamf.faults.answered, faults + 3);
-  assert.ok(Date.now() - started >= 1000, 'Retry-After was honoured');
+  await assertPushSurvivesConsoleFaults(h, jamf, targetId, CHUNKS, 502);
 });
 
 test('jamf: an API role without the Update privilege fails the push with why', async () => {
-  await h.decide((await h.item(CHUNKS)).id, 'approved');
+  await h.decide(CHUNKS, 'approved');
   jamf.privileges.delete('Update macOS Configuration Profiles');
   try {
     const row = await h.pushAndWait(targetId);
