@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
 import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
-import { Api, ingestFleet, startReceiver, waitFor } from './test-fleet.fixture';
+import { useAlertsHub } from '../testing/alerts-hub';
+import { ingestFleet, waitFor } from './test-fleet.fixture';
 
 /**
  * The review's reproduction: a host named like a Slack mention and a
@@ -12,36 +10,19 @@ import { Api, ingestFleet, startReceiver, waitFor } from './test-fleet.fixture';
  * channel. Through a real hub and a Slack-compatible receiver on loopback, the
  * text now shows the name literally.
  */
-const ADMIN = 'slack-injection-admin-token-0123456789';
 const HOSTILE = '<!here> <!channel> re-login: <https://evil.example/login|fleettune.corp/login>';
-let db: TestDatabase;
-let hub: RunningHub;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
-before(async () => {
-  receiver = await startReceiver(0);
-  ({ db, hub } = await startTestHub('alert_slack_injection', {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0',
-    FLEETTUNE_ALERTS_LEARNING_SECONDS: '0',
-  }));
-});
-after(async () => {
-  await hub?.close();
-  await receiver?.close();
-  await db?.drop();
-});
+const fx = useAlertsHub('alert_slack_injection', { FLEETTUNE_ALERTS_INTERVAL_SECONDS: '0', FLEETTUNE_ALERTS_LEARNING_SECONDS: '0' });
 
 test('a hostile host name reaches Slack escaped: no @here/@channel, no disguised link', async () => {
-  const api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
-  await api.ok('POST', '/api/v1/alert-channels', { name: 'soc slack', type: 'slack', url: `${receiver.url}/services/T000/B000/XXXX` });
-  const fleet = await ingestFleet(hub, { withHelper: true });
+  await fx.admin.ok('POST', '/api/v1/alert-channels', { name: 'soc slack', type: 'slack', url: `${fx.receiver.url}/services/T000/B000/XXXX` });
+  const fleet = await ingestFleet(fx.hub, { withHelper: true });
   // The host that runs the new helper carries the hostile name (enrollment only refuses control characters).
-  await hub.app.get(PrismaService).host.update({ where: { id: fleet.hosts['web-01'] }, data: { hostname: HOSTILE } });
-  const r = await api.evaluate();
+  await fx.hub.app.get(PrismaService).host.update({ where: { id: fleet.hosts['web-01'] }, data: { hostname: HOSTILE } });
+  const r = await fx.admin.evaluate();
   assert.equal(r.created.length, 1, JSON.stringify(r));
-  await waitFor('the Slack message', () => receiver.received.some((x) => x.status === 200));
-  const { text } = JSON.parse(receiver.received[0].body) as { text: string };
+  await waitFor('the Slack message', () => fx.receiver.received.some((x) => x.status === 200));
+  const { text } = JSON.parse(fx.receiver.received[0].body) as { text: string };
   assert.doesNotMatch(text, /<!here>|<!channel>|<https:\/\/evil/);
   assert.ok(text.includes('`&lt;!here&gt; &lt;!channel&gt; re-login: &lt;https://evil.example/login|fleettune.corp/login&gt;`'), text);
   // The only Slack markup left is the hub's own.

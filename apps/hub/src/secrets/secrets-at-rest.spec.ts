@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { after, before, test } from 'node:test';
-import { createMigratedTestDatabase, type TestDatabase } from '@fleettune/db-tools';
+import { test } from 'node:test';
+import { createMigratedTestDatabase } from '@fleettune/db-tools';
 import { Client } from 'pg';
 import { PrismaService } from '../database/prisma.service';
-import type { RunningHub } from '../hub-app';
-import { startTestHub } from '../testing/test-hub';
-import { Api, startReceiver } from '../alerts/test-fleet.fixture';
+import { useAlertsHub } from '../testing/alerts-hub';
 import { SecretsAtRestMigration } from './secrets-at-rest.migration';
 import { SecretBox } from './secret-box';
 
@@ -16,16 +14,11 @@ import { SecretBox } from './secret-box';
  * columns, and POST /alert-channels put the whole Slack URL into
  * audit_log.details.body.url. Checked on the raw tables of a real hub.
  */
-const ADMIN = 'secrets-spec-admin-token-0123456789';
 const SLACK_PATH = '/services/T0FLEET/B0TUNE/s3cr3tSlackToken0123';
 const HOOK_SECRET = 'secrets-spec-webhook-secret-0123456789';
-let db: TestDatabase;
-let hub: RunningHub;
-let api: Api;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 async function rawDump(): Promise<string> {
-  const c = new Client({ connectionString: db.url });
+  const c = new Client({ connectionString: fx.db.url });
   await c.connect();
   try {
     const out: unknown[] = [];
@@ -36,51 +29,42 @@ async function rawDump(): Promise<string> {
   }
 }
 
-before(async () => {
-  receiver = await startReceiver(0);
-  ({ db, hub } = await startTestHub('secrets_at_rest', { FLEETTUNE_ADMIN_TOKEN: ADMIN }));
-  api = new Api(`http://127.0.0.1:${hub.httpPort}`, ADMIN);
-});
-after(async () => {
-  await hub?.close();
-  await receiver?.close();
-  await db?.drop();
-});
+const fx = useAlertsHub('secrets_at_rest', {});
 
 test('Slack URLs and webhook secrets are ciphertext in the database and redacted in the audit log', async () => {
-  const slackUrl = `${receiver.url}${SLACK_PATH}`;
-  await api.ok('POST', '/api/v1/alert-channels', { name: 'slack', type: 'slack', url: slackUrl });
-  await api.ok('POST', '/api/v1/alert-channels', { name: 'hook', type: 'webhook', url: `${receiver.url}/hook`, secret: HOOK_SECRET });
-  const target = await api.ok<{ secret: string }>('POST', '/api/v1/policy-targets', { name: 'cm', kind: 'webhook', url: `${receiver.url}/push` });
+  const slackUrl = `${fx.receiver.url}${SLACK_PATH}`;
+  await fx.admin.ok('POST', '/api/v1/alert-channels', { name: 'slack', type: 'slack', url: slackUrl });
+  await fx.admin.ok('POST', '/api/v1/alert-channels', { name: 'hook', type: 'webhook', url: `${fx.receiver.url}/hook`, secret: HOOK_SECRET });
+  const target = await fx.admin.ok<{ secret: string }>('POST', '/api/v1/policy-targets', { name: 'cm', kind: 'webhook', url: `${fx.receiver.url}/push` });
   assert.match(target.secret, /^whsec_/, 'a generated secret is still shown once');
   const dump = await rawDump();
   for (const plain of [SLACK_PATH, 's3cr3tSlackToken', HOOK_SECRET, target.secret]) assert.ok(!dump.includes(plain), `${plain} is stored somewhere in clear`);
   assert.match(dump, /enc:v1:/);
   assert.match(dump, /"url":"\[redacted\]"/, 'the audit entry keeps the field, not its value');
   // Admins still see what they saw before: the Slack origin only, webhook URLs in full.
-  const channels = await api.ok<Array<{ type: string; url: string }>>('GET', '/api/v1/alert-channels');
+  const channels = await fx.admin.ok<Array<{ type: string; url: string }>>('GET', '/api/v1/alert-channels');
   assert.deepEqual(
     channels.map((c) => c.url),
-    [`${receiver.url}/…`, `${receiver.url}/hook`],
+    [`${fx.receiver.url}/…`, `${fx.receiver.url}/hook`],
   );
 });
 
 test('rows an older hub stored in clear are sealed at start (idempotently) and open to the same values', async () => {
-  const prisma = hub.app.get(PrismaService);
+  const prisma = fx.hub.app.get(PrismaService);
   const legacy = await prisma.alertChannel.create({
-    data: { name: 'legacy', type: 'webhook', url: `${receiver.url}/legacy`, secret: HOOK_SECRET, createdBy: 'old hub' },
+    data: { name: 'legacy', type: 'webhook', url: `${fx.receiver.url}/legacy`, secret: HOOK_SECRET, createdBy: 'old hub' },
   });
   const legacyTarget = await prisma.policyTarget.create({
-    data: { name: 'legacy', kind: 'webhook', url: `${receiver.url}/legacy-push`, secret: HOOK_SECRET, createdBy: 'old hub' },
+    data: { name: 'legacy', kind: 'webhook', url: `${fx.receiver.url}/legacy-push`, secret: HOOK_SECRET, createdBy: 'old hub' },
   });
-  await hub.app.get(SecretsAtRestMigration).onModuleInit();
-  await hub.app.get(SecretsAtRestMigration).onModuleInit(); // idempotent
-  const box = hub.app.get(SecretBox);
+  await fx.hub.app.get(SecretsAtRestMigration).onModuleInit();
+  await fx.hub.app.get(SecretsAtRestMigration).onModuleInit(); // idempotent
+  const box = fx.hub.app.get(SecretBox);
   const ch = (await prisma.alertChannel.findUnique({ where: { id: legacy.id } }))!;
   const tg = (await prisma.policyTarget.findUnique({ where: { id: legacyTarget.id } }))!;
   assert.ok(SecretBox.isSealed(ch.url) && SecretBox.isSealed(ch.secret!) && SecretBox.isSealed(tg.secret!));
   assert.equal(box.open(ch.secret!, 'alert_channels.secret'), HOOK_SECRET);
-  assert.equal(box.open(ch.url, 'alert_channels.url'), `${receiver.url}/legacy`);
+  assert.equal(box.open(ch.url, 'alert_channels.url'), `${fx.receiver.url}/legacy`);
   assert.equal(box.open(tg.secret!, 'policy_targets.secret'), HOOK_SECRET);
   assert.ok(!(await rawDump()).includes(HOOK_SECRET));
 });
