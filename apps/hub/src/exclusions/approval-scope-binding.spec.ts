@@ -11,6 +11,7 @@ import { digestToken } from '../auth/token-digest';
 import { PrismaService } from '../database/prisma.service';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
+import { ONE_ADDRESS_AGENTS_ENV, SpecHost, enrollSpecHost, nextWindow } from '../testing/agent-enroll';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 const ADMIN = 'scope-binding-admin-token-0000000';
@@ -28,55 +29,17 @@ type Item = {
   risk: { level: string; flags: string[] };
   decision: { status: string; widened?: string[]; narrowed?: string[]; scopeDigest?: string };
 };
-type Agent = { hostId: string; token: string; sequence: number };
+type Agent = SpecHost;
 
-const fx = useTestHub(
-  'approval_scope_binding',
-  {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    // Two agents from one test process share the loopback address and one enrollment burst; this
-    // spec is about approvals, so each host counts on its own (host-independence.spec covers that bar).
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-  },
-  async () => {
-    await fx.hub.app.get(PrismaService).apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
-    pullTarget = (await api('POST', '/api/v1/policy-targets', { name: 'jamf', kind: 'pull' })).body.id;
-  },
-);
+const fx = useTestHub('approval_scope_binding', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL, ...ONE_ADDRESS_AGENTS_ENV }, async () => {
+  await fx.hub.app.get(PrismaService).apiToken.create({ data: { name: 'viewer', role: 'viewer', tokenHash: digestToken(VIEWER) } });
+  pullTarget = (await fx.call('POST', '/api/v1/policy-targets', { name: 'jamf', kind: 'pull' })).body.id;
+});
 
-async function api(method: string, path: string, body?: unknown, token = ADMIN) {
-  const res = await fetch(fx.base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
-}
-
-function enroll(hostname: string): Promise<Agent> {
-  return new Promise((resolve, reject) =>
-    fx.client.enroll({ enrollSecret: ENROLL, hostname, os: 'linux', agentVersion: 'test', machineId: `m-${hostname}` }, (err, res) =>
-      err ? reject(err) : resolve({ hostId: res!.hostId, token: res!.agentToken, sequence: 1 }),
-    ),
-  );
-}
+const enroll = (hostname: string): Promise<Agent> => enrollSpecHost(fx.client, ENROLL, hostname, 'linux', 'test');
 
 async function send(agent: Agent, minute: number, rows: { execs?: CountBatch['execs']; files?: CountBatch['files'] }): Promise<void> {
-  const start = T0 + minute * 60_000;
-  const b = CountBatch.fromPartial({
-    hostId: agent.hostId,
-    sequence: agent.sequence++,
-    windowStartMs: start,
-    windowEndMs: start + 60_000,
-    source: 'linux-audit',
-    events: 1,
-    execs: rows.execs ?? [],
-    files: rows.files ?? [],
-  });
-  const acks = await uploadBatches(fx.client, agent.token, [b]);
+  const acks = await uploadBatches(fx.client, agent.token, [nextWindow(agent, T0 + minute * 60_000, 'linux-audit', rows)]);
   assert.deepEqual(
     acks.map((a) => a.status),
     [BatchAck_Status.COMMITTED],
@@ -85,14 +48,14 @@ async function send(agent: Agent, minute: number, rows: { execs?: CountBatch['ex
 
 async function recomputeLatest(): Promise<{ id: string; version: number; items: Item[] }> {
   await fx.hub.app.get(ExclusionRecomputeService).recompute();
-  return (await api('GET', '/api/v1/exclusion-sets/latest')).body;
+  return (await fx.call('GET', '/api/v1/exclusion-sets/latest')).body;
 }
 
 type CiscoV3 = { exclusionType: string; path?: string; process?: { path: string }; engineSettings?: { fileScan: { applyToChildProcesses: boolean } } };
 
 /** The pulled Cisco exclusions (API v3 shape since issue 19: the child scope is engineSettings.fileScan's), child scope beside the process path. */
 async function pulled(): Promise<{ exclusionType: string; path?: string; process?: { path: string; applyToChildProcesses: boolean } }[]> {
-  const r = await api('GET', `/api/v1/policy-targets/${pullTarget}/export?format=cisco-json`, undefined, VIEWER);
+  const r = await fx.call('GET', `/api/v1/policy-targets/${pullTarget}/export?format=cisco-json`, undefined, VIEWER);
   assert.equal(r.status, 200);
   const data = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body).data as CiscoV3[];
   return data.map((d) => ({
@@ -104,16 +67,22 @@ async function pulled(): Promise<{ exclusionType: string; path?: string; process
 
 const find = (set: { items: Item[] }, type: string, value: string) => set.items.find((i) => i.type === type && i.value === value);
 
+/** Enrolls `<name>-a` and `<name>-b`, both send `rows` at `minute`; the two hosts and the recomputed set's item of `type` and `value`. */
+async function twoHostsMake(name: string, minute: number, rows: Parameters<typeof send>[2], type: string, value: string) {
+  const [a, b] = [await enroll(`${name}-a`), await enroll(`${name}-b`)];
+  for (const agent of [a, b]) await send(agent, minute, rows);
+  const set = await recomputeLatest();
+  const item = find(set, type, value)!;
+  assert.ok(item, JSON.stringify(set.items.map((i) => i.value)));
+  return { a, b, item };
+}
+
 test('review attack: /bin/bash as a child turns an approved low-risk process into apply-to-children: pending, flagged, never pulled', async () => {
-  const a = await enroll('bind-a');
-  const b = await enroll('bind-b');
   const daemon = '/opt/acme/bin/acmed';
-  for (const agent of [a, b]) await send(agent, 0, { execs: [{ path: daemon, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 5000 }] });
-  const v1 = await recomputeLatest();
-  const item = find(v1, 'process', daemon)!;
-  assert.ok(item, JSON.stringify(v1.items.map((i) => i.value)));
+  const execs = [{ path: daemon, parentPath: '/usr/lib/systemd/systemd', user: 'root', count: 5000 }];
+  const { a, b, item } = await twoHostsMake('bind', 0, { execs }, 'process', daemon);
   assert.deepEqual([item.applyToChildren, item.risk.level], [false, 'low']);
-  const approved = await api('POST', `/api/v1/exclusion-items/${item.id}/decision`, { decision: 'approved', comment: 'vendor daemon' });
+  const approved = await fx.call('POST', `/api/v1/exclusion-items/${item.id}/decision`, { decision: 'approved', comment: 'vendor daemon' });
   assert.equal(approved.body.decision.status, 'approved');
   assert.match(approved.body.decision.scopeDigest, /^[0-9a-f]{64}$/);
   assert.deepEqual(
@@ -135,18 +104,18 @@ test('review attack: /bin/bash as a child turns an approved low-risk process int
   assert.equal(widened.decision.status, 'pending', 'an approval of the narrower scope does not cover apply-to-children');
   assert.ok(widened.decision.widened?.includes('applyToChildren false→true'), JSON.stringify(widened.decision));
   assert.ok(widened.decision.widened?.includes('risk.level low→high'));
-  const diff = (await api('GET', `/api/v1/exclusion-sets/${v3.id}/diff`)).body;
+  const diff = (await fx.call('GET', `/api/v1/exclusion-sets/${v3.id}/diff`)).body;
   const flagged = diff.changed.find((c: { type: string; value: string }) => c.type === 'process' && c.value === daemon);
   assert.ok(flagged?.widened?.includes('applyToChildren false→true'), JSON.stringify(diff.changed));
   const served = await pulled();
   assert.ok(!served.some((e) => e.process?.applyToChildProcesses === true), JSON.stringify(served));
   assert.ok(!served.some((e) => e.process?.path === daemon));
   // The default REST export (approved only) does not carry it either.
-  const exported = await api('GET', `/api/v1/exclusion-sets/${v3.id}/export?format=cisco-json`, undefined, VIEWER);
+  const exported = await fx.call('GET', `/api/v1/exclusion-sets/${v3.id}/export?format=cisco-json`, undefined, VIEWER);
   assert.ok(!JSON.stringify(exported.body).includes(daemon));
 
   // A reviewer approves the wider scope explicitly: now it is served, with children.
-  await api('POST', `/api/v1/exclusion-items/${widened.id}/decision`, { decision: 'approved', comment: 'children reviewed' });
+  await fx.call('POST', `/api/v1/exclusion-items/${widened.id}/decision`, { decision: 'approved', comment: 'children reviewed' });
   assert.deepEqual(
     (await pulled()).filter((e) => e.process?.path === daemon).map((e) => e.process!.applyToChildProcesses),
     [true],
@@ -154,15 +123,11 @@ test('review attack: /bin/bash as a child turns an approved low-risk process int
 });
 
 test('a file approved as one path is pending again when numbered files make it a whole directory (isDirectory widened)', async () => {
-  const a = await enroll('dir-a');
-  const b = await enroll('dir-b');
   const dir = '/opt/acme/spool/queue';
-  for (const agent of [a, b]) await send(agent, 40, { files: [{ path: dir, op: 'modify', processPath: '/opt/acme/bin/acmed', count: 4000 }] });
-  const v1 = await recomputeLatest();
-  const item = find(v1, 'path', dir)!;
-  assert.ok(item, JSON.stringify(v1.items.map((i) => i.value)));
+  const files = [{ path: dir, op: 'modify', processPath: '/opt/acme/bin/acmed', count: 4000 }];
+  const { a, b, item } = await twoHostsMake('dir', 40, { files }, 'path', dir);
   assert.equal(item.isDirectory, false);
-  await api('POST', `/api/v1/exclusion-items/${item.id}/decision`, { decision: 'approved', comment: 'queue file' });
+  await fx.call('POST', `/api/v1/exclusion-items/${item.id}/decision`, { decision: 'approved', comment: 'queue file' });
   assert.ok((await pulled()).some((e) => e.path === dir));
 
   // Eight days later (past the 7-day look-back, so the file's own rows are gone) numbered files in it

@@ -20,16 +20,6 @@ const fx = useTestHub(
   },
 );
 
-async function api(method: string, path: string, body?: unknown, token = ADMIN) {
-  const res = await fetch(fx.base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
 type Item = {
   id: string;
   type: string;
@@ -65,7 +55,7 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   const recompute = fx.hub.app.get(ExclusionRecomputeService);
   const r1 = await recompute.recompute();
   assert.ok(r1.timings.rollupQueryMs >= 0 && r1.rollupCells > 0);
-  const v1 = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
+  const v1 = (await fx.call('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; items: Item[] };
   // The fixture's batches are linux-audit data: the sync agent is also the top audit initiator (an audit-exe item beside its process item).
   const audit = v1.items.filter((i) => i.type.startsWith('audit-'));
   assert.deepEqual(
@@ -83,24 +73,24 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
 
   // Review: validation and roles first.
   const url = (i: Item) => `/api/v1/exclusion-items/${i.id}/decision`;
-  assert.equal((await api('POST', url(agent!), { decision: 'approved', comment: 'ok' }, VIEWER)).status, 403);
-  assert.equal((await api('POST', url(agent!), { decision: 'approved' })).status, 400);
-  assert.equal((await api('POST', url(agent!), { decision: 'snoozed', comment: 'later' })).status, 400);
-  assert.equal((await api('POST', url(agent!), { decision: 'snoozed', comment: 'x', snoozeUntil: '2001-01-01T00:00:00Z' })).status, 400);
+  assert.equal((await fx.call('POST', url(agent!), { decision: 'approved', comment: 'ok' }, VIEWER)).status, 403);
+  assert.equal((await fx.call('POST', url(agent!), { decision: 'approved' })).status, 400);
+  assert.equal((await fx.call('POST', url(agent!), { decision: 'snoozed', comment: 'later' })).status, 400);
+  assert.equal((await fx.call('POST', url(agent!), { decision: 'snoozed', comment: 'x', snoozeUntil: '2001-01-01T00:00:00Z' })).status, 400);
   assert.equal(
-    (await api('POST', '/api/v1/exclusion-items/00000000-0000-0000-0000-000000000000/decision', { decision: 'approved', comment: 'x' })).status,
+    (await fx.call('POST', '/api/v1/exclusion-items/00000000-0000-0000-0000-000000000000/decision', { decision: 'approved', comment: 'x' })).status,
     404,
   );
 
-  const ok = await api('POST', url(agent!), { decision: 'rejected', comment: 'first look: no' });
+  const ok = await fx.call('POST', url(agent!), { decision: 'rejected', comment: 'first look: no' });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.decision.status, 'rejected');
-  assert.equal((await api('POST', url(agent!), { decision: 'approved', comment: 'vendor confirmed the agent' })).body.decision.status, 'approved');
+  assert.equal((await fx.call('POST', url(agent!), { decision: 'approved', comment: 'vendor confirmed the agent' })).body.decision.status, 'approved');
   const chunks = byValue.get('/var/tmp/buildcache/*/chunk-*.tmp')!;
-  await api('POST', url(chunks), { decision: 'rejected', comment: 'world-writable' });
+  await fx.call('POST', url(chunks), { decision: 'rejected', comment: 'world-writable' });
   const until = new Date(Date.now() + 86_400_000).toISOString();
   const log = byValue.get('/home/*/.cache/syncagent/sync.log')!;
-  assert.equal((await api('POST', url(log), { decision: 'snoozed', comment: 'ask the app team', snoozeUntil: until })).status, 200);
+  assert.equal((await fx.call('POST', url(log), { decision: 'snoozed', comment: 'ask the app team', snoozeUntil: until })).status, 200);
 
   // New data: a third host and a new noisy program; recompute makes v2.
   const ingest = fx.hub.app.get(BatchIngestService);
@@ -117,7 +107,7 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   const r2 = await recompute.recompute();
   assert.equal(r2.version, v1.version + 1);
 
-  const v2 = (await api('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; previousSetId: string; items: Item[] };
+  const v2 = (await fx.call('GET', '/api/v1/exclusion-sets/latest')).body as { id: string; version: number; previousSetId: string; items: Item[] };
   assert.equal(v2.previousSetId, v1.id);
   const after = new Map(v2.items.filter((i) => !i.type.startsWith('audit-')).map((i) => [i.value, i]));
   const agent2 = after.get('/opt/syncagent/bin/syncagent')!;
@@ -131,7 +121,7 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
   assert.equal(after.get('/home/*/.cache/syncagent/sync.log')!.decision.status, 'snoozed');
   assert.equal(after.get('/opt/acme/bin/acme-helper')!.decision.status, 'pending');
 
-  const diff = (await api('GET', `/api/v1/exclusion-sets/${v2.id}/diff`)).body;
+  const diff = (await fx.call('GET', `/api/v1/exclusion-sets/${v2.id}/diff`)).body;
   assert.equal(diff.previousVersion, v1.version);
   // acme-helper: a noisy program, and (its 3000 execve records) a noisy audit initiator.
   assert.deepEqual(diff.added.map((a: { type: string; value: string }) => [a.type, a.value]).sort(), [
@@ -148,11 +138,11 @@ test('recompute reads the rollup: burst parent and per-user cache generalized; d
     ['wildcard', '/var/tmp/buildcache/*/chunk-*.tmp', 'evidence.hosts 2 -> 3'],
   ]);
   assert.equal(diff.unchanged, 0);
-  const first = (await api('GET', `/api/v1/exclusion-sets/${v1.id}/diff`)).body;
+  const first = (await fx.call('GET', `/api/v1/exclusion-sets/${v1.id}/diff`)).body;
   assert.equal(first.previousSetId, null);
   assert.equal(first.added.length, v1.items.length);
 
-  const history = (await api('GET', `/api/v1/exclusion-items/${agent2.id}/decisions`)).body as Array<{ decision: string; decidedBy: string }>;
+  const history = (await fx.call('GET', `/api/v1/exclusion-items/${agent2.id}/decisions`)).body as Array<{ decision: string; decidedBy: string }>;
   assert.deepEqual(
     history.map((h) => h.decision),
     ['approved', 'rejected'],

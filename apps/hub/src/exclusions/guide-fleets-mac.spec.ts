@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
-import { SpecHost, enrollSpecHost, nextWindow } from '../testing/agent-enroll';
+import { ONE_ADDRESS_AGENTS_ENV, SpecHost, enrollSpecHost, nextWindow } from '../testing/agent-enroll';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 // Issue 19 item 2, end to end on three Macs built from the Cisco guide's "Identify Parent Process" walk
@@ -29,58 +29,45 @@ function window(host: Host, startMs: number, source: string, execs: CountBatch['
   return nextWindow(host, startMs, source, { execs });
 }
 
-/** GET as the admin (FLEETTUNE_ADMIN_TOKEN of the fixture). */
-const api = (path: string) => fx.getText(path);
-
-const fx = useTestHub(
-  'guide_fleets_mac_spec',
-  {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    // Three agents from one test process share one address and enrollment burst: each counts on its own here.
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-  },
-  async () => {
-    // The real macOS RTP statistics sample (libs/mdatp/fixtures): launchd scanned 2,071 files.
-    const sample = JSON.parse(
-      readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'mdatp', 'fixtures', 'mdatp_rtp_statistics_macos_excerpt.json'), 'utf8'),
-    ) as {
-      counters: { path: string | null; totalFilesScanned: string }[];
-    };
-    for (const [h, user] of USERS.entries()) {
-      const host = await enroll(`mac-${h + 1}`);
-      const batches: CountBatch[] = [];
-      for (let m = 0; m < 20; m++) {
-        batches.push(
-          window(host, T0 + m * MIN, 'cisco-support', [
-            // The guide's example: /bin/rm run 2/s by a script (bash) that launchd started, as the local user (U:502).
-            { path: '/bin/rm', parentPath: '/bin/bash', user, count: 120 },
-            { path: '/bin/bash', parentPath: '/sbin/launchd', user, count: 1 },
-            // A Mach-O helper started by launchd runs grep 2/s: the helper is the program that identifies the application.
-            { path: '/usr/bin/grep', parentPath: HELPER, user: 'root', count: 120 },
-            { path: HELPER, parentPath: '/sbin/launchd', user: 'root', count: 1 },
-            // An XPC service's defaults calls under xpcproxy.
-            { path: '/usr/bin/defaults', parentPath: '/usr/libexec/xpcproxy', user: 'root', count: 120 },
-            // The user's Terminal: zsh running ls.
-            { path: '/bin/ls', parentPath: '/bin/zsh', user, count: 120 },
-            { path: '/bin/zsh', parentPath: TERMINAL, user, count: 1 },
-          ]),
-        );
-      }
-      const rtp = sample.counters.filter((c) => c.path).map((c) => ({ path: c.path!, parentPath: '', user: '', count: Number(c.totalFilesScanned) }));
-      batches.push(window(host, T0 + 20 * MIN, 'mdatp-rtp', rtp));
-      assert.equal((await uploadBatches(fx.client, host.token, batches)).length, batches.length);
+const fx = useTestHub('guide_fleets_mac_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL, ...ONE_ADDRESS_AGENTS_ENV }, async () => {
+  // The real macOS RTP statistics sample (libs/mdatp/fixtures): launchd scanned 2,071 files.
+  const sample = JSON.parse(
+    readFileSync(join(__dirname, '..', '..', '..', '..', 'libs', 'mdatp', 'fixtures', 'mdatp_rtp_statistics_macos_excerpt.json'), 'utf8'),
+  ) as {
+    counters: { path: string | null; totalFilesScanned: string }[];
+  };
+  for (const [h, user] of USERS.entries()) {
+    const host = await enroll(`mac-${h + 1}`);
+    const batches: CountBatch[] = [];
+    for (let m = 0; m < 20; m++) {
+      batches.push(
+        window(host, T0 + m * MIN, 'cisco-support', [
+          // The guide's example: /bin/rm run 2/s by a script (bash) that launchd started, as the local user (U:502).
+          { path: '/bin/rm', parentPath: '/bin/bash', user, count: 120 },
+          { path: '/bin/bash', parentPath: '/sbin/launchd', user, count: 1 },
+          // A Mach-O helper started by launchd runs grep 2/s: the helper is the program that identifies the application.
+          { path: '/usr/bin/grep', parentPath: HELPER, user: 'root', count: 120 },
+          { path: HELPER, parentPath: '/sbin/launchd', user: 'root', count: 1 },
+          // An XPC service's defaults calls under xpcproxy.
+          { path: '/usr/bin/defaults', parentPath: '/usr/libexec/xpcproxy', user: 'root', count: 120 },
+          // The user's Terminal: zsh running ls.
+          { path: '/bin/ls', parentPath: '/bin/zsh', user, count: 120 },
+          { path: '/bin/zsh', parentPath: TERMINAL, user, count: 1 },
+        ]),
+      );
     }
-  },
-);
+    const rtp = sample.counters.filter((c) => c.path).map((c) => ({ path: c.path!, parentPath: '', user: '', count: Number(c.totalFilesScanned) }));
+    batches.push(window(host, T0 + 20 * MIN, 'mdatp-rtp', rtp));
+    assert.equal((await uploadBatches(fx.client, host.token, batches)).length, batches.length);
+  }
+});
 
 type Item = { type: string; value: string; user: string; applyToChildren: boolean; reason: string };
 type Rejected = { subject: string; why: string };
 
 test('three Macs: launchd, xpcproxy and Terminal are never items; the refusals name the child; the helper is the parent item', async () => {
   await fx.hub.app.get(ExclusionRecomputeService).recompute();
-  const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
+  const set = JSON.parse((await fx.getText('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren, i.user]));
   assert.deepEqual(
     set.items.filter((i) => /\/(launchd|xpcproxy|Terminal|loginwindow|sshd|sudo)$/.test(i.value)),
@@ -102,7 +89,7 @@ test('three Macs: launchd, xpcproxy and Terminal are never items; the refusals n
   assert.match(why('/sbin/launchd'), /OS launcher/);
 
   // Cisco's export carries the helper with its children, under engineSettings.fileScan (API v3).
-  const cisco = JSON.parse((await api(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-json&include=all`)).text) as {
+  const cisco = JSON.parse((await fx.getText(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-json&include=all`)).text) as {
     data: { process?: { path: string }; engineSettings?: { fileScan: { applyToChildProcesses: boolean } } }[];
   };
   assert.equal(cisco.data.find((d) => d.process?.path === HELPER)?.engineSettings?.fileScan.applyToChildProcesses, true);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { CountBatch } from '@fleettune/proto';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
-import { SpecHost, enrollSpecHost, nextWindow } from '../testing/agent-enroll';
+import { ONE_ADDRESS_AGENTS_ENV, SpecHost, enrollSpecHost, nextWindow } from '../testing/agent-enroll';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
 // Issue 19, end to end: three Linux hosts built from the guides' examples enroll and upload one-minute
@@ -27,61 +27,47 @@ function enroll(hostname: string, os: string): Promise<Host> {
 
 const window = nextWindow;
 
-/** GET as the admin (FLEETTUNE_ADMIN_TOKEN of the fixture). */
-const api = (path: string) => fx.getText(path);
-
-const fx = useTestHub(
-  'guide_fleets_spec',
-  {
-    FLEETTUNE_ADMIN_TOKEN: ADMIN,
-    FLEETTUNE_ENROLL_SECRET: ENROLL,
-    // Three agents from one test process share the loopback address and one enrollment burst; this spec
-    // is about the guides' rules, so each host counts on its own (host-independence.spec covers that bar).
-    FLEETTUNE_ENROLL_BURST_SECONDS: '0',
-    FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false',
-  },
-  async () => {
-    for (let h = 1; h <= 3; h++) linux.push(await enroll(`lnx-${h}`, 'linux'));
-    for (const host of linux) {
-      const batches: CountBatch[] = [];
-      for (let m = 0; m < 30; m++) {
-        const start = T0 + m * MIN;
-        const execs: CountBatch['execs'] = [];
-        // An MDM agent's helper at 1.05/s over an 18-minute capture (63 a minute, minutes 1-18): 1,134 executions.
-        if (m >= 1 && m <= 18) execs.push({ path: '/opt/mdm/bin/mdm-agent', parentPath: '/opt/mdm/bin/mdmd', user: 'root', count: 63 });
-        // A snapshot helper at ~1.08/s for 25 minutes across the clock edge (minutes 5-29; the edge is minute 30 - 11 = 19).
-        if (m >= 5) execs.push({ path: '/opt/backup/bin/snapshotter', parentPath: '/opt/backup/bin/backupd', user: 'root', count: m % 5 === 4 ? 64 : 65 });
-        // cron runs find 2/s for ten minutes: find is a utility, cron the OS launcher.
-        if (m >= 10 && m < 20) execs.push({ path: '/usr/bin/find', parentPath: '/usr/sbin/cron', user: 'root', count: 120 });
-        // nrpe starts bash now and then (the audit parent the review saw bash's scan counts credited to).
-        if (m === 2) execs.push({ path: '/bin/bash', parentPath: '/usr/sbin/nrpe', user: 'nagios', count: 3 });
-        // A sync agent runs date 2/s (a utility: its parent, with children) in minutes 0-9.
-        if (m < 10) execs.push({ path: '/usr/bin/date', parentPath: '/opt/sync/bin/syncd', user: 'root', count: 120 });
-        // The backup daemon writes its spool: audit records by initiator and directory (the auditd guide's -e / -d).
-        const files: CountBatch['files'] =
-          m < 10 ? [{ path: '/var/lib/backupd/spool/chunk.db', op: 'modify', processPath: '/opt/backup/bin/backupd', count: 150 }] : [];
-        batches.push(window(host, start, 'linux-audit', { execs, files }));
-      }
-      // Defender's real-time-protection statistics: bash scanned a lot, and an indexer (RTP only: no audit records).
-      const rtp = window(host, T0 + 20 * MIN, 'mdatp-rtp', {
-        execs: [
-          { path: '/bin/bash', parentPath: '', user: '', count: 50_000 },
-          { path: '/opt/indexer/bin/indexer', parentPath: '', user: '', count: 20_000 },
-        ],
-      });
-      batches.push(rtp);
-      const acks = await uploadBatches(fx.client, host.token, batches);
-      assert.equal(acks.length, batches.length);
+const fx = useTestHub('guide_fleets_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL, ...ONE_ADDRESS_AGENTS_ENV }, async () => {
+  for (let h = 1; h <= 3; h++) linux.push(await enroll(`lnx-${h}`, 'linux'));
+  for (const host of linux) {
+    const batches: CountBatch[] = [];
+    for (let m = 0; m < 30; m++) {
+      const start = T0 + m * MIN;
+      const execs: CountBatch['execs'] = [];
+      // An MDM agent's helper at 1.05/s over an 18-minute capture (63 a minute, minutes 1-18): 1,134 executions.
+      if (m >= 1 && m <= 18) execs.push({ path: '/opt/mdm/bin/mdm-agent', parentPath: '/opt/mdm/bin/mdmd', user: 'root', count: 63 });
+      // A snapshot helper at ~1.08/s for 25 minutes across the clock edge (minutes 5-29; the edge is minute 30 - 11 = 19).
+      if (m >= 5) execs.push({ path: '/opt/backup/bin/snapshotter', parentPath: '/opt/backup/bin/backupd', user: 'root', count: m % 5 === 4 ? 64 : 65 });
+      // cron runs find 2/s for ten minutes: find is a utility, cron the OS launcher.
+      if (m >= 10 && m < 20) execs.push({ path: '/usr/bin/find', parentPath: '/usr/sbin/cron', user: 'root', count: 120 });
+      // nrpe starts bash now and then (the audit parent the review saw bash's scan counts credited to).
+      if (m === 2) execs.push({ path: '/bin/bash', parentPath: '/usr/sbin/nrpe', user: 'nagios', count: 3 });
+      // A sync agent runs date 2/s (a utility: its parent, with children) in minutes 0-9.
+      if (m < 10) execs.push({ path: '/usr/bin/date', parentPath: '/opt/sync/bin/syncd', user: 'root', count: 120 });
+      // The backup daemon writes its spool: audit records by initiator and directory (the auditd guide's -e / -d).
+      const files: CountBatch['files'] =
+        m < 10 ? [{ path: '/var/lib/backupd/spool/chunk.db', op: 'modify', processPath: '/opt/backup/bin/backupd', count: 150 }] : [];
+      batches.push(window(host, start, 'linux-audit', { execs, files }));
     }
-  },
-);
+    // Defender's real-time-protection statistics: bash scanned a lot, and an indexer (RTP only: no audit records).
+    const rtp = window(host, T0 + 20 * MIN, 'mdatp-rtp', {
+      execs: [
+        { path: '/bin/bash', parentPath: '', user: '', count: 50_000 },
+        { path: '/opt/indexer/bin/indexer', parentPath: '', user: '', count: 20_000 },
+      ],
+    });
+    batches.push(rtp);
+    const acks = await uploadBatches(fx.client, host.token, batches);
+    assert.equal(acks.length, batches.length);
+  }
+});
 
 type Item = { type: string; value: string; user: string; applyToChildren: boolean; reason: string; evidence: Record<string, number | string> };
 type Rejected = { subject: string; why: string };
 
 test("Linux fleet: the guide's exec bars judged over each capture; no launcher, no parent from scan counts", async () => {
   await fx.hub.app.get(ExclusionRecomputeService).recompute();
-  const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
+  const set = JSON.parse((await fx.getText('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[]; params: { rejected: Rejected[] } };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren]));
   const find = (type: string, value: string) => set.items.find((i) => i.type === type && i.value === value);
 
@@ -117,7 +103,7 @@ test("Linux fleet: the guide's exec bars judged over each capture; no launcher, 
 
 test('Linux fleet exports: MDE never carries a child scope silently; auditd holds only audit-evidenced items', async () => {
   // Nothing is approved here: the exports are of the whole set (include=all), as a reviewer previews them.
-  const set = JSON.parse((await api('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[] };
+  const set = JSON.parse((await fx.getText('/api/v1/exclusion-sets/latest')).text) as { id: string; items: Item[] };
   const all = JSON.stringify(set.items.map((i) => [i.type, i.value, i.applyToChildren]));
   const syncd = set.items.find((i) => i.type === 'process' && i.value === '/opt/sync/bin/syncd');
   assert.equal(syncd?.applyToChildren, true, all);
@@ -137,7 +123,7 @@ test('Linux fleet exports: MDE never carries a child scope silently; auditd hold
   // MDE: the parent-with-children item is refused in every format (counted in the header; the script says why).
   for (const f of ['mdatp-json', 'mdatp-cli', 'mdatp-plist']) {
     // The Linux hosts' items in every MDE format (a plist export defaults to macOS items since per-platform sets).
-    const res = await api(`/api/v1/exclusion-sets/${set.id}/export?format=${f}&include=all&os=linux`);
+    const res = await fx.getText(`/api/v1/exclusion-sets/${set.id}/export?format=${f}&include=all&os=linux`);
     assert.equal(res.status, 200, f);
     const written = res.text
       .split('\n')
@@ -147,24 +133,26 @@ test('Linux fleet exports: MDE never carries a child scope silently; auditd hold
     assert.ok(written.includes('/opt/mdm/bin/mdm-agent'), f);
     assert.ok(Number(res.headers.get('x-fleettune-skipped-items')) >= 1, f);
   }
-  const cli = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=mdatp-cli&include=all`)).text;
+  const cli = (await fx.getText(`/api/v1/exclusion-sets/${set.id}/export?format=mdatp-cli&include=all`)).text;
   assert.match(cli, /^# not exported: \/opt\/sync\/bin\/syncd: apply-to-children has no Defender equivalent/m);
 
   // auditd: only audit initiators and directories (the spool writer; the snapshotter, whose execve records pass
   // 1000 in a window); not the RTP-only indexer, not the exec-data process items (syncd, mdm-agent). backupd
   // makes all of the spool's records: the guide's -x form, that initiator in that directory.
-  const rules = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all`)).text.split('\n').filter((l) => l.startsWith('-A '));
+  const rules = (await fx.getText(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all`)).text
+    .split('\n')
+    .filter((l) => l.startsWith('-A '));
   assert.deepEqual(rules.sort(), [
     '-A never,exit -F exe=/opt/backup/bin/backupd',
     '-A never,exit -F exe=/opt/backup/bin/backupd -F dir=/var/lib/backupd/spool -F perm=rwa',
     '-A never,exit -F exe=/opt/backup/bin/snapshotter',
   ]);
-  const muted = (await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=true`)).text;
+  const muted = (await fx.getText(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=true`)).text;
   assert.match(muted, /^-A never,exit -F exe=\/opt\/backup\/bin\/backupd -F dir=\/var\/lib\/backupd\/spool$/m);
-  assert.equal((await api(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=maybe`)).status, 400);
+  assert.equal((await fx.getText(`/api/v1/exclusion-sets/${set.id}/export?format=auditd-rules&include=all&muteExecInDirectories=maybe`)).status, 400);
 
   // Cisco: API v3 shape, the child scope under engineSettings.fileScan.
-  const cisco = JSON.parse((await api(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-json&include=all`)).text) as {
+  const cisco = JSON.parse((await fx.getText(`/api/v1/exclusion-sets/${set.id}/export?format=cisco-json&include=all`)).text) as {
     data: { exclusionType: string; process?: Record<string, unknown>; engineSettings?: { fileScan: { applyToChildProcesses: boolean } } }[];
   };
   const p = cisco.data.find((d) => d.process?.path === '/opt/sync/bin/syncd');

@@ -5,7 +5,7 @@ import { CountBatch, ExecCount, ProgramFormat } from '@fleettune/proto';
 import { execCount } from '@fleettune/proto/dist/testing/exec-count';
 import { useTestHub } from '../testing/hub-fixture';
 import { uploadBatches } from '../testing/agent-upload';
-import { SpecHost, enrollSpecHost } from '../testing/agent-enroll';
+import { ONE_ADDRESS_AGENTS_ENV, SpecHost, enrollSpecHost } from '../testing/agent-enroll';
 import { PROGRAM_FORMAT_CODES } from '../ingest/program-format-code';
 import { ExclusionRecomputeService } from './exclusion-recompute.service';
 
@@ -42,31 +42,27 @@ function window(host: Host, m: number, execs: ExecCount[]): CountBatch {
   });
 }
 
-const fx = useTestHub(
-  'program_format_hub_spec',
-  { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL, FLEETTUNE_ENROLL_BURST_SECONDS: '0', FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false' },
-  async () => {
-    const [a, b] = [await enroll('lin-1'), await enroll('lin-2')];
-    // 20 minutes at 2.5 executions a second per program and host: every program crosses the exec bars on both hosts.
-    const batches = (h: Host, formatOf: (path: string, m: number) => ProgramFormat | undefined) =>
-      Array.from({ length: 20 }, (_, m) =>
-        window(
-          h,
-          m,
-          [SCRIPT_JOB, HELPER, LEGACY, GONE].map((p) => exec(p, 150, formatOf(p, m))),
-        ),
-      );
-    // lin-1 read sync-job as a script in one window only (its other windows came from an older agent: no format);
-    // lin-2 read it as an ELF (a binary once stood at that path): one script reading is enough.
-    // The helper: ELF on lin-1 in a few windows, unreadable in others; ELF on lin-2. Legacy: no agent said (older agents). Gone: unreadable everywhere.
-    const one = batches(a, (p, m) =>
-      p === SCRIPT_JOB ? (m === 7 ? SCRIPT : undefined) : p === HELPER ? (m < 5 ? ELF : UNREADABLE) : p === GONE ? UNREADABLE : undefined,
+const fx = useTestHub('program_format_hub_spec', { FLEETTUNE_ADMIN_TOKEN: ADMIN, FLEETTUNE_ENROLL_SECRET: ENROLL, ...ONE_ADDRESS_AGENTS_ENV }, async () => {
+  const [a, b] = [await enroll('lin-1'), await enroll('lin-2')];
+  // 20 minutes at 2.5 executions a second per program and host: every program crosses the exec bars on both hosts.
+  const batches = (h: Host, formatOf: (path: string, m: number) => ProgramFormat | undefined) =>
+    Array.from({ length: 20 }, (_, m) =>
+      window(
+        h,
+        m,
+        [SCRIPT_JOB, HELPER, LEGACY, GONE].map((p) => exec(p, 150, formatOf(p, m))),
+      ),
     );
-    const two = batches(b, (p) => (p === SCRIPT_JOB ? ELF : p === HELPER ? ELF : p === GONE ? UNREADABLE : undefined));
-    assert.equal((await uploadBatches(fx.client, a.token, one)).length, 20);
-    assert.equal((await uploadBatches(fx.client, b.token, two)).length, 20);
-  },
-);
+  // lin-1 read sync-job as a script in one window only (its other windows came from an older agent: no format);
+  // lin-2 read it as an ELF (a binary once stood at that path): one script reading is enough.
+  // The helper: ELF on lin-1 in a few windows, unreadable in others; ELF on lin-2. Legacy: no agent said (older agents). Gone: unreadable everywhere.
+  const one = batches(a, (p, m) =>
+    p === SCRIPT_JOB ? (m === 7 ? SCRIPT : undefined) : p === HELPER ? (m < 5 ? ELF : UNREADABLE) : p === GONE ? UNREADABLE : undefined,
+  );
+  const two = batches(b, (p) => (p === SCRIPT_JOB ? ELF : p === HELPER ? ELF : p === GONE ? UNREADABLE : undefined));
+  assert.equal((await uploadBatches(fx.client, a.token, one)).length, 20);
+  assert.equal((await uploadBatches(fx.client, b.token, two)).length, 20);
+});
 
 type Item = { type: string; value: string; reason: string; risk: { level: string; flags: string[] } };
 

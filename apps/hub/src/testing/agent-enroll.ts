@@ -2,6 +2,12 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { CountBatch } from '@fleettune/proto';
 import type { AgentServiceClient, EnrollRequest, EnrollResponse } from '@fleettune/proto';
 
+/**
+ * Hub settings for specs whose agents all enroll from this one test process: they share the loopback address and
+ * one enrollment burst, and each must count as a host of its own (host-independence.spec covers the shared-peer bar).
+ */
+export const ONE_ADDRESS_AGENTS_ENV = { FLEETTUNE_ENROLL_BURST_SECONDS: '0', FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false' };
+
 /** For specs: one Enroll call; resolves with the credentials or rejects with the gRPC status. */
 export function enrollAgent(client: AgentServiceClient, req: Partial<EnrollRequest> & { enrollSecret: string; hostname: string }): Promise<EnrollResponse> {
   return new Promise((resolve, reject) =>

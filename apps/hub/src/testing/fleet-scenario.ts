@@ -2,7 +2,7 @@ import { credentials } from '@grpc/grpc-js';
 import { AgentServiceClient, BatchAck_Status, CountBatch, HostCostWindow } from '@fleettune/proto';
 import { ActivityRollupService } from '../exclusions/activity-rollup.service';
 import type { RunningHub } from '../hub-app';
-import { enrollAgent } from './agent-enroll';
+import { ONE_ADDRESS_AGENTS_ENV, enrollAgent } from './agent-enroll';
 import { uploadBatches } from './agent-upload';
 
 /**
@@ -33,7 +33,7 @@ export interface FleetScenarioSummary {
 
 export const SCENARIO_HOSTS = ['db-01', 'db-02', 'db-03'];
 /** Hub settings the scenario needs: its hosts enroll at once from one address, and must count as independent hosts. */
-export const SCENARIO_HUB_ENV = { FLEETTUNE_ENROLL_BURST_SECONDS: '0', FLEETTUNE_COUNT_SHARED_PEER_ONCE: 'false' };
+export const SCENARIO_HUB_ENV = ONE_ADDRESS_AGENTS_ENV;
 const BATCHES_PER_HOST = 3;
 const MIN = 60_000;
 

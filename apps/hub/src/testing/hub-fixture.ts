@@ -19,6 +19,12 @@ export interface HubFixture {
   api(path: string, init?: RequestInit): Promise<Response>;
   /** GET `path` as the admin (see `api`), its body read as text. */
   getText(path: string): Promise<{ status: number; text: string; headers: Headers }>;
+  /**
+   * A JSON request as `token` (the admin of `env` by default): the status, and the body parsed when the answer is
+   * JSON, else its text (undefined when empty).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies, checked by the specs' asserts
+  call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
 }
 
 /**
@@ -38,6 +44,13 @@ export function useTestHub(name: string, env: Record<string, string> = {}, setUp
     async getText(path: string): Promise<{ status: number; text: string; headers: Headers }> {
       const res = await fixture.api(path);
       return { status: res.status, text: await res.text(), headers: res.headers };
+    },
+    async call(method: string, path: string, body?: unknown, token?: string) {
+      const headers: Record<string, string> = body !== undefined ? { 'content-type': 'application/json' } : {};
+      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      const res = await fixture.api(path, { method, headers, body: body !== undefined ? JSON.stringify(body) : undefined });
+      const text = await res.text();
+      return { status: res.status, body: !text ? undefined : res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
     },
   } as HubFixture;
 
