@@ -172,6 +172,42 @@ async function assertTotals(what: string): Promise<void> {
   assert.deepEqual(await fleetTotals(), expected, `fleet totals equal the committed acks: ${what}`);
 }
 
+/** Counts what the hub acknowledged of `sent` (see account) and checks the fleet totals against it. */
+async function settle(outcome: Outcome, sent: Array<CountBatch | undefined>, what: string): Promise<void> {
+  account(outcome, sent);
+  await assertTotals(what);
+}
+
+/** Sends one raw frame as `mine`: a proper status, and the fleet totals follow what was acknowledged of `sent`. */
+async function sendRawAsMine(frame: Buffer, sent: Array<CountBatch | undefined>, what: string): Promise<void> {
+  const outcome = await uploadRaw(auth(`Bearer ${mine.token}`), [frame]);
+  assertProper(outcome, what);
+  await settle(outcome, sent, what);
+}
+
+/** The batch as protobuf bytes, or undefined when protobuf cannot carry it (a number out of its range). */
+function encodeOrUndefined(batch: CountBatch): Buffer | undefined {
+  try {
+    return Buffer.from(CountBatch.encode(batch).finish());
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bytes as a batch, or undefined when they do not decode (then nothing of them may land). */
+function decodeOrUndefined(bytes: Buffer): CountBatch | undefined {
+  try {
+    return CountBatch.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A failed fast-check run as the spec's failure, with the seed that replays it. */
+function throwIfFailed(out: { failed: boolean; seed: number; errorInstance: unknown }): void {
+  if (out.failed) throw new Error(`seed ${out.seed}: ${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);
+}
+
 // ---- hostile CountBatch messages --------------------------------------------------------------
 
 const num = fc.oneof(fc.constantFrom(0, 1, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 2 ** 63, 1e300), fc.integer({ min: 0, max: 1_000_000 }));
@@ -248,12 +284,8 @@ test('hostile and forged CountBatch messages get a proper status and never land 
         syscalls: h.syscalls,
         hostCost: h.hostCost,
       };
-      let frame: Buffer;
-      try {
-        frame = Buffer.from(CountBatch.encode(batch).finish());
-      } catch {
-        return; // not even encodable (a number protobuf cannot carry): nothing to send
-      }
+      const frame = encodeOrUndefined(batch);
+      if (!frame) return; // not even encodable (a number protobuf cannot carry): nothing to send
       const outcome = await uploadRaw(auth(tokenFor(h.sender)), [frame]);
       const what = `${h.sender} sends ${JSON.stringify(batch).slice(0, 400)}`;
       assertProper(outcome, what);
@@ -263,12 +295,11 @@ test('hostile and forged CountBatch messages get a proper status and never land 
         assert.ok(owner, `only an enrolled, unrevoked agent lands a batch: ${what}`);
         assert.equal(hostId, owner.hostId, `a batch lands only for the sender's host: ${what}`);
       }
-      account(outcome, [batch]);
-      await assertTotals(what);
+      await settle(outcome, [batch], what);
     }),
     { numRuns: RUNS, endOnFailure: true },
   );
-  if (out.failed) throw new Error(`seed ${out.seed}: ${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);
+  throwIfFailed(out);
 });
 
 /** One defect in an otherwise valid batch from the right agent, and what the hub must answer. */
@@ -327,12 +358,8 @@ test('one defect in an otherwise valid batch: forged hosts, stolen or revoked to
       const base = validBatch(mine.hostId, nextSequence++);
       const batch = { ...base, ...d.patch(base, t) };
       const token = d.token ? d.token() : `Bearer ${mine.token}`;
-      let frame: Buffer;
-      try {
-        frame = Buffer.from(CountBatch.encode(batch).finish());
-      } catch {
-        return;
-      }
+      const frame = encodeOrUndefined(batch);
+      if (!frame) return;
       const what = `${d.name} (${JSON.stringify(t).slice(0, 80)})`;
       const outcome = await uploadRaw(auth(token), [frame]);
       assertProper(outcome, what);
@@ -343,12 +370,11 @@ test('one defect in an otherwise valid batch: forged hosts, stolen or revoked to
           what,
         );
       else if (d.expect !== undefined) assert.equal(outcome.error?.code, d.expect, `${what}: ${outcome.error?.details ?? 'accepted'}`);
-      account(outcome, [batch]);
-      await assertTotals(what);
+      await settle(outcome, [batch], what);
     }),
     { numRuns: RUNS, endOnFailure: true },
   );
-  if (out.failed) throw new Error(`seed ${out.seed}: ${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);
+  throwIfFailed(out);
 });
 
 // Extremes each wire type can carry (the message must encode, so the hub is what gets tested).
@@ -398,23 +424,15 @@ test('a valid batch carrying hostile host-cost windows (sane times, hostile numb
           ...validBatch(mine.hostId, nextSequence++),
           hostCost: windows.map((w) => ({ ...w, windowStartMs: now - w.ago, windowEndMs: now - w.ago + w.length })),
         };
-        let frame: Buffer;
-        try {
-          frame = Buffer.from(CountBatch.encode(batch).finish());
-        } catch {
-          return;
-        }
+        const frame = encodeOrUndefined(batch);
+        if (!frame) return;
         sent += 1;
-        const what = `host cost ${JSON.stringify(batch.hostCost).slice(0, 400)}`;
-        const outcome = await uploadRaw(auth(`Bearer ${mine.token}`), [frame]);
-        assertProper(outcome, what);
-        account(outcome, [batch]);
-        await assertTotals(what);
+        await sendRawAsMine(frame, [batch], `host cost ${JSON.stringify(batch.hostCost).slice(0, 400)}`);
       },
     ),
     { numRuns: RUNS, endOnFailure: true },
   );
-  if (out.failed) throw new Error(`seed ${out.seed}: ${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);
+  throwIfFailed(out);
   assert.ok(sent >= RUNS / 2, `most cases reached the hub (${sent} of ${RUNS})`);
 });
 
@@ -451,16 +469,7 @@ test('raw protobuf bytes (truncated, wrong wire types, invalid UTF-8, oversized,
   const valid = () => validBatch(mine.hostId, nextSequence++);
   // Named shapes first, each on its own stream.
   for (const [name, bytes] of rawVariants(Buffer.from(CountBatch.encode(valid()).finish()))) {
-    const sent: Array<CountBatch | undefined> = [];
-    try {
-      sent.push(CountBatch.decode(bytes));
-    } catch {
-      /* undecodable: nothing of it may land */
-    }
-    const outcome = await uploadRaw(auth(`Bearer ${mine.token}`), [bytes]);
-    assertProper(outcome, name);
-    account(outcome, sent);
-    await assertTotals(name);
+    await sendRawAsMine(bytes, [decodeOrUndefined(bytes)], name);
   }
   // Then random mutations of a valid frame: truncations, flipped bytes, spliced garbage.
   const out = await fc.check(
@@ -479,22 +488,12 @@ test('raw protobuf bytes (truncated, wrong wire types, invalid UTF-8, oversized,
         else if (m.op === 'flip') (mutated = Buffer.from(bytes))[m.n % bytes.length] = m.b;
         else if (m.op === 'splice') mutated = Buffer.concat([bytes.subarray(0, m.n % bytes.length), Buffer.from(m.g), bytes.subarray(m.n % bytes.length)]);
         else mutated = Buffer.from(m.g);
-        let decoded: CountBatch | undefined;
-        try {
-          decoded = CountBatch.decode(mutated);
-        } catch {
-          decoded = undefined;
-        }
-        const what = `${m.op} ${mutated.toString('hex').slice(0, 200)}`;
-        const outcome = await uploadRaw(auth(`Bearer ${mine.token}`), [mutated]);
-        assertProper(outcome, what);
-        account(outcome, [decoded]);
-        await assertTotals(what);
+        await sendRawAsMine(mutated, [decodeOrUndefined(mutated)], `${m.op} ${mutated.toString('hex').slice(0, 200)}`);
       },
     ),
     { numRuns: RUNS, endOnFailure: true },
   );
-  if (out.failed) throw new Error(`seed ${out.seed}: ${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);
+  throwIfFailed(out);
 });
 
 // ---- Enroll ---------------------------------------------------------------------------------------
@@ -523,7 +522,7 @@ test('hostile Enroll requests (messages and raw bytes) get a proper status; only
     ),
     { numRuns: RUNS, endOnFailure: true },
   );
-  if (out.failed) throw new Error(`seed ${out.seed}: ${out.errorInstance instanceof Error ? out.errorInstance.message : String(out.errorInstance)}`);
+  throwIfFailed(out);
   const valid = Buffer.from(
     EnrollRequest.encode({ enrollSecret: 'wrong-secret-000000000000', hostname: 'h', os: 'linux', agentVersion: '', machineId: '' }).finish(),
   );
