@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,11 @@ import { recordedStream } from '../live/live-test-data';
  */
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const AGENT = path.join(REPO, 'apps', 'agent', 'dist', 'main.js');
+// The hub's spawner of the real agent (apps/hub/src/testing/agent-process.ts), loaded by path: an app does not import another.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { spawnAgentRun } = require(path.join(REPO, 'apps', 'hub', 'dist', 'testing', 'agent-process.js')) as {
+  spawnAgentRun(o: object /* its AgentRunOptions */): { child: ChildProcess; output(): string };
+};
 const ENROLL = 'run-watchdog-enroll-secret-00000';
 
 const live = useHubForAgents('agent_run_watchdog', 'ft-run-watchdog-hub-', { FLEETTUNE_ENROLL_SECRET: ENROLL });
@@ -31,33 +36,17 @@ test('run over its memory limit: one agent-degraded line, coarser batches, every
   const input = path.join(dir, 'audit.log');
   fs.writeFileSync(input, recordedStream(3));
   const want = report(input);
-  const agent = spawn(
-    process.execPath,
-    [
-      AGENT,
-      'run',
-      '--hub',
-      live.hub.grpcAddress,
-      '--enroll-secret',
-      ENROLL,
-      '--input',
-      input,
-      '--hostname',
-      'watchdog-host',
-      '--state-dir',
-      path.join(dir, 'state'),
-      '--window-seconds',
-      '1',
-      '--poll-seconds',
-      '1',
-      '--max-rss-mb',
-      '1',
-    ],
-    { env: { ...process.env, FLEETTUNE_COST: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  agent.stdout.on('data', (d) => (output += d));
-  agent.stderr.on('data', (d) => (output += d));
+  const run = spawnAgentRun({
+    hubAddress: live.hub.grpcAddress,
+    enrollSecret: ENROLL,
+    input,
+    hostname: 'watchdog-host',
+    stateDir: path.join(dir, 'state'),
+    windowSeconds: 1,
+    args: ['--max-rss-mb', '1'],
+    env: { ...process.env, FLEETTUNE_COST: 'off' },
+  });
+  const agent = run.child;
   const exited = new Promise<number | null>((r) => agent.on('close', r));
   const pg = new Client({ connectionString: live.hub.dbUrl });
   await pg.connect();
@@ -66,7 +55,8 @@ test('run over its memory limit: one agent-degraded line, coarser batches, every
     const deadline = Date.now() + 90_000;
     while ((await sum()) < want.events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     agent.kill('SIGTERM');
-    assert.equal(await exited, 0, output);
+    assert.equal(await exited, 0, run.output());
+    const output = run.output();
     const degraded = output.split('\n').filter((l) => l.includes('"event":"agent-degraded"'));
     assert.equal(degraded.length, 1, output);
     const line = JSON.parse(degraded[0].slice(degraded[0].indexOf('{'))) as { over: string[]; change: unknown; rssMb: number };

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestDatabase } from '@fleettune/db-tools';
 import type { HostAuditdExclusionsView } from '@fleettune/api-contract';
 import { AGENT_AUDITD_RULES_FILE_NAME, AGENT_AUDITD_RULE_KEY, agentRulesInListing, auditctlArgs } from '@fleettune/exporters';
-import { parseAuditctlStatus } from '@fleettune/host-cost';
-import { AuditSession, auditUnavailable, openAuditSession, startNoisyExecs } from '@fleettune/host-cost/dist/testing/audit-kernel';
+import { auditUnavailable } from '@fleettune/host-cost/dist/testing/audit-kernel';
 import { PrismaService } from '../database/prisma.service';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { AGENT_MAIN } from '../testing/agent-process';
+import { openNoisyAuditHost } from '../testing/noisy-audit-host';
 
 /**
  * Issue 14 item 2 done-when, on this machine's kernel: a host with some of the approved paths
@@ -23,8 +23,6 @@ import { startTestHub } from '../testing/test-hub';
 const unavailable = auditUnavailable();
 const ENROLL = 'apply-kernel-enroll-secret-000000';
 const ADMIN = 'apply-kernel-admin-token-00000000';
-const REPO = path.resolve(__dirname, '..', '..', '..', '..');
-const AGENT_MAIN = path.join(REPO, 'apps/agent/dist/main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => process.stderr.write(`  [apply kernel] ${m}\n`);
 const listing = () => execFileSync('auditctl', ['-l'], { encoding: 'utf8' });
@@ -61,21 +59,12 @@ test(
   'apply-exclusions applies exactly the present paths, reports the rest skipped, leaves the host rules alone; the noise falls; rejection removes the rule',
   { skip: unavailable, timeout: 600_000 },
   async () => {
-    const session: AuditSession = await openAuditSession(log);
-    const backlogBefore = parseAuditctlStatus(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }))?.backlogLimit ?? 64;
-    execFileSync('auditctl', ['-b', '8192']);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftaa-e2e-'));
-    const stateDir = path.join(dir, 'state');
+    const host = await openNoisyAuditHost('ftaa-e2e', log);
+    const { noisy, dir, stateDir } = host;
     const rulesDir = path.join(dir, 'rules.d');
-    const key = `ftaa-e2e-${process.pid}`;
-    const noisy = startNoisyExecs(dir, 'ftaa-e2e-noisy');
     const spool = path.join(dir, 'spool');
     fs.mkdirSync(spool);
     const absent = `/nonexistent-fleettune-${process.pid}`;
-    const heartbeatFile = path.join(dir, 'heartbeat');
-    let heartbeat: NodeJS.Timeout | undefined;
-    let agent: ChildProcess | undefined;
-    let agentOut = '';
     // Not spawnSync: the hub answering the agent runs in this process.
     const applyOnce = async () => {
       const child = spawn(
@@ -92,12 +81,7 @@ test(
       assert.equal(code, 0, stderr);
     };
     try {
-      // The host's own rules: only the workload's execs (children of its loop) and a 5/s heartbeat so windows keep coming.
-      session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'execve', '-F', `ppid=${noisy.shellPid}`, '-k', key]);
-      fs.writeFileSync(heartbeatFile, '');
-      session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'openat', '-F', `path=${heartbeatFile}`, '-k', key]);
-      heartbeat = setInterval(() => fs.appendFileSync(heartbeatFile, '.'), 200);
-
+      // The host's own rules (openNoisyAuditHost's): only the workload's execs and a 5/s heartbeat so windows keep coming.
       // An approved set: two items whose paths exist here, two whose paths do not, one pending.
       const prisma = hub.app.get(PrismaService);
       const item = (type: string, value: string, isDirectory = false) => ({
@@ -126,35 +110,10 @@ test(
       const byValue = new Map(set.items.map((i) => [i.value, i.id]));
       for (const i of set.items) if (i.value !== '/usr/bin/pending-never-approved') await decide(i.id, 'approved');
 
-      agent = spawn(
-        process.execPath,
-        [
-          AGENT_MAIN,
-          'run',
-          '--hub',
-          `127.0.0.1:${hub.grpcPort}`,
-          '--enroll-secret',
-          ENROLL,
-          '--input',
-          session.logFile,
-          '--hostname',
-          `ftaa-e2e-${process.pid}`,
-          '--state-dir',
-          stateDir,
-          '--window-seconds',
-          '10',
-          '--poll-seconds',
-          '1',
-          '--max-cpu-percent',
-          '0',
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      agent.stdout!.on('data', (d) => (agentOut += d));
-      agent.stderr!.on('data', (d) => (agentOut += d));
+      const agent = host.startAgent({ hubAddress: `127.0.0.1:${hub.grpcPort}`, enrollSecret: ENROLL, windowSeconds: 10, args: ['--max-cpu-percent', '0'] });
       const deadline = Date.now() + 60_000;
       while (!fs.existsSync(path.join(stateDir, 'credentials.json'))) {
-        if (Date.now() > deadline) throw new Error(`agent did not enroll:\n${agentOut}`);
+        if (Date.now() > deadline) throw new Error(`agent did not enroll:\n${agent.output()}`);
         await sleep(200);
       }
       const hostId = (JSON.parse(fs.readFileSync(path.join(stateDir, 'credentials.json'), 'utf8')) as { hostId: string }).hostId;
@@ -195,7 +154,7 @@ test(
           }>(`/api/v1/cost/before-after?hostIds=${hostId}&at=${new Date(at).toISOString()}&windowMinutes=0.5`);
           const batches = await prisma.ingestBatch.count({ where: { hostId, windowEnd: { gte: new Date(end) } } });
           if (batches > 0 && b.hosts.length === 1) return b;
-          if (Date.now() > until) throw new Error(`no windows through ${new Date(end).toISOString()} at the hub; agent said:\n${agentOut}`);
+          if (Date.now() > until) throw new Error(`no windows through ${new Date(end).toISOString()} at the hub; agent said:\n${agent.output()}`);
           await sleep(1000);
         }
       })();
@@ -216,18 +175,10 @@ test(
       const shown = await api<HostAuditdExclusionsView>(`/api/v1/hosts/${hostId}/auditd-exclusions`);
       assert.deepEqual([shown.report?.applied, shown.report?.skipped, shown.current.reportIsCurrent], [1, 2, true]);
     } finally {
-      clearInterval(heartbeat);
-      if (agent && agent.exitCode === null) {
-        agent.kill('SIGTERM');
-        await Promise.race([new Promise((r) => agent!.once('exit', r)), sleep(15_000)]);
-        if (agent.exitCode === null) agent.kill('SIGKILL');
-      }
-      await noisy.stop();
       // Ours first (exact shape and key), then the session's own rules and its auditd.
-      for (const t of agentRulesInListing(listing())) spawnSync('auditctl', auditctlArgs('delete', t));
-      execFileSync('auditctl', ['-b', String(backlogBefore)]);
-      await session.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await host.close(() => {
+        for (const t of agentRulesInListing(listing())) spawnSync('auditctl', auditctlArgs('delete', t));
+      });
     }
     assert.ok(!listing().includes(AGENT_AUDITD_RULE_KEY), 'no rule of ours is left');
   },

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import type { TestDatabase } from '@fleettune/db-tools';
 import { parseAuditctlStatus } from '@fleettune/host-cost';
-import { AuditSession, auditUnavailable, openAuditSession, psCpuRss, startNoisyExecs } from '@fleettune/host-cost/dist/testing/audit-kernel';
+import { auditUnavailable, psCpuRss } from '@fleettune/host-cost/dist/testing/audit-kernel';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
+import { openNoisyAuditHost } from '../testing/noisy-audit-host';
 
 /**
  * End to end on this machine's kernel: the real agent (`run`, following the
@@ -21,7 +19,6 @@ import { startTestHub } from '../testing/test-hub';
 const unavailable = auditUnavailable();
 const ENROLL = 'cost-kernel-enroll-secret-000000';
 const ADMIN = 'cost-kernel-admin-token-00000000';
-const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (m: string) => process.stderr.write(`  [cost kernel] ${m}\n`);
 
@@ -68,51 +65,15 @@ test(
   'agent -> hub: auditd cost per host matches ps/auditctl; before/after an auditd exclusion shows events and CPU falling',
   { skip: unavailable, timeout: 900_000 },
   async () => {
-    const session: AuditSession = await openAuditSession(log);
-    // The kernel's default backlog (64) overflows when a loaded machine (CI running tests in parallel)
-    // delays auditd; production guides raise it (-b 8192), and so does this test, restoring it after.
-    const backlogBefore = parseAuditctlStatus(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }))?.backlogLimit ?? 64;
-    execFileSync('auditctl', ['-b', '8192']);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fthc-e2e-'));
-    const key = `fthc-e2e-${process.pid}`;
-    const noisy = startNoisyExecs(dir, 'fthc-e2e-noisy');
-    const heartbeatFile = path.join(dir, 'heartbeat');
-    let heartbeat: NodeJS.Timeout | undefined;
-    let agent: ChildProcess | undefined;
-    let agentOut = '';
+    const host = await openNoisyAuditHost('fthc-e2e', log);
+    const { session, noisy } = host;
     try {
-      // Only the workload's execs (children of its shell loop): other processes
-      // on the machine (parallel tests) must not move the measured event rate.
-      session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'execve', '-F', `ppid=${noisy.shellPid}`, '-k', key]);
-      // A steady trickle of other events (5/s), so the agent keeps sending
-      // windows, and their cost, after the exclusion silences the workload.
-      fs.writeFileSync(heartbeatFile, '');
-      session.addRule(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'openat', '-F', `path=${heartbeatFile}`, '-k', key]);
-      heartbeat = setInterval(() => fs.appendFileSync(heartbeatFile, '.'), 200);
-      agent = spawn(
-        process.execPath,
-        [
-          path.join(REPO, 'apps/agent/dist/main.js'),
-          'run',
-          '--hub',
-          `127.0.0.1:${hub.grpcPort}`,
-          '--enroll-secret',
-          ENROLL,
-          '--input',
-          session.logFile,
-          '--hostname',
-          `fthc-e2e-${process.pid}`,
-          '--state-dir',
-          path.join(dir, 'state'),
-          '--window-seconds',
-          '10',
-          '--poll-seconds',
-          '1',
-        ],
-        { env: { ...process.env, FLEETTUNE_COST_INTERVAL_SECONDS: '2', FLEETTUNE_COST_PROCESSES: 'auditd' }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      agent.stdout!.on('data', (d) => (agentOut += d));
-      agent.stderr!.on('data', (d) => (agentOut += d));
+      const agent = host.startAgent({
+        hubAddress: `127.0.0.1:${hub.grpcPort}`,
+        enrollSecret: ENROLL,
+        windowSeconds: 10,
+        env: { ...process.env, FLEETTUNE_COST_INTERVAL_SECONDS: '2', FLEETTUNE_COST_PROCESSES: 'auditd' },
+      });
       // ps and auditctl -s at window boundaries (the agent samples on them too).
       const marks = new Map<number, { cpu: number; rss: number; lost: number; backlog: number; backlogLimit: number }>();
       const markAt = async (t: number) => {
@@ -141,7 +102,7 @@ test(
             const v = await api<{ windows: WindowView[] }>(`/api/v1/cost/hosts/${h.id}?since=${new Date(t0).toISOString()}`);
             if (v.windows.some((w) => Date.parse(w.windowEnd) >= end)) return { id: h.id, view: v };
           }
-          if (Date.now() > deadline) throw new Error(`no cost windows through ${new Date(end).toISOString()} at the hub; agent said:\n${agentOut}`);
+          if (Date.now() > deadline) throw new Error(`no cost windows through ${new Date(end).toISOString()} at the hub; agent said:\n${agent.output()}`);
           await sleep(1000);
         }
       })();
@@ -191,16 +152,7 @@ test(
       const fleet = await api<{ topHosts: Array<{ hostId: string; cpuPercent: number }> }>('/api/v1/cost/fleet');
       assert.equal(fleet.topHosts[0].hostId, hosts.id);
     } finally {
-      clearInterval(heartbeat);
-      if (agent && agent.exitCode === null) {
-        agent.kill('SIGTERM');
-        await Promise.race([new Promise((r) => agent!.once('exit', r)), sleep(15_000)]);
-        if (agent.exitCode === null) agent.kill('SIGKILL');
-      }
-      await noisy.stop();
-      execFileSync('auditctl', ['-b', String(backlogBefore)]);
-      await session.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await host.close();
     }
   },
 );
