@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { parseProcStat } from '@fleettune/host-cost';
 import type { TestDatabase } from '@fleettune/db-tools';
 import type { RunningHub } from '../hub-app';
 import { startTestHub } from '../testing/test-hub';
@@ -24,9 +25,9 @@ let hub: RunningHub;
  * which no code can prevent and which wall time alone cannot tell apart.
  */
 function mainThreadCpuMs(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
+  const stat = parseProcStat(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+  if (!stat) throw new Error('/proc/self/task/<pid>/stat could not be read');
+  return (stat.utimeTicks + stat.stimeTicks) * 10;
 }
 
 before(async () => {
