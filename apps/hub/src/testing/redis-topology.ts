@@ -26,16 +26,33 @@ class RedisProcess {
     this.exit = new Promise((resolve) => proc.once('exit', () => ((this.exited = true), resolve())));
   }
 
-  static async start(port: number, args: string[], dir: string): Promise<RedisProcess> {
-    const log = fs.openSync(path.join(dir, `redis-${port}.log`), 'a');
-    const proc = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    const p = new RedisProcess(port, proc);
-    await waitFor(`redis-server on ${port}`, async () => {
-      if (p.exited) throw new Error(`redis-server on ${port} exited: ${fs.readFileSync(path.join(dir, `redis-${port}.log`), 'utf8').slice(-500)}`);
-      return ping(port);
-    });
-    return p;
+  /**
+   * Starts `redis-server` on a free port. Ready means *this* process answers (its pid in INFO server):
+   * a port handed out by freePort can be taken again before the server binds it (another spec, or the
+   * group's own second freePort), and a PONG from that other server must not pass for ours. Such a
+   * server exits with "Address already in use"; it is started again on a new port.
+   */
+  static async start(argsFor: (port: number) => string[], dir: string, taken: number[] = []): Promise<RedisProcess> {
+    for (let attempt = 1; ; attempt++) {
+      let port = await freePort();
+      while (taken.includes(port)) port = await freePort();
+      const logFile = path.join(dir, `redis-${port}.log`);
+      const log = fs.openSync(logFile, 'a');
+      const proc = spawn('redis-server', argsFor(port), { cwd: dir, stdio: ['ignore', log, log] });
+      fs.closeSync(log);
+      const p = new RedisProcess(port, proc);
+      try {
+        await waitFor(`redis-server (pid ${proc.pid}) on ${port}`, async () => {
+          if (p.exited) throw new Error(`redis-server on ${port} exited: ${tail(logFile)}`);
+          return (await pidOn(port)) === proc.pid;
+        });
+        return p;
+      } catch (err) {
+        await p.kill();
+        if (attempt < 3 && /Address already in use/i.test(tail(logFile))) continue;
+        throw err;
+      }
+    }
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -45,16 +62,25 @@ class RedisProcess {
   }
 }
 
-async function ping(port: number): Promise<boolean> {
+/** The pid of the redis-server answering on `port`, or undefined while none answers. */
+async function pidOn(port: number): Promise<number | undefined> {
   const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   c.on('error', () => undefined);
   try {
     await c.connect();
-    return (await c.ping()) === 'PONG';
+    return Number(/process_id:(\d+)/.exec(String(await c.info('server')))?.[1]);
   } catch {
-    return false;
+    return undefined;
   } finally {
     c.disconnect();
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').slice(-800);
+  } catch {
+    return '(no log)';
   }
 }
 
@@ -83,27 +109,44 @@ export class SentinelGroup {
     const servers: RedisProcess[] = [];
     const sentinels: RedisProcess[] = [];
     try {
-      const [mp, rp] = [await freePort(), await freePort()];
-      servers.push(await RedisProcess.start(mp, ['--port', String(mp), ...DATA_ARGS], dir));
-      servers.push(await RedisProcess.start(rp, ['--port', String(rp), ...DATA_ARGS, '--replicaof', '127.0.0.1', String(mp)], dir));
-      await waitFor('the replica in sync', async () => /master_link_status:up/.test(String(await command(rp, 'INFO', 'replication'))));
-      for (let i = 0; i < 3; i++) {
-        const sp = await freePort();
-        const conf = path.join(dir, `sentinel-${sp}.conf`);
-        fs.writeFileSync(
-          conf,
-          [
-            `port ${sp}`,
-            'bind 127.0.0.1',
-            `dir ${dir}`,
-            `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${mp} 2`,
-            `sentinel down-after-milliseconds ${SENTINEL_MASTER} 1000`,
-            `sentinel failover-timeout ${SENTINEL_MASTER} 5000`,
-            `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
-            '',
-          ].join('\n'),
+      // No diskless-sync delay (Redis 7 waits 5 s for more replicas by default): the replica is in sync in
+      // well under a second on loopback; the 60 s bound is for a loaded CI machine, and its error carries
+      // both servers' logs so that a failure says why.
+      const master = await RedisProcess.start((port) => ['--port', String(port), ...DATA_ARGS, '--repl-diskless-sync-delay', '0'], dir);
+      servers.push(master);
+      const mp = master.port;
+      const replica = await RedisProcess.start((port) => ['--port', String(port), ...DATA_ARGS, '--replicaof', '127.0.0.1', String(mp)], dir, [mp]);
+      servers.push(replica);
+      try {
+        await waitFor('the replica in sync', async () => /master_link_status:up/.test(String(await command(replica.port, 'INFO', 'replication'))), 60_000);
+      } catch (err) {
+        throw new Error(
+          `${(err as Error).message}\nmaster log: ${tail(path.join(dir, `redis-${mp}.log`))}\nreplica log: ${tail(path.join(dir, `redis-${replica.port}.log`))}`,
         );
-        sentinels.push(await RedisProcess.start(sp, [conf, '--sentinel'], dir));
+      }
+      for (let i = 0; i < 3; i++) {
+        const sentinel = await RedisProcess.start(
+          (sp) => {
+            const conf = path.join(dir, `sentinel-${sp}.conf`);
+            fs.writeFileSync(
+              conf,
+              [
+                `port ${sp}`,
+                'bind 127.0.0.1',
+                `dir ${dir}`,
+                `sentinel monitor ${SENTINEL_MASTER} 127.0.0.1 ${mp} 2`,
+                `sentinel down-after-milliseconds ${SENTINEL_MASTER} 1000`,
+                `sentinel failover-timeout ${SENTINEL_MASTER} 5000`,
+                `sentinel parallel-syncs ${SENTINEL_MASTER} 1`,
+                '',
+              ].join('\n'),
+            );
+            return [conf, '--sentinel'];
+          },
+          dir,
+          [...servers, ...sentinels].map((p) => p.port),
+        );
+        sentinels.push(sentinel);
       }
       const group = new SentinelGroup(dir, servers, sentinels);
       await waitFor('the sentinels to see the replica', async () => {
@@ -165,12 +208,21 @@ export class RedisCluster {
     const nodes: RedisProcess[] = [];
     try {
       for (let i = 0; i < 3; i++) {
-        const p = await freePort();
         nodes.push(
           await RedisProcess.start(
-            p,
-            ['--port', String(p), ...DATA_ARGS, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${p}.conf`, '--cluster-node-timeout', '2000'],
+            (p) => [
+              '--port',
+              String(p),
+              ...DATA_ARGS,
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              `nodes-${p}.conf`,
+              '--cluster-node-timeout',
+              '2000',
+            ],
             dir,
+            nodes.map((n) => n.port),
           ),
         );
       }
