@@ -43,6 +43,10 @@ test('every 2xx answer of every operation in the served OpenAPI document has a s
   }
   assert.deepEqual(problems, []);
   assert.ok(checked >= 45, `only ${checked} answers checked`);
+  // One 200 per operation carries both the schema and the words: rekey once stacked two @ApiOkResponse.
+  const rekey = doc.paths['/api/v1/hosts/{id}/rekey'].post.responses!['200'] as { description?: string; content?: Record<string, { schema?: Schema }> };
+  assert.match(rekey.description ?? '', /one-time rekeyToken/);
+  assert.ok(rekey.content?.['application/json']?.schema?.properties?.rekeyToken, 'the rekey answer declares rekeyToken');
 });
 
 test('real answers validate against the contract schemas the document is derived from', async () => {

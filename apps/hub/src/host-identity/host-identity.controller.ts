@@ -1,5 +1,5 @@
 import { applyDecorators, Controller, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { ApiTokenGuard } from '../auth/api-token.guard';
 import { RequireRole } from '../auth/require-role.decorator';
 import { AuditAction } from '../audit-log/audit-log.interceptor';
@@ -47,13 +47,12 @@ export class HostIdentityController {
   }
 
   @HostAction('rekey')
-  @ApiOkResponse({
-    description:
-      "{hostId, rekeyToken, expiresAt, revokedAgents}: the host's agents are revoked; the one-time rekeyToken (shown once, valid " +
-      'FLEETTUNE_REKEY_TOKEN_TTL_HOURS) enrolls the next agent onto this host when given in place of the enrollment secret',
-  })
+  @ApiOkJson(
+    rekeyGrantSchema,
+    "The host's agents are revoked; the one-time rekeyToken (shown once, valid FLEETTUNE_REKEY_TOKEN_TTL_HOURS) enrolls the next " +
+      'agent onto this host when given in place of the enrollment secret',
+  )
   @ApiConflictResponse({ description: 'The host is blocked: unblock it first' })
-  @ApiOkJson(rekeyGrantSchema)
   rekey(@Param('id', new ParseUUIDPipe()) id: string, @ZodBody(hostActionBodySchema) _body: unknown): Promise<RekeyGrant> {
     return this.hosts.rekey(id);
   }
