@@ -211,6 +211,11 @@ export const hubConfigSchema = z.object({
   FLEETTUNE_POLICY_PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   /** First retry delay; BullMQ doubles it per attempt (exponential backoff). */
   FLEETTUNE_POLICY_PUSH_BACKOFF_MS: z.coerce.number().int().min(1).default(5_000),
+  /**
+   * Every so many seconds a worker queues again the pushes (webhook, git, console) still waiting for
+   * delivery whose job Redis no longer has (restarted without persistence, failed over); 0: never.
+   */
+  FLEETTUNE_POLICY_PUSH_RECOVER_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Timeout of one webhook request. */
   FLEETTUNE_POLICY_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Most time one git push (ls-remote, fetch, commit, push together) may take; the git processes are killed past it. */

@@ -28,6 +28,7 @@ export const JOBS = {
   evaluateAlerts: { queue: QUEUES.alerts, name: 'evaluate' },
   deliverAlert: { queue: QUEUES.alertDeliveries, name: DELIVER_JOB },
   deliverPolicyPush: { queue: QUEUES.policyPush, name: DELIVER_JOB },
+  recoverPolicyPushes: { queue: QUEUES.policyPush, name: 'recover' },
 } as const;
 export type JobId = keyof typeof JOBS;
 
@@ -40,6 +41,8 @@ export interface JobPayloads {
   deliverAlert: { deliveryId: string; maxDelayMs: number };
   /** The exact body built at push time: every attempt sends the same bytes. */
   deliverPolicyPush: { pushId: string; body: string };
+  /** `minAgeMs`: only pushes at least this old (younger ones may be between their row and their job). */
+  recoverPolicyPushes: { minAgeMs?: number };
 }
 
 /** The custom backoff of alert deliveries, registered on its worker. */
@@ -61,6 +64,7 @@ export function cappedBackoff(
 export function defaultJobOptions(job: JobId, config: HubConfig): JobsOptions {
   switch (job) {
     case 'recomputeExclusions':
+    case 'recoverPolicyPushes':
       return {};
     case 'evaluateAlerts':
       return { attempts: 3 };

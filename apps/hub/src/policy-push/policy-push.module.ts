@@ -11,6 +11,7 @@ import { PolicyPushRepository } from './policy-push.repository';
 import { PolicyTargetRepository } from './policy-target.repository';
 import { ConsolePushService } from './connectors/console-push.service';
 import { ConnectorHttp } from './connectors/connector-http';
+import { PolicyPushRecoveryService } from './policy-push-recovery.service';
 
 /** Policy targets, webhook pushes (BullMQ, signed, retried), git commits, console connectors and ETag pulls of approved exclusions. */
 @Module({
@@ -20,6 +21,7 @@ import { ConnectorHttp } from './connectors/connector-http';
     PolicyPushService,
     PolicyDeliveryService,
     PolicyPushProcessor,
+    PolicyPushRecoveryService,
     PushHistoryService,
     GitPolicyPublisher,
     PolicyTargetRepository,

@@ -20,6 +20,8 @@ export interface NewPolicyPush {
   format?: string;
   items: PushedItemRow[];
   digest: string;
+  /** Queued pushes: the exact body every attempt delivers (what recovery queues again if Redis loses the job). */
+  body?: string;
   status: 'queued' | 'served';
   attempts?: number;
   lastStatusCode?: number;
@@ -135,6 +137,19 @@ export class PolicyPushRepository {
       },
       { timeout: timeoutMs, maxWait: timeoutMs },
     );
+  }
+
+  /**
+   * Pushes still waiting for delivery (queued or retrying) that were created before `cutoff`, oldest
+   * first: the candidates for PolicyPushRecoveryService, which checks each one's job in Redis.
+   */
+  undeliveredBefore(cutoff: Date, take: number) {
+    return this.prisma.policyPush.findMany({
+      where: { status: { in: ['queued', 'retrying'] }, createdAt: { lt: cutoff } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take,
+      select: { id: true, body: true, status: true, createdAt: true },
+    });
   }
 
   async recordAttempt(pushId: string, a: PushAttempt): Promise<void> {

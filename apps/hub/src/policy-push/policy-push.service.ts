@@ -320,6 +320,7 @@ export class PolicyPushService {
       mode: p.mode,
       items: pushed,
       digest,
+      body: p.body,
       status: 'queued',
       requestedBy: p.principal.name,
     });
