@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,16 @@ import {
 
 /** Real outputs recorded on this machine by fixtures/record-fixtures.sh. */
 const fx = (name: string) => readFileSync(path.resolve(__dirname, '..', 'fixtures', name), 'utf8');
+
+test("/proc/self/stat: a reaped child's CPU shows in cutime+cstime, not in utime+stime", { skip: process.platform !== 'linux' }, () => {
+  const before = parseProcStat(readFileSync('/proc/self/stat', 'utf8'))!;
+  // The child spins ~300 ms of CPU; spawnSync waits for (reaps) it.
+  spawnSync(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 300);']);
+  const after = parseProcStat(readFileSync('/proc/self/stat', 'utf8'))!;
+  const children = after.cutimeTicks + after.cstimeTicks - (before.cutimeTicks + before.cstimeTicks);
+  assert.ok(children >= 20, `children's ticks grew by ${children}`);
+  assert.equal(after.pid, process.pid);
+});
 
 test('/proc/<pid>/stat of the real auditd: utime+stime agree with ps', () => {
   const s = parseProcStat(fx('proc-stat.auditd.txt'))!;

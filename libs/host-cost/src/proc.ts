@@ -8,6 +8,9 @@ export interface ProcStat {
   /** User and system CPU time in clock ticks (`getconf CLK_TCK`, 100 on Linux). */
   utimeTicks: number;
   stimeTicks: number;
+  /** CPU time of the children it has waited for (reaped `auditctl`, `ps`…), in clock ticks. */
+  cutimeTicks: number;
+  cstimeTicks: number;
   /** Start time in clock ticks after boot. */
   startTimeTicks: number;
   /** Resident set size in pages. */
@@ -38,10 +41,12 @@ export function parseProcStat(text: string): ProcStat | undefined {
     ppid: f(4),
     utimeTicks: f(14),
     stimeTicks: f(15),
+    cutimeTicks: f(16),
+    cstimeTicks: f(17),
     startTimeTicks: f(22),
     rssPages: f(24),
   };
-  for (const v of [r.ppid, r.utimeTicks, r.stimeTicks, r.startTimeTicks, r.rssPages]) if (!Number.isFinite(v)) return undefined;
+  for (const v of [r.ppid, r.utimeTicks, r.stimeTicks, r.cutimeTicks, r.cstimeTicks, r.startTimeTicks, r.rssPages]) if (!Number.isFinite(v)) return undefined;
   return r;
 }
 

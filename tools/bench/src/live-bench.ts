@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createMigratedTestDatabase, withDatabaseClient } from '@fleettune/db-tools';
+import { parseProcStat } from '@fleettune/host-cost';
 import { AuditSession, auditUnavailable, openAuditSession } from '@fleettune/host-cost/dist/testing/audit-kernel';
 import { startHubProcess, throwAwayHubEnv } from '@fleettune/simulator';
 
@@ -38,11 +39,9 @@ const CLK_TCK = (() => {
 
 /** CPU seconds of `pid` so far: utime+stime, and the CPU of its children it has waited for. */
 function cpuSeconds(pid: number, withChildren: boolean): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the comm: f[0] = state (field 3), so utime (field 14) is f[11].
-  const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
-  return ticks / CLK_TCK;
+  const st = parseProcStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  if (!st) throw new Error(`/proc/${pid}/stat is not a stat line`);
+  return (st.utimeTicks + st.stimeTicks + (withChildren ? st.cutimeTicks + st.cstimeTicks : 0)) / CLK_TCK;
 }
 
 /**
