@@ -69,5 +69,14 @@ export const policyTargetViewSchema = z.object({
   createdAt: timestamp,
   createdBy: z.string(),
   secret: z.string().optional().describe('Only in the response that created the target'),
+  driftCheck: z
+    .object({
+      checkedAt: timestamp,
+      items: z.number().int().nullable().describe('owned console items changed, removed or added by hand; null when the console could not be read'),
+      error: z.string().nullable().describe('why the console could not be read'),
+    })
+    .nullable()
+    .optional()
+    .describe('console connectors: the last scheduled drift check (FLEETTUNE_POLICY_DRIFT_CHECK_SECONDS), null before the first'),
 });
 export type PolicyTargetView<T extends Timestamp = string> = ViewOf<typeof policyTargetViewSchema, T>;

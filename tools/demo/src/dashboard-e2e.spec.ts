@@ -428,6 +428,8 @@ test(
     try {
       await again.page.getByTestId('nav-admin').click();
       const row = again.page.getByTestId('policy-targets').locator('tr', { hasText: 'cm-webhook' });
+      // Drift is checked for console connectors only; a webhook target shows none.
+      assert.equal((await row.getByTestId('target-drift').innerText()).trim(), '—');
       await row.getByTestId('target-history').click();
       const h = again.page.getByTestId('push-history');
       await h.getByTestId('push-status').first().waitFor();

@@ -216,6 +216,8 @@ export const hubConfigSchema = z.object({
    * delivery whose job Redis no longer has (restarted without persistence, failed over); 0: never.
    */
   FLEETTUNE_POLICY_PUSH_RECOVER_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Every so many seconds a worker reads each enabled console target and records what was changed there by hand; 0: never. */
+  FLEETTUNE_POLICY_DRIFT_CHECK_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** Timeout of one webhook request. */
   FLEETTUNE_POLICY_PUSH_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Most time one git push (ls-remote, fetch, commit, push together) may take; the git processes are killed past it. */

@@ -30,7 +30,7 @@ test('the check names a job without a handler, a job with two, and a handler on 
     { name: 'Recompute', queue: 'exclusions', handles: ['recomputeExclusions'] as JobId[] },
     { name: 'Evaluate', queue: 'alerts', handles: ['evaluateAlerts'] as JobId[] },
     { name: 'AlertDelivery', queue: 'alert-deliveries', handles: ['deliverAlert'] as JobId[] },
-    { name: 'Push', queue: 'policy-push', handles: ['deliverPolicyPush', 'recoverPolicyPushes'] as JobId[] },
+    { name: 'Push', queue: 'policy-push', handles: ['deliverPolicyPush', 'recoverPolicyPushes', 'checkPolicyDrift'] as JobId[] },
   ];
   assert.deepEqual(registryProblems(all), []);
   assert.deepEqual(registryProblems(all.slice(1)), ['job recomputeExclusions (exclusions/recompute) has no handler']);
@@ -38,7 +38,9 @@ test('the check names a job without a handler, a job with two, and a handler on 
     'job evaluateAlerts has 2 handlers: Evaluate, Again',
   ]);
   assert.match(
-    registryProblems([...all.slice(0, 3), { name: 'Push', queue: 'alerts', handles: ['deliverPolicyPush', 'recoverPolicyPushes'] }]).join('\n'),
+    registryProblems([...all.slice(0, 3), { name: 'Push', queue: 'alerts', handles: ['deliverPolicyPush', 'recoverPolicyPushes', 'checkPolicyDrift'] }]).join(
+      '\n',
+    ),
     /listens on queue alerts but declares deliverPolicyPush/,
   );
   // Both delivery queues use one job name; a worker still refuses a job of another queue's registry entry.

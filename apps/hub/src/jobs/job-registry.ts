@@ -29,6 +29,7 @@ export const JOBS = {
   deliverAlert: { queue: QUEUES.alertDeliveries, name: DELIVER_JOB },
   deliverPolicyPush: { queue: QUEUES.policyPush, name: DELIVER_JOB },
   recoverPolicyPushes: { queue: QUEUES.policyPush, name: 'recover' },
+  checkPolicyDrift: { queue: QUEUES.policyPush, name: 'drift' },
 } as const;
 export type JobId = keyof typeof JOBS;
 
@@ -43,6 +44,7 @@ export interface JobPayloads {
   deliverPolicyPush: { pushId: string; body: string };
   /** `minAgeMs`: only pushes at least this old (younger ones may be between their row and their job). */
   recoverPolicyPushes: { minAgeMs?: number };
+  checkPolicyDrift: Record<string, never>;
 }
 
 /** The custom backoff of alert deliveries, registered on its worker. */
@@ -65,6 +67,7 @@ export function defaultJobOptions(job: JobId, config: HubConfig): JobsOptions {
   switch (job) {
     case 'recomputeExclusions':
     case 'recoverPolicyPushes':
+    case 'checkPolicyDrift':
       return {};
     case 'evaluateAlerts':
       return { attempts: 3 };

@@ -3,10 +3,10 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { getQueueToken } from '@nestjs/bullmq';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import { PrismaService } from '../database/prisma.service';
-import { addJob, QUEUES } from '../jobs/job-registry';
-import { HUB_CONFIG, HubConfig } from '../config/hub-config';
+import { QUEUES } from '../jobs/job-registry';
+import { runJobToEnd } from '../testing/run-job';
 import { ConsoleHub, startConsoleHub } from '../testing/console-target-fixture';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '../webhooks/webhook-signature';
 import { PolicyPushRecoveryService, PushRecoveryResult } from './policy-push-recovery.service';
@@ -64,16 +64,7 @@ async function pushWithLostJob(): Promise<string> {
 }
 
 /** Runs the recovery as the scheduler does: a `recover` job on the policy-push queue, through the worker. */
-async function runRecoveryJob(minAgeMs: number): Promise<PushRecoveryResult> {
-  const events = new QueueEvents(QUEUES.policyPush, { connection: queue.opts.connection, prefix: queue.opts.prefix });
-  try {
-    await events.waitUntilReady();
-    const job = await addJob(queue, 'recoverPolicyPushes', { minAgeMs }, h.hub.app.get<HubConfig>(HUB_CONFIG));
-    return (await job.waitUntilFinished(events, 30_000)) as PushRecoveryResult;
-  } finally {
-    await events.close();
-  }
-}
+const runRecoveryJob = async (minAgeMs: number) => (await runJobToEnd(h.hub.app, 'recoverPolicyPushes', { minAgeMs })) as PushRecoveryResult;
 
 test('a push whose job Redis lost is queued again with its kept body and delivered once, signed', async () => {
   const pushId = await pushWithLostJob();

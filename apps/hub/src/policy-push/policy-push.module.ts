@@ -12,6 +12,7 @@ import { PolicyTargetRepository } from './policy-target.repository';
 import { ConsolePushService } from './connectors/console-push.service';
 import { ConnectorHttp } from './connectors/connector-http';
 import { PolicyPushRecoveryService } from './policy-push-recovery.service';
+import { PolicyDriftCheckService } from './policy-drift-check.service';
 
 /** Policy targets, webhook pushes (BullMQ, signed, retried), git commits, console connectors and ETag pulls of approved exclusions. */
 @Module({
@@ -22,6 +23,7 @@ import { PolicyPushRecoveryService } from './policy-push-recovery.service';
     PolicyDeliveryService,
     PolicyPushProcessor,
     PolicyPushRecoveryService,
+    PolicyDriftCheckService,
     PushHistoryService,
     GitPolicyPublisher,
     PolicyTargetRepository,

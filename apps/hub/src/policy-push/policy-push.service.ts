@@ -399,6 +399,9 @@ function view(t: {
   enabled: boolean;
   createdAt: Date;
   createdBy: string;
+  driftCheckedAt?: Date | null;
+  driftItems?: number | null;
+  driftError?: string | null;
 }): PolicyTargetView {
   return {
     id: t.id,
@@ -406,7 +409,12 @@ function view(t: {
     kind: t.kind,
     url: t.url,
     ...(t.kind === 'git' ? { branch: t.branch, directory: t.directory } : {}),
-    ...(isConsoleConnectorKind(t.kind) ? { config: (t.config ?? null) as Record<string, unknown> | null } : {}),
+    ...(isConsoleConnectorKind(t.kind)
+      ? {
+          config: (t.config ?? null) as Record<string, unknown> | null,
+          driftCheck: t.driftCheckedAt ? { checkedAt: t.driftCheckedAt, items: t.driftItems ?? null, error: t.driftError ?? null } : null,
+        }
+      : {}),
     enabled: t.enabled,
     createdAt: t.createdAt,
     createdBy: t.createdBy,

@@ -33,6 +33,25 @@ export class PolicyTargetRepository {
     return this.prisma.policyTarget.findUnique({ where: { id } });
   }
 
+  /** Live, enabled targets of these kinds (the console connectors a drift check reads). */
+  enabledOfKinds(kinds: readonly string[]) {
+    return this.prisma.policyTarget.findMany({ where: { deletedAt: null, enabled: true, kind: { in: [...kinds] } }, orderBy: { createdAt: 'asc' } });
+  }
+
+  async recordDriftCheck(id: string, check: { checkedAt: Date; items: number | null; error: string | null }): Promise<void> {
+    await this.prisma.policyTarget.update({ where: { id }, data: { driftCheckedAt: check.checkedAt, driftItems: check.items, driftError: check.error } });
+  }
+
+  /** Among live, enabled targets: how many the last drift check found drifted, and how many it could not read. */
+  async driftCounts(): Promise<{ drifted: number; unreadable: number }> {
+    const live = { deletedAt: null, enabled: true };
+    const [drifted, unreadable] = await Promise.all([
+      this.prisma.policyTarget.count({ where: { ...live, driftItems: { gt: 0 } } }),
+      this.prisma.policyTarget.count({ where: { ...live, driftError: { not: null } } }),
+    ]);
+    return { drifted, unreadable };
+  }
+
   async markDeleted(id: string, at: Date): Promise<void> {
     await this.prisma.policyTarget.update({ where: { id }, data: { deletedAt: at, enabled: false } });
   }

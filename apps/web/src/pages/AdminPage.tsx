@@ -5,7 +5,7 @@ import { AsyncStatus, Card, ErrorBox } from '../components';
 import { useAsync, useSession } from '../context';
 import { PageLayout } from '../page-layout';
 import { CursorPager } from '../pager';
-import { SafeText, cleanText, fmtDate } from '../safe';
+import { SafeText, cleanText, fmtDate, fmtInt } from '../safe';
 import { DataTable } from '../table';
 import { useAction } from '../use-action';
 import { PushHistory } from './PushHistory';
@@ -100,6 +100,26 @@ function AuditLog() {
   );
 }
 
+/** A console target's last scheduled drift check: in sync, items changed by hand in the console, or why it could not be read. */
+function DriftCheckCell({ check }: { check: PolicyTargetView['driftCheck'] }) {
+  if (check === undefined) return <span className="muted">—</span>;
+  if (check === null) return <span className="muted">not checked yet</span>;
+  const when = <span className="muted"> · {fmtDate(check.checkedAt)}</span>;
+  if (check.error !== null)
+    return (
+      <span className="bad" title={cleanText(check.error)}>
+        console unreadable{when}
+      </span>
+    );
+  if (check.items)
+    return (
+      <span className="bad">
+        {fmtInt(check.items)} changed by hand{when}
+      </span>
+    );
+  return <span>in sync{when}</span>;
+}
+
 /** Where approved exclusions go: webhook targets (pushed, signed) and pull targets (config management fetches). */
 function PolicyTargets() {
   const { api, caps } = useSession();
@@ -160,7 +180,7 @@ function PolicyTargets() {
         <AsyncStatus of={targets} />
         {targets.data && !targets.data.length ? <div className="muted">no targets yet</div> : null}
         {targets.data?.length ? (
-          <DataTable columns={['name', 'kind', 'url / pull path', 'created', '']}>
+          <DataTable columns={['name', 'kind', 'url / pull path', 'console drift', 'created', '']}>
             {targets.data.map((t) => (
               <tr key={t.id} className={t.id === shown ? 'selected' : ''}>
                 <td className="subject">
@@ -169,6 +189,9 @@ function PolicyTargets() {
                 <td>{cleanText(t.kind)}</td>
                 <td className="subject">
                   <SafeText value={t.kind === 'pull' ? `/api/v1/policy-targets/${t.id}/export?format=…` : (t.url ?? '')} max={60} />
+                </td>
+                <td data-testid="target-drift">
+                  <DriftCheckCell check={t.driftCheck} />
                 </td>
                 <td>
                   {fmtDate(t.createdAt)}{' '}

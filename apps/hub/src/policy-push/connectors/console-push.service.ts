@@ -100,6 +100,11 @@ export class ConsolePushService {
     return { plan: planView(plan), drift: consoleDrift(read.owned, ledger), humanMade: read.humanMade, owned: read.owned.length };
   }
 
+  /** drift() while holding the target's lock: a scheduled check never reads a console halfway through a push. */
+  lockedDrift(target: ConsoleTarget): Promise<DriftReport> {
+    return this.pushes.withTargetLock(target.id, () => this.drift(target), this.lockTimeoutMs());
+  }
+
   async drift(target: ConsoleTarget): Promise<DriftReport> {
     const connector = this.connector(target);
     const last = await this.pushes.latestLedger(target.id);
