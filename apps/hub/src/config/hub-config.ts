@@ -135,6 +135,11 @@ export const hubConfigSchema = z.object({
     .optional(),
   /** PostgreSQL connections of this hub's pool on DATABASE_READ_URL. */
   FLEETTUNE_DB_READ_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * A replica further behind than this (its replay lag, checked at most once a second while reads come)
+   * is read around on the primary until it catches up; 0: never read around for lag.
+   */
+  FLEETTUNE_DB_READ_MAX_LAG_SECONDS: z.coerce.number().min(0).default(30),
   /** UploadBatches streams one agent may hold open at once on one hub replica (the agent uses one); more: RESOURCE_EXHAUSTED. */
   FLEETTUNE_AGENT_MAX_STREAMS: z.coerce.number().int().min(1).default(2),
   /** Count rows one agent may commit per UTC day (by receipt); past it RESOURCE_EXHAUSTED until the next day (the agent keeps them spooled). */

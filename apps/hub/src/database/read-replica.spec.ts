@@ -6,7 +6,8 @@
  * replica-served views (noise, hosts page) while reads that must see their
  * own writes (a token created a moment ago, one host) do; /metrics shows the
  * lag. Resumed, the views catch up; with the replica stopped they are read
- * around on the primary.
+ * around on the primary. A second hub with a 1 s FLEETTUNE_DB_READ_MAX_LAG_SECONDS
+ * reads around a replica whose replay is paused, and goes back to it once it caught up.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -30,6 +31,8 @@ const skip = findPostgresBin() ? false : 'PostgreSQL server binaries (initdb, pg
 let pair: StreamingReplicaPair | undefined;
 let db: TestDatabase | undefined;
 let hub: RunningHub | undefined;
+/** The same database and replica, reading around a replica more than 1 s behind. */
+let strictHub: RunningHub | undefined;
 
 before(async () => {
   if (skip) return;
@@ -41,25 +44,33 @@ before(async () => {
     FLEETTUNE_ADMIN_TOKEN: ADMIN,
     ...SCENARIO_HUB_ENV,
     DATABASE_READ_URL: pair.replica.url(db.name),
+    // This hub shows what a replica a moment behind serves: it is never read around for lag here.
+    FLEETTUNE_DB_READ_MAX_LAG_SECONDS: '0',
+  });
+  strictHub = await startTestHubReplica(db, 'replica-spec-strict', {
+    FLEETTUNE_ADMIN_TOKEN: ADMIN,
+    DATABASE_READ_URL: pair.replica.url(db.name),
+    FLEETTUNE_DB_READ_MAX_LAG_SECONDS: '1',
   });
 });
 
 after(async () => {
+  await strictHub?.close();
   await hub?.close();
   await db?.drop().catch(() => undefined);
   await pair?.stop();
 });
 
-async function get<T>(p: string, token = ADMIN): Promise<{ status: number; body: T }> {
-  const res = await fetch(`http://127.0.0.1:${hub!.httpPort}${p}`, { headers: { authorization: `Bearer ${token}` } });
+async function get<T>(p: string, token = ADMIN, from = hub): Promise<{ status: number; body: T }> {
+  const res = await fetch(`http://127.0.0.1:${from!.httpPort}${p}`, { headers: { authorization: `Bearer ${token}` } });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 const dateCount = async () => (await get<Array<{ subject: string; count: number }>>('/api/v1/noise/execs')).body.find((r) => r.subject === DATE)?.count;
 
-async function metric(name: string): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${hub!.httpPort}/metrics`)).text();
+async function metric(name: string, from = hub): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${from!.httpPort}/metrics`)).text();
   const m = text.match(new RegExp(`^${name} (\\S+)$`, 'm'));
   return m ? Number(m[1]) : undefined;
 }
@@ -71,6 +82,44 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+test('a replica more than FLEETTUNE_DB_READ_MAX_LAG_SECONDS behind is read around on the primary until it caught up', { skip }, async () => {
+  const hostnames = async (from: RunningHub) => (await get<Array<{ hostname: string }>>('/api/v1/hosts', ADMIN, from)).body.map((h) => h.hostname);
+  await pair!.caughtUp();
+  assert.deepEqual(await hostnames(strictHub!), []);
+  assert.equal(await metric('fleettune_db_replica_lagging_reads_total', strictHub), 0);
+  await pair!.replica.query('SELECT pg_wal_replay_pause()');
+  let hostId: string | undefined;
+  try {
+    const [row] = await pair!.primary.query<{ id: string }>(
+      `INSERT INTO hosts (id, hostname, os, tags) VALUES (gen_random_uuid(), 'lag-01', 'linux', '{}') RETURNING id`,
+      [],
+      db!.name,
+    );
+    hostId = row.id;
+    // Past the limit, the strict hub serves the view from the primary; the other hub still shows the replica's state.
+    await until('the strict hub to read around the lagging replica', async () => (await hostnames(strictHub!)).includes('lag-01'));
+    assert.deepEqual(await hostnames(hub!), [], 'the replica itself has not replayed the new host');
+    await until(
+      'the lag over 1 s on /metrics (read at most a second ago)',
+      async () => ((await metric('fleettune_db_replica_lag_seconds', strictHub)) ?? 0) > 1,
+    );
+    assert.ok(((await metric('fleettune_db_replica_lagging_reads_total', strictHub)) ?? 0) >= 1);
+  } finally {
+    await pair!.replica.query('SELECT pg_wal_replay_resume()');
+    // The next test starts from an empty fleet.
+    if (hostId) await pair!.primary.query('DELETE FROM hosts WHERE id = $1', [hostId], db!.name);
+  }
+  // Caught up: reads go to the replica again (the counter stops), and it has replayed the host and its removal.
+  await pair!.caughtUp();
+  await until('the replica lag back to 0', async () => (await metric('fleettune_db_replica_lag_seconds', strictHub)) === 0);
+  await new Promise((r) => setTimeout(r, 1_100)); // the strict hub's lag reading is at most a second old
+  await hostnames(strictHub!);
+  const around = await metric('fleettune_db_replica_lagging_reads_total', strictHub);
+  assert.deepEqual(await hostnames(strictHub!), []);
+  assert.deepEqual(await hostnames(hub!), []);
+  assert.equal(await metric('fleettune_db_replica_lagging_reads_total', strictHub), around, 'no more reads around the replica');
+});
 
 test('dashboard reads come from the streaming replica; own-write reads stay on the primary; lag on /metrics', { skip }, async (t) => {
   const summary = await runFleetScenario(hub!, { enrollSecret: ENROLL, adminToken: ADMIN, startMs: START, beforeReads: () => pair!.caughtUp() });

@@ -30,6 +30,19 @@ export class MetricsRegistry {
     return new Gauge({ name, help, registers: [this.registry] });
   }
 
+  /** A counter kept elsewhere (a plain number that only grows), copied when /metrics is scraped. */
+  scrapedCounter(name: string, help: string, read: () => number): Counter {
+    return new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
   /** A gauge whose value is read when /metrics is scraped (from the database, Redis or a replica). */
   scrapedGauge(name: string, help: string, read: () => Promise<number>): Gauge {
     return new Gauge({

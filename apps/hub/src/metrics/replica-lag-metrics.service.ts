@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Counter } from 'prom-client';
 import { MetricsRegistry } from './metrics-registry';
 import { ReplicaLagRepository } from './replica-lag.repository';
 import { scrapeCache } from './scrape-cache';
@@ -28,15 +27,15 @@ export class ReplicaLagMetricsService {
       'WAL the read replica received and has not replayed yet, bytes',
       async () => (await read())?.replayBacklogBytes ?? NaN,
     );
-    // A counter kept by the repository, copied at scrape time.
-    new Counter({
-      name: 'fleettune_db_replica_fallback_reads_total',
-      help: 'Dashboard reads the read replica failed (down, recovery conflict) and the primary served instead',
-      registers: [metrics.registry],
-      collect() {
-        this.reset();
-        this.inc(repository.fallbackReads);
-      },
-    });
+    metrics.scrapedCounter(
+      'fleettune_db_replica_fallback_reads_total',
+      'Dashboard reads the read replica failed (down, recovery conflict) and the primary served instead',
+      () => repository.fallbackReads,
+    );
+    metrics.scrapedCounter(
+      'fleettune_db_replica_lagging_reads_total',
+      'Dashboard reads the primary served because the read replica lagged more than FLEETTUNE_DB_READ_MAX_LAG_SECONDS',
+      () => repository.laggingReads,
+    );
   }
 }
