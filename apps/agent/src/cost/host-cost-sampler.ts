@@ -46,6 +46,8 @@ export interface HostCostSamplerOptions {
   log?: (msg: string) => void;
   /** Called with every sample taken (tests compare it with ps / auditctl -s at the same moment). */
   onSample?: (s: HostSample) => void;
+  /** Runs a command and returns its stdout, undefined when it fails (default: execFileSync; tests count calls). */
+  runCommand?: (cmd: string, args: string[]) => string | undefined;
 }
 
 const run = (cmd: string, args: string[]): string | undefined => {
@@ -89,6 +91,13 @@ export class HostCostSampler {
   private timer: NodeJS.Timeout | undefined;
   private ready: CostWindow[] = [];
   private warned = new Set<string>();
+  private readonly run: (cmd: string, args: string[]) => string | undefined;
+  /**
+   * `auditctl -l` costs a process (~5-10 ms of CPU with its fork) and the rules change rarely: it runs
+   * once per window length and every sample in between carries the rules read last, so each window
+   * still has its rules (at most one window old). `auditctl -s` (lost, backlog) runs every sample.
+   */
+  private rules: { atMs: number; value: AuditRule[] | undefined } | undefined;
 
   constructor(private readonly o: HostCostSamplerOptions) {
     this.intervalMs = alignedInterval(o.windowMs, o.intervalMs ?? 10_000);
@@ -104,6 +113,7 @@ export class HostCostSampler {
     this.procRoot = o.procRoot ?? '/proc';
     this.now = o.now ?? Date.now;
     this.auditd = o.auditd ?? (this.platform === 'linux' && process.getuid?.() === 0);
+    this.run = o.runCommand ?? run;
   }
 
   /** Takes a baseline sample now, then one on every interval boundary. */
@@ -145,7 +155,7 @@ export class HostCostSampler {
   sample(): HostSample {
     const atMs = this.now();
     const s: HostSample = { atMs, processes: this.safe('processes', () => this.processes()) ?? [] };
-    if (this.auditd) s.auditd = this.safe('auditd', () => this.auditdSample());
+    if (this.auditd) s.auditd = this.safe('auditd', () => this.auditdSample(atMs));
     this.agg.add(s);
     this.ready.push(...this.agg.takeComplete());
     this.o.onSample?.(s);
@@ -205,7 +215,7 @@ export class HostCostSampler {
 
   /** macOS (and any system without /proc): ps gives CPU time and RSS. */
   private psProcesses(): ProcessSample[] {
-    const text = run('ps', ['-axo', 'pid=,rss=,time=,comm=']);
+    const text = this.run('ps', ['-axo', 'pid=,rss=,time=,comm=']);
     if (text === undefined) throw new Error('ps failed');
     const tps = this.o.clockTicksPerSecond ?? 100;
     const out: ProcessSample[] = [];
@@ -216,12 +226,15 @@ export class HostCostSampler {
     return out;
   }
 
-  private auditdSample(): AuditdSample | undefined {
-    const statusText = run('auditctl', ['-s']);
+  private auditdSample(atMs: number): AuditdSample | undefined {
+    const statusText = this.run('auditctl', ['-s']);
     const status: AuditStatus | undefined = statusText ? parseAuditctlStatus(statusText) : undefined;
     if (!status) return undefined; // no auditctl, not root, or no audit in the kernel
-    const rulesText = run('auditctl', ['-l']);
-    const rules: AuditRule[] | undefined = rulesText !== undefined ? parseAuditctlRules(rulesText) : undefined;
+    if (!this.rules || atMs - this.rules.atMs >= this.o.windowMs || atMs < this.rules.atMs) {
+      const rulesText = this.run('auditctl', ['-l']);
+      this.rules = { atMs, value: rulesText !== undefined ? parseAuditctlRules(rulesText) : undefined };
+    }
+    const rules = this.rules.value;
     const confFile = this.o.auditdConf ?? this.confOfRunningAuditd(status.pid) ?? '/etc/audit/auditd.conf';
     const confText = readText(confFile);
     const conf: AuditdConf | undefined = confText !== undefined ? parseAuditdConf(confText) : undefined;
