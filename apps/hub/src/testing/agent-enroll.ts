@@ -1,5 +1,6 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import { CountBatch } from '@fleettune/proto';
+import { countBatch } from '@fleettune/proto/dist/testing/count-batch';
 import type { AgentServiceClient, EnrollRequest, EnrollResponse } from '@fleettune/proto';
 
 /**
@@ -51,40 +52,21 @@ export function nextWindow(host: SpecHost, startMs: number, source: string, rows
  * and syscall; `extra` replaces whole fields as given (not normalised, so a spec can send what the hub must refuse).
  */
 export function execAndFileBatch(hostId: string, sequence: number, windowStartMs: number, extra: Partial<CountBatch> = {}): CountBatch {
-  return {
-    ...CountBatch.fromPartial({
-      hostId,
-      sequence,
-      windowStartMs,
-      windowEndMs: windowStartMs + 60_000,
-      source: 'linux-audit',
-      events: 3,
-      execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
-      files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
-      auditKeys: [{ name: 'exec', count: 2 }],
-      syscalls: [{ name: 'execve', count: 2 }],
-    }),
+  return countBatch({
+    hostId,
+    sequence,
+    windowStartMs,
+    events: 3,
+    execs: [{ path: '/usr/bin/id', parentPath: '/opt/app/bin/app', user: 'root', count: 2 }],
+    files: [{ path: '/var/log/app.log', op: 'modify', processPath: '/opt/app/bin/app', count: 1 }],
+    auditKeys: [{ name: 'exec', count: 2 }],
+    syscalls: [{ name: 'execve', count: 2 }],
     ...extra,
-  };
+  });
 }
 
 /** For specs: a small valid batch of one exec row. */
 export function specBatch(hostId: string, sequence: number, path = '/usr/bin/id', count = 1): CountBatch {
-  const start = Date.now() - 3600_000 - (Date.now() % 60_000);
-  return {
-    hostId,
-    sequence,
-    windowStartMs: start,
-    windowEndMs: start + 60_000,
-    source: 'linux-audit',
-    events: count,
-    skipped: 0,
-    dropped: 0,
-    execs: [{ path, parentPath: '/opt/app/bin/app', user: 'root', count }],
-    files: [],
-    auditKeys: [],
-    syscalls: [],
-    initiators: [],
-    hostCost: [],
-  };
+  const windowStartMs = Date.now() - 3600_000 - (Date.now() % 60_000);
+  return countBatch({ hostId, sequence, windowStartMs, execs: [{ path, parentPath: '/opt/app/bin/app', user: 'root', count }] });
 }
