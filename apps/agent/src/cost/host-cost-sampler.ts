@@ -94,10 +94,12 @@ export class HostCostSampler {
   private readonly run: (cmd: string, args: string[]) => string | undefined;
   /**
    * `auditctl -l` costs a process (~5-10 ms of CPU with its fork) and the rules change rarely: it runs
-   * once per window length and every sample in between carries the rules read last, so each window
-   * still has its rules (at most one window old). `auditctl -s` (lost, backlog) runs every sample.
+   * at the first sample of each window and every sample in between carries the rules read last, so each
+   * window has its rules (read at its start). `auditctl -s` (lost, backlog) runs every sample.
    */
   private rules: { atMs: number; value: AuditRule[] | undefined } | undefined;
+  /** The products' pids (with their start times) found by the last full /proc scan. */
+  private knownProducts: { atMs: number; pids: Map<number, number> } | undefined;
 
   constructor(private readonly o: HostCostSamplerOptions) {
     this.intervalMs = alignedInterval(o.windowMs, o.intervalMs ?? 10_000);
@@ -114,6 +116,11 @@ export class HostCostSampler {
     this.now = o.now ?? Date.now;
     this.auditd = o.auditd ?? (this.platform === 'linux' && process.getuid?.() === 0);
     this.run = o.runCommand ?? run;
+  }
+
+  /** Whether `atMs` is in a later window than `thenMs` (or the clock went back): time to read again. */
+  private newWindowSince(thenMs: number, atMs: number): boolean {
+    return atMs < thenMs || Math.floor(atMs / this.o.windowMs) !== Math.floor(thenMs / this.o.windowMs);
   }
 
   /** Takes a baseline sample now, then one on every interval boundary. */
@@ -154,7 +161,7 @@ export class HostCostSampler {
   /** Takes one sample (the timer calls this; tests may too). */
   sample(): HostSample {
     const atMs = this.now();
-    const s: HostSample = { atMs, processes: this.safe('processes', () => this.processes()) ?? [] };
+    const s: HostSample = { atMs, processes: this.safe('processes', () => this.processes(atMs)) ?? [] };
     if (this.auditd) s.auditd = this.safe('auditd', () => this.auditdSample(atMs));
     this.agg.add(s);
     this.ready.push(...this.agg.takeComplete());
@@ -172,45 +179,68 @@ export class HostCostSampler {
     }
   }
 
-  private processes(): ProcessSample[] {
-    return this.platform === 'linux' ? this.linuxProcesses() : this.psProcesses();
+  private processes(atMs: number): ProcessSample[] {
+    return this.platform === 'linux' ? this.linuxProcesses(atMs) : this.psProcesses();
   }
 
-  private linuxProcesses(): ProcessSample[] {
+  /**
+   * The security products' processes from /proc. Reading every process's stat (100-1,000 files) is most
+   * of the sampler's cost, so the whole of /proc is scanned at the first sample of each window, and the
+   * samples in between read only the products found then. Nothing is lost by it: a product started in between is
+   * found at the next scan with all its CPU since it started (the aggregator counts a new pid's ticks
+   * in full), and a pid reused by another program (its start time changes) is dropped until then.
+   */
+  private linuxProcesses(atMs: number): ProcessSample[] {
+    const known = this.knownProducts;
+    if (known && !this.newWindowSince(known.atMs, atMs)) {
+      const out: ProcessSample[] = [];
+      for (const [pid, startTimeTicks] of known.pids) {
+        const p = this.productProcess(String(pid));
+        if (p && p.startTimeTicks === startTimeTicks) out.push(p);
+      }
+      return out;
+    }
     const out: ProcessSample[] = [];
     for (const d of fs.readdirSync(this.procRoot)) {
       if (!/^\d+$/.test(d)) continue;
-      const dir = path.join(this.procRoot, d);
-      const statText = readText(path.join(dir, 'stat'));
-      const st = statText && parseProcStat(statText);
-      if (!st) continue; // exited meanwhile
-      // comm is cut at 15 bytes: then the executable's name tells more.
-      let names: string[] = [st.comm];
-      if (st.comm.length >= COMM_MAX) {
-        const exe = (() => {
-          try {
-            return path.basename(fs.readlinkSync(path.join(dir, 'exe')).replace(/ \(deleted\)$/, ''));
-          } catch {
-            return undefined;
-          }
-        })();
-        const argv0 = readText(path.join(dir, 'cmdline'))?.split('\0')[0];
-        names = [exe, argv0 && path.basename(argv0), st.comm].filter((n): n is string => !!n);
-      }
-      const m = this.matcher.match(names, st.comm);
-      if (!m) continue;
-      const status = parseProcStatus(readText(path.join(dir, 'status')) ?? '');
-      out.push({
-        pid: st.pid,
-        startTimeTicks: st.startTimeTicks,
-        name: m.name,
-        product: m.product,
-        cpuTicks: st.utimeTicks + st.stimeTicks,
-        rssKb: status?.vmRssKb ?? 0,
-        hwmKb: status?.vmHwmKb,
-      });
+      const p = this.productProcess(d);
+      if (p) out.push(p);
     }
+    this.knownProducts = { atMs, pids: new Map(out.map((p) => [p.pid, p.startTimeTicks])) };
     return out;
+  }
+
+  /** One /proc/<pid> as a product's process sample, or undefined (not a product, or exited meanwhile). */
+  private productProcess(d: string): ProcessSample | undefined {
+    const dir = path.join(this.procRoot, d);
+    const statText = readText(path.join(dir, 'stat'));
+    const st = statText && parseProcStat(statText);
+    if (!st) return undefined; // exited meanwhile
+    // comm is cut at 15 bytes: then the executable's name tells more.
+    let names: string[] = [st.comm];
+    if (st.comm.length >= COMM_MAX) {
+      const exe = (() => {
+        try {
+          return path.basename(fs.readlinkSync(path.join(dir, 'exe')).replace(/ \(deleted\)$/, ''));
+        } catch {
+          return undefined;
+        }
+      })();
+      const argv0 = readText(path.join(dir, 'cmdline'))?.split('\0')[0];
+      names = [exe, argv0 && path.basename(argv0), st.comm].filter((n): n is string => !!n);
+    }
+    const m = this.matcher.match(names, st.comm);
+    if (!m) return undefined;
+    const status = parseProcStatus(readText(path.join(dir, 'status')) ?? '');
+    return {
+      pid: st.pid,
+      startTimeTicks: st.startTimeTicks,
+      name: m.name,
+      product: m.product,
+      cpuTicks: st.utimeTicks + st.stimeTicks,
+      rssKb: status?.vmRssKb ?? 0,
+      hwmKb: status?.vmHwmKb,
+    };
   }
 
   /** macOS (and any system without /proc): ps gives CPU time and RSS. */
@@ -230,7 +260,7 @@ export class HostCostSampler {
     const statusText = this.run('auditctl', ['-s']);
     const status: AuditStatus | undefined = statusText ? parseAuditctlStatus(statusText) : undefined;
     if (!status) return undefined; // no auditctl, not root, or no audit in the kernel
-    if (!this.rules || atMs - this.rules.atMs >= this.o.windowMs || atMs < this.rules.atMs) {
+    if (!this.rules || this.newWindowSince(this.rules.atMs, atMs)) {
       const rulesText = this.run('auditctl', ['-l']);
       this.rules = { atMs, value: rulesText !== undefined ? parseAuditctlRules(rulesText) : undefined };
     }
