@@ -4,6 +4,7 @@ import { PrismaClient } from '../generated/prisma/client';
 import { HUB_CONFIG, HubConfig } from '../config/hub-config';
 import { isTransientDatabaseError } from '../ingest/grpc-error';
 import { PrismaService } from './prisma.service';
+import { scrapeCache } from '../metrics/scrape-cache';
 
 /** How far the read replica (DATABASE_READ_URL) is behind, as it sees itself. */
 export interface ReplicaLag {
@@ -14,7 +15,7 @@ export interface ReplicaLag {
   replayBacklogBytes: number;
 }
 
-/** A lag reading is reused this long: at most one lag query a second per hub process, and only while reads come. */
+/** A lag reading is reused this long: at most one lag query a second per hub process (reads and /metrics share it). */
 const LAG_CHECK_EVERY_MS = 1_000;
 
 /**
@@ -44,7 +45,8 @@ export class ReadReplicaService implements OnModuleDestroy {
   /** Reads that went to the primary because the replica lagged too far. */
   laggingReads = 0;
   private readonly maxLagSeconds: number;
-  private lagCheck: { atMs: number; lagging: Promise<boolean> } | undefined;
+  /** The lag, read at most once a second however many reads and scrapes ask (a failed reading is not kept). */
+  readonly replicaLag: () => Promise<ReplicaLag | undefined> = scrapeCache(() => this.queryReplicaLag(), LAG_CHECK_EVERY_MS);
   private routedAround = false;
 
   constructor(
@@ -80,8 +82,9 @@ export class ReadReplicaService implements OnModuleDestroy {
    * Undefined without a replica. Lag is now() minus the commit time of the last transaction replayed,
    * and 0 while everything received is replayed (an idle primary sends nothing, and the last replayed
    * commit only grows old). https://www.postgresql.org/docs/15/functions-admin.html#FUNCTIONS-RECOVERY-INFO-TABLE
+   * Run on the replica itself (never read around on the primary); callers go through replicaLag().
    */
-  async replicaLag(): Promise<ReplicaLag | undefined> {
+  private async queryReplicaLag(): Promise<ReplicaLag | undefined> {
     if (!this.replica) return undefined;
     const [r] = await this.replica.$queryRaw<Array<{ in_recovery: boolean; lag_seconds: number; backlog_bytes: number }>>`
       SELECT pg_is_in_recovery() AS in_recovery,
@@ -97,28 +100,21 @@ export class ReadReplicaService implements OnModuleDestroy {
     };
   }
 
-  /** Whether the replica's lag is over the limit, from a reading at most a second old (one query for concurrent reads). */
-  private tooFarBehind(): Promise<boolean> {
-    if (this.maxLagSeconds === 0) return Promise.resolve(false);
-    const now = Date.now();
-    if (!this.lagCheck || now - this.lagCheck.atMs >= LAG_CHECK_EVERY_MS) {
-      const lagging = this.replicaLag().then(
-        (lag) => (lag?.lagSeconds ?? 0) > this.maxLagSeconds,
-        // A replica that cannot say: the read itself finds out and is read around if it fails.
-        () => false,
-      );
-      this.lagCheck = { atMs: now, lagging };
-      void lagging.then((behind) => {
-        if (behind === this.routedAround) return;
-        this.routedAround = behind;
-        if (behind)
-          this.logger.warn(
-            `read replica lags more than ${this.maxLagSeconds} s (FLEETTUNE_DB_READ_MAX_LAG_SECONDS): dashboard reads go to the primary until it catches up`,
-          );
-        else this.logger.log('read replica caught up: dashboard reads go to it again');
-      });
+  /** Whether the replica's lag (a reading at most a second old) is over the limit; logs when that changes. */
+  private async tooFarBehind(): Promise<boolean> {
+    if (this.maxLagSeconds === 0) return false;
+    // A replica that cannot say: the read itself finds out, and is read around if it fails.
+    const lag = await this.replicaLag().catch(() => undefined);
+    const behind = (lag?.lagSeconds ?? 0) > this.maxLagSeconds;
+    if (behind !== this.routedAround) {
+      this.routedAround = behind;
+      if (behind)
+        this.logger.warn(
+          `read replica lags more than ${this.maxLagSeconds} s (FLEETTUNE_DB_READ_MAX_LAG_SECONDS): dashboard reads go to the primary until it catches up`,
+        );
+      else this.logger.log('read replica caught up: dashboard reads go to it again');
     }
-    return this.lagCheck.lagging;
+    return behind;
   }
 
   async onModuleDestroy(): Promise<void> {

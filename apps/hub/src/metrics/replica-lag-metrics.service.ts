@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsRegistry } from './metrics-registry';
 import { ReplicaLagRepository } from './replica-lag.repository';
-import { scrapeCache } from './scrape-cache';
 
 /**
  * Issue 17: the read replica's state on /metrics, read from the replica at
@@ -13,7 +12,8 @@ import { scrapeCache } from './scrape-cache';
 export class ReplicaLagMetricsService {
   constructor(repository: ReplicaLagRepository, metrics: MetricsRegistry) {
     if (!repository.configured) return;
-    const read = scrapeCache(() => repository.lag().catch(() => undefined), 1_000);
+    // repository.lag() is the reading read routing uses too, at most a second old.
+    const read = () => repository.lag().catch(() => undefined);
     metrics.scrapedGauge('fleettune_db_replica_up', 'The read replica (DATABASE_READ_URL) answered and is a standby in recovery (1) or not (0)', async () =>
       (await read())?.inRecovery ? 1 : 0,
     );
