@@ -756,7 +756,7 @@ test('a Cisco Secure Endpoint target: the approver runs a dry run from the push 
   // The hub's own fake Secure Endpoint (documented token flow, shapes and errors), built with the hub.
   const { FakeCiscoSecureEndpoint } = (await import(path.join(REPO, 'apps/hub/dist/testing/fake-cisco-secure-endpoint.js'))) as {
     FakeCiscoSecureEndpoint: new (o: { clientId: string; clientSecret: string; organizationId: string; exclusionSetGuid: string }) => {
-      start(): Promise<{ url: string; exclusions: unknown[]; writes(): unknown[]; close(): Promise<void> }>;
+      start(): Promise<{ url: string; exclusions: unknown[]; writes(): unknown[]; targetConfig(): Record<string, unknown>; close(): Promise<void> }>;
     };
   };
   const fake = await new FakeCiscoSecureEndpoint({
@@ -769,7 +769,7 @@ test('a Cisco Secure Endpoint target: the approver runs a dry run from the push 
     const target = await admin.post<{ id: string }>('/api/v1/policy-targets', {
       name: 'cisco-linux',
       kind: 'cisco-secure-endpoint',
-      config: { apiBaseUrl: `${fake.url}/v3`, tokenUrl: `${fake.url}/iroh/oauth2/token`, organizationId: 'org1', exclusionSetGuid: 'set1', platform: 'linux' },
+      config: fake.targetConfig(),
       credentials: { clientId: 'e2e-client', clientSecret: 'e2e-password' },
     });
     // An approved item Secure Endpoint can carry (the exclusions test approved an auditd-only one): the log file's wildcard path.

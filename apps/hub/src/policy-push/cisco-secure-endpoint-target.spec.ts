@@ -45,13 +45,7 @@ const consoleHolds = () =>
     )
     .sort();
 
-const config = () => ({
-  apiBaseUrl: `${fake.url}/v3`,
-  tokenUrl: `${fake.url}/iroh/oauth2/token`,
-  organizationId: ORG,
-  exclusionSetGuid: SET_GUID,
-  platform: 'linux',
-});
+const config = () => fake.targetConfig();
 
 test('a Cisco target: config checked, credentials sealed and never shown, non-public URLs refused', async () => {
   // A valid target but for `fields` (a field set to undefined is left out of the JSON body).

@@ -28,7 +28,7 @@ before(async () => {
   const created = await h.api('POST', '/api/v1/policy-targets', {
     name: 'cisco-drift',
     kind: 'cisco-secure-endpoint',
-    config: { apiBaseUrl: `${fake.url}/v3`, tokenUrl: `${fake.url}/iroh/oauth2/token`, organizationId: ORG, exclusionSetGuid: SET_GUID, platform: 'linux' },
+    config: fake.targetConfig(),
     credentials: CLIENT,
   });
   assert.equal(created.status, 201, created.text);

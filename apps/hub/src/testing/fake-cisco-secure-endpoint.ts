@@ -65,6 +65,17 @@ export class FakeCiscoSecureEndpoint {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /** The `config` of a cisco-secure-endpoint policy target that talks to this fake (after start()). */
+  targetConfig(platform: 'linux' | 'darwin' = 'linux') {
+    return {
+      apiBaseUrl: `${this.url}/v3`,
+      tokenUrl: `${this.url}/iroh/oauth2/token`,
+      organizationId: this.opts.organizationId,
+      exclusionSetGuid: this.opts.exclusionSetGuid,
+      platform,
+    };
+  }
+
   /** The next `count` API calls (token endpoints excluded) answer 429 with this Retry-After. */
   rateLimitNext(count: number, retryAfter: string): void {
     for (let i = 0; i < count; i++) this.faults.push({ status: 429, retryAfter });
