@@ -20,6 +20,7 @@ import { uploadBatches } from '../testing/agent-upload';
 import { runFleetScenario, SCENARIO_HUB_ENV } from '../testing/fleet-scenario';
 import { createMigratedTestDatabase, findPostgresBin, startStreamingReplicaPair, StreamingReplicaPair, TestDatabase } from '@fleettune/db-tools';
 import { startTestHubReplica } from '../testing/test-hub';
+import { scrapeMetric } from '../testing/scrape-metric';
 
 const ENROLL = 'replica-spec-enroll-secret-00000';
 const ADMIN = 'replica-spec-admin-token-0000000';
@@ -69,11 +70,7 @@ async function get<T>(p: string, token = ADMIN, from = hub): Promise<{ status: n
 
 const dateCount = async () => (await get<Array<{ subject: string; count: number }>>('/api/v1/noise/execs')).body.find((r) => r.subject === DATE)?.count;
 
-async function metric(name: string, from = hub): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${from!.httpPort}/metrics`)).text();
-  const m = text.match(new RegExp(`^${name} (\\S+)$`, 'm'));
-  return m ? Number(m[1]) : undefined;
-}
+const metric = (name: string, from = hub) => scrapeMetric(`http://127.0.0.1:${from!.httpPort}`, name);
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;

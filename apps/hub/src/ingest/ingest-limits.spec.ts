@@ -11,6 +11,7 @@ import { newPgClient } from '../database/pg-client';
 import { useTestHub } from '../testing/hub-fixture';
 import { agentAuth, uploadBatches } from '../testing/agent-upload';
 import { enrollAgent, execAndFileBatch } from '../testing/agent-enroll';
+import { scrapeMetric } from '../testing/scrape-metric';
 
 const ENROLL = 'ingest-limits-enroll-secret-0000';
 const ADMIN = 'ingest-limits-admin-token-000000';
@@ -43,11 +44,7 @@ async function storedBatches(hostId: string): Promise<number> {
   return fx.prisma.ingestBatch.count({ where: { hostId } });
 }
 
-async function refusedMetric(reason: string): Promise<number> {
-  const text = await (await fetch(`${fx.base}/metrics`)).text();
-  const m = new RegExp(`^fleettune_ingest_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const refusedMetric = async (reason: string) => (await scrapeMetric(fx.base, `fleettune_ingest_refused_total{reason="${reason}"}`)) ?? 0;
 
 const isCode = (code: status, details?: RegExp) => (e: ServiceError) => e.code === code && (!details || details.test(e.details));
 

@@ -6,6 +6,7 @@ import { QUEUES } from '../jobs/job-registry';
 import { ConsoleHub, NOISY_ITEMS, startConsoleHub } from '../testing/console-target-fixture';
 import { FakeCiscoSecureEndpoint } from '../testing/fake-cisco-secure-endpoint';
 import { runJobToEnd } from '../testing/run-job';
+import { scrapeMetric } from '../testing/scrape-metric';
 import type { DriftCheckResult } from './policy-drift-check.service';
 
 /**
@@ -46,10 +47,9 @@ const driftCheckOf = async () =>
   ((await h.api('GET', '/api/v1/policy-targets', undefined, 'approver')).body as Array<{ id: string; driftCheck: unknown }>).find((t) => t.id === targetId)!
     .driftCheck as { checkedAt: string; items: number | null; error: string | null } | null;
 async function gauge(name: string): Promise<number> {
-  const text = await (await fetch(`${h.base}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
-  assert.ok(m, `${name} in /metrics`);
-  return Number(m[1]);
+  const value = await scrapeMetric(h.base, name);
+  assert.ok(value !== undefined, `${name} in /metrics`);
+  return value;
 }
 
 test('the drift check is scheduled on the worker (FLEETTUNE_POLICY_DRIFT_CHECK_SECONDS, default an hour); none has run yet', async () => {
